@@ -1,0 +1,1 @@
+//! The migz front end.

@@ -1,0 +1,1 @@
+//! The migz runtime: typed Mach port rights, messages and transports.
