@@ -1,6 +1,32 @@
-//! migz benchmarks. Each suite prints one `ratio NAME VALUE (goal OP N)` line per figure.
+//! migz benchmarks. `migz-bench SUITE [--quick]` runs one suite; each suite measures a
+//! reference and a candidate interleaved in the same process and ends with one line per
+//! figure: `ratio NAME VALUE (goal <= N)` or `(goal >= N)`.
+
+mod frontend;
+mod report;
+mod transport;
+
+/// The suites, by name.
+const SUITES: &[(&str, fn(bool))] = &[("frontend", frontend::run), ("transport", transport::run)];
 
 fn main() {
-    eprintln!("usage: migz-bench SUITE [--quick]");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let names: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let [name] = names.as_slice() else {
+        usage();
+    };
+    match SUITES.iter().find(|(n, _)| n == name) {
+        Some((_, run)) => run(quick),
+        None => usage(),
+    }
+}
+
+fn usage() -> ! {
+    let names: Vec<&str> = SUITES.iter().map(|(n, _)| *n).collect();
+    eprintln!(
+        "usage: migz-bench SUITE [--quick]   (suites: {})",
+        names.join(", ")
+    );
     std::process::exit(2);
 }

@@ -112,8 +112,12 @@ impl Diagnostic {
                         } else {
                             cs::LabelStyle::Secondary
                         };
-                        cs::Label::new(style, l.span.file, l.span.start as usize..l.span.end as usize)
-                            .with_message(&l.message)
+                        cs::Label::new(
+                            style,
+                            l.span.file,
+                            l.span.start as usize..l.span.end as usize,
+                        )
+                        .with_message(&l.message)
                     })
                     .collect(),
             )
@@ -129,12 +133,22 @@ pub fn render(map: &SourceMap, diagnostics: &[Diagnostic]) -> String {
 }
 
 /// Renders diagnostics to a terminal writer (coloured when the writer supports it).
-pub fn emit(map: &SourceMap, diagnostics: &[Diagnostic], out: &mut dyn term::termcolor::WriteColor) {
+pub fn emit(
+    map: &SourceMap,
+    diagnostics: &[Diagnostic],
+    out: &mut dyn term::termcolor::WriteColor,
+) {
     let config = term::Config::default();
     for d in diagnostics {
         if term::emit(out, &config, map, &d.to_codespan()).is_err() {
             // A span outside its file is a bug of ours; still say what went wrong.
-            let _ = writeln!(out, "{}[{}]: {}", severity_word(d.severity), d.code, d.message);
+            let _ = writeln!(
+                out,
+                "{}[{}]: {}",
+                severity_word(d.severity),
+                d.code,
+                d.message
+            );
         }
     }
 }
@@ -145,7 +159,6 @@ fn severity_word(s: Severity) -> &'static str {
         Severity::Warning => "warning",
     }
 }
-
 
 /// Renders one diagnostic as a single line `file:line:col: error[code]: message`, the form
 /// build scripts print through cargo.
