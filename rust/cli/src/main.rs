@@ -1,1 +1,261 @@
-fn main() {}
+//! `migz`: MIG for Rust and Zig. `migz check` reports what is wrong with `.defs` files,
+//! `migz layout` prints the message layouts Apple's MIG would produce.
+
+use clap::{Args, Parser, Subcommand};
+use migz_defs::diag::{self, Diagnostic, Severity};
+use migz_defs::ir::{Layout, Subsystem};
+use migz_defs::{Options, pp::MacroArg};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "migz",
+    version,
+    about = "MIG (the Mach Interface Generator) for Rust and Zig"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Preprocess, parse and analyze .defs files; exit 1 if any has errors.
+    Check {
+        #[command(flatten)]
+        pp: PpArgs,
+        /// The .defs files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the request and reply layout of every routine.
+    Layout {
+        /// Print JSON in the shape of SPEC section 4 instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        pp: PpArgs,
+        /// The .defs file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct PpArgs {
+    /// Add a directory to the include search path.
+    #[arg(short = 'I', value_name = "DIR")]
+    include: Vec<PathBuf>,
+    /// Define a macro: NAME or NAME=VALUE.
+    #[arg(short = 'D', value_name = "NAME[=VALUE]")]
+    define: Vec<String>,
+    /// Undefine a macro.
+    #[arg(short = 'U', value_name = "NAME")]
+    undef: Vec<String>,
+}
+
+impl PpArgs {
+    /// Keeps the command line's order of `-D` and `-U`, as cc does.
+    fn options(&self, matches_order: &[(usize, MacroArg)]) -> Options {
+        Options {
+            include_dirs: self.include.clone(),
+            macros: matches_order.iter().map(|(_, m)| m.clone()).collect(),
+        }
+    }
+}
+
+/// `-D` and `-U` in command-line order (clap keeps each list in order, not their interleaving).
+fn macro_order(args: &[String], pp: &PpArgs) -> Vec<(usize, MacroArg)> {
+    let mut out = Vec::new();
+    let mut defines = pp.define.iter();
+    let mut undefs = pp.undef.iter();
+    for (i, a) in args.iter().enumerate() {
+        if a.starts_with("-D") {
+            if let Some(d) = defines.next() {
+                out.push((i, parse_define(d)));
+            }
+        } else if a.starts_with("-U") {
+            if let Some(u) = undefs.next() {
+                out.push((i, MacroArg::Undef(u.clone())));
+            }
+        }
+    }
+    // Anything clap read in a form the scan above missed keeps its relative order at the end.
+    out.extend(defines.map(|d| (usize::MAX, parse_define(d))));
+    out.extend(undefs.map(|u| (usize::MAX, MacroArg::Undef(u.clone()))));
+    out
+}
+
+fn parse_define(d: &str) -> MacroArg {
+    match d.split_once('=') {
+        Some((name, value)) => MacroArg::Define(name.to_string(), Some(value.to_string())),
+        None => MacroArg::Define(d.to_string(), None),
+    }
+}
+
+fn main() -> ExitCode {
+    let raw: Vec<String> = std::env::args().collect();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { pp, files } => {
+            let options = pp.options(&macro_order(&raw, &pp));
+            let mut failed = false;
+            for file in &files {
+                let out = migz_defs::run(file, &options);
+                report(&out.map, &out.diagnostics);
+                failed |= out.has_errors();
+            }
+            if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Layout { json, pp, file } => {
+            let options = pp.options(&macro_order(&raw, &pp));
+            let out = migz_defs::run(&file, &options);
+            report(&out.map, &out.diagnostics);
+            if out.has_errors() {
+                return ExitCode::FAILURE;
+            }
+            let text = if json {
+                layout_json(&out.subsystems)
+            } else {
+                layout_table(&out.subsystems)
+            };
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(text.as_bytes()).is_err() {
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn report(map: &migz_defs::source::SourceMap, diagnostics: &[Diagnostic]) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let choice = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        codespan_reporting::term::termcolor::ColorChoice::Auto
+    } else {
+        codespan_reporting::term::termcolor::ColorChoice::Never
+    };
+    let mut stderr = codespan_reporting::term::termcolor::StandardStream::stderr(choice);
+    diag::emit(map, diagnostics, &mut stderr);
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics.len() - errors;
+    if errors > 0 {
+        eprintln!("migz: {errors} error(s), {warnings} warning(s)");
+    }
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn layout_json_one(l: &Layout) -> String {
+    let fields: Vec<String> = l
+        .fields
+        .iter()
+        .map(|f| {
+            format!(
+                "{{\"name\": {}, \"offset\": {}, \"size\": {}}}",
+                json_string(&f.name),
+                f.offset,
+                f.size
+            )
+        })
+        .collect();
+    format!(
+        "{{\"size\": {}, \"fields\": [{}]}}",
+        l.size,
+        fields.join(", ")
+    )
+}
+
+/// The JSON of SPEC section 4: one object per subsystem (one file usually has one; several
+/// become a JSON array).
+fn layout_json(subsystems: &[Subsystem]) -> String {
+    let objs: Vec<String> = subsystems
+        .iter()
+        .map(|s| {
+            let routines: Vec<String> = s
+                .routines
+                .iter()
+                .map(|r| {
+                    let kind = match r.kind {
+                        migz_defs::ir::RoutineKind::Routine => "routine",
+                        migz_defs::ir::RoutineKind::SimpleRoutine => "simpleroutine",
+                    };
+                    format!(
+                        "  {{\"name\": {}, \"id\": {}, \"kind\": \"{kind}\",\n   \"request\": {},\n   \"reply\": {}}}",
+                        json_string(&r.name),
+                        r.id,
+                        layout_json_one(&r.request),
+                        r.reply.as_ref().map_or("null".to_string(), layout_json_one)
+                    )
+                })
+                .collect();
+            format!(
+                "{{\"subsystem\": {}, \"base\": {},\n \"routines\": [\n{}\n ]}}",
+                json_string(&s.name),
+                s.base,
+                routines.join(",\n")
+            )
+        })
+        .collect();
+    match objs.len() {
+        1 => format!("{}\n", objs[0]),
+        _ => format!("[{}]\n", objs.join(",\n")),
+    }
+}
+
+/// A readable table in the manner of `pahole`.
+fn layout_table(subsystems: &[Subsystem]) -> String {
+    let mut out = String::new();
+    for s in subsystems {
+        out.push_str(&format!("subsystem {} (base {})\n\n", s.name, s.base));
+        for r in &s.routines {
+            let mut one = |what: &str, id: u32, l: &Layout| {
+                out.push_str(&format!(
+                    "{what} {} {{ /* id {id}, {}{} descriptor(s) */\n",
+                    r.name,
+                    if l.complex { "complex, " } else { "simple, " },
+                    l.descriptor_count
+                ));
+                for f in &l.fields {
+                    let decl = format!("{} {};", f.c_type, f.name);
+                    out.push_str(&format!(
+                        "\t{decl:<52} /* {:>6} {:>6} */\n",
+                        f.offset, f.size
+                    ));
+                }
+                out.push_str(&format!(
+                    "\t/* size: {}, minimum size: {} */\n}};\n\n",
+                    l.size, l.min_size
+                ));
+            };
+            one("request", r.id, &r.request);
+            if let Some(reply) = &r.reply {
+                one("reply", r.reply_id(), reply);
+            }
+        }
+    }
+    out
+}

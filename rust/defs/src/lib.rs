@@ -2,8 +2,103 @@
 //! request and reply layouts, as Apple's MIG computes them.
 //!
 //! The pipeline is [`pp`] (a C preprocessor), [`parse`] (a recovering parser into an
-//! [`ast`]), then [`sema`] (types, implicit arguments, ids) and [`layout`].
+//! [`ast`]), then [`sema`] (types, implicit arguments, ids) and [`layout`], giving
+//! [`ir::Subsystem`]s. [`Frontend`] runs all of it.
 
+pub mod ast;
 pub mod diag;
+pub mod ir;
+pub mod layout;
+pub mod parse;
 pub mod pp;
+pub mod sema;
 pub mod source;
+
+use diag::Diagnostic;
+use source::{SourceMap, Span};
+use std::path::{Path, PathBuf};
+
+/// Options of one front-end run, as the command line gives them.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `-I` directories in order.
+    pub include_dirs: Vec<PathBuf>,
+    /// `-D`/`-U` in order.
+    pub macros: Vec<pp::MacroArg>,
+}
+
+/// The result of running the front end on one file.
+#[derive(Debug)]
+pub struct Output {
+    /// Every file read.
+    pub map: SourceMap,
+    /// The subsystems found (may be partial when there are errors).
+    pub subsystems: Vec<ir::Subsystem>,
+    /// All diagnostics, in the order they were found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every file the run read, for build-script rerun lines.
+    pub files_read: Vec<PathBuf>,
+}
+
+impl Output {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Runs the whole front end on `path`: preprocess (with `__MACH30__` defined, as Apple's
+/// `mig` does), parse, analyze, lay out.
+pub fn run(path: &Path, options: &Options) -> Output {
+    let mut map = SourceMap::new();
+    match map.load(path) {
+        Ok(id) => run_loaded(map, id, options),
+        Err(err) => Output {
+            map,
+            subsystems: Vec::new(),
+            diagnostics: vec![Diagnostic::error(
+                "file-not-found",
+                format!("cannot read `{}`: {err}", path.display()),
+            )],
+            files_read: Vec::new(),
+        },
+    }
+}
+
+/// Runs the front end on text in memory, named `path` in diagnostics (includes are still
+/// searched on disk). Fuzzing and tests use it.
+pub fn run_text(path: &Path, text: String, options: &Options) -> Output {
+    let mut map = SourceMap::new();
+    let id = map.add(path, text);
+    run_loaded(map, id, options)
+}
+
+fn run_loaded(mut map: SourceMap, file: source::FileId, options: &Options) -> Output {
+    let path = map.file(file).path.clone();
+    let mut macros = vec![pp::MacroArg::Define("__MACH30__".into(), None)];
+    macros.extend(options.macros.iter().cloned());
+    let pp_options = pp::Options {
+        include_dirs: options.include_dirs.clone(),
+        macros,
+        max_include_depth: 0,
+    };
+    let pre = pp::preprocess(&mut map, file, &pp_options);
+    let mut diagnostics = pre.diagnostics;
+    let eof = {
+        let len = map.file(file).text.len();
+        Span::new(file, len, len)
+    };
+    let (ast, parse_diags) = parse::parse(&pre.tokens, eof);
+    diagnostics.extend(parse_diags);
+    let (subsystems, sema_diags) = sema::analyze(&map, &ast);
+    diagnostics.extend(sema_diags);
+    let mut files_read = vec![path];
+    files_read.extend(pre.files_read);
+    files_read.dedup();
+    Output {
+        map,
+        subsystems,
+        diagnostics,
+        files_read,
+    }
+}

@@ -1,0 +1,934 @@
+//! Semantic analysis: resolves types, applies migcom's argument defaults and flag rules,
+//! numbers the routines, and asks [`crate::layout`] for every message layout.
+
+use crate::ast::{self, ArgType, Decoration, Direction, Flag, IpcName, ItemKind, TypeSpec};
+use crate::diag::Diagnostic;
+use crate::ir::{self, Arg, ConsumeOnSendError, Count, Dealloc, Subsystem, Type, msgt};
+use crate::source::{SourceMap, Span};
+use std::collections::HashMap;
+
+/// The largest in-line message migz accepts: Mach refuses messages above 64 MiB anyway, and
+/// a bound keeps absurd array sizes from turning into absurd allocations anywhere later.
+pub const MESSAGE_SIZE_MAX: u64 = 64 << 20;
+
+/// The size in bits and the send/receive names of a symbolic IPC type.
+fn symbolic(name: &str) -> Option<(u32, u32, u32)> {
+    const PORT: u32 = 32;
+    Some(match name {
+        "MACH_MSG_TYPE_UNSTRUCTURED" => (0, 0, 0),
+        "MACH_MSG_TYPE_BIT" => (0, 0, 1),
+        "MACH_MSG_TYPE_BOOLEAN" => (0, 0, 32),
+        "MACH_MSG_TYPE_INTEGER_16" => (1, 1, 16),
+        "MACH_MSG_TYPE_INTEGER_32" => (2, 2, 32),
+        "MACH_MSG_TYPE_CHAR" => (8, 8, 8),
+        "MACH_MSG_TYPE_BYTE" => (9, 9, 8),
+        "MACH_MSG_TYPE_INTEGER_8" => (9, 9, 8),
+        "MACH_MSG_TYPE_REAL" => (10, 10, 0),
+        "MACH_MSG_TYPE_INTEGER_64" => (11, 11, 64),
+        "MACH_MSG_TYPE_STRING" | "MACH_MSG_TYPE_STRING_C" => (12, 12, 0),
+        "MACH_MSG_TYPE_PORT_NAME" => (msgt::PORT_NAME, msgt::PORT_NAME, PORT),
+        "MACH_MSG_TYPE_MOVE_RECEIVE" => (msgt::MOVE_RECEIVE, msgt::MOVE_RECEIVE, PORT),
+        "MACH_MSG_TYPE_MOVE_SEND" => (msgt::MOVE_SEND, msgt::MOVE_SEND, PORT),
+        "MACH_MSG_TYPE_MOVE_SEND_ONCE" => (msgt::MOVE_SEND_ONCE, msgt::MOVE_SEND_ONCE, PORT),
+        "MACH_MSG_TYPE_COPY_SEND" => (msgt::COPY_SEND, msgt::MOVE_SEND, PORT),
+        "MACH_MSG_TYPE_MAKE_SEND" => (msgt::MAKE_SEND, msgt::MOVE_SEND, PORT),
+        "MACH_MSG_TYPE_MAKE_SEND_ONCE" => (msgt::MAKE_SEND_ONCE, msgt::MOVE_SEND_ONCE, PORT),
+        "MACH_MSG_TYPE_PORT_RECEIVE" => (msgt::POLYMORPHIC, msgt::MOVE_RECEIVE, PORT),
+        "MACH_MSG_TYPE_PORT_SEND" => (msgt::POLYMORPHIC, msgt::MOVE_SEND, PORT),
+        "MACH_MSG_TYPE_PORT_SEND_ONCE" => (msgt::POLYMORPHIC, msgt::MOVE_SEND_ONCE, PORT),
+        "MACH_MSG_TYPE_POLYMORPHIC" => (msgt::POLYMORPHIC, msgt::POLYMORPHIC, PORT),
+        "MACH_MSG_TYPE_REAL_32" => (10, 10, 32),
+        "MACH_MSG_TYPE_REAL_64" => (10, 10, 64),
+        _ => return None,
+    })
+}
+
+struct Analyzer<'a> {
+    map: &'a SourceMap,
+    types: HashMap<String, Type>,
+    type_order: Vec<String>,
+    diags: Vec<Diagnostic>,
+}
+
+/// Analyzes a parsed file. Returns one subsystem per `subsystem` statement (routines belong
+/// to the subsystem declared before them) and the diagnostics.
+pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Vec<Diagnostic>) {
+    let mut a = Analyzer {
+        map,
+        types: HashMap::new(),
+        type_order: Vec::new(),
+        diags: Vec::new(),
+    };
+    let mut subsystems: Vec<Subsystem> = Vec::new();
+    let mut settings = Settings::default();
+    let mut pending_imports = Vec::new();
+    let mut number = 0u32;
+    let mut seen_routines: HashMap<String, Span> = HashMap::new();
+    for item in &file.items {
+        match &item.kind {
+            ItemKind::Subsystem {
+                kernel_user,
+                kernel_server,
+                name,
+                base,
+            } => {
+                if let Some(prev) = subsystems.last() {
+                    a.diags.push(
+                        Diagnostic::warning(
+                            "second-subsystem",
+                            format!("a second subsystem `{}` starts here", name.text),
+                        )
+                        .at(name.span, "routines from here on belong to this subsystem")
+                        .also(prev.span, "the previous subsystem"),
+                    );
+                }
+                number = 0;
+                subsystems.push(Subsystem {
+                    name: name.text.clone(),
+                    base: *base,
+                    kernel_user: *kernel_user,
+                    kernel_server: *kernel_server,
+                    user_prefix: String::new(),
+                    server_prefix: String::new(),
+                    server_demux: None,
+                    wait_time: None,
+                    send_time: None,
+                    msg_option: None,
+                    error_proc: None,
+                    use_special_reply_port: false,
+                    consume_on_send_error: ConsumeOnSendError::None,
+                    rcs_id: None,
+                    imports: std::mem::take(&mut pending_imports),
+                    routines: Vec::new(),
+                    types: Vec::new(),
+                    id_count: 0,
+                    span: item.span,
+                });
+            }
+            ItemKind::WaitTime(v) => settings.wait_time = v.as_ref().map(|i| i.text.clone()),
+            ItemKind::SendTime(v) => settings.send_time = v.as_ref().map(|i| i.text.clone()),
+            ItemKind::MsgOption(v) => {
+                settings.msg_option = (v.text != "MACH_MSG_OPTION_NONE").then(|| v.text.clone())
+            }
+            ItemKind::UseSpecialReplyPort(n) => settings.use_special_reply_port = *n != 0,
+            ItemKind::ConsumeOnSendError(v) => {
+                settings.consume_on_send_error = match v.text.to_ascii_lowercase().as_str() {
+                    "timeout" => ConsumeOnSendError::Timeout,
+                    "any" => ConsumeOnSendError::Any,
+                    _ => ConsumeOnSendError::None,
+                }
+            }
+            ItemKind::UserTypeLimit(_) | ItemKind::OnStackLimit(_) | ItemKind::Error_ => {}
+            ItemKind::Error(v) => settings.error_proc = Some(v.text.clone()),
+            ItemKind::ServerPrefix(v) => settings.server_prefix = v.text.clone(),
+            ItemKind::UserPrefix(v) => settings.user_prefix = v.text.clone(),
+            ItemKind::ServerDemux(v) => settings.server_demux = Some(v.text.clone()),
+            ItemKind::RcsId(s) => settings.rcs_id = Some(s.clone()),
+            ItemKind::Import { kind, file } => {
+                let import = ir::Import {
+                    kind: *kind,
+                    file: file.clone(),
+                };
+                match subsystems.last_mut() {
+                    Some(s) => s.imports.push(import),
+                    None => pending_imports.push(import),
+                }
+            }
+            ItemKind::Type(nt) => {
+                if let Some(ty) = a.named_type(nt) {
+                    if a.types.contains_key(&ty.name) {
+                        a.diags.push(
+                            Diagnostic::warning(
+                                "type-redefined",
+                                format!("overriding previous definition of `{}`", ty.name),
+                            )
+                            .at(nt.name.span, "redefined here"),
+                        );
+                    } else {
+                        a.type_order.push(ty.name.clone());
+                    }
+                    a.types.insert(ty.name.clone(), ty);
+                }
+            }
+            ItemKind::Skip => {
+                number += 1;
+            }
+            ItemKind::Routine(r) => {
+                let this = number;
+                number += 1;
+                let Some(sub) = subsystems.last_mut() else {
+                    a.diags.push(
+                        Diagnostic::error(
+                            "no-subsystem",
+                            "routine before any `subsystem` statement",
+                        )
+                        .at(r.name.span, "no subsystem to number this routine in")
+                        .note("start the file with `subsystem NAME BASE;`"),
+                    );
+                    continue;
+                };
+                if let Some(prev) = seen_routines.insert(r.name.text.clone(), r.name.span) {
+                    a.diags.push(
+                        Diagnostic::error(
+                            "duplicate-routine",
+                            format!("routine `{}` is declared twice", r.name.text),
+                        )
+                        .at(r.name.span, "declared again here")
+                        .also(prev, "first declared here"),
+                    );
+                }
+                let base = sub.base;
+                if let Some(routine) =
+                    a.routine(r, this, base, &settings, sub.kernel_server, item.span)
+                {
+                    sub.routines.push(routine);
+                }
+            }
+        }
+        if let Some(sub) = subsystems.last_mut() {
+            sub.id_count = number;
+        }
+    }
+    if subsystems.is_empty()
+        && file
+            .items
+            .iter()
+            .any(|i| matches!(i.kind, ItemKind::Routine(_)))
+    {
+        // Already reported per routine.
+    }
+    for sub in &mut subsystems {
+        sub.user_prefix = settings.user_prefix.clone();
+        sub.server_prefix = settings.server_prefix.clone();
+        sub.server_demux = settings.server_demux.clone();
+        sub.wait_time = settings.wait_time.clone();
+        sub.send_time = settings.send_time.clone();
+        sub.msg_option = settings.msg_option.clone();
+        sub.error_proc = settings.error_proc.clone();
+        sub.use_special_reply_port = settings.use_special_reply_port;
+        sub.consume_on_send_error = settings.consume_on_send_error;
+        sub.rcs_id = settings.rcs_id.clone();
+        sub.types = a
+            .type_order
+            .iter()
+            .filter_map(|n| a.types.get(n).cloned())
+            .collect();
+    }
+    (subsystems, a.diags)
+}
+
+#[derive(Default)]
+struct Settings {
+    user_prefix: String,
+    server_prefix: String,
+    server_demux: Option<String>,
+    wait_time: Option<String>,
+    send_time: Option<String>,
+    msg_option: Option<String>,
+    error_proc: Option<String>,
+    use_special_reply_port: bool,
+    consume_on_send_error: ConsumeOnSendError,
+    rcs_id: Option<String>,
+}
+
+impl Analyzer<'_> {
+    fn named_type(&mut self, nt: &ast::NamedType) -> Option<Type> {
+        let mut ty = self.type_spec(&nt.spec)?;
+        // A declaration names the type anew (migcom's itResetType): translations and C
+        // names of the type it was made from do not carry over.
+        ty.name = nt.name.text.clone();
+        ty.user_type = nt.name.text.clone();
+        ty.server_type = nt.name.text.clone();
+        ty.translation = ir::Translation::default();
+        let mut user = None;
+        let mut server = None;
+        for d in &nt.decorations {
+            match d {
+                Decoration::CType(t) => {
+                    user = Some(t.text.clone());
+                    server = Some(t.text.clone());
+                }
+                Decoration::CUserType(t) => user = Some(t.text.clone()),
+                Decoration::CServerType(t) => server = Some(t.text.clone()),
+                Decoration::InTran {
+                    trans_type,
+                    function,
+                    server_type,
+                } => {
+                    ty.translation.trans_type = Some(trans_type.text.clone());
+                    ty.translation.in_tran = Some(function.text.clone());
+                    server = Some(server_type.text.clone());
+                }
+                Decoration::OutTran {
+                    server_type,
+                    function,
+                    trans_type,
+                } => {
+                    ty.translation.trans_type = Some(trans_type.text.clone());
+                    ty.translation.out_tran = Some(function.text.clone());
+                    server = Some(server_type.text.clone());
+                }
+                Decoration::Destructor {
+                    function,
+                    trans_type,
+                } => {
+                    ty.translation.trans_type = Some(trans_type.text.clone());
+                    ty.translation.destructor = Some(function.text.clone());
+                }
+            }
+        }
+        if let Some(u) = user {
+            ty.user_type = u;
+        }
+        if let Some(s) = server {
+            ty.server_type = s;
+        }
+        Some(ty)
+    }
+
+    fn too_complicated(&mut self, span: Span, why: &str) -> Option<Type> {
+        self.diags.push(
+            Diagnostic::error(
+                "type-too-complex",
+                "IPC type declaration is too complicated",
+            )
+            .at(span, why.to_string()),
+        );
+        None
+    }
+
+    fn check_size(&mut self, ty: &Type, span: Span) -> Option<()> {
+        let bytes = (ty.number as u128 * ty.element_bits as u128).div_ceil(8);
+        if bytes > MESSAGE_SIZE_MAX as u128 {
+            self.diags.push(
+                Diagnostic::error(
+                    "type-too-large",
+                    format!("`{}` would take {bytes} bytes", ty.name),
+                )
+                .at(span, "too large for a Mach message")
+                .note(format!(
+                    "migz accepts at most {MESSAGE_SIZE_MAX} bytes of data in line"
+                )),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn type_spec(&mut self, spec: &TypeSpec) -> Option<Type> {
+        let describe = |s: &TypeSpec| self_describe(self.map, s);
+        match spec {
+            TypeSpec::Named(id) => match self.types.get(&id.text) {
+                Some(t) => Some(t.clone()),
+                None => {
+                    self.diags.push(
+                        Diagnostic::error("unknown-type", format!("unknown type `{}`", id.text))
+                            .at(id.span, "not declared by a `type` statement or an #include"),
+                    );
+                    None
+                }
+            },
+            TypeSpec::Ipc {
+                send,
+                receive,
+                span,
+            } => {
+                let first = self.ipc_name(send, *span)?;
+                let (in_name, out_name, bits) = match receive {
+                    None => first,
+                    Some(r) => {
+                        let second = self.ipc_name(r, *span)?;
+                        let bits = match (first.2, second.2) {
+                            (a, b) if a == b => a,
+                            (0, b) => b,
+                            (a, 0) => a,
+                            (a, b) => {
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        "ipc-size-mismatch",
+                                        format!("sizes in IPC types ({a}, {b}) aren't equal"),
+                                    )
+                                    .at(*span, "both sides of `|` must have the same size"),
+                                );
+                                return None;
+                            }
+                        };
+                        (first.0, second.1, bits)
+                    }
+                };
+                if bits == 0 {
+                    self.diags.push(
+                        Diagnostic::error("ipc-no-size", "this IPC type has no size")
+                            .at(*span, "migz cannot lay out a value of unknown size")
+                            .note("use a sized type such as MACH_MSG_TYPE_INTEGER_32, or an array of one"),
+                    );
+                    return None;
+                }
+                let name = describe(spec);
+                Some(Type {
+                    name: name.clone(),
+                    user_type: name.clone(),
+                    server_type: name,
+                    translation: Default::default(),
+                    in_name,
+                    out_name,
+                    element_bits: bits,
+                    number: 1,
+                    inline: true,
+                    var_array: false,
+                    is_struct: false,
+                    is_string: false,
+                    native: false,
+                    element: None,
+                })
+            }
+            TypeSpec::Array {
+                count,
+                element,
+                span,
+            }
+            | TypeSpec::Struct {
+                count,
+                element,
+                span,
+            } => {
+                let el = self.type_spec(element)?;
+                if !el.inline || el.var_array {
+                    return self
+                        .too_complicated(*span, "the element type must be fixed-size and in line");
+                }
+                if *count == 0 {
+                    return self.too_complicated(*span, "a fixed array needs at least one element");
+                }
+                let mut ty = el.clone();
+                ty.name = describe(spec);
+                ty.user_type = ty.name.clone();
+                ty.server_type = ty.name.clone();
+                ty.number = el.number.checked_mul(*count)?;
+                ty.is_struct = matches!(spec, TypeSpec::Struct { .. });
+                ty.is_string = false;
+                ty.element = Some(Box::new(el));
+                self.check_size(&ty, *span)?;
+                Some(ty)
+            }
+            TypeSpec::VarArray { max, element, span } => {
+                let el = self.type_spec(element)?;
+                if !el.inline || el.var_array {
+                    return self
+                        .too_complicated(*span, "the element type must be fixed-size and in line");
+                }
+                let mut ty = el.clone();
+                ty.name = describe(spec);
+                ty.user_type = ty.name.clone();
+                ty.server_type = ty.name.clone();
+                ty.var_array = true;
+                ty.is_struct = false;
+                ty.is_string = false;
+                match max {
+                    Some(0) | None => {
+                        // Unbounded: migcom sends it out of line.
+                        ty.number = 0;
+                        ty.inline = false;
+                    }
+                    Some(n) => {
+                        ty.number = el.number.checked_mul(*n)?;
+                    }
+                }
+                ty.element = Some(Box::new(el));
+                self.check_size(&ty, *span)?;
+                Some(ty)
+            }
+            TypeSpec::Pointer { target, span } => {
+                let t = self.type_spec(target)?;
+                if !t.inline {
+                    return self.too_complicated(*span, "the type is already out of line");
+                }
+                let mut ty = t.clone();
+                ty.name = describe(spec);
+                ty.user_type = ty.name.clone();
+                ty.server_type = ty.name.clone();
+                ty.inline = false;
+                if ty.element.is_none() {
+                    ty.element = Some(Box::new(t));
+                }
+                Some(ty)
+            }
+            TypeSpec::CString { max, varying, span } => {
+                if *max == 0 {
+                    return self
+                        .too_complicated(*span, "a C string needs room for at least its NUL");
+                }
+                let ch = Type {
+                    name: "char".into(),
+                    user_type: "char".into(),
+                    server_type: "char".into(),
+                    translation: Default::default(),
+                    in_name: 8,
+                    out_name: 8,
+                    element_bits: 8,
+                    number: 1,
+                    inline: true,
+                    var_array: false,
+                    is_struct: false,
+                    is_string: false,
+                    native: false,
+                    element: None,
+                };
+                let name = describe(spec);
+                let ty = Type {
+                    name: name.clone(),
+                    user_type: name.clone(),
+                    server_type: name,
+                    translation: Default::default(),
+                    in_name: 12,
+                    out_name: 12,
+                    element_bits: 8,
+                    number: *max,
+                    inline: true,
+                    var_array: *varying,
+                    is_struct: false,
+                    is_string: true,
+                    native: false,
+                    element: Some(Box::new(ch)),
+                };
+                self.check_size(&ty, *span)?;
+                Some(ty)
+            }
+            TypeSpec::Native { phrase, .. } => Some(Type {
+                name: phrase.clone(),
+                user_type: phrase.clone(),
+                server_type: phrase.clone(),
+                translation: Default::default(),
+                in_name: 0,
+                out_name: 0,
+                element_bits: 0,
+                number: 1,
+                inline: true,
+                var_array: false,
+                is_struct: false,
+                is_string: false,
+                native: true,
+                element: None,
+            }),
+        }
+    }
+
+    fn ipc_name(&mut self, name: &IpcName, span: Span) -> Option<(u32, u32, u32)> {
+        match name {
+            IpcName::Number(n) => Some((*n, *n, 0)),
+            IpcName::Symbolic(s) => match symbolic(s) {
+                Some(t) => Some(t),
+                None => {
+                    self.diags.push(
+                        Diagnostic::error("unknown-ipc-type", format!("unknown IPC type `{s}`"))
+                            .at(span, "not one of migcom's MACH_MSG_TYPE_* names"),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn arg_type(&mut self, ty: &ArgType) -> Option<Type> {
+        match ty {
+            ArgType::Named(id) => self.type_spec(&TypeSpec::Named(id.clone())),
+            ArgType::Inline(nt) => {
+                let t = self.named_type(nt)?;
+                self.types.insert(t.name.clone(), t.clone());
+                self.type_order.push(t.name.clone());
+                Some(t)
+            }
+            ArgType::Native(spec) => self.type_spec(spec),
+        }
+    }
+
+    fn warn_flag(&mut self, span: Span, arg: &str, why: &str) {
+        self.diags.push(
+            Diagnostic::warning("ignored-flag", format!("{arg}: {why}"))
+                .at(span, "this flag has no effect"),
+        );
+    }
+
+    fn routine(
+        &mut self,
+        r: &ast::Routine,
+        number: u32,
+        base: u32,
+        settings: &Settings,
+        kernel_server: bool,
+        span: Span,
+    ) -> Option<ir::Routine> {
+        let _ = (settings, kernel_server);
+        let one_way = r.kind == ast::RoutineKind::SimpleRoutine;
+        let mut args: Vec<Arg> = Vec::new();
+        let mut failed = false;
+        let mut names: HashMap<&str, Span> = HashMap::new();
+        for a in &r.args {
+            if let Some(prev) = names.insert(a.name.text.as_str(), a.name.span) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate-argument",
+                        format!("argument `{}` appears twice", a.name.text),
+                    )
+                    .at(a.name.span, "again here")
+                    .also(prev, "first here"),
+                );
+                failed = true;
+            }
+            let Some(ty) = self.arg_type(&a.ty) else {
+                failed = true;
+                continue;
+            };
+            let kind = match a.direction {
+                Some(d) => d,
+                None if !args.iter().any(|x| x.kind == Direction::RequestPort) => {
+                    Direction::RequestPort
+                }
+                None => Direction::In,
+            };
+            let (in_request, in_reply) = match kind {
+                Direction::In | Direction::RequestPort | Direction::ReplyPort => (true, false),
+                Direction::SReplyPort | Direction::UReplyPort => (true, false),
+                Direction::Out => (false, true),
+                Direction::InOut => (true, true),
+                _ => (false, false),
+            };
+            let has = |f: Flag| a.flags.iter().find(|(x, _)| *x == f).map(|(_, s)| *s);
+            let mut arg = Arg {
+                name: a.name.text.clone(),
+                kind,
+                ty: ty.clone(),
+                in_request,
+                in_reply,
+                count: Count::None,
+                count_in_out: false,
+                poly: ty.is_polymorphic(),
+                dealloc: Dealloc::No,
+                physical_copy: false,
+                overwrite: false,
+                auto: has(Flag::Auto).is_some(),
+                is_const: has(Flag::Const).is_some(),
+                ret_code: false,
+                span: a.span,
+            };
+            // Dealloc, NotDealloc and Dealloc[].
+            let maybe = has(Flag::MaybeDealloc);
+            let yes = has(Flag::Dealloc);
+            let no = has(Flag::NotDealloc);
+            if let Some(s) = maybe.or(yes) {
+                if maybe.is_some() && (yes.is_some() || no.is_some()) {
+                    self.warn_flag(
+                        s,
+                        &arg.name,
+                        "Dealloc and NotDealloc ignored with Dealloc[]",
+                    );
+                }
+                if yes.is_some() && no.is_some() && maybe.is_none() {
+                    self.warn_flag(s, &arg.name, "Dealloc and NotDealloc cancel out");
+                } else if ty.inline && !ty.is_port() {
+                    self.warn_flag(
+                        s,
+                        &arg.name,
+                        "Dealloc is meaningless for this type of argument",
+                    );
+                } else {
+                    arg.dealloc = if maybe.is_some() {
+                        Dealloc::Maybe
+                    } else {
+                        Dealloc::Yes
+                    };
+                }
+            }
+            if let Some(s) = has(Flag::CountInOut) {
+                if !in_reply {
+                    self.warn_flag(
+                        s,
+                        &arg.name,
+                        "CountInOut is ignored: the argument must be Out",
+                    );
+                } else if !ty.var_array || !ty.inline {
+                    self.warn_flag(
+                        s,
+                        &arg.name,
+                        "CountInOut is ignored: the argument isn't variable or in line",
+                    );
+                } else {
+                    arg.count_in_out = true;
+                }
+            }
+            if let Some(s) = has(Flag::PhysicalCopy) {
+                if ty.inline {
+                    self.warn_flag(
+                        s,
+                        &arg.name,
+                        "PhysicalCopy is ignored, the argument is copied in line anyway",
+                    );
+                } else if ty.is_port() {
+                    self.warn_flag(
+                        s,
+                        &arg.name,
+                        "PhysicalCopy does not apply to ports and arrays of ports",
+                    );
+                } else {
+                    arg.physical_copy = true;
+                }
+            }
+            if let Some(s) = has(Flag::Overwrite) {
+                if ty.inline || !in_reply || in_request {
+                    self.warn_flag(
+                        s,
+                        &arg.name,
+                        "Overwrite is ignored: it must be Out and out of line",
+                    );
+                } else {
+                    arg.overwrite = true;
+                }
+            }
+            if let Some(s) = has(Flag::RetCode) {
+                if !ty.inline || ty.element_bits != 32 || ty.number != 1 {
+                    self.warn_flag(
+                        s,
+                        &arg.name,
+                        "RetCode is ignored: the type doesn't match a MIG RetCode",
+                    );
+                } else if !one_way {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "retcode-in-routine",
+                            format!("{}: RetCode is allowed only for simpleroutines", arg.name),
+                        )
+                        .at(s, "not allowed in a routine"),
+                    );
+                    failed = true;
+                } else if args.iter().any(|x| x.ret_code) {
+                    self.warn_flag(
+                        s,
+                        &arg.name,
+                        "RetCode is ignored: only one argument can be flagged as RetCode",
+                    );
+                } else {
+                    arg.ret_code = true;
+                }
+            }
+            if ty.var_array || (ty.is_multiple_kpd() && ty.var_array) {
+                arg.count = if ty.is_string && ty.inline {
+                    Count::StringLength
+                } else {
+                    Count::Own
+                };
+            }
+            if let Some(s) = has(Flag::SameCount) {
+                let prev = args.last();
+                if !ty.var_array {
+                    self.warn_flag(
+                        s,
+                        &arg.name,
+                        "SameCount is ignored: the argument is not variable",
+                    );
+                } else if let Some(prev) = prev {
+                    if !prev.ty.var_array {
+                        self.warn_flag(
+                            s,
+                            &arg.name,
+                            "SameCount is ignored: the adjacent argument is not variable",
+                        );
+                    } else if prev.kind != arg.kind || prev.count_in_out != arg.count_in_out {
+                        self.warn_flag(
+                            s,
+                            &arg.name,
+                            "SameCount is ignored: inconsistent with the adjacent argument",
+                        );
+                    } else {
+                        let target = match &prev.count {
+                            Count::Same(t) => t.clone(),
+                            _ => prev.name.clone(),
+                        };
+                        arg.count = Count::Same(target);
+                    }
+                } else {
+                    self.warn_flag(
+                        s,
+                        &arg.name,
+                        "SameCount is ignored: there is no previous argument",
+                    );
+                }
+            }
+            if ty.is_variable_inline() && in_request && in_reply {
+                self.diags.push(
+                    Diagnostic::error(
+                        "inout-variable",
+                        format!(
+                            "{}: in-line variable-sized arguments can't be InOut",
+                            arg.name
+                        ),
+                    )
+                    .at(
+                        a.name.span,
+                        "make it `in` or `out`, or send it out of line with `^`",
+                    ),
+                );
+                failed = true;
+            }
+            if ty.native && !matches!(kind, Direction::In | Direction::Out | Direction::InOut) {
+                self.diags.push(
+                    Diagnostic::error("native-direction", "illegal direction for a native type")
+                        .at(
+                            a.span,
+                            "PointerTo and ValueOf arguments must be in, out or inout",
+                        ),
+                );
+                failed = true;
+            }
+            self.check_role(&arg, a);
+            args.push(arg);
+        }
+        let request_ports = args
+            .iter()
+            .filter(|a| a.kind == Direction::RequestPort)
+            .count();
+        if request_ports == 0 && !failed {
+            self.diags.push(
+                Diagnostic::error(
+                    "no-request-port",
+                    format!(
+                        "routine `{}` doesn't have a server port argument",
+                        r.name.text
+                    ),
+                )
+                .at(
+                    r.name.span,
+                    "the first argument without a direction is the request port",
+                )
+                .note("add a first argument such as `server : mach_port_t`"),
+            );
+            failed = true;
+        }
+        if one_way {
+            if let Some(out) = r.args.iter().zip(&args).find(|(_, a)| a.in_reply) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "out-in-simpleroutine",
+                        format!("simpleroutine `{}` has an out argument", r.name.text),
+                    )
+                    .at(out.0.span, "a simpleroutine has no reply to carry it")
+                    .note("make it a `routine`, or drop the argument"),
+                );
+                failed = true;
+            }
+        }
+        if failed {
+            return None;
+        }
+        let doc = doc_comment_before(self.map, span);
+        let (request, reply) = match crate::layout::compute(&args, one_way) {
+            Ok(l) => l,
+            Err(e) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "layout",
+                        format!("routine `{}` cannot be laid out: {e}", r.name.text),
+                    )
+                    .at(r.name.span, "here"),
+                );
+                return None;
+            }
+        };
+        Some(ir::Routine {
+            name: r.name.text.clone(),
+            kind: r.kind,
+            number,
+            id: base.wrapping_add(number),
+            args,
+            request,
+            reply,
+            doc,
+            span,
+        })
+    }
+
+    /// Checks the types of arguments with special roles, as migcom's `itCheck*Type` do.
+    fn check_role(&mut self, arg: &Arg, a: &ast::Arg) {
+        let ty = &arg.ty;
+        let bad = match arg.kind {
+            Direction::RequestPort
+            | Direction::ReplyPort
+            | Direction::SReplyPort
+            | Direction::UReplyPort => {
+                if !(ty.inline
+                    && !ty.var_array
+                    && ty.number == 1
+                    && (ty.is_port() || ty.in_name == msgt::PORT_NAME))
+                {
+                    Some("must be a single port")
+                } else {
+                    None
+                }
+            }
+            Direction::WaitTime
+            | Direction::SendTime
+            | Direction::MsgOption
+            | Direction::MsgSeqno => {
+                if !(ty.inline && ty.number == 1 && ty.element_bits == 32 && !ty.is_port()) {
+                    Some("must be a 32-bit integer")
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        if let Some(why) = bad {
+            self.diags.push(
+                Diagnostic::error("bad-role-type", format!("argument `{}` {why}", arg.name))
+                    .at(a.span, format!("its type is `{}`", ty.name)),
+            );
+        }
+    }
+}
+
+fn self_describe(map: &SourceMap, spec: &TypeSpec) -> String {
+    let text = map.snippet(spec.span());
+    if text.is_empty() || text.len() > 80 {
+        "anonymous type".into()
+    } else {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The comment that ends right before `span` (only whitespace between), as plain lines,
+/// for the generated code's doc comments. Decorative `*` columns are removed.
+pub fn doc_comment_before(map: &SourceMap, span: Span) -> Option<String> {
+    let file = map.file(span.file);
+    let before = file.text.get(..span.start as usize)?;
+    let trimmed = before.trim_end();
+    let body = if let Some(head) = trimmed.strip_suffix("*/") {
+        let start = head.rfind("/*")?;
+        head[start + 2..].to_string()
+    } else {
+        // `//` comment lines right above.
+        let mut lines: Vec<&str> = Vec::new();
+        for line in trimmed.lines().rev() {
+            let l = line.trim();
+            match l.strip_prefix("//") {
+                Some(rest) => lines.push(rest),
+                None => break,
+            }
+        }
+        if lines.is_empty() {
+            return None;
+        }
+        lines.reverse();
+        lines.join("\n")
+    };
+    let lines: Vec<String> = body
+        .lines()
+        .map(|l| {
+            let l = l.trim();
+            let l = l.strip_prefix('*').unwrap_or(l);
+            l.strip_prefix(' ').unwrap_or(l).trim_end().to_string()
+        })
+        .collect();
+    let start = lines.iter().position(|l| !l.is_empty())?;
+    let end = lines.iter().rposition(|l| !l.is_empty())?;
+    let text = lines[start..=end].join("\n");
+    (!text.trim().is_empty()).then_some(text)
+}
