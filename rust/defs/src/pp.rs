@@ -1,11 +1,78 @@
 //! A C preprocessor for `.defs` files, as Apple's `mig` runs `cc -E -D__MACH30__` before
 //! migcom. It works on tokens and keeps, for every token it emits, where the user sees it.
 //!
-//! INTERFACE (shared with the parser; the implementation fills in `preprocess`).
+//! The work is split in three: [`lex`] turns a file into pp-tokens once (cached per file),
+//! [`expr`] evaluates `#if` expressions, and [`engine`] runs directives, includes and
+//! macro expansion (Prosser's hide-set algorithm) with a limit on every resource, so no
+//! input can make it panic, hang or run out of memory. The diagnostic codes it emits are
+//! listed in [`codes`].
+
+mod engine;
+mod expr;
+mod lex;
 
 use crate::diag::Diagnostic;
 use crate::source::{SourceMap, Span};
 use std::path::PathBuf;
+
+/// Every diagnostic code the preprocessor emits, in one place.
+pub mod codes {
+    /// An `#include` names a file found in none of the searched directories.
+    pub const FILE_NOT_FOUND: &str = "file-not-found";
+    /// An `#error` directive was reached.
+    pub const PP_ERROR: &str = "pp-error";
+    /// A `#warning` directive was reached (a warning).
+    pub const PP_WARNING: &str = "pp-warning";
+    /// `#include` nesting passed `Options::max_include_depth`, or a run processed more
+    /// `#include`s than the preprocessor allows in total.
+    pub const INCLUDE_DEPTH: &str = "include-depth";
+    /// A file ended inside an `#if` group.
+    pub const UNTERMINATED_CONDITIONAL: &str = "unterminated-conditional";
+    /// `#else` or `#elif` without an `#if`, or after the group's `#else`.
+    pub const UNBALANCED_ELSE: &str = "unbalanced-else";
+    /// `#endif` without an `#if`.
+    pub const UNMATCHED_ENDIF: &str = "unmatched-endif";
+    /// A malformed or unknown directive, including bad `#define`s.
+    pub const BAD_DIRECTIVE: &str = "bad-directive";
+    /// A function-like macro invoked with the wrong number of arguments, or without its
+    /// closing parenthesis.
+    pub const MACRO_ARGS: &str = "macro-args";
+    /// An `#if`/`#elif` expression that cannot be evaluated (syntax, division by zero).
+    pub const BAD_EXPRESSION: &str = "bad-expression";
+    /// A `/*` comment without its `*/`.
+    pub const UNTERMINATED_COMMENT: &str = "unterminated-comment";
+    /// A string or character literal without its closing quote.
+    pub const UNTERMINATED_STRING: &str = "unterminated-string";
+    /// `##` produced something that is not one preprocessing token.
+    pub const BAD_PASTE: &str = "bad-paste";
+    /// Macro expansion went past a limit (tokens produced, nesting, output size); the
+    /// rest of the input is passed through without expansion.
+    pub const EXPANSION_LIMIT: &str = "expansion-limit";
+    /// A macro was redefined differently (a warning).
+    pub const MACRO_REDEFINED: &str = "macro-redefined";
+    /// So many diagnostics were reported that preprocessing stopped.
+    pub const TOO_MANY_DIAGNOSTICS: &str = "too-many-diagnostics";
+
+    /// All codes above, for documentation and tests.
+    pub const ALL: &[&str] = &[
+        FILE_NOT_FOUND,
+        PP_ERROR,
+        PP_WARNING,
+        INCLUDE_DEPTH,
+        UNTERMINATED_CONDITIONAL,
+        UNBALANCED_ELSE,
+        UNMATCHED_ENDIF,
+        BAD_DIRECTIVE,
+        MACRO_ARGS,
+        BAD_EXPRESSION,
+        UNTERMINATED_COMMENT,
+        UNTERMINATED_STRING,
+        BAD_PASTE,
+        EXPANSION_LIMIT,
+        MACRO_REDEFINED,
+        TOO_MANY_DIAGNOSTICS,
+    ];
+}
 
 /// The kind of a preprocessing token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,8 +115,22 @@ pub struct Options {
     pub include_dirs: Vec<PathBuf>,
     /// `-D NAME[=VALUE]` and `-U NAME`, in command-line order.
     pub macros: Vec<MacroArg>,
-    /// How deep `#include` may nest before it is an error.
+    /// How deep `#include` may nest before it is an error; 0 means
+    /// [`DEFAULT_MAX_INCLUDE_DEPTH`].
     pub max_include_depth: usize,
+}
+
+/// The include depth used when [`Options::max_include_depth`] is 0 (GCC's limit).
+pub const DEFAULT_MAX_INCLUDE_DEPTH: usize = 200;
+
+impl Options {
+    /// The include depth in force: `max_include_depth`, or the default when it is 0.
+    pub fn include_depth_limit(&self) -> usize {
+        match self.max_include_depth {
+            0 => DEFAULT_MAX_INCLUDE_DEPTH,
+            n => n,
+        }
+    }
 }
 
 /// One `-D` or `-U` from the command line.
@@ -74,6 +155,34 @@ pub struct Output {
 
 /// Preprocesses `file` (already loaded in `map`); files it includes are loaded into `map`.
 pub fn preprocess(map: &mut SourceMap, file: crate::source::FileId, options: &Options) -> Output {
-    let _ = (map, file, options);
-    todo!("implemented by the preprocessor work")
+    engine::run(map, file, options, engine::Limits::for_options(options))
+}
+
+/// Renders tokens back to text on one line, a space wherever the source had whitespace or
+/// where two tokens would otherwise run together. Lexing the result gives the same tokens.
+pub fn render(tokens: &[Token]) -> String {
+    let mut out = String::with_capacity(tokens.len() * 6);
+    let mut prev: Option<&Token> = None;
+    for tok in tokens {
+        if let Some(p) = prev {
+            if tok.space_before || would_join(p, tok) {
+                out.push(' ');
+            }
+        }
+        out.push_str(&tok.text);
+        prev = Some(tok);
+    }
+    out
+}
+
+/// Whether two adjacent spellings could lex as something else when written without a
+/// space; erring towards a space is harmless.
+fn would_join(a: &Token, b: &Token) -> bool {
+    let word = |k: TokenKind| matches!(k, TokenKind::Ident | TokenKind::Number);
+    let ends_word = a.text.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    (word(a.kind) || ends_word) && (word(b.kind) || matches!(b.kind, TokenKind::Str | TokenKind::Char))
+        || a.kind == TokenKind::Punct && b.kind == TokenKind::Punct
+        || a.kind == TokenKind::Number && b.text.starts_with(['.', '+', '-'])
+        || a.text.ends_with('.') && b.text.starts_with(|c: char| c.is_ascii_digit())
+        || a.text == "/" && b.text.starts_with(['/', '*'])
 }

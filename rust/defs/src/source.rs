@@ -92,6 +92,9 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// Files loaded from disk by [`SourceMap::load_cached`], so a header included many
+    /// times is read and indexed once.
+    by_path: std::collections::HashMap<PathBuf, FileId>,
 }
 
 impl SourceMap {
@@ -123,6 +126,17 @@ impl SourceMap {
             Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
         };
         Ok(self.add(path, text))
+    }
+
+    /// Reads a file from disk unless the same path was already loaded by this method, in
+    /// which case the earlier [`FileId`] is returned without touching the disk.
+    pub fn load_cached(&mut self, path: &Path) -> std::io::Result<FileId> {
+        if let Some(&id) = self.by_path.get(path) {
+            return Ok(id);
+        }
+        let id = self.load(path)?;
+        self.by_path.insert(path.to_path_buf(), id);
+        Ok(id)
     }
 
     /// The file behind an id.

@@ -1,0 +1,153 @@
+//! Compares the preprocessor with the system `cpp -P` on every `.defs` file of the xnu
+//! corpus, token by token. It runs when the corpus (`../shared/corpus` beside the
+//! workspace) and `cpp` are both present, and says so when it skips.
+
+use migz_defs::pp::{self, MacroArg, Options, TokenKind};
+use migz_defs::source::SourceMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn corpus() -> Option<PathBuf> {
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    [beside, PathBuf::from("/work/shared/corpus")]
+        .into_iter()
+        .find(|p| p.join("xnu").is_dir())
+}
+
+fn have_cpp() -> bool {
+    Command::new("cpp")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn defs_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("corpus directory is readable")
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            defs_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "defs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The user-view flags of the corpus README, plus `-DIOKIT` for `device.defs`.
+fn defines(file: &Path) -> Vec<String> {
+    let mut d = vec!["__MACH30__".to_string(), "LIBSYSCALL_INTERFACE".to_string()];
+    if file.ends_with("device/device.defs") {
+        d.push("IOKIT".to_string());
+    }
+    d
+}
+
+fn options(corpus: &Path, file: &Path) -> Options {
+    let mut macros: Vec<MacroArg> = defines(file)
+        .into_iter()
+        .map(|d| MacroArg::Define(d, None))
+        .collect();
+    // GCC predefines `__LP64__` on every 64-bit target, as Apple's clang does.
+    macros.push(MacroArg::Define("__LP64__".into(), Some("1".into())));
+    Options {
+        include_dirs: vec![corpus.join("xnu/osfmk"), corpus.join("include")],
+        macros,
+        max_include_depth: 0,
+    }
+}
+
+/// The spellings of the tokens in a text, lexed by our own preprocessor with no macros.
+fn spellings(text: String) -> Vec<String> {
+    let mut map = SourceMap::new();
+    let id = map.add("cpp-output", text);
+    let out = pp::preprocess(&mut map, id, &Options::default());
+    assert!(
+        out.diagnostics.is_empty(),
+        "cpp output lexes cleanly: {:?}",
+        out.diagnostics
+    );
+    out.tokens.into_iter().map(|t| t.text).collect()
+}
+
+#[test]
+fn corpus_matches_cpp() {
+    let Some(corpus) = corpus() else {
+        eprintln!("skipped: no corpus at ../shared/corpus");
+        return;
+    };
+    if !have_cpp() {
+        eprintln!("skipped: no `cpp` on PATH");
+        return;
+    }
+    let mut files = Vec::new();
+    defs_files(&corpus.join("xnu"), &mut files);
+    assert!(files.len() > 50, "the corpus has its .defs files");
+    let mut compared = 0;
+    for file in &files {
+        if file.ends_with("tests/rnserver.defs") {
+            continue;
+        }
+        let mut cmd = Command::new("cpp");
+        cmd.arg("-P");
+        for d in defines(file) {
+            cmd.arg(format!("-D{d}"));
+        }
+        cmd.arg("-I")
+            .arg(corpus.join("xnu/osfmk"))
+            .arg("-I")
+            .arg(corpus.join("include"))
+            .arg(file);
+        let cpp = cmd.output().expect("cpp runs");
+        assert!(cpp.status.success(), "cpp failed on {}", file.display());
+        let expected = spellings(String::from_utf8_lossy(&cpp.stdout).into_owned());
+
+        let mut map = SourceMap::new();
+        let id = map.load(file).expect("corpus file loads");
+        let out = pp::preprocess(&mut map, id, &options(&corpus, file));
+        let errors: Vec<_> = out.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", file.display());
+        assert!(out.tokens.iter().all(|t| t.kind != TokenKind::Other || t.text == "@"));
+        let actual: Vec<String> = out.tokens.iter().map(|t| t.text.clone()).collect();
+        if let Some(at) = (0..expected.len().max(actual.len()))
+            .find(|&i| expected.get(i) != actual.get(i))
+        {
+            let from = at.saturating_sub(8);
+            panic!(
+                "{}: token {at} differs\n  cpp:  {:?}\n  migz: {:?}",
+                file.display(),
+                &expected[from..(at + 8).min(expected.len())],
+                &actual[from..(at + 8).min(actual.len())],
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared >= 70, "compared {compared} files");
+}
+
+#[test]
+fn rnserver_reports_file_not_found_at_its_include() {
+    let Some(corpus) = corpus() else {
+        eprintln!("skipped: no corpus at ../shared/corpus");
+        return;
+    };
+    let file = corpus.join("xnu/tests/rnserver.defs");
+    let mut map = SourceMap::new();
+    let id = map.load(&file).expect("corpus file loads");
+    let out = pp::preprocess(&mut map, id, &options(&corpus, &file));
+    let d = out
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "file-not-found")
+        .expect("a file-not-found diagnostic");
+    assert_eq!(d.message, "file not found: `System/mach/resource_notify.defs`");
+    let span = d.primary_span().expect("located");
+    assert_eq!(span.file, id);
+    let line = map.file(id).line_col(span.start as usize).0;
+    let text = map.file(id).line_range(line - 1).map(|r| &map.file(id).text[r]);
+    assert_eq!(text, Some("#include <System/mach/resource_notify.defs>"));
+    assert_eq!(map.snippet(span), "<System/mach/resource_notify.defs>");
+    assert!(d.notes[0].contains("osfmk"), "{:?}", d.notes);
+}
