@@ -47,8 +47,8 @@ impl Output {
     }
 }
 
-/// Runs the whole front end on `path`: preprocess (with `__MACH30__` defined, as Apple's
-/// `mig` does), parse, analyze, lay out.
+/// Runs the whole front end on `path`: preprocess (with `__MACH30__` and `__LP64__`
+/// defined, as Apple's `mig` on a 64-bit Mac does), parse, analyze, lay out.
 pub fn run(path: &Path, options: &Options) -> Output {
     let mut map = SourceMap::new();
     match map.load(path) {
@@ -75,7 +75,13 @@ pub fn run_text(path: &Path, text: String, options: &Options) -> Output {
 
 fn run_loaded(mut map: SourceMap, file: source::FileId, options: &Options) -> Output {
     let path = map.file(file).path.clone();
-    let mut macros = vec![pp::MacroArg::Define("__MACH30__".into(), None)];
+    // Apple's `mig` runs the C compiler's preprocessor with `-D__MACH30__`; that compiler
+    // targets an LP64 Darwin, so `__LP64__` is predefined too (`.defs` files pick 64-bit
+    // `vm_size_t` and friends with it). Both can be undone with `-U`.
+    let mut macros = vec![
+        pp::MacroArg::Define("__MACH30__".into(), None),
+        pp::MacroArg::Define("__LP64__".into(), None),
+    ];
     macros.extend(options.macros.iter().cloned());
     let pp_options = pp::Options {
         include_dirs: options.include_dirs.clone(),

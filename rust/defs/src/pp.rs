@@ -179,8 +179,11 @@ pub fn render(tokens: &[Token]) -> String {
 /// space; erring towards a space is harmless.
 fn would_join(a: &Token, b: &Token) -> bool {
     let word = |k: TokenKind| matches!(k, TokenKind::Ident | TokenKind::Number);
-    let ends_word = a.text.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    (word(a.kind) || ends_word) && (word(b.kind) || matches!(b.kind, TokenKind::Str | TokenKind::Char))
+    let ends_word = a
+        .text
+        .ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    (word(a.kind) || ends_word)
+        && (word(b.kind) || matches!(b.kind, TokenKind::Str | TokenKind::Char))
         || a.kind == TokenKind::Punct && b.kind == TokenKind::Punct
         || a.kind == TokenKind::Number && b.text.starts_with(['.', '+', '-'])
         || a.text.ends_with('.') && b.text.starts_with(|c: char| c.is_ascii_digit())

@@ -440,7 +440,8 @@ impl Analyzer<'_> {
             }
             TypeSpec::Pointer { target, span } => {
                 let t = self.type_spec(target)?;
-                if !t.inline {
+                // `^array[] of T` is allowed: an unbounded array is out of line already.
+                if !t.inline && !(t.var_array && t.number == 0) {
                     return self.too_complicated(*span, "the type is already out of line");
                 }
                 let mut ty = t.clone();

@@ -7,10 +7,10 @@
 //! every layout it produces must be self-consistent. A failing input is saved to
 //! `target/fuzz-failures/` before the test fails.
 
-use migz_defs::{diag, pp::MacroArg, Options};
+use migz_defs::{Options, diag, pp::MacroArg};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 struct Rng(u64);
@@ -29,16 +29,78 @@ impl Rng {
 }
 
 const DICTIONARY: &[&str] = &[
-    "routine", "simpleroutine", "subsystem", "type", "skip", "import", "array", "of", "struct",
-    "c_string", "^", "[", "]", "[*:", "(", ")", ";", ":", ",", "=", "|", "in", "out", "inout",
-    "RequestPort", "ReplyPort", "MsgSeqno", "ServerAuditToken", "SameCount", "CountInOut",
-    "Dealloc[]", "Dealloc", "RetCode", "polymorphic", "MACH_MSG_TYPE_COPY_SEND",
-    "MACH_MSG_TYPE_INTEGER_64", "MACH_MSG_TYPE_UNSTRUCTURED", "4294967296", "99999999999999999999",
-    "0x7fffffff", "1e5", "#if 1\n", "#if 0\n", "#else\n", "#endif\n", "#elif defined(X)\n",
-    "#define X X\n", "#define F(a) F(a) a ## a #a\n", "#undef X\n", "#include \"loop.defs\"\n",
-    "#include <mach/std_types.defs>\n", "#line 99999999999 \"x\"\n", "#error boom\n", "/*", "*/",
-    "//", "\\\n", "\"", "'", "\u{0}", "\u{ffff}", "##", "#", "__LINE__", "defined", "PointerTo(int)",
-    "ValueOf(int)", "intran: a b(c)", "ctype: int", "KernelServer", "UserPrefix", "WaitTime",
+    "routine",
+    "simpleroutine",
+    "subsystem",
+    "type",
+    "skip",
+    "import",
+    "array",
+    "of",
+    "struct",
+    "c_string",
+    "^",
+    "[",
+    "]",
+    "[*:",
+    "(",
+    ")",
+    ";",
+    ":",
+    ",",
+    "=",
+    "|",
+    "in",
+    "out",
+    "inout",
+    "RequestPort",
+    "ReplyPort",
+    "MsgSeqno",
+    "ServerAuditToken",
+    "SameCount",
+    "CountInOut",
+    "Dealloc[]",
+    "Dealloc",
+    "RetCode",
+    "polymorphic",
+    "MACH_MSG_TYPE_COPY_SEND",
+    "MACH_MSG_TYPE_INTEGER_64",
+    "MACH_MSG_TYPE_UNSTRUCTURED",
+    "4294967296",
+    "99999999999999999999",
+    "0x7fffffff",
+    "1e5",
+    "#if 1\n",
+    "#if 0\n",
+    "#else\n",
+    "#endif\n",
+    "#elif defined(X)\n",
+    "#define X X\n",
+    "#define F(a) F(a) a ## a #a\n",
+    "#undef X\n",
+    "#include \"loop.defs\"\n",
+    "#include <mach/std_types.defs>\n",
+    "#line 99999999999 \"x\"\n",
+    "#error boom\n",
+    "/*",
+    "*/",
+    "//",
+    "\\\n",
+    "\"",
+    "'",
+    "\u{0}",
+    "\u{ffff}",
+    "##",
+    "#",
+    "__LINE__",
+    "defined",
+    "PointerTo(int)",
+    "ValueOf(int)",
+    "intran: a b(c)",
+    "ctype: int",
+    "KernelServer",
+    "UserPrefix",
+    "WaitTime",
 ];
 
 fn hostile_seeds() -> Vec<Vec<u8>> {
@@ -125,7 +187,12 @@ fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
                 let piece = data[a..b].to_vec();
                 let times = 1 + rng.below(2000);
                 let at = rng.below(len);
-                let rep: Vec<u8> = piece.iter().copied().cycle().take(piece.len() * times).collect();
+                let rep: Vec<u8> = piece
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(piece.len() * times)
+                    .collect();
                 data.splice(at..at, rep);
             }
             _ => {}
@@ -152,7 +219,10 @@ fn check_one(path: &Path, options: &migz_defs::Options) -> Result<bool, String> 
                 let mut at = 0u32;
                 for f in &l.fields {
                     if f.offset != at {
-                        return Err(format!("{}: field {} at {} not {at}", r.name, f.name, f.offset));
+                        return Err(format!(
+                            "{}: field {} at {} not {at}",
+                            r.name, f.name, f.offset
+                        ));
                     }
                     at += f.size;
                 }
@@ -176,12 +246,18 @@ fn fuzz_front_end() {
         options.include_dirs = vec![corpus.join("xnu/osfmk"), corpus.join("include")];
         options.macros = vec![MacroArg::Define("LIBSYSCALL_INTERFACE".into(), None)];
     }
-    let seconds: Option<u64> = std::env::var("MIGZ_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok());
+    let seconds: Option<u64> = std::env::var("MIGZ_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok());
     let iterations = if seconds.is_some() { u64::MAX } else { 1500 };
     let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
     let work = std::env::temp_dir().join(format!("migz-fuzz-{}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
-    std::fs::write(work.join("loop.defs"), "#include \"loop.defs\"\nsubsystem s 1;\n").unwrap();
+    std::fs::write(
+        work.join("loop.defs"),
+        "#include \"loop.defs\"\nsubsystem s 1;\n",
+    )
+    .unwrap();
     options.include_dirs.insert(0, work.clone());
     let failures = root.join("target/fuzz-failures");
     let input_path = work.join("input.defs");
@@ -203,7 +279,9 @@ fn fuzz_front_end() {
                 if now == last {
                     let _ = std::fs::create_dir_all(&failures);
                     let _ = std::fs::copy(&input_path, failures.join("hang.defs"));
-                    eprintln!("fuzz: an input took over 30 s; saved to target/fuzz-failures/hang.defs");
+                    eprintln!(
+                        "fuzz: an input took over 30 s; saved to target/fuzz-failures/hang.defs"
+                    );
                     std::process::abort();
                 }
                 last = now;
@@ -237,13 +315,18 @@ fn fuzz_front_end() {
             Err(_) => Some("panic".to_string()),
         };
         let rss = resident_bytes();
-        let failure =
-            failure.or_else(|| (rss > baseline + (2 << 30)).then(|| format!("resident memory grew to {} MiB", rss >> 20)));
+        let failure = failure.or_else(|| {
+            (rss > baseline + (2 << 30))
+                .then(|| format!("resident memory grew to {} MiB", rss >> 20))
+        });
         if let Some(why) = failure {
             std::fs::create_dir_all(&failures).unwrap();
             let saved = failures.join(format!("input-{executions}.defs"));
             std::fs::write(&saved, &data).unwrap();
-            panic!("fuzz input {executions} failed ({why}); saved to {}", saved.display());
+            panic!(
+                "fuzz input {executions} failed ({why}); saved to {}",
+                saved.display()
+            );
         }
     }
     progress.store(u64::MAX, Ordering::Relaxed);

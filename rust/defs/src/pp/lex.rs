@@ -492,9 +492,16 @@ mod tests {
         assert!(problems.is_empty());
         let texts: Vec<_> = toks.iter().map(|t| interner.get(t.sym)).collect();
         assert_eq!(texts, ["a", "b", "abcd"]);
-        assert!(toks[1].space && !toks[1].bol, "a block comment is one space");
+        assert!(
+            toks[1].space && !toks[1].bol,
+            "a block comment is one space"
+        );
         assert!(toks[2].bol);
-        assert_eq!((toks[2].start, toks[2].end), (18, 24), "spans cover the splice");
+        assert_eq!(
+            (toks[2].start, toks[2].end),
+            (18, 24),
+            "spans cover the splice"
+        );
     }
 
     #[test]
@@ -506,7 +513,11 @@ mod tests {
         let codes: Vec<_> = problems.iter().map(|p| p.code).collect();
         assert_eq!(
             codes,
-            ["unterminated-string", "unterminated-string", "unterminated-comment"]
+            [
+                "unterminated-string",
+                "unterminated-string",
+                "unterminated-comment"
+            ]
         );
     }
 
