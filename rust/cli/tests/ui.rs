@@ -1,5 +1,6 @@
 //! UI tests: each `tests/ui/<code>.defs` must produce exactly `tests/ui/<code>.stderr` from
 //! `migz check`, and that text must contain a diagnostic with the code in its file name.
+//! A second case of one code is named `<code>--<what>.defs`.
 //! `MIGZ_BLESS=1 cargo test -p migz-cli --test ui` rewrites the expected files.
 
 use std::path::PathBuf;
@@ -34,7 +35,9 @@ fn ui_cases() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        let code = case.file_stem().unwrap().to_string_lossy().into_owned();
+        // `<code>.defs`, or `<code>--<what>.defs` for a second case of the same code.
+        let stem = case.file_stem().unwrap().to_string_lossy().into_owned();
+        let code = stem.split("--").next().unwrap().to_string();
         let expected_path = case.with_extension("stderr");
         if bless {
             std::fs::write(&expected_path, &stderr).unwrap();

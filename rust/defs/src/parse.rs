@@ -504,7 +504,15 @@ impl Parser<'_> {
     /// Skips to just past the next `;` outside parentheses, or to the next statement
     /// keyword at the start of a statement, whichever comes first.
     fn recover(&mut self, start: usize) {
-        let mut depth = 0usize;
+        // Count the parentheses the statement had opened before the error, so a `;`
+        // between arguments does not end the recovery early.
+        let mut depth = self.toks[start..self.pos.min(self.toks.len())]
+            .iter()
+            .fold(0usize, |d, t| match t.tok {
+                Tok::Punct('(') => d + 1,
+                Tok::Punct(')') => d.saturating_sub(1),
+                _ => d,
+            });
         if self.pos == start {
             self.pos += 1;
         }

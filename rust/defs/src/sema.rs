@@ -780,7 +780,9 @@ impl Analyzer<'_> {
                 );
                 failed = true;
             }
-            self.check_role(&arg, a);
+            if !ty.native {
+                self.check_role(&arg, a);
+            }
             args.push(arg);
         }
         let request_ports = args
