@@ -65,6 +65,27 @@ pub fn run(path: &Path, options: &Options) -> Output {
     }
 }
 
+/// At most this many diagnostics are kept from one run: past it they are noise, and
+/// rendering each with its source line must stay cheap however broken the input.
+pub const DIAGNOSTICS_MAX: usize = 100;
+
+fn limit_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
+    if diagnostics.len() <= DIAGNOSTICS_MAX {
+        return;
+    }
+    let dropped = &diagnostics[DIAGNOSTICS_MAX..];
+    let errors = dropped.iter().filter(|d| d.is_error()).count();
+    let warnings = dropped.len() - errors;
+    diagnostics.truncate(DIAGNOSTICS_MAX);
+    diagnostics.push(
+        Diagnostic::error(
+            "too-many-errors",
+            format!("{errors} more error(s) and {warnings} more warning(s) not shown"),
+        )
+        .note(format!("migz shows the first {DIAGNOSTICS_MAX} diagnostics of a run")),
+    );
+}
+
 /// Runs the front end on text in memory, named `path` in diagnostics (includes are still
 /// searched on disk). Fuzzing and tests use it.
 pub fn run_text(path: &Path, text: String, options: &Options) -> Output {
@@ -98,6 +119,7 @@ fn run_loaded(mut map: SourceMap, file: source::FileId, options: &Options) -> Ou
     diagnostics.extend(parse_diags);
     let (subsystems, sema_diags) = sema::analyze(&map, &ast);
     diagnostics.extend(sema_diags);
+    limit_diagnostics(&mut diagnostics);
     let mut files_read = vec![path];
     files_read.extend(pre.files_read);
     files_read.dedup();

@@ -564,6 +564,7 @@ impl Analyzer<'_> {
         let mut args: Vec<Arg> = Vec::new();
         let mut failed = false;
         let mut names: HashMap<&str, Span> = HashMap::new();
+        let mut has_request_port = false;
         for a in &r.args {
             if let Some(prev) = names.insert(a.name.text.as_str(), a.name.span) {
                 self.diags.push(
@@ -582,11 +583,10 @@ impl Analyzer<'_> {
             };
             let kind = match a.direction {
                 Some(d) => d,
-                None if !args.iter().any(|x| x.kind == Direction::RequestPort) => {
-                    Direction::RequestPort
-                }
+                None if !has_request_port => Direction::RequestPort,
                 None => Direction::In,
             };
+            has_request_port |= kind == Direction::RequestPort;
             let (in_request, in_reply) = match kind {
                 Direction::In | Direction::RequestPort | Direction::ReplyPort => (true, false),
                 Direction::SReplyPort | Direction::UReplyPort => (true, false),
@@ -701,7 +701,7 @@ impl Analyzer<'_> {
                         .at(s, "not allowed in a routine"),
                     );
                     failed = true;
-                } else if args.iter().any(|x| x.ret_code) {
+                } else if args.iter().any(|x: &Arg| x.ret_code) {
                     self.warn_flag(
                         s,
                         &arg.name,
