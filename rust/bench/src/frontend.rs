@@ -96,6 +96,10 @@ fn corpus_files(corpus: &Path) -> Vec<(PathBuf, Vec<String>)> {
                 if path.ends_with("osfmk/device/device.defs") {
                     flags.push("-DIOKIT".into());
                 }
+                if path.ends_with("osfmk/mach/upl.defs") {
+                    // Its types exist only for the kernel's pagers.
+                    flags.push("-DKERNEL_PRIVATE".into());
+                }
                 out.push((path, flags));
             }
         }
