@@ -314,6 +314,8 @@ pub enum ArgType {
     Inline(Box<NamedType>),
     /// `: PointerTo(...)` and friends.
     Native(TypeSpec),
+    /// `: array[*:n] of T` and other constructors written in place (a migz extension).
+    Anonymous(TypeSpec, Vec<Decoration>),
 }
 
 /// An IPC flag after an argument's type.

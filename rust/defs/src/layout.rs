@@ -279,3 +279,166 @@ fn message(args: &[Arg], side: Side) -> Result<Layout, String> {
         fields,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{FieldKind, Layout, Routine};
+
+    fn routines(text: &str) -> Vec<Routine> {
+        let out = crate::run_text(
+            std::path::Path::new("t.defs"),
+            text.to_string(),
+            &Default::default(),
+        );
+        assert!(!out.has_errors(), "{:?}", out.diagnostics);
+        out.subsystems.into_iter().next().unwrap().routines
+    }
+
+    fn names(l: &Layout) -> Vec<(&str, u32, u32)> {
+        l.fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.offset, f.size))
+            .collect()
+    }
+
+    const PRELUDE: &str = "subsystem t 100;\n\
+        type int32_t = MACH_MSG_TYPE_INTEGER_32;\n\
+        type int16_t = MACH_MSG_TYPE_INTEGER_16;\n\
+        type char = MACH_MSG_TYPE_CHAR;\n\
+        type mach_port_t = MACH_MSG_TYPE_COPY_SEND;\n";
+
+    #[test]
+    fn variable_array_count_comes_first_and_later_fields_move_up() {
+        let r = &routines(&format!(
+            "{PRELUDE}routine sum_array(server_port : mach_port_t; in data : array[*:1024] of int32_t; \
+             in after : int32_t; out total : int32_t);"
+        ))[0];
+        assert_eq!(r.id, 100);
+        assert_eq!(
+            names(&r.request),
+            [
+                ("Head", 0, 24),
+                ("NDR", 24, 8),
+                ("dataCnt", 32, 4),
+                ("data", 36, 4096),
+                ("after", 4132, 4)
+            ]
+        );
+        assert_eq!(r.request.size, 4136);
+        assert_eq!(r.request.min_size, 40);
+        let (offsets, size) = r.request.wire_offsets(&[3]).unwrap();
+        assert_eq!(offsets[4], 36 + 12);
+        assert_eq!(size, 52);
+        assert!(r.request.wire_offsets(&[1025]).is_none());
+        let reply = r.reply.as_ref().unwrap();
+        assert_eq!(
+            names(reply),
+            [
+                ("Head", 0, 24),
+                ("NDR", 24, 8),
+                ("RetCode", 32, 4),
+                ("total", 36, 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn odd_sizes_get_pad_fields_and_wire_rounding() {
+        let r = &routines(&format!(
+            "{PRELUDE}simpleroutine s(p : mach_port_t; a : int16_t; b : array[*:5] of char; c : int32_t);"
+        ))[0];
+        assert_eq!(
+            names(&r.request),
+            [
+                ("Head", 0, 24),
+                ("NDR", 24, 8),
+                ("a", 32, 2),
+                ("aPad", 34, 2),
+                ("bCnt", 36, 4),
+                ("b", 40, 5),
+                ("bPad", 45, 3),
+                ("c", 48, 4)
+            ]
+        );
+        assert!(r.reply.is_none());
+        // Two chars take 4 bytes on the wire; the pad is part of that rounding.
+        let (offsets, size) = r.request.wire_offsets(&[2]).unwrap();
+        assert_eq!(offsets[7], 44);
+        assert_eq!(size, 48);
+    }
+
+    #[test]
+    fn ports_and_out_of_line_make_a_complex_message() {
+        let r = &routines(&format!(
+            "{PRELUDE}type ool_t = ^array[] of int32_t;\ntype ports_t = array[] of mach_port_t;\n\
+             type poly_t = polymorphic;\n\
+             routine r(p : mach_port_t; in port : mach_port_t; in poly : poly_t; in ool : ool_t, Dealloc[]; \
+             out ports : ports_t; out n : int32_t);"
+        ))[0];
+        assert!(r.request.complex);
+        assert_eq!(r.request.descriptor_count, 3);
+        assert_eq!(
+            names(&r.request),
+            [
+                ("Head", 0, 24),
+                ("msgh_body", 24, 4),
+                ("port", 28, 12),
+                ("poly", 40, 12),
+                ("ool", 52, 16),
+                ("NDR", 68, 8),
+                ("oolCnt", 76, 4)
+            ]
+        );
+        assert!(r.args[2].poly);
+        let reply = r.reply.as_ref().unwrap();
+        assert!(reply.complex);
+        assert!(matches!(
+            reply.fields[2].kind,
+            FieldKind::OolPortsDescriptor { .. }
+        ));
+        assert_eq!(
+            names(reply),
+            [
+                ("Head", 0, 24),
+                ("msgh_body", 24, 4),
+                ("ports", 28, 16),
+                ("NDR", 44, 8),
+                ("portsCnt", 52, 4),
+                ("n", 56, 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn varying_c_string_has_offset_and_count() {
+        let r = &routines(&format!(
+            "{PRELUDE}routine r(p : mach_port_t; out s : c_string[*:10]);"
+        ))[0];
+        let reply = r.reply.as_ref().unwrap();
+        assert_eq!(
+            names(reply),
+            [
+                ("Head", 0, 24),
+                ("NDR", 24, 8),
+                ("RetCode", 32, 4),
+                ("sOffset", 36, 4),
+                ("sCnt", 40, 4),
+                ("s", 44, 10),
+                ("sPad", 54, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn skip_consumes_an_id_and_count_in_out_travels_in_the_request() {
+        let rs = routines(&format!(
+            "{PRELUDE}skip;\nroutine r(p : mach_port_t; out info : array[*:8] of int32_t, CountInOut);"
+        ));
+        assert_eq!(rs[0].id, 101);
+        assert_eq!(rs[0].reply_id(), 201);
+        assert_eq!(
+            names(&rs[0].request),
+            [("Head", 0, 24), ("NDR", 24, 8), ("infoCnt", 32, 4)]
+        );
+    }
+}

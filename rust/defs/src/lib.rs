@@ -82,7 +82,9 @@ fn limit_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
             "too-many-errors",
             format!("{errors} more error(s) and {warnings} more warning(s) not shown"),
         )
-        .note(format!("migz shows the first {DIAGNOSTICS_MAX} diagnostics of a run")),
+        .note(format!(
+            "migz shows the first {DIAGNOSTICS_MAX} diagnostics of a run"
+        )),
     );
 }
 

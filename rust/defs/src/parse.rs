@@ -385,10 +385,8 @@ impl Parser<'_> {
         if let Some(Tok::Bad(_)) = self.peek_tok() {
             d = d.note("this character has no meaning in a .defs file");
         }
-        if let Some(Tok::Kw(_)) = self.peek_tok() {
-            if what.contains("name") || what.contains("identifier") {
-                d = d.note("migcom reserves its keywords in every position, in any case");
-            }
+        if matches!(self.peek_tok(), Some(Tok::Kw(_))) && what.contains("name") {
+            d = d.note("migcom reserves its keywords in every position, in any case");
         }
         self.diags.push(d);
         Abandon
@@ -506,13 +504,14 @@ impl Parser<'_> {
     fn recover(&mut self, start: usize) {
         // Count the parentheses the statement had opened before the error, so a `;`
         // between arguments does not end the recovery early.
-        let mut depth = self.toks[start..self.pos.min(self.toks.len())]
-            .iter()
-            .fold(0usize, |d, t| match t.tok {
-                Tok::Punct('(') => d + 1,
-                Tok::Punct(')') => d.saturating_sub(1),
-                _ => d,
-            });
+        let mut depth =
+            self.toks[start..self.pos.min(self.toks.len())]
+                .iter()
+                .fold(0usize, |d, t| match t.tok {
+                    Tok::Punct('(') => d + 1,
+                    Tok::Punct(')') => d.saturating_sub(1),
+                    _ => d,
+                });
         if self.pos == start {
             self.pos += 1;
         }
@@ -1147,6 +1146,13 @@ impl Parser<'_> {
                 ArgType::Inline(Box::new(self.named_type(0)?))
             }
             (Some(Tok::Ident(_)), _) => ArgType::Named(self.ident("a type name")?),
+            // migcom wants a named type here; a type written in place, as in
+            // `data : array[*:1024] of int32_t`, is what users write, so migz takes it too.
+            (Some(Tok::Kw(Kw::Array | Kw::Struct | Kw::CString) | Tok::Punct('^')), _) => {
+                let spec = self.type_spec(0)?;
+                let decorations = self.decorations()?;
+                ArgType::Anonymous(spec, decorations)
+            }
             _ => return Err(self.error_expected("a type name")),
         };
         let mut flags = Vec::new();

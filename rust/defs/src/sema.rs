@@ -441,7 +441,7 @@ impl Analyzer<'_> {
             TypeSpec::Pointer { target, span } => {
                 let t = self.type_spec(target)?;
                 // `^array[] of T` is allowed: an unbounded array is out of line already.
-                if !t.inline && !(t.var_array && t.number == 0) {
+                if !(t.inline || t.var_array && t.number == 0) {
                     return self.too_complicated(*span, "the type is already out of line");
                 }
                 let mut ty = t.clone();
@@ -540,6 +540,18 @@ impl Analyzer<'_> {
                 Some(t)
             }
             ArgType::Native(spec) => self.type_spec(spec),
+            ArgType::Anonymous(spec, decorations) => {
+                let name = self_describe(self.map, spec);
+                let nt = ast::NamedType {
+                    name: ast::Ident {
+                        text: name,
+                        span: spec.span(),
+                    },
+                    spec: spec.clone(),
+                    decorations: decorations.clone(),
+                };
+                self.named_type(&nt)
+            }
         }
     }
 
@@ -711,7 +723,7 @@ impl Analyzer<'_> {
                     arg.ret_code = true;
                 }
             }
-            if ty.var_array || (ty.is_multiple_kpd() && ty.var_array) {
+            if ty.var_array {
                 arg.count = if ty.is_string && ty.inline {
                     Count::StringLength
                 } else {
@@ -806,18 +818,16 @@ impl Analyzer<'_> {
             );
             failed = true;
         }
-        if one_way {
-            if let Some(out) = r.args.iter().zip(&args).find(|(_, a)| a.in_reply) {
-                self.diags.push(
-                    Diagnostic::error(
-                        "out-in-simpleroutine",
-                        format!("simpleroutine `{}` has an out argument", r.name.text),
-                    )
-                    .at(out.0.span, "a simpleroutine has no reply to carry it")
-                    .note("make it a `routine`, or drop the argument"),
-                );
-                failed = true;
-            }
+        if one_way && let Some(out) = args.iter().find(|a| a.in_reply) {
+            self.diags.push(
+                Diagnostic::error(
+                    "out-in-simpleroutine",
+                    format!("simpleroutine `{}` has an out argument", r.name.text),
+                )
+                .at(out.span, "a simpleroutine has no reply to carry it")
+                .note("make it a `routine`, or drop the argument"),
+            );
+            failed = true;
         }
         if failed {
             return None;
