@@ -109,10 +109,14 @@ fn corpus_matches_cpp() {
         let out = pp::preprocess(&mut map, id, &options(&corpus, file));
         let errors: Vec<_> = out.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{}: {errors:?}", file.display());
-        assert!(out.tokens.iter().all(|t| t.kind != TokenKind::Other || t.text == "@"));
+        assert!(
+            out.tokens
+                .iter()
+                .all(|t| t.kind != TokenKind::Other || t.text == "@")
+        );
         let actual: Vec<String> = out.tokens.iter().map(|t| t.text.clone()).collect();
-        if let Some(at) = (0..expected.len().max(actual.len()))
-            .find(|&i| expected.get(i) != actual.get(i))
+        if let Some(at) =
+            (0..expected.len().max(actual.len())).find(|&i| expected.get(i) != actual.get(i))
         {
             let from = at.saturating_sub(8);
             panic!(
@@ -142,11 +146,17 @@ fn rnserver_reports_file_not_found_at_its_include() {
         .iter()
         .find(|d| d.code == "file-not-found")
         .expect("a file-not-found diagnostic");
-    assert_eq!(d.message, "file not found: `System/mach/resource_notify.defs`");
+    assert_eq!(
+        d.message,
+        "file not found: `System/mach/resource_notify.defs`"
+    );
     let span = d.primary_span().expect("located");
     assert_eq!(span.file, id);
     let line = map.file(id).line_col(span.start as usize).0;
-    let text = map.file(id).line_range(line - 1).map(|r| &map.file(id).text[r]);
+    let text = map
+        .file(id)
+        .line_range(line - 1)
+        .map(|r| &map.file(id).text[r]);
     assert_eq!(text, Some("#include <System/mach/resource_notify.defs>"));
     assert_eq!(map.snippet(span), "<System/mach/resource_notify.defs>");
     assert!(d.notes[0].contains("osfmk"), "{:?}", d.notes);

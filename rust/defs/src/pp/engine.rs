@@ -97,7 +97,8 @@ impl HideSets {
         if let Some(&id) = self.index.get(set.as_slice()) {
             return id;
         }
-        let id = u32::try_from(self.sets.len()).expect("hide sets are bounded by the expansion limit");
+        let id =
+            u32::try_from(self.sets.len()).expect("hide sets are bounded by the expansion limit");
         let set: Rc<[Sym]> = Rc::from(set);
         self.sets.push(set.clone());
         self.index.insert(set, id);
@@ -164,7 +165,9 @@ const NO_PARAM: u16 = u16::MAX;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum MacroKind {
     Object,
-    Function { variadic: bool },
+    Function {
+        variadic: bool,
+    },
     /// `__FILE__`, `__LINE__`, `__COUNTER__`, `__INCLUDE_LEVEL__`.
     Builtin,
 }
@@ -257,6 +260,8 @@ struct Pp<'m> {
     diags: Vec<Diagnostic>,
     diag_seen: HashSet<(&'static str, Span, String)>,
     files_read: Vec<PathBuf>,
+    /// The files already in `files_read`.
+    read: HashSet<FileId>,
     lexed: FxMap<FileId, Rc<Lexed>>,
     missing: HashSet<PathBuf>,
     once: HashSet<FileId>,
@@ -288,6 +293,7 @@ pub(crate) fn run(map: &mut SourceMap, file: FileId, options: &Options, limits: 
         diags: Vec::new(),
         diag_seen: HashSet::new(),
         files_read: Vec::new(),
+        read: HashSet::new(),
         lexed: FxMap::default(),
         missing: HashSet::new(),
         once: HashSet::new(),
@@ -300,7 +306,12 @@ pub(crate) fn run(map: &mut SourceMap, file: FileId, options: &Options, limits: 
         arg_depth: 0,
         command_line: None,
     };
-    for sym in [lex::S_FILE, lex::S_LINE, lex::S_COUNTER, lex::S_INCLUDE_LEVEL] {
+    for sym in [
+        lex::S_FILE,
+        lex::S_LINE,
+        lex::S_COUNTER,
+        lex::S_INCLUDE_LEVEL,
+    ] {
         pp.set_macro(
             sym,
             Some(Rc::new(Macro {
@@ -365,7 +376,14 @@ fn detect_guard(toks: &[RawTok], interner: &Interner) -> Option<Sym> {
     let name = match syms.as_slice() {
         [lex::S_IFNDEF, x] => *x,
         [lex::S_IF, lex::S_BANG, lex::S_DEFINED, x] => *x,
-        [lex::S_IF, lex::S_BANG, lex::S_DEFINED, lex::S_LPAREN, x, lex::S_RPAREN] => *x,
+        [
+            lex::S_IF,
+            lex::S_BANG,
+            lex::S_DEFINED,
+            lex::S_LPAREN,
+            x,
+            lex::S_RPAREN,
+        ] => *x,
         _ => return None,
     };
     if toks[2..end].iter().all(|t| t.sym != name) || !is_ident(interner.get(name)) {
@@ -392,7 +410,15 @@ fn detect_guard(toks: &[RawTok], interner: &Interner) -> Option<Sym> {
 }
 
 fn is_ident(s: &str) -> bool {
-    s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+    s.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+}
+
+/// The inside of a plain `"..."` literal, or `None` for anything else (prefixed or
+/// unterminated literals included).
+fn unquote(text: &str) -> Option<&str> {
+    text.strip_prefix('"')?.strip_suffix('"')
 }
 
 /// Escapes a file name for a string literal.
@@ -416,17 +442,20 @@ impl Pp<'_> {
         if self.halted && d.code != codes::TOO_MANY_DIAGNOSTICS {
             return;
         }
-        if let Some(span) = d.primary_span() {
-            if !self.diag_seen.insert((d.code, span, d.message.clone())) {
-                return;
-            }
+        if let Some(span) = d.primary_span()
+            && !self.diag_seen.insert((d.code, span, d.message.clone()))
+        {
+            return;
         }
         if self.diags.len() >= self.limits.diagnostics {
             self.halted = true;
             self.diags.push(
                 Diagnostic::error(
                     codes::TOO_MANY_DIAGNOSTICS,
-                    format!("too many diagnostics (limit {}); stopping", self.limits.diagnostics),
+                    format!(
+                        "too many diagnostics (limit {}); stopping",
+                        self.limits.diagnostics
+                    ),
                 )
                 .note("fix the errors above and run again"),
             );
@@ -477,11 +506,8 @@ impl Pp<'_> {
     }
 
     fn push_file(&mut self, id: FileId, found_in: Option<usize>) {
-        let first_time = !self.lexed.contains_key(&id);
         let lexed = self.lexed(id);
-        if first_time && Some(id) != self.command_line {
-            self.files_read.push(self.map.file(id).path.clone());
-        }
+        self.mark_read(id);
         self.files.push(FileState {
             id,
             lexed,
@@ -493,6 +519,13 @@ impl Pp<'_> {
         });
     }
 
+    /// Records a file for [`Output::files_read`], once, whether or not its text is used.
+    fn mark_read(&mut self, id: FileId) {
+        if self.read.insert(id) && Some(id) != self.command_line {
+            self.files_read.push(self.map.file(id).path.clone());
+        }
+    }
+
     /// Closes the current file; false when none is left.
     fn pop_file(&mut self) -> bool {
         let Some(f) = self.files.pop() else {
@@ -501,8 +534,11 @@ impl Pp<'_> {
         let open: Vec<Cond> = self.conds.drain(f.cond_base..).collect();
         for c in open {
             self.report(
-                Diagnostic::error(codes::UNTERMINATED_CONDITIONAL, "unterminated conditional directive")
-                    .at(c.span, "this group has no matching `#endif`"),
+                Diagnostic::error(
+                    codes::UNTERMINATED_CONDITIONAL,
+                    "unterminated conditional directive",
+                )
+                .at(c.span, "this group has no matching `#endif`"),
             );
         }
         !self.files.is_empty()
@@ -510,7 +546,11 @@ impl Pp<'_> {
 
     fn skipping(&self) -> bool {
         let base = self.files.last().map_or(0, |f| f.cond_base);
-        self.conds.len() > base && self.conds.last().is_some_and(|c| c.state != CondState::Active)
+        self.conds.len() > base
+            && self
+                .conds
+                .last()
+                .is_some_and(|c| c.state != CondState::Active)
     }
 
     /// The next token of the current file with directives carried out and skipped groups
@@ -535,20 +575,27 @@ impl Pp<'_> {
                 start: rt.start,
                 end: rt.end,
             };
+            // A line break is whitespace, except before the very first token.
+            let space = rt.space || (rt.bol && (f.pos > 1 || self.files.len() > 1));
             if rt.unterminated {
                 let message = if rt.kind == TokenKind::Str {
                     "missing terminating `\"` character"
                 } else {
                     "missing terminating `'` character"
                 };
-                self.error(codes::UNTERMINATED_STRING, message, span, "literal starts here");
+                self.error(
+                    codes::UNTERMINATED_STRING,
+                    message,
+                    span,
+                    "literal starts here",
+                );
             }
             return Some(PTok {
                 kind: rt.kind,
                 sym: rt.sym,
                 span,
                 spelled: None,
-                space: rt.space || rt.bol,
+                space,
                 hs: 0,
             });
         }
@@ -725,7 +772,10 @@ impl Pp<'_> {
     fn hide_set_add(&mut self, hs: u32, sym: Sym, span: Span) -> Option<u32> {
         if self.hide_sets.len(hs) >= self.limits.hide_set {
             let limit = self.limits.hide_set;
-            self.stop_expanding(format!("macro expansion nested too deeply (limit {limit})"), span);
+            self.stop_expanding(
+                format!("macro expansion nested too deeply (limit {limit})"),
+                span,
+            );
             return None;
         }
         Some(self.hide_sets.add(hs, sym))
@@ -744,7 +794,11 @@ impl Pp<'_> {
                 (TokenKind::Str, quote(&name))
             }
             lex::S_LINE => {
-                let line = self.map.file(tok.span.file).line_col(tok.span.start as usize).0 as i64;
+                let line = self
+                    .map
+                    .file(tok.span.file)
+                    .line_col(tok.span.start as usize)
+                    .0 as i64;
                 let delta = self
                     .files
                     .last()
@@ -844,7 +898,14 @@ impl Pp<'_> {
     /// Substitutes arguments into a macro body: `#` stringizes, `##` pastes, other
     /// parameters get their fully expanded argument. Every token gets the invocation span
     /// and the hide set `hs`.
-    fn subst(&mut self, m: &Macro, args: &[Vec<PTok>], hs: u32, inv: Span, space: bool) -> Vec<PTok> {
+    fn subst(
+        &mut self,
+        m: &Macro,
+        args: &[Vec<PTok>],
+        hs: u32,
+        inv: Span,
+        space: bool,
+    ) -> Vec<PTok> {
         let body = &m.body;
         let function = matches!(m.kind, MacroKind::Function { .. });
         let variadic = matches!(m.kind, MacroKind::Function { variadic: true });
@@ -914,8 +975,8 @@ impl Pp<'_> {
             }
             if param != NO_PARAM {
                 let p = param as usize;
-                let before_paste = body.get(i + 1).is_some_and(|n| is_hashhash(n.sym))
-                    && next_param == NO_PARAM;
+                let before_paste =
+                    body.get(i + 1).is_some_and(|n| is_hashhash(n.sym)) && next_param == NO_PARAM;
                 let toks: Vec<PTok> = if before_paste {
                     args[p].clone()
                 } else {
@@ -957,7 +1018,10 @@ impl Pp<'_> {
         self.expanded = self.expanded.saturating_add(out.len());
         if self.expanded > self.limits.expansion_tokens {
             let limit = self.limits.expansion_tokens;
-            self.stop_expanding(format!("macro expansion produced more than {limit} tokens"), inv);
+            self.stop_expanding(
+                format!("macro expansion produced more than {limit} tokens"),
+                inv,
+            );
         }
         out
     }
@@ -970,7 +1034,10 @@ impl Pp<'_> {
         }
         if self.arg_depth >= self.limits.arg_nesting {
             let limit = self.limits.arg_nesting;
-            self.stop_expanding(format!("macro arguments nested too deeply (limit {limit})"), toks[0].span);
+            self.stop_expanding(
+                format!("macro arguments nested too deeply (limit {limit})"),
+                toks[0].span,
+            );
             return toks;
         }
         self.arg_depth += 1;
@@ -1327,7 +1394,12 @@ impl Pp<'_> {
         match expr::evaluate(&toks, end) {
             Ok(v) => v.bits != 0,
             Err(e) => {
-                self.error(codes::BAD_EXPRESSION, e.message, e.span, "in this `#if` expression");
+                self.error(
+                    codes::BAD_EXPRESSION,
+                    e.message,
+                    e.span,
+                    "in this `#if` expression",
+                );
                 false
             }
         }
@@ -1364,7 +1436,10 @@ impl Pp<'_> {
         let mut i = 1;
         let mut params: Vec<Sym> = Vec::new();
         let mut kind = MacroKind::Object;
-        if rest.get(1).is_some_and(|t| t.sym == lex::S_LPAREN && !t.space) {
+        if rest
+            .get(1)
+            .is_some_and(|t| t.sym == lex::S_LPAREN && !t.space)
+        {
             let mut variadic = false;
             i = 2;
             if rest.get(i).is_some_and(|t| t.sym == lex::S_RPAREN) {
@@ -1399,7 +1474,12 @@ impl Pp<'_> {
                     } else {
                         params.push(t.sym);
                         if params.len() >= usize::from(NO_PARAM) {
-                            self.error(codes::BAD_DIRECTIVE, "too many macro parameters", t.span, "");
+                            self.error(
+                                codes::BAD_DIRECTIVE,
+                                "too many macro parameters",
+                                t.span,
+                                "",
+                            );
                             return;
                         }
                         // GNU named variadic parameter: `args...`.
@@ -1416,7 +1496,9 @@ impl Pp<'_> {
                         }
                         other => {
                             let (span, found) = match other {
-                                Some(n) => (n.span, format!(", found `{}`", self.interner.get(n.sym))),
+                                Some(n) => {
+                                    (n.span, format!(", found `{}`", self.interner.get(n.sym)))
+                                }
                                 None => (t.span, String::new()),
                             };
                             let expected = if variadic { "`)`" } else { "`,` or `)`" };
@@ -1487,16 +1569,16 @@ impl Pp<'_> {
             param_of,
             span: Some(name.span),
         };
-        if let Some(old) = self.macro_of(name.sym) {
-            if !old.same_as(&m) {
-                let text = self.interner.get(name.sym).to_string();
-                let mut d = Diagnostic::warning(codes::MACRO_REDEFINED, format!("`{text}` redefined"))
-                    .at(name.span, "redefined here");
-                if let Some(prev) = old.span {
-                    d = d.also(prev, "previous definition");
-                }
-                self.report(d);
+        if let Some(old) = self.macro_of(name.sym)
+            && !old.same_as(&m)
+        {
+            let text = self.interner.get(name.sym).to_string();
+            let mut d = Diagnostic::warning(codes::MACRO_REDEFINED, format!("`{text}` redefined"))
+                .at(name.span, "redefined here");
+            if let Some(prev) = old.span {
+                d = d.also(prev, "previous definition");
             }
+            self.report(d);
         }
         self.set_macro(name.sym, Some(Rc::new(m)));
     }
@@ -1517,9 +1599,8 @@ impl Pp<'_> {
             return;
         };
         let presumed = toks.get(1).and_then(|t| {
-            let text = self.interner.get(t.sym);
-            (t.kind == TokenKind::Str && text.starts_with('"'))
-                .then(|| text[1..text.len() - 1].replace("\\\\", "\\").replace("\\\"", "\""))
+            let text = unquote(self.interner.get(t.sym))?;
+            (t.kind == TokenKind::Str).then(|| text.replace("\\\\", "\\").replace("\\\"", "\""))
         });
         let line = self
             .map
@@ -1613,7 +1694,11 @@ impl Pp<'_> {
                 .map(|(c, _)| {
                     let dir = c.parent().unwrap_or(Path::new(""));
                     let shown = dir.display().to_string();
-                    if shown.is_empty() { ".".to_string() } else { shown }
+                    if shown.is_empty() {
+                        ".".to_string()
+                    } else {
+                        shown
+                    }
                 })
                 .collect();
             let note = if searched.is_empty() {
@@ -1628,6 +1713,7 @@ impl Pp<'_> {
             );
             return;
         };
+        self.mark_read(id);
         if self.once.contains(&id) {
             return;
         }
@@ -1645,7 +1731,12 @@ impl Pp<'_> {
     /// The file name of an `#include`: a string literal, `<...>` as written, or the same
     /// forms produced by macro expansion. Returns the name, whether it was `<...>`, and
     /// where it is.
-    fn header_name(&mut self, rest: &[PTok], name: PTok, current: FileId) -> Option<(String, bool, Span)> {
+    fn header_name(
+        &mut self,
+        rest: &[PTok],
+        name: PTok,
+        current: FileId,
+    ) -> Option<(String, bool, Span)> {
         let first = rest.first().copied();
         let bad = |pp: &mut Self, span: Span| {
             pp.error(
@@ -1658,9 +1749,9 @@ impl Pp<'_> {
         };
         match first {
             None => bad(self, name.span),
-            Some(t) if t.kind == TokenKind::Str && self.interner.get(t.sym).starts_with('"') => {
-                let text = self.interner.get(t.sym);
-                Some((text[1..text.len() - 1].to_string(), false, t.span))
+            Some(t) if t.kind == TokenKind::Str && unquote(self.interner.get(t.sym)).is_some() => {
+                let text = unquote(self.interner.get(t.sym)).unwrap_or_default();
+                Some((text.to_string(), false, t.span))
             }
             Some(t) if t.sym == lex::S_LT => {
                 let Some(gt) = rest.iter().find(|x| x.sym == lex::S_GT) else {
@@ -1678,9 +1769,12 @@ impl Pp<'_> {
                 let toks = self.expand_list(rest.to_vec(), false);
                 let span = toks.first().map_or(t.span, |x| x.span);
                 match toks.first() {
-                    Some(s) if s.kind == TokenKind::Str && self.interner.get(s.sym).starts_with('"') => {
-                        let text = self.interner.get(s.sym);
-                        Some((text[1..text.len() - 1].to_string(), false, span))
+                    Some(s)
+                        if s.kind == TokenKind::Str
+                            && unquote(self.interner.get(s.sym)).is_some() =>
+                    {
+                        let text = unquote(self.interner.get(s.sym)).unwrap_or_default();
+                        Some((text.to_string(), false, span))
                     }
                     Some(lt) if lt.sym == lex::S_LT => {
                         let mut text = String::new();

@@ -164,10 +164,7 @@ impl<'a> Parser<'_, 'a> {
     /// Binary operators by precedence climbing, so long chains use a loop, not recursion.
     fn binary(&mut self, min: u8, eval: bool) -> Result<Value, ExprError> {
         let mut lhs = self.unary(eval)?;
-        loop {
-            let Some(tok) = self.peek().copied() else {
-                break;
-            };
+        while let Some(tok) = self.peek().copied() {
             let prec = match binary_precedence(tok.text) {
                 Some(p) if tok.kind == TokenKind::Punct && p > min => p,
                 _ => break,
@@ -186,13 +183,7 @@ impl<'a> Parser<'_, 'a> {
         Ok(lhs)
     }
 
-    fn apply(
-        &self,
-        op: ExprTok<'a>,
-        a: Value,
-        b: Value,
-        eval: bool,
-    ) -> Result<Value, ExprError> {
+    fn apply(&self, op: ExprTok<'a>, a: Value, b: Value, eval: bool) -> Result<Value, ExprError> {
         let unsigned = a.unsigned || b.unsigned;
         let (x, y) = (a.bits, b.bits);
         let (sx, sy) = (x as i64, y as i64);
@@ -375,7 +366,9 @@ pub(crate) fn parse_char(text: &str) -> Result<Value, String> {
             }
             continue;
         }
-        let e = chars.next().ok_or("incomplete escape in character constant")?;
+        let e = chars
+            .next()
+            .ok_or("incomplete escape in character constant")?;
         let v = match e {
             'n' => 10,
             't' => 9,
@@ -435,19 +428,18 @@ mod tests {
     use crate::pp::lex::{Interner, lex};
     use crate::source::FileId;
 
-/// Converts the tokens of a line to expression tokens using the interner's spellings.
-fn expr_tokens<'a>(
-    toks: impl Iterator<Item = (TokenKind, crate::pp::lex::Sym, Span)>,
-    interner: &'a crate::pp::lex::Interner,
-) -> Vec<ExprTok<'a>> {
-    toks.map(|(kind, sym, span)| ExprTok {
-        kind,
-        text: interner.get(sym),
-        span,
-    })
-    .collect()
-}
-
+    /// Converts the tokens of a line to expression tokens using the interner's spellings.
+    fn expr_tokens<'a>(
+        toks: impl Iterator<Item = (TokenKind, crate::pp::lex::Sym, Span)>,
+        interner: &'a crate::pp::lex::Interner,
+    ) -> Vec<ExprTok<'a>> {
+        toks.map(|(kind, sym, span)| ExprTok {
+            kind,
+            text: interner.get(sym),
+            span,
+        })
+        .collect()
+    }
 
     fn eval(src: &str) -> Result<i64, String> {
         let mut interner = Interner::new();
@@ -474,13 +466,19 @@ fn expr_tokens<'a>(
         assert_eq!(eval("-7 / 2"), Ok(-3));
         assert_eq!(eval("1 << 4 >> 2"), Ok(4));
         assert_eq!(eval("~0 & 0xff ^ 0x0f | 0x100"), Ok(0x1f0));
-        assert_eq!(eval("3 > 2 && 2 >= 2 && 1 < 2 && 1 <= 1 && 1 != 2 && 2 == 2"), Ok(1));
+        assert_eq!(
+            eval("3 > 2 && 2 >= 2 && 1 < 2 && 1 <= 1 && 1 != 2 && 2 == 2"),
+            Ok(1)
+        );
         assert_eq!(eval("!0 + !5"), Ok(1));
         assert_eq!(eval("1 ? 2 : 3"), Ok(2));
         assert_eq!(eval("0 ? 2 : 0 ? 3 : 4"), Ok(4));
         assert_eq!(eval("(1, 2)"), Ok(2));
         assert_eq!(eval("0x10 + 010 + 0b11 + 10UL"), Ok(16 + 8 + 3 + 10));
-        assert_eq!(eval("'a' + '\\n' + '\\x41' + '\\101'"), Ok(97 + 10 + 65 + 65));
+        assert_eq!(
+            eval("'a' + '\\n' + '\\x41' + '\\101'"),
+            Ok(97 + 10 + 65 + 65)
+        );
         assert_eq!(eval("'\\377' < 0"), Ok(1));
         assert_eq!(eval("'ab'"), Ok(0x6162));
         assert_eq!(eval("undefined_name + 1"), Ok(1));
@@ -517,7 +515,7 @@ fn expr_tokens<'a>(
         assert!(eval("").is_err());
         let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
         assert!(eval(&deep).unwrap_err().contains("nested too deeply"));
-        let unary = format!("{}1", "-".repeat(10_000));
+        let unary = format!("{}1", "- ".repeat(10_000));
         assert!(eval(&unary).unwrap_err().contains("nested too deeply"));
         let chain = format!("1{}", " + 1".repeat(100_000));
         assert_eq!(eval(&chain), Ok(100_001));

@@ -363,9 +363,9 @@ pub(crate) fn lex(source: &str, interner: &mut Interner) -> (Vec<RawTok>, Vec<Le
             i += 1;
             while i < b.len() {
                 let d = b[i];
-                if matches!(d, b'+' | b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P') {
-                    i += 1;
-                } else if is_ident_continue(d) || d == b'.' {
+                let sign =
+                    matches!(d, b'+' | b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P');
+                if sign || is_ident_continue(d) || d == b'.' {
                     i += 1;
                 } else {
                     break;
@@ -492,9 +492,16 @@ mod tests {
         assert!(problems.is_empty());
         let texts: Vec<_> = toks.iter().map(|t| interner.get(t.sym)).collect();
         assert_eq!(texts, ["a", "b", "abcd"]);
-        assert!(toks[1].space && !toks[1].bol, "a block comment is one space");
+        assert!(
+            toks[1].space && !toks[1].bol,
+            "a block comment is one space"
+        );
         assert!(toks[2].bol);
-        assert_eq!((toks[2].start, toks[2].end), (18, 24), "spans cover the splice");
+        assert_eq!(
+            (toks[2].start, toks[2].end),
+            (18, 24),
+            "spans cover the splice"
+        );
     }
 
     #[test]
@@ -506,7 +513,11 @@ mod tests {
         let codes: Vec<_> = problems.iter().map(|p| p.code).collect();
         assert_eq!(
             codes,
-            ["unterminated-string", "unterminated-string", "unterminated-comment"]
+            [
+                "unterminated-string",
+                "unterminated-string",
+                "unterminated-comment"
+            ]
         );
     }
 
