@@ -750,6 +750,155 @@ puts("The first, second, and third items.");
     }
 
     #[test]
+    fn has_include_and_import() {
+        let dir = temp_dir("has-include");
+        write(&dir, "inc/here.h", "here");
+        let main = write(
+            &dir,
+            "main.defs",
+            "#if __has_include(<here.h>) && !__has_include(\"gone.h\") && defined __has_include\n\
+             yes\n#endif\n#import <here.h>\n#import <here.h>\n",
+        );
+        let options = Options {
+            include_dirs: vec![dir.join("inc")],
+            ..Options::default()
+        };
+        let (_, out) = run_file(&main, &options);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        assert_eq!(spellings(&out.tokens), "yes here");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn guarded_file_seen_only_through_its_guard_is_still_read() {
+        let dir = temp_dir("guard-read");
+        write(&dir, "g.h", "#ifndef G\n#define G\ng\n#endif\n");
+        let main = write(&dir, "main.defs", "#define G\n#include \"g.h\"\nm\n");
+        let (_, out) = run_file(&main, &Options::default());
+        assert_eq!(spellings(&out.tokens), "m");
+        assert_eq!(out.files_read, [main.clone(), dir.join("g.h")]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn rendered_diagnostic_snapshot() {
+        let src = "subsystem s 100;\n#include <mach/missing.defs>\n";
+        let options = Options {
+            include_dirs: vec![PathBuf::from("/opt/none")],
+            ..Options::default()
+        };
+        let (map, _, out) = run_with(src, &options);
+        let expected = "\
+error[file-not-found]: file not found: `mach/missing.defs`
+  ┌─ main.defs:2:10
+  │
+2 │ #include <mach/missing.defs>
+  │          ^^^^^^^^^^^^^^^^^^^ included here
+  │
+  = searched: /opt/none
+
+";
+        assert_eq!(crate::diag::render(&map, &out.diagnostics), expected);
+    }
+
+    #[test]
+    fn long_parameter_lists_are_linear() {
+        let params: Vec<String> = (0..5000).map(|i| format!("p{i}")).collect();
+        let src = format!(
+            "#define f({}) {}\nf({})",
+            params.join(", "),
+            params.join(" "),
+            (0..5000)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let out = run(&src);
+        assert!(out.diagnostics.is_empty());
+        assert_eq!(out.tokens.len(), 5000);
+        assert_eq!(out.tokens[4999].text, "4999");
+    }
+
+    /// Random soups of directive and macro fragments: every one must finish without a
+    /// panic, and within the limits.
+    #[test]
+    fn random_inputs_terminate() {
+        const PIECES: &[&str] = &[
+            "#define a b b\n",
+            "#define b a a\n",
+            "#define f(x, ...) x ## __VA_ARGS__ #x f\n",
+            "#define g(y) f(y, y) g\n",
+            "#undef a\n",
+            "#if ",
+            "#elif ",
+            "#else\n",
+            "#endif\n",
+            "#ifdef a\n",
+            "#include \"main.defs\"\n",
+            "#line 5\n",
+            "#error e\n",
+            "defined ",
+            "f(",
+            "g(",
+            ")",
+            ",",
+            "(",
+            "a ",
+            "b ",
+            "1 ",
+            "/ 0",
+            "##",
+            "#",
+            "\"s",
+            "'c'",
+            "/*",
+            "*/",
+            "\\\n",
+            "\n",
+            "__LINE__ ",
+            "__VA_ARGS__",
+            "...",
+            "<",
+            ">",
+            "\u{fffd}",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..3000 {
+            let mut src = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = 1 + seed % 40;
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                src.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
+            }
+            let mut map = SourceMap::new();
+            let id = map.add("main.defs", src);
+            let mut limits = engine::Limits::for_options(&Options::default());
+            limits.expansion_tokens = 20_000;
+            limits.include_depth = 5;
+            let out = engine::run(&mut map, id, &Options::default(), limits);
+            for d in &out.diagnostics {
+                // Every label must lie inside its file, or rendering would fail.
+                for l in &d.labels {
+                    assert!(l.span.end as usize <= map.file(l.span.file).text.len());
+                    assert!(l.span.start <= l.span.end);
+                }
+            }
+            for t in &out.tokens {
+                for span in std::iter::once(t.span).chain(t.spelled) {
+                    assert!(span.end as usize <= map.file(span.file).text.len());
+                    assert!(span.start <= span.end);
+                }
+            }
+            let _ = crate::diag::render(&map, &out.diagnostics);
+        }
+    }
+
+    #[test]
     fn options_default_depth() {
         assert_eq!(Options::default().include_depth_limit(), 200);
         let o = Options {

@@ -6,6 +6,7 @@ use migz_defs::pp::{self, MacroArg, Options, TokenKind};
 use migz_defs::source::SourceMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 fn corpus() -> Option<PathBuf> {
     let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
@@ -86,6 +87,7 @@ fn corpus_matches_cpp() {
     defs_files(&corpus.join("xnu"), &mut files);
     assert!(files.len() > 50, "the corpus has its .defs files");
     let mut compared = 0;
+    let (mut cpp_time, mut migz_time) = (Duration::ZERO, Duration::ZERO);
     for file in &files {
         if file.ends_with("tests/rnserver.defs") {
             continue;
@@ -100,13 +102,17 @@ fn corpus_matches_cpp() {
             .arg("-I")
             .arg(corpus.join("include"))
             .arg(file);
+        let started = Instant::now();
         let cpp = cmd.output().expect("cpp runs");
+        cpp_time += started.elapsed();
         assert!(cpp.status.success(), "cpp failed on {}", file.display());
         let expected = spellings(String::from_utf8_lossy(&cpp.stdout).into_owned());
 
+        let started = Instant::now();
         let mut map = SourceMap::new();
         let id = map.load(file).expect("corpus file loads");
         let out = pp::preprocess(&mut map, id, &options(&corpus, file));
+        migz_time += started.elapsed();
         let errors: Vec<_> = out.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{}: {errors:?}", file.display());
         assert!(
@@ -129,6 +135,11 @@ fn corpus_matches_cpp() {
         compared += 1;
     }
     assert!(compared >= 70, "compared {compared} files");
+    // Informational only (the benchmarks own timing): cpp's time includes starting a process.
+    eprintln!(
+        "compared {compared} files; migz {migz_time:?}, cpp {cpp_time:?}, ratio {:.3}",
+        migz_time.as_secs_f64() / cpp_time.as_secs_f64()
+    );
 }
 
 #[test]

@@ -715,7 +715,8 @@ impl Pp<'_> {
     }
 
     fn is_defined(&self, sym: Sym) -> bool {
-        self.macros.get(sym as usize).is_some_and(Option::is_some)
+        // `__has_include` counts as defined so that `#ifdef __has_include` finds it, as GCC.
+        sym == lex::S_HAS_INCLUDE || self.macros.get(sym as usize).is_some_and(Option::is_some)
     }
 
     /// Expands `tok` if it names a macro it may expand; the result is pushed back onto
@@ -1047,6 +1048,11 @@ impl Pp<'_> {
         while let Some(t) = stack.pop() {
             if in_if && t.sym == lex::S_DEFINED {
                 let value = self.defined_operator(t, &mut stack);
+                out.push(value);
+                continue;
+            }
+            if in_if && t.sym == lex::S_HAS_INCLUDE {
+                let value = self.has_include_operator(t, &mut stack);
                 out.push(value);
                 continue;
             }
@@ -1435,6 +1441,8 @@ impl Pp<'_> {
         }
         let mut i = 1;
         let mut params: Vec<Sym> = Vec::new();
+        // Parameter positions by name, so long parameter lists stay linear.
+        let mut index: FxMap<Sym, u16> = FxMap::default();
         let mut kind = MacroKind::Object;
         if rest
             .get(1)
@@ -1457,14 +1465,15 @@ impl Pp<'_> {
                     };
                     i += 1;
                     if t.sym == lex::S_ELLIPSIS {
+                        index.insert(lex::S_VA_ARGS, params.len() as u16);
                         params.push(lex::S_VA_ARGS);
                         variadic = true;
                     } else if t.kind != TokenKind::Ident
                         || t.sym == lex::S_VA_ARGS
-                        || params.contains(&t.sym)
+                        || index.contains_key(&t.sym)
                     {
                         let text = self.interner.get(t.sym).to_string();
-                        let message = if params.contains(&t.sym) {
+                        let message = if index.contains_key(&t.sym) {
                             format!("duplicate macro parameter `{text}`")
                         } else {
                             format!("expected a parameter name, found `{text}`")
@@ -1472,6 +1481,7 @@ impl Pp<'_> {
                         self.error(codes::BAD_DIRECTIVE, message, t.span, "");
                         return;
                     } else {
+                        index.insert(t.sym, params.len() as u16);
                         params.push(t.sym);
                         if params.len() >= usize::from(NO_PARAM) {
                             self.error(
@@ -1521,11 +1531,9 @@ impl Pp<'_> {
         }
         let param_of: Vec<u16> = body
             .iter()
-            .map(|t| {
-                params
-                    .iter()
-                    .position(|&p| p == t.sym && t.kind == TokenKind::Ident)
-                    .map_or(NO_PARAM, |p| p as u16)
+            .map(|t| match t.kind {
+                TokenKind::Ident => index.get(&t.sym).copied().unwrap_or(NO_PARAM),
+                _ => NO_PARAM,
             })
             .collect();
         let function = matches!(kind, MacroKind::Function { .. });
@@ -1646,59 +1654,13 @@ impl Pp<'_> {
             );
             return;
         }
-        let mut candidates: Vec<(PathBuf, Option<usize>)> = Vec::new();
-        let path = Path::new(&header);
-        if path.is_absolute() {
-            candidates.push((path.to_path_buf(), None));
-        } else {
-            let start = if next {
-                self.files
-                    .last()
-                    .and_then(|f| f.found_in)
-                    .map_or(0, |i| i + 1)
-            } else {
-                0
-            };
-            if !angled && !next {
-                let dir = self
-                    .map
-                    .file(current)
-                    .path
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default();
-                candidates.push((dir.join(&header), None));
-            }
-            for (k, d) in self.include_dirs.iter().enumerate().skip(start) {
-                candidates.push((d.join(&header), Some(k)));
-            }
-        }
-        let mut found = None;
-        for (cand, index) in &candidates {
-            if self.missing.contains(cand) {
-                continue;
-            }
-            match self.map.load_cached(cand) {
-                Ok(id) => {
-                    found = Some((id, *index));
-                    break;
-                }
-                Err(_) => {
-                    self.missing.insert(cand.clone());
-                }
-            }
-        }
+        let (found, searched) = self.resolve(&header, angled, next, current);
         let Some((id, index)) = found else {
-            let searched: Vec<String> = candidates
+            let searched: Vec<String> = searched
                 .iter()
-                .map(|(c, _)| {
-                    let dir = c.parent().unwrap_or(Path::new(""));
-                    let shown = dir.display().to_string();
-                    if shown.is_empty() {
-                        ".".to_string()
-                    } else {
-                        shown
-                    }
+                .map(|dir| match dir.display().to_string() {
+                    shown if shown.is_empty() => ".".to_string(),
+                    shown => shown,
                 })
                 .collect();
             let note = if searched.is_empty() {
@@ -1726,6 +1688,102 @@ impl Pp<'_> {
             return;
         }
         self.push_file(id, index);
+    }
+
+    /// Finds an included file: for `"..."` the including file's directory first, then the
+    /// `-I` directories in order (for `#include_next`, those after the one the current file
+    /// came from). Returns the file and its `-I` index, and the directories searched.
+    fn resolve(
+        &mut self,
+        header: &str,
+        angled: bool,
+        next: bool,
+        current: FileId,
+    ) -> (Option<(FileId, Option<usize>)>, Vec<PathBuf>) {
+        let mut dirs: Vec<(PathBuf, Option<usize>)> = Vec::new();
+        if Path::new(header).is_absolute() {
+            dirs.push((PathBuf::new(), None));
+        } else {
+            let start = match (next, self.files.last()) {
+                (true, Some(f)) => f.found_in.map_or(0, |i| i + 1),
+                _ => 0,
+            };
+            if !angled && !next {
+                let dir = self.map.file(current).path.parent().map(Path::to_path_buf);
+                dirs.push((dir.unwrap_or_default(), None));
+            }
+            for (k, d) in self.include_dirs.iter().enumerate().skip(start) {
+                dirs.push((d.clone(), Some(k)));
+            }
+        }
+        for (dir, index) in &dirs {
+            let candidate = dir.join(header);
+            if self.missing.contains(&candidate) {
+                continue;
+            }
+            match self.map.load_cached(&candidate) {
+                Ok(id) => return (Some((id, *index)), Vec::new()),
+                Err(_) => {
+                    self.missing.insert(candidate);
+                }
+            }
+        }
+        (None, dirs.into_iter().map(|(d, _)| d).collect())
+    }
+
+    /// `__has_include("x")` or `__has_include(<x>)` in `#if`, as `1` or `0`.
+    fn has_include_operator(&mut self, op: PTok, stack: &mut Vec<PTok>) -> PTok {
+        let mut end = op.span;
+        let mut value = false;
+        let mut ok = false;
+        if stack.last().is_some_and(|t| t.sym == lex::S_LPAREN) {
+            stack.pop();
+            let header = match stack.pop() {
+                Some(t) if t.kind == TokenKind::Str => {
+                    unquote(self.interner.get(t.sym)).map(|h| (h.to_string(), false))
+                }
+                Some(t) if t.sym == lex::S_LT => {
+                    let mut text = String::new();
+                    let mut closed = false;
+                    while let Some(x) = stack.pop() {
+                        if x.sym == lex::S_GT {
+                            closed = true;
+                            break;
+                        }
+                        if !text.is_empty() && x.space {
+                            text.push(' ');
+                        }
+                        text.push_str(self.interner.get(x.sym));
+                    }
+                    closed.then_some((text, true))
+                }
+                _ => None,
+            };
+            if let Some((header, angled)) = header
+                && let Some(close) = stack.pop().filter(|t| t.sym == lex::S_RPAREN)
+            {
+                end = close.span;
+                ok = true;
+                let current = self.files.last().map_or(op.span.file, |f| f.id);
+                value = self.resolve(&header, angled, false, current).0.is_some();
+            }
+        }
+        if !ok {
+            self.error(
+                codes::BAD_EXPRESSION,
+                "`__has_include` expects (\"FILENAME\") or (<FILENAME>)",
+                op.span,
+                "",
+            );
+        }
+        PTok {
+            kind: TokenKind::Number,
+            sym: if value { lex::S_ONE } else { lex::S_ZERO },
+            span: op.span.to(end),
+            spelled: None,
+            space: op.space,
+            hs: 0,
+        }
     }
 
     /// The file name of an `#include`: a string literal, `<...>` as written, or the same

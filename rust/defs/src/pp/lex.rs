@@ -98,6 +98,7 @@ pub(crate) const WELL_KNOWN: &[&str] = &[
     "pragma",
     "ident",
     "sccs",
+    "__has_include",
 ];
 
 /// The empty spelling, which marks a placemarker during `##` pasting.
@@ -141,6 +142,7 @@ pub(crate) const S_WARNING: Sym = 36;
 pub(crate) const S_PRAGMA: Sym = 37;
 pub(crate) const S_IDENT: Sym = 38;
 pub(crate) const S_SCCS: Sym = 39;
+pub(crate) const S_HAS_INCLUDE: Sym = 40;
 
 /// Maps spellings to [`Sym`]s and back.
 #[derive(Debug)]
