@@ -733,8 +733,10 @@ impl Pp<'_> {
         }
         match m.kind {
             MacroKind::Builtin => {
+                // The literal needs no rescanning, but it may be a macro argument, so it goes
+                // back where the next token is read from.
                 let t = self.builtin(tok);
-                self.emit_or_push(src, t);
+                self.push(src, vec![t]);
                 true
             }
             MacroKind::Object => {
@@ -763,11 +765,6 @@ impl Pp<'_> {
                 true
             }
         }
-    }
-
-    /// Builtins produce a literal that needs no rescanning but may be an argument.
-    fn emit_or_push(&mut self, src: &mut Src<'_>, t: PTok) {
-        self.push(src, vec![t]);
     }
 
     fn hide_set_add(&mut self, hs: u32, sym: Sym, span: Span) -> Option<u32> {
@@ -947,8 +944,21 @@ impl Pp<'_> {
                 continue;
             }
             if is_hashhash(bt.sym) && param == NO_PARAM && i + 1 < body.len() {
+                let after = m.param_of.get(i + 2).copied().unwrap_or(NO_PARAM);
+                let stringized = function && is_hash(body[i + 1].sym) && after != NO_PARAM;
                 let rhs: Vec<PTok> = if next_param != NO_PARAM {
                     args[next_param as usize].iter().map(at_inv).collect()
+                } else if stringized {
+                    // `x ## #y`: the stringized argument is the right operand.
+                    let text = self.stringize(&args[after as usize]);
+                    vec![PTok {
+                        kind: TokenKind::Str,
+                        sym: self.interner.intern(&text),
+                        span: inv,
+                        spelled: None,
+                        space: body[i + 1].space,
+                        hs: 0,
+                    }]
                 } else {
                     vec![at_inv(&body[i + 1])]
                 };
@@ -971,7 +981,7 @@ impl Pp<'_> {
                         out.extend_from_slice(rest);
                     }
                 }
-                i += 2;
+                i += if stringized { 3 } else { 2 };
                 continue;
             }
             if param != NO_PARAM {
