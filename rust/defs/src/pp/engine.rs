@@ -162,19 +162,22 @@ impl HideSets {
 /// Marks a body token that is not a parameter.
 const NO_PARAM: u16 = u16::MAX;
 
+/// What sort of macro a name is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum MacroKind {
+    /// `#define N body`.
     Object,
-    Function {
-        variadic: bool,
-    },
+    /// `#define F(params) body`; a variadic macro's last parameter takes the rest.
+    Function { variadic: bool },
     /// `__FILE__`, `__LINE__`, `__COUNTER__`, `__INCLUDE_LEVEL__`.
     Builtin,
 }
 
+/// One macro definition, shared (through `Rc`) by every expansion in progress.
 #[derive(Debug)]
 struct Macro {
     kind: MacroKind,
+    /// Parameter names; a variadic `...` is `__VA_ARGS__`.
     params: Vec<Sym>,
     /// The replacement list with spans in the `#define`.
     body: Vec<PTok>,
@@ -207,10 +210,12 @@ struct Lexed {
     guard: Option<Sym>,
 }
 
+/// One open file on the include stack.
 #[derive(Debug)]
 struct FileState {
     id: FileId,
     lexed: Rc<Lexed>,
+    /// Index of the next raw token to read.
     pos: usize,
     /// How many conditional groups were open when the file was entered.
     cond_base: usize,
@@ -232,10 +237,13 @@ enum CondState {
     Done,
 }
 
+/// One open `#if` chain.
 #[derive(Clone, Copy, Debug)]
 struct Cond {
     state: CondState,
+    /// Whether `#else` was seen, after which `#elif` and `#else` are errors.
     seen_else: bool,
+    /// The opening directive, for the unterminated-conditional diagnostic.
     span: Span,
 }
 
@@ -246,24 +254,32 @@ enum Src<'s> {
     List(&'s mut Vec<PTok>),
 }
 
+/// The state of one preprocessing run.
 struct Pp<'m> {
     map: &'m mut SourceMap,
     include_dirs: Vec<PathBuf>,
     limits: Limits,
     interner: Interner,
+    /// Macro definitions indexed by the name's [`Sym`].
     macros: Vec<Option<Rc<Macro>>>,
+    /// The include stack, innermost file last.
     files: Vec<FileState>,
+    /// Open conditional groups of every file on the stack, innermost last.
     conds: Vec<Cond>,
     /// Tokens produced by expansion and not yet rescanned, next token last.
     pending: Vec<PTok>,
     out: Vec<Token>,
     diags: Vec<Diagnostic>,
+    /// Diagnostics already reported, so a loop reports each problem once.
     diag_seen: HashSet<(&'static str, Span, String)>,
     files_read: Vec<PathBuf>,
     /// The files already in `files_read`.
     read: HashSet<FileId>,
+    /// Every file lexed so far.
     lexed: FxMap<FileId, Rc<Lexed>>,
+    /// Include candidates known not to exist, so failed searches are not repeated.
     missing: HashSet<PathBuf>,
+    /// Files with `#pragma once` (or brought in by `#import`).
     once: HashSet<FileId>,
     hide_sets: HideSets,
     /// Tokens produced by substitution so far.
@@ -272,9 +288,13 @@ struct Pp<'m> {
     stopped: bool,
     /// Preprocessing stopped altogether after a limit.
     halted: bool,
+    /// `#include`s processed so far.
     includes: usize,
+    /// The next value of `__COUNTER__`.
     counter: u64,
+    /// How many argument pre-expansions are in progress, one inside the other.
     arg_depth: usize,
+    /// The pseudo-file holding `-D`/`-U`, which is not reported as read.
     command_line: Option<FileId>,
 }
 
