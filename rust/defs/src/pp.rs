@@ -363,6 +363,16 @@ puts("The first, second, and third items.");
     }
 
     #[test]
+    fn va_opt() {
+        let src = "#define F(a, ...) f(a __VA_OPT__(,) __VA_ARGS__)\n\
+                   #define G(x, ...) x ## __VA_OPT__(_y) z\n\
+                   F(1) F(1, 2, 3) G(a) G(a, 1)";
+        assert_eq!(text(src), toks("f(1) f(1, 2, 3) a z a_y z"));
+        let out = run("#define H(...) __VA_OPT__ x\n");
+        assert_eq!(codes_of(&out), ["bad-directive"]);
+    }
+
+    #[test]
     fn recursion_stops() {
         assert_eq!(text("#define foo foo\nfoo"), "foo");
         assert_eq!(text("#define a b\n#define b a\na b"), "a b");

@@ -209,6 +209,8 @@ const SNIPPETS: &[&str] = &[
     "#define z z[0]\n#define h(x) x z\nh(z) h(h(z))\n",
     "#define NIL(x) x\n#define G_0(arg) NIL(G_1)(arg)\n#define G_1(arg) NIL(arg)\nG_0(42)\n",
     "#define a a b\n#define b a\na b\n",
+    "#define F(a, ...) f(a __VA_OPT__(,) __VA_ARGS__)\n#define E\nF(1) F(1, 2, 3) F(1, E) F(1,)\n",
+    "#define G(x, ...) x ## __VA_OPT__(_y) z\nG(a) G(a, 1)\n",
     "#define s(x) L ## #x\n#define w(x) x ## #x\ns(hi) w(u8)\n",
     "#define F(X, ...) f(10 X __VA_ARGS__)\n#define G(X, ...) f(10 X, ## __VA_ARGS__)\nF(1) F(1,2) G(1) G(1,2)\n",
 ];

@@ -435,6 +435,27 @@ fn is_ident(s: &str) -> bool {
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
 }
 
+/// The index of the `)` matching a `(` at `open`, if `open` holds one.
+fn matching_paren(toks: &[PTok], open: usize) -> Option<usize> {
+    if toks.get(open)?.sym != lex::S_LPAREN {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (j, t) in toks.iter().enumerate().skip(open) {
+        match t.sym {
+            lex::S_LPAREN => depth += 1,
+            lex::S_RPAREN => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(j);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The inside of a plain `"..."` literal, or `None` for anything else (prefixed or
 /// unterminated literals included).
 fn unquote(text: &str) -> Option<&str> {
@@ -942,6 +963,11 @@ impl Pp<'_> {
         };
         let mut out: Vec<PTok> = Vec::with_capacity(body.len());
         let mut expanded: Vec<Option<Vec<PTok>>> = vec![None; args.len()];
+        // The `)` of a `__VA_OPT__(...)` whose contents are being substituted.
+        let mut va_opt_close: Option<usize> = None;
+        // The index in `out` of the left operand of a `##` whose right operand is the
+        // first token a `__VA_OPT__` group produces.
+        let mut paste_into: Option<usize> = None;
         let mut i = 0;
         while i < body.len() {
             if out.len() > self.budget() {
@@ -949,6 +975,56 @@ impl Pp<'_> {
             }
             let bt = body[i];
             let param = m.param_of[i];
+            if let Some(k) = paste_into
+                && out.len() > k + 1
+            {
+                paste_into = None;
+                let mut tail = out.split_off(k);
+                let rest = tail.split_off(2);
+                self.paste(tail[0], tail[1], inv, &mut out);
+                out.extend(rest);
+            }
+            if va_opt_close == Some(i) {
+                va_opt_close = None;
+                i += 1;
+                continue;
+            }
+            if is_hashhash(bt.sym)
+                && variadic
+                && param == NO_PARAM
+                && body.get(i + 1).is_some_and(|t| t.sym == lex::S_VA_OPT)
+                && let Some(close) = matching_paren(body, i + 2)
+            {
+                // `x ## __VA_OPT__(y)`: paste onto the first token of the group, if any.
+                let va = args.len() - 1;
+                if expanded[va].is_none() {
+                    expanded[va] = Some(self.expand_list(args[va].clone(), false));
+                }
+                if expanded[va].as_ref().is_some_and(|t| !t.is_empty()) {
+                    va_opt_close = Some(close);
+                    paste_into = out.len().checked_sub(1);
+                    i += 3;
+                } else {
+                    i = close + 1;
+                }
+                continue;
+            }
+            if variadic && bt.sym == lex::S_VA_OPT && param == NO_PARAM {
+                if let Some(close) = matching_paren(body, i + 1) {
+                    let va = args.len() - 1;
+                    if expanded[va].is_none() {
+                        expanded[va] = Some(self.expand_list(args[va].clone(), false));
+                    }
+                    if expanded[va].as_ref().is_some_and(|t| !t.is_empty()) {
+                        va_opt_close = Some(close);
+                        i += 2;
+                    } else {
+                        out.push(placemarker);
+                        i = close + 1;
+                    }
+                    continue;
+                }
+            }
             let next_param = m.param_of.get(i + 1).copied().unwrap_or(NO_PARAM);
             if function && is_hash(bt.sym) && param == NO_PARAM && next_param != NO_PARAM {
                 let text = self.stringize(&args[next_param as usize]);
@@ -1581,6 +1657,20 @@ impl Pp<'_> {
                 );
                 return;
             }
+        }
+        if let MacroKind::Function { variadic: true } = kind
+            && let Some(at) = body
+                .iter()
+                .enumerate()
+                .position(|(j, t)| t.sym == lex::S_VA_OPT && matching_paren(&body, j + 1).is_none())
+        {
+            self.error(
+                codes::BAD_DIRECTIVE,
+                "`__VA_OPT__` must be followed by a parenthesized group",
+                body[at].span,
+                "",
+            );
+            return;
         }
         if body.first().is_some_and(|t| is_hashhash(t.sym))
             || body.last().is_some_and(|t| is_hashhash(t.sym))

@@ -99,6 +99,7 @@ pub(crate) const WELL_KNOWN: &[&str] = &[
     "ident",
     "sccs",
     "__has_include",
+    "__VA_OPT__",
 ];
 
 /// The empty spelling, which marks a placemarker during `##` pasting.
@@ -143,6 +144,7 @@ pub(crate) const S_PRAGMA: Sym = 37;
 pub(crate) const S_IDENT: Sym = 38;
 pub(crate) const S_SCCS: Sym = 39;
 pub(crate) const S_HAS_INCLUDE: Sym = 40;
+pub(crate) const S_VA_OPT: Sym = 41;
 
 /// Maps spellings to [`Sym`]s and back.
 #[derive(Debug)]
