@@ -996,11 +996,7 @@ impl Pp<'_> {
                 && let Some(close) = matching_paren(body, i + 2)
             {
                 // `x ## __VA_OPT__(y)`: paste onto the first token of the group, if any.
-                let va = args.len() - 1;
-                if expanded[va].is_none() {
-                    expanded[va] = Some(self.expand_list(args[va].clone(), false));
-                }
-                if expanded[va].as_ref().is_some_and(|t| !t.is_empty()) {
+                if self.va_present(args, &mut expanded) {
                     va_opt_close = Some(close);
                     paste_into = out.len().checked_sub(1);
                     i += 3;
@@ -1009,21 +1005,19 @@ impl Pp<'_> {
                 }
                 continue;
             }
-            if variadic && bt.sym == lex::S_VA_OPT && param == NO_PARAM {
-                if let Some(close) = matching_paren(body, i + 1) {
-                    let va = args.len() - 1;
-                    if expanded[va].is_none() {
-                        expanded[va] = Some(self.expand_list(args[va].clone(), false));
-                    }
-                    if expanded[va].as_ref().is_some_and(|t| !t.is_empty()) {
-                        va_opt_close = Some(close);
-                        i += 2;
-                    } else {
-                        out.push(placemarker);
-                        i = close + 1;
-                    }
-                    continue;
+            if variadic
+                && bt.sym == lex::S_VA_OPT
+                && param == NO_PARAM
+                && let Some(close) = matching_paren(body, i + 1)
+            {
+                if self.va_present(args, &mut expanded) {
+                    va_opt_close = Some(close);
+                    i += 2;
+                } else {
+                    out.push(placemarker);
+                    i = close + 1;
                 }
+                continue;
             }
             let next_param = m.param_of.get(i + 1).copied().unwrap_or(NO_PARAM);
             if function && is_hash(bt.sym) && param == NO_PARAM && next_param != NO_PARAM {
@@ -1131,6 +1125,17 @@ impl Pp<'_> {
             );
         }
         out
+    }
+
+    /// Whether the variadic argument (the last) expands to any tokens, for `__VA_OPT__`.
+    fn va_present(&mut self, args: &[Vec<PTok>], expanded: &mut [Option<Vec<PTok>>]) -> bool {
+        let Some(va) = args.len().checked_sub(1) else {
+            return false;
+        };
+        if expanded[va].is_none() {
+            expanded[va] = Some(self.expand_list(args[va].clone(), false));
+        }
+        expanded[va].as_ref().is_some_and(|t| !t.is_empty())
     }
 
     /// Fully expands a closed list of tokens (a macro argument or a directive line). In
