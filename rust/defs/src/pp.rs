@@ -1,8 +1,8 @@
 //! A C preprocessor for `.defs` files, as Apple's `mig` runs `cc -E -D__MACH30__` before
 //! migcom. It works on tokens and keeps, for every token it emits, where the user sees it.
 //!
-//! The work is split in three: [`lex`] turns a file into pp-tokens once (cached per file),
-//! [`expr`] evaluates `#if` expressions, and [`engine`] runs directives, includes and
+//! The work is split in three: `lex` turns a file into pp-tokens once (cached per file),
+//! `expr` evaluates `#if` expressions, and `engine` runs directives, includes and
 //! macro expansion (Prosser's hide-set algorithm) with a limit on every resource, so no
 //! input can make it panic, hang or run out of memory. The diagnostic codes it emits are
 //! listed in [`codes`].
@@ -683,6 +683,22 @@ puts("The first, second, and third items.");
         let out = engine::run(&mut map, id, &Options::default(), limits);
         assert_eq!(codes_of(&out), ["expansion-limit"]);
         assert!(out.tokens.len() < 200_000);
+    }
+
+    #[test]
+    fn doubling_arguments_stop_at_the_limit() {
+        let src = format!(
+            "#define d(x) x x x x x x x x\n{}1{}\n",
+            "d(".repeat(12),
+            ")".repeat(12)
+        );
+        let mut map = SourceMap::new();
+        let id = map.add("main.defs", src);
+        let mut limits = engine::Limits::for_options(&Options::default());
+        limits.expansion_tokens = 100_000;
+        let out = engine::run(&mut map, id, &Options::default(), limits);
+        assert_eq!(codes_of(&out), ["expansion-limit"]);
+        assert!(out.tokens.len() < 2_000_000);
     }
 
     #[test]
