@@ -925,6 +925,36 @@ error[file-not-found]: file not found: `mach/missing.defs`
     }
 
     #[test]
+    fn too_many_diagnostics_stops_the_run() {
+        let src = "#error e\n".repeat(20);
+        let mut map = SourceMap::new();
+        let id = map.add("main.defs", src);
+        let mut limits = engine::Limits::for_options(&Options::default());
+        limits.diagnostics = 5;
+        let out = engine::run(&mut map, id, &Options::default(), limits);
+        assert_eq!(out.diagnostics.len(), 6);
+        assert_eq!(out.diagnostics[5].code, codes::TOO_MANY_DIAGNOSTICS);
+    }
+
+    #[test]
+    fn crlf_and_absolute_includes() {
+        let dir = temp_dir("crlf");
+        let inc = write(&dir, "abs.h", "#define V 7\r\nabs\r\n");
+        let main = write(
+            &dir,
+            "main.defs",
+            &format!(
+                "#include \"{}\"\r\n#if V == 7\r\nseven\r\n#endif\r\n",
+                inc.display()
+            ),
+        );
+        let (_, out) = run_file(&main, &Options::default());
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        assert_eq!(spellings(&out.tokens), "abs seven");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn options_default_depth() {
         assert_eq!(Options::default().include_depth_limit(), 200);
         let o = Options {
