@@ -53,6 +53,44 @@ pub mod codes {
     /// So many diagnostics were reported that preprocessing stopped.
     pub const TOO_MANY_DIAGNOSTICS: &str = "too-many-diagnostics";
 
+    /// The note a diagnostic of this code carries when its site gives no better one, so
+    /// that every diagnostic ends with a hint.
+    pub fn default_note(code: &str) -> Option<&'static str> {
+        Some(match code {
+            PP_ERROR => "an `#error` directive was reached in a group that is not skipped",
+            PP_WARNING => "a `#warning` directive was reached in a group that is not skipped",
+            INCLUDE_DEPTH => "an include loop needs an include guard or `#pragma once`",
+            UNTERMINATED_CONDITIONAL => {
+                "each `#if`, `#ifdef` and `#ifndef` needs an `#endif` in the same file"
+            }
+            UNBALANCED_ELSE => {
+                "`#elif` and `#else` follow an `#if` of the same file, and only `#endif` follows `#else`"
+            }
+            UNMATCHED_ENDIF => {
+                "each `#endif` closes one `#if`, `#ifdef` or `#ifndef` of the same file"
+            }
+            BAD_DIRECTIVE => {
+                "the directives are `#define`, `#undef`, `#include`, `#include_next`, `#if`, \
+                 `#ifdef`, `#ifndef`, `#elif`, `#else`, `#endif`, `#line`, `#error`, \
+                 `#warning` and `#pragma`"
+            }
+            MACRO_ARGS => {
+                "arguments are separated by commas outside parentheses, and the list ends with `)`"
+            }
+            BAD_EXPRESSION => {
+                "`#if` takes an integer constant expression; identifiers that are not macros are 0"
+            }
+            UNTERMINATED_COMMENT => "a `/*` comment ends at the first `*/`",
+            UNTERMINATED_STRING => {
+                "a literal ends on the line it starts on; end a line with `\\` to continue it"
+            }
+            BAD_PASTE => "`##` must join its operands into one valid token, such as one identifier",
+            EXPANSION_LIMIT => "the rest of the input is passed through without macro expansion",
+            MACRO_REDEFINED => "`#undef` the macro first to change its definition deliberately",
+            _ => return None,
+        })
+    }
+
     /// All codes above, for documentation and tests.
     pub const ALL: &[&str] = &[
         FILE_NOT_FOUND,
@@ -651,6 +689,7 @@ puts("The first, second, and third items.");
                 "{code} has a location"
             );
             assert!(codes::ALL.contains(code));
+            assert!(!out.diagnostics[0].notes.is_empty(), "{code} has a note");
         }
         // The same definition twice is not a redefinition.
         assert!(

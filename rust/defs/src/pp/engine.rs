@@ -479,7 +479,12 @@ fn quote(s: &str) -> String {
 impl Pp<'_> {
     // ----- Diagnostics -------------------------------------------------------------------
 
-    fn report(&mut self, d: Diagnostic) {
+    fn report(&mut self, mut d: Diagnostic) {
+        if d.notes.is_empty()
+            && let Some(note) = codes::default_note(d.code)
+        {
+            d = d.note(note);
+        }
         if self.halted && d.code != codes::TOO_MANY_DIAGNOSTICS {
             return;
         }
@@ -507,6 +512,27 @@ impl Pp<'_> {
 
     fn error(&mut self, code: &'static str, message: impl Into<String>, span: Span, label: &str) {
         self.report(Diagnostic::error(code, message).at(span, label));
+    }
+
+    /// An error with its own note instead of the code's default one.
+    fn error_note(
+        &mut self,
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+        label: &str,
+        note: &str,
+    ) {
+        self.report(Diagnostic::error(code, message).at(span, label).note(note));
+    }
+
+    /// A malformed `#define`, with a note on the syntax.
+    fn define_error(&mut self, message: impl Into<String>, span: Span, label: &str) {
+        self.report(
+            Diagnostic::error(codes::BAD_DIRECTIVE, message)
+                .at(span, label)
+                .note("a definition is `#define NAME body` or `#define NAME(PARAMS) body`"),
+        );
     }
 
     /// Stops macro expansion for the rest of the run after a limit was passed.
@@ -1317,11 +1343,12 @@ impl Pp<'_> {
                     }
                     _ => {
                         let dir = self.interner.get(name.sym).to_string();
-                        self.error(
+                        self.error_note(
                             codes::BAD_DIRECTIVE,
                             format!("no macro name given in `#{dir}`"),
                             name.span,
                             "expected a macro name after this",
+                            "write the macro name right after the directive, as in `#ifdef NAME`",
                         );
                         false
                     }
@@ -1350,11 +1377,12 @@ impl Pp<'_> {
                         self.set_macro(t.sym, None);
                     }
                 }
-                _ => self.error(
+                _ => self.error_note(
                     codes::BAD_DIRECTIVE,
                     "no macro name given in `#undef`",
                     name.span,
                     "expected a macro name after this",
+                    "write the macro name right after the directive, as in `#ifdef NAME`",
                 ),
             },
             lex::S_INCLUDE | lex::S_INCLUDE_NEXT | lex::S_IMPORT => {
@@ -1458,11 +1486,12 @@ impl Pp<'_> {
                             self.is_defined(t.sym) == (name.sym == lex::S_ELIFDEF)
                         }
                         _ => {
-                            self.error(
+                            self.error_note(
                                 codes::BAD_DIRECTIVE,
                                 "no macro name given",
                                 name.span,
                                 "expected a macro name after this",
+                                "write the macro name right after the directive, as in `#ifdef NAME`",
                             );
                             false
                         }
@@ -1524,8 +1553,7 @@ impl Pp<'_> {
 
     fn define(&mut self, rest: &[PTok], directive: PTok) {
         let Some(&name) = rest.first() else {
-            self.error(
-                codes::BAD_DIRECTIVE,
+            self.define_error(
                 "no macro name given in `#define`",
                 directive.span,
                 "expected a macro name after this",
@@ -1533,8 +1561,7 @@ impl Pp<'_> {
             return;
         };
         if name.kind != TokenKind::Ident {
-            self.error(
-                codes::BAD_DIRECTIVE,
+            self.define_error(
                 "macro names must be identifiers",
                 name.span,
                 "not an identifier",
@@ -1542,12 +1569,7 @@ impl Pp<'_> {
             return;
         }
         if name.sym == lex::S_DEFINED {
-            self.error(
-                codes::BAD_DIRECTIVE,
-                "`defined` cannot be used as a macro name",
-                name.span,
-                "",
-            );
+            self.define_error("`defined` cannot be used as a macro name", name.span, "");
             return;
         }
         let mut i = 1;
@@ -1566,8 +1588,7 @@ impl Pp<'_> {
             } else {
                 loop {
                     let Some(&t) = rest.get(i) else {
-                        self.error(
-                            codes::BAD_DIRECTIVE,
+                        self.define_error(
                             "missing `)` in macro parameter list",
                             rest[i - 1].span,
                             "expected `)` after this",
@@ -1589,18 +1610,13 @@ impl Pp<'_> {
                         } else {
                             format!("expected a parameter name, found `{text}`")
                         };
-                        self.error(codes::BAD_DIRECTIVE, message, t.span, "");
+                        self.define_error(message, t.span, "");
                         return;
                     } else {
                         index.insert(t.sym, params.len() as u16);
                         params.push(t.sym);
                         if params.len() >= usize::from(NO_PARAM) {
-                            self.error(
-                                codes::BAD_DIRECTIVE,
-                                "too many macro parameters",
-                                t.span,
-                                "",
-                            );
+                            self.define_error("too many macro parameters", t.span, "");
                             return;
                         }
                         // GNU named variadic parameter: `args...`.
@@ -1623,8 +1639,7 @@ impl Pp<'_> {
                                 None => (t.span, String::new()),
                             };
                             let expected = if variadic { "`)`" } else { "`,` or `)`" };
-                            self.error(
-                                codes::BAD_DIRECTIVE,
+                            self.define_error(
                                 format!("expected {expected} in macro parameter list{found}"),
                                 span,
                                 "",
@@ -1654,12 +1669,7 @@ impl Pp<'_> {
                 && param_of[j] == NO_PARAM
                 && param_of.get(j + 1).is_none_or(|&p| p == NO_PARAM)
             {
-                self.error(
-                    codes::BAD_DIRECTIVE,
-                    "`#` is not followed by a macro parameter",
-                    t.span,
-                    "",
-                );
+                self.define_error("`#` is not followed by a macro parameter", t.span, "");
                 return;
             }
         }
@@ -1669,8 +1679,7 @@ impl Pp<'_> {
                 .enumerate()
                 .position(|(j, t)| t.sym == lex::S_VA_OPT && matching_paren(&body, j + 1).is_none())
         {
-            self.error(
-                codes::BAD_DIRECTIVE,
+            self.define_error(
                 "`__VA_OPT__` must be followed by a parenthesized group",
                 body[at].span,
                 "",
@@ -1684,8 +1693,7 @@ impl Pp<'_> {
                 .iter()
                 .find(|t| is_hashhash(t.sym))
                 .map_or(name.span, |t| t.span);
-            self.error(
-                codes::BAD_DIRECTIVE,
+            self.define_error(
                 "`##` cannot appear at either end of a macro expansion",
                 span,
                 "",
@@ -1723,11 +1731,12 @@ impl Pp<'_> {
             .filter(|t| t.kind == TokenKind::Number)
             .and_then(|t| self.interner.get(t.sym).parse::<u32>().ok());
         let Some(number) = number else {
-            self.error(
+            self.error_note(
                 codes::BAD_DIRECTIVE,
                 "`#line` requires a positive line number",
                 toks.first().map_or(name_span, |t| t.span),
                 "expected a line number",
+                "write `#line NUMBER` or `#line NUMBER \"FILE\"`",
             );
             return;
         };
@@ -1922,11 +1931,12 @@ impl Pp<'_> {
     ) -> Option<(String, bool, Span)> {
         let first = rest.first().copied();
         let bad = |pp: &mut Self, span: Span| {
-            pp.error(
+            pp.error_note(
                 codes::BAD_DIRECTIVE,
                 "`#include` expects \"FILENAME\" or <FILENAME>",
                 span,
                 "expected a file name",
+                "a macro may also expand to either form of the file name",
             );
             None
         };
