@@ -947,6 +947,8 @@ error[file-not-found]: file not found: `mach/missing.defs`
             limits.include_depth = 5;
             let out = engine::run(&mut map, id, &Options::default(), limits);
             for d in &out.diagnostics {
+                assert!(!d.notes.is_empty(), "{} has a note", d.code);
+                assert!(codes::ALL.contains(&d.code));
                 // Every label must lie inside its file, or rendering would fail.
                 for l in &d.labels {
                     assert!(l.span.end as usize <= map.file(l.span.file).text.len());
