@@ -597,7 +597,7 @@ puts("The first, second, and third items.");
 
     #[test]
     fn error_and_warning_directives() {
-        let out = run("#warning careful now\n#error \"bad\" thing\nafter");
+        let out = run("#warning don't worry\n#error \"bad\" thing\nafter");
         assert_eq!(codes_of(&out), ["pp-warning", "pp-error"]);
         assert_eq!(out.diagnostics[0].severity, Severity::Warning);
         assert_eq!(out.diagnostics[1].message, "#error \"bad\" thing");
@@ -670,6 +670,7 @@ puts("The first, second, and third items.");
             ("#if defined\n#endif\n", "bad-expression"),
             ("/* open", "unterminated-comment"),
             ("\"open\n", "unterminated-string"),
+            ("#define Q 'q\n", "unterminated-string"),
             ("#define c(a, b) a ## b\nc(., +)\n", "bad-paste"),
             ("#error stop\n", "pp-error"),
             ("#warning hm\n", "pp-warning"),

@@ -1331,6 +1331,25 @@ impl Pp<'_> {
         };
         let dir_span = hash.span.to(line.last().map_or(hash.span, |t| t.span));
         let rest = &line[1..];
+        // Messages of `#error` and `#warning` are free text, where apostrophes are common.
+        if !matches!(name.sym, lex::S_ERROR | lex::S_WARNING) {
+            let raw = &lexed.toks[hash_at + 1..end];
+            for (rt, t) in raw.iter().zip(&line) {
+                if rt.unterminated {
+                    let message = if rt.kind == TokenKind::Str {
+                        "missing terminating `\"` character"
+                    } else {
+                        "missing terminating `'` character"
+                    };
+                    self.error(
+                        codes::UNTERMINATED_STRING,
+                        message,
+                        t.span,
+                        "literal starts here",
+                    );
+                }
+            }
+        }
         match name.sym {
             lex::S_IF => {
                 let value = self.eval_line(rest, name.span);
