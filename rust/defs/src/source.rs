@@ -92,8 +92,8 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
-    /// Files loaded from disk by [`SourceMap::load_cached`], so a header included many
-    /// times is read and indexed once.
+    /// Files loaded from disk by path, so [`SourceMap::load_cached`] reads and indexes a
+    /// header included many times once.
     by_path: std::collections::HashMap<PathBuf, FileId>,
 }
 
@@ -125,18 +125,19 @@ impl SourceMap {
             Ok(text) => text,
             Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
         };
-        Ok(self.add(path, text))
+        let id = self.add(path, text);
+        // A later `load_cached` of the same path (a file including itself) reuses this text.
+        self.by_path.insert(path.to_path_buf(), id);
+        Ok(id)
     }
 
-    /// Reads a file from disk unless the same path was already loaded by this method, in
-    /// which case the earlier [`FileId`] is returned without touching the disk.
+    /// Reads a file from disk unless the same path was already loaded, in which case the
+    /// earlier [`FileId`] is returned without touching the disk.
     pub fn load_cached(&mut self, path: &Path) -> std::io::Result<FileId> {
         if let Some(&id) = self.by_path.get(path) {
             return Ok(id);
         }
-        let id = self.load(path)?;
-        self.by_path.insert(path.to_path_buf(), id);
-        Ok(id)
+        self.load(path)
     }
 
     /// The file behind an id.
@@ -229,6 +230,21 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_cached_reuses_a_path() {
+        let path = std::env::temp_dir().join(format!("migz-source-{}.defs", std::process::id()));
+        std::fs::write(&path, "x").expect("write");
+        let mut map = SourceMap::new();
+        let first = map.load(&path).expect("load");
+        assert_eq!(map.load_cached(&path).expect("cached"), first);
+        assert_ne!(map.load(&path).expect("load again"), first);
+        assert!(
+            map.load_cached(Path::new("/nonexistent/migz.defs"))
+                .is_err()
+        );
+        let _ = std::fs::remove_file(&path);
+    }
 
     #[test]
     fn line_and_column_count_characters() {

@@ -6,6 +6,7 @@ use migz_defs::pp::{self, MacroArg, Options, TokenKind};
 use migz_defs::source::SourceMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 fn corpus() -> Option<PathBuf> {
     let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
@@ -86,6 +87,7 @@ fn corpus_matches_cpp() {
     defs_files(&corpus.join("xnu"), &mut files);
     assert!(files.len() > 50, "the corpus has its .defs files");
     let mut compared = 0;
+    let (mut cpp_time, mut migz_time) = (Duration::ZERO, Duration::ZERO);
     for file in &files {
         if file.ends_with("tests/rnserver.defs") {
             continue;
@@ -100,13 +102,17 @@ fn corpus_matches_cpp() {
             .arg("-I")
             .arg(corpus.join("include"))
             .arg(file);
+        let started = Instant::now();
         let cpp = cmd.output().expect("cpp runs");
+        cpp_time += started.elapsed();
         assert!(cpp.status.success(), "cpp failed on {}", file.display());
         let expected = spellings(String::from_utf8_lossy(&cpp.stdout).into_owned());
 
+        let started = Instant::now();
         let mut map = SourceMap::new();
         let id = map.load(file).expect("corpus file loads");
         let out = pp::preprocess(&mut map, id, &options(&corpus, file));
+        migz_time += started.elapsed();
         let errors: Vec<_> = out.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{}: {errors:?}", file.display());
         assert!(
@@ -129,6 +135,11 @@ fn corpus_matches_cpp() {
         compared += 1;
     }
     assert!(compared >= 70, "compared {compared} files");
+    // Informational only (the benchmarks own timing): cpp's time includes starting a process.
+    eprintln!(
+        "compared {compared} files; migz {migz_time:?}, cpp {cpp_time:?}, ratio {:.3}",
+        migz_time.as_secs_f64() / cpp_time.as_secs_f64()
+    );
 }
 
 #[test]
@@ -160,4 +171,78 @@ fn rnserver_reports_file_not_found_at_its_include() {
     assert_eq!(text, Some("#include <System/mach/resource_notify.defs>"));
     assert_eq!(map.snippet(span), "<System/mach/resource_notify.defs>");
     assert!(d.notes[0].contains("osfmk"), "{:?}", d.notes);
+}
+
+/// Tricky cases from the C standard and GCC's manual, compared with `cpp -P -undef`.
+const SNIPPETS: &[&str] = &[
+    "#define f(a) a*g\n#define g(a) f(a)\nf(2)(9)\n",
+    "#define AA BB\n#define BB AA\nAA BB\n",
+    "#define hash_hash # ## #\n#define mkstr(a) # a\n#define in_between(a) mkstr(a)\n\
+     #define join(c, d) in_between(c hash_hash d)\nchar p[] = join(x, y);\n",
+    "#define t(x,y,z) x ## y ## z\n\
+     int j[] = { t(1,2,3), t(,4,5), t(6,,7), t(8,9,), t(10,,), t(,11,), t(,,12), t(,,) };\n",
+    "#define str(x) #x\nstr( a   \"b\\n\"  'c' '\\\\' ) str(  ) str(a\n b)\n",
+    "#define LPAREN (\n#define RPAREN )\n#define F(x, y) x + y\n\
+     #define ELLIP_FUNC(...) __VA_ARGS__\nELLIP_FUNC(F, LPAREN, 'a', 'b', RPAREN);\n",
+    "#define g f\n#define f(x) [x]\ng(1) g (2) g\n(3) f\n",
+    "#define str(x) #x\n#define xstr(x) str(x)\nxstr(__LINE__) __LINE__\n\n__LINE__\n",
+    "#define f(x) x\nf(\n#define X 1\nX)\n",
+    "#define q(x) x\nq(q)(1)\n",
+    "#define foo() bar\nfoo\n()\nfoo\n",
+    "#define EMPTY\n#define f(x) (x)\nf(EMPTY) f() EMPTY f EMPTY (1)\n",
+    "#define obj(x) x obj\n#define nest(x) obj(x)\nnest(nest(1))(2)\n",
+    "#define AP(x) x ## _t\n#define TYPE(n) AP(n) n\nTYPE(mach_port) TYPE(TYPE(a))\n",
+    "#define X defined(Y)\n#define Y\n#if X && (1 ? 2 : (1/0)) && -1 < 0u == 0\nok\n#endif\n",
+    "#if 'z' - 'a' == 25 && '\\377' < 0 && (0x10 | 010) == 24 && ~0 == -1\nok\n#endif\n",
+    "#if 1\n#elif 1/0\n#endif\n#if 0\n#elif 1\nb\n#elif 1/0\n#endif\n",
+    "#line 100\n__LINE__\n# 7 \"x.h\"\n__LINE__\n",
+    "#define CAT(a, b) a ## b\n#define XCAT(a, b) CAT(a, b)\nXCAT(XCAT(1, 2), 3) CAT(C, AT)(1, 2)\n",
+    "#define e(fmt, args...) f(fmt, ## args)\ne(1) e(1, 2)\n",
+    "a = b+++c; x ->y; p ... q <<= r >>= %: %:%: <: :> <% %>\n",
+    "#define m() M\n#define n(x) N x\nn(m)() n(m())\n",
+    "#define f(x, y) x ## y\nf(a, ) f(, b) f(+, +) f(-, =) f(., 5) f(L, 'a') f(u8, \"s\")\n",
+    "#define v(...) __VA_ARGS__ | #__VA_ARGS__\nv() v( a , b ) v(,)\n",
+    "#define m1(x) x\n#define m2 m1(m2\nm2)) m2)\n",
+    "#define i(x) x\n#define j i(j)\nj i(j) i(i)(1)\n",
+    "#define lparen (\n#define f(x) <x>\n#define g f lparen 1)\ng f lparen 2)\n",
+    "#define f(x) g(x\n#define g(x) [x]\nf(1)) f(2)) f (3)\n)\n",
+    "#define z z[0]\n#define h(x) x z\nh(z) h(h(z))\n",
+    "#define NIL(x) x\n#define G_0(arg) NIL(G_1)(arg)\n#define G_1(arg) NIL(arg)\nG_0(42)\n",
+    "#define a a b\n#define b a\na b\n",
+    "#define F(a, ...) f(a __VA_OPT__(,) __VA_ARGS__)\n#define E\nF(1) F(1, 2, 3) F(1, E) F(1,)\n",
+    "#define G(x, ...) x ## __VA_OPT__(_y) z\nG(a) G(a, 1)\n",
+    "#define s(x) L ## #x\n#define w(x) x ## #x\ns(hi) w(u8)\n",
+    "#define F(X, ...) f(10 X __VA_ARGS__)\n#define G(X, ...) f(10 X, ## __VA_ARGS__)\nF(1) F(1,2) G(1) G(1,2)\n",
+];
+
+#[test]
+fn snippets_match_cpp() {
+    if !have_cpp() {
+        eprintln!("skipped: no `cpp` on PATH");
+        return;
+    }
+    for (i, src) in SNIPPETS.iter().enumerate() {
+        let dir = std::env::temp_dir().join(format!("migz-pp-snippet-{}-{i}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("s.defs");
+        std::fs::write(&path, src).expect("write snippet");
+        let cpp = Command::new("cpp")
+            .args(["-P", "-undef", "-w"])
+            .arg(&path)
+            .output()
+            .expect("cpp runs");
+        assert!(cpp.status.success(), "cpp failed on snippet {i}: {src}");
+        let expected = spellings(String::from_utf8_lossy(&cpp.stdout).into_owned());
+        let mut map = SourceMap::new();
+        let id = map.load(&path).expect("snippet loads");
+        let out = pp::preprocess(&mut map, id, &Options::default());
+        assert!(
+            out.diagnostics.iter().all(|d| !d.is_error()),
+            "snippet {i}: {:?}",
+            out.diagnostics
+        );
+        let actual: Vec<String> = out.tokens.iter().map(|t| t.text.clone()).collect();
+        assert_eq!(actual, expected, "snippet {i}:\n{src}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

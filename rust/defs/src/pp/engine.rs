@@ -162,19 +162,22 @@ impl HideSets {
 /// Marks a body token that is not a parameter.
 const NO_PARAM: u16 = u16::MAX;
 
+/// What sort of macro a name is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum MacroKind {
+    /// `#define N body`.
     Object,
-    Function {
-        variadic: bool,
-    },
+    /// `#define F(params) body`; a variadic macro's last parameter takes the rest.
+    Function { variadic: bool },
     /// `__FILE__`, `__LINE__`, `__COUNTER__`, `__INCLUDE_LEVEL__`.
     Builtin,
 }
 
+/// One macro definition, shared (through `Rc`) by every expansion in progress.
 #[derive(Debug)]
 struct Macro {
     kind: MacroKind,
+    /// Parameter names; a variadic `...` is `__VA_ARGS__`.
     params: Vec<Sym>,
     /// The replacement list with spans in the `#define`.
     body: Vec<PTok>,
@@ -207,10 +210,12 @@ struct Lexed {
     guard: Option<Sym>,
 }
 
+/// One open file on the include stack.
 #[derive(Debug)]
 struct FileState {
     id: FileId,
     lexed: Rc<Lexed>,
+    /// Index of the next raw token to read.
     pos: usize,
     /// How many conditional groups were open when the file was entered.
     cond_base: usize,
@@ -232,10 +237,13 @@ enum CondState {
     Done,
 }
 
+/// One open `#if` chain.
 #[derive(Clone, Copy, Debug)]
 struct Cond {
     state: CondState,
+    /// Whether `#else` was seen, after which `#elif` and `#else` are errors.
     seen_else: bool,
+    /// The opening directive, for the unterminated-conditional diagnostic.
     span: Span,
 }
 
@@ -246,22 +254,32 @@ enum Src<'s> {
     List(&'s mut Vec<PTok>),
 }
 
+/// The state of one preprocessing run.
 struct Pp<'m> {
     map: &'m mut SourceMap,
     include_dirs: Vec<PathBuf>,
     limits: Limits,
     interner: Interner,
+    /// Macro definitions indexed by the name's [`Sym`].
     macros: Vec<Option<Rc<Macro>>>,
+    /// The include stack, innermost file last.
     files: Vec<FileState>,
+    /// Open conditional groups of every file on the stack, innermost last.
     conds: Vec<Cond>,
     /// Tokens produced by expansion and not yet rescanned, next token last.
     pending: Vec<PTok>,
     out: Vec<Token>,
     diags: Vec<Diagnostic>,
+    /// Diagnostics already reported, so a loop reports each problem once.
     diag_seen: HashSet<(&'static str, Span, String)>,
     files_read: Vec<PathBuf>,
+    /// The files already in `files_read`.
+    read: HashSet<FileId>,
+    /// Every file lexed so far.
     lexed: FxMap<FileId, Rc<Lexed>>,
+    /// Include candidates known not to exist, so failed searches are not repeated.
     missing: HashSet<PathBuf>,
+    /// Files with `#pragma once` (or brought in by `#import`).
     once: HashSet<FileId>,
     hide_sets: HideSets,
     /// Tokens produced by substitution so far.
@@ -270,9 +288,13 @@ struct Pp<'m> {
     stopped: bool,
     /// Preprocessing stopped altogether after a limit.
     halted: bool,
+    /// `#include`s processed so far.
     includes: usize,
+    /// The next value of `__COUNTER__`.
     counter: u64,
+    /// How many argument pre-expansions are in progress, one inside the other.
     arg_depth: usize,
+    /// The pseudo-file holding `-D`/`-U`, which is not reported as read.
     command_line: Option<FileId>,
 }
 
@@ -291,6 +313,7 @@ pub(crate) fn run(map: &mut SourceMap, file: FileId, options: &Options, limits: 
         diags: Vec::new(),
         diag_seen: HashSet::new(),
         files_read: Vec::new(),
+        read: HashSet::new(),
         lexed: FxMap::default(),
         missing: HashSet::new(),
         once: HashSet::new(),
@@ -412,6 +435,33 @@ fn is_ident(s: &str) -> bool {
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
 }
 
+/// The index of the `)` matching a `(` at `open`, if `open` holds one.
+fn matching_paren(toks: &[PTok], open: usize) -> Option<usize> {
+    if toks.get(open)?.sym != lex::S_LPAREN {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (j, t) in toks.iter().enumerate().skip(open) {
+        match t.sym {
+            lex::S_LPAREN => depth += 1,
+            lex::S_RPAREN => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(j);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The inside of a plain `"..."` literal, or `None` for anything else (prefixed or
+/// unterminated literals included).
+fn unquote(text: &str) -> Option<&str> {
+    text.strip_prefix('"')?.strip_suffix('"')
+}
+
 /// Escapes a file name for a string literal.
 fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -429,14 +479,19 @@ fn quote(s: &str) -> String {
 impl Pp<'_> {
     // ----- Diagnostics -------------------------------------------------------------------
 
-    fn report(&mut self, d: Diagnostic) {
+    fn report(&mut self, mut d: Diagnostic) {
+        if d.notes.is_empty()
+            && let Some(note) = codes::default_note(d.code)
+        {
+            d = d.note(note);
+        }
         if self.halted && d.code != codes::TOO_MANY_DIAGNOSTICS {
             return;
         }
-        if let Some(span) = d.primary_span() {
-            if !self.diag_seen.insert((d.code, span, d.message.clone())) {
-                return;
-            }
+        if let Some(span) = d.primary_span()
+            && !self.diag_seen.insert((d.code, span, d.message.clone()))
+        {
+            return;
         }
         if self.diags.len() >= self.limits.diagnostics {
             self.halted = true;
@@ -457,6 +512,27 @@ impl Pp<'_> {
 
     fn error(&mut self, code: &'static str, message: impl Into<String>, span: Span, label: &str) {
         self.report(Diagnostic::error(code, message).at(span, label));
+    }
+
+    /// An error with its own note instead of the code's default one.
+    fn error_note(
+        &mut self,
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+        label: &str,
+        note: &str,
+    ) {
+        self.report(Diagnostic::error(code, message).at(span, label).note(note));
+    }
+
+    /// A malformed `#define`, with a note on the syntax.
+    fn define_error(&mut self, message: impl Into<String>, span: Span, label: &str) {
+        self.report(
+            Diagnostic::error(codes::BAD_DIRECTIVE, message)
+                .at(span, label)
+                .note("a definition is `#define NAME body` or `#define NAME(PARAMS) body`"),
+        );
     }
 
     /// Stops macro expansion for the rest of the run after a limit was passed.
@@ -497,11 +573,8 @@ impl Pp<'_> {
     }
 
     fn push_file(&mut self, id: FileId, found_in: Option<usize>) {
-        let first_time = !self.lexed.contains_key(&id);
         let lexed = self.lexed(id);
-        if first_time && Some(id) != self.command_line {
-            self.files_read.push(self.map.file(id).path.clone());
-        }
+        self.mark_read(id);
         self.files.push(FileState {
             id,
             lexed,
@@ -511,6 +584,13 @@ impl Pp<'_> {
             line_delta: 0,
             presumed: None,
         });
+    }
+
+    /// Records a file for [`Output::files_read`], once, whether or not its text is used.
+    fn mark_read(&mut self, id: FileId) {
+        if self.read.insert(id) && Some(id) != self.command_line {
+            self.files_read.push(self.map.file(id).path.clone());
+        }
     }
 
     /// Closes the current file; false when none is left.
@@ -562,6 +642,8 @@ impl Pp<'_> {
                 start: rt.start,
                 end: rt.end,
             };
+            // A line break is whitespace, except before the very first token.
+            let space = rt.space || (rt.bol && (f.pos > 1 || self.files.len() > 1));
             if rt.unterminated {
                 let message = if rt.kind == TokenKind::Str {
                     "missing terminating `\"` character"
@@ -580,7 +662,7 @@ impl Pp<'_> {
                 sym: rt.sym,
                 span,
                 spelled: None,
-                space: rt.space || rt.bol,
+                space,
                 hs: 0,
             });
         }
@@ -700,7 +782,8 @@ impl Pp<'_> {
     }
 
     fn is_defined(&self, sym: Sym) -> bool {
-        self.macros.get(sym as usize).is_some_and(Option::is_some)
+        // `__has_include` counts as defined so that `#ifdef __has_include` finds it, as GCC.
+        sym == lex::S_HAS_INCLUDE || self.macros.get(sym as usize).is_some_and(Option::is_some)
     }
 
     /// Expands `tok` if it names a macro it may expand; the result is pushed back onto
@@ -717,8 +800,10 @@ impl Pp<'_> {
         }
         match m.kind {
             MacroKind::Builtin => {
+                // The literal needs no rescanning, but it may be a macro argument, so it goes
+                // back where the next token is read from.
                 let t = self.builtin(tok);
-                self.emit_or_push(src, t);
+                self.push(src, vec![t]);
                 true
             }
             MacroKind::Object => {
@@ -747,11 +832,6 @@ impl Pp<'_> {
                 true
             }
         }
-    }
-
-    /// Builtins produce a literal that needs no rescanning but may be an argument.
-    fn emit_or_push(&mut self, src: &mut Src<'_>, t: PTok) {
-        self.push(src, vec![t]);
     }
 
     fn hide_set_add(&mut self, hs: u32, sym: Sym, span: Span) -> Option<u32> {
@@ -909,6 +989,11 @@ impl Pp<'_> {
         };
         let mut out: Vec<PTok> = Vec::with_capacity(body.len());
         let mut expanded: Vec<Option<Vec<PTok>>> = vec![None; args.len()];
+        // The `)` of a `__VA_OPT__(...)` whose contents are being substituted.
+        let mut va_opt_close: Option<usize> = None;
+        // The index in `out` of the left operand of a `##` whose right operand is the
+        // first token a `__VA_OPT__` group produces.
+        let mut paste_into: Option<usize> = None;
         let mut i = 0;
         while i < body.len() {
             if out.len() > self.budget() {
@@ -916,6 +1001,50 @@ impl Pp<'_> {
             }
             let bt = body[i];
             let param = m.param_of[i];
+            if let Some(k) = paste_into
+                && out.len() > k + 1
+            {
+                paste_into = None;
+                let mut tail = out.split_off(k);
+                let rest = tail.split_off(2);
+                self.paste(tail[0], tail[1], inv, &mut out);
+                out.extend(rest);
+            }
+            if va_opt_close == Some(i) {
+                va_opt_close = None;
+                i += 1;
+                continue;
+            }
+            if is_hashhash(bt.sym)
+                && variadic
+                && param == NO_PARAM
+                && body.get(i + 1).is_some_and(|t| t.sym == lex::S_VA_OPT)
+                && let Some(close) = matching_paren(body, i + 2)
+            {
+                // `x ## __VA_OPT__(y)`: paste onto the first token of the group, if any.
+                if self.va_present(args, &mut expanded) {
+                    va_opt_close = Some(close);
+                    paste_into = out.len().checked_sub(1);
+                    i += 3;
+                } else {
+                    i = close + 1;
+                }
+                continue;
+            }
+            if variadic
+                && bt.sym == lex::S_VA_OPT
+                && param == NO_PARAM
+                && let Some(close) = matching_paren(body, i + 1)
+            {
+                if self.va_present(args, &mut expanded) {
+                    va_opt_close = Some(close);
+                    i += 2;
+                } else {
+                    out.push(placemarker);
+                    i = close + 1;
+                }
+                continue;
+            }
             let next_param = m.param_of.get(i + 1).copied().unwrap_or(NO_PARAM);
             if function && is_hash(bt.sym) && param == NO_PARAM && next_param != NO_PARAM {
                 let text = self.stringize(&args[next_param as usize]);
@@ -931,8 +1060,21 @@ impl Pp<'_> {
                 continue;
             }
             if is_hashhash(bt.sym) && param == NO_PARAM && i + 1 < body.len() {
+                let after = m.param_of.get(i + 2).copied().unwrap_or(NO_PARAM);
+                let stringized = function && is_hash(body[i + 1].sym) && after != NO_PARAM;
                 let rhs: Vec<PTok> = if next_param != NO_PARAM {
                     args[next_param as usize].iter().map(at_inv).collect()
+                } else if stringized {
+                    // `x ## #y`: the stringized argument is the right operand.
+                    let text = self.stringize(&args[after as usize]);
+                    vec![PTok {
+                        kind: TokenKind::Str,
+                        sym: self.interner.intern(&text),
+                        span: inv,
+                        spelled: None,
+                        space: body[i + 1].space,
+                        hs: 0,
+                    }]
                 } else {
                     vec![at_inv(&body[i + 1])]
                 };
@@ -955,7 +1097,7 @@ impl Pp<'_> {
                         out.extend_from_slice(rest);
                     }
                 }
-                i += 2;
+                i += if stringized { 3 } else { 2 };
                 continue;
             }
             if param != NO_PARAM {
@@ -1011,6 +1153,17 @@ impl Pp<'_> {
         out
     }
 
+    /// Whether the variadic argument (the last) expands to any tokens, for `__VA_OPT__`.
+    fn va_present(&mut self, args: &[Vec<PTok>], expanded: &mut [Option<Vec<PTok>>]) -> bool {
+        let Some(va) = args.len().checked_sub(1) else {
+            return false;
+        };
+        if expanded[va].is_none() {
+            expanded[va] = Some(self.expand_list(args[va].clone(), false));
+        }
+        expanded[va].as_ref().is_some_and(|t| !t.is_empty())
+    }
+
     /// Fully expands a closed list of tokens (a macro argument or a directive line). In
     /// `#if` lines, `defined X` and `defined(X)` become `1` or `0` first.
     fn expand_list(&mut self, toks: Vec<PTok>, in_if: bool) -> Vec<PTok> {
@@ -1032,6 +1185,11 @@ impl Pp<'_> {
         while let Some(t) = stack.pop() {
             if in_if && t.sym == lex::S_DEFINED {
                 let value = self.defined_operator(t, &mut stack);
+                out.push(value);
+                continue;
+            }
+            if in_if && t.sym == lex::S_HAS_INCLUDE {
+                let value = self.has_include_operator(t, &mut stack);
                 out.push(value);
                 continue;
             }
@@ -1173,6 +1331,25 @@ impl Pp<'_> {
         };
         let dir_span = hash.span.to(line.last().map_or(hash.span, |t| t.span));
         let rest = &line[1..];
+        // Messages of `#error` and `#warning` are free text, where apostrophes are common.
+        if !matches!(name.sym, lex::S_ERROR | lex::S_WARNING) {
+            let raw = &lexed.toks[hash_at + 1..end];
+            for (rt, t) in raw.iter().zip(&line) {
+                if rt.unterminated {
+                    let message = if rt.kind == TokenKind::Str {
+                        "missing terminating `\"` character"
+                    } else {
+                        "missing terminating `'` character"
+                    };
+                    self.error(
+                        codes::UNTERMINATED_STRING,
+                        message,
+                        t.span,
+                        "literal starts here",
+                    );
+                }
+            }
+        }
         match name.sym {
             lex::S_IF => {
                 let value = self.eval_line(rest, name.span);
@@ -1185,11 +1362,12 @@ impl Pp<'_> {
                     }
                     _ => {
                         let dir = self.interner.get(name.sym).to_string();
-                        self.error(
+                        self.error_note(
                             codes::BAD_DIRECTIVE,
                             format!("no macro name given in `#{dir}`"),
                             name.span,
                             "expected a macro name after this",
+                            "write the macro name right after the directive, as in `#ifdef NAME`",
                         );
                         false
                     }
@@ -1218,11 +1396,12 @@ impl Pp<'_> {
                         self.set_macro(t.sym, None);
                     }
                 }
-                _ => self.error(
+                _ => self.error_note(
                     codes::BAD_DIRECTIVE,
                     "no macro name given in `#undef`",
                     name.span,
                     "expected a macro name after this",
+                    "write the macro name right after the directive, as in `#ifdef NAME`",
                 ),
             },
             lex::S_INCLUDE | lex::S_INCLUDE_NEXT | lex::S_IMPORT => {
@@ -1326,11 +1505,12 @@ impl Pp<'_> {
                             self.is_defined(t.sym) == (name.sym == lex::S_ELIFDEF)
                         }
                         _ => {
-                            self.error(
+                            self.error_note(
                                 codes::BAD_DIRECTIVE,
                                 "no macro name given",
                                 name.span,
                                 "expected a macro name after this",
+                                "write the macro name right after the directive, as in `#ifdef NAME`",
                             );
                             false
                         }
@@ -1392,8 +1572,7 @@ impl Pp<'_> {
 
     fn define(&mut self, rest: &[PTok], directive: PTok) {
         let Some(&name) = rest.first() else {
-            self.error(
-                codes::BAD_DIRECTIVE,
+            self.define_error(
                 "no macro name given in `#define`",
                 directive.span,
                 "expected a macro name after this",
@@ -1401,8 +1580,7 @@ impl Pp<'_> {
             return;
         };
         if name.kind != TokenKind::Ident {
-            self.error(
-                codes::BAD_DIRECTIVE,
+            self.define_error(
                 "macro names must be identifiers",
                 name.span,
                 "not an identifier",
@@ -1410,16 +1588,13 @@ impl Pp<'_> {
             return;
         }
         if name.sym == lex::S_DEFINED {
-            self.error(
-                codes::BAD_DIRECTIVE,
-                "`defined` cannot be used as a macro name",
-                name.span,
-                "",
-            );
+            self.define_error("`defined` cannot be used as a macro name", name.span, "");
             return;
         }
         let mut i = 1;
         let mut params: Vec<Sym> = Vec::new();
+        // Parameter positions by name, so long parameter lists stay linear.
+        let mut index: FxMap<Sym, u16> = FxMap::default();
         let mut kind = MacroKind::Object;
         if rest
             .get(1)
@@ -1432,8 +1607,7 @@ impl Pp<'_> {
             } else {
                 loop {
                     let Some(&t) = rest.get(i) else {
-                        self.error(
-                            codes::BAD_DIRECTIVE,
+                        self.define_error(
                             "missing `)` in macro parameter list",
                             rest[i - 1].span,
                             "expected `)` after this",
@@ -1442,29 +1616,26 @@ impl Pp<'_> {
                     };
                     i += 1;
                     if t.sym == lex::S_ELLIPSIS {
+                        index.insert(lex::S_VA_ARGS, params.len() as u16);
                         params.push(lex::S_VA_ARGS);
                         variadic = true;
                     } else if t.kind != TokenKind::Ident
                         || t.sym == lex::S_VA_ARGS
-                        || params.contains(&t.sym)
+                        || index.contains_key(&t.sym)
                     {
                         let text = self.interner.get(t.sym).to_string();
-                        let message = if params.contains(&t.sym) {
+                        let message = if index.contains_key(&t.sym) {
                             format!("duplicate macro parameter `{text}`")
                         } else {
                             format!("expected a parameter name, found `{text}`")
                         };
-                        self.error(codes::BAD_DIRECTIVE, message, t.span, "");
+                        self.define_error(message, t.span, "");
                         return;
                     } else {
+                        index.insert(t.sym, params.len() as u16);
                         params.push(t.sym);
                         if params.len() >= usize::from(NO_PARAM) {
-                            self.error(
-                                codes::BAD_DIRECTIVE,
-                                "too many macro parameters",
-                                t.span,
-                                "",
-                            );
+                            self.define_error("too many macro parameters", t.span, "");
                             return;
                         }
                         // GNU named variadic parameter: `args...`.
@@ -1487,8 +1658,7 @@ impl Pp<'_> {
                                 None => (t.span, String::new()),
                             };
                             let expected = if variadic { "`)`" } else { "`,` or `)`" };
-                            self.error(
-                                codes::BAD_DIRECTIVE,
+                            self.define_error(
                                 format!("expected {expected} in macro parameter list{found}"),
                                 span,
                                 "",
@@ -1506,11 +1676,9 @@ impl Pp<'_> {
         }
         let param_of: Vec<u16> = body
             .iter()
-            .map(|t| {
-                params
-                    .iter()
-                    .position(|&p| p == t.sym && t.kind == TokenKind::Ident)
-                    .map_or(NO_PARAM, |p| p as u16)
+            .map(|t| match t.kind {
+                TokenKind::Ident => index.get(&t.sym).copied().unwrap_or(NO_PARAM),
+                _ => NO_PARAM,
             })
             .collect();
         let function = matches!(kind, MacroKind::Function { .. });
@@ -1520,14 +1688,22 @@ impl Pp<'_> {
                 && param_of[j] == NO_PARAM
                 && param_of.get(j + 1).is_none_or(|&p| p == NO_PARAM)
             {
-                self.error(
-                    codes::BAD_DIRECTIVE,
-                    "`#` is not followed by a macro parameter",
-                    t.span,
-                    "",
-                );
+                self.define_error("`#` is not followed by a macro parameter", t.span, "");
                 return;
             }
+        }
+        if let MacroKind::Function { variadic: true } = kind
+            && let Some(at) = body
+                .iter()
+                .enumerate()
+                .position(|(j, t)| t.sym == lex::S_VA_OPT && matching_paren(&body, j + 1).is_none())
+        {
+            self.define_error(
+                "`__VA_OPT__` must be followed by a parenthesized group",
+                body[at].span,
+                "",
+            );
+            return;
         }
         if body.first().is_some_and(|t| is_hashhash(t.sym))
             || body.last().is_some_and(|t| is_hashhash(t.sym))
@@ -1536,8 +1712,7 @@ impl Pp<'_> {
                 .iter()
                 .find(|t| is_hashhash(t.sym))
                 .map_or(name.span, |t| t.span);
-            self.error(
-                codes::BAD_DIRECTIVE,
+            self.define_error(
                 "`##` cannot appear at either end of a macro expansion",
                 span,
                 "",
@@ -1554,17 +1729,16 @@ impl Pp<'_> {
             param_of,
             span: Some(name.span),
         };
-        if let Some(old) = self.macro_of(name.sym) {
-            if !old.same_as(&m) {
-                let text = self.interner.get(name.sym).to_string();
-                let mut d =
-                    Diagnostic::warning(codes::MACRO_REDEFINED, format!("`{text}` redefined"))
-                        .at(name.span, "redefined here");
-                if let Some(prev) = old.span {
-                    d = d.also(prev, "previous definition");
-                }
-                self.report(d);
+        if let Some(old) = self.macro_of(name.sym)
+            && !old.same_as(&m)
+        {
+            let text = self.interner.get(name.sym).to_string();
+            let mut d = Diagnostic::warning(codes::MACRO_REDEFINED, format!("`{text}` redefined"))
+                .at(name.span, "redefined here");
+            if let Some(prev) = old.span {
+                d = d.also(prev, "previous definition");
             }
+            self.report(d);
         }
         self.set_macro(name.sym, Some(Rc::new(m)));
     }
@@ -1576,21 +1750,18 @@ impl Pp<'_> {
             .filter(|t| t.kind == TokenKind::Number)
             .and_then(|t| self.interner.get(t.sym).parse::<u32>().ok());
         let Some(number) = number else {
-            self.error(
+            self.error_note(
                 codes::BAD_DIRECTIVE,
                 "`#line` requires a positive line number",
                 toks.first().map_or(name_span, |t| t.span),
                 "expected a line number",
+                "write `#line NUMBER` or `#line NUMBER \"FILE\"`",
             );
             return;
         };
         let presumed = toks.get(1).and_then(|t| {
-            let text = self.interner.get(t.sym);
-            (t.kind == TokenKind::Str && text.starts_with('"')).then(|| {
-                text[1..text.len() - 1]
-                    .replace("\\\\", "\\")
-                    .replace("\\\"", "\"")
-            })
+            let text = unquote(self.interner.get(t.sym))?;
+            (t.kind == TokenKind::Str).then(|| text.replace("\\\\", "\\").replace("\\\"", "\""))
         });
         let line = self
             .map
@@ -1636,59 +1807,13 @@ impl Pp<'_> {
             );
             return;
         }
-        let mut candidates: Vec<(PathBuf, Option<usize>)> = Vec::new();
-        let path = Path::new(&header);
-        if path.is_absolute() {
-            candidates.push((path.to_path_buf(), None));
-        } else {
-            let start = if next {
-                self.files
-                    .last()
-                    .and_then(|f| f.found_in)
-                    .map_or(0, |i| i + 1)
-            } else {
-                0
-            };
-            if !angled && !next {
-                let dir = self
-                    .map
-                    .file(current)
-                    .path
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default();
-                candidates.push((dir.join(&header), None));
-            }
-            for (k, d) in self.include_dirs.iter().enumerate().skip(start) {
-                candidates.push((d.join(&header), Some(k)));
-            }
-        }
-        let mut found = None;
-        for (cand, index) in &candidates {
-            if self.missing.contains(cand) {
-                continue;
-            }
-            match self.map.load_cached(cand) {
-                Ok(id) => {
-                    found = Some((id, *index));
-                    break;
-                }
-                Err(_) => {
-                    self.missing.insert(cand.clone());
-                }
-            }
-        }
+        let (found, searched) = self.resolve(&header, angled, next, current);
         let Some((id, index)) = found else {
-            let searched: Vec<String> = candidates
+            let searched: Vec<String> = searched
                 .iter()
-                .map(|(c, _)| {
-                    let dir = c.parent().unwrap_or(Path::new(""));
-                    let shown = dir.display().to_string();
-                    if shown.is_empty() {
-                        ".".to_string()
-                    } else {
-                        shown
-                    }
+                .map(|dir| match dir.display().to_string() {
+                    shown if shown.is_empty() => ".".to_string(),
+                    shown => shown,
                 })
                 .collect();
             let note = if searched.is_empty() {
@@ -1703,6 +1828,7 @@ impl Pp<'_> {
             );
             return;
         };
+        self.mark_read(id);
         if self.once.contains(&id) {
             return;
         }
@@ -1717,6 +1843,102 @@ impl Pp<'_> {
         self.push_file(id, index);
     }
 
+    /// Finds an included file: for `"..."` the including file's directory first, then the
+    /// `-I` directories in order (for `#include_next`, those after the one the current file
+    /// came from). Returns the file and its `-I` index, and the directories searched.
+    fn resolve(
+        &mut self,
+        header: &str,
+        angled: bool,
+        next: bool,
+        current: FileId,
+    ) -> (Option<(FileId, Option<usize>)>, Vec<PathBuf>) {
+        let mut dirs: Vec<(PathBuf, Option<usize>)> = Vec::new();
+        if Path::new(header).is_absolute() {
+            dirs.push((PathBuf::new(), None));
+        } else {
+            let start = match (next, self.files.last()) {
+                (true, Some(f)) => f.found_in.map_or(0, |i| i + 1),
+                _ => 0,
+            };
+            if !angled && !next {
+                let dir = self.map.file(current).path.parent().map(Path::to_path_buf);
+                dirs.push((dir.unwrap_or_default(), None));
+            }
+            for (k, d) in self.include_dirs.iter().enumerate().skip(start) {
+                dirs.push((d.clone(), Some(k)));
+            }
+        }
+        for (dir, index) in &dirs {
+            let candidate = dir.join(header);
+            if self.missing.contains(&candidate) {
+                continue;
+            }
+            match self.map.load_cached(&candidate) {
+                Ok(id) => return (Some((id, *index)), Vec::new()),
+                Err(_) => {
+                    self.missing.insert(candidate);
+                }
+            }
+        }
+        (None, dirs.into_iter().map(|(d, _)| d).collect())
+    }
+
+    /// `__has_include("x")` or `__has_include(<x>)` in `#if`, as `1` or `0`.
+    fn has_include_operator(&mut self, op: PTok, stack: &mut Vec<PTok>) -> PTok {
+        let mut end = op.span;
+        let mut value = false;
+        let mut ok = false;
+        if stack.last().is_some_and(|t| t.sym == lex::S_LPAREN) {
+            stack.pop();
+            let header = match stack.pop() {
+                Some(t) if t.kind == TokenKind::Str => {
+                    unquote(self.interner.get(t.sym)).map(|h| (h.to_string(), false))
+                }
+                Some(t) if t.sym == lex::S_LT => {
+                    let mut text = String::new();
+                    let mut closed = false;
+                    while let Some(x) = stack.pop() {
+                        if x.sym == lex::S_GT {
+                            closed = true;
+                            break;
+                        }
+                        if !text.is_empty() && x.space {
+                            text.push(' ');
+                        }
+                        text.push_str(self.interner.get(x.sym));
+                    }
+                    closed.then_some((text, true))
+                }
+                _ => None,
+            };
+            if let Some((header, angled)) = header
+                && let Some(close) = stack.pop().filter(|t| t.sym == lex::S_RPAREN)
+            {
+                end = close.span;
+                ok = true;
+                let current = self.files.last().map_or(op.span.file, |f| f.id);
+                value = self.resolve(&header, angled, false, current).0.is_some();
+            }
+        }
+        if !ok {
+            self.error(
+                codes::BAD_EXPRESSION,
+                "`__has_include` expects (\"FILENAME\") or (<FILENAME>)",
+                op.span,
+                "",
+            );
+        }
+        PTok {
+            kind: TokenKind::Number,
+            sym: if value { lex::S_ONE } else { lex::S_ZERO },
+            span: op.span.to(end),
+            spelled: None,
+            space: op.space,
+            hs: 0,
+        }
+    }
+
     /// The file name of an `#include`: a string literal, `<...>` as written, or the same
     /// forms produced by macro expansion. Returns the name, whether it was `<...>`, and
     /// where it is.
@@ -1728,19 +1950,20 @@ impl Pp<'_> {
     ) -> Option<(String, bool, Span)> {
         let first = rest.first().copied();
         let bad = |pp: &mut Self, span: Span| {
-            pp.error(
+            pp.error_note(
                 codes::BAD_DIRECTIVE,
                 "`#include` expects \"FILENAME\" or <FILENAME>",
                 span,
                 "expected a file name",
+                "a macro may also expand to either form of the file name",
             );
             None
         };
         match first {
             None => bad(self, name.span),
-            Some(t) if t.kind == TokenKind::Str && self.interner.get(t.sym).starts_with('"') => {
-                let text = self.interner.get(t.sym);
-                Some((text[1..text.len() - 1].to_string(), false, t.span))
+            Some(t) if t.kind == TokenKind::Str && unquote(self.interner.get(t.sym)).is_some() => {
+                let text = unquote(self.interner.get(t.sym)).unwrap_or_default();
+                Some((text.to_string(), false, t.span))
             }
             Some(t) if t.sym == lex::S_LT => {
                 let Some(gt) = rest.iter().find(|x| x.sym == lex::S_GT) else {
@@ -1760,10 +1983,10 @@ impl Pp<'_> {
                 match toks.first() {
                     Some(s)
                         if s.kind == TokenKind::Str
-                            && self.interner.get(s.sym).starts_with('"') =>
+                            && unquote(self.interner.get(s.sym)).is_some() =>
                     {
-                        let text = self.interner.get(s.sym);
-                        Some((text[1..text.len() - 1].to_string(), false, span))
+                        let text = unquote(self.interner.get(s.sym)).unwrap_or_default();
+                        Some((text.to_string(), false, span))
                     }
                     Some(lt) if lt.sym == lex::S_LT => {
                         let mut text = String::new();

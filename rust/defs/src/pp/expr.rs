@@ -164,10 +164,7 @@ impl<'a> Parser<'_, 'a> {
     /// Binary operators by precedence climbing, so long chains use a loop, not recursion.
     fn binary(&mut self, min: u8, eval: bool) -> Result<Value, ExprError> {
         let mut lhs = self.unary(eval)?;
-        loop {
-            let Some(tok) = self.peek().copied() else {
-                break;
-            };
+        while let Some(tok) = self.peek().copied() {
             let prec = match binary_precedence(tok.text) {
                 Some(p) if tok.kind == TokenKind::Punct && p > min => p,
                 _ => break,
@@ -518,7 +515,7 @@ mod tests {
         assert!(eval("").is_err());
         let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
         assert!(eval(&deep).unwrap_err().contains("nested too deeply"));
-        let unary = format!("{}1", "-".repeat(10_000));
+        let unary = format!("{}1", "- ".repeat(10_000));
         assert!(eval(&unary).unwrap_err().contains("nested too deeply"));
         let chain = format!("1{}", " + 1".repeat(100_000));
         assert_eq!(eval(&chain), Ok(100_001));

@@ -98,6 +98,8 @@ pub(crate) const WELL_KNOWN: &[&str] = &[
     "pragma",
     "ident",
     "sccs",
+    "__has_include",
+    "__VA_OPT__",
 ];
 
 /// The empty spelling, which marks a placemarker during `##` pasting.
@@ -141,6 +143,8 @@ pub(crate) const S_WARNING: Sym = 36;
 pub(crate) const S_PRAGMA: Sym = 37;
 pub(crate) const S_IDENT: Sym = 38;
 pub(crate) const S_SCCS: Sym = 39;
+pub(crate) const S_HAS_INCLUDE: Sym = 40;
+pub(crate) const S_VA_OPT: Sym = 41;
 
 /// Maps spellings to [`Sym`]s and back.
 #[derive(Debug)]
@@ -363,9 +367,9 @@ pub(crate) fn lex(source: &str, interner: &mut Interner) -> (Vec<RawTok>, Vec<Le
             i += 1;
             while i < b.len() {
                 let d = b[i];
-                if matches!(d, b'+' | b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P') {
-                    i += 1;
-                } else if is_ident_continue(d) || d == b'.' {
+                let sign =
+                    matches!(d, b'+' | b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P');
+                if sign || is_ident_continue(d) || d == b'.' {
                     i += 1;
                 } else {
                     break;
