@@ -56,34 +56,32 @@ struct PpArgs {
 }
 
 impl PpArgs {
-    /// Keeps the command line's order of `-D` and `-U`, as cc does.
-    fn options(&self, matches_order: &[(usize, MacroArg)]) -> Options {
+    /// The front end's options, with `-D`/`-U` in command-line order.
+    fn options(&self, macros: Vec<MacroArg>) -> Options {
         Options {
             include_dirs: self.include.clone(),
-            macros: matches_order.iter().map(|(_, m)| m.clone()).collect(),
+            macros,
         }
     }
 }
 
-/// `-D` and `-U` in command-line order (clap keeps each list in order, not their interleaving).
-fn macro_order(args: &[String], pp: &PpArgs) -> Vec<(usize, MacroArg)> {
+/// `-D` and `-U` in command-line order: clap keeps each list in order but not their
+/// interleaving, which matters for `-DX -UX` against `-UX -DX`.
+fn macro_order(args: &[String], pp: &PpArgs) -> Vec<MacroArg> {
     let mut out = Vec::new();
     let mut defines = pp.define.iter();
     let mut undefs = pp.undef.iter();
-    for (i, a) in args.iter().enumerate() {
-        if a.starts_with("-D") {
-            if let Some(d) = defines.next() {
-                out.push((i, parse_define(d)));
-            }
-        } else if a.starts_with("-U") {
-            if let Some(u) = undefs.next() {
-                out.push((i, MacroArg::Undef(u.clone())));
-            }
-        }
+    for a in args {
+        let next = match a.get(..2) {
+            Some("-D") => defines.next().map(|d| parse_define(d)),
+            Some("-U") => undefs.next().map(|u| MacroArg::Undef(u.clone())),
+            _ => None,
+        };
+        out.extend(next);
     }
     // Anything clap read in a form the scan above missed keeps its relative order at the end.
-    out.extend(defines.map(|d| (usize::MAX, parse_define(d))));
-    out.extend(undefs.map(|u| (usize::MAX, MacroArg::Undef(u.clone()))));
+    out.extend(defines.map(|d| parse_define(d)));
+    out.extend(undefs.map(|u| MacroArg::Undef(u.clone())));
     out
 }
 
@@ -99,7 +97,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { pp, files } => {
-            let options = pp.options(&macro_order(&raw, &pp));
+            let options = pp.options(macro_order(&raw, &pp));
             let mut failed = false;
             for file in &files {
                 let out = migz_defs::run(file, &options);
@@ -113,7 +111,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Layout { json, pp, file } => {
-            let options = pp.options(&macro_order(&raw, &pp));
+            let options = pp.options(macro_order(&raw, &pp));
             let out = migz_defs::run(&file, &options);
             report(&out.map, &out.diagnostics);
             if out.has_errors() {

@@ -56,7 +56,7 @@ fn ui_cases() {
             ));
         }
         let has_error = stderr.contains("error[");
-        if has_error != !out.status.success() {
+        if has_error == out.status.success() {
             failures.push(format!(
                 "{}: exit status {:?} does not match the errors",
                 rel.display(),
