@@ -6,8 +6,11 @@ mod frontend;
 mod report;
 mod transport;
 
+/// A suite: its name and its entry point, which takes `--quick`.
+type Suite = (&'static str, fn(bool));
+
 /// The suites, by name.
-const SUITES: &[(&str, fn(bool))] = &[("frontend", frontend::run), ("transport", transport::run)];
+const SUITES: &[Suite] = &[("frontend", frontend::run), ("transport", transport::run)];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
