@@ -615,6 +615,14 @@ impl Space {
         into: &Space,
     ) -> Result<(MachPortName, MachMsgTypeName), Error> {
         let _f = FlushOnDrop;
+        // Refuse before taking anything when the destination table is full (a merge into an
+        // existing name would not need room, but refusing it too keeps this check simple).
+        {
+            let t = into.lock();
+            if t.entries.len() >= t.limit {
+                return Err(Error::NoSpace);
+            }
+        }
         let val = {
             let mut t = self.lock();
             self.copyin_one(&mut t, name, disp)?
