@@ -1,1 +1,8 @@
-//! The C ABI of the local Mach port emulation (see `bridge/migz.h`).
+//! The C ABI of the local Mach port emulation (see `bridge/migz.h`): `migz1_`-prefixed
+//! functions with the signatures and return codes of the kernel calls they mirror, built
+//! as `libmigz_ffi.a`. Every entry point catches panics and answers with a return code,
+//! so nothing unwinds into C or Zig.
+
+pub mod ffi;
+
+pub use ffi::*;

@@ -1,0 +1,356 @@
+/*
+ * migz.h - the C ABI of migz's local Mach port emulation (library: libmigz_ffi.a).
+ *
+ * Version 1 of the contract: every symbol carries the `migz1_` prefix and every type and
+ * constant the `migz1_`/`MIGZ1_` prefix, so this header can be included next to Apple's
+ * <mach/mach.h> without clashing. Values are xnu's own (kern_return.h, message.h,
+ * port.h, notify.h), and the functions have the parameters and return codes of the kernel
+ * calls they are named after, so code written once runs on the kernel (with the prefix
+ * mapped away) and on the emulation. Messages use the xnu LP64 wire format.
+ *
+ * Plain C99: includes only <stdint.h> and <stddef.h>. Zig imports it with @cImport and
+ * Rust may generate bindings with bindgen. See bridge/README.md for ownership and
+ * threading rules.
+ */
+#ifndef MIGZ1_H
+#define MIGZ1_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Types ------------------------------------------------------------------------ */
+
+typedef uint32_t migz1_mach_port_t;        /* mach_port_t / mach_port_name_t */
+typedef int32_t migz1_kern_return_t;       /* kern_return_t */
+typedef int32_t migz1_mach_msg_return_t;   /* mach_msg_return_t */
+typedef int32_t migz1_mach_msg_option_t;   /* mach_msg_option_t */
+typedef uint32_t migz1_mach_msg_size_t;    /* mach_msg_size_t */
+typedef uint32_t migz1_mach_msg_timeout_t; /* mach_msg_timeout_t, milliseconds */
+typedef uint32_t migz1_mach_msg_bits_t;    /* mach_msg_bits_t */
+typedef int32_t migz1_mach_msg_id_t;       /* mach_msg_id_t */
+typedef uint32_t migz1_mach_msg_type_name_t;     /* mach_msg_type_name_t */
+typedef uint32_t migz1_mach_msg_type_number_t;   /* mach_msg_type_number_t */
+typedef uint32_t migz1_mach_port_right_t;  /* mach_port_right_t */
+typedef uint32_t migz1_mach_port_type_t;   /* mach_port_type_t */
+typedef uint32_t migz1_mach_port_urefs_t;  /* mach_port_urefs_t */
+typedef int32_t migz1_mach_port_delta_t;   /* mach_port_delta_t */
+typedef uint32_t migz1_mach_port_mscount_t; /* mach_port_mscount_t */
+typedef int32_t migz1_mach_port_flavor_t;  /* mach_port_flavor_t */
+typedef uint64_t migz1_mach_port_context_t; /* mach_port_context_t (LP64) */
+typedef uintptr_t migz1_vm_address_t;      /* vm_address_t */
+typedef uintptr_t migz1_vm_size_t;         /* vm_size_t */
+
+#define MIGZ1_MACH_PORT_NULL ((migz1_mach_port_t)0)
+#define MIGZ1_MACH_PORT_DEAD ((migz1_mach_port_t)~0u)
+
+/* ---- Return codes (kern_return.h, message.h) -------------------------------------- */
+
+#define MIGZ1_KERN_SUCCESS 0
+#define MIGZ1_KERN_INVALID_ADDRESS 1
+#define MIGZ1_KERN_NO_SPACE 3
+#define MIGZ1_KERN_INVALID_ARGUMENT 4
+#define MIGZ1_KERN_FAILURE 5
+#define MIGZ1_KERN_RESOURCE_SHORTAGE 6
+#define MIGZ1_KERN_NOT_RECEIVER 7
+#define MIGZ1_KERN_ALREADY_IN_SET 11
+#define MIGZ1_KERN_NOT_IN_SET 12
+#define MIGZ1_KERN_NAME_EXISTS 13
+#define MIGZ1_KERN_INVALID_NAME 15
+#define MIGZ1_KERN_INVALID_TASK 16
+#define MIGZ1_KERN_INVALID_RIGHT 17
+#define MIGZ1_KERN_INVALID_VALUE 18
+#define MIGZ1_KERN_UREFS_OVERFLOW 19
+#define MIGZ1_KERN_INVALID_CAPABILITY 20
+#define MIGZ1_KERN_RIGHT_EXISTS 21
+
+#define MIGZ1_MACH_MSG_SUCCESS 0x00000000
+#define MIGZ1_MACH_MSG_IPC_SPACE 0x00002000
+#define MIGZ1_MACH_MSG_VM_SPACE 0x00001000
+#define MIGZ1_MACH_SEND_INVALID_DATA 0x10000002
+#define MIGZ1_MACH_SEND_INVALID_DEST 0x10000003
+#define MIGZ1_MACH_SEND_TIMED_OUT 0x10000004
+#define MIGZ1_MACH_SEND_MSG_TOO_SMALL 0x10000008
+#define MIGZ1_MACH_SEND_INVALID_REPLY 0x10000009
+#define MIGZ1_MACH_SEND_INVALID_RIGHT 0x1000000a
+#define MIGZ1_MACH_SEND_INVALID_MEMORY 0x1000000c
+#define MIGZ1_MACH_SEND_TOO_LARGE 0x1000000e
+#define MIGZ1_MACH_SEND_INVALID_TYPE 0x1000000f
+#define MIGZ1_MACH_SEND_INVALID_HEADER 0x10000010
+#define MIGZ1_MACH_SEND_INVALID_OPTIONS 0x10000013
+#define MIGZ1_MACH_RCV_INVALID_NAME 0x10004002
+#define MIGZ1_MACH_RCV_TIMED_OUT 0x10004003
+#define MIGZ1_MACH_RCV_TOO_LARGE 0x10004004
+#define MIGZ1_MACH_RCV_INVALID_DATA 0x10004008
+#define MIGZ1_MACH_RCV_PORT_DIED 0x10004009
+#define MIGZ1_MACH_RCV_HEADER_ERROR 0x1000400b
+#define MIGZ1_MACH_RCV_BODY_ERROR 0x1000400c
+#define MIGZ1_MACH_RCV_INVALID_TRAILER 0x1000400f
+
+/* ---- mach_msg options ------------------------------------------------------------- */
+
+#define MIGZ1_MACH_SEND_MSG 0x00000001
+#define MIGZ1_MACH_RCV_MSG 0x00000002
+#define MIGZ1_MACH_RCV_LARGE 0x00000004
+#define MIGZ1_MACH_SEND_TIMEOUT 0x00000010
+#define MIGZ1_MACH_SEND_INTERRUPT 0x00000040
+#define MIGZ1_MACH_RCV_TIMEOUT 0x00000100
+#define MIGZ1_MACH_RCV_INTERRUPT 0x00000400
+#define MIGZ1_MACH_RCV_TRAILER_TYPE(x) ((int32_t)(((uint32_t)(x) & 0xfu) << 28))
+#define MIGZ1_MACH_RCV_TRAILER_ELEMENTS(x) ((int32_t)(((uint32_t)(x) & 0xfu) << 24))
+#define MIGZ1_MACH_MSG_TRAILER_FORMAT_0 0
+#define MIGZ1_MACH_RCV_TRAILER_NULL 0
+#define MIGZ1_MACH_RCV_TRAILER_SEQNO 1
+#define MIGZ1_MACH_RCV_TRAILER_SENDER 2
+#define MIGZ1_MACH_RCV_TRAILER_AUDIT 3
+#define MIGZ1_MACH_RCV_TRAILER_CTX 4
+#define MIGZ1_MACH_RCV_TRAILER_AV 5
+#define MIGZ1_MACH_RCV_TRAILER_LABELS 6
+/* Receive buffers should leave this much room after the message. */
+#define MIGZ1_MAX_TRAILER_SIZE 68
+
+/* ---- Dispositions and header bits ------------------------------------------------- */
+
+#define MIGZ1_MACH_MSG_TYPE_MOVE_RECEIVE 16
+#define MIGZ1_MACH_MSG_TYPE_MOVE_SEND 17
+#define MIGZ1_MACH_MSG_TYPE_MOVE_SEND_ONCE 18
+#define MIGZ1_MACH_MSG_TYPE_COPY_SEND 19
+#define MIGZ1_MACH_MSG_TYPE_MAKE_SEND 20
+#define MIGZ1_MACH_MSG_TYPE_MAKE_SEND_ONCE 21
+#define MIGZ1_MACH_MSG_TYPE_PORT_RECEIVE MIGZ1_MACH_MSG_TYPE_MOVE_RECEIVE
+#define MIGZ1_MACH_MSG_TYPE_PORT_SEND MIGZ1_MACH_MSG_TYPE_MOVE_SEND
+#define MIGZ1_MACH_MSG_TYPE_PORT_SEND_ONCE MIGZ1_MACH_MSG_TYPE_MOVE_SEND_ONCE
+
+#define MIGZ1_MACH_MSGH_BITS_COMPLEX 0x80000000u
+#define MIGZ1_MACH_MSGH_BITS(remote, local) ((uint32_t)(remote) | ((uint32_t)(local) << 8))
+#define MIGZ1_MACH_MSGH_BITS_REMOTE(bits) ((uint32_t)(bits) & 0x1fu)
+#define MIGZ1_MACH_MSGH_BITS_LOCAL(bits) (((uint32_t)(bits) >> 8) & 0x1fu)
+
+#define MIGZ1_MACH_MSG_PORT_DESCRIPTOR 0
+#define MIGZ1_MACH_MSG_OOL_DESCRIPTOR 1
+#define MIGZ1_MACH_MSG_OOL_PORTS_DESCRIPTOR 2
+#define MIGZ1_MACH_MSG_OOL_VOLATILE_DESCRIPTOR 3
+#define MIGZ1_MACH_MSG_PHYSICAL_COPY 0
+#define MIGZ1_MACH_MSG_VIRTUAL_COPY 1
+
+/* ---- Ports ------------------------------------------------------------------------ */
+
+#define MIGZ1_MACH_PORT_RIGHT_SEND 0
+#define MIGZ1_MACH_PORT_RIGHT_RECEIVE 1
+#define MIGZ1_MACH_PORT_RIGHT_SEND_ONCE 2
+#define MIGZ1_MACH_PORT_RIGHT_PORT_SET 3
+#define MIGZ1_MACH_PORT_RIGHT_DEAD_NAME 4
+#define MIGZ1_MACH_PORT_TYPE_SEND 0x00010000u
+#define MIGZ1_MACH_PORT_TYPE_RECEIVE 0x00020000u
+#define MIGZ1_MACH_PORT_TYPE_SEND_ONCE 0x00040000u
+#define MIGZ1_MACH_PORT_TYPE_PORT_SET 0x00080000u
+#define MIGZ1_MACH_PORT_TYPE_DEAD_NAME 0x00100000u
+#define MIGZ1_MACH_PORT_TYPE_DNREQUEST 0x80000000u
+#define MIGZ1_MACH_PORT_UREFS_MAX 0xffffu
+
+#define MIGZ1_MACH_PORT_LIMITS_INFO 1
+#define MIGZ1_MACH_PORT_RECEIVE_STATUS 2
+#define MIGZ1_MACH_PORT_LIMITS_INFO_COUNT 1
+#define MIGZ1_MACH_PORT_RECEIVE_STATUS_COUNT 10
+#define MIGZ1_MACH_PORT_QLIMIT_DEFAULT 5
+#define MIGZ1_MACH_PORT_QLIMIT_MAX 1024
+
+#define MIGZ1_MPO_CONTEXT_AS_GUARD 0x01
+#define MIGZ1_MPO_QLIMIT 0x02
+#define MIGZ1_MPO_INSERT_SEND_RIGHT 0x10
+#define MIGZ1_MPO_STRICT 0x20
+
+/* ---- Notifications (notify.h) ----------------------------------------------------- */
+
+#define MIGZ1_MACH_NOTIFY_PORT_DELETED 0101 /* 0x41: header + NDR + name */
+#define MIGZ1_MACH_NOTIFY_NO_SENDERS 0106   /* 0x46: header + NDR + mscount */
+#define MIGZ1_MACH_NOTIFY_SEND_ONCE 0107    /* 0x47: header only */
+#define MIGZ1_MACH_NOTIFY_DEAD_NAME 0110    /* 0x48: header + NDR + name */
+
+/* ---- Wire structs (xnu LP64, #pragma pack(4)) ------------------------------------- */
+
+#pragma pack(push, 4)
+
+typedef struct {
+    migz1_mach_msg_bits_t msgh_bits;
+    migz1_mach_msg_size_t msgh_size;
+    migz1_mach_port_t msgh_remote_port;
+    migz1_mach_port_t msgh_local_port;
+    migz1_mach_port_t msgh_voucher_port;
+    migz1_mach_msg_id_t msgh_id;
+} migz1_mach_msg_header_t;
+
+typedef struct {
+    uint32_t msgh_descriptor_count;
+} migz1_mach_msg_body_t;
+
+/* The bit-fields of xnu's descriptors are spelled out as one word so the layout does not
+ * depend on the compiler's bit-field order: see the MIGZ1_*_WORD macros. */
+typedef struct {
+    migz1_mach_port_t name;
+    uint32_t pad1;
+    uint32_t word; /* pad2:16, disposition:8, type:8 (low to high) */
+} migz1_mach_msg_port_descriptor_t;
+
+typedef struct {
+    uint64_t address;
+    uint32_t word; /* deallocate:8, copy:8, pad1:8, type:8 */
+    migz1_mach_msg_size_t size;
+} migz1_mach_msg_ool_descriptor_t;
+
+typedef struct {
+    uint64_t address;
+    uint32_t word; /* deallocate:8, copy:8, disposition:8, type:8 */
+    migz1_mach_msg_size_t count;
+} migz1_mach_msg_ool_ports_descriptor_t;
+
+#define MIGZ1_PORT_DESCRIPTOR_WORD(disposition) \
+    (((uint32_t)(disposition) << 16) | ((uint32_t)MIGZ1_MACH_MSG_PORT_DESCRIPTOR << 24))
+#define MIGZ1_OOL_DESCRIPTOR_WORD(deallocate, copy) \
+    ((uint32_t)(deallocate) | ((uint32_t)(copy) << 8) | ((uint32_t)MIGZ1_MACH_MSG_OOL_DESCRIPTOR << 24))
+#define MIGZ1_OOL_PORTS_DESCRIPTOR_WORD(deallocate, copy, disposition)                        \
+    ((uint32_t)(deallocate) | ((uint32_t)(copy) << 8) | ((uint32_t)(disposition) << 16) | \
+     ((uint32_t)MIGZ1_MACH_MSG_OOL_PORTS_DESCRIPTOR << 24))
+#define MIGZ1_DESCRIPTOR_TYPE(word) ((uint32_t)(word) >> 24)
+#define MIGZ1_DESCRIPTOR_DISPOSITION(word) (((uint32_t)(word) >> 16) & 0xffu)
+
+typedef struct {
+    uint8_t mig_vers, if_vers, reserved1, mig_encoding, int_rep, char_rep, float_rep, reserved2;
+} migz1_NDR_record_t;
+
+/* mach_msg_max_trailer_t; a receive gets the prefix its trailer elements ask for. */
+typedef struct {
+    uint32_t msgh_trailer_type;
+    uint32_t msgh_trailer_size;
+    uint32_t msgh_seqno;
+    uint32_t msgh_sender[2];
+    uint32_t msgh_audit[8];
+    uint64_t msgh_context;
+    int32_t msgh_ad;
+    uint32_t msgh_labels;
+} migz1_mach_msg_max_trailer_t;
+
+#pragma pack(pop)
+
+/* mach_port_options_t (natural alignment, as in port.h). */
+typedef struct {
+    uint32_t flags;
+    uint32_t mpl_qlimit;
+    uint64_t reserved[2];
+} migz1_mach_port_options_t;
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(migz1_mach_msg_header_t) == 24, "header is 24 bytes");
+_Static_assert(sizeof(migz1_mach_msg_body_t) == 4, "body is 4 bytes");
+_Static_assert(sizeof(migz1_mach_msg_port_descriptor_t) == 12, "port descriptor is 12 bytes");
+_Static_assert(sizeof(migz1_mach_msg_ool_descriptor_t) == 16, "OOL descriptor is 16 bytes");
+_Static_assert(sizeof(migz1_mach_msg_ool_ports_descriptor_t) == 16, "OOL ports descriptor is 16 bytes");
+_Static_assert(sizeof(migz1_NDR_record_t) == 8, "NDR record is 8 bytes");
+_Static_assert(sizeof(migz1_mach_msg_max_trailer_t) == 68, "max trailer is 68 bytes");
+_Static_assert(sizeof(migz1_mach_port_options_t) == 24, "port options are 24 bytes");
+#endif
+
+/* ---- Tasks (spaces) and right accounting ------------------------------------------ */
+
+/* mach_task_self(): the process-wide default space. */
+migz1_mach_port_t migz1_task_self(void);
+/* Creates an isolated space, e.g. one per test. */
+migz1_kern_return_t migz1_task_create(migz1_mach_port_t *task);
+/* Destroys a space from migz1_task_create, releasing every right and region in it. */
+migz1_kern_return_t migz1_task_destroy(migz1_mach_port_t task);
+/* Selects the space this thread's migz1_mach_msg and migz1_mig_* calls use
+ * (MIGZ1_MACH_PORT_NULL: back to migz1_task_self()). */
+migz1_kern_return_t migz1_task_set_current(migz1_mach_port_t task);
+/* Counts what a space still holds: names, out-of-line regions, live ports it allocated.
+ * All three zero means the code under test leaked nothing. Null pointers are skipped. */
+migz1_kern_return_t migz1_task_leaks(migz1_mach_port_t task, uint32_t *names, uint32_t *regions,
+                                     uint32_t *ports);
+
+/* ---- Messages --------------------------------------------------------------------- */
+
+migz1_mach_msg_return_t migz1_mach_msg(void *msg, migz1_mach_msg_option_t option,
+                                       migz1_mach_msg_size_t send_size,
+                                       migz1_mach_msg_size_t rcv_size, migz1_mach_port_t rcv_name,
+                                       migz1_mach_msg_timeout_t timeout, migz1_mach_port_t notify);
+
+/* ---- Ports (mach_port.defs) ------------------------------------------------------- */
+
+migz1_kern_return_t migz1_mach_port_allocate(migz1_mach_port_t task, migz1_mach_port_right_t right,
+                                             migz1_mach_port_t *name);
+migz1_kern_return_t migz1_mach_port_allocate_name(migz1_mach_port_t task,
+                                                  migz1_mach_port_right_t right,
+                                                  migz1_mach_port_t name);
+migz1_kern_return_t migz1_mach_port_deallocate(migz1_mach_port_t task, migz1_mach_port_t name);
+migz1_kern_return_t migz1_mach_port_mod_refs(migz1_mach_port_t task, migz1_mach_port_t name,
+                                             migz1_mach_port_right_t right,
+                                             migz1_mach_port_delta_t delta);
+migz1_kern_return_t migz1_mach_port_get_refs(migz1_mach_port_t task, migz1_mach_port_t name,
+                                             migz1_mach_port_right_t right,
+                                             migz1_mach_port_urefs_t *refs);
+migz1_kern_return_t migz1_mach_port_type(migz1_mach_port_t task, migz1_mach_port_t name,
+                                         migz1_mach_port_type_t *ptype);
+/* `poly` names a right in the calling thread's current space. */
+migz1_kern_return_t migz1_mach_port_insert_right(migz1_mach_port_t task, migz1_mach_port_t name,
+                                                 migz1_mach_port_t poly,
+                                                 migz1_mach_msg_type_name_t polyPoly);
+/* The extracted right lands in the calling thread's current space. */
+migz1_kern_return_t migz1_mach_port_extract_right(migz1_mach_port_t task, migz1_mach_port_t name,
+                                                  migz1_mach_msg_type_name_t msgt_name,
+                                                  migz1_mach_port_t *poly,
+                                                  migz1_mach_msg_type_name_t *polyPoly);
+migz1_kern_return_t migz1_mach_port_construct(migz1_mach_port_t task,
+                                              const migz1_mach_port_options_t *options,
+                                              migz1_mach_port_context_t context,
+                                              migz1_mach_port_t *name);
+migz1_kern_return_t migz1_mach_port_destruct(migz1_mach_port_t task, migz1_mach_port_t name,
+                                             migz1_mach_port_delta_t srdelta,
+                                             migz1_mach_port_context_t guard);
+migz1_kern_return_t migz1_mach_port_guard(migz1_mach_port_t task, migz1_mach_port_t name,
+                                          migz1_mach_port_context_t guard, uint32_t strict);
+migz1_kern_return_t migz1_mach_port_unguard(migz1_mach_port_t task, migz1_mach_port_t name,
+                                            migz1_mach_port_context_t guard);
+migz1_kern_return_t migz1_mach_port_get_context(migz1_mach_port_t task, migz1_mach_port_t name,
+                                                migz1_mach_port_context_t *context);
+migz1_kern_return_t migz1_mach_port_set_context(migz1_mach_port_t task, migz1_mach_port_t name,
+                                                migz1_mach_port_context_t context);
+migz1_kern_return_t migz1_mach_port_set_mscount(migz1_mach_port_t task, migz1_mach_port_t name,
+                                                migz1_mach_port_mscount_t mscount);
+migz1_kern_return_t migz1_mach_port_set_attributes(migz1_mach_port_t task, migz1_mach_port_t name,
+                                                   migz1_mach_port_flavor_t flavor,
+                                                   const uint32_t *port_info,
+                                                   migz1_mach_msg_type_number_t port_infoCnt);
+/* *port_infoCnt: room on entry, naturals written on return. */
+migz1_kern_return_t migz1_mach_port_get_attributes(migz1_mach_port_t task, migz1_mach_port_t name,
+                                                   migz1_mach_port_flavor_t flavor,
+                                                   uint32_t *port_info_out,
+                                                   migz1_mach_msg_type_number_t *port_infoCnt);
+migz1_kern_return_t migz1_mach_port_move_member(migz1_mach_port_t task, migz1_mach_port_t member,
+                                                migz1_mach_port_t after);
+migz1_kern_return_t migz1_mach_port_request_notification(
+    migz1_mach_port_t task, migz1_mach_port_t name, migz1_mach_msg_id_t msgid,
+    migz1_mach_port_mscount_t sync, migz1_mach_port_t notify,
+    migz1_mach_msg_type_name_t notifyPoly, migz1_mach_port_t *previous);
+
+/* ---- MIG reply ports -------------------------------------------------------------- */
+
+migz1_mach_port_t migz1_mig_get_reply_port(void);
+void migz1_mig_dealloc_reply_port(migz1_mach_port_t reply_port);
+void migz1_mig_put_reply_port(migz1_mach_port_t reply_port);
+
+/* ---- Out-of-line memory ----------------------------------------------------------- */
+
+/* Allocates zeroed, page-aligned memory owned by `task` (flags are ignored: anywhere). */
+migz1_kern_return_t migz1_vm_allocate(migz1_mach_port_t task, migz1_vm_address_t *address,
+                                      migz1_vm_size_t size, int flags);
+/* Frees a region `task` owns: one from migz1_vm_allocate or one received out of line. */
+migz1_kern_return_t migz1_vm_deallocate(migz1_mach_port_t task, migz1_vm_address_t address,
+                                        migz1_vm_size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIGZ1_H */

@@ -1,0 +1,471 @@
+//! The exported functions. Each one checks its pointers, resolves its task handle to a
+//! space and calls the safe runtime; all `unsafe` of the crate is here, for reading and
+//! writing through the caller's pointers.
+
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use migz::Space;
+use migz::abi::*;
+use migz::error::Error;
+use migz::local::{Memory, PortOptions};
+use migz::sys::mem::ForeignMemory;
+
+/// `mach_port_t` / `mach_port_name_t`.
+pub type MachPortT = u32;
+/// `kern_return_t`.
+pub type KernReturnT = i32;
+
+thread_local! {
+    static CURRENT: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The space this thread's `mach_msg` and reply-port calls use.
+fn current() -> Space {
+    let t = CURRENT.with(|c| c.get());
+    if t != 0 {
+        if let Some(s) = Space::from_task(t) {
+            return s;
+        }
+    }
+    Space::global().clone()
+}
+
+/// Runs `f`, turning a panic into `KERN_FAILURE`.
+fn guard(f: impl FnOnce() -> i32) -> i32 {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(KERN_FAILURE)
+}
+
+/// Runs `f` on the space `task` names, or answers `KERN_INVALID_TASK`.
+fn with_task(task: MachPortT, f: impl FnOnce(&Space) -> Result<(), Error>) -> i32 {
+    guard(|| match Space::from_task(task) {
+        Some(s) => match f(&s) {
+            Ok(()) => KERN_SUCCESS,
+            Err(e) => e.code(),
+        },
+        None => KERN_INVALID_TASK,
+    })
+}
+
+/// Writes `v` through `p` when it is not null.
+///
+/// # Safety
+/// `p` is null or valid for a write of `T`.
+unsafe fn put<T>(p: *mut T, v: T) -> Result<(), Error> {
+    if p.is_null() {
+        return Err(Error::InvalidArgument);
+    }
+    // SAFETY: non-null, and the caller promised it is valid for writes.
+    unsafe { p.write_unaligned(v) };
+    Ok(())
+}
+
+/// `mach_task_self()`: the process-wide default space.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_task_self() -> MachPortT {
+    catch_unwind(|| Space::global().task()).unwrap_or(0)
+}
+
+/// Creates an isolated space (a task of its own) and returns its handle in `*task`.
+///
+/// # Safety
+/// `task` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_task_create(task: *mut MachPortT) -> KernReturnT {
+    guard(|| {
+        let s = Space::new();
+        let handle = s.task();
+        // Spaces live as long as a handle refers to them; the registry of tasks only holds
+        // weak references, so the created space is kept alive here until destroyed.
+        kept().push(s);
+        // SAFETY: the caller promised `task` is valid for a write.
+        match unsafe { put(task, handle) } {
+            Ok(()) => KERN_SUCCESS,
+            Err(e) => e.code(),
+        }
+    })
+}
+
+static KEPT: std::sync::Mutex<Vec<Space>> = std::sync::Mutex::new(Vec::new());
+
+fn kept() -> std::sync::MutexGuard<'static, Vec<Space>> {
+    KEPT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Destroys a space made by `migz1_task_create`, releasing every right in it.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_task_destroy(task: MachPortT) -> KernReturnT {
+    guard(|| {
+        let removed = {
+            let mut k = kept();
+            let i = k.iter().position(|s| s.task() == task);
+            i.map(|i| k.swap_remove(i))
+        };
+        match removed {
+            Some(s) => {
+                drop(s);
+                KERN_SUCCESS
+            }
+            None => KERN_INVALID_TASK,
+        }
+    })
+}
+
+/// Makes `task` the space this thread's `migz1_mach_msg` and `migz1_mig_*` calls use
+/// (`MACH_PORT_NULL` goes back to `migz1_task_self()`).
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_task_set_current(task: MachPortT) -> KernReturnT {
+    guard(|| {
+        if task != 0 && Space::from_task(task).is_none() {
+            return KERN_INVALID_TASK;
+        }
+        CURRENT.with(|c| c.set(task));
+        KERN_SUCCESS
+    })
+}
+
+/// Right accounting: how many names, out-of-line regions and live ports `task` still holds.
+///
+/// # Safety
+/// Each pointer is null (not wanted) or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_task_leaks(task: MachPortT, names: *mut u32, regions: *mut u32, ports: *mut u32) -> KernReturnT {
+    with_task(task, |s| {
+        let l = s.leaks();
+        for (p, v) in [(names, l.names.len()), (regions, l.regions.len()), (ports, l.live_ports)] {
+            if !p.is_null() {
+                // SAFETY: non-null, and the caller promised it is valid for a write.
+                unsafe { put(p, v as u32)? };
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `mach_msg`, on the calling thread's current space.
+///
+/// # Safety
+/// `msg` is valid for reads of `send_size` bytes when sending and for writes of
+/// `rcv_size` bytes when receiving; out-of-line descriptors point at readable memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_msg(
+    msg: *mut u8,
+    option: i32,
+    send_size: u32,
+    rcv_size: u32,
+    rcv_name: MachPortT,
+    timeout: u32,
+    notify: MachPortT,
+) -> i32 {
+    guard(|| {
+        let mut len = 0usize;
+        if option & MACH_SEND_MSG != 0 {
+            len = send_size as usize;
+        }
+        if option & MACH_RCV_MSG != 0 {
+            len = len.max(rcv_size as usize);
+        }
+        if msg.is_null() {
+            return if option & MACH_SEND_MSG != 0 { MACH_SEND_INVALID_DATA } else { MACH_RCV_INVALID_DATA };
+        }
+        // SAFETY: the caller promised `msg` covers the larger of the two sizes it asked for.
+        let buf = unsafe { std::slice::from_raw_parts_mut(msg, len) };
+        // SAFETY: `mach_msg`'s contract makes the caller vouch for descriptor addresses.
+        let foreign = unsafe { ForeignMemory::assume_readable() };
+        current().mach_msg_with(buf, option, send_size, rcv_size, rcv_name, timeout, notify, Memory::Foreign(&foreign))
+    })
+}
+
+/// `mach_port_allocate`.
+///
+/// # Safety
+/// `name` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_port_allocate(task: MachPortT, right: u32, name: *mut MachPortT) -> KernReturnT {
+    with_task(task, |s| {
+        let n = s.port_allocate(right)?;
+        // SAFETY: the caller promised `name` is valid for a write.
+        unsafe { put(name, n) }.inspect_err(|_| {
+            let _ = s.port_mod_refs(n, right, -1);
+        })
+    })
+}
+
+/// `mach_port_allocate_name`.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_port_allocate_name(task: MachPortT, right: u32, name: MachPortT) -> KernReturnT {
+    with_task(task, |s| s.port_allocate_name(right, name))
+}
+
+/// `mach_port_deallocate`.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_port_deallocate(task: MachPortT, name: MachPortT) -> KernReturnT {
+    with_task(task, |s| s.port_deallocate(name))
+}
+
+/// `mach_port_mod_refs`.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_port_mod_refs(task: MachPortT, name: MachPortT, right: u32, delta: i32) -> KernReturnT {
+    with_task(task, |s| s.port_mod_refs(name, right, delta))
+}
+
+/// `mach_port_get_refs`.
+///
+/// # Safety
+/// `refs` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_port_get_refs(task: MachPortT, name: MachPortT, right: u32, refs: *mut u32) -> KernReturnT {
+    with_task(task, |s| {
+        let r = s.port_get_refs(name, right)?;
+        // SAFETY: the caller promised `refs` is valid for a write.
+        unsafe { put(refs, r) }
+    })
+}
+
+/// `mach_port_type`.
+///
+/// # Safety
+/// `ptype` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_port_type(task: MachPortT, name: MachPortT, ptype: *mut u32) -> KernReturnT {
+    with_task(task, |s| {
+        let t = s.port_type(name)?;
+        // SAFETY: the caller promised `ptype` is valid for a write.
+        unsafe { put(ptype, t) }
+    })
+}
+
+/// `mach_port_insert_right`: `poly` is a name in the calling thread's current space.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_port_insert_right(task: MachPortT, name: MachPortT, poly: MachPortT, poly_poly: u32) -> KernReturnT {
+    with_task(task, |s| s.port_insert_right(name, &current(), poly, poly_poly))
+}
+
+/// `mach_port_extract_right`: the right lands in the calling thread's current space.
+///
+/// # Safety
+/// `poly` and `poly_poly` are valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_port_extract_right(
+    task: MachPortT,
+    name: MachPortT,
+    msgt_name: u32,
+    poly: *mut MachPortT,
+    poly_poly: *mut u32,
+) -> KernReturnT {
+    with_task(task, |s| {
+        if poly.is_null() || poly_poly.is_null() {
+            return Err(Error::InvalidArgument);
+        }
+        let (n, t) = s.port_extract_right(name, msgt_name, &current())?;
+        // SAFETY: both pointers are non-null and the caller promised they are writable.
+        unsafe {
+            put(poly, n)?;
+            put(poly_poly, t)
+        }
+    })
+}
+
+/// `mach_port_options_t`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct MachPortOptions {
+    /// `MPO_*` flags.
+    pub flags: u32,
+    /// `mach_port_limits_t`.
+    pub mpl_qlimit: u32,
+    /// Reserved.
+    pub reserved: [u64; 2],
+}
+const _: () = assert!(std::mem::size_of::<MachPortOptions>() == 24);
+
+/// `mach_port_construct`.
+///
+/// # Safety
+/// `options` is valid for a read and `name` for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_port_construct(
+    task: MachPortT,
+    options: *const MachPortOptions,
+    context: u64,
+    name: *mut MachPortT,
+) -> KernReturnT {
+    with_task(task, |s| {
+        if options.is_null() {
+            return Err(Error::InvalidArgument);
+        }
+        // SAFETY: non-null, and the caller promised it is readable.
+        let o = unsafe { options.read_unaligned() };
+        let n = s.port_construct(&PortOptions { flags: o.flags, qlimit: o.mpl_qlimit }, context)?;
+        // SAFETY: the caller promised `name` is valid for a write.
+        unsafe { put(name, n) }
+    })
+}
+
+/// `mach_port_destruct`.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_port_destruct(task: MachPortT, name: MachPortT, srdelta: i32, guard_value: u64) -> KernReturnT {
+    with_task(task, |s| s.port_destruct(name, srdelta, guard_value))
+}
+
+/// `mach_port_guard`.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_port_guard(task: MachPortT, name: MachPortT, guard_value: u64, strict: u32) -> KernReturnT {
+    with_task(task, |s| s.port_guard(name, guard_value, strict != 0))
+}
+
+/// `mach_port_unguard`.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_port_unguard(task: MachPortT, name: MachPortT, guard_value: u64) -> KernReturnT {
+    with_task(task, |s| s.port_unguard(name, guard_value))
+}
+
+/// `mach_port_get_context`.
+///
+/// # Safety
+/// `context` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_port_get_context(task: MachPortT, name: MachPortT, context: *mut u64) -> KernReturnT {
+    with_task(task, |s| {
+        let c = s.port_get_context(name)?;
+        // SAFETY: the caller promised `context` is valid for a write.
+        unsafe { put(context, c) }
+    })
+}
+
+/// `mach_port_set_context`.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_port_set_context(task: MachPortT, name: MachPortT, context: u64) -> KernReturnT {
+    with_task(task, |s| s.port_set_context(name, context))
+}
+
+/// `mach_port_set_mscount`.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_port_set_mscount(task: MachPortT, name: MachPortT, mscount: u32) -> KernReturnT {
+    with_task(task, |s| s.port_set_mscount(name, mscount))
+}
+
+/// `mach_port_set_attributes`.
+///
+/// # Safety
+/// `info` is valid for reads of `count` naturals.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_port_set_attributes(
+    task: MachPortT,
+    name: MachPortT,
+    flavor: i32,
+    info: *const u32,
+    count: u32,
+) -> KernReturnT {
+    with_task(task, |s| {
+        if info.is_null() || count > 64 {
+            return Err(Error::InvalidArgument);
+        }
+        // SAFETY: non-null, bounded, and the caller promised `count` naturals are readable.
+        let v = unsafe { std::slice::from_raw_parts(info, count as usize) }.to_vec();
+        s.port_set_attributes(name, flavor, &v)
+    })
+}
+
+/// `mach_port_get_attributes`: `*count` is the room in `info` on entry and the naturals
+/// written on return.
+///
+/// # Safety
+/// `count` is valid for a read and write, `info` for writes of `*count` naturals.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_port_get_attributes(
+    task: MachPortT,
+    name: MachPortT,
+    flavor: i32,
+    info: *mut u32,
+    count: *mut u32,
+) -> KernReturnT {
+    with_task(task, |s| {
+        if info.is_null() || count.is_null() {
+            return Err(Error::InvalidArgument);
+        }
+        // SAFETY: non-null, and the caller promised it is readable.
+        let room = unsafe { count.read_unaligned() }.min(64) as usize;
+        let mut tmp = vec![0u32; room];
+        let n = s.port_get_attributes(name, flavor, &mut tmp)?;
+        // SAFETY: the caller promised `info` holds `*count` naturals; we write at most `room`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(tmp.as_ptr(), info, n as usize);
+            put(count, n)
+        }
+    })
+}
+
+/// `mach_port_move_member`.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_port_move_member(task: MachPortT, member: MachPortT, after: MachPortT) -> KernReturnT {
+    with_task(task, |s| s.port_move_member(member, after))
+}
+
+/// `mach_port_request_notification`.
+///
+/// # Safety
+/// `previous` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_port_request_notification(
+    task: MachPortT,
+    name: MachPortT,
+    msgid: i32,
+    sync: u32,
+    notify: MachPortT,
+    notify_poly: u32,
+    previous: *mut MachPortT,
+) -> KernReturnT {
+    with_task(task, |s| {
+        if previous.is_null() {
+            return Err(Error::InvalidArgument);
+        }
+        let p = s.port_request_notification(name, msgid, sync, notify, notify_poly)?;
+        // SAFETY: non-null, and the caller promised it is writable.
+        unsafe { put(previous, p) }
+    })
+}
+
+/// `mig_get_reply_port`: the calling thread's reply port in its current space (0 on failure).
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mig_get_reply_port() -> MachPortT {
+    catch_unwind(|| current().mig_get_reply_port().unwrap_or(0)).unwrap_or(0)
+}
+
+/// `mig_dealloc_reply_port`.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mig_dealloc_reply_port(reply: MachPortT) {
+    let _ = catch_unwind(|| {
+        let _ = current().mig_dealloc_reply_port(reply);
+    });
+}
+
+/// `mig_put_reply_port`.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mig_put_reply_port(reply: MachPortT) {
+    let _ = catch_unwind(|| current().mig_put_reply_port(reply));
+}
+
+/// `vm_allocate` (always anywhere): a zeroed, page-aligned region owned by `task`, which
+/// can travel in an OOL descriptor without being copied.
+///
+/// # Safety
+/// `address` is valid for a read and write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_vm_allocate(task: MachPortT, address: *mut usize, size: usize, flags: i32) -> KernReturnT {
+    let _ = flags;
+    with_task(task, |s| {
+        let a = s.vm_allocate(size)?;
+        // SAFETY: the caller promised `address` is writable.
+        unsafe { put(address, a) }.inspect_err(|_| {
+            let _ = s.vm_deallocate(a, size);
+        })
+    })
+}
+
+/// `vm_deallocate`: frees a region `task` owns (from `migz1_vm_allocate` or received
+/// out-of-line memory).
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_vm_deallocate(task: MachPortT, address: usize, size: usize) -> KernReturnT {
+    with_task(task, |s| s.vm_deallocate(address, size))
+}

@@ -1,0 +1,952 @@
+//! `mach_msg` over a space: copyin (taking rights and memory out of the sender's space
+//! into a `Kmsg`), queueing with backpressure, and copyout (giving them to the receiver's
+//! space), with xnu's checks, dispositions and return codes.
+//!
+//! Copyin is all or nothing: rights are taken from the table with an undo log, and any
+//! error puts every entry back as it was, so a rejected message loses nothing (xnu
+//! destroys the body on some errors; the emulation chooses to leave it with the sender).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::kmsg::{FlushOnDrop, KDesc, KRight, Kmsg, PortVal, RightKind};
+use super::park::{self, ThreadWaiter, Waiter};
+use super::port::{self, Dequeue, Port, PortSetObj, Reserve};
+use super::space::{Entry, Obj, Space, SpaceInner, Table, cancel_dnrequest, disp_received_type};
+use super::vm;
+use crate::abi::*;
+use crate::error::Error;
+use crate::sys::mem::{ForeignMemory, Region};
+
+/// A right taken from a table but not yet accounted on its port.
+#[derive(Debug)]
+pub enum Taken {
+    /// `MACH_PORT_NULL`.
+    Null,
+    /// `MACH_PORT_DEAD` (or a dead name used in a body).
+    Dead,
+    /// A send right; `fresh` when it is a new right (the name kept references).
+    Send {
+        /// The port.
+        port: Arc<Port>,
+        /// Whether `srights` grows.
+        fresh: bool,
+    },
+    /// A send right made from the receive right.
+    MakeSend(Arc<Port>),
+    /// A send-once right moved out of the table.
+    SendOnce(Arc<Port>),
+    /// A send-once right made from the receive right.
+    MakeSendOnce(Arc<Port>),
+    /// The receive right.
+    Receive(Arc<Port>),
+}
+
+/// An in-progress copyin with its undo log.
+#[derive(Debug)]
+pub struct Copyin<'a> {
+    space: &'a Arc<SpaceInner>,
+    undo: Vec<(MachPortName, Option<Entry>)>,
+}
+
+impl<'a> Copyin<'a> {
+    /// Starts a copyin from `space`.
+    pub fn new(space: &'a Arc<SpaceInner>) -> Copyin<'a> {
+        Copyin { space, undo: Vec::new() }
+    }
+
+    fn save(&mut self, t: &Table, name: MachPortName) {
+        if !self.undo.iter().any(|(n, _)| *n == name) {
+            self.undo.push((name, t.entries.get(&name).cloned()));
+        }
+    }
+
+    /// Takes the right `disp` names under `name`. `body` allows dead names (which travel
+    /// as `MACH_PORT_DEAD`), as xnu does for descriptors and reply ports.
+    pub fn right(&mut self, t: &mut Table, name: MachPortName, disp: MachMsgTypeName, body: bool) -> Result<Taken, ()> {
+        if name == MACH_PORT_NULL {
+            return Ok(Taken::Null);
+        }
+        if name == MACH_PORT_DEAD {
+            return Ok(Taken::Dead);
+        }
+        t.check_dead(name);
+        self.save(t, name);
+        let e = t.entries.get_mut(&name).ok_or(())?;
+        let port = e.port_cloned();
+        let dead = e.bits & MACH_PORT_TYPE_DEAD_NAME != 0;
+        let has = |b: u32| e.bits & b != 0;
+        let taken = match disp {
+            MACH_MSG_TYPE_MOVE_RECEIVE if has(MACH_PORT_TYPE_RECEIVE) => {
+                let p = port.ok_or(())?;
+                if p.lock().strict {
+                    return Err(());
+                }
+                e.bits &= !MACH_PORT_TYPE_RECEIVE;
+                Taken::Receive(p)
+            }
+            MACH_MSG_TYPE_COPY_SEND if has(MACH_PORT_TYPE_SEND) => Taken::Send {
+                port: port.ok_or(())?,
+                fresh: true,
+            },
+            MACH_MSG_TYPE_MOVE_SEND if has(MACH_PORT_TYPE_SEND) => {
+                e.urefs -= 1;
+                let fresh = e.urefs > 0;
+                if !fresh {
+                    e.bits &= !MACH_PORT_TYPE_SEND;
+                }
+                Taken::Send {
+                    port: port.ok_or(())?,
+                    fresh,
+                }
+            }
+            MACH_MSG_TYPE_MAKE_SEND if has(MACH_PORT_TYPE_RECEIVE) => Taken::MakeSend(port.ok_or(())?),
+            MACH_MSG_TYPE_MAKE_SEND_ONCE if has(MACH_PORT_TYPE_RECEIVE) => Taken::MakeSendOnce(port.ok_or(())?),
+            MACH_MSG_TYPE_MOVE_SEND_ONCE if has(MACH_PORT_TYPE_SEND_ONCE) => {
+                e.bits &= !MACH_PORT_TYPE_SEND_ONCE;
+                Taken::SendOnce(port.ok_or(())?)
+            }
+            MACH_MSG_TYPE_COPY_SEND if dead && body => Taken::Dead,
+            MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_MOVE_SEND_ONCE if dead && body => {
+                e.urefs -= 1;
+                if e.urefs == 0 {
+                    e.bits &= !MACH_PORT_TYPE_DEAD_NAME;
+                }
+                Taken::Dead
+            }
+            _ => return Err(()),
+        };
+        if e.bits & !MACH_PORT_TYPE_DNREQUEST == 0 {
+            t.entries.remove(&name);
+        }
+        Ok(taken)
+    }
+
+    /// Puts every touched entry back.
+    pub fn rollback(self, t: &mut Table) {
+        for (name, e) in self.undo.into_iter().rev() {
+            match e {
+                Some(e) => {
+                    t.entries.insert(name, e);
+                }
+                None => {
+                    t.entries.remove(&name);
+                }
+            }
+        }
+    }
+
+    /// Accounts one taken right on its port and finishes the copyin.
+    pub fn commit_one(self, t: &mut Table, taken: Taken) -> PortVal {
+        let v = account(taken);
+        self.finish(t);
+        v
+    }
+
+    /// Cleans up names that the copyin removed: their reverse mapping and dead-name requests.
+    pub fn finish(self, t: &mut Table) {
+        for (name, old) in self.undo {
+            let Some(old) = old else { continue };
+            if t.entries.contains_key(&name) {
+                continue;
+            }
+            if let Obj::Port(p) = &old.obj {
+                if t.by_port.get(&p.id) == Some(&name) {
+                    t.by_port.remove(&p.id);
+                }
+                if old.bits & MACH_PORT_TYPE_DNREQUEST != 0 {
+                    cancel_dnrequest(self.space, name, p, true);
+                }
+            }
+        }
+    }
+}
+
+impl Entry {
+    fn port_cloned(&self) -> Option<Arc<Port>> {
+        match &self.obj {
+            Obj::Port(p) => Some(p.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Turns a taken right into a right in flight, updating the port's counts.
+pub fn account(taken: Taken) -> PortVal {
+    match taken {
+        Taken::Null => PortVal::Null,
+        Taken::Dead => PortVal::Dead,
+        Taken::Send { port, fresh } => {
+            if fresh {
+                port.lock().srights += 1;
+            }
+            PortVal::Right(KRight::adopt(port, RightKind::Send))
+        }
+        Taken::MakeSend(port) => {
+            {
+                let mut st = port.lock();
+                st.mscount = st.mscount.wrapping_add(1);
+                st.srights += 1;
+            }
+            PortVal::Right(KRight::adopt(port, RightKind::Send))
+        }
+        Taken::SendOnce(port) => PortVal::Right(KRight::adopt(port, RightKind::SendOnce)),
+        Taken::MakeSendOnce(port) => {
+            port.lock().sorights += 1;
+            PortVal::Right(KRight::adopt(port, RightKind::SendOnce))
+        }
+        Taken::Receive(port) => {
+            let pset = {
+                let mut st = port.lock();
+                st.receiver_name = 0;
+                st.pset.take()
+            };
+            if let Some(ps) = pset {
+                ps.lock().members.retain(|m| !Arc::ptr_eq(m, &port));
+            }
+            PortVal::Right(KRight::adopt(port, RightKind::Receive))
+        }
+    }
+}
+
+/// Gives a right a name in the receiver's table: send rights merge with the name the
+/// port already has there, as in xnu; a right to a dead port arrives as `MACH_PORT_DEAD`.
+/// Send references saturate at `MACH_PORT_UREFS_MAX` (the extra right is released).
+pub fn copyout_right(space: &Arc<SpaceInner>, t: &mut Table, val: PortVal) -> Result<MachPortName, (Error, PortVal)> {
+    let _ = space;
+    let r = match val {
+        PortVal::Null => return Ok(MACH_PORT_NULL),
+        PortVal::Dead => return Ok(MACH_PORT_DEAD),
+        PortVal::Right(r) => r,
+    };
+    let port = r.port().clone();
+    let kind = r.kind();
+    if kind != RightKind::Receive && port.alive_hint.load(std::sync::atomic::Ordering::Acquire) == 0 {
+        drop(r);
+        return Ok(MACH_PORT_DEAD);
+    }
+    if kind != RightKind::SendOnce {
+        if let Some(&n) = t.by_port.get(&port.id) {
+            if let Some(e) = t.entries.get_mut(&n) {
+                match kind {
+                    RightKind::Send if e.bits & MACH_PORT_TYPE_SEND != 0 => {
+                        if e.urefs < MACH_PORT_UREFS_MAX {
+                            e.urefs += 1;
+                        }
+                        drop(r);
+                        return Ok(n);
+                    }
+                    RightKind::Send => {
+                        e.bits |= MACH_PORT_TYPE_SEND;
+                        e.urefs = 1;
+                        r.disarm();
+                        return Ok(n);
+                    }
+                    _ => {
+                        e.bits |= MACH_PORT_TYPE_RECEIVE;
+                        port.lock().receiver_name = n;
+                        r.disarm();
+                        return Ok(n);
+                    }
+                }
+            }
+        }
+    }
+    let name = match t.fresh_name() {
+        Ok(n) => n,
+        Err(e) => return Err((e, PortVal::Right(r))),
+    };
+    let p = r.disarm();
+    let (bits, urefs) = match kind {
+        RightKind::Send => (MACH_PORT_TYPE_SEND, 1),
+        RightKind::SendOnce => (MACH_PORT_TYPE_SEND_ONCE, 1),
+        RightKind::Receive => {
+            p.lock().receiver_name = name;
+            (MACH_PORT_TYPE_RECEIVE, 0)
+        }
+    };
+    if kind != RightKind::SendOnce {
+        t.by_port.insert(p.id, name);
+    }
+    t.entries.insert(name, Entry { bits, urefs, obj: Obj::Port(p) });
+    Ok(name)
+}
+
+/// How `mach_msg` may read out-of-line addresses.
+#[derive(Clone, Copy, Debug)]
+pub enum Memory<'a> {
+    /// Only regions the sending space owns (the safe Rust API).
+    Owned,
+    /// Also any address the caller vouches for (the C ABI).
+    Foreign(&'a ForeignMemory),
+}
+
+/// When to give up waiting.
+#[derive(Clone, Copy, Debug)]
+enum Deadline {
+    Poll,
+    At(Instant),
+    Never,
+}
+
+impl Deadline {
+    fn new(enabled: bool, timeout_ms: u32) -> Deadline {
+        if !enabled {
+            Deadline::Never
+        } else if timeout_ms == 0 {
+            Deadline::Poll
+        } else {
+            Deadline::At(Instant::now() + Duration::from_millis(u64::from(timeout_ms)))
+        }
+    }
+}
+
+/// One step of a blocking operation.
+enum Attempt<T> {
+    Done(T),
+    Wait(Option<u64>),
+}
+
+/// Runs `attempt` until it completes: first at once, then spinning and yielding while
+/// `ready` says it may succeed, then parked with a waiter registered. `None` on timeout.
+fn block<T>(
+    deadline: Deadline,
+    ready: impl Fn() -> bool,
+    mut attempt: impl FnMut(Option<Waiter>) -> Attempt<T>,
+    cancel: impl Fn(u64),
+) -> Option<T> {
+    if let Attempt::Done(v) = attempt(None) {
+        return Some(v);
+    }
+    if let Deadline::Poll = deadline {
+        return None;
+    }
+    for _ in 0..2 {
+        if park::spin_until(&ready) {
+            if let Attempt::Done(v) = attempt(None) {
+                return Some(v);
+            }
+        } else {
+            break;
+        }
+    }
+    let w = ThreadWaiter::current();
+    let at = match deadline {
+        Deadline::At(d) => Some(d),
+        _ => None,
+    };
+    loop {
+        match attempt(Some(Waiter::Thread(w.clone()))) {
+            Attempt::Done(v) => return Some(v),
+            Attempt::Wait(id) => {
+                if !w.park(at) {
+                    if let Some(id) = id {
+                        cancel(id);
+                    }
+                    return match attempt(None) {
+                        Attempt::Done(v) => Some(v),
+                        Attempt::Wait(_) => None,
+                    };
+                }
+            }
+        }
+    }
+}
+
+fn valid_port_disp(d: u32) -> bool {
+    (MACH_MSG_TYPE_MOVE_RECEIVE..=MACH_MSG_TYPE_MAKE_SEND_ONCE).contains(&d)
+}
+
+fn valid_send_disp(d: u32) -> bool {
+    matches!(
+        d,
+        MACH_MSG_TYPE_MOVE_SEND
+            | MACH_MSG_TYPE_COPY_SEND
+            | MACH_MSG_TYPE_MAKE_SEND
+            | MACH_MSG_TYPE_MOVE_SEND_ONCE
+            | MACH_MSG_TYPE_MAKE_SEND_ONCE
+    )
+}
+
+/// A descriptor as parsed from the sender's bytes.
+#[derive(Clone, Copy, Debug)]
+enum RawDesc {
+    Port { off: usize, name: u32, disp: u32 },
+    Ool { off: usize, addr: usize, size: u32, dealloc: bool, copy: u32 },
+    OolPorts { off: usize, addr: usize, count: u32, dealloc: bool, copy: u32, disp: u32 },
+}
+
+/// Checks sizes and descriptor types before anything is taken.
+fn parse(buf: &[u8], send_size: usize) -> Result<(MachMsgHeader, Vec<RawDesc>), MachMsgReturn> {
+    let h = MachMsgHeader::read(buf).ok_or(MACH_SEND_MSG_TOO_SMALL)?;
+    if !valid_send_disp(mach_msgh_bits_remote(h.msgh_bits)) {
+        return Err(MACH_SEND_INVALID_HEADER);
+    }
+    let local = mach_msgh_bits_local(h.msgh_bits);
+    if h.msgh_local_port != MACH_PORT_NULL && !valid_send_disp(local) {
+        return Err(MACH_SEND_INVALID_HEADER);
+    }
+    let mut descs = Vec::new();
+    if h.msgh_bits & MACH_MSGH_BITS_COMPLEX == 0 {
+        return Ok((h, descs));
+    }
+    let count = read_u32(buf, HEADER_SIZE).filter(|_| send_size >= HEADER_SIZE + 4).ok_or(MACH_SEND_MSG_TOO_SMALL)?;
+    if count > DESCRIPTOR_COUNT_MAX {
+        return Err(MACH_SEND_MSG_TOO_SMALL);
+    }
+    let mut off = HEADER_SIZE + MACH_MSG_BODY_SIZE;
+    for _ in 0..count {
+        let word = read_u32(buf, off + 8).filter(|_| off + 12 <= send_size).ok_or(MACH_SEND_MSG_TOO_SMALL)?;
+        let ty = word >> 24;
+        let size = if ty == MACH_MSG_PORT_DESCRIPTOR { PORT_DESCRIPTOR_SIZE } else { OOL_DESCRIPTOR_SIZE };
+        if off + size > send_size {
+            return Err(MACH_SEND_MSG_TOO_SMALL);
+        }
+        let d = match ty {
+            MACH_MSG_PORT_DESCRIPTOR => {
+                let disp = (word >> 16) & 0xff;
+                if !valid_port_disp(disp) || disp == MACH_MSG_TYPE_COPY_RECEIVE {
+                    return Err(MACH_SEND_INVALID_TYPE);
+                }
+                RawDesc::Port { off, name: read_u32(buf, off).unwrap_or(0), disp }
+            }
+            MACH_MSG_OOL_DESCRIPTOR | MACH_MSG_OOL_VOLATILE_DESCRIPTOR => {
+                let copy = (word >> 8) & 0xff;
+                if copy > MACH_MSG_VIRTUAL_COPY {
+                    return Err(MACH_SEND_INVALID_TYPE);
+                }
+                RawDesc::Ool {
+                    off,
+                    addr: read_u64(buf, off).unwrap_or(0) as usize,
+                    size: read_u32(buf, off + 12).unwrap_or(0),
+                    dealloc: word & 0xff != 0,
+                    copy,
+                }
+            }
+            MACH_MSG_OOL_PORTS_DESCRIPTOR => {
+                let copy = (word >> 8) & 0xff;
+                let disp = (word >> 16) & 0xff;
+                if copy > MACH_MSG_VIRTUAL_COPY || !valid_port_disp(disp) || disp == MACH_MSG_TYPE_COPY_RECEIVE {
+                    return Err(MACH_SEND_INVALID_TYPE);
+                }
+                let count = read_u32(buf, off + 12).unwrap_or(0);
+                if count > OOL_PORTS_COUNT_MAX {
+                    return Err(MACH_SEND_TOO_LARGE);
+                }
+                RawDesc::OolPorts {
+                    off,
+                    addr: read_u64(buf, off).unwrap_or(0) as usize,
+                    count,
+                    dealloc: word & 0xff != 0,
+                    copy,
+                    disp,
+                }
+            }
+            _ => return Err(MACH_SEND_INVALID_TYPE),
+        };
+        descs.push(d);
+        off += size;
+    }
+    Ok((h, descs))
+}
+
+/// Reads `size` bytes of out-of-line data: moved when the sender owns exactly that region
+/// and asked to deallocate it, copied otherwise.
+fn take_memory(space: u64, mem: Memory<'_>, addr: usize, size: usize, dealloc: bool) -> Result<Option<Region>, ()> {
+    if size == 0 {
+        return Ok(None);
+    }
+    if size > vm::REGION_SIZE_MAX {
+        return Err(());
+    }
+    if dealloc {
+        if let Some(r) = vm::take_exact(addr, size, space) {
+            return Ok(Some(r));
+        }
+    }
+    if let Some(bytes) = vm::copy_out_of(addr, size, space) {
+        return Ok(Region::copy_of(&bytes));
+    }
+    match mem {
+        Memory::Foreign(f) => f.copy_region(addr, size).map(Some).ok_or(()),
+        Memory::Owned => Err(()),
+    }
+}
+
+fn read_names(space: u64, mem: Memory<'_>, addr: usize, count: u32) -> Option<Vec<u32>> {
+    let len = count as usize * 4;
+    let bytes = if len == 0 {
+        Vec::new()
+    } else if let Some(b) = vm::copy_out_of(addr, len, space) {
+        b
+    } else {
+        match mem {
+            Memory::Foreign(f) => f.read(addr, len)?,
+            Memory::Owned => return None,
+        }
+    };
+    Some(bytes.chunks_exact(4).map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])).collect())
+}
+
+impl Space {
+    /// `mach_msg` on this space, with out-of-line addresses limited to regions this space
+    /// owns (see `vm_allocate`). `buf` must hold `send_size` bytes to send and room for
+    /// `rcv_size` bytes to receive.
+    #[allow(clippy::too_many_arguments)]
+    pub fn mach_msg(
+        &self,
+        buf: &mut [u8],
+        option: MachMsgOption,
+        send_size: u32,
+        rcv_size: u32,
+        rcv_name: MachPortName,
+        timeout: MachMsgTimeout,
+        notify: MachPortName,
+    ) -> MachMsgReturn {
+        self.mach_msg_with(buf, option, send_size, rcv_size, rcv_name, timeout, notify, Memory::Owned)
+    }
+
+    /// `mach_msg` with an explicit policy for out-of-line addresses (the C ABI passes
+    /// `Memory::Foreign`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn mach_msg_with(
+        &self,
+        buf: &mut [u8],
+        option: MachMsgOption,
+        send_size: u32,
+        rcv_size: u32,
+        rcv_name: MachPortName,
+        timeout: MachMsgTimeout,
+        _notify: MachPortName,
+        mem: Memory<'_>,
+    ) -> MachMsgReturn {
+        let _f = FlushOnDrop;
+        if option & !MACH_MSG_OPTIONS_SUPPORTED != 0 {
+            return if option & MACH_SEND_MSG != 0 { MACH_SEND_INVALID_OPTIONS } else { MACH_RCV_INVALID_DATA };
+        }
+        if option & MACH_SEND_MSG != 0 {
+            let r = self.send(buf, option, send_size, timeout, mem);
+            super::kmsg::flush();
+            if r != MACH_MSG_SUCCESS {
+                return r;
+            }
+        }
+        if option & MACH_RCV_MSG != 0 {
+            return self.receive(buf, option, rcv_size, rcv_name, timeout);
+        }
+        MACH_MSG_SUCCESS
+    }
+
+    fn send(&self, buf: &[u8], option: MachMsgOption, send_size: u32, timeout: u32, mem: Memory<'_>) -> MachMsgReturn {
+        let size = send_size as usize;
+        if size < HEADER_SIZE || size % 4 != 0 {
+            return MACH_SEND_MSG_TOO_SMALL;
+        }
+        if size > MESSAGE_SIZE_MAX {
+            return MACH_SEND_TOO_LARGE;
+        }
+        if buf.len() < size {
+            return MACH_SEND_INVALID_DATA;
+        }
+        let buf = &buf[..size];
+        let (h, raw) = match parse(buf, size) {
+            Ok(x) => x,
+            Err(e) => return e,
+        };
+        let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
+        let once = matches!(dest_disp, MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE);
+        let deadline = Deadline::new(option & MACH_SEND_TIMEOUT != 0, timeout);
+        for _ in 0..4 {
+            let dest = {
+                let mut t = self.lock();
+                t.check_dead(h.msgh_remote_port);
+                match t.entries.get(&h.msgh_remote_port).and_then(|e| match (&e.obj, dest_disp) {
+                    (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND) if e.bits & MACH_PORT_TYPE_SEND != 0 => Some(p.clone()),
+                    (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND_ONCE) if e.bits & MACH_PORT_TYPE_SEND_ONCE != 0 => Some(p.clone()),
+                    (Obj::Port(p), MACH_MSG_TYPE_MAKE_SEND | MACH_MSG_TYPE_MAKE_SEND_ONCE) if e.bits & MACH_PORT_TYPE_RECEIVE != 0 => Some(p.clone()),
+                    _ => None,
+                }) {
+                    Some(p) => p,
+                    None => return MACH_SEND_INVALID_DEST,
+                }
+            };
+            let res = block(
+                deadline,
+                || dest.has_room(),
+                |w| match port::reserve(&dest, once, w) {
+                    Reserve::Got(r) => Attempt::Done(Some(r)),
+                    Reserve::Dead => Attempt::Done(None),
+                    Reserve::Full(id) => Attempt::Wait(id),
+                },
+                |id| port::cancel_send_wait(&dest, id),
+            );
+            let res = match res {
+                None => return MACH_SEND_TIMED_OUT,
+                Some(None) => return MACH_SEND_INVALID_DEST,
+                Some(Some(r)) => r,
+            };
+            let kmsg = {
+                let mut t = self.lock();
+                match self.copyin(&mut t, buf, &h, &raw, mem, &dest) {
+                    Ok(k) => k,
+                    Err(MACH_SEND_INVALID_DEST) if t.entries.contains_key(&h.msgh_remote_port) => {
+                        drop(t);
+                        drop(res);
+                        continue;
+                    }
+                    Err(e) => return e,
+                }
+            };
+            if let Some(dead) = port::enqueue_reserved(res, kmsg) {
+                drop(dead);
+            }
+            return MACH_MSG_SUCCESS;
+        }
+        MACH_SEND_INVALID_DEST
+    }
+
+    fn copyin(
+        &self,
+        t: &mut Table,
+        buf: &[u8],
+        h: &MachMsgHeader,
+        raw: &[RawDesc],
+        mem: Memory<'_>,
+        expected: &Arc<Port>,
+    ) -> Result<Kmsg, MachMsgReturn> {
+        let space_id = self.inner.id;
+        let mut cx = Copyin::new(&self.inner);
+        let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
+        let reply_disp = mach_msgh_bits_local(h.msgh_bits);
+        let dest = match cx.right(t, h.msgh_remote_port, dest_disp, false) {
+            Ok(Taken::Send { port, fresh }) if Arc::ptr_eq(&port, expected) => Taken::Send { port, fresh },
+            Ok(Taken::MakeSend(p)) if Arc::ptr_eq(&p, expected) => Taken::MakeSend(p),
+            Ok(Taken::SendOnce(p)) if Arc::ptr_eq(&p, expected) => Taken::SendOnce(p),
+            Ok(Taken::MakeSendOnce(p)) if Arc::ptr_eq(&p, expected) => Taken::MakeSendOnce(p),
+            _ => {
+                cx.rollback(t);
+                return Err(MACH_SEND_INVALID_DEST);
+            }
+        };
+        let reply = if h.msgh_local_port == MACH_PORT_NULL {
+            Taken::Null
+        } else {
+            match cx.right(t, h.msgh_local_port, reply_disp, true) {
+                Ok(r) => r,
+                Err(()) => {
+                    cx.rollback(t);
+                    return Err(MACH_SEND_INVALID_REPLY);
+                }
+            }
+        };
+        // Body rights: every name is taken (with undo) before anything is accounted.
+        enum Pending {
+            Port { off: usize, rtype: u32, t: Taken },
+            Ool { off: usize, copy: u32, addr: usize, size: u32, dealloc: bool },
+            OolPorts { off: usize, copy: u32, rtype: u32, t: Vec<Taken>, free: Option<(usize, usize)> },
+        }
+        let mut pending = Vec::with_capacity(raw.len());
+        let mut failure = None;
+        for d in raw {
+            match *d {
+                RawDesc::Port { off, name, disp } => match cx.right(t, name, disp, true) {
+                    Ok(tk) => pending.push(Pending::Port { off, rtype: disp_received_type(disp), t: tk }),
+                    Err(()) => {
+                        failure = Some(MACH_SEND_INVALID_RIGHT);
+                        break;
+                    }
+                },
+                RawDesc::Ool { off, addr, size, dealloc, copy } => {
+                    pending.push(Pending::Ool { off, copy, addr, size, dealloc });
+                }
+                RawDesc::OolPorts { off, addr, count, dealloc, copy, disp } => {
+                    let Some(names) = read_names(space_id, mem, addr, count) else {
+                        failure = Some(MACH_SEND_INVALID_MEMORY);
+                        break;
+                    };
+                    let mut ts = Vec::with_capacity(names.len());
+                    for n in names {
+                        match cx.right(t, n, disp, true) {
+                            Ok(tk) => ts.push(tk),
+                            Err(()) => {
+                                failure = Some(MACH_SEND_INVALID_RIGHT);
+                                break;
+                            }
+                        }
+                    }
+                    if failure.is_some() {
+                        break;
+                    }
+                    let free = (dealloc && count > 0).then_some((addr, count as usize * 4));
+                    pending.push(Pending::OolPorts { off, copy, rtype: disp_received_type(disp), t: ts, free });
+                }
+            }
+        }
+        // Memory: moved or copied, and put back if a later region fails.
+        let mut regions: Vec<Option<Region>> = Vec::new();
+        if failure.is_none() {
+            for p in &pending {
+                if let Pending::Ool { addr, size, dealloc, .. } = p {
+                    match take_memory(space_id, mem, *addr, *size as usize, *dealloc) {
+                        Ok(r) => regions.push(r),
+                        Err(()) => {
+                            failure = Some(MACH_SEND_INVALID_MEMORY);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(e) = failure {
+            for (p, r) in pending.iter().filter(|p| matches!(p, Pending::Ool { .. })).zip(regions) {
+                if let (Pending::Ool { addr, dealloc: true, .. }, Some(r)) = (p, r) {
+                    if r.addr() == *addr {
+                        vm::insert(r, space_id);
+                    }
+                }
+            }
+            cx.rollback(t);
+            return Err(e);
+        }
+        // Commit: account every right on its port; nothing below can fail.
+        let dest = account(dest);
+        let reply = account(reply);
+        let mut regions = regions.into_iter();
+        let mut descs = Vec::with_capacity(pending.len());
+        for p in pending {
+            descs.push(match p {
+                Pending::Port { off, rtype, t } => KDesc::Port { off, rtype, val: account(t) },
+                Pending::Ool { off, copy, size, .. } => KDesc::Ool {
+                    off,
+                    copy,
+                    region: regions.next().flatten(),
+                    size,
+                },
+                Pending::OolPorts { off, copy, rtype, t, free } => {
+                    if let Some((a, n)) = free {
+                        let _ = vm::deallocate(a, n, space_id);
+                    }
+                    KDesc::OolPorts { off, copy, rtype, rights: t.into_iter().map(account).collect() }
+                }
+            });
+        }
+        cx.finish(t);
+        let PortVal::Right(dest) = dest else { unreachable!("the destination was checked to be a right") };
+        let reply_type = match &reply {
+            PortVal::Right(r) => r.kind().received_type(),
+            PortVal::Dead => disp_received_type(reply_disp),
+            PortVal::Null => 0,
+        };
+        Ok(Kmsg {
+            bits: (h.msgh_bits & MACH_MSGH_BITS_COMPLEX) | mach_msgh_bits(dest.kind().received_type(), reply_type),
+            size: buf.len() as u32,
+            id: h.msgh_id,
+            dest,
+            reply,
+            bytes: buf.to_vec(),
+            descs,
+            sender: self.inner.sender,
+            audit: self.inner.audit,
+        })
+    }
+
+    fn receive(&self, buf: &mut [u8], option: MachMsgOption, rcv_size: u32, rcv_name: MachPortName, timeout: u32) -> MachMsgReturn {
+        let ttype = (option as u32 >> 28) & 0xf;
+        let elements = (option as u32 >> 24) & 0xf;
+        if ttype != MACH_MSG_TRAILER_FORMAT_0 || elements as usize >= TRAILER_SIZES.len() {
+            return MACH_RCV_INVALID_TRAILER;
+        }
+        let tsize = TRAILER_SIZES[elements as usize];
+        if (buf.len() as u64) < u64::from(rcv_size) {
+            return MACH_RCV_INVALID_DATA;
+        }
+        let src = match self.receive_source(rcv_name) {
+            Ok(s) => s,
+            Err(e) => return e,
+        };
+        let large = option & MACH_RCV_LARGE != 0;
+        let deadline = Deadline::new(option & MACH_RCV_TIMEOUT != 0, timeout);
+        let got = match &src {
+            Source::Port(p) => block(
+                deadline,
+                || p.has_message(),
+                |w| match port::dequeue_port(p, rcv_size, tsize, large, w) {
+                    Dequeue::Empty(id) => Attempt::Wait(id),
+                    other => Attempt::Done(other),
+                },
+                |id| port::cancel_recv_wait(p, id),
+            ),
+            Source::Set(ps) => block(
+                deadline,
+                || ps.has_message(),
+                |w| match port::dequeue_set(ps, rcv_size, tsize, large, w) {
+                    Dequeue::Empty(id) => Attempt::Wait(id),
+                    other => Attempt::Done(other),
+                },
+                |id| port::cancel_set_wait(ps, id),
+            ),
+        };
+        match got {
+            None => MACH_RCV_TIMED_OUT,
+            Some(Dequeue::Dead) | Some(Dequeue::Empty(_)) => MACH_RCV_PORT_DIED,
+            Some(Dequeue::TooLarge(needed)) => {
+                if buf.len() >= 8 {
+                    write_u32(buf, 4, needed);
+                }
+                MACH_RCV_TOO_LARGE
+            }
+            Some(Dequeue::Msg(d)) => self.copyout(buf, *d, rcv_size, tsize),
+        }
+    }
+
+    /// Resolves a receive name to a port or port set.
+    pub(crate) fn receive_source(&self, rcv_name: MachPortName) -> Result<Source, MachMsgReturn> {
+        let t = self.lock();
+        match t.entries.get(&rcv_name) {
+            Some(Entry { obj: Obj::Port(p), bits, .. }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => Ok(Source::Port(p.clone())),
+            Some(Entry { obj: Obj::Pset(ps), .. }) => Ok(Source::Set(ps.clone())),
+            _ => Err(MACH_RCV_INVALID_NAME),
+        }
+    }
+
+    /// Gives a dequeued message to this space and writes it into `buf`.
+    pub(crate) fn copyout(&self, buf: &mut [u8], d: port::Delivered, rcv_size: u32, tsize: u32) -> MachMsgReturn {
+        let port::Delivered { kmsg, seqno, context, receiver_name, .. } = d;
+        let Kmsg { bits, size, id, dest, reply, mut bytes, descs, sender, audit } = kmsg;
+        consume_dest(dest);
+        let needed = size + tsize;
+        let dest_type = mach_msgh_bits_remote(bits);
+        if needed > rcv_size {
+            // Without MACH_RCV_LARGE the message is dequeued and destroyed; only its header
+            // (with the destination, no reply right) reaches the receiver, as in xnu.
+            drop(reply);
+            drop(descs);
+            if (rcv_size as usize) >= HEADER_SIZE {
+                MachMsgHeader {
+                    msgh_bits: mach_msgh_bits(0, dest_type),
+                    msgh_size: needed,
+                    msgh_remote_port: MACH_PORT_NULL,
+                    msgh_local_port: receiver_name,
+                    msgh_voucher_port: 0,
+                    msgh_id: id,
+                }
+                .write(buf);
+            }
+            return MACH_RCV_TOO_LARGE;
+        }
+        let mut t = self.lock();
+        let reply_type = mach_msgh_bits_local(bits);
+        let reply_name = match copyout_right(&self.inner, &mut t, reply) {
+            Ok(n) => n,
+            Err((_, v)) => {
+                drop(v);
+                drop(descs);
+                return MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
+            }
+        };
+        let mut result = MACH_MSG_SUCCESS;
+        for d in descs {
+            match d {
+                KDesc::Port { off, rtype, val } => {
+                    let name = copyout_right(&self.inner, &mut t, val).unwrap_or_else(|(_, v)| {
+                        drop(v);
+                        result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+                        MACH_PORT_NULL
+                    });
+                    write_u32(&mut bytes, off, name);
+                    write_u32(&mut bytes, off + 4, 0);
+                    write_u32(&mut bytes, off + 8, port_descriptor_word(rtype));
+                }
+                KDesc::Ool { off, copy, region, size } => {
+                    let addr = region.map(|r| vm::insert(r, self.inner.id)).unwrap_or(0);
+                    let ty = read_u32(&bytes, off + 8).unwrap_or(0) >> 24;
+                    write_u64(&mut bytes, off, addr as u64);
+                    write_u32(&mut bytes, off + 8, ool_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy) & 0x00ff_ffff | (ty << 24));
+                    write_u32(&mut bytes, off + 12, size);
+                }
+                KDesc::OolPorts { off, copy, rtype, rights } => {
+                    let count = rights.len();
+                    let mut names = Vec::with_capacity(count * 4);
+                    for r in rights {
+                        let n = copyout_right(&self.inner, &mut t, r).unwrap_or_else(|(_, v)| {
+                            drop(v);
+                            result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+                            MACH_PORT_NULL
+                        });
+                        names.extend_from_slice(&n.to_ne_bytes());
+                    }
+                    let addr = Region::copy_of(&names).map(|r| vm::insert(r, self.inner.id)).unwrap_or(0);
+                    write_u64(&mut bytes, off, addr as u64);
+                    write_u32(&mut bytes, off + 8, ool_ports_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy, rtype));
+                    write_u32(&mut bytes, off + 12, count as u32);
+                }
+            }
+        }
+        drop(t);
+        let n = size as usize;
+        buf[..n].copy_from_slice(&bytes);
+        MachMsgHeader {
+            msgh_bits: (bits & MACH_MSGH_BITS_COMPLEX) | mach_msgh_bits(reply_type, dest_type),
+            msgh_size: size,
+            msgh_remote_port: reply_name,
+            msgh_local_port: receiver_name,
+            msgh_voucher_port: 0,
+            msgh_id: id,
+        }
+        .write(buf);
+        let trailer = MachMsgMaxTrailer {
+            msgh_trailer_type: MACH_MSG_TRAILER_FORMAT_0,
+            msgh_trailer_size: tsize,
+            msgh_seqno: seqno,
+            msgh_sender: sender,
+            msgh_audit: audit,
+            msgh_context: context,
+            msgh_ad: 0,
+            msgh_labels: 0,
+        };
+        let tb = trailer_bytes(&trailer);
+        buf[n..n + tsize as usize].copy_from_slice(&tb[..tsize as usize]);
+        result
+    }
+}
+
+/// Where a receive takes messages from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// One port.
+    Port(Arc<Port>),
+    /// A port set.
+    Set(Arc<PortSetObj>),
+}
+
+/// The destination right is used up by delivery: a send right is released (which may
+/// fire no-senders), a send-once right simply ceases to exist.
+fn consume_dest(dest: KRight) {
+    match dest.kind() {
+        RightKind::SendOnce => {
+            let p = dest.disarm();
+            let mut st = p.lock();
+            st.sorights = st.sorights.saturating_sub(1);
+        }
+        _ => drop(dest),
+    }
+}
+
+fn trailer_bytes(t: &MachMsgMaxTrailer) -> [u8; 68] {
+    let mut b = [0u8; 68];
+    let t = *t;
+    write_u32(&mut b, 0, t.msgh_trailer_type);
+    write_u32(&mut b, 4, t.msgh_trailer_size);
+    write_u32(&mut b, 8, t.msgh_seqno);
+    let sender = t.msgh_sender;
+    write_u32(&mut b, 12, sender[0]);
+    write_u32(&mut b, 16, sender[1]);
+    let audit = t.msgh_audit;
+    for (i, a) in audit.iter().enumerate() {
+        write_u32(&mut b, 20 + 4 * i, *a);
+    }
+    write_u64(&mut b, 52, t.msgh_context);
+    write_u32(&mut b, 60, t.msgh_ad);
+    write_u32(&mut b, 64, t.msgh_labels);
+    b
+}

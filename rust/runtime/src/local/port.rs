@@ -1,0 +1,417 @@
+//! Ports and port sets: a port is a message queue with a limit, the counts of rights that
+//! exist for it anywhere (send, send-once, make-send count), its notification requests and
+//! the waiters blocked on it. Locks are always taken space first, then port set, then port.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use super::kmsg::{KRight, Kmsg};
+use super::park::{WaitList, Waiter};
+use super::space::SpaceInner;
+use crate::abi::*;
+
+/// The queue limit for kernel notifications and send-once messages (`MACH_PORT_QLIMIT_KERNEL`).
+pub const QLIMIT_KERNEL: u32 = 65534;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A registered dead-name request: which name in which space, and the right to notify.
+#[derive(Debug)]
+pub struct DnRequest {
+    /// The space holding the name.
+    pub space: Weak<SpaceInner>,
+    /// The name the request was made on.
+    pub name: MachPortName,
+    /// The send-once right the notification travels on.
+    pub notify: KRight,
+}
+
+/// The mutable state of a port.
+#[derive(Debug)]
+pub struct PortState {
+    /// False once the receive right is gone: the port is dead.
+    pub active: bool,
+    /// Queued messages.
+    pub queue: VecDeque<Kmsg>,
+    /// Slots promised to senders that are copying their message in.
+    pub reserved: u32,
+    /// The queue limit.
+    pub qlimit: u32,
+    /// The next sequence number.
+    pub seqno: u32,
+    /// The make-send count.
+    pub mscount: u32,
+    /// How many send rights exist (one per name holding any urefs, one per right in flight).
+    pub srights: u32,
+    /// How many send-once rights exist.
+    pub sorights: u32,
+    /// The context (and guard, when guarded).
+    pub context: u64,
+    /// Whether the context is a guard.
+    pub guarded: bool,
+    /// Whether the guard is strict.
+    pub strict: bool,
+    /// The receive right's name in its space (0 while in flight).
+    pub receiver_name: MachPortName,
+    /// The port set the port belongs to.
+    pub pset: Option<Arc<PortSetObj>>,
+    /// The no-senders request.
+    pub nsrequest: Option<KRight>,
+    /// Dead-name requests.
+    pub dnrequests: Vec<DnRequest>,
+    /// Receivers waiting for a message.
+    pub recv_waiters: WaitList,
+    /// Senders waiting for room.
+    pub send_waiters: WaitList,
+}
+
+/// A port.
+#[derive(Debug)]
+pub struct Port {
+    /// A process-unique id (names in spaces are looked up by it).
+    pub id: u64,
+    st: Mutex<PortState>,
+    /// Queue length plus reservations, readable without the lock so waiters can spin.
+    pub fill: AtomicU32,
+    /// The queue limit, readable without the lock.
+    pub qlimit_hint: AtomicU32,
+    /// Whether the port is still alive, readable without the lock.
+    pub alive_hint: AtomicU32,
+    live: Arc<AtomicUsize>,
+}
+
+impl Drop for Port {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Port {
+    /// A new live port with one receive right, counted in `live`.
+    pub fn new(live: Arc<AtomicUsize>) -> Arc<Port> {
+        live.fetch_add(1, Ordering::AcqRel);
+        Arc::new(Port {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            st: Mutex::new(PortState {
+                active: true,
+                queue: VecDeque::new(),
+                reserved: 0,
+                qlimit: MACH_PORT_QLIMIT_DEFAULT,
+                seqno: 0,
+                mscount: 0,
+                srights: 0,
+                sorights: 0,
+                context: 0,
+                guarded: false,
+                strict: false,
+                receiver_name: 0,
+                pset: None,
+                nsrequest: None,
+                dnrequests: Vec::new(),
+                recv_waiters: WaitList::default(),
+                send_waiters: WaitList::default(),
+            }),
+            fill: AtomicU32::new(0),
+            qlimit_hint: AtomicU32::new(MACH_PORT_QLIMIT_DEFAULT),
+            alive_hint: AtomicU32::new(1),
+            live,
+        })
+    }
+
+    /// Locks the state. A poisoned lock means a panic inside the emulation; the state
+    /// itself stays consistent between statements, so carrying on is the safest answer.
+    pub fn lock(&self) -> MutexGuard<'_, PortState> {
+        self.st.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a sender could take a slot now (for spinning).
+    pub fn has_room(&self) -> bool {
+        self.fill.load(Ordering::Acquire) < self.qlimit_hint.load(Ordering::Acquire)
+            || self.alive_hint.load(Ordering::Acquire) == 0
+    }
+
+    /// Whether a message may be queued (for spinning).
+    pub fn has_message(&self) -> bool {
+        self.fill.load(Ordering::Acquire) > 0 || self.alive_hint.load(Ordering::Acquire) == 0
+    }
+
+    /// Recomputes the lock-free hints from the locked state.
+    pub fn sync_hints(&self, st: &PortState) {
+        self.fill
+            .store(st.queue.len() as u32 + st.reserved, Ordering::Release);
+        self.qlimit_hint.store(st.qlimit, Ordering::Release);
+        self.alive_hint.store(st.active as u32, Ordering::Release);
+    }
+}
+
+/// The outcome of trying to reserve a queue slot.
+#[derive(Debug)]
+pub enum Reserve {
+    /// A slot is held; it must be used by `enqueue_reserved` or given back.
+    Got(Reservation),
+    /// The queue is full; the waiter (if any) was registered under this id.
+    Full(Option<u64>),
+    /// The port is dead.
+    Dead,
+}
+
+/// A promised queue slot. Dropping it unused gives the slot back and wakes senders.
+#[derive(Debug)]
+pub struct Reservation {
+    port: Option<Arc<Port>>,
+}
+
+impl Reservation {
+    /// The port the slot is on.
+    pub fn port(&self) -> &Arc<Port> {
+        self.port.as_ref().expect("a reservation holds its port until used")
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if let Some(p) = self.port.take() {
+            let ws = {
+                let mut st = p.lock();
+                st.reserved -= 1;
+                p.sync_hints(&st);
+                st.send_waiters.take()
+            };
+            super::park::wake_all(ws);
+        }
+    }
+}
+
+/// Tries to reserve a slot for a message of the given kind. Send-once messages may pass
+/// the user queue limit up to `QLIMIT_KERNEL`, as in xnu.
+pub fn reserve(port: &Arc<Port>, send_once: bool, waiter: Option<Waiter>) -> Reserve {
+    let mut st = port.lock();
+    if !st.active {
+        return Reserve::Dead;
+    }
+    let limit = if send_once { QLIMIT_KERNEL } else { st.qlimit };
+    if (st.queue.len() as u32 + st.reserved) < limit {
+        st.reserved += 1;
+        port.sync_hints(&st);
+        return Reserve::Got(Reservation {
+            port: Some(port.clone()),
+        });
+    }
+    Reserve::Full(waiter.map(|w| st.send_waiters.add(w)))
+}
+
+/// Removes a sender's waiter that gave up.
+pub fn cancel_send_wait(port: &Port, id: u64) {
+    port.lock().send_waiters.remove(id);
+}
+
+/// Queues a message into a reserved slot. When the port died in the meantime the message
+/// is handed back to be destroyed (the send still succeeded, as in xnu).
+pub fn enqueue_reserved(mut r: Reservation, kmsg: Kmsg) -> Option<Kmsg> {
+    let port = r.port.take().expect("a reservation is used once");
+    let mut st = port.lock();
+    st.reserved -= 1;
+    if !st.active {
+        port.sync_hints(&st);
+        let ws = st.send_waiters.take();
+        drop(st);
+        super::park::wake_all(ws);
+        return Some(kmsg);
+    }
+    st.queue.push_back(kmsg);
+    finish_enqueue(&port, st);
+    None
+}
+
+/// Queues a kernel-generated message (a notification) without a reservation; returns it
+/// when the port is dead or its kernel limit is reached, to be destroyed.
+pub fn enqueue_kernel(port: &Arc<Port>, kmsg: Kmsg) -> Option<Kmsg> {
+    let mut st = port.lock();
+    if !st.active || st.queue.len() as u32 + st.reserved >= QLIMIT_KERNEL {
+        return Some(kmsg);
+    }
+    st.queue.push_back(kmsg);
+    finish_enqueue(port, st);
+    None
+}
+
+fn finish_enqueue(port: &Arc<Port>, mut st: MutexGuard<'_, PortState>) {
+    port.sync_hints(&st);
+    let ws = st.recv_waiters.take();
+    let pset = st.pset.clone();
+    drop(st);
+    super::park::wake_all(ws);
+    if let Some(ps) = pset {
+        let ws = ps.lock().waiters.take();
+        super::park::wake_all(ws);
+    }
+}
+
+/// What a receiver found.
+#[derive(Debug)]
+pub enum Dequeue {
+    /// A message, with the sequence number, the port's context and its receiver name.
+    Msg(Box<Delivered>),
+    /// The next message needs this many bytes (it stays queued).
+    TooLarge(u32),
+    /// The queue is empty; the waiter (if any) was registered under this id.
+    Empty(Option<u64>),
+    /// The port or set is dead.
+    Dead,
+}
+
+/// A dequeued message and the facts its trailer and header need.
+#[derive(Debug)]
+pub struct Delivered {
+    /// The message.
+    pub kmsg: Kmsg,
+    /// Its sequence number.
+    pub seqno: u32,
+    /// The port's context.
+    pub context: u64,
+    /// The receive right's name.
+    pub receiver_name: MachPortName,
+    /// The port it came from.
+    pub port: Arc<Port>,
+}
+
+/// Pops the next message if it fits `limit` bytes (message plus trailer `trailer`). With
+/// `large` a message that does not fit stays queued; without, it is dequeued anyway and
+/// the caller reports `MACH_RCV_TOO_LARGE`.
+pub fn dequeue_locked(
+    port: &Arc<Port>,
+    st: &mut PortState,
+    limit: u32,
+    trailer: u32,
+    large: bool,
+) -> Option<Result<Delivered, u32>> {
+    let front = st.queue.front()?;
+    let needed = front.size.saturating_add(trailer);
+    if needed > limit && large {
+        return Some(Err(needed));
+    }
+    let kmsg = st.queue.pop_front().expect("front exists");
+    let seqno = st.seqno;
+    st.seqno = st.seqno.wrapping_add(1);
+    port.sync_hints(st);
+    Some(Ok(Delivered {
+        kmsg,
+        seqno,
+        context: st.context,
+        receiver_name: st.receiver_name,
+        port: port.clone(),
+    }))
+}
+
+/// Receives from one port. Wakes blocked senders when a slot frees.
+pub fn dequeue_port(
+    port: &Arc<Port>,
+    limit: u32,
+    trailer: u32,
+    large: bool,
+    waiter: Option<Waiter>,
+) -> Dequeue {
+    let mut st = port.lock();
+    if !st.active {
+        return Dequeue::Dead;
+    }
+    match dequeue_locked(port, &mut st, limit, trailer, large) {
+        None => Dequeue::Empty(waiter.map(|w| st.recv_waiters.add(w))),
+        Some(Err(n)) => Dequeue::TooLarge(n),
+        Some(Ok(d)) => {
+            let ws = st.send_waiters.take();
+            drop(st);
+            super::park::wake_all(ws);
+            Dequeue::Msg(Box::new(d))
+        }
+    }
+}
+
+/// Removes a receiver's waiter that gave up.
+pub fn cancel_recv_wait(port: &Port, id: u64) {
+    port.lock().recv_waiters.remove(id);
+}
+
+/// The state of a port set.
+#[derive(Debug, Default)]
+pub struct PsetState {
+    /// False once the set's name is destroyed.
+    pub active: bool,
+    /// Member ports.
+    pub members: Vec<Arc<Port>>,
+    /// Where the next scan starts, so one busy member cannot starve the others.
+    pub next: usize,
+    /// Receivers waiting on the set.
+    pub waiters: WaitList,
+}
+
+/// A port set.
+#[derive(Debug)]
+pub struct PortSetObj {
+    /// A process-unique id.
+    pub id: u64,
+    st: Mutex<PsetState>,
+}
+
+impl PortSetObj {
+    /// A new empty live set.
+    pub fn new() -> Arc<PortSetObj> {
+        Arc::new(PortSetObj {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            st: Mutex::new(PsetState {
+                active: true,
+                ..PsetState::default()
+            }),
+        })
+    }
+
+    /// Locks the state (see `Port::lock` on poisoning).
+    pub fn lock(&self) -> MutexGuard<'_, PsetState> {
+        self.st.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether any member may have a message (for spinning).
+    pub fn has_message(&self) -> bool {
+        let st = self.lock();
+        !st.active || st.members.iter().any(|p| p.has_message())
+    }
+}
+
+/// Receives from any member of a set, scanning round robin.
+pub fn dequeue_set(
+    ps: &Arc<PortSetObj>,
+    limit: u32,
+    trailer: u32,
+    large: bool,
+    waiter: Option<Waiter>,
+) -> Dequeue {
+    let mut st = ps.lock();
+    if !st.active {
+        return Dequeue::Dead;
+    }
+    let n = st.members.len();
+    for k in 0..n {
+        let i = (st.next + k) % n;
+        let port = st.members[i].clone();
+        let mut pst = port.lock();
+        match dequeue_locked(&port, &mut pst, limit, trailer, large) {
+            None => continue,
+            Some(Err(needed)) => return Dequeue::TooLarge(needed),
+            Some(Ok(d)) => {
+                st.next = i + 1;
+                let ws = pst.send_waiters.take();
+                drop(pst);
+                drop(st);
+                super::park::wake_all(ws);
+                return Dequeue::Msg(Box::new(d));
+            }
+        }
+    }
+    Dequeue::Empty(waiter.map(|w| st.waiters.add(w)))
+}
+
+/// Removes a set receiver's waiter that gave up.
+pub fn cancel_set_wait(ps: &PortSetObj, id: u64) {
+    ps.lock().waiters.remove(id);
+}

@@ -1,0 +1,5 @@
+//! The only place in the runtime with `unsafe`: raw memory for out-of-line regions and the
+//! few OS calls std does not wrap. Everything above this module is safe code.
+
+pub mod mem;
+pub mod os;
