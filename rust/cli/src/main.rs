@@ -30,6 +30,17 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Generate stubs: one file per subsystem in each requested language's directory.
+    Gen {
+        /// Write `<subsystem>.zig` files into this directory.
+        #[arg(long, value_name = "DIR")]
+        zig: Option<PathBuf>,
+        #[command(flatten)]
+        pp: PpArgs,
+        /// The .defs files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Print the request and reply layout of every routine.
     Layout {
         /// Print JSON in the shape of SPEC section 4 instead of a table.
@@ -103,6 +114,43 @@ fn main() -> ExitCode {
                 let out = migz_defs::run(file, &options);
                 report(&out.map, &out.diagnostics);
                 failed |= out.has_errors();
+            }
+            if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Gen { zig, pp, files } => {
+            if zig.is_none() {
+                eprintln!("migz gen: nothing to generate; give --zig DIR");
+                return ExitCode::from(2);
+            }
+            let options = pp.options(macro_order(&raw, &pp));
+            let mut failed = false;
+            for file in &files {
+                let out = migz_defs::run(file, &options);
+                report(&out.map, &out.diagnostics);
+                if out.has_errors() {
+                    failed = true;
+                    continue;
+                }
+                let source = file.file_name().map_or_else(
+                    || file.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                for sub in &out.subsystems {
+                    if let Some(dir) = &zig {
+                        let generated = migz_codegen::zig::generate(sub, &source);
+                        if let Err(e) = write_if_changed(dir, &generated) {
+                            eprintln!(
+                                "migz gen: cannot write {}: {e}",
+                                dir.join(&generated.name).display()
+                            );
+                            failed = true;
+                        }
+                    }
+                }
             }
             if failed {
                 ExitCode::FAILURE
@@ -256,4 +304,18 @@ fn layout_table(subsystems: &[Subsystem]) -> String {
         }
     }
     out
+}
+
+/// Writes a generated file, leaving it untouched when its contents are the same (so build
+/// systems that watch modification times do not rebuild for nothing).
+fn write_if_changed(
+    dir: &std::path::Path,
+    file: &migz_codegen::GeneratedFile,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(&file.name);
+    if std::fs::read(&path).is_ok_and(|old| old == file.contents.as_bytes()) {
+        return Ok(());
+    }
+    std::fs::write(path, &file.contents)
 }

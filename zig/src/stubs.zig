@@ -1,0 +1,94 @@
+//! The parts of Apple's stub semantics that every generated client and server shares:
+//! what to do with the reply port and the request after a failed `mach_msg`, and one turn
+//! of a `mach_msg_server` loop.
+
+const std = @import("std");
+const migz = @import("migz.zig");
+
+/// `MACH_NOTIFY_SEND_ONCE`: what arrives on a reply port whose send-once right died.
+pub const notify_send_once_id: i32 = 0o107;
+
+/// Whether a descriptor disposition is one a received port can carry.
+pub fn isPortDisposition(disposition: u8) bool {
+    return disposition == migz.disposition.move_receive or
+        disposition == migz.disposition.move_send or
+        disposition == migz.disposition.move_send_once;
+}
+
+/// Whether a `mach_msg` result comes from the send half.
+pub fn isSendError(mr: migz.MsgReturn) bool {
+    const code: u32 = @bitCast(mr);
+    return code & 0xffff_c000 == 0x1000_0000;
+}
+
+/// What a client does with its MIG reply port after `mach_msg` failed, as Apple's stubs
+/// do: errors that prove the request never left keep the port for the next call; after
+/// any other error a reply may still arrive on it, so it is destroyed.
+pub fn replyPortAfterError(reply_port: migz.Port, mr: migz.MsgReturn) void {
+    switch (mr) {
+        migz.msg_return.send_invalid_data, migz.msg_return.send_invalid_dest, migz.msg_return.send_invalid_header => migz.migPutReplyPort(reply_port),
+        else => migz.migDeallocReplyPort(reply_port),
+    }
+}
+
+/// `ConsumeOnSendError`: which failed sends still consume the request's rights and memory.
+pub const ConsumeMode = enum { none, timeout, any };
+
+/// After a failed send, releases what the request would have moved, when the subsystem's
+/// `ConsumeOnSendError` mode asks for it. Receive errors leave the request alone: it was
+/// sent, so its rights are already gone.
+pub fn consumeOnSendError(request: *migz.MachMsgHeader, mr: migz.MsgReturn, mode: ConsumeMode) void {
+    if (!isSendError(mr)) return;
+    const consume = switch (mode) {
+        .none => false,
+        .timeout => mr == migz.msg_return.send_timed_out,
+        .any => true,
+    };
+    if (!consume) return;
+    // The reply port is ours and stays; only what the request carries is released.
+    request.local_port = migz.port_null;
+    migz.msgDestroy(request);
+}
+
+/// One turn of Apple's `mach_msg_server`: receive a request on `rcv`, let `demux` answer
+/// it into `out`, destroy the request when the answer is an error, and send the reply
+/// unless there is no reply port or the routine asked for none.
+pub fn serveOne(
+    in: *migz.MachMsgHeader,
+    in_len: usize,
+    out: *migz.MachMsgHeader,
+    rcv: migz.Port,
+    timeout_ms: ?u32,
+    ctx: anytype,
+    comptime demux: fn (@TypeOf(ctx), *const migz.MachMsgHeader, usize, *migz.MachMsgHeader) bool,
+) migz.MsgReturn {
+    const trailer = migz.option.rcvTrailerType(0) | migz.option.rcvTrailerElements(migz.option.rcv_trailer_ctx);
+    var opt: i32 = migz.option.rcv_msg | trailer;
+    if (timeout_ms != null) opt |= migz.option.rcv_timeout;
+    const mr = migz.machMsg(in, opt, 0, @intCast(in_len), rcv, timeout_ms orelse 0, migz.port_null);
+    if (mr != migz.msg_return.success) return mr;
+    _ = demux(ctx, in, in_len, out);
+    const err: *migz.MigReplyError = @ptrCast(@alignCast(out));
+    if (out.bits & migz.msgh_bits_complex == 0) {
+        if (err.ret_code == migz.mig.no_reply) {
+            out.remote_port = migz.port_null;
+        } else if (err.ret_code != migz.kern.success and in.bits & migz.msgh_bits_complex != 0) {
+            // Destroy the request's rights and memory, but not the reply port.
+            in.remote_port = migz.port_null;
+            migz.msgDestroy(in);
+        }
+    }
+    if (out.remote_port == migz.port_null) {
+        migz.msgDestroy(out);
+        return migz.msg_return.success;
+    }
+    const sr = migz.machMsg(out, migz.option.send_msg, out.size, 0, migz.port_null, 0, migz.port_null);
+    if (sr != migz.msg_return.success) migz.msgDestroy(out);
+    return sr;
+}
+
+test "send errors are told from receive errors" {
+    try std.testing.expect(isSendError(migz.msg_return.send_timed_out));
+    try std.testing.expect(!isSendError(migz.msg_return.rcv_timed_out));
+    try std.testing.expect(!isSendError(migz.msg_return.success));
+}
