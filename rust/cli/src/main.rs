@@ -286,7 +286,10 @@ fn layout_table(subsystems: &[Subsystem]) -> String {
                     l.descriptor_count
                 ));
                 for f in &l.fields {
-                    let decl = format!("{} {};", f.c_type, f.name);
+                    let decl = match f.c_type.split_once('[') {
+                        Some((base, dims)) => format!("{base} {}[{dims};", f.name),
+                        None => format!("{} {};", f.c_type, f.name),
+                    };
                     out.push_str(&format!(
                         "\t{decl:<52} /* {:>6} {:>6} */\n",
                         f.offset, f.size

@@ -907,7 +907,8 @@ impl Gen<'_> {
                                 );
                             }
                             Side::Reply => {
-                                let _ = writeln!(b, "    @memcpy({dst}, &{src}.{f});");
+                                let whole = if dynamic { dst.clone() } else { format!("&{dst}") };
+                                let _ = writeln!(b, "    @memcpy({whole}, &{src}.{f});");
                             }
                         }
                         if dynamic {

@@ -1,0 +1,108 @@
+//! Golden files for the generators: `migz gen` on the two example `.defs` and three
+//! corpus subsystems must reproduce `tests/golden/<lang>/<subsystem>.<ext>` byte for byte,
+//! twice in a row, and the files must be `zig fmt` clean.
+//! `MIGZ_BLESS=1 cargo test -p migz-cli --test golden` rewrites them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// The fixtures: a `.defs` path and its flags.
+fn fixtures() -> Vec<(PathBuf, Vec<String>)> {
+    let root = repo_root();
+    let mut out = vec![
+        (root.join("examples/defs/array_test.defs"), vec![]),
+        (root.join("examples/defs/ports_ool.defs"), vec![]),
+    ];
+    if let Some(corpus) = common::corpus() {
+        let flags = common::user_view(&corpus);
+        for f in ["xnu/libsyscall/mach/clock.defs", "xnu/libsyscall/mach/mach_port.defs", "xnu/osfmk/mach/exc.defs"] {
+            out.push((corpus.join(f), flags.clone()));
+        }
+    }
+    out
+}
+
+fn generate(lang: &str, defs: &Path, flags: &[String], dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_migz"))
+        .arg("gen")
+        .arg(format!("--{lang}"))
+        .arg(dir)
+        .args(flags)
+        .arg(defs)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The pinned Zig: `$ZIG`, `zig` on PATH, or `python3 -m ziglang`.
+pub fn zig_command() -> Option<Command> {
+    if let Some(z) = std::env::var_os("ZIG") {
+        return Some(Command::new(z));
+    }
+    if Command::new("zig").arg("version").output().is_ok_and(|o| o.status.success()) {
+        return Some(Command::new("zig"));
+    }
+    let mut c = Command::new("python3");
+    c.args(["-m", "ziglang"]);
+    if Command::new("python3").args(["-m", "ziglang", "version"]).output().is_ok_and(|o| o.status.success()) {
+        return Some(c);
+    }
+    None
+}
+
+#[test]
+fn zig_golden_files() {
+    let root = repo_root();
+    let golden = root.join("tests/golden/zig");
+    let bless = std::env::var_os("MIGZ_BLESS").is_some();
+    let tmp = std::env::temp_dir().join(format!("migz-golden-{}", std::process::id()));
+    let mut failures = Vec::new();
+    let mut names = Vec::new();
+    for (defs, flags) in fixtures() {
+        let a = tmp.join("a");
+        let b = tmp.join("b");
+        generate("zig", &defs, &flags, &a);
+        generate("zig", &defs, &flags, &b);
+        for entry in std::fs::read_dir(&a).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_owned();
+            let first = std::fs::read_to_string(&path).unwrap();
+            let second = std::fs::read_to_string(b.join(&name)).unwrap();
+            assert_eq!(first, second, "{name:?} differs between two runs");
+            let expected_path = golden.join(&name);
+            if bless {
+                std::fs::create_dir_all(&golden).unwrap();
+                std::fs::write(&expected_path, &first).unwrap();
+            }
+            match std::fs::read_to_string(&expected_path) {
+                Ok(expected) if expected == first => {}
+                Ok(_) => failures.push(format!("{} is stale: rerun with MIGZ_BLESS=1", expected_path.display())),
+                Err(_) => failures.push(format!("{} is missing", expected_path.display())),
+            }
+            names.push(expected_path);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(names.len() >= 2);
+    match zig_command() {
+        Some(mut zig) => {
+            let out = zig.arg("fmt").arg("--check").args(&names).output().unwrap();
+            assert!(
+                out.status.success(),
+                "not zig fmt clean: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        None if std::env::var_os("CI").is_some() => panic!("Zig is missing: run scripts/setup"),
+        None => eprintln!("note: Zig not found; zig fmt check not run"),
+    }
+}
