@@ -206,3 +206,31 @@ comptime {
     assert(c.MIGZ1_MACH_PORT_RIGHT_PORT_SET == abi.port_right.port_set);
     assert(c.MIGZ1_MACH_PORT_RIGHT_DEAD_NAME == abi.port_right.dead_name);
 }
+
+test "descriptor bytes agree with the header's word macros" {
+    const d = abi.disposition;
+    const word = struct {
+        /// The descriptor's third 32-bit word, where the bit-fields live.
+        fn of(descriptor: anytype) u32 {
+            return std.mem.readInt(u32, std.mem.asBytes(descriptor)[8..12], .little);
+        }
+    }.of;
+
+    const port: message.PortDescriptor = .{ .name = 0x103, .disposition = d.move_send_once };
+    try std.testing.expectEqual(@as(u32, c.MIGZ1_PORT_DESCRIPTOR_WORD(d.move_send_once)), word(&port));
+
+    const ool: message.OolDescriptor = .{ .address = 0x1000, .deallocate = 1, .copy = abi.copy_option.virtual, .size = 8 };
+    try std.testing.expectEqual(@as(u32, c.MIGZ1_OOL_DESCRIPTOR_WORD(1, abi.copy_option.virtual)), word(&ool));
+
+    const ports: message.OolPortsDescriptor = .{
+        .address = 0x1000,
+        .deallocate = 0,
+        .copy = abi.copy_option.physical,
+        .disposition = d.copy_send,
+        .count = 2,
+    };
+    try std.testing.expectEqual(
+        @as(u32, c.MIGZ1_OOL_PORTS_DESCRIPTOR_WORD(0, abi.copy_option.physical, d.copy_send)),
+        word(&ports),
+    );
+}
