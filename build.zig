@@ -186,7 +186,7 @@ pub const DefsOptions = struct {
     /// The runtime module the generated code imports as `migz`.
     migz_module: *std.Build.Module,
     /// The `migz` binary; null builds it with `cargo build --release -p migz-cli` in the
-    /// build root of `b` (migz's own checkout).
+    /// checkout that provides `migz_module`.
     migz_exe: ?LazyPath = null,
 };
 
@@ -199,11 +199,13 @@ pub fn addDefs(b: *std.Build, options: DefsOptions) *std.Build.Module {
     if (options.migz_exe) |exe| {
         gen.addFileArg(exe);
     } else {
+        // The module's owner is migz's own build, also when `b` is a dependent's.
+        const checkout = options.migz_module.owner;
         const cargo = b.addSystemCommand(&.{ "cargo", "build", "--release", "--quiet", "-p", "migz-cli" });
-        cargo.setCwd(b.path("."));
+        cargo.setCwd(checkout.path("."));
         cargo.setName("cargo build -p migz-cli");
         gen.step.dependOn(&cargo.step);
-        gen.addFileArg(b.path("target/release/migz"));
+        gen.addFileArg(checkout.path("target/release/migz"));
     }
     gen.addArgs(&.{ "gen", "--zig" });
     const out = gen.addOutputDirectoryArg("zig");

@@ -168,7 +168,8 @@ const test_add = struct {
     }
 
     /// The client thread: one good call, then an unknown routine carrying a port and
-    /// an out-of-line region, which the server must destroy.
+    /// an out-of-line region, which the server must destroy, then the same without a
+    /// reply port.
     fn client(task: @import("testing.zig").Task, service: Port, result: *anyerror!void) void {
         task.enter();
         defer task.leave();
@@ -236,6 +237,27 @@ const test_add = struct {
         try expectEqual(@as(i32, id + 101), err.head.id);
         try expectEqual(@as(u32, @sizeOf(MigReplyError)), err.head.size);
         try expectEqual(abi.mig.bad_id, err.ret_code);
+
+        // The same without a reply port: nothing comes back, and the server must still
+        // destroy the carried right.
+        const Oneway = extern struct {
+            head: MachMsgHeader,
+            body: message.MsgBody,
+            port: message.PortDescriptor,
+        };
+        var oneway: Oneway = .{
+            .head = .{
+                .bits = abi.msghBits(d.copy_send, 0) | abi.msgh_bits_complex,
+                .size = @sizeOf(Oneway),
+                .remote_port = service,
+                .local_port = abi.port_null,
+                .voucher_port = abi.port_null,
+                .id = id + 2,
+            },
+            .body = .{ .descriptor_count = 1 },
+            .port = .{ .name = carried.name, .disposition = d.make_send },
+        };
+        try expectEqual(abi.msg_return.success, transport.machMsg(&oneway.head, abi.option.send_msg, @sizeOf(Oneway), 0, abi.port_null, 0, abi.port_null));
     }
 };
 
@@ -257,10 +279,12 @@ test "serveOnce answers a request from another thread and destroys a failed one"
         var buf_out: [256]u8 align(8) = undefined;
         const first = serveOnce(service.name, test_add.demux, &buf_in, &buf_out, 10_000);
         const second = serveOnce(service.name, test_add.demux, &buf_in, &buf_out, 10_000);
+        const third = serveOnce(service.name, test_add.demux, &buf_in, &buf_out, 10_000);
         client.join();
         try client_result;
         try std.testing.expectEqual(abi.msg_return.success, first);
         try std.testing.expectEqual(abi.msg_return.success, second);
+        try std.testing.expectEqual(abi.msg_return.success, third);
 
         // Nothing waits now: a bounded serve ends with the timeout.
         try std.testing.expectEqual(abi.msg_return.rcv_timed_out, serve(service.name, test_add.demux, &buf_in, &buf_out, 0));
