@@ -128,7 +128,9 @@ fn addRuntime(b: *std.Build, options: RuntimeOptions) *std.Build.Module {
         .target = options.target,
         .optimize = options.optimize,
         .link_libc = true,
-        // Zig's stack probes clash with the Rust library's in safe builds.
+        // Zig code linked with the Rust library has been seen to need -fno-stack-check in
+        // Debug/Safe builds (not on x86_64-linux, where it links either way); the runtime
+        // has no large frames for probes to guard.
         .stack_check = if (local) false else null,
     };
     const module = if (options.name) |name| b.addModule(name, create) else b.createModule(create);
