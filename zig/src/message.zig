@@ -465,11 +465,13 @@ test "local round trip: a simple message to yourself, then msgDestroy of a compl
         try expectEqual(@as(u32, 0), trailer.seqno);
 
         // A complex message with a reply right, a port, an out-of-line region and an
-        // out-of-line port array: msgDestroy must release all of it.
+        // out-of-line port array, and a receive right: msgDestroy must release all of it.
         const reply = try ReceiveRight.allocate();
         defer reply.deinit();
         const carried = try ReceiveRight.allocate();
         defer carried.deinit();
+        // Moved into the message: msgDestroy destroys it.
+        const moved = try ReceiveRight.allocate();
         const region_size = 2 * 4096;
         const region = try transport.vmAllocate(region_size);
         region[0] = 7;
@@ -479,6 +481,7 @@ test "local round trip: a simple message to yourself, then msgDestroy of a compl
             head: MachMsgHeader,
             body: MsgBody,
             port: PortDescriptor,
+            receive: PortDescriptor,
             ool: OolDescriptor,
             ports: OolPortsDescriptor,
         };
@@ -491,8 +494,9 @@ test "local round trip: a simple message to yourself, then msgDestroy of a compl
                 .voucher_port = abi.port_null,
                 .id = 4243,
             },
-            .body = .{ .descriptor_count = 3 },
+            .body = .{ .descriptor_count = 4 },
             .port = .{ .name = carried.name, .disposition = d.make_send },
+            .receive = .{ .name = moved.name, .disposition = d.move_receive },
             .ool = .{
                 .address = @intFromPtr(region),
                 .deallocate = 1,
@@ -517,6 +521,7 @@ test "local round trip: a simple message to yourself, then msgDestroy of a compl
         try std.testing.expect(head.remote_port != reply.name);
         try expectEqual(carried.name, got.port.name);
         try expectEqual(@as(u8, @intCast(d.move_send)), got.port.disposition);
+        try expectEqual(@as(u8, @intCast(d.move_receive)), got.receive.disposition);
         try expectEqual(@as(u8, 1), got.ool.deallocate);
         const received: [*]const u8 = @ptrFromInt(@as(usize, @intCast(got.ool.address)));
         try expectEqual(@as(u8, 7), received[0]);
@@ -529,6 +534,7 @@ test "local round trip: a simple message to yourself, then msgDestroy of a compl
         msgDestroy(head);
         try expectEqual(@as(u32, 0), task.leaks().regions);
     }
-    // Had msgDestroy missed the reply right or a carried send right, a name would remain.
+    // Had msgDestroy missed the reply right, a carried send right or the moved receive
+    // right, a name (and for the receive right, a port) would remain.
     try task.expectNoLeaks();
 }

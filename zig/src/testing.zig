@@ -20,14 +20,15 @@ const transport = @import("transport.zig");
 
 const Port = abi.Port;
 
-/// The emulation's calls; on the `mach` transport nothing here is reached, because
-/// `begin` skips the test before any `Task` exists.
+/// The emulation's calls (nothing on the `mach` transport).
 const local = switch (transport.transport) {
     .local => @import("transport/local.zig"),
     .mach => struct {},
 };
 
-/// Why every `Task` method starts with `if (!emulated) unreachable`.
+/// Whether the transport is the emulation. On `mach`, `begin` skips the test before any
+/// `Task` exists, so every `Task` method starts with `if (!emulated) unreachable`, which
+/// also keeps the emulation's calls out of the compilation.
 const emulated = transport.transport == .local;
 
 /// What a space still holds, from `migz1_task_leaks`.
