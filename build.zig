@@ -155,12 +155,19 @@ fn addRuntime(b: *std.Build, options: RuntimeOptions) *std.Build.Module {
 /// `target/release/libmigz_ffi.a`, built by cargo. The library is copied into the cache
 /// so that every compilation that links it depends on the cargo step.
 fn ffiLibrary(b: *std.Build) LazyPath {
-    const cargo = b.addSystemCommand(&.{ "cargo", "build", "--release", "--quiet", "-p", "migz-ffi" });
-    cargo.setCwd(b.path("."));
-    cargo.setName("cargo build -p migz-ffi");
     const copy = b.addWriteFiles();
-    copy.step.dependOn(&cargo.step);
+    copy.step.dependOn(&cargoBuild(b, b, "migz-ffi").step);
     return copy.addCopyFile(b.path("target/release/libmigz_ffi.a"), "libmigz_ffi.a");
+}
+
+/// `cargo build --release -p <package>` in the migz checkout whose build is `checkout`,
+/// into its `target/` whatever `CARGO_TARGET_DIR` says, so the paths above hold. It runs
+/// on every build: cargo knows best what is stale.
+fn cargoBuild(b: *std.Build, checkout: *std.Build, package: []const u8) *std.Build.Step.Run {
+    const cargo = b.addSystemCommand(&.{ "cargo", "build", "--release", "--quiet", "--target-dir", "target", "-p", package });
+    cargo.setCwd(checkout.path("."));
+    cargo.setName(b.fmt("cargo build -p {s}", .{package}));
+    return cargo;
 }
 
 /// Runs test binaries under `test_summary`, which prints `N passed, M failed` last.
@@ -203,10 +210,7 @@ pub fn addDefs(b: *std.Build, options: DefsOptions) *std.Build.Module {
     } else {
         // The module's owner is migz's own build, also when `b` is a dependent's.
         const checkout = options.migz_module.owner;
-        const cargo = b.addSystemCommand(&.{ "cargo", "build", "--release", "--quiet", "-p", "migz-cli" });
-        cargo.setCwd(checkout.path("."));
-        cargo.setName("cargo build -p migz-cli");
-        gen.step.dependOn(&cargo.step);
+        gen.step.dependOn(&cargoBuild(b, checkout, "migz-cli").step);
         gen.addFileArg(checkout.path("target/release/migz"));
     }
     gen.addArgs(&.{ "gen", "--zig" });
