@@ -360,8 +360,10 @@ fn destroyPort(name: Port, disp: u32) void {
 /// Releases every right and every out-of-line region a message holds, like
 /// `mach_msg_destroy`: the reply right in `remote_port` (and the voucher), by the
 /// dispositions in `bits`, and, in a complex message, each descriptor's right, port
-/// array (each right and the array's memory) and out-of-line region (when its
-/// `deallocate` is set, as it is in every received region).
+/// array (each right, and the array's memory when `deallocate` is set) and out-of-line
+/// region (when `deallocate` is set). A receive sets `deallocate` in every region that
+/// came by virtual copy, xnu's rule, which the emulation follows: a physically copied
+/// region stays with the receiver, as with `mach_msg_destroy`.
 ///
 /// `local_port` is left alone, as xnu leaves it: in a received message it names the
 /// port the message arrived on, and the message holds no right to it.

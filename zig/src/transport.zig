@@ -9,6 +9,7 @@ const builtin = @import("builtin");
 const assert = std.debug.assert;
 
 const abi = @import("abi.zig");
+const MachMsgHeader = @import("message.zig").MachMsgHeader;
 const options = @import("migz_options");
 
 const Port = abi.Port;
@@ -135,8 +136,6 @@ pub fn vmAllocate(size: usize) VmAllocateError![*]u8 {
 pub fn vmDeallocate(address: u64, size: u64) KernReturn {
     return impl.vmDeallocate(address, size);
 }
-
-const MachMsgHeader = @import("message.zig").MachMsgHeader;
 
 test "vmAllocate gives zeroed memory that vmDeallocate frees" {
     const task = try @import("testing.zig").begin();
