@@ -24,6 +24,7 @@ const TransportOption = enum { auto, mach, local };
 /// The targets `check` compiles the `mach` transport for.
 const mach_check_targets = [_][]const u8{ "aarch64-macos.11.0", "x86_64-macos.11.0" };
 
+/// Declares the steps of the table above.
 pub fn build(b: *std.Build) void {
     const steps = .{
         .build = b.step("build", "Build the Rust static library and every Zig test binary"),
@@ -104,8 +105,11 @@ pub fn build(b: *std.Build) void {
 const RuntimeOptions = struct {
     /// Exported under this name (`b.addModule`), or private when null.
     name: ?[]const u8,
+    /// The target the module is compiled for.
     target: std.Build.ResolvedTarget,
+    /// The optimization mode.
     optimize: std.builtin.Optimize,
+    /// `-Dmigz-transport`, or `mach` for `check`'s macOS builds.
     transport: TransportOption,
 };
 

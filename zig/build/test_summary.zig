@@ -10,9 +10,13 @@ const Io = std.Io;
 
 /// What one binary reported.
 const Counts = struct {
+    /// The tests the binary holds.
     total: usize = 0,
+    /// Tests that passed.
     passed: usize = 0,
+    /// Tests that failed, crashed or never ran.
     failed: usize = 0,
+    /// Tests that returned `error.SkipZigTest`.
     skipped: usize = 0,
     /// The test that started and never finished, if any.
     running: ?[]const u8 = null,
