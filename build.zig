@@ -1,0 +1,234 @@
+//! The Zig side of migz: the `migz` runtime module, its tests, and `addDefs`, the
+//! helper that turns a `.defs` file into a Zig module with `migz gen --zig`.
+//!
+//! | step        | what it does                                                          |
+//! |-------------|-----------------------------------------------------------------------|
+//! | `build`     | (default) builds the Rust static library and every Zig test binary    |
+//! | `test`      | runs all Zig tests; the output ends with `N passed, M failed`         |
+//! | `test:unit` | runs the runtime's unit tests (`zig/src`), with the same last line    |
+//! | `check`     | compiles everything without emitting, including the `mach` transport  |
+//! |             | for aarch64-macos.11.0 and x86_64-macos.11.0                          |
+//! | `fmt`       | `zig fmt --check` of `build.zig` and `zig/`                           |
+//!
+//! Options: `-Dtarget`, `-Doptimize`, and `-Dmigz-transport=auto|mach|local` (`auto`:
+//! `mach` on Darwin targets, `local` elsewhere). The `local` transport links
+//! `target/release/libmigz_ffi.a`, which `cargo build --release -p migz-ffi` builds; the
+//! step runs cargo every time and cargo decides what is stale.
+
+const std = @import("std");
+const LazyPath = std.Build.LazyPath;
+
+/// The transports `-Dmigz-transport` accepts (see `zig/src/transport.zig`).
+const TransportOption = enum { auto, mach, local };
+
+/// The targets `check` compiles the `mach` transport for.
+const mach_check_targets = [_][]const u8{ "aarch64-macos.11.0", "x86_64-macos.11.0" };
+
+/// Declares the steps of the table above.
+pub fn build(b: *std.Build) void {
+    const steps = .{
+        .build = b.step("build", "Build the Rust static library and every Zig test binary"),
+        .@"test" = b.step("test", "Run all Zig tests; the output ends with `N passed, M failed`"),
+        .test_unit = b.step("test:unit", "Run the runtime's unit tests"),
+        .check = b.step("check", "Compile everything without emitting, the mach transport included"),
+        .fmt = b.step("fmt", "Check the formatting of build.zig and zig/"),
+    };
+    b.default_step = steps.build;
+
+    const target = b.standardTargetOptions(.{});
+    const optimize = b.standardOptimizeOption(.{});
+    const transport_option = b.option(
+        TransportOption,
+        "migz-transport",
+        "mach (Darwin kernel), local (migz's emulation) or auto (mach on Darwin)",
+    ) orelse .auto;
+
+    const migz = addRuntime(b, .{
+        .name = "migz",
+        .target = target,
+        .optimize = optimize,
+        .transport = transport_option,
+    });
+
+    // Every Zig test binary runs under `test_summary`, which prints the last line.
+    const test_runner: std.Build.Step.Compile.TestRunner = .{
+        .path = b.path("zig/build/test_runner.zig"),
+        .mode = .simple,
+    };
+    const summary = b.addExecutable(.{
+        .name = "test_summary",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("zig/build/test_summary.zig"),
+            .target = b.graph.host,
+            .optimize = .debug,
+        }),
+    });
+
+    const unit_tests = b.addTest(.{
+        .name = "migz-unit",
+        .root_module = migz,
+        .test_runner = test_runner,
+    });
+    const tool_tests = b.addTest(.{
+        .name = "test-summary",
+        .root_module = summary.root_module,
+        .test_runner = test_runner,
+    });
+    const all_tests = [_]*std.Build.Step.Compile{ unit_tests, tool_tests };
+
+    steps.test_unit.dependOn(&runTests(b, summary, &.{unit_tests}).step);
+    steps.@"test".dependOn(&runTests(b, summary, &all_tests).step);
+    for (all_tests) |t| steps.build.dependOn(&t.step);
+    steps.build.dependOn(&summary.step);
+
+    // `check`: compile the runtime without emitting, for this target and for macOS.
+    steps.check.dependOn(&b.addTest(.{ .name = "check-host", .root_module = migz }).step);
+    steps.check.dependOn(&summary.step);
+    for (mach_check_targets) |triple| {
+        const query = std.Target.Query.parse(.{ .arch_os_abi = triple }) catch unreachable; // The table holds valid triples.
+        const module = addRuntime(b, .{
+            .name = null,
+            .target = b.resolveTargetQuery(query),
+            .optimize = optimize,
+            .transport = .mach,
+        });
+        steps.check.dependOn(&b.addTest(.{ .name = b.fmt("check-{s}", .{triple}), .root_module = module }).step);
+    }
+
+    steps.fmt.dependOn(&b.addFmt(.{
+        .paths = &.{ b.path("build.zig"), b.path("zig") },
+        .check = true,
+    }).step);
+}
+
+/// Options of `addRuntime`.
+const RuntimeOptions = struct {
+    /// Exported under this name (`b.addModule`), or private when null.
+    name: ?[]const u8,
+    /// The target the module is compiled for.
+    target: std.Build.ResolvedTarget,
+    /// The optimization mode.
+    optimize: std.builtin.Optimize,
+    /// `-Dmigz-transport`, or `mach` for `check`'s macOS builds.
+    transport: TransportOption,
+};
+
+/// The `migz` module for one target: `zig/src/migz.zig` with its `migz_options`, and,
+/// on the local transport, the translated `bridge/migz.h` (`migz_c`) and the Rust static
+/// library with what it needs to link (libunwind, libc).
+fn addRuntime(b: *std.Build, options: RuntimeOptions) *std.Build.Module {
+    const darwin = options.target.result.os.tag.isDarwin();
+    const local = switch (options.transport) {
+        .auto => !darwin,
+        .mach => false,
+        .local => true,
+    };
+    if (options.transport == .mach and !darwin) {
+        std.debug.panic("-Dmigz-transport=mach needs a Darwin target", .{});
+    }
+
+    const create: std.Build.Module.CreateOptions = .{
+        .root_source_file = b.path("zig/src/migz.zig"),
+        .target = options.target,
+        .optimize = options.optimize,
+        .link_libc = true,
+        // Zig code linked with the Rust library has been seen to need -fno-stack-check in
+        // Debug/Safe builds (not on x86_64-linux, where it links either way); the runtime
+        // has no large frames for probes to guard.
+        .stack_check = if (local) false else null,
+    };
+    const module = if (options.name) |name| b.addModule(name, create) else b.createModule(create);
+
+    const transport_options = b.addOptions();
+    transport_options.addOption([]const u8, "transport", @tagName(options.transport));
+    module.addOptions("migz_options", transport_options);
+
+    if (local) {
+        const header = b.addTranslateC(.{
+            .root_source_file = b.path("bridge/migz.h"),
+            .target = options.target,
+            .optimize = options.optimize,
+        });
+        module.addImport("migz_c", header.createModule());
+        module.addObjectFile(ffiLibrary(b));
+        module.linkSystemLibrary("unwind", .{});
+    }
+    return module;
+}
+
+/// `target/release/libmigz_ffi.a`, built by cargo. The library is copied into the cache
+/// so that every compilation that links it depends on the cargo step.
+fn ffiLibrary(b: *std.Build) LazyPath {
+    const copy = b.addWriteFiles();
+    copy.step.dependOn(&cargoBuild(b, b, "migz-ffi").step);
+    return copy.addCopyFile(b.path("target/release/libmigz_ffi.a"), "libmigz_ffi.a");
+}
+
+/// `cargo build --release -p <package>` in the migz checkout whose build is `checkout`,
+/// into its `target/` whatever `CARGO_TARGET_DIR` says, so the paths above hold. It runs
+/// on every build: cargo knows best what is stale.
+fn cargoBuild(b: *std.Build, checkout: *std.Build, package: []const u8) *std.Build.Step.Run {
+    const cargo = b.addSystemCommand(&.{ "cargo", "build", "--release", "--quiet", "--target-dir", "target", "-p", package });
+    cargo.setCwd(checkout.path("."));
+    cargo.setName(b.fmt("cargo build -p {s}", .{package}));
+    return cargo;
+}
+
+/// Runs test binaries under `test_summary`, which prints `N passed, M failed` last.
+fn runTests(
+    b: *std.Build,
+    summary: *std.Build.Step.Compile,
+    tests: []const *std.Build.Step.Compile,
+) *std.Build.Step.Run {
+    const run = b.addRunArtifact(summary);
+    for (tests) |t| run.addArtifactArg(t);
+    run.stdio = .inherit;
+    return run;
+}
+
+/// Options of `addDefs`.
+pub const DefsOptions = struct {
+    /// The `.defs` file.
+    defs: LazyPath,
+    /// `-I` directories searched by `#include`.
+    include_dirs: []const LazyPath = &.{},
+    /// `-D` definitions, `NAME` or `NAME=VALUE`.
+    defines: []const []const u8 = &.{},
+    /// The subsystem name the `.defs` declares: the generated file is `<subsystem>.zig`.
+    subsystem: []const u8,
+    /// The runtime module the generated code imports as `migz`.
+    migz_module: *std.Build.Module,
+    /// The `migz` binary; null builds it with `cargo build --release -p migz-cli` in the
+    /// checkout that provides `migz_module`.
+    migz_exe: ?LazyPath = null,
+};
+
+/// Generates the Zig stubs of a `.defs` file (`migz gen --zig DIR -I.. -D.. FILE`) and
+/// returns them as a module whose root is `<subsystem>.zig`, importing `migz`. The
+/// generator runs on every build (it is fast), because the files a `.defs` includes are
+/// not known in advance; compilations are redone only when its output changed.
+pub fn addDefs(b: *std.Build, options: DefsOptions) *std.Build.Module {
+    const gen = std.Build.Step.Run.create(b, b.fmt("migz gen --zig ({s})", .{options.subsystem}));
+    if (options.migz_exe) |exe| {
+        gen.addFileArg(exe);
+    } else {
+        // The module's owner is migz's own build, also when `b` is a dependent's.
+        const checkout = options.migz_module.owner;
+        gen.step.dependOn(&cargoBuild(b, checkout, "migz-cli").step);
+        gen.addFileArg(checkout.path("target/release/migz"));
+    }
+    gen.addArgs(&.{ "gen", "--zig" });
+    const out = gen.addOutputDirectoryArg("zig");
+    for (options.include_dirs) |dir| {
+        gen.addArg("-I");
+        gen.addDirectoryArg(dir);
+    }
+    for (options.defines) |define| gen.addArgs(&.{ "-D", define });
+    gen.addFileArg(options.defs);
+    gen.has_side_effects = true;
+
+    return b.createModule(.{
+        .root_source_file = out.path(b, b.fmt("{s}.zig", .{options.subsystem})),
+        .imports = &.{.{ .name = "migz", .module = options.migz_module }},
+    });
+}

@@ -1,0 +1,146 @@
+//! migz: the Zig runtime of MIG stubs. Files that `migz gen --zig` writes import this
+//! module as `migz` and use only what it declares here: the Mach numbers, the wire
+//! types, the transport calls (the kernel on Darwin, migz's emulation elsewhere),
+//! typed rights, `msgDestroy` and the server loop. `testing` adds right accounting for
+//! tests on the emulation.
+
+const std = @import("std");
+
+const abi = @import("abi.zig");
+const message = @import("message.zig");
+const rights = @import("rights.zig");
+const server = @import("server.zig");
+const transport_ = @import("transport.zig");
+
+/// `mach_port_name_t`.
+pub const Port = abi.Port;
+/// `MACH_PORT_NULL`.
+pub const port_null = abi.port_null;
+/// `MACH_PORT_DEAD`.
+pub const port_dead = abi.port_dead;
+/// `MACH_PORT_VALID`.
+pub const portValid = abi.portValid;
+/// `kern_return_t`.
+pub const KernReturn = abi.KernReturn;
+/// `mach_msg_return_t`.
+pub const MsgReturn = abi.MsgReturn;
+/// `KERN_*` return codes.
+pub const kern = abi.kern;
+/// `MIG_*` return codes.
+pub const mig = abi.mig;
+/// `MACH_SEND_*`/`MACH_RCV_*` return codes.
+pub const msg_return = abi.msg_return;
+/// `mach_msg` options and trailer requests.
+pub const option = abi.option;
+/// `MACH_PORT_RIGHT_*`.
+pub const port_right = abi.port_right;
+/// `MACH_MSG_TYPE_*` dispositions.
+pub const disposition = abi.disposition;
+/// `MACH_MSG_*_DESCRIPTOR` types.
+pub const descriptor_type = abi.descriptor_type;
+/// `MACH_MSG_PHYSICAL_COPY`/`MACH_MSG_VIRTUAL_COPY`.
+pub const copy_option = abi.copy_option;
+/// `MACH_MSGH_BITS_COMPLEX`.
+pub const msgh_bits_complex = abi.msgh_bits_complex;
+/// `MACH_MSGH_BITS(remote, local)`.
+pub const msghBits = abi.msghBits;
+/// `MACH_MSGH_BITS_SET(remote, local, voucher, other)`.
+pub const msghBitsSet = abi.msghBitsSet;
+/// `MACH_MSGH_BITS_REMOTE(bits)`.
+pub const msghBitsRemote = abi.msghBitsRemote;
+/// `MACH_MSGH_BITS_LOCAL(bits)`.
+pub const msghBitsLocal = abi.msghBitsLocal;
+/// `MACH_MSGH_BITS_VOUCHER(bits)`.
+pub const msghBitsVoucher = abi.msghBitsVoucher;
+
+/// `mach_msg_header_t`.
+pub const MachMsgHeader = message.MachMsgHeader;
+/// `mach_msg_body_t`.
+pub const MsgBody = message.MsgBody;
+/// `mach_msg_port_descriptor_t`.
+pub const PortDescriptor = message.PortDescriptor;
+/// `mach_msg_ool_descriptor_t` (LP64).
+pub const OolDescriptor = message.OolDescriptor;
+/// `mach_msg_ool_ports_descriptor_t` (LP64).
+pub const OolPortsDescriptor = message.OolPortsDescriptor;
+/// `mach_msg_guarded_port_descriptor_t` (LP64).
+pub const GuardedPortDescriptor = message.GuardedPortDescriptor;
+/// `NDR_record_t`.
+pub const NdrRecord = message.NdrRecord;
+/// xnu's `NDR_record` (little-endian).
+pub const ndr_record = message.ndr_record;
+/// `mig_reply_error_t`.
+pub const MigReplyError = message.MigReplyError;
+/// `security_token_t`.
+pub const SecurityToken = message.SecurityToken;
+/// `audit_token_t`.
+pub const AuditToken = message.AuditToken;
+/// `mach_msg_trailer_t`.
+pub const TrailerHeader = message.TrailerHeader;
+/// `mach_msg_format_0_trailer_t`.
+pub const Format0Trailer = message.Format0Trailer;
+/// `mach_msg_max_trailer_t`.
+pub const MaxTrailer = message.MaxTrailer;
+/// `MAX_TRAILER_SIZE`.
+pub const max_trailer_size = message.max_trailer_size;
+/// The trailer size a receive writes for `option.rcvTrailerElements(elements)`.
+pub const trailerSize = message.trailerSize;
+/// `mach_msg_destroy`.
+pub const msgDestroy = message.msgDestroy;
+
+/// The transports.
+pub const Transport = transport_.Transport;
+/// The transport of this build (`-Dmigz-transport`, by default `mach` on Darwin).
+pub const transport = transport_.transport;
+/// `mach_msg`.
+pub const machMsg = transport_.machMsg;
+/// `mach_task_self()`.
+pub const taskSelf = transport_.taskSelf;
+/// `mig_get_reply_port`.
+pub const migGetReplyPort = transport_.migGetReplyPort;
+/// `mig_dealloc_reply_port`.
+pub const migDeallocReplyPort = transport_.migDeallocReplyPort;
+/// `mig_put_reply_port`.
+pub const migPutReplyPort = transport_.migPutReplyPort;
+/// `mach_port_allocate`.
+pub const portAllocate = transport_.portAllocate;
+/// `mach_port_deallocate`.
+pub const portDeallocate = transport_.portDeallocate;
+/// `mach_port_mod_refs`.
+pub const portModRefs = transport_.portModRefs;
+/// `mach_port_insert_right`.
+pub const portInsertRight = transport_.portInsertRight;
+/// `mach_port_extract_right`.
+pub const portExtractRight = transport_.portExtractRight;
+/// The errors of `vmAllocate`.
+pub const VmAllocateError = transport_.VmAllocateError;
+/// `vm_allocate`, anywhere.
+pub const vmAllocate = transport_.vmAllocate;
+/// `vm_deallocate`.
+pub const vmDeallocate = transport_.vmDeallocate;
+
+/// A send right, released by `deinit`.
+pub const SendRight = rights.SendRight;
+/// A send-once right, released by `deinit`.
+pub const SendOnceRight = rights.SendOnceRight;
+/// A receive right, destroyed by `deinit`.
+pub const ReceiveRight = rights.ReceiveRight;
+
+/// A MIG demux function (`<subsystem>_server`).
+pub const Demux = server.Demux;
+/// `mach_msg_server_once`.
+pub const serveOnce = server.serveOnce;
+/// `mach_msg_server`, until an error.
+pub const serve = server.serve;
+
+/// Right accounting for tests (local transport).
+pub const testing = @import("testing.zig");
+
+test {
+    // Every file's tests, and every declaration analyzed, so that `zig build check`
+    // compiles all of the runtime for each target.
+    std.testing.refAllDecls(@This());
+    inline for (.{ abi, message, rights, server, transport_, testing }) |file| {
+        std.testing.refAllDecls(file);
+    }
+}

@@ -1,0 +1,294 @@
+//! The server loop, as libSystem's `mach_msg_server_once`/`mach_msg_server` run it:
+//! receive a request, let a MIG demux function answer it, destroy a failed request,
+//! and send the reply.
+
+const std = @import("std");
+const assert = std.debug.assert;
+
+const abi = @import("abi.zig");
+const message = @import("message.zig");
+const transport = @import("transport.zig");
+
+const Port = abi.Port;
+const MsgReturn = abi.MsgReturn;
+const MachMsgHeader = message.MachMsgHeader;
+const MigReplyError = message.MigReplyError;
+
+/// A MIG demux function (`<subsystem>_server`): answers the request `in` by writing a
+/// reply into `out` (at least a `MigReplyError`, with `MIG_BAD_ID` for an unknown
+/// routine) and returns whether it knew the routine.
+pub const Demux = *const fn (in: *const MachMsgHeader, out: *MachMsgHeader) bool;
+
+/// The trailer every request is received with: up to the audit token, which MIG
+/// servers with `ServerAuditToken`/`ServerSecToken` arguments read.
+const rcv_trailer_options = abi.option.rcvTrailerType(abi.option.trailer_format_0) |
+    abi.option.rcvTrailerElements(abi.option.rcv_trailer_audit);
+
+/// Receives one request on `rcv` into `buf_in`, lets `demux` write the reply into
+/// `buf_out`, and sends it, as `mach_msg_server_once` does:
+///
+/// - when the reply is a simple `MigReplyError` with a non-zero `ret_code` other than
+///   `mig.no_reply`, the request failed: its rights and out-of-line memory are
+///   destroyed (`msgDestroy`), except the reply right, which the reply carries;
+/// - the reply is not sent when `ret_code` is `mig.no_reply` or the request had no reply
+///   port; a reply to a send right (not a send-once right) is sent with a zero send
+///   timeout, so a client that does not read cannot block the server;
+/// - a reply that cannot be sent is destroyed, so nothing leaks; the send failing
+///   because the client went away (`send_invalid_dest`, `send_timed_out`) is not an
+///   error of the server.
+///
+/// `buf_in` must hold the largest request plus `max_trailer_size`, and `buf_out` the
+/// largest reply. `timeout_ms` bounds the wait for a request (null: forever).
+pub fn serveOnce(
+    rcv: Port,
+    demux: Demux,
+    buf_in: []align(8) u8,
+    buf_out: []align(8) u8,
+    timeout_ms: ?u32,
+) MsgReturn {
+    assert(abi.portValid(rcv));
+    assert(buf_in.len >= @sizeOf(MachMsgHeader) + message.max_trailer_size);
+    assert(buf_in.len <= std.math.maxInt(u32));
+    assert(buf_out.len >= @sizeOf(MigReplyError));
+    assert(buf_out.len <= std.math.maxInt(u32));
+
+    const request: *MachMsgHeader = @ptrCast(buf_in.ptr);
+    const rcv_options = abi.option.rcv_msg | rcv_trailer_options |
+        if (timeout_ms != null) abi.option.rcv_timeout else 0;
+    const received = transport.machMsg(
+        request,
+        rcv_options,
+        0,
+        @intCast(buf_in.len),
+        rcv,
+        timeout_ms orelse 0,
+        abi.port_null,
+    );
+    if (received != abi.msg_return.success) return received;
+
+    const reply: *MachMsgHeader = @ptrCast(buf_out.ptr);
+    _ = demux(request, reply);
+    assert(reply.size <= buf_out.len);
+
+    if (reply.bits & abi.msgh_bits_complex == 0) {
+        const ret_code = @as(*const MigReplyError, @ptrCast(reply)).ret_code;
+        if (ret_code == abi.mig.no_reply) {
+            // The routine keeps the reply right to answer later, or there is none.
+            reply.remote_port = abi.port_null;
+        } else if (ret_code != abi.kern.success) {
+            // The routine failed and took nothing: destroy the request's rights and
+            // memory, but not the reply right, which the reply carries back.
+            request.remote_port = abi.port_null;
+            message.msgDestroy(request);
+        }
+    }
+    if (reply.remote_port == abi.port_null) {
+        // Nothing to send to; a complex reply still holds what the routine gave it.
+        if (reply.bits & abi.msgh_bits_complex != 0) message.msgDestroy(reply);
+        return abi.msg_return.success;
+    }
+
+    const send_once = abi.msghBitsRemote(reply.bits) == abi.disposition.move_send_once;
+    const send_options = abi.option.send_msg | if (send_once) 0 else abi.option.send_timeout;
+    const sent = transport.machMsg(reply, send_options, reply.size, 0, abi.port_null, 0, abi.port_null);
+    if (sent == abi.msg_return.success) return sent;
+
+    // The reply is still ours, rights and memory: destroy it.
+    message.msgDestroy(reply);
+    return switch (sent) {
+        abi.msg_return.send_invalid_dest, abi.msg_return.send_timed_out => abi.msg_return.success,
+        else => sent,
+    };
+}
+
+/// Runs `serveOnce` until it fails, and returns why (`rcv_timed_out` after `timeout_ms`
+/// without a request, `rcv_port_died` when the receive right is destroyed, ...). A
+/// request too large for `buf_in` has been destroyed by the receive and is skipped.
+pub fn serve(
+    rcv: Port,
+    demux: Demux,
+    buf_in: []align(8) u8,
+    buf_out: []align(8) u8,
+    timeout_ms: ?u32,
+) MsgReturn {
+    while (true) {
+        const mr = serveOnce(rcv, demux, buf_in, buf_out, timeout_ms);
+        switch (mr) {
+            abi.msg_return.success, abi.msg_return.rcv_too_large => continue,
+            else => return mr,
+        }
+    }
+}
+
+/// The test subsystem: routine 500 adds two numbers; any other id is unknown.
+const test_add = struct {
+    const id = 500;
+
+    const Request = extern struct {
+        head: MachMsgHeader,
+        ndr: message.NdrRecord,
+        a: i32,
+        b: i32,
+    };
+
+    const Reply = extern struct {
+        head: MachMsgHeader,
+        ndr: message.NdrRecord,
+        ret_code: abi.KernReturn,
+        sum: i32,
+    };
+
+    /// Starts a reply the way MIG's demux does.
+    fn replyHeader(in: *const MachMsgHeader, out: *MachMsgHeader, size: u32) void {
+        out.* = .{
+            .bits = abi.msghBits(abi.msghBitsRemote(in.bits), 0),
+            .size = size,
+            .remote_port = in.remote_port,
+            .local_port = abi.port_null,
+            .voucher_port = abi.port_null,
+            .id = in.id + 100,
+        };
+    }
+
+    fn demux(in: *const MachMsgHeader, out: *MachMsgHeader) bool {
+        if (in.id != id or in.bits & abi.msgh_bits_complex != 0 or in.size != @sizeOf(Request)) {
+            replyHeader(in, out, @sizeOf(MigReplyError));
+            const err: *MigReplyError = @ptrCast(out);
+            err.ndr = message.ndr_record;
+            err.ret_code = if (in.id != id) abi.mig.bad_id else abi.mig.bad_arguments;
+            return in.id == id;
+        }
+        const request: *const Request = @ptrCast(in);
+        const reply: *Reply = @ptrCast(out);
+        replyHeader(in, out, @sizeOf(Reply));
+        reply.ndr = message.ndr_record;
+        reply.ret_code = abi.kern.success;
+        reply.sum = request.a + request.b;
+        return true;
+    }
+
+    /// The client thread: one good call, then an unknown routine carrying a port and
+    /// an out-of-line region, which the server must destroy, then the same without a
+    /// reply port.
+    fn client(task: @import("testing.zig").Task, service: Port, result: *anyerror!void) void {
+        task.enter();
+        defer task.leave();
+        result.* = calls(service);
+    }
+
+    fn calls(service: Port) !void {
+        const expectEqual = std.testing.expectEqual;
+        const d = abi.disposition;
+        const ReceiveRight = @import("rights.zig").ReceiveRight;
+
+        const reply_port = transport.migGetReplyPort();
+        try std.testing.expect(abi.portValid(reply_port));
+        defer transport.migDeallocReplyPort(reply_port);
+
+        var buf: [@sizeOf(Reply) + message.max_trailer_size]u8 align(8) = undefined;
+        const request: *Request = @ptrCast(&buf);
+        request.* = .{
+            .head = .{
+                .bits = abi.msghBits(d.copy_send, d.make_send_once),
+                .size = @sizeOf(Request),
+                .remote_port = service,
+                .local_port = reply_port,
+                .voucher_port = abi.port_null,
+                .id = id,
+            },
+            .ndr = message.ndr_record,
+            .a = 40,
+            .b = 2,
+        };
+        const call = abi.option.send_msg | abi.option.rcv_msg | abi.option.rcv_timeout;
+        try expectEqual(abi.msg_return.success, transport.machMsg(&request.head, call, @sizeOf(Request), buf.len, reply_port, 10_000, abi.port_null));
+        const reply: *const Reply = @ptrCast(&buf);
+        try expectEqual(@as(i32, id + 100), reply.head.id);
+        try expectEqual(@as(u32, @sizeOf(Reply)), reply.head.size);
+        try expectEqual(abi.kern.success, reply.ret_code);
+        try expectEqual(@as(i32, 42), reply.sum);
+
+        // An unknown routine, with a send right and a region the server must destroy.
+        const carried = try ReceiveRight.allocate();
+        defer carried.deinit();
+        const region = try transport.vmAllocate(4096);
+        const Bad = extern struct {
+            head: MachMsgHeader,
+            body: message.MsgBody,
+            port: message.PortDescriptor,
+            ool: message.OolDescriptor,
+        };
+        const bad: *Bad = @ptrCast(&buf);
+        bad.* = .{
+            .head = .{
+                .bits = abi.msghBits(d.copy_send, d.make_send_once) | abi.msgh_bits_complex,
+                .size = @sizeOf(Bad),
+                .remote_port = service,
+                .local_port = reply_port,
+                .voucher_port = abi.port_null,
+                .id = id + 1,
+            },
+            .body = .{ .descriptor_count = 2 },
+            .port = .{ .name = carried.name, .disposition = d.make_send },
+            .ool = .{ .address = @intFromPtr(region), .deallocate = 1, .copy = abi.copy_option.virtual, .size = 4096 },
+        };
+        try expectEqual(abi.msg_return.success, transport.machMsg(&bad.head, call, @sizeOf(Bad), buf.len, reply_port, 10_000, abi.port_null));
+        const err: *const MigReplyError = @ptrCast(&buf);
+        try expectEqual(@as(i32, id + 101), err.head.id);
+        try expectEqual(@as(u32, @sizeOf(MigReplyError)), err.head.size);
+        try expectEqual(abi.mig.bad_id, err.ret_code);
+
+        // The same without a reply port: nothing comes back, and the server must still
+        // destroy the carried right.
+        const Oneway = extern struct {
+            head: MachMsgHeader,
+            body: message.MsgBody,
+            port: message.PortDescriptor,
+        };
+        var oneway: Oneway = .{
+            .head = .{
+                .bits = abi.msghBits(d.copy_send, 0) | abi.msgh_bits_complex,
+                .size = @sizeOf(Oneway),
+                .remote_port = service,
+                .local_port = abi.port_null,
+                .voucher_port = abi.port_null,
+                .id = id + 2,
+            },
+            .body = .{ .descriptor_count = 1 },
+            .port = .{ .name = carried.name, .disposition = d.make_send },
+        };
+        try expectEqual(abi.msg_return.success, transport.machMsg(&oneway.head, abi.option.send_msg, @sizeOf(Oneway), 0, abi.port_null, 0, abi.port_null));
+    }
+};
+
+test "serveOnce answers a request from another thread and destroys a failed one" {
+    const testing = @import("testing.zig");
+    const ReceiveRight = @import("rights.zig").ReceiveRight;
+
+    const task = try testing.begin();
+    defer task.end();
+    {
+        const service = try ReceiveRight.allocate();
+        defer service.deinit();
+        const send = try service.makeSend();
+        defer send.deinit();
+
+        var client_result: anyerror!void = error.ClientDidNotRun;
+        const client = try std.Thread.spawn(.{}, test_add.client, .{ task, send.name, &client_result });
+        var buf_in: [256]u8 align(8) = undefined;
+        var buf_out: [256]u8 align(8) = undefined;
+        const first = serveOnce(service.name, test_add.demux, &buf_in, &buf_out, 10_000);
+        const second = serveOnce(service.name, test_add.demux, &buf_in, &buf_out, 10_000);
+        const third = serveOnce(service.name, test_add.demux, &buf_in, &buf_out, 10_000);
+        client.join();
+        try client_result;
+        try std.testing.expectEqual(abi.msg_return.success, first);
+        try std.testing.expectEqual(abi.msg_return.success, second);
+        try std.testing.expectEqual(abi.msg_return.success, third);
+
+        // Nothing waits now: a bounded serve ends with the timeout.
+        try std.testing.expectEqual(abi.msg_return.rcv_timed_out, serve(service.name, test_add.demux, &buf_in, &buf_out, 0));
+    }
+    // The failed request's send right and region are gone: nothing is left.
+    try task.expectNoLeaks();
+}
