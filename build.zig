@@ -10,16 +10,14 @@
 //! |             | for aarch64-macos.11.0 and x86_64-macos.11.0                          |
 //! | `fmt`       | `zig fmt --check` of `build.zig` and `zig/`                           |
 //!
-//! Options: `-Dtarget`, `-Doptimize`, and `-Dmigz-transport=auto|mach|local` (`auto`:
-//! `mach` on Darwin targets, `local` elsewhere). The `local` transport links
-//! `target/release/libmigz_ffi.a`, which `cargo build --release -p migz-ffi` builds; the
-//! step runs cargo every time and cargo decides what is stale.
+//! Options: `-Dtarget` and `-Doptimize`. The transport is `mach` on Darwin targets and
+//! `local` elsewhere (a root file can declare `pub const migz_transport = "local";`).
+//! The `local` transport links `target/release/libmigz_ffi.a`, which
+//! `cargo build --release -p migz-ffi` builds; the step runs cargo every time and cargo
+//! decides what is stale.
 
 const std = @import("std");
 const LazyPath = std.Build.LazyPath;
-
-/// The transports `-Dmigz-transport` accepts (see `zig/src/transport.zig`).
-const TransportOption = enum { auto, mach, local };
 
 /// The targets `check` compiles the `mach` transport for.
 const mach_check_targets = [_][]const u8{ "aarch64-macos.11.0", "x86_64-macos.11.0" };
@@ -37,17 +35,10 @@ pub fn build(b: *std.Build) void {
 
     const target = b.standardTargetOptions(.{});
     const optimize = b.standardOptimizeOption(.{});
-    const transport_option = b.option(
-        TransportOption,
-        "migz-transport",
-        "mach (Darwin kernel), local (migz's emulation) or auto (mach on Darwin)",
-    ) orelse .auto;
-
     const migz = addRuntime(b, .{
         .name = "migz",
         .target = target,
         .optimize = optimize,
-        .transport = transport_option,
     });
 
     // Every Zig test binary runs under `test_summary`, which prints the last line.
@@ -74,7 +65,13 @@ pub fn build(b: *std.Build) void {
         .root_module = summary.root_module,
         .test_runner = test_runner,
     });
-    const all_tests = [_]*std.Build.Step.Compile{ unit_tests, tool_tests };
+    // Zig client against Zig server over the local transport, for both examples, with
+    // stubs generated from their `.defs` at build time.
+    const e2e_tests = [_]*std.Build.Step.Compile{
+        addExampleTest(b, migz, test_runner, "array_test", target, optimize),
+        addExampleTest(b, migz, test_runner, "ports_ool", target, optimize),
+    };
+    const all_tests = [_]*std.Build.Step.Compile{ unit_tests, tool_tests } ++ e2e_tests;
 
     steps.test_unit.dependOn(&runTests(b, summary, &.{unit_tests}).step);
     steps.@"test".dependOn(&runTests(b, summary, &all_tests).step);
@@ -90,7 +87,6 @@ pub fn build(b: *std.Build) void {
             .name = null,
             .target = b.resolveTargetQuery(query),
             .optimize = optimize,
-            .transport = .mach,
         });
         steps.check.dependOn(&b.addTest(.{ .name = b.fmt("check-{s}", .{triple}), .root_module = module }).step);
     }
@@ -101,6 +97,35 @@ pub fn build(b: *std.Build) void {
     }).step);
 }
 
+/// The end-to-end test `zig/tests/<name>_e2e.zig` of `examples/defs/<name>.defs`.
+fn addExampleTest(
+    b: *std.Build,
+    migz: *std.Build.Module,
+    test_runner: std.Build.Step.Compile.TestRunner,
+    comptime name: []const u8,
+    target: std.Build.ResolvedTarget,
+    optimize: std.builtin.Optimize,
+) *std.Build.Step.Compile {
+    const stubs = addDefs(b, .{
+        .defs = b.path("examples/defs/" ++ name ++ ".defs"),
+        .subsystem = name,
+        .migz_module = migz,
+    });
+    return b.addTest(.{
+        .name = name ++ "-e2e",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("zig/tests/" ++ name ++ "_e2e.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = &.{
+                .{ .name = "migz", .module = migz },
+                .{ .name = name, .module = stubs },
+            },
+        }),
+        .test_runner = test_runner,
+    });
+}
+
 /// Options of `addRuntime`.
 const RuntimeOptions = struct {
     /// Exported under this name (`b.addModule`), or private when null.
@@ -109,23 +134,13 @@ const RuntimeOptions = struct {
     target: std.Build.ResolvedTarget,
     /// The optimization mode.
     optimize: std.builtin.Optimize,
-    /// `-Dmigz-transport`, or `mach` for `check`'s macOS builds.
-    transport: TransportOption,
 };
 
-/// The `migz` module for one target: `zig/src/migz.zig` with its `migz_options`, and,
-/// on the local transport, the translated `bridge/migz.h` (`migz_c`) and the Rust static
-/// library with what it needs to link (libunwind, libc).
+/// The `migz` module for one target: `zig/src/migz.zig` and, on the local transport
+/// (targets other than Darwin), the Rust static library with what it needs to link
+/// (libunwind, libc).
 fn addRuntime(b: *std.Build, options: RuntimeOptions) *std.Build.Module {
-    const darwin = options.target.result.os.tag.isDarwin();
-    const local = switch (options.transport) {
-        .auto => !darwin,
-        .mach => false,
-        .local => true,
-    };
-    if (options.transport == .mach and !darwin) {
-        std.debug.panic("-Dmigz-transport=mach needs a Darwin target", .{});
-    }
+    const local = !options.target.result.os.tag.isDarwin();
 
     const create: std.Build.Module.CreateOptions = .{
         .root_source_file = b.path("zig/src/migz.zig"),
@@ -139,17 +154,7 @@ fn addRuntime(b: *std.Build, options: RuntimeOptions) *std.Build.Module {
     };
     const module = if (options.name) |name| b.addModule(name, create) else b.createModule(create);
 
-    const transport_options = b.addOptions();
-    transport_options.addOption([]const u8, "transport", @tagName(options.transport));
-    module.addOptions("migz_options", transport_options);
-
     if (local) {
-        const header = b.addTranslateC(.{
-            .root_source_file = b.path("bridge/migz.h"),
-            .target = options.target,
-            .optimize = options.optimize,
-        });
-        module.addImport("migz_c", header.createModule());
         module.addObjectFile(ffiLibrary(b));
         module.linkSystemLibrary("unwind", .{});
     }

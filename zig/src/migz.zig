@@ -11,6 +11,8 @@ const message = @import("message.zig");
 const rights = @import("rights.zig");
 const server = @import("server.zig");
 const transport_ = @import("transport.zig");
+const codec = @import("codec.zig");
+const stubs = @import("stubs.zig");
 
 /// `mach_port_name_t`.
 pub const Port = abi.Port;
@@ -132,6 +134,39 @@ pub const Demux = server.Demux;
 pub const serveOnce = server.serveOnce;
 /// `mach_msg_server`, until an error.
 pub const serve = server.serve;
+/// `serveOnce` for a demux with a context and the received length (generated servers).
+pub const serveOnceWith = server.serveOnceWith;
+/// `serve` for a demux with a context (generated servers).
+pub const serveWith = server.serveWith;
+
+// What generated pack, unpack, client and server code needs besides the above.
+
+/// The status of pack/unpack functions and C-ABI exports: MIG's return codes.
+pub const Status = codec.Status;
+/// A slice that crosses the C ABI.
+pub const ConstSlice = codec.ConstSlice;
+/// Rounds up to 4 bytes.
+pub const round4 = codec.round4;
+/// Unaligned write at a run-time offset.
+pub const writeAt = codec.writeAt;
+/// Unaligned read at a run-time offset.
+pub const readAt = codec.readAt;
+/// Elements at a run-time offset of a message.
+pub const sliceAt = codec.sliceAt;
+/// The length of a C string within a buffer.
+pub const strnlen = codec.strnlen;
+/// `MACH_NOTIFY_SEND_ONCE`.
+pub const notify_send_once_id = stubs.notify_send_once_id;
+/// Whether a disposition is one a received port carries.
+pub const isPortDisposition = stubs.isPortDisposition;
+/// Whether a `mach_msg` result comes from its send half.
+pub const isSendError = stubs.isSendError;
+/// A client's reply port after a failed `mach_msg`.
+pub const replyPortAfterError = stubs.replyPortAfterError;
+/// `ConsumeOnSendError` modes.
+pub const ConsumeMode = stubs.ConsumeMode;
+/// Releases a request's rights after a failed send, per `ConsumeOnSendError`.
+pub const consumeOnSendError = stubs.consumeOnSendError;
 
 /// Right accounting for tests (local transport).
 pub const testing = @import("testing.zig");
@@ -140,7 +175,7 @@ test {
     // Every file's tests, and every declaration analyzed, so that `zig build check`
     // compiles all of the runtime for each target.
     std.testing.refAllDecls(@This());
-    inline for (.{ abi, message, rights, server, transport_, testing }) |file| {
+    inline for (.{ abi, message, rights, server, transport_, testing, codec, stubs }) |file| {
         std.testing.refAllDecls(file);
     }
 }

@@ -46,6 +46,24 @@ pub fn serveOnce(
     buf_out: []align(8) u8,
     timeout_ms: ?u32,
 ) MsgReturn {
+    return serveOnceWith(rcv, demux, callDemux, buf_in, buf_out, timeout_ms);
+}
+
+fn callDemux(demux: Demux, in: *const MachMsgHeader, len: usize, out: *MachMsgHeader) bool {
+    _ = len;
+    return demux(in, out);
+}
+
+/// `serveOnce` for a demux that needs a context (a generated `Server(Impl)`) and the
+/// number of valid bytes received (message and trailer), which it checks against.
+pub fn serveOnceWith(
+    rcv: Port,
+    ctx: anytype,
+    comptime demux: fn (@TypeOf(ctx), *const MachMsgHeader, usize, *MachMsgHeader) bool,
+    buf_in: []align(8) u8,
+    buf_out: []align(8) u8,
+    timeout_ms: ?u32,
+) MsgReturn {
     assert(abi.portValid(rcv));
     assert(buf_in.len >= @sizeOf(MachMsgHeader) + message.max_trailer_size);
     assert(buf_in.len <= std.math.maxInt(u32));
@@ -67,7 +85,13 @@ pub fn serveOnce(
     if (received != abi.msg_return.success) return received;
 
     const reply: *MachMsgHeader = @ptrCast(buf_out.ptr);
-    _ = demux(request, reply);
+    // The receive wrote the message and its trailer; the trailer says how long it is.
+    const trailer_at = std.mem.alignForward(usize, request.size, 4);
+    const trailer_size: usize = if (trailer_at + 8 <= buf_in.len)
+        std.mem.readInt(u32, buf_in[trailer_at + 4 ..][0..4], .little)
+    else
+        0;
+    _ = demux(ctx, request, @min(buf_in.len, trailer_at + trailer_size), reply);
     assert(reply.size <= buf_out.len);
 
     if (reply.bits & abi.msgh_bits_complex == 0) {
@@ -111,8 +135,20 @@ pub fn serve(
     buf_out: []align(8) u8,
     timeout_ms: ?u32,
 ) MsgReturn {
+    return serveWith(rcv, demux, callDemux, buf_in, buf_out, timeout_ms);
+}
+
+/// `serve` for a demux with a context, as `serveOnceWith`.
+pub fn serveWith(
+    rcv: Port,
+    ctx: anytype,
+    comptime demux: fn (@TypeOf(ctx), *const MachMsgHeader, usize, *MachMsgHeader) bool,
+    buf_in: []align(8) u8,
+    buf_out: []align(8) u8,
+    timeout_ms: ?u32,
+) MsgReturn {
     while (true) {
-        const mr = serveOnce(rcv, demux, buf_in, buf_out, timeout_ms);
+        const mr = serveOnceWith(rcv, ctx, demux, buf_in, buf_out, timeout_ms);
         switch (mr) {
             abi.msg_return.success, abi.msg_return.rcv_too_large => continue,
             else => return mr,

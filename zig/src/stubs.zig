@@ -1,6 +1,6 @@
 //! The parts of Apple's stub semantics that every generated client and server shares:
-//! what to do with the reply port and the request after a failed `mach_msg`, and one turn
-//! of a `mach_msg_server` loop.
+//! what to do with the reply port and the request after a failed `mach_msg`. The server
+//! loop is in `server.zig`.
 
 const std = @import("std");
 const migz = @import("migz.zig");
@@ -48,43 +48,6 @@ pub fn consumeOnSendError(request: *migz.MachMsgHeader, mr: migz.MsgReturn, mode
     // The reply port is ours and stays; only what the request carries is released.
     request.local_port = migz.port_null;
     migz.msgDestroy(request);
-}
-
-/// One turn of Apple's `mach_msg_server`: receive a request on `rcv`, let `demux` answer
-/// it into `out`, destroy the request when the answer is an error, and send the reply
-/// unless there is no reply port or the routine asked for none.
-pub fn serveOne(
-    in: *migz.MachMsgHeader,
-    in_len: usize,
-    out: *migz.MachMsgHeader,
-    rcv: migz.Port,
-    timeout_ms: ?u32,
-    ctx: anytype,
-    comptime demux: fn (@TypeOf(ctx), *const migz.MachMsgHeader, usize, *migz.MachMsgHeader) bool,
-) migz.MsgReturn {
-    const trailer = migz.option.rcvTrailerType(0) | migz.option.rcvTrailerElements(migz.option.rcv_trailer_ctx);
-    var opt: i32 = migz.option.rcv_msg | trailer;
-    if (timeout_ms != null) opt |= migz.option.rcv_timeout;
-    const mr = migz.machMsg(in, opt, 0, @intCast(in_len), rcv, timeout_ms orelse 0, migz.port_null);
-    if (mr != migz.msg_return.success) return mr;
-    _ = demux(ctx, in, in_len, out);
-    const err: *migz.MigReplyError = @ptrCast(@alignCast(out));
-    if (out.bits & migz.msgh_bits_complex == 0) {
-        if (err.ret_code == migz.mig.no_reply) {
-            out.remote_port = migz.port_null;
-        } else if (err.ret_code != migz.kern.success and in.bits & migz.msgh_bits_complex != 0) {
-            // Destroy the request's rights and memory, but not the reply port.
-            in.remote_port = migz.port_null;
-            migz.msgDestroy(in);
-        }
-    }
-    if (out.remote_port == migz.port_null) {
-        migz.msgDestroy(out);
-        return migz.msg_return.success;
-    }
-    const sr = migz.machMsg(out, migz.option.send_msg, out.size, 0, migz.port_null, 0, migz.port_null);
-    if (sr != migz.msg_return.success) migz.msgDestroy(out);
-    return sr;
 }
 
 test "send errors are told from receive errors" {

@@ -1,7 +1,7 @@
 //! The transport, chosen at compile time: `mach` (the kernel, through libSystem) on
 //! Darwin targets and `local` (migz's Mach port emulation, `bridge/migz.h`) elsewhere.
-//! The build option `-Dmigz-transport=mach|local|auto` (the `migz_options` module)
-//! overrides the choice. Both implementations export the same functions with the same
+//! A program overrides the choice by declaring `pub const migz_transport = "local";` (or
+//! `"mach"`) in its root source file. Both implementations export the same functions with the same
 //! signatures, so generated code and the runtime are written once.
 
 const std = @import("std");
@@ -10,7 +10,7 @@ const assert = std.debug.assert;
 
 const abi = @import("abi.zig");
 const MachMsgHeader = @import("message.zig").MachMsgHeader;
-const options = @import("migz_options");
+const root = @import("root");
 
 const Port = abi.Port;
 const KernReturn = abi.KernReturn;
@@ -26,12 +26,12 @@ pub const Transport = enum {
 
 /// The transport this build uses.
 pub const transport: Transport = choice: {
-    const chosen: []const u8 = options.transport;
+    const chosen: []const u8 = if (@hasDecl(root, "migz_transport")) root.migz_transport else "auto";
     if (std.mem.eql(u8, chosen, "auto")) {
         break :choice if (builtin.target.os.tag.isDarwin()) .mach else .local;
     }
     const t = std.meta.stringToEnum(Transport, chosen) orelse
-        @compileError("migz_options.transport must be \"auto\", \"mach\" or \"local\", not \"" ++ chosen ++ "\"");
+        @compileError("migz_transport must be \"auto\", \"mach\" or \"local\", not \"" ++ chosen ++ "\"");
     if (t == .mach and !builtin.target.os.tag.isDarwin()) {
         @compileError("the mach transport needs a Darwin target");
     }

@@ -1524,12 +1524,12 @@ impl Gen<'_> {
         let base = format!("migz1_{}_{}", self.sub.name, r.name);
         let _ = writeln!(
             self.body,
-            "export fn {base}_pack_request(msg: *{p}Request, in: *const {p}In, reply_port: migz.Port, size: *u32) migz.Status {{\n    return pack{p}Request(msg, in, reply_port, size);\n}}\n\nexport fn {base}_unpack_request(msg: *const {p}Request, len: usize, in: *{p}In) migz.Status {{\n    return unpack{p}Request(msg, len, in);\n}}\n"
+            "pub export fn {base}_pack_request(msg: *{p}Request, in: *const {p}In, reply_port: migz.Port, size: *u32) migz.Status {{\n    return pack{p}Request(msg, in, reply_port, size);\n}}\n\npub export fn {base}_unpack_request(msg: *const {p}Request, len: usize, in: *{p}In) migz.Status {{\n    return unpack{p}Request(msg, len, in);\n}}\n"
         );
         if r.reply.is_some() {
             let _ = writeln!(
                 self.body,
-                "export fn {base}_pack_reply(msg: *{p}Reply, out: *const {p}Out, request: *const migz.MachMsgHeader, size: *u32) migz.Status {{\n    return pack{p}Reply(msg, out, request, size);\n}}\n\nexport fn {base}_unpack_reply(msg: *const {p}Reply, len: usize, out: *{p}Out) migz.Status {{\n    return unpack{p}Reply(msg, len, out);\n}}\n"
+                "pub export fn {base}_pack_reply(msg: *{p}Reply, out: *const {p}Out, request: *const migz.MachMsgHeader, size: *u32) migz.Status {{\n    return pack{p}Reply(msg, out, request, size);\n}}\n\npub export fn {base}_unpack_reply(msg: *const {p}Reply, len: usize, out: *{p}Out) migz.Status {{\n    return unpack{p}Reply(msg, len, out);\n}}\n"
             );
         }
     }
@@ -1636,7 +1636,7 @@ impl Gen<'_> {
         }
         let _ = writeln!(
             b,
-            "        /// Receives one request on `rcv` (a receive right or port set), handles it and sends\n        /// the reply, like one turn of `mach_msg_server`. `timeout_ms` bounds the wait.\n        pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {{\n            var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;\n            var out_buf: [reply_size_max]u8 align(8) = undefined;\n            const in: *migz.MachMsgHeader = @ptrCast(&in_buf);\n            const out: *migz.MachMsgHeader = @ptrCast(&out_buf);\n            return migz.serveOne(in, in_buf.len, out, rcv, timeout_ms, self, Self.demuxLen);\n        }}\n\n        /// Serves requests until receiving fails (for example, the port is destroyed).\n        pub fn serve(self: Self, rcv: migz.Port) migz.MsgReturn {{\n            while (true) {{\n                const mr = self.serveOnce(rcv, null);\n                if (mr != migz.msg_return.success and !migz.isSendError(mr)) return mr;\n            }}\n        }}\n    }};\n}}\n"
+            "        /// Receives one request on `rcv` (a receive right or port set), handles it and sends\n        /// the reply, like one turn of `mach_msg_server`. `timeout_ms` bounds the wait.\n        pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {{\n            var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;\n            var out_buf: [reply_size_max]u8 align(8) = undefined;\n            return migz.serveOnceWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);\n        }}\n\n        /// Serves requests until receiving fails (`timeout_ms` without a request, or the\n        /// receive right destroyed), and returns why.\n        pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {{\n            var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;\n            var out_buf: [reply_size_max]u8 align(8) = undefined;\n            return migz.serveWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);\n        }}\n    }};\n}}\n"
         );
         self.body.push_str(&b);
     }

@@ -66,6 +66,9 @@ pub struct Type {
     pub is_string: bool,
     /// `PointerTo`/`ValueOf` types, which have no fixed wire layout.
     pub native: bool,
+    /// Whether a scalar is signed. MIG itself does not know; migz guesses from the C names
+    /// (`int32_t`, `integer_t`, `natural_t`, `unsigned`, ...) for the generated APIs.
+    pub signed: bool,
     /// The element type of an array, struct or pointer.
     pub element: Option<Box<Type>>,
 }

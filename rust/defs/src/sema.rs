@@ -277,6 +277,9 @@ impl Analyzer<'_> {
                 }
             }
         }
+        if ty.element.is_none() {
+            ty.signed = signedness(&nt.name.text).unwrap_or(ty.signed);
+        }
         if let Some(u) = user {
             ty.user_type = u;
         }
@@ -379,6 +382,7 @@ impl Analyzer<'_> {
                     is_struct: false,
                     is_string: false,
                     native: false,
+                    signed: false,
                     element: None,
                 })
             }
@@ -473,6 +477,7 @@ impl Analyzer<'_> {
                     is_struct: false,
                     is_string: false,
                     native: false,
+                    signed: false,
                     element: None,
                 };
                 let name = describe(spec);
@@ -490,6 +495,7 @@ impl Analyzer<'_> {
                     is_struct: false,
                     is_string: true,
                     native: false,
+                    signed: false,
                     element: Some(Box::new(ch)),
                 };
                 self.check_size(&ty, *span)?;
@@ -509,6 +515,7 @@ impl Analyzer<'_> {
                 is_struct: false,
                 is_string: false,
                 native: true,
+                signed: false,
                 element: None,
             }),
         }
@@ -895,6 +902,27 @@ impl Analyzer<'_> {
                     .at(a.span, format!("its type is `{}`", ty.name)),
             );
         }
+    }
+}
+
+/// Signedness from a C type name, where the name says it.
+fn signedness(name: &str) -> Option<bool> {
+    let n = name.to_ascii_lowercase();
+    if n.starts_with("uint")
+        || n.starts_with("unsigned")
+        || n.starts_with("natural")
+        || n.starts_with("u_")
+    {
+        Some(false)
+    } else if n.starts_with("int")
+        || n == "boolean_t"
+        || n == "kern_return_t"
+        || n.ends_with("_delta_t")
+        || n.starts_with("integer")
+    {
+        Some(true)
+    } else {
+        None
     }
 }
 

@@ -1,12 +1,12 @@
 //! The `local` transport: migz's Mach port emulation, the Rust static library
 //! `libmigz_ffi.a`, called through `bridge/migz.h` as translate-c sees it (the
-//! `migz_c` module). Each call names the thread's current space, which this file
+//! `migz_c.zig`, translate-c's output, committed). Each call names the thread's current space, which this file
 //! mirrors because the C ABI can set it but not read it back.
 
 const std = @import("std");
 const assert = std.debug.assert;
 
-const c = @import("migz_c");
+const c = @import("migz_c.zig");
 const abi = @import("../abi.zig");
 const message = @import("../message.zig");
 

@@ -1,0 +1,209 @@
+//! Zig client against Zig server over the local transport, for the `ports_ool` example:
+//! port rights of several dispositions, a polymorphic right, out-of-line memory both
+//! ways, `Dealloc[]`, CountInOut, C strings, a trailer argument and a simpleroutine.
+//! Every test ends with the right accounting showing nothing leaked.
+
+const std = @import("std");
+const migz = @import("migz");
+const po = @import("ports_ool");
+
+const Impl = struct {
+    registered: [4]struct { name: [64]u8 = @splat(0), len: usize = 0, port: migz.Port = migz.port_null } = @splat(.{}),
+    count: usize = 0,
+    last_poly: u32 = 0,
+    last_message: [64]u8 = @splat(0),
+    messages: u32 = 0,
+
+    fn find(self: *Impl, name: []const u8) ?usize {
+        for (self.registered[0..self.count], 0..) |r, i| {
+            if (std.mem.eql(u8, r.name[0..r.len], name)) return i;
+        }
+        return null;
+    }
+
+    pub fn registerPort(self: *Impl, in: *const po.RegisterPortIn, out: *po.RegisterPortOut) migz.KernReturn {
+        _ = out;
+        if (self.count == self.registered.len) return migz.kern.no_space;
+        const name = in.name.items();
+        self.registered[self.count] = .{ .len = name.len, .port = in.port };
+        @memcpy(self.registered[self.count].name[0..name.len], name);
+        self.count += 1;
+        return migz.kern.success;
+    }
+
+    pub fn lookupPort(self: *Impl, in: *const po.LookupPortIn, out: *po.LookupPortOut) migz.KernReturn {
+        const i = self.find(in.name.items()) orelse return migz.kern.invalid_name;
+        // The reply moves a send right: make one more reference to give away.
+        const kr = migz.portModRefs(self.registered[i].port, migz.port_right.send, 1);
+        if (kr != migz.kern.success) return kr;
+        out.port = self.registered[i].port;
+        return migz.kern.success;
+    }
+
+    pub fn passRight(self: *Impl, in: *const po.PassRightIn, out: *po.PassRightOut) migz.KernReturn {
+        self.last_poly = in.right_poly;
+        const label: []const u8 = switch (in.right_poly) {
+            migz.disposition.move_send => "send",
+            migz.disposition.move_send_once => "send-once",
+            migz.disposition.move_receive => "receive",
+            else => "unknown",
+        };
+        @memcpy(out.label[0..label.len], label);
+        // The right is ours on success: release it.
+        if (in.right_poly == migz.disposition.move_receive) {
+            _ = migz.portModRefs(in.right, migz.port_right.receive, -1);
+        } else {
+            _ = migz.portDeallocate(in.right);
+        }
+        return migz.kern.success;
+    }
+
+    pub fn reverse(self: *Impl, in: *const po.ReverseIn, out: *po.ReverseOut) migz.KernReturn {
+        _ = self;
+        const data = in.data.items();
+        defer if (data.len > 0) {
+            _ = migz.vmDeallocate(@intFromPtr(data.ptr), data.len * @sizeOf(i32));
+        };
+        if (data.len == 0) return migz.kern.success;
+        const mem = migz.vmAllocate(data.len * @sizeOf(i32)) catch return migz.kern.resource_shortage;
+        const reversed: [*]i32 = @ptrCast(@alignCast(mem));
+        for (data, 0..) |x, i| reversed[data.len - 1 - i] = x;
+        out.reversed = .of(reversed[0..data.len]);
+        return migz.kern.success;
+    }
+
+    pub fn upload(self: *Impl, in: *const po.UploadIn, out: *po.UploadOut) migz.KernReturn {
+        _ = self;
+        const blob = in.blob.items();
+        var sum: i32 = 0;
+        for (blob) |b| sum += b;
+        out.total = sum;
+        if (blob.len > 0) _ = migz.vmDeallocate(@intFromPtr(blob.ptr), blob.len);
+        return migz.kern.success;
+    }
+
+    pub fn stats(self: *Impl, in: *const po.StatsIn, out: *po.StatsOut) migz.KernReturn {
+        _ = self;
+        const n = @min(in.values_cnt, out.values.len);
+        for (out.values[0..n], 0..) |*v, i| v.* = @intCast(i * 10);
+        out.values_cnt = n;
+        return migz.kern.success;
+    }
+
+    pub fn countPorts(self: *Impl, in: *const po.CountPortsIn, out: *po.CountPortsOut) migz.KernReturn {
+        _ = self;
+        const list = in.list.items();
+        out.count = @intCast(list.len);
+        for (list) |p| _ = migz.portDeallocate(p);
+        if (list.len > 0) _ = migz.vmDeallocate(@intFromPtr(list.ptr), list.len * @sizeOf(migz.Port));
+        return migz.kern.success;
+    }
+
+    pub fn whoami(self: *Impl, in: *const po.WhoamiIn, out: *po.WhoamiOut) migz.KernReturn {
+        _ = self;
+        out.word = @bitCast(in.atoken.val[5]);
+        return migz.kern.success;
+    }
+
+    pub fn logMessage(self: *Impl, in: *const po.LogMessageIn, out: *po.LogMessageOut) migz.KernReturn {
+        _ = out;
+        const m = in.message.items();
+        @memset(&self.last_message, 0);
+        @memcpy(self.last_message[0..m.len], m);
+        self.messages += 1;
+        return migz.kern.success;
+    }
+
+    fn deinit(self: *Impl) void {
+        for (self.registered[0..self.count]) |r| _ = migz.portDeallocate(r.port);
+        self.count = 0;
+    }
+};
+
+fn serve(task: migz.testing.Task, rcv: migz.Port, impl: *Impl, requests: usize) void {
+    task.enter();
+    defer task.leave();
+    const server: po.Server(Impl) = .{ .impl = impl };
+    for (0..requests) |_| {
+        const mr = server.serveOnce(rcv, 10_000);
+        std.debug.assert(mr == migz.msg_return.success);
+    }
+}
+
+const expectEqual = std.testing.expectEqual;
+const ok = migz.kern.success;
+
+test "ports_ool: every kind of argument, Zig client and Zig server" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const service = try migz.ReceiveRight.allocate();
+        defer service.deinit();
+        const server_port = try service.makeSend();
+        defer server_port.deinit();
+
+        var impl: Impl = .{};
+        defer impl.deinit();
+        const thread = try std.Thread.spawn(.{}, serve, .{ task, service.name, &impl, 11 });
+        defer thread.join();
+        const s = server_port.name;
+
+        // A receive right of ours, registered as a send right made from it.
+        const mine = try migz.ReceiveRight.allocate();
+        defer mine.deinit();
+        var registered: po.RegisterPortOut = .{};
+        try expectEqual(ok, po.registerPort(&.{ .server = s, .name = .of("mine"), .port = mine.name }, &registered));
+
+        var looked: po.LookupPortOut = .{};
+        try expectEqual(ok, po.lookupPort(&.{ .server = s, .name = .of("mine") }, &looked));
+        const got = migz.SendRight.fromName(looked.port);
+        defer got.deinit();
+        try expectEqual(mine.name, got.name);
+        try expectEqual(@as(migz.KernReturn, migz.kern.invalid_name), po.lookupPort(&.{ .server = s, .name = .of("none") }, &looked));
+
+        // A polymorphic right: a send-once right made on the spot.
+        var label: po.PassRightOut = .{};
+        try expectEqual(ok, po.passRight(&.{ .server = s, .right = mine.name, .right_poly = migz.disposition.make_send_once }, &label));
+        try std.testing.expectEqualStrings("send-once", std.mem.sliceTo(&label.label, 0));
+        try expectEqual(migz.disposition.move_send_once, impl.last_poly);
+
+        // Out-of-line both ways.
+        const data = [_]i32{ 1, 2, 3, 4, 5, 6, 7 };
+        var rev: po.ReverseOut = .{};
+        try expectEqual(ok, po.reverse(&.{ .server = s, .data = .of(&data) }, &rev));
+        try std.testing.expectEqualSlices(i32, &.{ 7, 6, 5, 4, 3, 2, 1 }, rev.reversed.items());
+        try expectEqual(ok, migz.vmDeallocate(@intFromPtr(rev.reversed.ptr.?), data.len * @sizeOf(i32)));
+
+        // Dealloc[]: the region moves to the server.
+        const blob = try migz.vmAllocate(100);
+        for (blob[0..100], 0..) |*b, i| b.* = @intCast(i % 3);
+        var total: po.UploadOut = .{};
+        try expectEqual(ok, po.upload(&.{ .server = s, .blob = .of(blob[0..100]), .blob_dealloc = true }, &total));
+        try expectEqual(@as(i32, 99), total.total);
+
+        // CountInOut: the caller says how much room it has.
+        var st: po.StatsOut = .{};
+        try expectEqual(ok, po.stats(&.{ .server = s, .values_cnt = 4 }, &st));
+        try expectEqual(@as(u32, 4), st.values_cnt);
+        try std.testing.expectEqualSlices(i32, &.{ 0, 10, 20, 30 }, st.values[0..4]);
+
+        // Out-of-line ports, copied: we keep ours.
+        const a = try mine.makeSend();
+        defer a.deinit();
+        const list = [_]migz.Port{ a.name, a.name, server_port.name };
+        var counted: po.CountPortsOut = .{};
+        try expectEqual(ok, po.countPorts(&.{ .server = s, .list = .of(&list) }, &counted));
+        try expectEqual(@as(i32, 3), counted.count);
+
+        var who: po.WhoamiOut = .{};
+        try expectEqual(ok, po.whoami(&.{ .server = s }, &who));
+
+        try expectEqual(ok, po.logMessage(&.{ .server = s, .message = .of("hello") }));
+        // A string at its bound (64 bytes with the NUL) is refused before sending.
+        const long: [64]u8 = @splat('x');
+        try expectEqual(migz.mig.array_too_large, po.logMessage(&.{ .server = s, .message = .of(&long) }));
+        try expectEqual(ok, po.logMessage(&.{ .server = s, .message = .of(long[0..63]) }));
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}
