@@ -87,7 +87,13 @@ pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
         out.push('\n');
     }
     out.push_str(&g.body);
-    out.push_str("test {\n    std.testing.refAllDecls(@This());\n");
+    // refAllDecls walks every declaration at compile time; big subsystems (iokit) need
+    // more than the default branch quota.
+    let _ = write!(
+        out,
+        "test {{\n    @setEvalBranchQuota({});\n    std.testing.refAllDecls(@This());\n",
+        (sub.routines.len() as u64 * 200).max(1000)
+    );
     if sub
         .routines
         .iter()

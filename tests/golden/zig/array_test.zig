@@ -195,19 +195,19 @@ pub fn sumArray(in: *const SumArrayIn, out: *SumArrayOut) migz.KernReturn {
     return migz.kern.success;
 }
 
-export fn migz1_array_test_sum_array_pack_request(msg: *SumArrayRequest, in: *const SumArrayIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_array_test_sum_array_pack_request(msg: *SumArrayRequest, in: *const SumArrayIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packSumArrayRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_array_test_sum_array_unpack_request(msg: *const SumArrayRequest, len: usize, in: *SumArrayIn) migz.Status {
+pub export fn migz1_array_test_sum_array_unpack_request(msg: *const SumArrayRequest, len: usize, in: *SumArrayIn) migz.Status {
     return unpackSumArrayRequest(msg, len, in);
 }
 
-export fn migz1_array_test_sum_array_pack_reply(msg: *SumArrayReply, out: *const SumArrayOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_array_test_sum_array_pack_reply(msg: *SumArrayReply, out: *const SumArrayOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packSumArrayReply(msg, out, request, size);
 }
 
-export fn migz1_array_test_sum_array_unpack_reply(msg: *const SumArrayReply, len: usize, out: *SumArrayOut) migz.Status {
+pub export fn migz1_array_test_sum_array_unpack_reply(msg: *const SumArrayReply, len: usize, out: *SumArrayOut) migz.Status {
     return unpackSumArrayReply(msg, len, out);
 }
 
@@ -296,22 +296,21 @@ pub fn Server(comptime Impl: type) type {
         pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
             var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;
             var out_buf: [reply_size_max]u8 align(8) = undefined;
-            const in: *migz.MachMsgHeader = @ptrCast(&in_buf);
-            const out: *migz.MachMsgHeader = @ptrCast(&out_buf);
-            return migz.serveOne(in, in_buf.len, out, rcv, timeout_ms, self, Self.demuxLen);
+            return migz.serveOnceWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);
         }
 
-        /// Serves requests until receiving fails (for example, the port is destroyed).
-        pub fn serve(self: Self, rcv: migz.Port) migz.MsgReturn {
-            while (true) {
-                const mr = self.serveOnce(rcv, null);
-                if (mr != migz.msg_return.success and !migz.isSendError(mr)) return mr;
-            }
+        /// Serves requests until receiving fails (`timeout_ms` without a request, or the
+        /// receive right destroyed), and returns why.
+        pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+            var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;
+            var out_buf: [reply_size_max]u8 align(8) = undefined;
+            return migz.serveWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);
         }
     };
 }
 
 test {
+    @setEvalBranchQuota(1000);
     std.testing.refAllDecls(@This());
     std.testing.refAllDecls(Server(TestStub));
 }

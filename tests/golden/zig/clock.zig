@@ -169,19 +169,19 @@ pub fn clockGetTime(in: *const ClockGetTimeIn, out: *ClockGetTimeOut) migz.KernR
     return migz.kern.success;
 }
 
-export fn migz1_clock_clock_get_time_pack_request(msg: *ClockGetTimeRequest, in: *const ClockGetTimeIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_clock_clock_get_time_pack_request(msg: *ClockGetTimeRequest, in: *const ClockGetTimeIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packClockGetTimeRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_clock_clock_get_time_unpack_request(msg: *const ClockGetTimeRequest, len: usize, in: *ClockGetTimeIn) migz.Status {
+pub export fn migz1_clock_clock_get_time_unpack_request(msg: *const ClockGetTimeRequest, len: usize, in: *ClockGetTimeIn) migz.Status {
     return unpackClockGetTimeRequest(msg, len, in);
 }
 
-export fn migz1_clock_clock_get_time_pack_reply(msg: *ClockGetTimeReply, out: *const ClockGetTimeOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_clock_clock_get_time_pack_reply(msg: *ClockGetTimeReply, out: *const ClockGetTimeOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packClockGetTimeReply(msg, out, request, size);
 }
 
-export fn migz1_clock_clock_get_time_unpack_reply(msg: *const ClockGetTimeReply, len: usize, out: *ClockGetTimeOut) migz.Status {
+pub export fn migz1_clock_clock_get_time_unpack_reply(msg: *const ClockGetTimeReply, len: usize, out: *ClockGetTimeOut) migz.Status {
     return unpackClockGetTimeReply(msg, len, out);
 }
 
@@ -373,19 +373,19 @@ pub fn clockGetAttributes(in: *const ClockGetAttributesIn, out: *ClockGetAttribu
     return migz.kern.success;
 }
 
-export fn migz1_clock_clock_get_attributes_pack_request(msg: *ClockGetAttributesRequest, in: *const ClockGetAttributesIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_clock_clock_get_attributes_pack_request(msg: *ClockGetAttributesRequest, in: *const ClockGetAttributesIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packClockGetAttributesRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_clock_clock_get_attributes_unpack_request(msg: *const ClockGetAttributesRequest, len: usize, in: *ClockGetAttributesIn) migz.Status {
+pub export fn migz1_clock_clock_get_attributes_unpack_request(msg: *const ClockGetAttributesRequest, len: usize, in: *ClockGetAttributesIn) migz.Status {
     return unpackClockGetAttributesRequest(msg, len, in);
 }
 
-export fn migz1_clock_clock_get_attributes_pack_reply(msg: *ClockGetAttributesReply, out: *const ClockGetAttributesOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_clock_clock_get_attributes_pack_reply(msg: *ClockGetAttributesReply, out: *const ClockGetAttributesOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packClockGetAttributesReply(msg, out, request, size);
 }
 
-export fn migz1_clock_clock_get_attributes_unpack_reply(msg: *const ClockGetAttributesReply, len: usize, out: *ClockGetAttributesOut) migz.Status {
+pub export fn migz1_clock_clock_get_attributes_unpack_reply(msg: *const ClockGetAttributesReply, len: usize, out: *ClockGetAttributesOut) migz.Status {
     return unpackClockGetAttributesReply(msg, len, out);
 }
 
@@ -556,19 +556,19 @@ pub fn clockAlarm(in: *const ClockAlarmIn, out: *ClockAlarmOut) migz.KernReturn 
     return migz.kern.success;
 }
 
-export fn migz1_clock_clock_alarm_pack_request(msg: *ClockAlarmRequest, in: *const ClockAlarmIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_clock_clock_alarm_pack_request(msg: *ClockAlarmRequest, in: *const ClockAlarmIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packClockAlarmRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_clock_clock_alarm_unpack_request(msg: *const ClockAlarmRequest, len: usize, in: *ClockAlarmIn) migz.Status {
+pub export fn migz1_clock_clock_alarm_unpack_request(msg: *const ClockAlarmRequest, len: usize, in: *ClockAlarmIn) migz.Status {
     return unpackClockAlarmRequest(msg, len, in);
 }
 
-export fn migz1_clock_clock_alarm_pack_reply(msg: *ClockAlarmReply, out: *const ClockAlarmOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_clock_clock_alarm_pack_reply(msg: *ClockAlarmReply, out: *const ClockAlarmOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packClockAlarmReply(msg, out, request, size);
 }
 
-export fn migz1_clock_clock_alarm_unpack_reply(msg: *const ClockAlarmReply, len: usize, out: *ClockAlarmOut) migz.Status {
+pub export fn migz1_clock_clock_alarm_unpack_reply(msg: *const ClockAlarmReply, len: usize, out: *ClockAlarmOut) migz.Status {
     return unpackClockAlarmReply(msg, len, out);
 }
 
@@ -709,22 +709,21 @@ pub fn Server(comptime Impl: type) type {
         pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
             var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;
             var out_buf: [reply_size_max]u8 align(8) = undefined;
-            const in: *migz.MachMsgHeader = @ptrCast(&in_buf);
-            const out: *migz.MachMsgHeader = @ptrCast(&out_buf);
-            return migz.serveOne(in, in_buf.len, out, rcv, timeout_ms, self, Self.demuxLen);
+            return migz.serveOnceWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);
         }
 
-        /// Serves requests until receiving fails (for example, the port is destroyed).
-        pub fn serve(self: Self, rcv: migz.Port) migz.MsgReturn {
-            while (true) {
-                const mr = self.serveOnce(rcv, null);
-                if (mr != migz.msg_return.success and !migz.isSendError(mr)) return mr;
-            }
+        /// Serves requests until receiving fails (`timeout_ms` without a request, or the
+        /// receive right destroyed), and returns why.
+        pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+            var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;
+            var out_buf: [reply_size_max]u8 align(8) = undefined;
+            return migz.serveWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);
         }
     };
 }
 
 test {
+    @setEvalBranchQuota(1000);
     std.testing.refAllDecls(@This());
     std.testing.refAllDecls(Server(TestStub));
 }

@@ -208,19 +208,19 @@ pub fn exceptionRaise(in: *const ExceptionRaiseIn, out: *ExceptionRaiseOut) migz
     return migz.kern.success;
 }
 
-export fn migz1_exc_exception_raise_pack_request(msg: *ExceptionRaiseRequest, in: *const ExceptionRaiseIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_exc_exception_raise_pack_request(msg: *ExceptionRaiseRequest, in: *const ExceptionRaiseIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packExceptionRaiseRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_exc_exception_raise_unpack_request(msg: *const ExceptionRaiseRequest, len: usize, in: *ExceptionRaiseIn) migz.Status {
+pub export fn migz1_exc_exception_raise_unpack_request(msg: *const ExceptionRaiseRequest, len: usize, in: *ExceptionRaiseIn) migz.Status {
     return unpackExceptionRaiseRequest(msg, len, in);
 }
 
-export fn migz1_exc_exception_raise_pack_reply(msg: *ExceptionRaiseReply, out: *const ExceptionRaiseOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_exc_exception_raise_pack_reply(msg: *ExceptionRaiseReply, out: *const ExceptionRaiseOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packExceptionRaiseReply(msg, out, request, size);
 }
 
-export fn migz1_exc_exception_raise_unpack_reply(msg: *const ExceptionRaiseReply, len: usize, out: *ExceptionRaiseOut) migz.Status {
+pub export fn migz1_exc_exception_raise_unpack_reply(msg: *const ExceptionRaiseReply, len: usize, out: *ExceptionRaiseOut) migz.Status {
     return unpackExceptionRaiseReply(msg, len, out);
 }
 
@@ -462,19 +462,19 @@ pub fn exceptionRaiseState(in: *const ExceptionRaiseStateIn, out: *ExceptionRais
     return migz.kern.success;
 }
 
-export fn migz1_exc_exception_raise_state_pack_request(msg: *ExceptionRaiseStateRequest, in: *const ExceptionRaiseStateIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_exc_exception_raise_state_pack_request(msg: *ExceptionRaiseStateRequest, in: *const ExceptionRaiseStateIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packExceptionRaiseStateRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_exc_exception_raise_state_unpack_request(msg: *const ExceptionRaiseStateRequest, len: usize, in: *ExceptionRaiseStateIn) migz.Status {
+pub export fn migz1_exc_exception_raise_state_unpack_request(msg: *const ExceptionRaiseStateRequest, len: usize, in: *ExceptionRaiseStateIn) migz.Status {
     return unpackExceptionRaiseStateRequest(msg, len, in);
 }
 
-export fn migz1_exc_exception_raise_state_pack_reply(msg: *ExceptionRaiseStateReply, out: *const ExceptionRaiseStateOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_exc_exception_raise_state_pack_reply(msg: *ExceptionRaiseStateReply, out: *const ExceptionRaiseStateOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packExceptionRaiseStateReply(msg, out, request, size);
 }
 
-export fn migz1_exc_exception_raise_state_unpack_reply(msg: *const ExceptionRaiseStateReply, len: usize, out: *ExceptionRaiseStateOut) migz.Status {
+pub export fn migz1_exc_exception_raise_state_unpack_reply(msg: *const ExceptionRaiseStateReply, len: usize, out: *ExceptionRaiseStateOut) migz.Status {
     return unpackExceptionRaiseStateReply(msg, len, out);
 }
 
@@ -733,19 +733,19 @@ pub fn exceptionRaiseStateIdentity(in: *const ExceptionRaiseStateIdentityIn, out
     return migz.kern.success;
 }
 
-export fn migz1_exc_exception_raise_state_identity_pack_request(msg: *ExceptionRaiseStateIdentityRequest, in: *const ExceptionRaiseStateIdentityIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_exc_exception_raise_state_identity_pack_request(msg: *ExceptionRaiseStateIdentityRequest, in: *const ExceptionRaiseStateIdentityIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packExceptionRaiseStateIdentityRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_exc_exception_raise_state_identity_unpack_request(msg: *const ExceptionRaiseStateIdentityRequest, len: usize, in: *ExceptionRaiseStateIdentityIn) migz.Status {
+pub export fn migz1_exc_exception_raise_state_identity_unpack_request(msg: *const ExceptionRaiseStateIdentityRequest, len: usize, in: *ExceptionRaiseStateIdentityIn) migz.Status {
     return unpackExceptionRaiseStateIdentityRequest(msg, len, in);
 }
 
-export fn migz1_exc_exception_raise_state_identity_pack_reply(msg: *ExceptionRaiseStateIdentityReply, out: *const ExceptionRaiseStateIdentityOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_exc_exception_raise_state_identity_pack_reply(msg: *ExceptionRaiseStateIdentityReply, out: *const ExceptionRaiseStateIdentityOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packExceptionRaiseStateIdentityReply(msg, out, request, size);
 }
 
-export fn migz1_exc_exception_raise_state_identity_unpack_reply(msg: *const ExceptionRaiseStateIdentityReply, len: usize, out: *ExceptionRaiseStateIdentityOut) migz.Status {
+pub export fn migz1_exc_exception_raise_state_identity_unpack_reply(msg: *const ExceptionRaiseStateIdentityReply, len: usize, out: *ExceptionRaiseStateIdentityOut) migz.Status {
     return unpackExceptionRaiseStateIdentityReply(msg, len, out);
 }
 
@@ -886,22 +886,21 @@ pub fn Server(comptime Impl: type) type {
         pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
             var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;
             var out_buf: [reply_size_max]u8 align(8) = undefined;
-            const in: *migz.MachMsgHeader = @ptrCast(&in_buf);
-            const out: *migz.MachMsgHeader = @ptrCast(&out_buf);
-            return migz.serveOne(in, in_buf.len, out, rcv, timeout_ms, self, Self.demuxLen);
+            return migz.serveOnceWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);
         }
 
-        /// Serves requests until receiving fails (for example, the port is destroyed).
-        pub fn serve(self: Self, rcv: migz.Port) migz.MsgReturn {
-            while (true) {
-                const mr = self.serveOnce(rcv, null);
-                if (mr != migz.msg_return.success and !migz.isSendError(mr)) return mr;
-            }
+        /// Serves requests until receiving fails (`timeout_ms` without a request, or the
+        /// receive right destroyed), and returns why.
+        pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+            var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;
+            var out_buf: [reply_size_max]u8 align(8) = undefined;
+            return migz.serveWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);
         }
     };
 }
 
 test {
+    @setEvalBranchQuota(1000);
     std.testing.refAllDecls(@This());
     std.testing.refAllDecls(Server(TestStub));
 }

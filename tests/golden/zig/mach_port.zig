@@ -223,19 +223,19 @@ pub fn machPortNames(in: *const MachPortNamesIn, out: *MachPortNamesOut) migz.Ke
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_names_pack_request(msg: *MachPortNamesRequest, in: *const MachPortNamesIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_names_pack_request(msg: *MachPortNamesRequest, in: *const MachPortNamesIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortNamesRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_names_unpack_request(msg: *const MachPortNamesRequest, len: usize, in: *MachPortNamesIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_names_unpack_request(msg: *const MachPortNamesRequest, len: usize, in: *MachPortNamesIn) migz.Status {
     return unpackMachPortNamesRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_names_pack_reply(msg: *MachPortNamesReply, out: *const MachPortNamesOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_names_pack_reply(msg: *MachPortNamesReply, out: *const MachPortNamesOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortNamesReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_names_unpack_reply(msg: *const MachPortNamesReply, len: usize, out: *MachPortNamesOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_names_unpack_reply(msg: *const MachPortNamesReply, len: usize, out: *MachPortNamesOut) migz.Status {
     return unpackMachPortNamesReply(msg, len, out);
 }
 
@@ -395,19 +395,19 @@ pub fn machPortType(in: *const MachPortTypeIn, out: *MachPortTypeOut) migz.KernR
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_type_pack_request(msg: *MachPortTypeRequest, in: *const MachPortTypeIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_type_pack_request(msg: *MachPortTypeRequest, in: *const MachPortTypeIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortTypeRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_type_unpack_request(msg: *const MachPortTypeRequest, len: usize, in: *MachPortTypeIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_type_unpack_request(msg: *const MachPortTypeRequest, len: usize, in: *MachPortTypeIn) migz.Status {
     return unpackMachPortTypeRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_type_pack_reply(msg: *MachPortTypeReply, out: *const MachPortTypeOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_type_pack_reply(msg: *MachPortTypeReply, out: *const MachPortTypeOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortTypeReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_type_unpack_reply(msg: *const MachPortTypeReply, len: usize, out: *MachPortTypeOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_type_unpack_reply(msg: *const MachPortTypeReply, len: usize, out: *MachPortTypeOut) migz.Status {
     return unpackMachPortTypeReply(msg, len, out);
 }
 
@@ -552,19 +552,19 @@ pub fn machPortRename(in: *const MachPortRenameIn, out: *MachPortRenameOut) migz
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_rename_pack_request(msg: *MachPortRenameRequest, in: *const MachPortRenameIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_rename_pack_request(msg: *MachPortRenameRequest, in: *const MachPortRenameIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortRenameRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_rename_unpack_request(msg: *const MachPortRenameRequest, len: usize, in: *MachPortRenameIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_rename_unpack_request(msg: *const MachPortRenameRequest, len: usize, in: *MachPortRenameIn) migz.Status {
     return unpackMachPortRenameRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_rename_pack_reply(msg: *MachPortRenameReply, out: *const MachPortRenameOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_rename_pack_reply(msg: *MachPortRenameReply, out: *const MachPortRenameOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortRenameReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_rename_unpack_reply(msg: *const MachPortRenameReply, len: usize, out: *MachPortRenameOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_rename_unpack_reply(msg: *const MachPortRenameReply, len: usize, out: *MachPortRenameOut) migz.Status {
     return unpackMachPortRenameReply(msg, len, out);
 }
 
@@ -749,19 +749,19 @@ pub fn machPortAllocateName(in: *const MachPortAllocateNameIn, out: *MachPortAll
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_allocate_name_pack_request(msg: *MachPortAllocateNameRequest, in: *const MachPortAllocateNameIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_name_pack_request(msg: *MachPortAllocateNameRequest, in: *const MachPortAllocateNameIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortAllocateNameRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_allocate_name_unpack_request(msg: *const MachPortAllocateNameRequest, len: usize, in: *MachPortAllocateNameIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_name_unpack_request(msg: *const MachPortAllocateNameRequest, len: usize, in: *MachPortAllocateNameIn) migz.Status {
     return unpackMachPortAllocateNameRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_allocate_name_pack_reply(msg: *MachPortAllocateNameReply, out: *const MachPortAllocateNameOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_name_pack_reply(msg: *MachPortAllocateNameReply, out: *const MachPortAllocateNameOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortAllocateNameReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_allocate_name_unpack_reply(msg: *const MachPortAllocateNameReply, len: usize, out: *MachPortAllocateNameOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_name_unpack_reply(msg: *const MachPortAllocateNameReply, len: usize, out: *MachPortAllocateNameOut) migz.Status {
     return unpackMachPortAllocateNameReply(msg, len, out);
 }
 
@@ -937,19 +937,19 @@ pub fn machPortAllocate(in: *const MachPortAllocateIn, out: *MachPortAllocateOut
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_allocate_pack_request(msg: *MachPortAllocateRequest, in: *const MachPortAllocateIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_pack_request(msg: *MachPortAllocateRequest, in: *const MachPortAllocateIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortAllocateRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_allocate_unpack_request(msg: *const MachPortAllocateRequest, len: usize, in: *MachPortAllocateIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_unpack_request(msg: *const MachPortAllocateRequest, len: usize, in: *MachPortAllocateIn) migz.Status {
     return unpackMachPortAllocateRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_allocate_pack_reply(msg: *MachPortAllocateReply, out: *const MachPortAllocateOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_pack_reply(msg: *MachPortAllocateReply, out: *const MachPortAllocateOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortAllocateReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_allocate_unpack_reply(msg: *const MachPortAllocateReply, len: usize, out: *MachPortAllocateOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_unpack_reply(msg: *const MachPortAllocateReply, len: usize, out: *MachPortAllocateOut) migz.Status {
     return unpackMachPortAllocateReply(msg, len, out);
 }
 
@@ -1109,19 +1109,19 @@ pub fn machPortDestroy(in: *const MachPortDestroyIn, out: *MachPortDestroyOut) m
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_destroy_pack_request(msg: *MachPortDestroyRequest, in: *const MachPortDestroyIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_destroy_pack_request(msg: *MachPortDestroyRequest, in: *const MachPortDestroyIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortDestroyRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_destroy_unpack_request(msg: *const MachPortDestroyRequest, len: usize, in: *MachPortDestroyIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_destroy_unpack_request(msg: *const MachPortDestroyRequest, len: usize, in: *MachPortDestroyIn) migz.Status {
     return unpackMachPortDestroyRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_destroy_pack_reply(msg: *MachPortDestroyReply, out: *const MachPortDestroyOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_destroy_pack_reply(msg: *MachPortDestroyReply, out: *const MachPortDestroyOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortDestroyReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_destroy_unpack_reply(msg: *const MachPortDestroyReply, len: usize, out: *MachPortDestroyOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_destroy_unpack_reply(msg: *const MachPortDestroyReply, len: usize, out: *MachPortDestroyOut) migz.Status {
     return unpackMachPortDestroyReply(msg, len, out);
 }
 
@@ -1285,19 +1285,19 @@ pub fn machPortDeallocate(in: *const MachPortDeallocateIn, out: *MachPortDealloc
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_deallocate_pack_request(msg: *MachPortDeallocateRequest, in: *const MachPortDeallocateIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_deallocate_pack_request(msg: *MachPortDeallocateRequest, in: *const MachPortDeallocateIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortDeallocateRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_deallocate_unpack_request(msg: *const MachPortDeallocateRequest, len: usize, in: *MachPortDeallocateIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_deallocate_unpack_request(msg: *const MachPortDeallocateRequest, len: usize, in: *MachPortDeallocateIn) migz.Status {
     return unpackMachPortDeallocateRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_deallocate_pack_reply(msg: *MachPortDeallocateReply, out: *const MachPortDeallocateOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_deallocate_pack_reply(msg: *MachPortDeallocateReply, out: *const MachPortDeallocateOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortDeallocateReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_deallocate_unpack_reply(msg: *const MachPortDeallocateReply, len: usize, out: *MachPortDeallocateOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_deallocate_unpack_reply(msg: *const MachPortDeallocateReply, len: usize, out: *MachPortDeallocateOut) migz.Status {
     return unpackMachPortDeallocateReply(msg, len, out);
 }
 
@@ -1494,19 +1494,19 @@ pub fn machPortGetRefs(in: *const MachPortGetRefsIn, out: *MachPortGetRefsOut) m
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_get_refs_pack_request(msg: *MachPortGetRefsRequest, in: *const MachPortGetRefsIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_refs_pack_request(msg: *MachPortGetRefsRequest, in: *const MachPortGetRefsIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortGetRefsRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_get_refs_unpack_request(msg: *const MachPortGetRefsRequest, len: usize, in: *MachPortGetRefsIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_refs_unpack_request(msg: *const MachPortGetRefsRequest, len: usize, in: *MachPortGetRefsIn) migz.Status {
     return unpackMachPortGetRefsRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_get_refs_pack_reply(msg: *MachPortGetRefsReply, out: *const MachPortGetRefsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_refs_pack_reply(msg: *MachPortGetRefsReply, out: *const MachPortGetRefsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortGetRefsReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_get_refs_unpack_reply(msg: *const MachPortGetRefsReply, len: usize, out: *MachPortGetRefsOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_refs_unpack_reply(msg: *const MachPortGetRefsReply, len: usize, out: *MachPortGetRefsOut) migz.Status {
     return unpackMachPortGetRefsReply(msg, len, out);
 }
 
@@ -1708,19 +1708,19 @@ pub fn machPortModRefs(in: *const MachPortModRefsIn, out: *MachPortModRefsOut) m
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_mod_refs_pack_request(msg: *MachPortModRefsRequest, in: *const MachPortModRefsIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_mod_refs_pack_request(msg: *MachPortModRefsRequest, in: *const MachPortModRefsIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortModRefsRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_mod_refs_unpack_request(msg: *const MachPortModRefsRequest, len: usize, in: *MachPortModRefsIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_mod_refs_unpack_request(msg: *const MachPortModRefsRequest, len: usize, in: *MachPortModRefsIn) migz.Status {
     return unpackMachPortModRefsRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_mod_refs_pack_reply(msg: *MachPortModRefsReply, out: *const MachPortModRefsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_mod_refs_pack_reply(msg: *MachPortModRefsReply, out: *const MachPortModRefsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortModRefsReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_mod_refs_unpack_reply(msg: *const MachPortModRefsReply, len: usize, out: *MachPortModRefsOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_mod_refs_unpack_reply(msg: *const MachPortModRefsReply, len: usize, out: *MachPortModRefsOut) migz.Status {
     return unpackMachPortModRefsReply(msg, len, out);
 }
 
@@ -1985,19 +1985,19 @@ pub fn machPortPeek(in: *const MachPortPeekIn, out: *MachPortPeekOut) migz.KernR
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_peek_pack_request(msg: *MachPortPeekRequest, in: *const MachPortPeekIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_peek_pack_request(msg: *MachPortPeekRequest, in: *const MachPortPeekIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortPeekRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_peek_unpack_request(msg: *const MachPortPeekRequest, len: usize, in: *MachPortPeekIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_peek_unpack_request(msg: *const MachPortPeekRequest, len: usize, in: *MachPortPeekIn) migz.Status {
     return unpackMachPortPeekRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_peek_pack_reply(msg: *MachPortPeekReply, out: *const MachPortPeekOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_peek_pack_reply(msg: *MachPortPeekReply, out: *const MachPortPeekOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortPeekReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_peek_unpack_reply(msg: *const MachPortPeekReply, len: usize, out: *MachPortPeekOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_peek_unpack_reply(msg: *const MachPortPeekReply, len: usize, out: *MachPortPeekOut) migz.Status {
     return unpackMachPortPeekReply(msg, len, out);
 }
 
@@ -2154,19 +2154,19 @@ pub fn machPortSetMscount(in: *const MachPortSetMscountIn, out: *MachPortSetMsco
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_set_mscount_pack_request(msg: *MachPortSetMscountRequest, in: *const MachPortSetMscountIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_mscount_pack_request(msg: *MachPortSetMscountRequest, in: *const MachPortSetMscountIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortSetMscountRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_set_mscount_unpack_request(msg: *const MachPortSetMscountRequest, len: usize, in: *MachPortSetMscountIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_mscount_unpack_request(msg: *const MachPortSetMscountRequest, len: usize, in: *MachPortSetMscountIn) migz.Status {
     return unpackMachPortSetMscountRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_set_mscount_pack_reply(msg: *MachPortSetMscountReply, out: *const MachPortSetMscountOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_mscount_pack_reply(msg: *MachPortSetMscountReply, out: *const MachPortSetMscountOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortSetMscountReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_set_mscount_unpack_reply(msg: *const MachPortSetMscountReply, len: usize, out: *MachPortSetMscountOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_mscount_unpack_reply(msg: *const MachPortSetMscountReply, len: usize, out: *MachPortSetMscountOut) migz.Status {
     return unpackMachPortSetMscountReply(msg, len, out);
 }
 
@@ -2334,19 +2334,19 @@ pub fn machPortGetSetStatus(in: *const MachPortGetSetStatusIn, out: *MachPortGet
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_get_set_status_pack_request(msg: *MachPortGetSetStatusRequest, in: *const MachPortGetSetStatusIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_set_status_pack_request(msg: *MachPortGetSetStatusRequest, in: *const MachPortGetSetStatusIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortGetSetStatusRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_get_set_status_unpack_request(msg: *const MachPortGetSetStatusRequest, len: usize, in: *MachPortGetSetStatusIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_set_status_unpack_request(msg: *const MachPortGetSetStatusRequest, len: usize, in: *MachPortGetSetStatusIn) migz.Status {
     return unpackMachPortGetSetStatusRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_get_set_status_pack_reply(msg: *MachPortGetSetStatusReply, out: *const MachPortGetSetStatusOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_set_status_pack_reply(msg: *MachPortGetSetStatusReply, out: *const MachPortGetSetStatusOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortGetSetStatusReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_get_set_status_unpack_reply(msg: *const MachPortGetSetStatusReply, len: usize, out: *MachPortGetSetStatusOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_set_status_unpack_reply(msg: *const MachPortGetSetStatusReply, len: usize, out: *MachPortGetSetStatusOut) migz.Status {
     return unpackMachPortGetSetStatusReply(msg, len, out);
 }
 
@@ -2515,19 +2515,19 @@ pub fn machPortMoveMember(in: *const MachPortMoveMemberIn, out: *MachPortMoveMem
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_move_member_pack_request(msg: *MachPortMoveMemberRequest, in: *const MachPortMoveMemberIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_move_member_pack_request(msg: *MachPortMoveMemberRequest, in: *const MachPortMoveMemberIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortMoveMemberRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_move_member_unpack_request(msg: *const MachPortMoveMemberRequest, len: usize, in: *MachPortMoveMemberIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_move_member_unpack_request(msg: *const MachPortMoveMemberRequest, len: usize, in: *MachPortMoveMemberIn) migz.Status {
     return unpackMachPortMoveMemberRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_move_member_pack_reply(msg: *MachPortMoveMemberReply, out: *const MachPortMoveMemberOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_move_member_pack_reply(msg: *MachPortMoveMemberReply, out: *const MachPortMoveMemberOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortMoveMemberReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_move_member_unpack_reply(msg: *const MachPortMoveMemberReply, len: usize, out: *MachPortMoveMemberOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_move_member_unpack_reply(msg: *const MachPortMoveMemberReply, len: usize, out: *MachPortMoveMemberOut) migz.Status {
     return unpackMachPortMoveMemberReply(msg, len, out);
 }
 
@@ -2820,19 +2820,19 @@ pub fn machPortRequestNotification(in: *const MachPortRequestNotificationIn, out
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_request_notification_pack_request(msg: *MachPortRequestNotificationRequest, in: *const MachPortRequestNotificationIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_request_notification_pack_request(msg: *MachPortRequestNotificationRequest, in: *const MachPortRequestNotificationIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortRequestNotificationRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_request_notification_unpack_request(msg: *const MachPortRequestNotificationRequest, len: usize, in: *MachPortRequestNotificationIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_request_notification_unpack_request(msg: *const MachPortRequestNotificationRequest, len: usize, in: *MachPortRequestNotificationIn) migz.Status {
     return unpackMachPortRequestNotificationRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_request_notification_pack_reply(msg: *MachPortRequestNotificationReply, out: *const MachPortRequestNotificationOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_request_notification_pack_reply(msg: *MachPortRequestNotificationReply, out: *const MachPortRequestNotificationOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortRequestNotificationReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_request_notification_unpack_reply(msg: *const MachPortRequestNotificationReply, len: usize, out: *MachPortRequestNotificationOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_request_notification_unpack_reply(msg: *const MachPortRequestNotificationReply, len: usize, out: *MachPortRequestNotificationOut) migz.Status {
     return unpackMachPortRequestNotificationReply(msg, len, out);
 }
 
@@ -3010,19 +3010,19 @@ pub fn machPortInsertRight(in: *const MachPortInsertRightIn, out: *MachPortInser
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_insert_right_pack_request(msg: *MachPortInsertRightRequest, in: *const MachPortInsertRightIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_insert_right_pack_request(msg: *MachPortInsertRightRequest, in: *const MachPortInsertRightIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortInsertRightRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_insert_right_unpack_request(msg: *const MachPortInsertRightRequest, len: usize, in: *MachPortInsertRightIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_insert_right_unpack_request(msg: *const MachPortInsertRightRequest, len: usize, in: *MachPortInsertRightIn) migz.Status {
     return unpackMachPortInsertRightRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_insert_right_pack_reply(msg: *MachPortInsertRightReply, out: *const MachPortInsertRightOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_insert_right_pack_reply(msg: *MachPortInsertRightReply, out: *const MachPortInsertRightOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortInsertRightReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_insert_right_unpack_reply(msg: *const MachPortInsertRightReply, len: usize, out: *MachPortInsertRightOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_insert_right_unpack_reply(msg: *const MachPortInsertRightReply, len: usize, out: *MachPortInsertRightOut) migz.Status {
     return unpackMachPortInsertRightReply(msg, len, out);
 }
 
@@ -3223,19 +3223,19 @@ pub fn machPortExtractRight(in: *const MachPortExtractRightIn, out: *MachPortExt
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_extract_right_pack_request(msg: *MachPortExtractRightRequest, in: *const MachPortExtractRightIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_extract_right_pack_request(msg: *MachPortExtractRightRequest, in: *const MachPortExtractRightIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortExtractRightRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_extract_right_unpack_request(msg: *const MachPortExtractRightRequest, len: usize, in: *MachPortExtractRightIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_extract_right_unpack_request(msg: *const MachPortExtractRightRequest, len: usize, in: *MachPortExtractRightIn) migz.Status {
     return unpackMachPortExtractRightRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_extract_right_pack_reply(msg: *MachPortExtractRightReply, out: *const MachPortExtractRightOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_extract_right_pack_reply(msg: *MachPortExtractRightReply, out: *const MachPortExtractRightOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortExtractRightReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_extract_right_unpack_reply(msg: *const MachPortExtractRightReply, len: usize, out: *MachPortExtractRightOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_extract_right_unpack_reply(msg: *const MachPortExtractRightReply, len: usize, out: *MachPortExtractRightOut) migz.Status {
     return unpackMachPortExtractRightReply(msg, len, out);
 }
 
@@ -3392,19 +3392,19 @@ pub fn machPortSetSeqno(in: *const MachPortSetSeqnoIn, out: *MachPortSetSeqnoOut
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_set_seqno_pack_request(msg: *MachPortSetSeqnoRequest, in: *const MachPortSetSeqnoIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_seqno_pack_request(msg: *MachPortSetSeqnoRequest, in: *const MachPortSetSeqnoIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortSetSeqnoRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_set_seqno_unpack_request(msg: *const MachPortSetSeqnoRequest, len: usize, in: *MachPortSetSeqnoIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_seqno_unpack_request(msg: *const MachPortSetSeqnoRequest, len: usize, in: *MachPortSetSeqnoIn) migz.Status {
     return unpackMachPortSetSeqnoRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_set_seqno_pack_reply(msg: *MachPortSetSeqnoReply, out: *const MachPortSetSeqnoOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_seqno_pack_reply(msg: *MachPortSetSeqnoReply, out: *const MachPortSetSeqnoOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortSetSeqnoReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_set_seqno_unpack_reply(msg: *const MachPortSetSeqnoReply, len: usize, out: *MachPortSetSeqnoOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_seqno_unpack_reply(msg: *const MachPortSetSeqnoReply, len: usize, out: *MachPortSetSeqnoOut) migz.Status {
     return unpackMachPortSetSeqnoReply(msg, len, out);
 }
 
@@ -3597,19 +3597,19 @@ pub fn machPortGetAttributes(in: *const MachPortGetAttributesIn, out: *MachPortG
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_get_attributes_pack_request(msg: *MachPortGetAttributesRequest, in: *const MachPortGetAttributesIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_attributes_pack_request(msg: *MachPortGetAttributesRequest, in: *const MachPortGetAttributesIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortGetAttributesRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_get_attributes_unpack_request(msg: *const MachPortGetAttributesRequest, len: usize, in: *MachPortGetAttributesIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_attributes_unpack_request(msg: *const MachPortGetAttributesRequest, len: usize, in: *MachPortGetAttributesIn) migz.Status {
     return unpackMachPortGetAttributesRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_get_attributes_pack_reply(msg: *MachPortGetAttributesReply, out: *const MachPortGetAttributesOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_attributes_pack_reply(msg: *MachPortGetAttributesReply, out: *const MachPortGetAttributesOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortGetAttributesReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_get_attributes_unpack_reply(msg: *const MachPortGetAttributesReply, len: usize, out: *MachPortGetAttributesOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_attributes_unpack_reply(msg: *const MachPortGetAttributesReply, len: usize, out: *MachPortGetAttributesOut) migz.Status {
     return unpackMachPortGetAttributesReply(msg, len, out);
 }
 
@@ -3792,19 +3792,19 @@ pub fn machPortSetAttributes(in: *const MachPortSetAttributesIn, out: *MachPortS
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_set_attributes_pack_request(msg: *MachPortSetAttributesRequest, in: *const MachPortSetAttributesIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_attributes_pack_request(msg: *MachPortSetAttributesRequest, in: *const MachPortSetAttributesIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortSetAttributesRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_set_attributes_unpack_request(msg: *const MachPortSetAttributesRequest, len: usize, in: *MachPortSetAttributesIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_attributes_unpack_request(msg: *const MachPortSetAttributesRequest, len: usize, in: *MachPortSetAttributesIn) migz.Status {
     return unpackMachPortSetAttributesRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_set_attributes_pack_reply(msg: *MachPortSetAttributesReply, out: *const MachPortSetAttributesOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_attributes_pack_reply(msg: *MachPortSetAttributesReply, out: *const MachPortSetAttributesOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortSetAttributesReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_set_attributes_unpack_reply(msg: *const MachPortSetAttributesReply, len: usize, out: *MachPortSetAttributesOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_attributes_unpack_reply(msg: *const MachPortSetAttributesReply, len: usize, out: *MachPortSetAttributesOut) migz.Status {
     return unpackMachPortSetAttributesReply(msg, len, out);
 }
 
@@ -3982,19 +3982,19 @@ pub fn machPortAllocateQos(in: *const MachPortAllocateQosIn, out: *MachPortAlloc
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_allocate_qos_pack_request(msg: *MachPortAllocateQosRequest, in: *const MachPortAllocateQosIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_qos_pack_request(msg: *MachPortAllocateQosRequest, in: *const MachPortAllocateQosIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortAllocateQosRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_allocate_qos_unpack_request(msg: *const MachPortAllocateQosRequest, len: usize, in: *MachPortAllocateQosIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_qos_unpack_request(msg: *const MachPortAllocateQosRequest, len: usize, in: *MachPortAllocateQosIn) migz.Status {
     return unpackMachPortAllocateQosRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_allocate_qos_pack_reply(msg: *MachPortAllocateQosReply, out: *const MachPortAllocateQosOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_qos_pack_reply(msg: *MachPortAllocateQosReply, out: *const MachPortAllocateQosOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortAllocateQosReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_allocate_qos_unpack_reply(msg: *const MachPortAllocateQosReply, len: usize, out: *MachPortAllocateQosOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_qos_unpack_reply(msg: *const MachPortAllocateQosReply, len: usize, out: *MachPortAllocateQosOut) migz.Status {
     return unpackMachPortAllocateQosReply(msg, len, out);
 }
 
@@ -4180,19 +4180,19 @@ pub fn machPortAllocateFull(in: *const MachPortAllocateFullIn, out: *MachPortAll
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_allocate_full_pack_request(msg: *MachPortAllocateFullRequest, in: *const MachPortAllocateFullIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_full_pack_request(msg: *MachPortAllocateFullRequest, in: *const MachPortAllocateFullIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortAllocateFullRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_allocate_full_unpack_request(msg: *const MachPortAllocateFullRequest, len: usize, in: *MachPortAllocateFullIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_full_unpack_request(msg: *const MachPortAllocateFullRequest, len: usize, in: *MachPortAllocateFullIn) migz.Status {
     return unpackMachPortAllocateFullRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_allocate_full_pack_reply(msg: *MachPortAllocateFullReply, out: *const MachPortAllocateFullOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_full_pack_reply(msg: *MachPortAllocateFullReply, out: *const MachPortAllocateFullOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortAllocateFullReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_allocate_full_unpack_reply(msg: *const MachPortAllocateFullReply, len: usize, out: *MachPortAllocateFullOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_allocate_full_unpack_reply(msg: *const MachPortAllocateFullReply, len: usize, out: *MachPortAllocateFullOut) migz.Status {
     return unpackMachPortAllocateFullReply(msg, len, out);
 }
 
@@ -4348,19 +4348,19 @@ pub fn taskSetPortSpace(in: *const TaskSetPortSpaceIn, out: *TaskSetPortSpaceOut
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_task_set_port_space_pack_request(msg: *TaskSetPortSpaceRequest, in: *const TaskSetPortSpaceIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_task_set_port_space_pack_request(msg: *TaskSetPortSpaceRequest, in: *const TaskSetPortSpaceIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packTaskSetPortSpaceRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_task_set_port_space_unpack_request(msg: *const TaskSetPortSpaceRequest, len: usize, in: *TaskSetPortSpaceIn) migz.Status {
+pub export fn migz1_mach_port_task_set_port_space_unpack_request(msg: *const TaskSetPortSpaceRequest, len: usize, in: *TaskSetPortSpaceIn) migz.Status {
     return unpackTaskSetPortSpaceRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_task_set_port_space_pack_reply(msg: *TaskSetPortSpaceReply, out: *const TaskSetPortSpaceOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_task_set_port_space_pack_reply(msg: *TaskSetPortSpaceReply, out: *const TaskSetPortSpaceOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packTaskSetPortSpaceReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_task_set_port_space_unpack_reply(msg: *const TaskSetPortSpaceReply, len: usize, out: *TaskSetPortSpaceOut) migz.Status {
+pub export fn migz1_mach_port_task_set_port_space_unpack_reply(msg: *const TaskSetPortSpaceReply, len: usize, out: *TaskSetPortSpaceOut) migz.Status {
     return unpackTaskSetPortSpaceReply(msg, len, out);
 }
 
@@ -4516,19 +4516,19 @@ pub fn machPortGetSrights(in: *const MachPortGetSrightsIn, out: *MachPortGetSrig
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_get_srights_pack_request(msg: *MachPortGetSrightsRequest, in: *const MachPortGetSrightsIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_srights_pack_request(msg: *MachPortGetSrightsRequest, in: *const MachPortGetSrightsIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortGetSrightsRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_get_srights_unpack_request(msg: *const MachPortGetSrightsRequest, len: usize, in: *MachPortGetSrightsIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_srights_unpack_request(msg: *const MachPortGetSrightsRequest, len: usize, in: *MachPortGetSrightsIn) migz.Status {
     return unpackMachPortGetSrightsRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_get_srights_pack_reply(msg: *MachPortGetSrightsReply, out: *const MachPortGetSrightsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_srights_pack_reply(msg: *MachPortGetSrightsReply, out: *const MachPortGetSrightsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortGetSrightsReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_get_srights_unpack_reply(msg: *const MachPortGetSrightsReply, len: usize, out: *MachPortGetSrightsOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_srights_unpack_reply(msg: *const MachPortGetSrightsReply, len: usize, out: *MachPortGetSrightsOut) migz.Status {
     return unpackMachPortGetSrightsReply(msg, len, out);
 }
 
@@ -4703,19 +4703,19 @@ pub fn machPortSpaceInfo(in: *const MachPortSpaceInfoIn, out: *MachPortSpaceInfo
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_space_info_pack_request(msg: *MachPortSpaceInfoRequest, in: *const MachPortSpaceInfoIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_space_info_pack_request(msg: *MachPortSpaceInfoRequest, in: *const MachPortSpaceInfoIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortSpaceInfoRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_space_info_unpack_request(msg: *const MachPortSpaceInfoRequest, len: usize, in: *MachPortSpaceInfoIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_space_info_unpack_request(msg: *const MachPortSpaceInfoRequest, len: usize, in: *MachPortSpaceInfoIn) migz.Status {
     return unpackMachPortSpaceInfoRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_space_info_pack_reply(msg: *MachPortSpaceInfoReply, out: *const MachPortSpaceInfoOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_space_info_pack_reply(msg: *MachPortSpaceInfoReply, out: *const MachPortSpaceInfoOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortSpaceInfoReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_space_info_unpack_reply(msg: *const MachPortSpaceInfoReply, len: usize, out: *MachPortSpaceInfoOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_space_info_unpack_reply(msg: *const MachPortSpaceInfoReply, len: usize, out: *MachPortSpaceInfoOut) migz.Status {
     return unpackMachPortSpaceInfoReply(msg, len, out);
 }
 
@@ -4876,19 +4876,19 @@ pub fn machPortDnrequestInfo(in: *const MachPortDnrequestInfoIn, out: *MachPortD
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_dnrequest_info_pack_request(msg: *MachPortDnrequestInfoRequest, in: *const MachPortDnrequestInfoIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_dnrequest_info_pack_request(msg: *MachPortDnrequestInfoRequest, in: *const MachPortDnrequestInfoIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortDnrequestInfoRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_dnrequest_info_unpack_request(msg: *const MachPortDnrequestInfoRequest, len: usize, in: *MachPortDnrequestInfoIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_dnrequest_info_unpack_request(msg: *const MachPortDnrequestInfoRequest, len: usize, in: *MachPortDnrequestInfoIn) migz.Status {
     return unpackMachPortDnrequestInfoRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_dnrequest_info_pack_reply(msg: *MachPortDnrequestInfoReply, out: *const MachPortDnrequestInfoOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_dnrequest_info_pack_reply(msg: *MachPortDnrequestInfoReply, out: *const MachPortDnrequestInfoOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortDnrequestInfoReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_dnrequest_info_unpack_reply(msg: *const MachPortDnrequestInfoReply, len: usize, out: *MachPortDnrequestInfoOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_dnrequest_info_unpack_reply(msg: *const MachPortDnrequestInfoReply, len: usize, out: *MachPortDnrequestInfoOut) migz.Status {
     return unpackMachPortDnrequestInfoReply(msg, len, out);
 }
 
@@ -5037,19 +5037,19 @@ pub fn machPortKernelObject(in: *const MachPortKernelObjectIn, out: *MachPortKer
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_kernel_object_pack_request(msg: *MachPortKernelObjectRequest, in: *const MachPortKernelObjectIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_kernel_object_pack_request(msg: *MachPortKernelObjectRequest, in: *const MachPortKernelObjectIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortKernelObjectRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_kernel_object_unpack_request(msg: *const MachPortKernelObjectRequest, len: usize, in: *MachPortKernelObjectIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_kernel_object_unpack_request(msg: *const MachPortKernelObjectRequest, len: usize, in: *MachPortKernelObjectIn) migz.Status {
     return unpackMachPortKernelObjectRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_kernel_object_pack_reply(msg: *MachPortKernelObjectReply, out: *const MachPortKernelObjectOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_kernel_object_pack_reply(msg: *MachPortKernelObjectReply, out: *const MachPortKernelObjectOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortKernelObjectReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_kernel_object_unpack_reply(msg: *const MachPortKernelObjectReply, len: usize, out: *MachPortKernelObjectOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_kernel_object_unpack_reply(msg: *const MachPortKernelObjectReply, len: usize, out: *MachPortKernelObjectOut) migz.Status {
     return unpackMachPortKernelObjectReply(msg, len, out);
 }
 
@@ -5250,19 +5250,19 @@ pub fn machPortInsertMember(in: *const MachPortInsertMemberIn, out: *MachPortIns
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_insert_member_pack_request(msg: *MachPortInsertMemberRequest, in: *const MachPortInsertMemberIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_insert_member_pack_request(msg: *MachPortInsertMemberRequest, in: *const MachPortInsertMemberIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortInsertMemberRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_insert_member_unpack_request(msg: *const MachPortInsertMemberRequest, len: usize, in: *MachPortInsertMemberIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_insert_member_unpack_request(msg: *const MachPortInsertMemberRequest, len: usize, in: *MachPortInsertMemberIn) migz.Status {
     return unpackMachPortInsertMemberRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_insert_member_pack_reply(msg: *MachPortInsertMemberReply, out: *const MachPortInsertMemberOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_insert_member_pack_reply(msg: *MachPortInsertMemberReply, out: *const MachPortInsertMemberOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortInsertMemberReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_insert_member_unpack_reply(msg: *const MachPortInsertMemberReply, len: usize, out: *MachPortInsertMemberOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_insert_member_unpack_reply(msg: *const MachPortInsertMemberReply, len: usize, out: *MachPortInsertMemberOut) migz.Status {
     return unpackMachPortInsertMemberReply(msg, len, out);
 }
 
@@ -5455,19 +5455,19 @@ pub fn machPortExtractMember(in: *const MachPortExtractMemberIn, out: *MachPortE
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_extract_member_pack_request(msg: *MachPortExtractMemberRequest, in: *const MachPortExtractMemberIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_extract_member_pack_request(msg: *MachPortExtractMemberRequest, in: *const MachPortExtractMemberIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortExtractMemberRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_extract_member_unpack_request(msg: *const MachPortExtractMemberRequest, len: usize, in: *MachPortExtractMemberIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_extract_member_unpack_request(msg: *const MachPortExtractMemberRequest, len: usize, in: *MachPortExtractMemberIn) migz.Status {
     return unpackMachPortExtractMemberRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_extract_member_pack_reply(msg: *MachPortExtractMemberReply, out: *const MachPortExtractMemberOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_extract_member_pack_reply(msg: *MachPortExtractMemberReply, out: *const MachPortExtractMemberOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortExtractMemberReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_extract_member_unpack_reply(msg: *const MachPortExtractMemberReply, len: usize, out: *MachPortExtractMemberOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_extract_member_unpack_reply(msg: *const MachPortExtractMemberReply, len: usize, out: *MachPortExtractMemberOut) migz.Status {
     return unpackMachPortExtractMemberReply(msg, len, out);
 }
 
@@ -5623,19 +5623,19 @@ pub fn machPortGetContext(in: *const MachPortGetContextIn, out: *MachPortGetCont
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_get_context_pack_request(msg: *MachPortGetContextRequest, in: *const MachPortGetContextIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_context_pack_request(msg: *MachPortGetContextRequest, in: *const MachPortGetContextIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortGetContextRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_get_context_unpack_request(msg: *const MachPortGetContextRequest, len: usize, in: *MachPortGetContextIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_context_unpack_request(msg: *const MachPortGetContextRequest, len: usize, in: *MachPortGetContextIn) migz.Status {
     return unpackMachPortGetContextRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_get_context_pack_reply(msg: *MachPortGetContextReply, out: *const MachPortGetContextOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_context_pack_reply(msg: *MachPortGetContextReply, out: *const MachPortGetContextOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortGetContextReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_get_context_unpack_reply(msg: *const MachPortGetContextReply, len: usize, out: *MachPortGetContextOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_context_unpack_reply(msg: *const MachPortGetContextReply, len: usize, out: *MachPortGetContextOut) migz.Status {
     return unpackMachPortGetContextReply(msg, len, out);
 }
 
@@ -5792,19 +5792,19 @@ pub fn machPortSetContext(in: *const MachPortSetContextIn, out: *MachPortSetCont
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_set_context_pack_request(msg: *MachPortSetContextRequest, in: *const MachPortSetContextIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_context_pack_request(msg: *MachPortSetContextRequest, in: *const MachPortSetContextIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortSetContextRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_set_context_unpack_request(msg: *const MachPortSetContextRequest, len: usize, in: *MachPortSetContextIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_context_unpack_request(msg: *const MachPortSetContextRequest, len: usize, in: *MachPortSetContextIn) migz.Status {
     return unpackMachPortSetContextRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_set_context_pack_reply(msg: *MachPortSetContextReply, out: *const MachPortSetContextOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_context_pack_reply(msg: *MachPortSetContextReply, out: *const MachPortSetContextOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortSetContextReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_set_context_unpack_reply(msg: *const MachPortSetContextReply, len: usize, out: *MachPortSetContextOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_set_context_unpack_reply(msg: *const MachPortSetContextReply, len: usize, out: *MachPortSetContextOut) migz.Status {
     return unpackMachPortSetContextReply(msg, len, out);
 }
 
@@ -5965,19 +5965,19 @@ pub fn machPortKobject(in: *const MachPortKobjectIn, out: *MachPortKobjectOut) m
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_kobject_pack_request(msg: *MachPortKobjectRequest, in: *const MachPortKobjectIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_kobject_pack_request(msg: *MachPortKobjectRequest, in: *const MachPortKobjectIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortKobjectRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_kobject_unpack_request(msg: *const MachPortKobjectRequest, len: usize, in: *MachPortKobjectIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_kobject_unpack_request(msg: *const MachPortKobjectRequest, len: usize, in: *MachPortKobjectIn) migz.Status {
     return unpackMachPortKobjectRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_kobject_pack_reply(msg: *MachPortKobjectReply, out: *const MachPortKobjectOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_kobject_pack_reply(msg: *MachPortKobjectReply, out: *const MachPortKobjectOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortKobjectReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_kobject_unpack_reply(msg: *const MachPortKobjectReply, len: usize, out: *MachPortKobjectOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_kobject_unpack_reply(msg: *const MachPortKobjectReply, len: usize, out: *MachPortKobjectOut) migz.Status {
     return unpackMachPortKobjectReply(msg, len, out);
 }
 
@@ -6156,19 +6156,19 @@ pub fn machPortConstruct(in: *const MachPortConstructIn, out: *MachPortConstruct
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_construct_pack_request(msg: *MachPortConstructRequest, in: *const MachPortConstructIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_construct_pack_request(msg: *MachPortConstructRequest, in: *const MachPortConstructIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortConstructRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_construct_unpack_request(msg: *const MachPortConstructRequest, len: usize, in: *MachPortConstructIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_construct_unpack_request(msg: *const MachPortConstructRequest, len: usize, in: *MachPortConstructIn) migz.Status {
     return unpackMachPortConstructRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_construct_pack_reply(msg: *MachPortConstructReply, out: *const MachPortConstructOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_construct_pack_reply(msg: *MachPortConstructReply, out: *const MachPortConstructOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortConstructReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_construct_unpack_reply(msg: *const MachPortConstructReply, len: usize, out: *MachPortConstructOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_construct_unpack_reply(msg: *const MachPortConstructReply, len: usize, out: *MachPortConstructOut) migz.Status {
     return unpackMachPortConstructReply(msg, len, out);
 }
 
@@ -6334,19 +6334,19 @@ pub fn machPortDestruct(in: *const MachPortDestructIn, out: *MachPortDestructOut
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_destruct_pack_request(msg: *MachPortDestructRequest, in: *const MachPortDestructIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_destruct_pack_request(msg: *MachPortDestructRequest, in: *const MachPortDestructIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortDestructRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_destruct_unpack_request(msg: *const MachPortDestructRequest, len: usize, in: *MachPortDestructIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_destruct_unpack_request(msg: *const MachPortDestructRequest, len: usize, in: *MachPortDestructIn) migz.Status {
     return unpackMachPortDestructRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_destruct_pack_reply(msg: *MachPortDestructReply, out: *const MachPortDestructOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_destruct_pack_reply(msg: *MachPortDestructReply, out: *const MachPortDestructOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortDestructReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_destruct_unpack_reply(msg: *const MachPortDestructReply, len: usize, out: *MachPortDestructOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_destruct_unpack_reply(msg: *const MachPortDestructReply, len: usize, out: *MachPortDestructOut) migz.Status {
     return unpackMachPortDestructReply(msg, len, out);
 }
 
@@ -6512,19 +6512,19 @@ pub fn machPortGuard(in: *const MachPortGuardIn, out: *MachPortGuardOut) migz.Ke
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_guard_pack_request(msg: *MachPortGuardRequest, in: *const MachPortGuardIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_guard_pack_request(msg: *MachPortGuardRequest, in: *const MachPortGuardIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortGuardRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_guard_unpack_request(msg: *const MachPortGuardRequest, len: usize, in: *MachPortGuardIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_guard_unpack_request(msg: *const MachPortGuardRequest, len: usize, in: *MachPortGuardIn) migz.Status {
     return unpackMachPortGuardRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_guard_pack_reply(msg: *MachPortGuardReply, out: *const MachPortGuardOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_guard_pack_reply(msg: *MachPortGuardReply, out: *const MachPortGuardOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortGuardReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_guard_unpack_reply(msg: *const MachPortGuardReply, len: usize, out: *MachPortGuardOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_guard_unpack_reply(msg: *const MachPortGuardReply, len: usize, out: *MachPortGuardOut) migz.Status {
     return unpackMachPortGuardReply(msg, len, out);
 }
 
@@ -6685,19 +6685,19 @@ pub fn machPortUnguard(in: *const MachPortUnguardIn, out: *MachPortUnguardOut) m
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_unguard_pack_request(msg: *MachPortUnguardRequest, in: *const MachPortUnguardIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_unguard_pack_request(msg: *MachPortUnguardRequest, in: *const MachPortUnguardIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortUnguardRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_unguard_unpack_request(msg: *const MachPortUnguardRequest, len: usize, in: *MachPortUnguardIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_unguard_unpack_request(msg: *const MachPortUnguardRequest, len: usize, in: *MachPortUnguardIn) migz.Status {
     return unpackMachPortUnguardRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_unguard_pack_reply(msg: *MachPortUnguardReply, out: *const MachPortUnguardOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_unguard_pack_reply(msg: *MachPortUnguardReply, out: *const MachPortUnguardOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortUnguardReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_unguard_unpack_reply(msg: *const MachPortUnguardReply, len: usize, out: *MachPortUnguardOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_unguard_unpack_reply(msg: *const MachPortUnguardReply, len: usize, out: *MachPortUnguardOut) migz.Status {
     return unpackMachPortUnguardReply(msg, len, out);
 }
 
@@ -6841,19 +6841,19 @@ pub fn machPortSpaceBasicInfo(in: *const MachPortSpaceBasicInfoIn, out: *MachPor
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_space_basic_info_pack_request(msg: *MachPortSpaceBasicInfoRequest, in: *const MachPortSpaceBasicInfoIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_space_basic_info_pack_request(msg: *MachPortSpaceBasicInfoRequest, in: *const MachPortSpaceBasicInfoIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortSpaceBasicInfoRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_space_basic_info_unpack_request(msg: *const MachPortSpaceBasicInfoRequest, len: usize, in: *MachPortSpaceBasicInfoIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_space_basic_info_unpack_request(msg: *const MachPortSpaceBasicInfoRequest, len: usize, in: *MachPortSpaceBasicInfoIn) migz.Status {
     return unpackMachPortSpaceBasicInfoRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_space_basic_info_pack_reply(msg: *MachPortSpaceBasicInfoReply, out: *const MachPortSpaceBasicInfoOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_space_basic_info_pack_reply(msg: *MachPortSpaceBasicInfoReply, out: *const MachPortSpaceBasicInfoOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortSpaceBasicInfoReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_space_basic_info_unpack_reply(msg: *const MachPortSpaceBasicInfoReply, len: usize, out: *MachPortSpaceBasicInfoOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_space_basic_info_unpack_reply(msg: *const MachPortSpaceBasicInfoReply, len: usize, out: *MachPortSpaceBasicInfoOut) migz.Status {
     return unpackMachPortSpaceBasicInfoReply(msg, len, out);
 }
 
@@ -7019,19 +7019,19 @@ pub fn machPortGuardWithFlags(in: *const MachPortGuardWithFlagsIn, out: *MachPor
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_guard_with_flags_pack_request(msg: *MachPortGuardWithFlagsRequest, in: *const MachPortGuardWithFlagsIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_guard_with_flags_pack_request(msg: *MachPortGuardWithFlagsRequest, in: *const MachPortGuardWithFlagsIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortGuardWithFlagsRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_guard_with_flags_unpack_request(msg: *const MachPortGuardWithFlagsRequest, len: usize, in: *MachPortGuardWithFlagsIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_guard_with_flags_unpack_request(msg: *const MachPortGuardWithFlagsRequest, len: usize, in: *MachPortGuardWithFlagsIn) migz.Status {
     return unpackMachPortGuardWithFlagsRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_guard_with_flags_pack_reply(msg: *MachPortGuardWithFlagsReply, out: *const MachPortGuardWithFlagsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_guard_with_flags_pack_reply(msg: *MachPortGuardWithFlagsReply, out: *const MachPortGuardWithFlagsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortGuardWithFlagsReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_guard_with_flags_unpack_reply(msg: *const MachPortGuardWithFlagsReply, len: usize, out: *MachPortGuardWithFlagsOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_guard_with_flags_unpack_reply(msg: *const MachPortGuardWithFlagsReply, len: usize, out: *MachPortGuardWithFlagsOut) migz.Status {
     return unpackMachPortGuardWithFlagsReply(msg, len, out);
 }
 
@@ -7193,19 +7193,19 @@ pub fn machPortSwapGuard(in: *const MachPortSwapGuardIn, out: *MachPortSwapGuard
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_swap_guard_pack_request(msg: *MachPortSwapGuardRequest, in: *const MachPortSwapGuardIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_swap_guard_pack_request(msg: *MachPortSwapGuardRequest, in: *const MachPortSwapGuardIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortSwapGuardRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_swap_guard_unpack_request(msg: *const MachPortSwapGuardRequest, len: usize, in: *MachPortSwapGuardIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_swap_guard_unpack_request(msg: *const MachPortSwapGuardRequest, len: usize, in: *MachPortSwapGuardIn) migz.Status {
     return unpackMachPortSwapGuardRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_swap_guard_pack_reply(msg: *MachPortSwapGuardReply, out: *const MachPortSwapGuardOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_swap_guard_pack_reply(msg: *MachPortSwapGuardReply, out: *const MachPortSwapGuardOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortSwapGuardReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_swap_guard_unpack_reply(msg: *const MachPortSwapGuardReply, len: usize, out: *MachPortSwapGuardOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_swap_guard_unpack_reply(msg: *const MachPortSwapGuardReply, len: usize, out: *MachPortSwapGuardOut) migz.Status {
     return unpackMachPortSwapGuardReply(msg, len, out);
 }
 
@@ -7401,19 +7401,19 @@ pub fn machPortKobjectDescription(in: *const MachPortKobjectDescriptionIn, out: 
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_kobject_description_pack_request(msg: *MachPortKobjectDescriptionRequest, in: *const MachPortKobjectDescriptionIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_kobject_description_pack_request(msg: *MachPortKobjectDescriptionRequest, in: *const MachPortKobjectDescriptionIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortKobjectDescriptionRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_kobject_description_unpack_request(msg: *const MachPortKobjectDescriptionRequest, len: usize, in: *MachPortKobjectDescriptionIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_kobject_description_unpack_request(msg: *const MachPortKobjectDescriptionRequest, len: usize, in: *MachPortKobjectDescriptionIn) migz.Status {
     return unpackMachPortKobjectDescriptionRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_kobject_description_pack_reply(msg: *MachPortKobjectDescriptionReply, out: *const MachPortKobjectDescriptionOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_kobject_description_pack_reply(msg: *MachPortKobjectDescriptionReply, out: *const MachPortKobjectDescriptionOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortKobjectDescriptionReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_kobject_description_unpack_reply(msg: *const MachPortKobjectDescriptionReply, len: usize, out: *MachPortKobjectDescriptionOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_kobject_description_unpack_reply(msg: *const MachPortKobjectDescriptionReply, len: usize, out: *MachPortKobjectDescriptionOut) migz.Status {
     return unpackMachPortKobjectDescriptionReply(msg, len, out);
 }
 
@@ -7578,19 +7578,19 @@ pub fn machPortIsConnectionForService(in: *const MachPortIsConnectionForServiceI
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_is_connection_for_service_pack_request(msg: *MachPortIsConnectionForServiceRequest, in: *const MachPortIsConnectionForServiceIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_is_connection_for_service_pack_request(msg: *MachPortIsConnectionForServiceRequest, in: *const MachPortIsConnectionForServiceIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortIsConnectionForServiceRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_is_connection_for_service_unpack_request(msg: *const MachPortIsConnectionForServiceRequest, len: usize, in: *MachPortIsConnectionForServiceIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_is_connection_for_service_unpack_request(msg: *const MachPortIsConnectionForServiceRequest, len: usize, in: *MachPortIsConnectionForServiceIn) migz.Status {
     return unpackMachPortIsConnectionForServiceRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_is_connection_for_service_pack_reply(msg: *MachPortIsConnectionForServiceReply, out: *const MachPortIsConnectionForServiceOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_is_connection_for_service_pack_reply(msg: *MachPortIsConnectionForServiceReply, out: *const MachPortIsConnectionForServiceOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortIsConnectionForServiceReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_is_connection_for_service_unpack_reply(msg: *const MachPortIsConnectionForServiceReply, len: usize, out: *MachPortIsConnectionForServiceOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_is_connection_for_service_unpack_reply(msg: *const MachPortIsConnectionForServiceReply, len: usize, out: *MachPortIsConnectionForServiceOut) migz.Status {
     return unpackMachPortIsConnectionForServiceReply(msg, len, out);
 }
 
@@ -7746,19 +7746,19 @@ pub fn machPortGetServicePortInfo(in: *const MachPortGetServicePortInfoIn, out: 
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_get_service_port_info_pack_request(msg: *MachPortGetServicePortInfoRequest, in: *const MachPortGetServicePortInfoIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_service_port_info_pack_request(msg: *MachPortGetServicePortInfoRequest, in: *const MachPortGetServicePortInfoIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortGetServicePortInfoRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_get_service_port_info_unpack_request(msg: *const MachPortGetServicePortInfoRequest, len: usize, in: *MachPortGetServicePortInfoIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_service_port_info_unpack_request(msg: *const MachPortGetServicePortInfoRequest, len: usize, in: *MachPortGetServicePortInfoIn) migz.Status {
     return unpackMachPortGetServicePortInfoRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_get_service_port_info_pack_reply(msg: *MachPortGetServicePortInfoReply, out: *const MachPortGetServicePortInfoOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_service_port_info_pack_reply(msg: *MachPortGetServicePortInfoReply, out: *const MachPortGetServicePortInfoOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortGetServicePortInfoReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_get_service_port_info_unpack_reply(msg: *const MachPortGetServicePortInfoReply, len: usize, out: *MachPortGetServicePortInfoOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_get_service_port_info_unpack_reply(msg: *const MachPortGetServicePortInfoReply, len: usize, out: *MachPortGetServicePortInfoOut) migz.Status {
     return unpackMachPortGetServicePortInfoReply(msg, len, out);
 }
 
@@ -7933,19 +7933,19 @@ pub fn machPortAssertAttributes(in: *const MachPortAssertAttributesIn, out: *Mac
     return migz.kern.success;
 }
 
-export fn migz1_mach_port_mach_port_assert_attributes_pack_request(msg: *MachPortAssertAttributesRequest, in: *const MachPortAssertAttributesIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_assert_attributes_pack_request(msg: *MachPortAssertAttributesRequest, in: *const MachPortAssertAttributesIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packMachPortAssertAttributesRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_mach_port_mach_port_assert_attributes_unpack_request(msg: *const MachPortAssertAttributesRequest, len: usize, in: *MachPortAssertAttributesIn) migz.Status {
+pub export fn migz1_mach_port_mach_port_assert_attributes_unpack_request(msg: *const MachPortAssertAttributesRequest, len: usize, in: *MachPortAssertAttributesIn) migz.Status {
     return unpackMachPortAssertAttributesRequest(msg, len, in);
 }
 
-export fn migz1_mach_port_mach_port_assert_attributes_pack_reply(msg: *MachPortAssertAttributesReply, out: *const MachPortAssertAttributesOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_mach_port_mach_port_assert_attributes_pack_reply(msg: *MachPortAssertAttributesReply, out: *const MachPortAssertAttributesOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packMachPortAssertAttributesReply(msg, out, request, size);
 }
 
-export fn migz1_mach_port_mach_port_assert_attributes_unpack_reply(msg: *const MachPortAssertAttributesReply, len: usize, out: *MachPortAssertAttributesOut) migz.Status {
+pub export fn migz1_mach_port_mach_port_assert_attributes_unpack_reply(msg: *const MachPortAssertAttributesReply, len: usize, out: *MachPortAssertAttributesOut) migz.Status {
     return unpackMachPortAssertAttributesReply(msg, len, out);
 }
 
@@ -9100,22 +9100,21 @@ pub fn Server(comptime Impl: type) type {
         pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
             var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;
             var out_buf: [reply_size_max]u8 align(8) = undefined;
-            const in: *migz.MachMsgHeader = @ptrCast(&in_buf);
-            const out: *migz.MachMsgHeader = @ptrCast(&out_buf);
-            return migz.serveOne(in, in_buf.len, out, rcv, timeout_ms, self, Self.demuxLen);
+            return migz.serveOnceWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);
         }
 
-        /// Serves requests until receiving fails (for example, the port is destroyed).
-        pub fn serve(self: Self, rcv: migz.Port) migz.MsgReturn {
-            while (true) {
-                const mr = self.serveOnce(rcv, null);
-                if (mr != migz.msg_return.success and !migz.isSendError(mr)) return mr;
-            }
+        /// Serves requests until receiving fails (`timeout_ms` without a request, or the
+        /// receive right destroyed), and returns why.
+        pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+            var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;
+            var out_buf: [reply_size_max]u8 align(8) = undefined;
+            return migz.serveWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);
         }
     };
 }
 
 test {
+    @setEvalBranchQuota(8400);
     std.testing.refAllDecls(@This());
     std.testing.refAllDecls(Server(TestStub));
 }

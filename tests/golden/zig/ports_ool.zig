@@ -207,19 +207,19 @@ pub fn registerPort(in: *const RegisterPortIn, out: *RegisterPortOut) migz.KernR
     return migz.kern.success;
 }
 
-export fn migz1_ports_ool_register_port_pack_request(msg: *RegisterPortRequest, in: *const RegisterPortIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_register_port_pack_request(msg: *RegisterPortRequest, in: *const RegisterPortIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packRegisterPortRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_ports_ool_register_port_unpack_request(msg: *const RegisterPortRequest, len: usize, in: *RegisterPortIn) migz.Status {
+pub export fn migz1_ports_ool_register_port_unpack_request(msg: *const RegisterPortRequest, len: usize, in: *RegisterPortIn) migz.Status {
     return unpackRegisterPortRequest(msg, len, in);
 }
 
-export fn migz1_ports_ool_register_port_pack_reply(msg: *RegisterPortReply, out: *const RegisterPortOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_register_port_pack_reply(msg: *RegisterPortReply, out: *const RegisterPortOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packRegisterPortReply(msg, out, request, size);
 }
 
-export fn migz1_ports_ool_register_port_unpack_reply(msg: *const RegisterPortReply, len: usize, out: *RegisterPortOut) migz.Status {
+pub export fn migz1_ports_ool_register_port_unpack_reply(msg: *const RegisterPortReply, len: usize, out: *RegisterPortOut) migz.Status {
     return unpackRegisterPortReply(msg, len, out);
 }
 
@@ -401,19 +401,19 @@ pub fn lookupPort(in: *const LookupPortIn, out: *LookupPortOut) migz.KernReturn 
     return migz.kern.success;
 }
 
-export fn migz1_ports_ool_lookup_port_pack_request(msg: *LookupPortRequest, in: *const LookupPortIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_lookup_port_pack_request(msg: *LookupPortRequest, in: *const LookupPortIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packLookupPortRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_ports_ool_lookup_port_unpack_request(msg: *const LookupPortRequest, len: usize, in: *LookupPortIn) migz.Status {
+pub export fn migz1_ports_ool_lookup_port_unpack_request(msg: *const LookupPortRequest, len: usize, in: *LookupPortIn) migz.Status {
     return unpackLookupPortRequest(msg, len, in);
 }
 
-export fn migz1_ports_ool_lookup_port_pack_reply(msg: *LookupPortReply, out: *const LookupPortOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_lookup_port_pack_reply(msg: *LookupPortReply, out: *const LookupPortOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packLookupPortReply(msg, out, request, size);
 }
 
-export fn migz1_ports_ool_lookup_port_unpack_reply(msg: *const LookupPortReply, len: usize, out: *LookupPortOut) migz.Status {
+pub export fn migz1_ports_ool_lookup_port_unpack_reply(msg: *const LookupPortReply, len: usize, out: *LookupPortOut) migz.Status {
     return unpackLookupPortReply(msg, len, out);
 }
 
@@ -572,19 +572,19 @@ pub fn passRight(in: *const PassRightIn, out: *PassRightOut) migz.KernReturn {
     return migz.kern.success;
 }
 
-export fn migz1_ports_ool_pass_right_pack_request(msg: *PassRightRequest, in: *const PassRightIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_pass_right_pack_request(msg: *PassRightRequest, in: *const PassRightIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packPassRightRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_ports_ool_pass_right_unpack_request(msg: *const PassRightRequest, len: usize, in: *PassRightIn) migz.Status {
+pub export fn migz1_ports_ool_pass_right_unpack_request(msg: *const PassRightRequest, len: usize, in: *PassRightIn) migz.Status {
     return unpackPassRightRequest(msg, len, in);
 }
 
-export fn migz1_ports_ool_pass_right_pack_reply(msg: *PassRightReply, out: *const PassRightOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_pass_right_pack_reply(msg: *PassRightReply, out: *const PassRightOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packPassRightReply(msg, out, request, size);
 }
 
-export fn migz1_ports_ool_pass_right_unpack_reply(msg: *const PassRightReply, len: usize, out: *PassRightOut) migz.Status {
+pub export fn migz1_ports_ool_pass_right_unpack_reply(msg: *const PassRightReply, len: usize, out: *PassRightOut) migz.Status {
     return unpackPassRightReply(msg, len, out);
 }
 
@@ -762,19 +762,19 @@ pub fn reverse(in: *const ReverseIn, out: *ReverseOut) migz.KernReturn {
     return migz.kern.success;
 }
 
-export fn migz1_ports_ool_reverse_pack_request(msg: *ReverseRequest, in: *const ReverseIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_reverse_pack_request(msg: *ReverseRequest, in: *const ReverseIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packReverseRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_ports_ool_reverse_unpack_request(msg: *const ReverseRequest, len: usize, in: *ReverseIn) migz.Status {
+pub export fn migz1_ports_ool_reverse_unpack_request(msg: *const ReverseRequest, len: usize, in: *ReverseIn) migz.Status {
     return unpackReverseRequest(msg, len, in);
 }
 
-export fn migz1_ports_ool_reverse_pack_reply(msg: *ReverseReply, out: *const ReverseOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_reverse_pack_reply(msg: *ReverseReply, out: *const ReverseOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packReverseReply(msg, out, request, size);
 }
 
-export fn migz1_ports_ool_reverse_unpack_reply(msg: *const ReverseReply, len: usize, out: *ReverseOut) migz.Status {
+pub export fn migz1_ports_ool_reverse_unpack_reply(msg: *const ReverseReply, len: usize, out: *ReverseOut) migz.Status {
     return unpackReverseReply(msg, len, out);
 }
 
@@ -942,19 +942,19 @@ pub fn upload(in: *const UploadIn, out: *UploadOut) migz.KernReturn {
     return migz.kern.success;
 }
 
-export fn migz1_ports_ool_upload_pack_request(msg: *UploadRequest, in: *const UploadIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_upload_pack_request(msg: *UploadRequest, in: *const UploadIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packUploadRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_ports_ool_upload_unpack_request(msg: *const UploadRequest, len: usize, in: *UploadIn) migz.Status {
+pub export fn migz1_ports_ool_upload_unpack_request(msg: *const UploadRequest, len: usize, in: *UploadIn) migz.Status {
     return unpackUploadRequest(msg, len, in);
 }
 
-export fn migz1_ports_ool_upload_pack_reply(msg: *UploadReply, out: *const UploadOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_upload_pack_reply(msg: *UploadReply, out: *const UploadOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packUploadReply(msg, out, request, size);
 }
 
-export fn migz1_ports_ool_upload_unpack_reply(msg: *const UploadReply, len: usize, out: *UploadOut) migz.Status {
+pub export fn migz1_ports_ool_upload_unpack_reply(msg: *const UploadReply, len: usize, out: *UploadOut) migz.Status {
     return unpackUploadReply(msg, len, out);
 }
 
@@ -1137,19 +1137,19 @@ pub fn stats(in: *const StatsIn, out: *StatsOut) migz.KernReturn {
     return migz.kern.success;
 }
 
-export fn migz1_ports_ool_stats_pack_request(msg: *StatsRequest, in: *const StatsIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_stats_pack_request(msg: *StatsRequest, in: *const StatsIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packStatsRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_ports_ool_stats_unpack_request(msg: *const StatsRequest, len: usize, in: *StatsIn) migz.Status {
+pub export fn migz1_ports_ool_stats_unpack_request(msg: *const StatsRequest, len: usize, in: *StatsIn) migz.Status {
     return unpackStatsRequest(msg, len, in);
 }
 
-export fn migz1_ports_ool_stats_pack_reply(msg: *StatsReply, out: *const StatsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_stats_pack_reply(msg: *StatsReply, out: *const StatsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packStatsReply(msg, out, request, size);
 }
 
-export fn migz1_ports_ool_stats_unpack_reply(msg: *const StatsReply, len: usize, out: *StatsOut) migz.Status {
+pub export fn migz1_ports_ool_stats_unpack_reply(msg: *const StatsReply, len: usize, out: *StatsOut) migz.Status {
     return unpackStatsReply(msg, len, out);
 }
 
@@ -1315,19 +1315,19 @@ pub fn countPorts(in: *const CountPortsIn, out: *CountPortsOut) migz.KernReturn 
     return migz.kern.success;
 }
 
-export fn migz1_ports_ool_count_ports_pack_request(msg: *CountPortsRequest, in: *const CountPortsIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_count_ports_pack_request(msg: *CountPortsRequest, in: *const CountPortsIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packCountPortsRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_ports_ool_count_ports_unpack_request(msg: *const CountPortsRequest, len: usize, in: *CountPortsIn) migz.Status {
+pub export fn migz1_ports_ool_count_ports_unpack_request(msg: *const CountPortsRequest, len: usize, in: *CountPortsIn) migz.Status {
     return unpackCountPortsRequest(msg, len, in);
 }
 
-export fn migz1_ports_ool_count_ports_pack_reply(msg: *CountPortsReply, out: *const CountPortsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_count_ports_pack_reply(msg: *CountPortsReply, out: *const CountPortsOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packCountPortsReply(msg, out, request, size);
 }
 
-export fn migz1_ports_ool_count_ports_unpack_reply(msg: *const CountPortsReply, len: usize, out: *CountPortsOut) migz.Status {
+pub export fn migz1_ports_ool_count_ports_unpack_reply(msg: *const CountPortsReply, len: usize, out: *CountPortsOut) migz.Status {
     return unpackCountPortsReply(msg, len, out);
 }
 
@@ -1480,19 +1480,19 @@ pub fn whoami(in: *const WhoamiIn, out: *WhoamiOut) migz.KernReturn {
     return migz.kern.success;
 }
 
-export fn migz1_ports_ool_whoami_pack_request(msg: *WhoamiRequest, in: *const WhoamiIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_whoami_pack_request(msg: *WhoamiRequest, in: *const WhoamiIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packWhoamiRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_ports_ool_whoami_unpack_request(msg: *const WhoamiRequest, len: usize, in: *WhoamiIn) migz.Status {
+pub export fn migz1_ports_ool_whoami_unpack_request(msg: *const WhoamiRequest, len: usize, in: *WhoamiIn) migz.Status {
     return unpackWhoamiRequest(msg, len, in);
 }
 
-export fn migz1_ports_ool_whoami_pack_reply(msg: *WhoamiReply, out: *const WhoamiOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_whoami_pack_reply(msg: *WhoamiReply, out: *const WhoamiOut, request: *const migz.MachMsgHeader, size: *u32) migz.Status {
     return packWhoamiReply(msg, out, request, size);
 }
 
-export fn migz1_ports_ool_whoami_unpack_reply(msg: *const WhoamiReply, len: usize, out: *WhoamiOut) migz.Status {
+pub export fn migz1_ports_ool_whoami_unpack_reply(msg: *const WhoamiReply, len: usize, out: *WhoamiOut) migz.Status {
     return unpackWhoamiReply(msg, len, out);
 }
 
@@ -1603,11 +1603,11 @@ pub fn logMessage(in: *const LogMessageIn) migz.KernReturn {
     return mr;
 }
 
-export fn migz1_ports_ool_log_message_pack_request(msg: *LogMessageRequest, in: *const LogMessageIn, reply_port: migz.Port, size: *u32) migz.Status {
+pub export fn migz1_ports_ool_log_message_pack_request(msg: *LogMessageRequest, in: *const LogMessageIn, reply_port: migz.Port, size: *u32) migz.Status {
     return packLogMessageRequest(msg, in, reply_port, size);
 }
 
-export fn migz1_ports_ool_log_message_unpack_request(msg: *const LogMessageRequest, len: usize, in: *LogMessageIn) migz.Status {
+pub export fn migz1_ports_ool_log_message_unpack_request(msg: *const LogMessageRequest, len: usize, in: *LogMessageIn) migz.Status {
     return unpackLogMessageRequest(msg, len, in);
 }
 
@@ -1898,22 +1898,21 @@ pub fn Server(comptime Impl: type) type {
         pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
             var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;
             var out_buf: [reply_size_max]u8 align(8) = undefined;
-            const in: *migz.MachMsgHeader = @ptrCast(&in_buf);
-            const out: *migz.MachMsgHeader = @ptrCast(&out_buf);
-            return migz.serveOne(in, in_buf.len, out, rcv, timeout_ms, self, Self.demuxLen);
+            return migz.serveOnceWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);
         }
 
-        /// Serves requests until receiving fails (for example, the port is destroyed).
-        pub fn serve(self: Self, rcv: migz.Port) migz.MsgReturn {
-            while (true) {
-                const mr = self.serveOnce(rcv, null);
-                if (mr != migz.msg_return.success and !migz.isSendError(mr)) return mr;
-            }
+        /// Serves requests until receiving fails (`timeout_ms` without a request, or the
+        /// receive right destroyed), and returns why.
+        pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+            var in_buf: [request_size_max + migz.max_trailer_size]u8 align(8) = undefined;
+            var out_buf: [reply_size_max]u8 align(8) = undefined;
+            return migz.serveWith(rcv, self, Self.demuxLen, &in_buf, &out_buf, timeout_ms);
         }
     };
 }
 
 test {
+    @setEvalBranchQuota(1800);
     std.testing.refAllDecls(@This());
     std.testing.refAllDecls(Server(TestStub));
 }
