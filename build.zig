@@ -91,10 +91,54 @@ pub fn build(b: *std.Build) void {
         steps.check.dependOn(&b.addTest(.{ .name = b.fmt("check-{s}", .{triple}), .root_module = module }).step);
     }
 
+    // A program calling generated mach_port.defs stubs on the macOS kernel, cross-compiled
+    // and linked for aarch64-macos.11.0 (built, not run), when Apple's .defs are beside
+    // the checkout (../shared/corpus, as in CI).
+    if (macosMachPortProgram(b, optimize)) |exe| {
+        // Installing forces the link, not just the compile.
+        const install = b.addInstallArtifact(exe, .{});
+        steps.check.dependOn(&install.step);
+        steps.@"test".dependOn(&install.step);
+    }
+
     steps.fmt.dependOn(&b.addFmt(.{
         .paths = &.{ b.path("build.zig"), b.path("zig") },
         .check = true,
     }).step);
+}
+
+/// `zig/tests/mach_port_macos.zig` for aarch64-macos.11.0 with stubs from the corpus's
+/// `mach_port.defs` in the user view, or null when the corpus is not there.
+fn macosMachPortProgram(b: *std.Build, optimize: std.builtin.Optimize) ?*std.Build.Step.Compile {
+    b.root.access(b.graph.io, "../shared/corpus", .{}) catch return null;
+    const corpus = b.root.joinString(b.allocator, "../shared/corpus") catch @panic("out of memory");
+    const at = struct {
+        fn path(bb: *std.Build, base: []const u8, sub: []const u8) LazyPath {
+            return bb.graph.cwdRelativePath(bb.pathJoin(&.{ base, sub }));
+        }
+    };
+    const query = std.Target.Query.parse(.{ .arch_os_abi = "aarch64-macos.11.0" }) catch unreachable; // A valid triple.
+    const target = b.resolveTargetQuery(query);
+    const migz = addRuntime(b, .{ .name = null, .target = target, .optimize = optimize });
+    const stubs = addDefs(b, .{
+        .defs = at.path(b, corpus, "xnu/libsyscall/mach/mach_port.defs"),
+        .include_dirs = &.{ at.path(b, corpus, "xnu/osfmk"), at.path(b, corpus, "include") },
+        .defines = &.{"LIBSYSCALL_INTERFACE"},
+        .subsystem = "mach_port",
+        .migz_module = migz,
+    });
+    return b.addExecutable(.{
+        .name = "mach_port_macos",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("zig/tests/mach_port_macos.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = &.{
+                .{ .name = "migz", .module = migz },
+                .{ .name = "mach_port", .module = stubs },
+            },
+        }),
+    });
 }
 
 /// The end-to-end test `zig/tests/<name>_e2e.zig` of `examples/defs/<name>.defs`.
