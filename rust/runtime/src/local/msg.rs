@@ -368,6 +368,43 @@ fn valid_send_disp(d: u32) -> bool {
     )
 }
 
+/// The destination changed while the sender waited; resolve it again.
+#[derive(Debug)]
+pub struct Retry;
+
+/// A message whose sizes and descriptor types have been checked.
+#[derive(Debug)]
+pub struct Prepared<'b> {
+    buf: &'b [u8],
+    h: MachMsgHeader,
+    raw: Vec<RawDesc>,
+    /// Whether the destination is a send-once right (which may pass the queue limit).
+    pub once: bool,
+}
+
+impl<'b> Prepared<'b> {
+    /// Checks `send_size` bytes of `buf` as a message to send.
+    pub fn new(buf: &'b [u8], send_size: u32) -> Result<Prepared<'b>, MachMsgReturn> {
+        let size = send_size as usize;
+        if size < HEADER_SIZE || size % 4 != 0 {
+            return Err(MACH_SEND_MSG_TOO_SMALL);
+        }
+        if size > MESSAGE_SIZE_MAX {
+            return Err(MACH_SEND_TOO_LARGE);
+        }
+        if buf.len() < size {
+            return Err(MACH_SEND_INVALID_DATA);
+        }
+        let buf = &buf[..size];
+        let (h, raw) = parse(buf, size)?;
+        let once = matches!(
+            mach_msgh_bits_remote(h.msgh_bits),
+            MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE
+        );
+        Ok(Prepared { buf, h, raw, once })
+    }
+}
+
 /// A descriptor as parsed from the sender's bytes.
 #[derive(Clone, Copy, Debug)]
 enum RawDesc {
@@ -538,42 +575,22 @@ impl Space {
     }
 
     fn send(&self, buf: &[u8], option: MachMsgOption, send_size: u32, timeout: u32, mem: Memory<'_>) -> MachMsgReturn {
-        let size = send_size as usize;
-        if size < HEADER_SIZE || size % 4 != 0 {
-            return MACH_SEND_MSG_TOO_SMALL;
-        }
-        if size > MESSAGE_SIZE_MAX {
-            return MACH_SEND_TOO_LARGE;
-        }
-        if buf.len() < size {
-            return MACH_SEND_INVALID_DATA;
-        }
-        let buf = &buf[..size];
-        let (h, raw) = match parse(buf, size) {
-            Ok(x) => x,
+        let p = match Prepared::new(buf, send_size) {
+            Ok(p) => p,
             Err(e) => return e,
         };
-        let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
-        let once = matches!(dest_disp, MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE);
         let deadline = Deadline::new(option & MACH_SEND_TIMEOUT != 0, timeout);
+        // The destination can change between resolving it and copying in (another thread
+        // may move its right); a few retries settle that without looping forever.
         for _ in 0..4 {
-            let dest = {
-                let mut t = self.lock();
-                t.check_dead(h.msgh_remote_port);
-                match t.entries.get(&h.msgh_remote_port).and_then(|e| match (&e.obj, dest_disp) {
-                    (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND) if e.bits & MACH_PORT_TYPE_SEND != 0 => Some(p.clone()),
-                    (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND_ONCE) if e.bits & MACH_PORT_TYPE_SEND_ONCE != 0 => Some(p.clone()),
-                    (Obj::Port(p), MACH_MSG_TYPE_MAKE_SEND | MACH_MSG_TYPE_MAKE_SEND_ONCE) if e.bits & MACH_PORT_TYPE_RECEIVE != 0 => Some(p.clone()),
-                    _ => None,
-                }) {
-                    Some(p) => p,
-                    None => return MACH_SEND_INVALID_DEST,
-                }
+            let dest = match self.resolve_dest(&p) {
+                Ok(d) => d,
+                Err(e) => return e,
             };
             let res = block(
                 deadline,
                 || dest.has_room(),
-                |w| match port::reserve(&dest, once, w) {
+                |w| match port::reserve(&dest, p.once, w) {
                     Reserve::Got(r) => Attempt::Done(Some(r)),
                     Reserve::Dead => Attempt::Done(None),
                     Reserve::Full(id) => Attempt::Wait(id),
@@ -585,24 +602,58 @@ impl Space {
                 Some(None) => return MACH_SEND_INVALID_DEST,
                 Some(Some(r)) => r,
             };
-            let kmsg = {
-                let mut t = self.lock();
-                match self.copyin(&mut t, buf, &h, &raw, mem, &dest) {
-                    Ok(k) => k,
-                    Err(MACH_SEND_INVALID_DEST) if t.entries.contains_key(&h.msgh_remote_port) => {
-                        drop(t);
-                        drop(res);
-                        continue;
-                    }
-                    Err(e) => return e,
-                }
-            };
-            if let Some(dead) = port::enqueue_reserved(res, kmsg) {
-                drop(dead);
+            match self.send_reserved(&p, mem, &dest, res) {
+                Err(Retry) => continue,
+                Ok(code) => return code,
             }
-            return MACH_MSG_SUCCESS;
         }
         MACH_SEND_INVALID_DEST
+    }
+
+    /// Resolves the destination of a prepared message to its port.
+    pub(crate) fn resolve_dest(&self, p: &Prepared<'_>) -> Result<Arc<Port>, MachMsgReturn> {
+        let h = &p.h;
+        let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
+        let mut t = self.lock();
+        t.check_dead(h.msgh_remote_port);
+        t.entries
+            .get(&h.msgh_remote_port)
+            .and_then(|e| match (&e.obj, dest_disp) {
+                (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND) if e.bits & MACH_PORT_TYPE_SEND != 0 => Some(p.clone()),
+                (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND_ONCE) if e.bits & MACH_PORT_TYPE_SEND_ONCE != 0 => Some(p.clone()),
+                (Obj::Port(p), MACH_MSG_TYPE_MAKE_SEND | MACH_MSG_TYPE_MAKE_SEND_ONCE) if e.bits & MACH_PORT_TYPE_RECEIVE != 0 => {
+                    Some(p.clone())
+                }
+                _ => None,
+            })
+            .ok_or(MACH_SEND_INVALID_DEST)
+    }
+
+    /// Copies a message in and queues it into the slot `res` holds. `Err(Retry)` when the
+    /// destination name now denotes another port.
+    pub(crate) fn send_reserved(
+        &self,
+        p: &Prepared<'_>,
+        mem: Memory<'_>,
+        dest: &Arc<Port>,
+        res: port::Reservation,
+    ) -> Result<MachMsgReturn, Retry> {
+        let kmsg = {
+            let mut t = self.lock();
+            match self.copyin(&mut t, p.buf, &p.h, &p.raw, mem, dest) {
+                Ok(k) => k,
+                Err(MACH_SEND_INVALID_DEST) if t.entries.contains_key(&p.h.msgh_remote_port) => {
+                    drop(t);
+                    drop(res);
+                    return Err(Retry);
+                }
+                Err(e) => return Ok(e),
+            }
+        };
+        if let Some(dead) = port::enqueue_reserved(res, kmsg) {
+            drop(dead);
+        }
+        Ok(MACH_MSG_SUCCESS)
     }
 
     fn copyin(
