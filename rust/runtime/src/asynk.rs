@@ -179,7 +179,12 @@ impl Future for SendFuture<'_> {
                 },
                 Reserve::Dead => return Poll::Ready(Err(Error::SendInvalidDest)),
                 Reserve::Full(id) => {
-                    this.wait = id.map(|id| (dest, id));
+                    this.wait = id.map(|id| (dest.clone(), id));
+                    // A message that could never be sent fails now rather than after waiting.
+                    if let Err(e) = this.space.validate(&p, Memory::Owned, &dest) {
+                        this.cancel_wait();
+                        return Poll::Ready(Error::check(e));
+                    }
                     return Poll::Pending;
                 }
             }

@@ -510,6 +510,12 @@ fn take_memory(space: u64, mem: Memory<'_>, addr: usize, size: usize, dealloc: b
     }
 }
 
+fn memory_ok(space: u64, mem: Memory<'_>, addr: usize, size: usize) -> bool {
+    size == 0
+        || (size <= vm::REGION_SIZE_MAX
+            && (vm::contains(addr, size, space) || matches!(mem, Memory::Foreign(_)) && addr != 0))
+}
+
 fn read_names(space: u64, mem: Memory<'_>, addr: usize, count: u32) -> Option<Vec<u32>> {
     let len = count as usize * 4;
     let bytes = if len == 0 {
@@ -587,6 +593,13 @@ impl Space {
                 Ok(d) => d,
                 Err(e) => return e,
             };
+            // A full queue makes the sender wait; a message that could never be sent must
+            // fail first, so it is checked before waiting.
+            if !p.once && !dest.has_room() {
+                if let Err(e) = self.validate(&p, mem, &dest) {
+                    return e;
+                }
+            }
             let res = block(
                 deadline,
                 || dest.has_room(),
@@ -640,8 +653,9 @@ impl Space {
     ) -> Result<MachMsgReturn, Retry> {
         let kmsg = {
             let mut t = self.lock();
-            match self.copyin(&mut t, p.buf, &p.h, &p.raw, mem, dest) {
-                Ok(k) => k,
+            match self.copyin(&mut t, p.buf, &p.h, &p.raw, mem, dest, false) {
+                Ok(Some(k)) => k,
+                Ok(None) => unreachable!("only a dry run returns no message"),
                 Err(MACH_SEND_INVALID_DEST) if t.entries.contains_key(&p.h.msgh_remote_port) => {
                     drop(t);
                     drop(res);
@@ -664,7 +678,8 @@ impl Space {
         raw: &[RawDesc],
         mem: Memory<'_>,
         expected: &Arc<Port>,
-    ) -> Result<Kmsg, MachMsgReturn> {
+        dry_run: bool,
+    ) -> Result<Option<Kmsg>, MachMsgReturn> {
         let space_id = self.inner.id;
         let mut cx = Copyin::new(&self.inner);
         let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
@@ -733,6 +748,21 @@ impl Space {
                 }
             }
         }
+        if dry_run {
+            // Only checking, as xnu would before it blocks on a full queue: every right
+            // goes back and no memory is touched.
+            if failure.is_none() {
+                for p in &pending {
+                    if let Pending::Ool { addr, size, .. } = p {
+                        if !memory_ok(space_id, mem, *addr, *size as usize) {
+                            failure = Some(MACH_SEND_INVALID_MEMORY);
+                        }
+                    }
+                }
+            }
+            cx.rollback(t);
+            return failure.map_or(Ok(None), Err);
+        }
         // Memory: moved or copied, and put back if a later region fails.
         let mut regions: Vec<Option<Region>> = Vec::new();
         if failure.is_none() {
@@ -788,7 +818,7 @@ impl Space {
             PortVal::Dead => disp_received_type(reply_disp),
             PortVal::Null => 0,
         };
-        Ok(Kmsg {
+        Ok(Some(Kmsg {
             bits: (h.msgh_bits & MACH_MSGH_BITS_COMPLEX) | mach_msgh_bits(dest.kind().received_type(), reply_type),
             size: buf.len() as u32,
             id: h.msgh_id,
@@ -798,7 +828,14 @@ impl Space {
             descs,
             sender: self.inner.sender,
             audit: self.inner.audit,
-        })
+        }))
+    }
+
+    /// Checks a message the way copyin would, taking nothing (used before blocking on a
+    /// full queue so that a bad message fails at once, as in xnu).
+    pub(crate) fn validate(&self, p: &Prepared<'_>, mem: Memory<'_>, dest: &Arc<Port>) -> Result<(), MachMsgReturn> {
+        let mut t = self.lock();
+        self.copyin(&mut t, p.buf, &p.h, &p.raw, mem, dest, true).map(|_| ())
     }
 
     fn receive(&self, buf: &mut [u8], option: MachMsgOption, rcv_size: u32, rcv_name: MachPortName, timeout: u32) -> MachMsgReturn {

@@ -57,6 +57,15 @@ pub fn copy_out_of(addr: usize, size: usize, space: u64) -> Option<Vec<u8>> {
     o.region.as_slice().get(off..end).map(|s| s.to_vec())
 }
 
+/// Whether `[addr, addr + size)` lies inside a region of `space`.
+pub fn contains(addr: usize, size: usize, space: u64) -> bool {
+    let g = regions();
+    let Some(map) = g.as_ref() else { return false };
+    map.iter().any(|(start, o)| {
+        o.space == space && addr >= *start && addr - start <= o.region.len() && o.region.len() - (addr - start) >= size
+    })
+}
+
 /// Frees the region starting at `addr` if `space` owns it and `size` fits it.
 pub fn deallocate(addr: usize, size: usize, space: u64) -> bool {
     let mut g = regions();
