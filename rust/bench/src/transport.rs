@@ -95,12 +95,19 @@ fn ffi_server(task: u32, port: u32, cpu: usize) {
 }
 
 fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
-    let mut task = 0u32;
-    // SAFETY: `task` is a valid place to write.
+    // Client and server are separate tasks, as a MIG client and server would be.
+    let (mut task, mut client_task) = (0u32, 0u32);
+    // SAFETY: both are valid places to write.
     assert_eq!(unsafe { migz_ffi::migz1_task_create(&mut task) }, 0);
+    // SAFETY: as above.
+    assert_eq!(unsafe { migz_ffi::migz1_task_create(&mut client_task) }, 0);
     let space = Space::from_task(task).expect("just created");
+    let client_space = Space::from_task(client_task).expect("just created");
     let port = space.port_allocate(MACH_PORT_RIGHT_RECEIVE).expect("a port");
-    space.port_insert_right(port, &space, port, MACH_MSG_TYPE_MAKE_SEND).expect("a send right");
+    let server_send = 0x5003;
+    client_space
+        .port_insert_right(server_send, &space, port, MACH_MSG_TYPE_MAKE_SEND)
+        .expect("a send right");
     let server = std::thread::spawn(move || ffi_server(task, port, cpus.1));
 
     let (req_tx, req_rx) = crossbeam_channel::bounded::<[u8; MSG_SIZE]>(1);
@@ -118,8 +125,9 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
     let (out_tx, out_rx) = mpsc::channel();
     let client = std::thread::spawn(move || {
         pin(cpus.0);
-        migz_ffi::migz1_task_set_current(task);
+        migz_ffi::migz1_task_set_current(client_task);
         let reply = migz_ffi::migz1_mig_get_reply_port();
+        let port = server_send;
         let bits = mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
         let mut buf = [0u8; RCV_SIZE];
         let mut rtt_migz = || {
@@ -164,10 +172,13 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
     server.join().expect("server");
     echo.join().expect("echo");
     let (r, c) = out_rx.recv().expect("figures");
-    space.port_deallocate(port).expect("send right");
+    client_space.port_deallocate(server_send).expect("send right");
     space.port_mod_refs(port, MACH_PORT_RIGHT_RECEIVE, -1).expect("receive right");
-    drop(space);
+    space.assert_no_leaks();
+    client_space.assert_no_leaks();
+    drop((space, client_space));
     assert_eq!(migz_ffi::migz1_task_destroy(task), 0);
+    assert_eq!(migz_ffi::migz1_task_destroy(client_task), 0);
     eprintln!("  sync rtt cpus {cpus:?}: crossbeam {r:.0} ns, migz {c:.0} ns");
     c / r
 }

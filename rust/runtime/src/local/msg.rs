@@ -321,14 +321,11 @@ fn block<T>(
     if let Deadline::Poll = deadline {
         return None;
     }
-    for _ in 0..2 {
-        if park::spin_until(&ready) {
-            if let Attempt::Done(v) = attempt(None) {
-                return Some(v);
-            }
-        } else {
-            break;
-        }
+    if let Some(v) = park::spin(&ready, || match attempt(None) {
+        Attempt::Done(v) => Some(v),
+        Attempt::Wait(_) => None,
+    }) {
+        return Some(v);
     }
     let w = ThreadWaiter::current();
     let at = match deadline {

@@ -72,8 +72,11 @@ pub struct Port {
     /// A process-unique id (names in spaces are looked up by it).
     pub id: u64,
     st: Mutex<PortState>,
-    /// Queue length plus reservations, readable without the lock so waiters can spin.
+    /// Queue length plus reservations, readable without the lock so senders can spin.
     pub fill: AtomicU32,
+    /// Queue length alone, readable without the lock so receivers can spin (a reserved
+    /// slot is not yet a message).
+    pub queued: AtomicU32,
     /// The queue limit, readable without the lock.
     pub qlimit_hint: AtomicU32,
     /// Whether the port is still alive, readable without the lock.
@@ -113,6 +116,7 @@ impl Port {
                 send_waiters: WaitList::default(),
             }),
             fill: AtomicU32::new(0),
+            queued: AtomicU32::new(0),
             qlimit_hint: AtomicU32::new(MACH_PORT_QLIMIT_DEFAULT),
             alive_hint: AtomicU32::new(1),
             live,
@@ -133,13 +137,14 @@ impl Port {
 
     /// Whether a message may be queued (for spinning).
     pub fn has_message(&self) -> bool {
-        self.fill.load(Ordering::Acquire) > 0 || self.alive_hint.load(Ordering::Acquire) == 0
+        self.queued.load(Ordering::Acquire) > 0 || self.alive_hint.load(Ordering::Acquire) == 0
     }
 
     /// Recomputes the lock-free hints from the locked state.
     pub fn sync_hints(&self, st: &PortState) {
         self.fill
             .store(st.queue.len() as u32 + st.reserved, Ordering::Release);
+        self.queued.store(st.queue.len() as u32, Ordering::Release);
         self.qlimit_hint.store(st.qlimit, Ordering::Release);
         self.alive_hint.store(st.active as u32, Ordering::Release);
     }

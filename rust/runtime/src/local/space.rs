@@ -123,7 +123,9 @@ impl Table {
             return false;
         }
         let Some(p) = e.port().cloned() else { return false };
-        if p.alive_hint.load(Ordering::Acquire) != 0 && p.lock().active {
+        // The hint is written under the port lock when the port dies, so it is exact
+        // enough here: a port dying concurrently is a race the caller cannot see anyway.
+        if p.alive_hint.load(Ordering::Acquire) != 0 {
             return false;
         }
         {
