@@ -63,7 +63,17 @@ fn ffi_server(task: u32, port: u32, cpu: usize) {
     migz_ffi::migz1_task_set_current(task);
     let mut buf = [0u8; RCV_SIZE];
     // SAFETY: `buf` holds RCV_SIZE bytes, the receive size given.
-    let mut r = unsafe { migz_ffi::migz1_mach_msg(buf.as_mut_ptr(), MACH_RCV_MSG, 0, RCV_SIZE as u32, port, 0, 0) };
+    let mut r = unsafe {
+        migz_ffi::migz1_mach_msg(
+            buf.as_mut_ptr(),
+            MACH_RCV_MSG,
+            0,
+            RCV_SIZE as u32,
+            port,
+            0,
+            0,
+        )
+    };
     loop {
         assert_eq!(r, 0, "server receive");
         let h = MachMsgHeader::read(&buf).expect("a header");
@@ -103,7 +113,9 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
     assert_eq!(unsafe { migz_ffi::migz1_task_create(&mut client_task) }, 0);
     let space = Space::from_task(task).expect("just created");
     let client_space = Space::from_task(client_task).expect("just created");
-    let port = space.port_allocate(MACH_PORT_RIGHT_RECEIVE).expect("a port");
+    let port = space
+        .port_allocate(MACH_PORT_RIGHT_RECEIVE)
+        .expect("a port");
     let server_send = 0x5003;
     client_space
         .port_insert_right(server_send, &space, port, MACH_MSG_TYPE_MAKE_SEND)
@@ -163,17 +175,29 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
         let stop = header(mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, 0), port, 0, STOP_ID);
         let mut b = stop;
         // SAFETY: `b` holds MSG_SIZE bytes.
-        assert_eq!(unsafe { migz_ffi::migz1_mach_msg(b.as_mut_ptr(), MACH_SEND_MSG, MSG_SIZE as u32, 0, 0, 0, 0) }, 0);
+        assert_eq!(
+            unsafe {
+                migz_ffi::migz1_mach_msg(b.as_mut_ptr(), MACH_SEND_MSG, MSG_SIZE as u32, 0, 0, 0, 0)
+            },
+            0
+        );
         migz_ffi::migz1_mig_dealloc_reply_port(reply);
         drop(req_tx);
-        let _ = out_tx.send((report::median(&mut reference), report::median(&mut candidate)));
+        let _ = out_tx.send((
+            report::median(&mut reference),
+            report::median(&mut candidate),
+        ));
     });
     client.join().expect("client");
     server.join().expect("server");
     echo.join().expect("echo");
     let (r, c) = out_rx.recv().expect("figures");
-    client_space.port_deallocate(server_send).expect("send right");
-    space.port_mod_refs(port, MACH_PORT_RIGHT_RECEIVE, -1).expect("receive right");
+    client_space
+        .port_deallocate(server_send)
+        .expect("send right");
+    space
+        .port_mod_refs(port, MACH_PORT_RIGHT_RECEIVE, -1)
+        .expect("receive right");
     space.assert_no_leaks();
     client_space.assert_no_leaks();
     drop((space, client_space));
@@ -192,9 +216,15 @@ fn current_thread_runtime() -> tokio::runtime::Runtime {
 
 fn async_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
     let space = Space::new();
-    let port = space.port_allocate(MACH_PORT_RIGHT_RECEIVE).expect("a port");
-    space.port_insert_right(port, &space, port, MACH_MSG_TYPE_MAKE_SEND).expect("a send right");
-    let reply = space.port_allocate(MACH_PORT_RIGHT_RECEIVE).expect("a reply port");
+    let port = space
+        .port_allocate(MACH_PORT_RIGHT_RECEIVE)
+        .expect("a port");
+    space
+        .port_insert_right(port, &space, port, MACH_MSG_TYPE_MAKE_SEND)
+        .expect("a send right");
+    let reply = space
+        .port_allocate(MACH_PORT_RIGHT_RECEIVE)
+        .expect("a reply port");
 
     let (req_tx, mut req_rx) = tokio::sync::mpsc::channel::<[u8; MSG_SIZE]>(1);
     let (rep_tx, mut rep_rx) = tokio::sync::mpsc::channel::<[u8; MSG_SIZE]>(1);
@@ -219,7 +249,12 @@ fn async_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
                         if h.msgh_id == STOP_ID {
                             return;
                         }
-                        let rep = header(mach_msgh_bits(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), h.msgh_remote_port, 0, h.msgh_id + 100);
+                        let rep = header(
+                            mach_msgh_bits(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0),
+                            h.msgh_remote_port,
+                            0,
+                            h.msgh_id + 100,
+                        );
                         space.send_async(&rep).await.expect("reply");
                     }
                 };
@@ -234,7 +269,12 @@ fn async_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
             pin(cpus.0);
             current_thread_runtime().block_on(async move {
                 let mut replies = space.messages(reply).expect("a stream");
-                let req = header(mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE), port, reply, 1);
+                let req = header(
+                    mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+                    port,
+                    reply,
+                    1,
+                );
                 let msg = [7u8; MSG_SIZE];
                 let mut reference = Vec::new();
                 let mut candidate = Vec::new();
@@ -260,15 +300,22 @@ fn async_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
                 let stop = header(mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, 0), port, 0, STOP_ID);
                 space.send_async(&stop).await.expect("stop");
                 drop(req_tx);
-                (report::median(&mut reference), report::median(&mut candidate))
+                (
+                    report::median(&mut reference),
+                    report::median(&mut candidate),
+                )
             })
         })
     };
     let (r, c) = client.join().expect("client");
     server.join().expect("server");
     space.port_deallocate(port).expect("send right");
-    space.port_mod_refs(port, MACH_PORT_RIGHT_RECEIVE, -1).expect("receive right");
-    space.port_mod_refs(reply, MACH_PORT_RIGHT_RECEIVE, -1).expect("reply port");
+    space
+        .port_mod_refs(port, MACH_PORT_RIGHT_RECEIVE, -1)
+        .expect("receive right");
+    space
+        .port_mod_refs(reply, MACH_PORT_RIGHT_RECEIVE, -1)
+        .expect("reply port");
     space.assert_no_leaks();
     eprintln!("  async rtt cpus {cpus:?}: tokio mpsc {r:.0} ns, migz {c:.0} ns");
     c / r
@@ -277,7 +324,9 @@ fn async_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
 fn ool(rounds: usize, iters: u32) -> f64 {
     const SIZE: usize = 1 << 20;
     let space = Space::new();
-    let port = space.port_allocate(MACH_PORT_RIGHT_RECEIVE).expect("a port");
+    let port = space
+        .port_allocate(MACH_PORT_RIGHT_RECEIVE)
+        .expect("a port");
     let mut addr = space.vm_allocate(SIZE).expect("a region");
     space.with_region(addr, |m| m.fill(0x5a)).expect("owned");
     let src = vec![0x5au8; SIZE];
@@ -299,7 +348,10 @@ fn ool(rounds: usize, iters: u32) -> f64 {
         write_u32(&mut m, 36, ool_descriptor_word(true, MACH_MSG_VIRTUAL_COPY));
         write_u32(&mut m, 40, SIZE as u32);
         assert_eq!(space.mach_msg(&mut m, MACH_SEND_MSG, 44, 0, 0, 0, 0), 0);
-        assert_eq!(space.mach_msg(&mut buf, MACH_RCV_MSG, 0, 256, port, 0, 0), 0);
+        assert_eq!(
+            space.mach_msg(&mut buf, MACH_RCV_MSG, 0, 256, port, 0, 0),
+            0
+        );
         *addr = read_u64(&buf, 28).expect("descriptor") as usize;
     };
     let mut reference = Vec::new();
@@ -321,11 +373,19 @@ fn ool(rounds: usize, iters: u32) -> f64 {
             candidate.push(c);
         }
     }
-    assert_eq!(space.with_region(addr, |m| m[SIZE - 1]).expect("owned"), 0x5a);
+    assert_eq!(
+        space.with_region(addr, |m| m[SIZE - 1]).expect("owned"),
+        0x5a
+    );
     space.vm_deallocate(addr, SIZE).expect("owned");
-    space.port_mod_refs(port, MACH_PORT_RIGHT_RECEIVE, -1).expect("receive right");
+    space
+        .port_mod_refs(port, MACH_PORT_RIGHT_RECEIVE, -1)
+        .expect("receive right");
     space.assert_no_leaks();
-    let (r, c) = (report::median(&mut reference), report::median(&mut candidate));
+    let (r, c) = (
+        report::median(&mut reference),
+        report::median(&mut candidate),
+    );
     eprintln!("  1 MiB: memcpy {r:.0} ns, OOL send+receive {c:.0} ns");
     c / r
 }
@@ -335,8 +395,16 @@ pub fn run(quick: bool) {
     let (rounds, iters) = if quick { (5, 2_000) } else { (15, 10_000) };
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let split = (0, if cpus > 1 { 1 } else { 0 });
-    report::ratio("local_rtt_vs_crossbeam_same", sync_rtt((0, 0), rounds, iters), Goal::AtMost(1.5));
-    report::ratio("local_rtt_vs_crossbeam_split", sync_rtt(split, rounds, iters), Goal::AtMost(1.5));
+    report::ratio(
+        "local_rtt_vs_crossbeam_same",
+        sync_rtt((0, 0), rounds, iters),
+        Goal::AtMost(1.5),
+    );
+    report::ratio(
+        "local_rtt_vs_crossbeam_split",
+        sync_rtt(split, rounds, iters),
+        Goal::AtMost(1.5),
+    );
     report::ratio(
         "local_async_rtt_vs_tokio_mpsc_same",
         async_rtt((0, 0), rounds, iters / 2),
@@ -347,5 +415,9 @@ pub fn run(quick: bool) {
         async_rtt(split, rounds, iters / 2),
         Goal::AtMost(1.5),
     );
-    report::ratio("ool_1mib_vs_memcpy", ool(rounds, if quick { 50 } else { 200 }), Goal::AtMost(0.1));
+    report::ratio(
+        "ool_1mib_vs_memcpy",
+        ool(rounds, if quick { 50 } else { 200 }),
+        Goal::AtMost(0.1),
+    );
 }

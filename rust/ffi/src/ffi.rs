@@ -129,10 +129,19 @@ pub extern "C" fn migz1_task_set_current(task: MachPortT) -> KernReturnT {
 /// # Safety
 /// Each pointer is null (not wanted) or valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn migz1_task_leaks(task: MachPortT, names: *mut u32, regions: *mut u32, ports: *mut u32) -> KernReturnT {
+pub unsafe extern "C" fn migz1_task_leaks(
+    task: MachPortT,
+    names: *mut u32,
+    regions: *mut u32,
+    ports: *mut u32,
+) -> KernReturnT {
     with_task(task, |s| {
         let l = s.leaks();
-        for (p, v) in [(names, l.names.len()), (regions, l.regions.len()), (ports, l.live_ports)] {
+        for (p, v) in [
+            (names, l.names.len()),
+            (regions, l.regions.len()),
+            (ports, l.live_ports),
+        ] {
             if !p.is_null() {
                 // SAFETY: non-null, and the caller promised it is valid for a write.
                 unsafe { put(p, v as u32)? };
@@ -166,13 +175,26 @@ pub unsafe extern "C" fn migz1_mach_msg(
             len = len.max(rcv_size as usize);
         }
         if msg.is_null() {
-            return if option & MACH_SEND_MSG != 0 { MACH_SEND_INVALID_DATA } else { MACH_RCV_INVALID_DATA };
+            return if option & MACH_SEND_MSG != 0 {
+                MACH_SEND_INVALID_DATA
+            } else {
+                MACH_RCV_INVALID_DATA
+            };
         }
         // SAFETY: the caller promised `msg` covers the larger of the two sizes it asked for.
         let buf = unsafe { std::slice::from_raw_parts_mut(msg, len) };
         // SAFETY: `mach_msg`'s contract makes the caller vouch for descriptor addresses.
         let foreign = unsafe { ForeignMemory::assume_readable() };
-        current().mach_msg_with(buf, option, send_size, rcv_size, rcv_name, timeout, notify, Memory::Foreign(&foreign))
+        current().mach_msg_with(
+            buf,
+            option,
+            send_size,
+            rcv_size,
+            rcv_name,
+            timeout,
+            notify,
+            Memory::Foreign(&foreign),
+        )
     })
 }
 
@@ -181,7 +203,11 @@ pub unsafe extern "C" fn migz1_mach_msg(
 /// # Safety
 /// `name` is valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn migz1_mach_port_allocate(task: MachPortT, right: u32, name: *mut MachPortT) -> KernReturnT {
+pub unsafe extern "C" fn migz1_mach_port_allocate(
+    task: MachPortT,
+    right: u32,
+    name: *mut MachPortT,
+) -> KernReturnT {
     with_task(task, |s| {
         let n = s.port_allocate(right)?;
         // SAFETY: the caller promised `name` is valid for a write.
@@ -193,7 +219,11 @@ pub unsafe extern "C" fn migz1_mach_port_allocate(task: MachPortT, right: u32, n
 
 /// `mach_port_allocate_name`.
 #[unsafe(no_mangle)]
-pub extern "C" fn migz1_mach_port_allocate_name(task: MachPortT, right: u32, name: MachPortT) -> KernReturnT {
+pub extern "C" fn migz1_mach_port_allocate_name(
+    task: MachPortT,
+    right: u32,
+    name: MachPortT,
+) -> KernReturnT {
     with_task(task, |s| s.port_allocate_name(right, name))
 }
 
@@ -205,7 +235,12 @@ pub extern "C" fn migz1_mach_port_deallocate(task: MachPortT, name: MachPortT) -
 
 /// `mach_port_mod_refs`.
 #[unsafe(no_mangle)]
-pub extern "C" fn migz1_mach_port_mod_refs(task: MachPortT, name: MachPortT, right: u32, delta: i32) -> KernReturnT {
+pub extern "C" fn migz1_mach_port_mod_refs(
+    task: MachPortT,
+    name: MachPortT,
+    right: u32,
+    delta: i32,
+) -> KernReturnT {
     with_task(task, |s| s.port_mod_refs(name, right, delta))
 }
 
@@ -214,7 +249,12 @@ pub extern "C" fn migz1_mach_port_mod_refs(task: MachPortT, name: MachPortT, rig
 /// # Safety
 /// `refs` is valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn migz1_mach_port_get_refs(task: MachPortT, name: MachPortT, right: u32, refs: *mut u32) -> KernReturnT {
+pub unsafe extern "C" fn migz1_mach_port_get_refs(
+    task: MachPortT,
+    name: MachPortT,
+    right: u32,
+    refs: *mut u32,
+) -> KernReturnT {
     with_task(task, |s| {
         let r = s.port_get_refs(name, right)?;
         // SAFETY: the caller promised `refs` is valid for a write.
@@ -227,7 +267,11 @@ pub unsafe extern "C" fn migz1_mach_port_get_refs(task: MachPortT, name: MachPor
 /// # Safety
 /// `ptype` is valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn migz1_mach_port_type(task: MachPortT, name: MachPortT, ptype: *mut u32) -> KernReturnT {
+pub unsafe extern "C" fn migz1_mach_port_type(
+    task: MachPortT,
+    name: MachPortT,
+    ptype: *mut u32,
+) -> KernReturnT {
     with_task(task, |s| {
         let t = s.port_type(name)?;
         // SAFETY: the caller promised `ptype` is valid for a write.
@@ -237,8 +281,15 @@ pub unsafe extern "C" fn migz1_mach_port_type(task: MachPortT, name: MachPortT, 
 
 /// `mach_port_insert_right`: `poly` is a name in the calling thread's current space.
 #[unsafe(no_mangle)]
-pub extern "C" fn migz1_mach_port_insert_right(task: MachPortT, name: MachPortT, poly: MachPortT, poly_poly: u32) -> KernReturnT {
-    with_task(task, |s| s.port_insert_right(name, &current(), poly, poly_poly))
+pub extern "C" fn migz1_mach_port_insert_right(
+    task: MachPortT,
+    name: MachPortT,
+    poly: MachPortT,
+    poly_poly: u32,
+) -> KernReturnT {
+    with_task(task, |s| {
+        s.port_insert_right(name, &current(), poly, poly_poly)
+    })
 }
 
 /// `mach_port_extract_right`: the right lands in the calling thread's current space.
@@ -296,7 +347,13 @@ pub unsafe extern "C" fn migz1_mach_port_construct(
         }
         // SAFETY: non-null, and the caller promised it is readable.
         let o = unsafe { options.read_unaligned() };
-        let n = s.port_construct(&PortOptions { flags: o.flags, qlimit: o.mpl_qlimit }, context)?;
+        let n = s.port_construct(
+            &PortOptions {
+                flags: o.flags,
+                qlimit: o.mpl_qlimit,
+            },
+            context,
+        )?;
         // SAFETY: the caller promised `name` is valid for a write.
         unsafe { put(name, n) }
     })
@@ -304,19 +361,33 @@ pub unsafe extern "C" fn migz1_mach_port_construct(
 
 /// `mach_port_destruct`.
 #[unsafe(no_mangle)]
-pub extern "C" fn migz1_mach_port_destruct(task: MachPortT, name: MachPortT, srdelta: i32, guard_value: u64) -> KernReturnT {
+pub extern "C" fn migz1_mach_port_destruct(
+    task: MachPortT,
+    name: MachPortT,
+    srdelta: i32,
+    guard_value: u64,
+) -> KernReturnT {
     with_task(task, |s| s.port_destruct(name, srdelta, guard_value))
 }
 
 /// `mach_port_guard`.
 #[unsafe(no_mangle)]
-pub extern "C" fn migz1_mach_port_guard(task: MachPortT, name: MachPortT, guard_value: u64, strict: u32) -> KernReturnT {
+pub extern "C" fn migz1_mach_port_guard(
+    task: MachPortT,
+    name: MachPortT,
+    guard_value: u64,
+    strict: u32,
+) -> KernReturnT {
     with_task(task, |s| s.port_guard(name, guard_value, strict != 0))
 }
 
 /// `mach_port_unguard`.
 #[unsafe(no_mangle)]
-pub extern "C" fn migz1_mach_port_unguard(task: MachPortT, name: MachPortT, guard_value: u64) -> KernReturnT {
+pub extern "C" fn migz1_mach_port_unguard(
+    task: MachPortT,
+    name: MachPortT,
+    guard_value: u64,
+) -> KernReturnT {
     with_task(task, |s| s.port_unguard(name, guard_value))
 }
 
@@ -325,7 +396,11 @@ pub extern "C" fn migz1_mach_port_unguard(task: MachPortT, name: MachPortT, guar
 /// # Safety
 /// `context` is valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn migz1_mach_port_get_context(task: MachPortT, name: MachPortT, context: *mut u64) -> KernReturnT {
+pub unsafe extern "C" fn migz1_mach_port_get_context(
+    task: MachPortT,
+    name: MachPortT,
+    context: *mut u64,
+) -> KernReturnT {
     with_task(task, |s| {
         let c = s.port_get_context(name)?;
         // SAFETY: the caller promised `context` is valid for a write.
@@ -335,13 +410,21 @@ pub unsafe extern "C" fn migz1_mach_port_get_context(task: MachPortT, name: Mach
 
 /// `mach_port_set_context`.
 #[unsafe(no_mangle)]
-pub extern "C" fn migz1_mach_port_set_context(task: MachPortT, name: MachPortT, context: u64) -> KernReturnT {
+pub extern "C" fn migz1_mach_port_set_context(
+    task: MachPortT,
+    name: MachPortT,
+    context: u64,
+) -> KernReturnT {
     with_task(task, |s| s.port_set_context(name, context))
 }
 
 /// `mach_port_set_mscount`.
 #[unsafe(no_mangle)]
-pub extern "C" fn migz1_mach_port_set_mscount(task: MachPortT, name: MachPortT, mscount: u32) -> KernReturnT {
+pub extern "C" fn migz1_mach_port_set_mscount(
+    task: MachPortT,
+    name: MachPortT,
+    mscount: u32,
+) -> KernReturnT {
     with_task(task, |s| s.port_set_mscount(name, mscount))
 }
 
@@ -398,7 +481,11 @@ pub unsafe extern "C" fn migz1_mach_port_get_attributes(
 
 /// `mach_port_move_member`.
 #[unsafe(no_mangle)]
-pub extern "C" fn migz1_mach_port_move_member(task: MachPortT, member: MachPortT, after: MachPortT) -> KernReturnT {
+pub extern "C" fn migz1_mach_port_move_member(
+    task: MachPortT,
+    member: MachPortT,
+    after: MachPortT,
+) -> KernReturnT {
     with_task(task, |s| s.port_move_member(member, after))
 }
 
@@ -452,7 +539,12 @@ pub extern "C" fn migz1_mig_put_reply_port(reply: MachPortT) {
 /// # Safety
 /// `address` is valid for a read and write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn migz1_vm_allocate(task: MachPortT, address: *mut usize, size: usize, flags: i32) -> KernReturnT {
+pub unsafe extern "C" fn migz1_vm_allocate(
+    task: MachPortT,
+    address: *mut usize,
+    size: usize,
+    flags: i32,
+) -> KernReturnT {
     let _ = flags;
     with_task(task, |s| {
         let a = s.vm_allocate(size)?;

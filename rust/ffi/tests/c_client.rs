@@ -42,7 +42,10 @@ fn serve(s: &Space, port: u32) {
                 assert_eq!(&text[..], b"hello from C\0");
                 s.vm_deallocate(addr, size as usize).unwrap();
                 let cport = read_u32(&buf, 44).unwrap();
-                assert_eq!((read_u32(&buf, 52).unwrap() >> 16) & 0xff, MACH_MSG_TYPE_PORT_SEND);
+                assert_eq!(
+                    (read_u32(&buf, 52).unwrap() >> 16) & 0xff,
+                    MACH_MSG_TYPE_PORT_SEND
+                );
                 // Hand the C side a page of memory on the port it sent.
                 let page = s.vm_allocate(4096).unwrap();
                 s.with_region(page, |m| m.fill(b'R')).unwrap();
@@ -86,7 +89,9 @@ fn c_client_talks_to_a_rust_server() {
     let client = Space::new();
     let port = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     let send = 0x4403;
-    client.port_insert_right(send, &s, port, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    client
+        .port_insert_right(send, &s, port, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
     let server = {
         let s = s.clone();
         std::thread::spawn(move || serve(&s, port))
@@ -108,16 +113,31 @@ fn task_handles_and_leak_counts() {
     assert_eq!(unsafe { migz_ffi::migz1_task_create(&mut task) }, 0);
     let mut name = 0u32;
     // SAFETY: `name` is a valid place to write.
-    assert_eq!(unsafe { migz_ffi::migz1_mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &mut name) }, 0);
+    assert_eq!(
+        unsafe { migz_ffi::migz1_mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &mut name) },
+        0
+    );
     let (mut n, mut r, mut p) = (0u32, 0u32, 0u32);
     // SAFETY: all three are valid places to write.
-    assert_eq!(unsafe { migz_ffi::migz1_task_leaks(task, &mut n, &mut r, &mut p) }, 0);
+    assert_eq!(
+        unsafe { migz_ffi::migz1_task_leaks(task, &mut n, &mut r, &mut p) },
+        0
+    );
     assert_eq!((n, r, p), (1, 0, 1));
-    assert_eq!(migz_ffi::migz1_mach_port_mod_refs(task, name, MACH_PORT_RIGHT_RECEIVE, -1), 0);
+    assert_eq!(
+        migz_ffi::migz1_mach_port_mod_refs(task, name, MACH_PORT_RIGHT_RECEIVE, -1),
+        0
+    );
     // SAFETY: as above.
-    assert_eq!(unsafe { migz_ffi::migz1_task_leaks(task, &mut n, &mut r, &mut p) }, 0);
+    assert_eq!(
+        unsafe { migz_ffi::migz1_task_leaks(task, &mut n, &mut r, &mut p) },
+        0
+    );
     assert_eq!((n, r, p), (0, 0, 0));
     assert_eq!(migz_ffi::migz1_task_destroy(task), 0);
     assert_eq!(migz_ffi::migz1_task_destroy(task), KERN_INVALID_TASK);
-    assert_eq!(migz_ffi::migz1_mach_port_deallocate(task, name), KERN_INVALID_TASK);
+    assert_eq!(
+        migz_ffi::migz1_mach_port_deallocate(task, name),
+        KERN_INVALID_TASK
+    );
 }

@@ -77,10 +77,23 @@ impl MessageStream {
     }
 
     /// The same, delivering `elements` trailer elements (`MACH_RCV_TRAILER_*`).
-    pub fn with_trailer(space: &Space, name: MachPortName, elements: u32) -> Result<MessageStream, Error> {
-        let trailer_size = *TRAILER_SIZES.get(elements as usize).ok_or(Error::InvalidValue)?;
-        let source = space.receive_source(name).map_err(|_| Error::RcvInvalidName)?;
-        Ok(MessageStream { space: space.clone(), source, trailer_size, wait: None })
+    pub fn with_trailer(
+        space: &Space,
+        name: MachPortName,
+        elements: u32,
+    ) -> Result<MessageStream, Error> {
+        let trailer_size = *TRAILER_SIZES
+            .get(elements as usize)
+            .ok_or(Error::InvalidValue)?;
+        let source = space
+            .receive_source(name)
+            .map_err(|_| Error::RcvInvalidName)?;
+        Ok(MessageStream {
+            space: space.clone(),
+            source,
+            trailer_size,
+            wait: None,
+        })
     }
 
     fn cancel_wait(&mut self) {
@@ -121,8 +134,14 @@ impl Stream for MessageStream {
                 let size = d.kmsg.size as usize;
                 let total = size + this.trailer_size as usize;
                 let mut bytes = vec![0u8; total];
-                let status = this.space.copyout(&mut bytes, *d, total as u32, this.trailer_size);
-                Poll::Ready(Some(Message { bytes, size, status }))
+                let status = this
+                    .space
+                    .copyout(&mut bytes, *d, total as u32, this.trailer_size);
+                Poll::Ready(Some(Message {
+                    bytes,
+                    size,
+                    status,
+                }))
             }
             Dequeue::Empty(id) => {
                 this.wait = id;
@@ -198,7 +217,11 @@ impl Space {
     /// room in the destination's queue. Out-of-line addresses must be regions this space
     /// owns. Wrap it in `tokio::time::timeout` for a deadline.
     pub fn send_async<'a>(&'a self, msg: &'a [u8]) -> SendFuture<'a> {
-        SendFuture { space: self, msg, wait: None }
+        SendFuture {
+            space: self,
+            msg,
+            wait: None,
+        }
     }
 
     /// The messages arriving on the receive right or port set `name`.

@@ -19,7 +19,9 @@ pub struct Kernel {
 impl Kernel {
     /// The calling process's task.
     pub fn task_self() -> Kernel {
-        Kernel { task: k::task_self() }
+        Kernel {
+            task: k::task_self(),
+        }
     }
 }
 
@@ -49,7 +51,12 @@ impl Transport for Kernel {
     fn port_destruct(&self, name: MachPortName, srdelta: i32, guard: u64) -> Result<(), Error> {
         unit(k::destruct(self.task, name, srdelta, guard))
     }
-    fn port_mod_refs(&self, name: MachPortName, right: MachPortRight, delta: i32) -> Result<(), Error> {
+    fn port_mod_refs(
+        &self,
+        name: MachPortName,
+        right: MachPortRight,
+        delta: i32,
+    ) -> Result<(), Error> {
         unit(k::mod_refs(self.task, name, right, delta))
     }
     fn port_get_refs(&self, name: MachPortName, right: MachPortRight) -> Result<u32, Error> {
@@ -58,10 +65,19 @@ impl Transport for Kernel {
     fn port_type(&self, name: MachPortName) -> Result<MachPortType, Error> {
         k::port_type(self.task, name).map_err(|e| Error::check(e).unwrap_err())
     }
-    fn port_insert_right(&self, name: MachPortName, poly: MachPortName, disp: MachMsgTypeName) -> Result<(), Error> {
+    fn port_insert_right(
+        &self,
+        name: MachPortName,
+        poly: MachPortName,
+        disp: MachMsgTypeName,
+    ) -> Result<(), Error> {
         unit(k::insert_right(self.task, name, poly, disp))
     }
-    fn port_extract_right(&self, name: MachPortName, disp: MachMsgTypeName) -> Result<(MachPortName, MachMsgTypeName), Error> {
+    fn port_extract_right(
+        &self,
+        name: MachPortName,
+        disp: MachMsgTypeName,
+    ) -> Result<(MachPortName, MachMsgTypeName), Error> {
         k::extract_right(self.task, name, disp).map_err(|e| Error::check(e).unwrap_err())
     }
     fn port_get_context(&self, name: MachPortName) -> Result<u64, Error> {
@@ -79,10 +95,20 @@ impl Transport for Kernel {
     fn port_set_mscount(&self, name: MachPortName, mscount: u32) -> Result<(), Error> {
         unit(k::set_mscount(self.task, name, mscount))
     }
-    fn port_get_attributes(&self, name: MachPortName, flavor: i32, info: &mut [u32]) -> Result<u32, Error> {
+    fn port_get_attributes(
+        &self,
+        name: MachPortName,
+        flavor: i32,
+        info: &mut [u32],
+    ) -> Result<u32, Error> {
         k::get_attributes(self.task, name, flavor, info).map_err(|e| Error::check(e).unwrap_err())
     }
-    fn port_set_attributes(&self, name: MachPortName, flavor: i32, info: &[u32]) -> Result<(), Error> {
+    fn port_set_attributes(
+        &self,
+        name: MachPortName,
+        flavor: i32,
+        info: &[u32],
+    ) -> Result<(), Error> {
         unit(k::set_attributes(self.task, name, flavor, info))
     }
     fn port_move_member(&self, member: MachPortName, after: MachPortName) -> Result<(), Error> {
@@ -96,6 +122,7 @@ impl Transport for Kernel {
         notify: MachPortName,
         disp: MachMsgTypeName,
     ) -> Result<MachPortName, Error> {
-        k::request_notification(self.task, name, msgid, sync, notify, disp).map_err(|e| Error::check(e).unwrap_err())
+        k::request_notification(self.task, name, msgid, sync, notify, disp)
+            .map_err(|e| Error::check(e).unwrap_err())
     }
 }

@@ -33,9 +33,18 @@ fn a_waiting_stream_is_woken_once_a_message_arrives() {
         let mut cx = Context::from_waker(&waker);
         assert!(stream.poll_next_unpin(&mut cx).is_pending());
         assert_eq!(counter.0.load(Ordering::SeqCst), 0);
-        assert_eq!(send(&s, &simple(snd.name(), MACH_MSG_TYPE_COPY_SEND, 0, 0, 5, b"abcd"), None), 0);
+        assert_eq!(
+            send(
+                &s,
+                &simple(snd.name(), MACH_MSG_TYPE_COPY_SEND, 0, 0, 5, b"abcd"),
+                None
+            ),
+            0
+        );
         assert_eq!(counter.0.load(Ordering::SeqCst), 1, "woken exactly once");
-        let Poll::Ready(Some(m)) = stream.poll_next_unpin(&mut cx) else { panic!("a message is ready") };
+        let Poll::Ready(Some(m)) = stream.poll_next_unpin(&mut cx) else {
+            panic!("a message is ready")
+        };
         assert_eq!(m.header().msgh_id, 5);
         assert_eq!(&m.bytes()[24..], b"abcd");
         assert_eq!(m.trailer().len(), 8);
@@ -55,7 +64,14 @@ async fn request_reply_between_tasks() {
                 for _ in 0..100 {
                     let m = stream.next().await.unwrap();
                     let h = m.header();
-                    let rep = simple(h.msgh_remote_port, MACH_MSG_TYPE_MOVE_SEND_ONCE, 0, 0, h.msgh_id + 100, &m.bytes()[24..]);
+                    let rep = simple(
+                        h.msgh_remote_port,
+                        MACH_MSG_TYPE_MOVE_SEND_ONCE,
+                        0,
+                        0,
+                        h.msgh_id + 100,
+                        &m.bytes()[24..],
+                    );
                     s.send_async(&rep).await.unwrap();
                 }
             })
@@ -63,7 +79,14 @@ async fn request_reply_between_tasks() {
         let reply = ReceiveRight::allocate(&s).unwrap();
         let mut replies = reply.messages().unwrap();
         for i in 0..100u32 {
-            let req = simple(server_send.name(), MACH_MSG_TYPE_COPY_SEND, reply.name(), MACH_MSG_TYPE_MAKE_SEND_ONCE, 7, &i.to_ne_bytes());
+            let req = simple(
+                server_send.name(),
+                MACH_MSG_TYPE_COPY_SEND,
+                reply.name(),
+                MACH_MSG_TYPE_MAKE_SEND_ONCE,
+                7,
+                &i.to_ne_bytes(),
+            );
             s.send_async(&req).await.unwrap();
             let m = replies.next().await.unwrap();
             assert_eq!(m.header().msgh_id, 107);
@@ -97,7 +120,11 @@ async fn async_send_waits_for_room_and_times_out_cleanly() {
             ids.push(stream.next().await.unwrap().header().msgh_id);
         }
         sender.await.unwrap();
-        assert_eq!(ids, [1, 1, 1, 1, 1, 2], "the timed-out send left nothing behind");
+        assert_eq!(
+            ids,
+            [1, 1, 1, 1, 1, 2],
+            "the timed-out send left nothing behind"
+        );
         assert!(stream.next().now_or_never().is_none());
     }
     s.assert_no_leaks();
@@ -113,17 +140,40 @@ fn a_dropped_send_future_moves_no_right() {
         for _ in 0..5 {
             assert_eq!(send(&s, &fill, None), 0);
         }
-        let msg = complex(snd.name(), MACH_MSG_TYPE_COPY_SEND, 0, 0, 2, &[Desc::Port(carried.name(), MACH_MSG_TYPE_MOVE_SEND)], &[]);
-        let before = s.port_get_refs(carried.name(), MACH_PORT_RIGHT_SEND).unwrap();
+        let msg = complex(
+            snd.name(),
+            MACH_MSG_TYPE_COPY_SEND,
+            0,
+            0,
+            2,
+            &[Desc::Port(carried.name(), MACH_MSG_TYPE_MOVE_SEND)],
+            &[],
+        );
+        let before = s
+            .port_get_refs(carried.name(), MACH_PORT_RIGHT_SEND)
+            .unwrap();
         let mut fut = s.send_async(&msg);
         let waker = Waker::from(Arc::new(CountingWaker(AtomicUsize::new(0))));
         let mut cx = Context::from_waker(&waker);
         assert!(fut.poll_unpin(&mut cx).is_pending());
         drop(fut);
-        assert_eq!(s.port_get_refs(carried.name(), MACH_PORT_RIGHT_SEND).unwrap(), before);
+        assert_eq!(
+            s.port_get_refs(carried.name(), MACH_PORT_RIGHT_SEND)
+                .unwrap(),
+            before
+        );
         let mut stream = r.messages().unwrap();
         for _ in 0..5 {
-            assert_eq!(stream.next().now_or_never().flatten().unwrap().header().msgh_id, 1);
+            assert_eq!(
+                stream
+                    .next()
+                    .now_or_never()
+                    .flatten()
+                    .unwrap()
+                    .header()
+                    .msgh_id,
+                1
+            );
         }
         assert!(stream.next().now_or_never().is_none(), "nothing half-sent");
     }
@@ -144,7 +194,14 @@ fn a_dropped_receive_future_loses_no_message() {
                 assert!(next.poll_unpin(&mut cx).is_pending());
                 // Dropped while registered as a waiter.
             }
-            assert_eq!(send(&s, &simple(snd.name(), MACH_MSG_TYPE_COPY_SEND, 0, 0, i, &[]), None), 0);
+            assert_eq!(
+                send(
+                    &s,
+                    &simple(snd.name(), MACH_MSG_TYPE_COPY_SEND, 0, 0, i, &[]),
+                    None
+                ),
+                0
+            );
             let got = stream.next().now_or_never().flatten().unwrap();
             assert_eq!(got.header().msgh_id, i);
         }
@@ -164,9 +221,33 @@ fn the_stream_ends_when_the_port_dies_and_port_sets_stream_too() {
         set.insert(&a).unwrap();
         set.insert(&b).unwrap();
         let mut stream = s.messages(set.name()).unwrap();
-        assert_eq!(send(&s, &simple(sa.name(), MACH_MSG_TYPE_COPY_SEND, 0, 0, 1, &[]), None), 0);
-        assert_eq!(send(&s, &simple(sb.name(), MACH_MSG_TYPE_COPY_SEND, 0, 0, 2, &[]), None), 0);
-        let mut ids: Vec<i32> = (0..2).map(|_| stream.next().now_or_never().flatten().unwrap().header().msgh_id).collect();
+        assert_eq!(
+            send(
+                &s,
+                &simple(sa.name(), MACH_MSG_TYPE_COPY_SEND, 0, 0, 1, &[]),
+                None
+            ),
+            0
+        );
+        assert_eq!(
+            send(
+                &s,
+                &simple(sb.name(), MACH_MSG_TYPE_COPY_SEND, 0, 0, 2, &[]),
+                None
+            ),
+            0
+        );
+        let mut ids: Vec<i32> = (0..2)
+            .map(|_| {
+                stream
+                    .next()
+                    .now_or_never()
+                    .flatten()
+                    .unwrap()
+                    .header()
+                    .msgh_id
+            })
+            .collect();
         ids.sort();
         assert_eq!(ids, [1, 2]);
         let mut one = a.messages().unwrap();

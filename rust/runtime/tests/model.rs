@@ -18,7 +18,11 @@ enum Op {
     ModSend(usize, i32),
     Deallocate(usize),
     DestroyReceive(usize),
-    Send { dest: usize, id: i32, carry: Option<usize> },
+    Send {
+        dest: usize,
+        id: i32,
+        carry: Option<usize>,
+    },
     Receive(usize),
     SetQlimit(usize, u32),
 }
@@ -80,11 +84,18 @@ impl Model {
     fn bits(e: &MEntry) -> u32 {
         (if e.receive { MACH_PORT_TYPE_RECEIVE } else { 0 })
             | (if e.send > 0 { MACH_PORT_TYPE_SEND } else { 0 })
-            | (if e.dead > 0 { MACH_PORT_TYPE_DEAD_NAME } else { 0 })
+            | (if e.dead > 0 {
+                MACH_PORT_TYPE_DEAD_NAME
+            } else {
+                0
+            })
     }
 
     fn name_of_port(&self, p: usize) -> Option<u32> {
-        self.names.iter().find(|(_, e)| e.port == Some(p)).map(|(n, _)| *n)
+        self.names
+            .iter()
+            .find(|(_, e)| e.port == Some(p))
+            .map(|(n, _)| *n)
     }
 }
 
@@ -96,8 +107,20 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Allocate => {
                 let n = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
                 prop_assert!(!m.names.contains_key(&n), "fresh name");
-                m.ports.push(MPort { alive: true, qlimit: 5, queue: VecDeque::new() });
-                m.names.insert(n, MEntry { receive: true, send: 0, dead: 0, port: Some(m.ports.len() - 1) });
+                m.ports.push(MPort {
+                    alive: true,
+                    qlimit: 5,
+                    queue: VecDeque::new(),
+                });
+                m.names.insert(
+                    n,
+                    MEntry {
+                        receive: true,
+                        send: 0,
+                        dead: 0,
+                        port: Some(m.ports.len() - 1),
+                    },
+                );
             }
             Op::MakeSend(i) => {
                 let Some(n) = m.name_at(i) else { continue };
@@ -163,10 +186,22 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Send { dest, id, carry } => {
                 let Some(d) = m.name_at(dest) else { continue };
                 let de = m.names[&d].clone();
-                let disp = if de.receive { MACH_MSG_TYPE_MAKE_SEND } else { MACH_MSG_TYPE_COPY_SEND };
+                let disp = if de.receive {
+                    MACH_MSG_TYPE_MAKE_SEND
+                } else {
+                    MACH_MSG_TYPE_COPY_SEND
+                };
                 let carried = carry.and_then(|c| m.name_at(c));
                 let msg = match carried {
-                    Some(c) => complex(d, disp, 0, 0, id, &[Desc::Port(c, MACH_MSG_TYPE_COPY_SEND)], &[]),
+                    Some(c) => complex(
+                        d,
+                        disp,
+                        0,
+                        0,
+                        id,
+                        &[Desc::Port(c, MACH_MSG_TYPE_COPY_SEND)],
+                        &[],
+                    ),
                     None => simple(d, disp, 0, 0, id, &[]),
                 };
                 let r = send(&s, &msg, Some(0));
@@ -174,7 +209,8 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     MACH_SEND_INVALID_DEST
                 } else if carried.is_some_and(|c| m.names[&c].send == 0 && m.names[&c].dead == 0) {
                     MACH_SEND_INVALID_RIGHT
-                } else if m.ports[de.port.unwrap()].queue.len() >= m.ports[de.port.unwrap()].qlimit {
+                } else if m.ports[de.port.unwrap()].queue.len() >= m.ports[de.port.unwrap()].qlimit
+                {
                     MACH_SEND_TIMED_OUT
                 } else {
                     0
@@ -222,7 +258,15 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                                     }
                                     None => {
                                         prop_assert!(!m.names.contains_key(&got));
-                                        m.names.insert(got, MEntry { receive: false, send: 1, dead: 0, port: Some(c) });
+                                        m.names.insert(
+                                            got,
+                                            MEntry {
+                                                receive: false,
+                                                send: 1,
+                                                dead: 0,
+                                                port: Some(c),
+                                            },
+                                        );
                                     }
                                 }
                             }
@@ -248,10 +292,14 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         prop_assert_eq!(&real, &want);
         for (n, e) in &m.names {
             prop_assert_eq!(s.port_get_refs(*n, MACH_PORT_RIGHT_SEND).unwrap(), e.send);
-            prop_assert_eq!(s.port_get_refs(*n, MACH_PORT_RIGHT_DEAD_NAME).unwrap(), e.dead);
+            prop_assert_eq!(
+                s.port_get_refs(*n, MACH_PORT_RIGHT_DEAD_NAME).unwrap(),
+                e.dead
+            );
             if e.receive {
                 let mut st = [0u32; 10];
-                s.port_get_attributes(*n, MACH_PORT_RECEIVE_STATUS, &mut st).unwrap();
+                s.port_get_attributes(*n, MACH_PORT_RECEIVE_STATUS, &mut st)
+                    .unwrap();
                 prop_assert_eq!(st[4] as usize, m.ports[e.port.unwrap()].queue.len());
             }
         }
@@ -259,10 +307,12 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     // Release everything the model says is held; then nothing may be left.
     for (n, e) in m.names.clone() {
         if e.send > 0 {
-            s.port_mod_refs(n, MACH_PORT_RIGHT_SEND, -(e.send as i32)).unwrap();
+            s.port_mod_refs(n, MACH_PORT_RIGHT_SEND, -(e.send as i32))
+                .unwrap();
         }
         if e.dead > 0 {
-            s.port_mod_refs(n, MACH_PORT_RIGHT_DEAD_NAME, -(e.dead as i32)).unwrap();
+            s.port_mod_refs(n, MACH_PORT_RIGHT_DEAD_NAME, -(e.dead as i32))
+                .unwrap();
         }
         if e.receive {
             s.port_mod_refs(n, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();

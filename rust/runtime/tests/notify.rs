@@ -30,12 +30,27 @@ fn no_senders_fires_when_the_last_send_right_goes() {
     let other = Space::new();
     let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     let n = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    s.port_insert_right(p, &s, p, MACH_MSG_TYPE_MAKE_SEND).unwrap();
-    other.port_insert_right(0x900, &s, p, MACH_MSG_TYPE_MAKE_SEND).unwrap();
-    let prev = s.port_request_notification(p, MACH_NOTIFY_NO_SENDERS, 0, n, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
+    s.port_insert_right(p, &s, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    other
+        .port_insert_right(0x900, &s, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    let prev = s
+        .port_request_notification(
+            p,
+            MACH_NOTIFY_NO_SENDERS,
+            0,
+            n,
+            MACH_MSG_TYPE_MAKE_SEND_ONCE,
+        )
+        .unwrap();
     assert_eq!(prev, 0);
     s.port_deallocate(p).unwrap();
-    assert_eq!(recv(&s, n, 128, 0, Some(0)).0, MACH_RCV_TIMED_OUT, "another space still holds a send right");
+    assert_eq!(
+        recv(&s, n, 128, 0, Some(0)).0,
+        MACH_RCV_TIMED_OUT,
+        "another space still holds a send right"
+    );
     // Moving the last send right in a message keeps it alive until the message is received.
     let m = simple(0x900, MACH_MSG_TYPE_MOVE_SEND, 0, 0, 1, &[]);
     assert_eq!(send(&other, &m, None), 0);
@@ -55,9 +70,28 @@ fn no_senders_fires_at_once_when_mscount_reaches_sync() {
     let s = Space::new();
     let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     let n = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    s.port_request_notification(p, MACH_NOTIFY_NO_SENDERS, 1, n, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
-    assert_eq!(recv(&s, n, 128, 0, Some(0)).0, MACH_RCV_TIMED_OUT, "mscount 0 < sync 1");
-    let prev = s.port_request_notification(p, MACH_NOTIFY_NO_SENDERS, 0, n, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
+    s.port_request_notification(
+        p,
+        MACH_NOTIFY_NO_SENDERS,
+        1,
+        n,
+        MACH_MSG_TYPE_MAKE_SEND_ONCE,
+    )
+    .unwrap();
+    assert_eq!(
+        recv(&s, n, 128, 0, Some(0)).0,
+        MACH_RCV_TIMED_OUT,
+        "mscount 0 < sync 1"
+    );
+    let prev = s
+        .port_request_notification(
+            p,
+            MACH_NOTIFY_NO_SENDERS,
+            0,
+            n,
+            MACH_MSG_TYPE_MAKE_SEND_ONCE,
+        )
+        .unwrap();
     assert_ne!(prev, 0, "the previous send-once right comes back");
     assert_eq!(s.port_type(prev).unwrap(), MACH_PORT_TYPE_SEND_ONCE);
     let b = expect_notification(&s, n, MACH_NOTIFY_NO_SENDERS, 36);
@@ -75,15 +109,26 @@ fn send_once_notification_when_a_send_once_right_dies_unused() {
     let s = Space::new();
     let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     let q = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    let (so, ty) = s.port_extract_right(p, MACH_MSG_TYPE_MAKE_SEND_ONCE, &s).unwrap();
+    let (so, ty) = s
+        .port_extract_right(p, MACH_MSG_TYPE_MAKE_SEND_ONCE, &s)
+        .unwrap();
     assert_eq!(ty, MACH_MSG_TYPE_PORT_SEND_ONCE);
     // Carried in a message that is destroyed with its port, it still notifies.
-    let m = complex(q, MACH_MSG_TYPE_MAKE_SEND, 0, 0, 1, &[Desc::Port(so, MACH_MSG_TYPE_MOVE_SEND_ONCE)], &[]);
+    let m = complex(
+        q,
+        MACH_MSG_TYPE_MAKE_SEND,
+        0,
+        0,
+        1,
+        &[Desc::Port(so, MACH_MSG_TYPE_MOVE_SEND_ONCE)],
+        &[],
+    );
     assert_eq!(send(&s, &m, None), 0);
     s.port_mod_refs(q, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
     expect_notification(&s, p, MACH_NOTIFY_SEND_ONCE, 24);
     let mut st = [0u32; 10];
-    s.port_get_attributes(p, MACH_PORT_RECEIVE_STATUS, &mut st).unwrap();
+    s.port_get_attributes(p, MACH_PORT_RECEIVE_STATUS, &mut st)
+        .unwrap();
     assert_eq!(st[5], 0, "no send-once right left");
     s.port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
     s.assert_no_leaks();
@@ -94,30 +139,63 @@ fn dead_name_notification_when_the_port_dies() {
     let server = Space::new();
     let client = Space::new();
     let p = server.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    client.port_insert_right(0x500, &server, p, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    client
+        .port_insert_right(0x500, &server, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
     let n = client.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     assert_eq!(
-        client.port_request_notification(0x500, MACH_NOTIFY_DEAD_NAME, 0, n, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+        client.port_request_notification(
+            0x500,
+            MACH_NOTIFY_DEAD_NAME,
+            0,
+            n,
+            MACH_MSG_TYPE_MAKE_SEND_ONCE
+        ),
         Ok(0)
     );
-    assert_eq!(client.port_type(0x500).unwrap(), MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DNREQUEST);
-    server.port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    assert_eq!(
+        client.port_type(0x500).unwrap(),
+        MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DNREQUEST
+    );
+    server
+        .port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1)
+        .unwrap();
     let b = expect_notification(&client, n, MACH_NOTIFY_DEAD_NAME, 36);
     assert_eq!(read_u32(&b, 32).unwrap(), 0x500);
     assert_eq!(client.port_type(0x500).unwrap(), MACH_PORT_TYPE_DEAD_NAME);
-    assert_eq!(client.port_get_refs(0x500, MACH_PORT_RIGHT_DEAD_NAME).unwrap(), 2, "the notification adds a reference");
-    client.port_mod_refs(0x500, MACH_PORT_RIGHT_DEAD_NAME, -2).unwrap();
+    assert_eq!(
+        client
+            .port_get_refs(0x500, MACH_PORT_RIGHT_DEAD_NAME)
+            .unwrap(),
+        2,
+        "the notification adds a reference"
+    );
+    client
+        .port_mod_refs(0x500, MACH_PORT_RIGHT_DEAD_NAME, -2)
+        .unwrap();
     // Asking about a name that is already dead needs sync != 0 and fires at once.
     let d = client.port_allocate(MACH_PORT_RIGHT_DEAD_NAME).unwrap();
     assert_eq!(
-        client.port_request_notification(d, MACH_NOTIFY_DEAD_NAME, 0, n, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+        client.port_request_notification(
+            d,
+            MACH_NOTIFY_DEAD_NAME,
+            0,
+            n,
+            MACH_MSG_TYPE_MAKE_SEND_ONCE
+        ),
         Err(Error::InvalidArgument)
     );
-    client.port_request_notification(d, MACH_NOTIFY_DEAD_NAME, 1, n, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
+    client
+        .port_request_notification(d, MACH_NOTIFY_DEAD_NAME, 1, n, MACH_MSG_TYPE_MAKE_SEND_ONCE)
+        .unwrap();
     let b = expect_notification(&client, n, MACH_NOTIFY_DEAD_NAME, 36);
     assert_eq!(read_u32(&b, 32).unwrap(), d);
-    client.port_mod_refs(d, MACH_PORT_RIGHT_DEAD_NAME, -2).unwrap();
-    client.port_mod_refs(n, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    client
+        .port_mod_refs(d, MACH_PORT_RIGHT_DEAD_NAME, -2)
+        .unwrap();
+    client
+        .port_mod_refs(n, MACH_PORT_RIGHT_RECEIVE, -1)
+        .unwrap();
     client.assert_no_leaks();
     server.assert_no_leaks();
 }
@@ -127,9 +205,19 @@ fn port_deleted_notification_when_the_watched_name_goes() {
     let s = Space::new();
     let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     let other = Space::new();
-    other.port_insert_right(0x600, &s, p, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    other
+        .port_insert_right(0x600, &s, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
     let n = other.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    other.port_request_notification(0x600, MACH_NOTIFY_DEAD_NAME, 0, n, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
+    other
+        .port_request_notification(
+            0x600,
+            MACH_NOTIFY_DEAD_NAME,
+            0,
+            n,
+            MACH_MSG_TYPE_MAKE_SEND_ONCE,
+        )
+        .unwrap();
     other.port_deallocate(0x600).unwrap();
     let b = expect_notification(&other, n, MACH_NOTIFY_PORT_DELETED, 36);
     assert_eq!(read_u32(&b, 32).unwrap(), 0x600);
@@ -145,11 +233,32 @@ fn port_deleted_notification_when_the_watched_name_goes() {
 fn request_errors() {
     let s = Space::new();
     let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    assert_eq!(s.port_request_notification(0x4444, MACH_NOTIFY_NO_SENDERS, 0, p, MACH_MSG_TYPE_MAKE_SEND_ONCE), Err(Error::InvalidName));
-    assert_eq!(s.port_request_notification(p, 0x1234, 0, p, MACH_MSG_TYPE_MAKE_SEND_ONCE), Err(Error::InvalidValue));
-    assert_eq!(s.port_request_notification(p, MACH_NOTIFY_NO_SENDERS, 0, p, MACH_MSG_TYPE_MAKE_SEND), Err(Error::InvalidValue));
     assert_eq!(
-        s.port_request_notification(p, MACH_NOTIFY_NO_SENDERS, 0, 0x4444, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+        s.port_request_notification(
+            0x4444,
+            MACH_NOTIFY_NO_SENDERS,
+            0,
+            p,
+            MACH_MSG_TYPE_MAKE_SEND_ONCE
+        ),
+        Err(Error::InvalidName)
+    );
+    assert_eq!(
+        s.port_request_notification(p, 0x1234, 0, p, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+        Err(Error::InvalidValue)
+    );
+    assert_eq!(
+        s.port_request_notification(p, MACH_NOTIFY_NO_SENDERS, 0, p, MACH_MSG_TYPE_MAKE_SEND),
+        Err(Error::InvalidValue)
+    );
+    assert_eq!(
+        s.port_request_notification(
+            p,
+            MACH_NOTIFY_NO_SENDERS,
+            0,
+            0x4444,
+            MACH_MSG_TYPE_MAKE_SEND_ONCE
+        ),
         Err(Error::Other(KERN_INVALID_CAPABILITY))
     );
     s.port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();

@@ -16,14 +16,17 @@ fn eight_senders_into_one_small_queue() {
     let server = Space::new();
     let port = server.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     let mut limits = [0u32; 1];
-    server.port_get_attributes(port, MACH_PORT_LIMITS_INFO, &mut limits).unwrap();
+    server
+        .port_get_attributes(port, MACH_PORT_LIMITS_INFO, &mut limits)
+        .unwrap();
     assert_eq!(limits[0], 5);
     let clients: Vec<Space> = (0..SENDERS).map(|_| Space::new()).collect();
     let threads: Vec<_> = clients
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            c.port_insert_right(0x1000, &server, port, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+            c.port_insert_right(0x1000, &server, port, MACH_MSG_TYPE_MAKE_SEND)
+                .unwrap();
             let c = c.clone();
             std::thread::spawn(move || {
                 for seq in 0..PER_SENDER {
@@ -45,11 +48,16 @@ fn eight_senders_into_one_small_queue() {
         assert_eq!(r, 0);
         let sender = read_u32(&buf, 24).unwrap() as usize;
         let seq = read_u32(&buf, 28).unwrap();
-        assert_eq!(seq, next[sender], "sender {sender}: nothing lost, duplicated or reordered");
+        assert_eq!(
+            seq, next[sender],
+            "sender {sender}: nothing lost, duplicated or reordered"
+        );
         next[sender] += 1;
         if n % 64 == 0 {
             let mut st = [0u32; 10];
-            server.port_get_attributes(port, MACH_PORT_RECEIVE_STATUS, &mut st).unwrap();
+            server
+                .port_get_attributes(port, MACH_PORT_RECEIVE_STATUS, &mut st)
+                .unwrap();
             max_queued = max_queued.max(st[4]);
         }
     }
@@ -57,10 +65,26 @@ fn eight_senders_into_one_small_queue() {
         t.join().unwrap();
     }
     assert!(next.iter().all(|&n| n == PER_SENDER));
-    assert!(max_queued <= 5, "the queue stayed within its limit ({max_queued})");
+    assert!(
+        max_queued <= 5,
+        "the queue stayed within its limit ({max_queued})"
+    );
     let mut buf = vec![0u8; 128];
-    assert_eq!(server.mach_msg(&mut buf, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 128, port, 0, 0), MACH_RCV_TIMED_OUT);
-    server.port_mod_refs(port, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    assert_eq!(
+        server.mach_msg(
+            &mut buf,
+            MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+            0,
+            128,
+            port,
+            0,
+            0
+        ),
+        MACH_RCV_TIMED_OUT
+    );
+    server
+        .port_mod_refs(port, MACH_PORT_RIGHT_RECEIVE, -1)
+        .unwrap();
     server.assert_no_leaks();
     for c in &clients {
         c.assert_no_leaks();

@@ -55,7 +55,9 @@ impl KRight {
 
     /// The port.
     pub fn port(&self) -> &Arc<Port> {
-        self.port.as_ref().expect("a KRight holds its port until disarmed")
+        self.port
+            .as_ref()
+            .expect("a KRight holds its port until disarmed")
     }
 
     /// The kind.
@@ -200,10 +202,7 @@ pub fn defer(d: Deferred) {
 /// Runs deferred work until none is left. Must be called with no lock held.
 pub fn flush() {
     loop {
-        let next = DEFERRED
-            .try_with(|q| q.borrow_mut().pop())
-            .ok()
-            .flatten();
+        let next = DEFERRED.try_with(|q| q.borrow_mut().pop()).ok().flatten();
         let Some(d) = next else { return };
         match d {
             Deferred::Release(p, kind) => release(p, kind),
@@ -252,7 +251,11 @@ fn release(p: Arc<Port>, kind: RightKind) {
                 // keeping its count until the notification is received or destroyed.
                 drop(st);
                 let so = KRight::adopt(p, RightKind::SendOnce);
-                defer(Deferred::Notify(Kmsg::notification(so, MACH_NOTIFY_SEND_ONCE, None)));
+                defer(Deferred::Notify(Kmsg::notification(
+                    so,
+                    MACH_NOTIFY_SEND_ONCE,
+                    None,
+                )));
             } else {
                 drop(st);
                 let mut st = p.lock();
@@ -277,7 +280,13 @@ pub fn destroy_port(p: &Arc<Port>) {
         ws.extend(st.send_waiters.take());
         let q = std::mem::take(&mut st.queue);
         p.sync_hints(&st);
-        (q, st.nsrequest.take(), std::mem::take(&mut st.dnrequests), st.pset.take(), ws)
+        (
+            q,
+            st.nsrequest.take(),
+            std::mem::take(&mut st.dnrequests),
+            st.pset.take(),
+            ws,
+        )
     };
     super::park::wake_all(ws);
     if let Some(ps) = pset {

@@ -52,7 +52,10 @@ pub struct Copyin<'a> {
 impl<'a> Copyin<'a> {
     /// Starts a copyin from `space`.
     pub fn new(space: &'a Arc<SpaceInner>) -> Copyin<'a> {
-        Copyin { space, undo: Vec::new() }
+        Copyin {
+            space,
+            undo: Vec::new(),
+        }
     }
 
     fn save(&mut self, t: &Table, name: MachPortName) {
@@ -63,7 +66,13 @@ impl<'a> Copyin<'a> {
 
     /// Takes the right `disp` names under `name`. `body` allows dead names (which travel
     /// as `MACH_PORT_DEAD`), as xnu does for descriptors and reply ports.
-    pub fn right(&mut self, t: &mut Table, name: MachPortName, disp: MachMsgTypeName, body: bool) -> Result<Taken, ()> {
+    pub fn right(
+        &mut self,
+        t: &mut Table,
+        name: MachPortName,
+        disp: MachMsgTypeName,
+        body: bool,
+    ) -> Result<Taken, ()> {
         if name == MACH_PORT_NULL {
             return Ok(Taken::Null);
         }
@@ -100,8 +109,12 @@ impl<'a> Copyin<'a> {
                     fresh,
                 }
             }
-            MACH_MSG_TYPE_MAKE_SEND if has(MACH_PORT_TYPE_RECEIVE) => Taken::MakeSend(port.ok_or(())?),
-            MACH_MSG_TYPE_MAKE_SEND_ONCE if has(MACH_PORT_TYPE_RECEIVE) => Taken::MakeSendOnce(port.ok_or(())?),
+            MACH_MSG_TYPE_MAKE_SEND if has(MACH_PORT_TYPE_RECEIVE) => {
+                Taken::MakeSend(port.ok_or(())?)
+            }
+            MACH_MSG_TYPE_MAKE_SEND_ONCE if has(MACH_PORT_TYPE_RECEIVE) => {
+                Taken::MakeSendOnce(port.ok_or(())?)
+            }
             MACH_MSG_TYPE_MOVE_SEND_ONCE if has(MACH_PORT_TYPE_SEND_ONCE) => {
                 e.bits &= !MACH_PORT_TYPE_SEND_ONCE;
                 Taken::SendOnce(port.ok_or(())?)
@@ -212,7 +225,11 @@ pub fn account(taken: Taken) -> PortVal {
 /// Gives a right a name in the receiver's table: send rights merge with the name the
 /// port already has there, as in xnu; a right to a dead port arrives as `MACH_PORT_DEAD`.
 /// Send references saturate at `MACH_PORT_UREFS_MAX` (the extra right is released).
-pub fn copyout_right(space: &Arc<SpaceInner>, t: &mut Table, val: PortVal) -> Result<MachPortName, (Error, PortVal)> {
+pub fn copyout_right(
+    space: &Arc<SpaceInner>,
+    t: &mut Table,
+    val: PortVal,
+) -> Result<MachPortName, (Error, PortVal)> {
     let _ = space;
     let r = match val {
         PortVal::Null => return Ok(MACH_PORT_NULL),
@@ -221,7 +238,8 @@ pub fn copyout_right(space: &Arc<SpaceInner>, t: &mut Table, val: PortVal) -> Re
     };
     let port = r.port().clone();
     let kind = r.kind();
-    if kind != RightKind::Receive && port.alive_hint.load(std::sync::atomic::Ordering::Acquire) == 0 {
+    if kind != RightKind::Receive && port.alive_hint.load(std::sync::atomic::Ordering::Acquire) == 0
+    {
         drop(r);
         return Ok(MACH_PORT_DEAD);
     }
@@ -268,7 +286,14 @@ pub fn copyout_right(space: &Arc<SpaceInner>, t: &mut Table, val: PortVal) -> Re
     if kind != RightKind::SendOnce {
         t.by_port.insert(p.id, name);
     }
-    t.entries.insert(name, Entry { bits, urefs, obj: Obj::Port(p) });
+    t.entries.insert(
+        name,
+        Entry {
+            bits,
+            urefs,
+            obj: Obj::Port(p),
+        },
+    );
     Ok(name)
 }
 
@@ -405,9 +430,26 @@ impl<'b> Prepared<'b> {
 /// A descriptor as parsed from the sender's bytes.
 #[derive(Clone, Copy, Debug)]
 enum RawDesc {
-    Port { off: usize, name: u32, disp: u32 },
-    Ool { off: usize, addr: usize, size: u32, dealloc: bool, copy: u32 },
-    OolPorts { off: usize, addr: usize, count: u32, dealloc: bool, copy: u32, disp: u32 },
+    Port {
+        off: usize,
+        name: u32,
+        disp: u32,
+    },
+    Ool {
+        off: usize,
+        addr: usize,
+        size: u32,
+        dealloc: bool,
+        copy: u32,
+    },
+    OolPorts {
+        off: usize,
+        addr: usize,
+        count: u32,
+        dealloc: bool,
+        copy: u32,
+        disp: u32,
+    },
 }
 
 /// Checks sizes and descriptor types before anything is taken.
@@ -424,15 +466,23 @@ fn parse(buf: &[u8], send_size: usize) -> Result<(MachMsgHeader, Vec<RawDesc>), 
     if h.msgh_bits & MACH_MSGH_BITS_COMPLEX == 0 {
         return Ok((h, descs));
     }
-    let count = read_u32(buf, HEADER_SIZE).filter(|_| send_size >= HEADER_SIZE + 4).ok_or(MACH_SEND_MSG_TOO_SMALL)?;
+    let count = read_u32(buf, HEADER_SIZE)
+        .filter(|_| send_size >= HEADER_SIZE + 4)
+        .ok_or(MACH_SEND_MSG_TOO_SMALL)?;
     if count > DESCRIPTOR_COUNT_MAX {
         return Err(MACH_SEND_MSG_TOO_SMALL);
     }
     let mut off = HEADER_SIZE + MACH_MSG_BODY_SIZE;
     for _ in 0..count {
-        let word = read_u32(buf, off + 8).filter(|_| off + 12 <= send_size).ok_or(MACH_SEND_MSG_TOO_SMALL)?;
+        let word = read_u32(buf, off + 8)
+            .filter(|_| off + 12 <= send_size)
+            .ok_or(MACH_SEND_MSG_TOO_SMALL)?;
         let ty = word >> 24;
-        let size = if ty == MACH_MSG_PORT_DESCRIPTOR { PORT_DESCRIPTOR_SIZE } else { OOL_DESCRIPTOR_SIZE };
+        let size = if ty == MACH_MSG_PORT_DESCRIPTOR {
+            PORT_DESCRIPTOR_SIZE
+        } else {
+            OOL_DESCRIPTOR_SIZE
+        };
         if off + size > send_size {
             return Err(MACH_SEND_MSG_TOO_SMALL);
         }
@@ -442,7 +492,11 @@ fn parse(buf: &[u8], send_size: usize) -> Result<(MachMsgHeader, Vec<RawDesc>), 
                 if !valid_port_disp(disp) || disp == MACH_MSG_TYPE_COPY_RECEIVE {
                     return Err(MACH_SEND_INVALID_TYPE);
                 }
-                RawDesc::Port { off, name: read_u32(buf, off).unwrap_or(0), disp }
+                RawDesc::Port {
+                    off,
+                    name: read_u32(buf, off).unwrap_or(0),
+                    disp,
+                }
             }
             MACH_MSG_OOL_DESCRIPTOR | MACH_MSG_OOL_VOLATILE_DESCRIPTOR => {
                 let copy = (word >> 8) & 0xff;
@@ -460,7 +514,10 @@ fn parse(buf: &[u8], send_size: usize) -> Result<(MachMsgHeader, Vec<RawDesc>), 
             MACH_MSG_OOL_PORTS_DESCRIPTOR => {
                 let copy = (word >> 8) & 0xff;
                 let disp = (word >> 16) & 0xff;
-                if copy > MACH_MSG_VIRTUAL_COPY || !valid_port_disp(disp) || disp == MACH_MSG_TYPE_COPY_RECEIVE {
+                if copy > MACH_MSG_VIRTUAL_COPY
+                    || !valid_port_disp(disp)
+                    || disp == MACH_MSG_TYPE_COPY_RECEIVE
+                {
                     return Err(MACH_SEND_INVALID_TYPE);
                 }
                 let count = read_u32(buf, off + 12).unwrap_or(0);
@@ -486,7 +543,13 @@ fn parse(buf: &[u8], send_size: usize) -> Result<(MachMsgHeader, Vec<RawDesc>), 
 
 /// Reads `size` bytes of out-of-line data: moved when the sender owns exactly that region
 /// and asked to deallocate it, copied otherwise.
-fn take_memory(space: u64, mem: Memory<'_>, addr: usize, size: usize, dealloc: bool) -> Result<Option<Region>, ()> {
+fn take_memory(
+    space: u64,
+    mem: Memory<'_>,
+    addr: usize,
+    size: usize,
+    dealloc: bool,
+) -> Result<Option<Region>, ()> {
     if size == 0 {
         return Ok(None);
     }
@@ -525,7 +588,12 @@ fn read_names(space: u64, mem: Memory<'_>, addr: usize, count: u32) -> Option<Ve
             Memory::Owned => return None,
         }
     };
-    Some(bytes.chunks_exact(4).map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])).collect())
+    Some(
+        bytes
+            .chunks_exact(4)
+            .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
 }
 
 impl Space {
@@ -543,7 +611,16 @@ impl Space {
         timeout: MachMsgTimeout,
         notify: MachPortName,
     ) -> MachMsgReturn {
-        self.mach_msg_with(buf, option, send_size, rcv_size, rcv_name, timeout, notify, Memory::Owned)
+        self.mach_msg_with(
+            buf,
+            option,
+            send_size,
+            rcv_size,
+            rcv_name,
+            timeout,
+            notify,
+            Memory::Owned,
+        )
     }
 
     /// `mach_msg` with an explicit policy for out-of-line addresses (the C ABI passes
@@ -562,7 +639,11 @@ impl Space {
     ) -> MachMsgReturn {
         let _f = FlushOnDrop;
         if option & !MACH_MSG_OPTIONS_SUPPORTED != 0 {
-            return if option & MACH_SEND_MSG != 0 { MACH_SEND_INVALID_OPTIONS } else { MACH_RCV_INVALID_DATA };
+            return if option & MACH_SEND_MSG != 0 {
+                MACH_SEND_INVALID_OPTIONS
+            } else {
+                MACH_RCV_INVALID_DATA
+            };
         }
         if option & MACH_SEND_MSG != 0 {
             let r = self.send(buf, option, send_size, timeout, mem);
@@ -577,7 +658,14 @@ impl Space {
         MACH_MSG_SUCCESS
     }
 
-    fn send(&self, buf: &[u8], option: MachMsgOption, send_size: u32, timeout: u32, mem: Memory<'_>) -> MachMsgReturn {
+    fn send(
+        &self,
+        buf: &[u8],
+        option: MachMsgOption,
+        send_size: u32,
+        timeout: u32,
+        mem: Memory<'_>,
+    ) -> MachMsgReturn {
         let p = match Prepared::new(buf, send_size) {
             Ok(p) => p,
             Err(e) => return e,
@@ -629,9 +717,19 @@ impl Space {
         t.entries
             .get(&h.msgh_remote_port)
             .and_then(|e| match (&e.obj, dest_disp) {
-                (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND) if e.bits & MACH_PORT_TYPE_SEND != 0 => Some(p.clone()),
-                (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND_ONCE) if e.bits & MACH_PORT_TYPE_SEND_ONCE != 0 => Some(p.clone()),
-                (Obj::Port(p), MACH_MSG_TYPE_MAKE_SEND | MACH_MSG_TYPE_MAKE_SEND_ONCE) if e.bits & MACH_PORT_TYPE_RECEIVE != 0 => {
+                (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND)
+                    if e.bits & MACH_PORT_TYPE_SEND != 0 =>
+                {
+                    Some(p.clone())
+                }
+                (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND_ONCE)
+                    if e.bits & MACH_PORT_TYPE_SEND_ONCE != 0 =>
+                {
+                    Some(p.clone())
+                }
+                (Obj::Port(p), MACH_MSG_TYPE_MAKE_SEND | MACH_MSG_TYPE_MAKE_SEND_ONCE)
+                    if e.bits & MACH_PORT_TYPE_RECEIVE != 0 =>
+                {
                     Some(p.clone())
                 }
                 _ => None,
@@ -682,7 +780,9 @@ impl Space {
         let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
         let reply_disp = mach_msgh_bits_local(h.msgh_bits);
         let dest = match cx.right(t, h.msgh_remote_port, dest_disp, false) {
-            Ok(Taken::Send { port, fresh }) if Arc::ptr_eq(&port, expected) => Taken::Send { port, fresh },
+            Ok(Taken::Send { port, fresh }) if Arc::ptr_eq(&port, expected) => {
+                Taken::Send { port, fresh }
+            }
             Ok(Taken::MakeSend(p)) if Arc::ptr_eq(&p, expected) => Taken::MakeSend(p),
             Ok(Taken::SendOnce(p)) if Arc::ptr_eq(&p, expected) => Taken::SendOnce(p),
             Ok(Taken::MakeSendOnce(p)) if Arc::ptr_eq(&p, expected) => Taken::MakeSendOnce(p),
@@ -704,25 +804,64 @@ impl Space {
         };
         // Body rights: every name is taken (with undo) before anything is accounted.
         enum Pending {
-            Port { off: usize, rtype: u32, t: Taken },
-            Ool { off: usize, copy: u32, addr: usize, size: u32, dealloc: bool },
-            OolPorts { off: usize, copy: u32, rtype: u32, t: Vec<Taken>, free: Option<(usize, usize)> },
+            Port {
+                off: usize,
+                rtype: u32,
+                t: Taken,
+            },
+            Ool {
+                off: usize,
+                copy: u32,
+                addr: usize,
+                size: u32,
+                dealloc: bool,
+            },
+            OolPorts {
+                off: usize,
+                copy: u32,
+                rtype: u32,
+                t: Vec<Taken>,
+                free: Option<(usize, usize)>,
+            },
         }
         let mut pending = Vec::with_capacity(raw.len());
         let mut failure = None;
         for d in raw {
             match *d {
                 RawDesc::Port { off, name, disp } => match cx.right(t, name, disp, true) {
-                    Ok(tk) => pending.push(Pending::Port { off, rtype: disp_received_type(disp), t: tk }),
+                    Ok(tk) => pending.push(Pending::Port {
+                        off,
+                        rtype: disp_received_type(disp),
+                        t: tk,
+                    }),
                     Err(()) => {
                         failure = Some(MACH_SEND_INVALID_RIGHT);
                         break;
                     }
                 },
-                RawDesc::Ool { off, addr, size, dealloc, copy } => {
-                    pending.push(Pending::Ool { off, copy, addr, size, dealloc });
+                RawDesc::Ool {
+                    off,
+                    addr,
+                    size,
+                    dealloc,
+                    copy,
+                } => {
+                    pending.push(Pending::Ool {
+                        off,
+                        copy,
+                        addr,
+                        size,
+                        dealloc,
+                    });
                 }
-                RawDesc::OolPorts { off, addr, count, dealloc, copy, disp } => {
+                RawDesc::OolPorts {
+                    off,
+                    addr,
+                    count,
+                    dealloc,
+                    copy,
+                    disp,
+                } => {
                     let Some(names) = read_names(space_id, mem, addr, count) else {
                         failure = Some(MACH_SEND_INVALID_MEMORY);
                         break;
@@ -741,7 +880,13 @@ impl Space {
                         break;
                     }
                     let free = (dealloc && count > 0).then_some((addr, count as usize * 4));
-                    pending.push(Pending::OolPorts { off, copy, rtype: disp_received_type(disp), t: ts, free });
+                    pending.push(Pending::OolPorts {
+                        off,
+                        copy,
+                        rtype: disp_received_type(disp),
+                        t: ts,
+                        free,
+                    });
                 }
             }
         }
@@ -764,7 +909,13 @@ impl Space {
         let mut regions: Vec<Option<Region>> = Vec::new();
         if failure.is_none() {
             for p in &pending {
-                if let Pending::Ool { addr, size, dealloc, .. } = p {
+                if let Pending::Ool {
+                    addr,
+                    size,
+                    dealloc,
+                    ..
+                } = p
+                {
                     match take_memory(space_id, mem, *addr, *size as usize, *dealloc) {
                         Ok(r) => regions.push(r),
                         Err(()) => {
@@ -776,8 +927,20 @@ impl Space {
             }
         }
         if let Some(e) = failure {
-            for (p, r) in pending.iter().filter(|p| matches!(p, Pending::Ool { .. })).zip(regions) {
-                if let (Pending::Ool { addr, dealloc: true, .. }, Some(r)) = (p, r) {
+            for (p, r) in pending
+                .iter()
+                .filter(|p| matches!(p, Pending::Ool { .. }))
+                .zip(regions)
+            {
+                if let (
+                    Pending::Ool {
+                        addr,
+                        dealloc: true,
+                        ..
+                    },
+                    Some(r),
+                ) = (p, r)
+                {
                     if r.addr() == *addr {
                         vm::insert(r, space_id);
                     }
@@ -793,30 +956,50 @@ impl Space {
         let mut descs = Vec::with_capacity(pending.len());
         for p in pending {
             descs.push(match p {
-                Pending::Port { off, rtype, t } => KDesc::Port { off, rtype, val: account(t) },
-                Pending::Ool { off, copy, size, .. } => KDesc::Ool {
+                Pending::Port { off, rtype, t } => KDesc::Port {
+                    off,
+                    rtype,
+                    val: account(t),
+                },
+                Pending::Ool {
+                    off, copy, size, ..
+                } => KDesc::Ool {
                     off,
                     copy,
                     region: regions.next().flatten(),
                     size,
                 },
-                Pending::OolPorts { off, copy, rtype, t, free } => {
+                Pending::OolPorts {
+                    off,
+                    copy,
+                    rtype,
+                    t,
+                    free,
+                } => {
                     if let Some((a, n)) = free {
                         let _ = vm::deallocate(a, n, space_id);
                     }
-                    KDesc::OolPorts { off, copy, rtype, rights: t.into_iter().map(account).collect() }
+                    KDesc::OolPorts {
+                        off,
+                        copy,
+                        rtype,
+                        rights: t.into_iter().map(account).collect(),
+                    }
                 }
             });
         }
         cx.finish(t);
-        let PortVal::Right(dest) = dest else { unreachable!("the destination was checked to be a right") };
+        let PortVal::Right(dest) = dest else {
+            unreachable!("the destination was checked to be a right")
+        };
         let reply_type = match &reply {
             PortVal::Right(r) => r.kind().received_type(),
             PortVal::Dead => disp_received_type(reply_disp),
             PortVal::Null => 0,
         };
         Ok(Some(Kmsg {
-            bits: (h.msgh_bits & MACH_MSGH_BITS_COMPLEX) | mach_msgh_bits(dest.kind().received_type(), reply_type),
+            bits: (h.msgh_bits & MACH_MSGH_BITS_COMPLEX)
+                | mach_msgh_bits(dest.kind().received_type(), reply_type),
             size: buf.len() as u32,
             id: h.msgh_id,
             dest,
@@ -830,12 +1013,25 @@ impl Space {
 
     /// Checks a message the way copyin would, taking nothing (used before blocking on a
     /// full queue so that a bad message fails at once, as in xnu).
-    pub(crate) fn validate(&self, p: &Prepared<'_>, mem: Memory<'_>, dest: &Arc<Port>) -> Result<(), MachMsgReturn> {
+    pub(crate) fn validate(
+        &self,
+        p: &Prepared<'_>,
+        mem: Memory<'_>,
+        dest: &Arc<Port>,
+    ) -> Result<(), MachMsgReturn> {
         let mut t = self.lock();
-        self.copyin(&mut t, p.buf, &p.h, &p.raw, mem, dest, true).map(|_| ())
+        self.copyin(&mut t, p.buf, &p.h, &p.raw, mem, dest, true)
+            .map(|_| ())
     }
 
-    fn receive(&self, buf: &mut [u8], option: MachMsgOption, rcv_size: u32, rcv_name: MachPortName, timeout: u32) -> MachMsgReturn {
+    fn receive(
+        &self,
+        buf: &mut [u8],
+        option: MachMsgOption,
+        rcv_size: u32,
+        rcv_name: MachPortName,
+        timeout: u32,
+    ) -> MachMsgReturn {
         let ttype = (option as u32 >> 28) & 0xf;
         let elements = (option as u32 >> 24) & 0xf;
         if ttype != MACH_MSG_TRAILER_FORMAT_0 || elements as usize >= TRAILER_SIZES.len() {
@@ -888,16 +1084,44 @@ impl Space {
     pub(crate) fn receive_source(&self, rcv_name: MachPortName) -> Result<Source, MachMsgReturn> {
         let t = self.lock();
         match t.entries.get(&rcv_name) {
-            Some(Entry { obj: Obj::Port(p), bits, .. }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => Ok(Source::Port(p.clone())),
-            Some(Entry { obj: Obj::Pset(ps), .. }) => Ok(Source::Set(ps.clone())),
+            Some(Entry {
+                obj: Obj::Port(p),
+                bits,
+                ..
+            }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => Ok(Source::Port(p.clone())),
+            Some(Entry {
+                obj: Obj::Pset(ps), ..
+            }) => Ok(Source::Set(ps.clone())),
             _ => Err(MACH_RCV_INVALID_NAME),
         }
     }
 
     /// Gives a dequeued message to this space and writes it into `buf`.
-    pub(crate) fn copyout(&self, buf: &mut [u8], d: port::Delivered, rcv_size: u32, tsize: u32) -> MachMsgReturn {
-        let port::Delivered { kmsg, seqno, context, receiver_name, .. } = d;
-        let Kmsg { bits, size, id, dest, reply, mut bytes, descs, sender, audit } = kmsg;
+    pub(crate) fn copyout(
+        &self,
+        buf: &mut [u8],
+        d: port::Delivered,
+        rcv_size: u32,
+        tsize: u32,
+    ) -> MachMsgReturn {
+        let port::Delivered {
+            kmsg,
+            seqno,
+            context,
+            receiver_name,
+            ..
+        } = d;
+        let Kmsg {
+            bits,
+            size,
+            id,
+            dest,
+            reply,
+            mut bytes,
+            descs,
+            sender,
+            audit,
+        } = kmsg;
         consume_dest(dest);
         let needed = size + tsize;
         let dest_type = mach_msgh_bits_remote(bits);
@@ -942,14 +1166,29 @@ impl Space {
                     write_u32(&mut bytes, off + 4, 0);
                     write_u32(&mut bytes, off + 8, port_descriptor_word(rtype));
                 }
-                KDesc::Ool { off, copy, region, size } => {
+                KDesc::Ool {
+                    off,
+                    copy,
+                    region,
+                    size,
+                } => {
                     let addr = region.map(|r| vm::insert(r, self.inner.id)).unwrap_or(0);
                     let ty = read_u32(&bytes, off + 8).unwrap_or(0) >> 24;
                     write_u64(&mut bytes, off, addr as u64);
-                    write_u32(&mut bytes, off + 8, ool_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy) & 0x00ff_ffff | (ty << 24));
+                    write_u32(
+                        &mut bytes,
+                        off + 8,
+                        ool_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy) & 0x00ff_ffff
+                            | (ty << 24),
+                    );
                     write_u32(&mut bytes, off + 12, size);
                 }
-                KDesc::OolPorts { off, copy, rtype, rights } => {
+                KDesc::OolPorts {
+                    off,
+                    copy,
+                    rtype,
+                    rights,
+                } => {
                     let count = rights.len();
                     let mut names = Vec::with_capacity(count * 4);
                     for r in rights {
@@ -960,9 +1199,15 @@ impl Space {
                         });
                         names.extend_from_slice(&n.to_ne_bytes());
                     }
-                    let addr = Region::copy_of(&names).map(|r| vm::insert(r, self.inner.id)).unwrap_or(0);
+                    let addr = Region::copy_of(&names)
+                        .map(|r| vm::insert(r, self.inner.id))
+                        .unwrap_or(0);
                     write_u64(&mut bytes, off, addr as u64);
-                    write_u32(&mut bytes, off + 8, ool_ports_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy, rtype));
+                    write_u32(
+                        &mut bytes,
+                        off + 8,
+                        ool_ports_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy, rtype),
+                    );
                     write_u32(&mut bytes, off + 12, count as u32);
                 }
             }

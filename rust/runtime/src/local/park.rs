@@ -109,7 +109,10 @@ impl WaitList {
         if self.list.is_empty() {
             return Vec::new();
         }
-        std::mem::take(&mut self.list).into_iter().map(|(_, w)| w).collect()
+        std::mem::take(&mut self.list)
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect()
     }
 
     /// How many are waiting.

@@ -170,7 +170,9 @@ pub struct Reservation {
 impl Reservation {
     /// The port the slot is on.
     pub fn port(&self) -> &Arc<Port> {
-        self.port.as_ref().expect("a reservation holds its port until used")
+        self.port
+            .as_ref()
+            .expect("a reservation holds its port until used")
     }
 }
 

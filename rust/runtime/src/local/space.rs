@@ -118,11 +118,15 @@ impl Table {
     /// Converts an entry whose port died into a dead name, as xnu's `ipc_right_check`
     /// does lazily. Returns true when it converted.
     pub fn check_dead(&mut self, name: MachPortName) -> bool {
-        let Some(e) = self.entries.get_mut(&name) else { return false };
+        let Some(e) = self.entries.get_mut(&name) else {
+            return false;
+        };
         if e.has(MACH_PORT_TYPE_RECEIVE) || !e.has(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE) {
             return false;
         }
-        let Some(p) = e.port().cloned() else { return false };
+        let Some(p) = e.port().cloned() else {
+            return false;
+        };
         // The hint is written under the port lock when the port dies, so it is exact
         // enough here: a port dying concurrently is a race the caller cannot see anyway.
         if p.alive_hint.load(Ordering::Acquire) != 0 {
@@ -136,7 +140,11 @@ impl Table {
                 st.sorights = st.sorights.saturating_sub(1);
             }
         }
-        let urefs = if e.has(MACH_PORT_TYPE_SEND) { e.urefs } else { 1 };
+        let urefs = if e.has(MACH_PORT_TYPE_SEND) {
+            e.urefs
+        } else {
+            1
+        };
         e.bits = MACH_PORT_TYPE_DEAD_NAME | (e.bits & MACH_PORT_TYPE_DNREQUEST);
         e.urefs = urefs;
         e.obj = Obj::Dead;
@@ -174,7 +182,10 @@ impl Drop for SpaceInner {
     fn drop(&mut self) {
         let _f = FlushOnDrop;
         tasks().remove(&self.task);
-        let t = std::mem::replace(self.table.get_mut().unwrap_or_else(|e| e.into_inner()), Table::new(0));
+        let t = std::mem::replace(
+            self.table.get_mut().unwrap_or_else(|e| e.into_inner()),
+            Table::new(0),
+        );
         let me: *const SpaceInner = self;
         for (name, e) in t.entries {
             release_entry(me, name, e);
@@ -349,7 +360,11 @@ impl Space {
     }
 
     /// `mach_port_allocate_name`: the same under a chosen name.
-    pub fn port_allocate_name(&self, right: MachPortRight, name: MachPortName) -> Result<(), Error> {
+    pub fn port_allocate_name(
+        &self,
+        right: MachPortRight,
+        name: MachPortName,
+    ) -> Result<(), Error> {
         if name == MACH_PORT_NULL || name == MACH_PORT_DEAD {
             return Err(Error::InvalidValue);
         }
@@ -363,7 +378,12 @@ impl Space {
         self.allocate_at(&mut t, right, name)
     }
 
-    fn allocate_at(&self, t: &mut Table, right: MachPortRight, name: MachPortName) -> Result<(), Error> {
+    fn allocate_at(
+        &self,
+        t: &mut Table,
+        right: MachPortRight,
+        name: MachPortName,
+    ) -> Result<(), Error> {
         let e = match right {
             MACH_PORT_RIGHT_RECEIVE => {
                 let p = Port::new(self.inner.live_ports.clone());
@@ -395,7 +415,10 @@ impl Space {
     pub fn port_type(&self, name: MachPortName) -> Result<MachPortType, Error> {
         let mut t = self.lock();
         t.check_dead(name);
-        t.entries.get(&name).map(|e| e.bits).ok_or(Error::InvalidName)
+        t.entries
+            .get(&name)
+            .map(|e| e.bits)
+            .ok_or(Error::InvalidName)
     }
 
     /// `mach_port_get_refs`.
@@ -434,7 +457,12 @@ impl Space {
     }
 
     /// `mach_port_mod_refs`.
-    pub fn port_mod_refs(&self, name: MachPortName, right: MachPortRight, delta: i32) -> Result<(), Error> {
+    pub fn port_mod_refs(
+        &self,
+        name: MachPortName,
+        right: MachPortRight,
+        delta: i32,
+    ) -> Result<(), Error> {
         let _f = FlushOnDrop;
         if right >= MACH_PORT_RIGHT_NUMBER {
             return Err(Error::InvalidValue);
@@ -444,7 +472,13 @@ impl Space {
         self.delta_locked(&mut t, name, right, delta)
     }
 
-    fn delta_locked(&self, t: &mut Table, name: MachPortName, right: MachPortRight, delta: i32) -> Result<(), Error> {
+    fn delta_locked(
+        &self,
+        t: &mut Table,
+        name: MachPortName,
+        right: MachPortRight,
+        delta: i32,
+    ) -> Result<(), Error> {
         let e = t.entries.get_mut(&name).ok_or(Error::InvalidName)?;
         let bit = mach_port_type(right);
         if !e.has(bit) {
@@ -503,7 +537,10 @@ impl Space {
                         // `check_dead` turns it into a dead name on next use.
                     }
                     MACH_PORT_RIGHT_PORT_SET => {
-                        let Some(Entry { obj: Obj::Pset(ps), .. }) = t.entries.remove(&name) else {
+                        let Some(Entry {
+                            obj: Obj::Pset(ps), ..
+                        }) = t.entries.remove(&name)
+                        else {
                             return Err(Error::InvalidRight);
                         };
                         destroy_pset(&ps);
@@ -521,7 +558,9 @@ impl Space {
         if keep {
             return;
         }
-        let Some(e) = t.entries.remove(&name) else { return };
+        let Some(e) = t.entries.remove(&name) else {
+            return;
+        };
         if t.by_port.get(&p.id) == Some(&name) {
             t.by_port.remove(&p.id);
         }
@@ -563,7 +602,10 @@ impl Space {
                 None => return Err(Error::InvalidName),
             }
         };
-        let once = matches!(disp, MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE);
+        let once = matches!(
+            disp,
+            MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE
+        );
         let precheck = |t: &mut Table| -> Result<(), Error> {
             t.check_dead(name);
             match t.entries.get(&name) {
@@ -572,10 +614,16 @@ impl Space {
                     if !same || once || e.has(MACH_PORT_TYPE_SEND_ONCE) {
                         return Err(Error::NameExists);
                     }
-                    if disp == MACH_MSG_TYPE_MOVE_RECEIVE && e.has(MACH_PORT_TYPE_RECEIVE) && !src.same(self) {
+                    if disp == MACH_MSG_TYPE_MOVE_RECEIVE
+                        && e.has(MACH_PORT_TYPE_RECEIVE)
+                        && !src.same(self)
+                    {
                         return Err(Error::RightExists);
                     }
-                    if disp != MACH_MSG_TYPE_MOVE_RECEIVE && e.has(MACH_PORT_TYPE_SEND) && e.urefs >= MACH_PORT_UREFS_MAX {
+                    if disp != MACH_MSG_TYPE_MOVE_RECEIVE
+                        && e.has(MACH_PORT_TYPE_SEND)
+                        && e.urefs >= MACH_PORT_UREFS_MAX
+                    {
                         return Err(Error::UrefsOverflow);
                     }
                 }
@@ -641,7 +689,12 @@ impl Space {
     }
 
     /// Takes one right out of the table for a kernel call (not a message).
-    pub(crate) fn copyin_one(&self, t: &mut Table, name: MachPortName, disp: MachMsgTypeName) -> Result<PortVal, Error> {
+    pub(crate) fn copyin_one(
+        &self,
+        t: &mut Table,
+        name: MachPortName,
+        disp: MachMsgTypeName,
+    ) -> Result<PortVal, Error> {
         let mut cx = super::msg::Copyin::new(&self.inner);
         match cx.right(t, name, disp, false) {
             Ok(taken) => {
@@ -666,7 +719,12 @@ impl Space {
 
     /// Gives a right the name `name`, merging with what the name already denotes when it
     /// is the same port.
-    fn copyout_at(&self, t: &mut Table, name: MachPortName, val: PortVal) -> Result<(), (Error, PortVal)> {
+    fn copyout_at(
+        &self,
+        t: &mut Table,
+        name: MachPortName,
+        val: PortVal,
+    ) -> Result<(), (Error, PortVal)> {
         let PortVal::Right(r) = val else {
             return Err((Error::InvalidValue, val));
         };
@@ -705,7 +763,9 @@ impl Space {
                         port.lock().receiver_name = name;
                         r.disarm();
                     }
-                    RightKind::SendOnce => unreachable!("send-once rights never merge, refused above"),
+                    RightKind::SendOnce => {
+                        unreachable!("send-once rights never merge, refused above")
+                    }
                 }
                 Ok(())
             }
@@ -726,7 +786,14 @@ impl Space {
                 if kind != RightKind::SendOnce {
                     t.by_port.insert(p.id, name);
                 }
-                t.entries.insert(name, Entry { bits, urefs, obj: Obj::Port(p) });
+                t.entries.insert(
+                    name,
+                    Entry {
+                        bits,
+                        urefs,
+                        obj: Obj::Port(p),
+                    },
+                );
                 Ok(())
             }
         }
@@ -741,8 +808,13 @@ impl Space {
     }
 
     /// `mach_port_construct`: a receive right with options and a context (or guard).
-    pub fn port_construct(&self, options: &PortOptions, context: u64) -> Result<MachPortName, Error> {
-        let known = MPO_CONTEXT_AS_GUARD | MPO_QLIMIT | MPO_INSERT_SEND_RIGHT | MPO_STRICT | MPO_IGNORED;
+    pub fn port_construct(
+        &self,
+        options: &PortOptions,
+        context: u64,
+    ) -> Result<MachPortName, Error> {
+        let known =
+            MPO_CONTEXT_AS_GUARD | MPO_QLIMIT | MPO_INSERT_SEND_RIGHT | MPO_STRICT | MPO_IGNORED;
         if options.flags & !known != 0 {
             return Err(Error::InvalidArgument);
         }
@@ -863,12 +935,19 @@ impl Space {
     }
 
     /// `mach_port_set_attributes` for `MACH_PORT_LIMITS_INFO` (the queue limit).
-    pub fn port_set_attributes(&self, name: MachPortName, flavor: i32, info: &[u32]) -> Result<(), Error> {
+    pub fn port_set_attributes(
+        &self,
+        name: MachPortName,
+        flavor: i32,
+        info: &[u32],
+    ) -> Result<(), Error> {
         let mut t = self.lock();
         let p = self.receive_port(&mut t, name)?;
         match flavor {
             MACH_PORT_LIMITS_INFO => {
-                let &[q, ..] = info else { return Err(Error::InvalidValue) };
+                let &[q, ..] = info else {
+                    return Err(Error::InvalidValue);
+                };
                 if q > MACH_PORT_QLIMIT_MAX {
                     return Err(Error::InvalidValue);
                 }
@@ -888,13 +967,20 @@ impl Space {
 
     /// `mach_port_get_attributes` for `MACH_PORT_LIMITS_INFO` and `MACH_PORT_RECEIVE_STATUS`;
     /// returns how many naturals it wrote.
-    pub fn port_get_attributes(&self, name: MachPortName, flavor: i32, info: &mut [u32]) -> Result<u32, Error> {
+    pub fn port_get_attributes(
+        &self,
+        name: MachPortName,
+        flavor: i32,
+        info: &mut [u32],
+    ) -> Result<u32, Error> {
         let mut t = self.lock();
         let p = self.receive_port(&mut t, name)?;
         let st = p.lock();
         match flavor {
             MACH_PORT_LIMITS_INFO => {
-                let Some(slot) = info.first_mut() else { return Err(Error::Other(KERN_FAILURE)) };
+                let Some(slot) = info.first_mut() else {
+                    return Err(Error::Other(KERN_FAILURE));
+                };
                 *slot = st.qlimit;
                 Ok(MACH_PORT_LIMITS_INFO_COUNT)
             }
@@ -943,7 +1029,9 @@ impl Space {
             None
         } else {
             match t.entries.get(&after) {
-                Some(Entry { obj: Obj::Pset(ps), .. }) => Some(ps.clone()),
+                Some(Entry {
+                    obj: Obj::Pset(ps), ..
+                }) => Some(ps.clone()),
                 Some(_) => return Err(Error::InvalidRight),
                 None => return Err(Error::InvalidName),
             }
@@ -980,7 +1068,10 @@ impl Space {
     ) -> Result<MachPortName, Error> {
         let _f = FlushOnDrop;
         if notify != MACH_PORT_NULL
-            && !matches!(notify_disp, MACH_MSG_TYPE_MAKE_SEND_ONCE | MACH_MSG_TYPE_MOVE_SEND_ONCE)
+            && !matches!(
+                notify_disp,
+                MACH_MSG_TYPE_MAKE_SEND_ONCE | MACH_MSG_TYPE_MOVE_SEND_ONCE
+            )
         {
             return Err(Error::InvalidValue);
         }
@@ -999,7 +1090,9 @@ impl Space {
                     if sync == 0 {
                         return Err(Error::InvalidArgument);
                     }
-                } else if !e.has(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE | MACH_PORT_TYPE_RECEIVE) {
+                } else if !e
+                    .has(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE | MACH_PORT_TYPE_RECEIVE)
+                {
                     return Err(Error::InvalidRight);
                 }
             }
@@ -1023,7 +1116,11 @@ impl Space {
                     let so = st.nsrequest.take().expect("just checked");
                     let mscount = st.mscount;
                     drop(st);
-                    defer(Deferred::Notify(Kmsg::notification(so, MACH_NOTIFY_NO_SENDERS, Some(mscount))));
+                    defer(Deferred::Notify(Kmsg::notification(
+                        so,
+                        MACH_NOTIFY_NO_SENDERS,
+                        Some(mscount),
+                    )));
                 }
                 prev
             }
@@ -1036,7 +1133,11 @@ impl Space {
                         if ent.urefs < MACH_PORT_UREFS_MAX {
                             ent.urefs += 1;
                         }
-                        defer(Deferred::Notify(Kmsg::notification(so, MACH_NOTIFY_DEAD_NAME, Some(name))));
+                        defer(Deferred::Notify(Kmsg::notification(
+                            so,
+                            MACH_NOTIFY_DEAD_NAME,
+                            Some(name),
+                        )));
                     }
                     None
                 } else {
@@ -1080,7 +1181,8 @@ impl Space {
         if size == 0 || size > vm::REGION_SIZE_MAX {
             return Err(Error::InvalidArgument);
         }
-        let r = crate::sys::mem::Region::zeroed(size).ok_or(Error::Other(KERN_RESOURCE_SHORTAGE))?;
+        let r =
+            crate::sys::mem::Region::zeroed(size).ok_or(Error::Other(KERN_RESOURCE_SHORTAGE))?;
         Ok(vm::insert(r, self.inner.id))
     }
 
@@ -1106,7 +1208,10 @@ impl Space {
     pub fn mig_get_reply_port(&self) -> Result<MachPortName, Error> {
         let id = self.inner.id;
         if let Some(n) = REPLY.with(|r| r.borrow().get(&id).copied()) {
-            if self.port_type(n).is_ok_and(|b| b & MACH_PORT_TYPE_RECEIVE != 0) {
+            if self
+                .port_type(n)
+                .is_ok_and(|b| b & MACH_PORT_TYPE_RECEIVE != 0)
+            {
                 return Ok(n);
             }
         }
@@ -1138,7 +1243,9 @@ thread_local! {
 pub fn disp_received_type(disp: MachMsgTypeName) -> MachMsgTypeName {
     match disp {
         MACH_MSG_TYPE_MOVE_RECEIVE => MACH_MSG_TYPE_PORT_RECEIVE,
-        MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND | MACH_MSG_TYPE_MAKE_SEND => MACH_MSG_TYPE_PORT_SEND,
+        MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND | MACH_MSG_TYPE_MAKE_SEND => {
+            MACH_MSG_TYPE_PORT_SEND
+        }
         MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE => MACH_MSG_TYPE_PORT_SEND_ONCE,
         other => other,
     }
@@ -1147,7 +1254,12 @@ pub fn disp_received_type(disp: MachMsgTypeName) -> MachMsgTypeName {
 /// Removes the dead-name request `name` in `space` holds on `p`. With `deleted`, the name
 /// is gone and a port-deleted notification goes out; otherwise the request's send-once
 /// right is returned to the caller.
-pub fn cancel_dnrequest(space: &Arc<SpaceInner>, name: MachPortName, p: &Arc<Port>, deleted: bool) -> Option<KRight> {
+pub fn cancel_dnrequest(
+    space: &Arc<SpaceInner>,
+    name: MachPortName,
+    p: &Arc<Port>,
+    deleted: bool,
+) -> Option<KRight> {
     let req = {
         let mut st = p.lock();
         let i = st
@@ -1157,7 +1269,11 @@ pub fn cancel_dnrequest(space: &Arc<SpaceInner>, name: MachPortName, p: &Arc<Por
         st.dnrequests.swap_remove(i)
     };
     if deleted {
-        defer(Deferred::Notify(Kmsg::notification(req.notify, MACH_NOTIFY_PORT_DELETED, Some(name))));
+        defer(Deferred::Notify(Kmsg::notification(
+            req.notify,
+            MACH_NOTIFY_PORT_DELETED,
+            Some(name),
+        )));
         None
     } else {
         Some(req.notify)
@@ -1167,7 +1283,11 @@ pub fn cancel_dnrequest(space: &Arc<SpaceInner>, name: MachPortName, p: &Arc<Por
 /// Finishes a dead-name request after its port died: the name becomes a dead name with one
 /// more user reference and the notification is sent.
 pub fn finish_dead_name(req: DnRequest) {
-    let DnRequest { space, name, notify } = req;
+    let DnRequest {
+        space,
+        name,
+        notify,
+    } = req;
     let Some(space) = space.upgrade() else { return };
     let fire = {
         let mut t = space.lock();
@@ -1184,7 +1304,11 @@ pub fn finish_dead_name(req: DnRequest) {
         }
     };
     if fire {
-        defer(Deferred::Notify(Kmsg::notification(notify, MACH_NOTIFY_DEAD_NAME, Some(name))));
+        defer(Deferred::Notify(Kmsg::notification(
+            notify,
+            MACH_NOTIFY_DEAD_NAME,
+            Some(name),
+        )));
     }
 }
 
@@ -1217,7 +1341,11 @@ fn release_entry(space: *const SpaceInner, name: MachPortName, e: Entry) {
                     .position(|r| r.name == name && r.space.as_ptr() == space)
                 {
                     let req = st.dnrequests.swap_remove(i);
-                    defer(Deferred::Notify(Kmsg::notification(req.notify, MACH_NOTIFY_PORT_DELETED, Some(name))));
+                    defer(Deferred::Notify(Kmsg::notification(
+                        req.notify,
+                        MACH_NOTIFY_PORT_DELETED,
+                        Some(name),
+                    )));
                 }
             }
             if e.bits & MACH_PORT_TYPE_SEND != 0 {

@@ -7,14 +7,32 @@ use mach2::message::mach_msg_header_t;
 unsafe extern "C" {
     fn mach_port_get_refs(task: u32, name: u32, right: u32, refs: *mut u32) -> i32;
     fn mach_port_type(task: u32, name: u32, ptype: *mut u32) -> i32;
-    fn mach_port_extract_right(task: u32, name: u32, msgt: u32, poly: *mut u32, poly_poly: *mut u32) -> i32;
+    fn mach_port_extract_right(
+        task: u32,
+        name: u32,
+        msgt: u32,
+        poly: *mut u32,
+        poly_poly: *mut u32,
+    ) -> i32;
     fn mach_port_get_context(task: u32, name: u32, context: *mut u64) -> i32;
     fn mach_port_set_context(task: u32, name: u32, context: u64) -> i32;
     fn mach_port_guard(task: u32, name: u32, guard: u64, strict: u32) -> i32;
     fn mach_port_unguard(task: u32, name: u32, guard: u64) -> i32;
     fn mach_port_set_mscount(task: u32, name: u32, mscount: u32) -> i32;
-    fn mach_port_get_attributes(task: u32, name: u32, flavor: i32, info: *mut i32, count: *mut u32) -> i32;
-    fn mach_port_set_attributes(task: u32, name: u32, flavor: i32, info: *mut i32, count: u32) -> i32;
+    fn mach_port_get_attributes(
+        task: u32,
+        name: u32,
+        flavor: i32,
+        info: *mut i32,
+        count: *mut u32,
+    ) -> i32;
+    fn mach_port_set_attributes(
+        task: u32,
+        name: u32,
+        flavor: i32,
+        info: *mut i32,
+        count: u32,
+    ) -> i32;
     fn mach_port_move_member(task: u32, member: u32, after: u32) -> i32;
     fn mach_port_request_notification(
         task: u32,
@@ -28,7 +46,12 @@ unsafe extern "C" {
     fn mach_port_allocate(task: u32, right: u32, name: *mut u32) -> i32;
     fn mach_port_mod_refs(task: u32, name: u32, right: u32, delta: i32) -> i32;
     fn mach_port_insert_right(task: u32, name: u32, poly: u32, poly_poly: u32) -> i32;
-    fn mach_port_construct(task: u32, options: *mut PortOptions, context: u64, name: *mut u32) -> i32;
+    fn mach_port_construct(
+        task: u32,
+        options: *mut PortOptions,
+        context: u64,
+        name: *mut u32,
+    ) -> i32;
     fn mach_port_destruct(task: u32, name: u32, srdelta: i32, guard: u64) -> i32;
 }
 
@@ -51,7 +74,15 @@ pub fn task_self() -> u32 {
 }
 
 /// `mach_msg` on a byte buffer that holds at least `max(send_size, rcv_size)` bytes.
-pub fn msg(buf: &mut [u8], option: i32, send_size: u32, rcv_size: u32, rcv_name: u32, timeout: u32, notify: u32) -> i32 {
+pub fn msg(
+    buf: &mut [u8],
+    option: i32,
+    send_size: u32,
+    rcv_size: u32,
+    rcv_name: u32,
+    timeout: u32,
+    notify: u32,
+) -> i32 {
     let need = (send_size.max(rcv_size)) as usize;
     if buf.len() < need || buf.len() < std::mem::size_of::<mach_msg_header_t>() {
         return crate::abi::MACH_SEND_INVALID_DATA;
@@ -67,7 +98,17 @@ pub fn msg(buf: &mut [u8], option: i32, send_size: u32, rcv_size: u32, rcv_name:
             words[i] = u32::from_ne_bytes(w);
         }
         // SAFETY: `words` holds `need` bytes, 4-byte aligned, for the kernel to read and write.
-        let r = unsafe { mach2::message::mach_msg(words.as_mut_ptr().cast(), option, send_size, rcv_size, rcv_name, timeout, notify) };
+        let r = unsafe {
+            mach2::message::mach_msg(
+                words.as_mut_ptr().cast(),
+                option,
+                send_size,
+                rcv_size,
+                rcv_name,
+                timeout,
+                notify,
+            )
+        };
         for (i, w) in words.iter().enumerate() {
             let b = w.to_ne_bytes();
             let end = ((i + 1) * 4).min(bytes);
@@ -76,7 +117,17 @@ pub fn msg(buf: &mut [u8], option: i32, send_size: u32, rcv_size: u32, rcv_name:
         return r;
     }
     // SAFETY: `buf` is 4-byte aligned and holds `need` bytes, as mach_msg requires.
-    unsafe { mach2::message::mach_msg(buf.as_mut_ptr().cast(), option, send_size, rcv_size, rcv_name, timeout, notify) }
+    unsafe {
+        mach2::message::mach_msg(
+            buf.as_mut_ptr().cast(),
+            option,
+            send_size,
+            rcv_size,
+            rcv_name,
+            timeout,
+            notify,
+        )
+    }
 }
 
 /// `mach_port_allocate`.
@@ -89,7 +140,11 @@ pub fn allocate(task: u32, right: u32) -> Result<u32, i32> {
 
 /// `mach_port_construct`.
 pub fn construct(task: u32, flags: u32, qlimit: u32, context: u64) -> Result<u32, i32> {
-    let mut o = PortOptions { flags, qlimit, reserved: [0; 2] };
+    let mut o = PortOptions {
+        flags,
+        qlimit,
+        reserved: [0; 2],
+    };
     let mut name = 0;
     // SAFETY: `o` and `name` are valid for the call.
     let r = unsafe { mach_port_construct(task, &mut o, context, &mut name) };
@@ -174,7 +229,9 @@ pub fn set_mscount(task: u32, name: u32, mscount: u32) -> i32 {
 pub fn get_attributes(task: u32, name: u32, flavor: i32, info: &mut [u32]) -> Result<u32, i32> {
     let mut count = info.len() as u32;
     // SAFETY: `info` holds `count` naturals for the kernel to write; `count` is valid.
-    let r = unsafe { mach_port_get_attributes(task, name, flavor, info.as_mut_ptr().cast(), &mut count) };
+    let r = unsafe {
+        mach_port_get_attributes(task, name, flavor, info.as_mut_ptr().cast(), &mut count)
+    };
     if r == 0 { Ok(count) } else { Err(r) }
 }
 
@@ -182,7 +239,15 @@ pub fn get_attributes(task: u32, name: u32, flavor: i32, info: &mut [u32]) -> Re
 pub fn set_attributes(task: u32, name: u32, flavor: i32, info: &[u32]) -> i32 {
     let mut copy = info.to_vec();
     // SAFETY: `copy` holds `info.len()` naturals; the kernel only reads them.
-    unsafe { mach_port_set_attributes(task, name, flavor, copy.as_mut_ptr().cast(), copy.len() as u32) }
+    unsafe {
+        mach_port_set_attributes(
+            task,
+            name,
+            flavor,
+            copy.as_mut_ptr().cast(),
+            copy.len() as u32,
+        )
+    }
 }
 
 /// `mach_port_move_member`.
@@ -192,9 +257,17 @@ pub fn move_member(task: u32, member: u32, after: u32) -> i32 {
 }
 
 /// `mach_port_request_notification`.
-pub fn request_notification(task: u32, name: u32, msgid: i32, sync: u32, notify: u32, disp: u32) -> Result<u32, i32> {
+pub fn request_notification(
+    task: u32,
+    name: u32,
+    msgid: i32,
+    sync: u32,
+    notify: u32,
+    disp: u32,
+) -> Result<u32, i32> {
     let mut prev = 0;
     // SAFETY: `prev` is a valid u32 to write.
-    let r = unsafe { mach_port_request_notification(task, name, msgid, sync, notify, disp, &mut prev) };
+    let r =
+        unsafe { mach_port_request_notification(task, name, msgid, sync, notify, disp, &mut prev) };
     if r == 0 { Ok(prev) } else { Err(r) }
 }

@@ -5,7 +5,14 @@
 use migz::abi::*;
 
 /// A simple message: header, then `payload`.
-pub fn simple(dest: u32, dest_disp: u32, reply: u32, reply_disp: u32, id: i32, payload: &[u8]) -> Vec<u8> {
+pub fn simple(
+    dest: u32,
+    dest_disp: u32,
+    reply: u32,
+    reply_disp: u32,
+    id: i32,
+    payload: &[u8],
+) -> Vec<u8> {
     let size = (HEADER_SIZE + payload.len()).div_ceil(4) * 4;
     let mut b = vec![0u8; size];
     MachMsgHeader {
@@ -33,7 +40,15 @@ pub enum Desc {
 }
 
 /// A complex message with descriptors, then `payload`.
-pub fn complex(dest: u32, dest_disp: u32, reply: u32, reply_disp: u32, id: i32, descs: &[Desc], payload: &[u8]) -> Vec<u8> {
+pub fn complex(
+    dest: u32,
+    dest_disp: u32,
+    reply: u32,
+    reply_disp: u32,
+    id: i32,
+    descs: &[Desc],
+    payload: &[u8],
+) -> Vec<u8> {
     let mut b = simple(dest, dest_disp, reply, reply_disp, id, &[]);
     b.extend_from_slice(&(descs.len() as u32).to_ne_bytes());
     for d in descs {
@@ -50,7 +65,9 @@ pub fn complex(dest: u32, dest_disp: u32, reply: u32, reply_disp: u32, id: i32, 
             }
             Desc::OolPorts(addr, count, dealloc, disp) => {
                 b.extend_from_slice(&(addr as u64).to_ne_bytes());
-                b.extend_from_slice(&ool_ports_descriptor_word(dealloc, MACH_MSG_PHYSICAL_COPY, disp).to_ne_bytes());
+                b.extend_from_slice(
+                    &ool_ports_descriptor_word(dealloc, MACH_MSG_PHYSICAL_COPY, disp).to_ne_bytes(),
+                );
                 b.extend_from_slice(&count.to_ne_bytes());
             }
         }
@@ -69,14 +86,31 @@ pub fn complex(dest: u32, dest_disp: u32, reply: u32, reply_disp: u32, id: i32, 
 /// Sends `msg` (no timeout unless `timeout` is given).
 pub fn send(space: &migz::Space, msg: &[u8], timeout: Option<u32>) -> i32 {
     let mut b = msg.to_vec();
-    let opt = MACH_SEND_MSG | if timeout.is_some() { MACH_SEND_TIMEOUT } else { 0 };
+    let opt = MACH_SEND_MSG
+        | if timeout.is_some() {
+            MACH_SEND_TIMEOUT
+        } else {
+            0
+        };
     space.mach_msg(&mut b, opt, msg.len() as u32, 0, 0, timeout.unwrap_or(0), 0)
 }
 
 /// Receives on `name` into a buffer of `size` bytes with the given extra options.
-pub fn recv(space: &migz::Space, name: u32, size: u32, extra: i32, timeout: Option<u32>) -> (i32, Vec<u8>) {
+pub fn recv(
+    space: &migz::Space,
+    name: u32,
+    size: u32,
+    extra: i32,
+    timeout: Option<u32>,
+) -> (i32, Vec<u8>) {
     let mut b = vec![0u8; size as usize];
-    let opt = MACH_RCV_MSG | extra | if timeout.is_some() { MACH_RCV_TIMEOUT } else { 0 };
+    let opt = MACH_RCV_MSG
+        | extra
+        | if timeout.is_some() {
+            MACH_RCV_TIMEOUT
+        } else {
+            0
+        };
     let r = space.mach_msg(&mut b, opt, 0, size, name, timeout.unwrap_or(0), 0);
     (r, b)
 }
