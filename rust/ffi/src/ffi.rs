@@ -23,10 +23,10 @@ thread_local! {
 /// The space this thread's `mach_msg` and reply-port calls use.
 fn current() -> Space {
     let t = CURRENT.with(|c| c.get());
-    if t != 0 {
-        if let Some(s) = Space::from_task(t) {
-            return s;
-        }
+    if t != 0
+        && let Some(s) = Space::from_task(t)
+    {
+        return s;
     }
     Space::global().clone()
 }

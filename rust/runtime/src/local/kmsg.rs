@@ -232,16 +232,17 @@ fn release(p: Arc<Port>, kind: RightKind) {
         RightKind::Send => {
             let mut st = p.lock();
             st.srights = st.srights.saturating_sub(1);
-            if st.srights == 0 && st.active {
-                if let Some(so) = st.nsrequest.take() {
-                    let mscount = st.mscount;
-                    drop(st);
-                    defer(Deferred::Notify(Kmsg::notification(
-                        so,
-                        MACH_NOTIFY_NO_SENDERS,
-                        Some(mscount),
-                    )));
-                }
+            if st.srights == 0
+                && st.active
+                && let Some(so) = st.nsrequest.take()
+            {
+                let mscount = st.mscount;
+                drop(st);
+                defer(Deferred::Notify(Kmsg::notification(
+                    so,
+                    MACH_NOTIFY_NO_SENDERS,
+                    Some(mscount),
+                )));
             }
         }
         RightKind::SendOnce => {

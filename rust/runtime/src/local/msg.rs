@@ -42,6 +42,10 @@ pub enum Taken {
     Receive(Arc<Port>),
 }
 
+/// The name does not hold the right a disposition needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotHeld;
+
 /// An in-progress copyin with its undo log.
 #[derive(Debug)]
 pub struct Copyin<'a> {
@@ -72,7 +76,7 @@ impl<'a> Copyin<'a> {
         name: MachPortName,
         disp: MachMsgTypeName,
         body: bool,
-    ) -> Result<Taken, ()> {
+    ) -> Result<Taken, NotHeld> {
         if name == MACH_PORT_NULL {
             return Ok(Taken::Null);
         }
@@ -81,21 +85,21 @@ impl<'a> Copyin<'a> {
         }
         t.check_dead(name);
         self.save(t, name);
-        let e = t.entries.get_mut(&name).ok_or(())?;
+        let e = t.entries.get_mut(&name).ok_or(NotHeld)?;
         let port = e.port_cloned();
         let dead = e.bits & MACH_PORT_TYPE_DEAD_NAME != 0;
         let has = |b: u32| e.bits & b != 0;
         let taken = match disp {
             MACH_MSG_TYPE_MOVE_RECEIVE if has(MACH_PORT_TYPE_RECEIVE) => {
-                let p = port.ok_or(())?;
+                let p = port.ok_or(NotHeld)?;
                 if p.lock().strict {
-                    return Err(());
+                    return Err(NotHeld);
                 }
                 e.bits &= !MACH_PORT_TYPE_RECEIVE;
                 Taken::Receive(p)
             }
             MACH_MSG_TYPE_COPY_SEND if has(MACH_PORT_TYPE_SEND) => Taken::Send {
-                port: port.ok_or(())?,
+                port: port.ok_or(NotHeld)?,
                 fresh: true,
             },
             MACH_MSG_TYPE_MOVE_SEND if has(MACH_PORT_TYPE_SEND) => {
@@ -105,19 +109,19 @@ impl<'a> Copyin<'a> {
                     e.bits &= !MACH_PORT_TYPE_SEND;
                 }
                 Taken::Send {
-                    port: port.ok_or(())?,
+                    port: port.ok_or(NotHeld)?,
                     fresh,
                 }
             }
             MACH_MSG_TYPE_MAKE_SEND if has(MACH_PORT_TYPE_RECEIVE) => {
-                Taken::MakeSend(port.ok_or(())?)
+                Taken::MakeSend(port.ok_or(NotHeld)?)
             }
             MACH_MSG_TYPE_MAKE_SEND_ONCE if has(MACH_PORT_TYPE_RECEIVE) => {
-                Taken::MakeSendOnce(port.ok_or(())?)
+                Taken::MakeSendOnce(port.ok_or(NotHeld)?)
             }
             MACH_MSG_TYPE_MOVE_SEND_ONCE if has(MACH_PORT_TYPE_SEND_ONCE) => {
                 e.bits &= !MACH_PORT_TYPE_SEND_ONCE;
-                Taken::SendOnce(port.ok_or(())?)
+                Taken::SendOnce(port.ok_or(NotHeld)?)
             }
             MACH_MSG_TYPE_COPY_SEND if dead && body => Taken::Dead,
             MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_MOVE_SEND_ONCE if dead && body => {
@@ -127,7 +131,7 @@ impl<'a> Copyin<'a> {
                 }
                 Taken::Dead
             }
-            _ => return Err(()),
+            _ => return Err(NotHeld),
         };
         if e.bits & !MACH_PORT_TYPE_DNREQUEST == 0 {
             t.entries.remove(&name);
@@ -243,30 +247,29 @@ pub fn copyout_right(
         drop(r);
         return Ok(MACH_PORT_DEAD);
     }
-    if kind != RightKind::SendOnce {
-        if let Some(&n) = t.by_port.get(&port.id) {
-            if let Some(e) = t.entries.get_mut(&n) {
-                match kind {
-                    RightKind::Send if e.bits & MACH_PORT_TYPE_SEND != 0 => {
-                        if e.urefs < MACH_PORT_UREFS_MAX {
-                            e.urefs += 1;
-                        }
-                        drop(r);
-                        return Ok(n);
-                    }
-                    RightKind::Send => {
-                        e.bits |= MACH_PORT_TYPE_SEND;
-                        e.urefs = 1;
-                        r.disarm();
-                        return Ok(n);
-                    }
-                    _ => {
-                        e.bits |= MACH_PORT_TYPE_RECEIVE;
-                        port.lock().receiver_name = n;
-                        r.disarm();
-                        return Ok(n);
-                    }
+    if kind != RightKind::SendOnce
+        && let Some(&n) = t.by_port.get(&port.id)
+        && let Some(e) = t.entries.get_mut(&n)
+    {
+        match kind {
+            RightKind::Send if e.bits & MACH_PORT_TYPE_SEND != 0 => {
+                if e.urefs < MACH_PORT_UREFS_MAX {
+                    e.urefs += 1;
                 }
+                drop(r);
+                return Ok(n);
+            }
+            RightKind::Send => {
+                e.bits |= MACH_PORT_TYPE_SEND;
+                e.urefs = 1;
+                r.disarm();
+                return Ok(n);
+            }
+            _ => {
+                e.bits |= MACH_PORT_TYPE_RECEIVE;
+                port.lock().receiver_name = n;
+                r.disarm();
+                return Ok(n);
             }
         }
     }
@@ -408,7 +411,7 @@ impl<'b> Prepared<'b> {
     /// Checks `send_size` bytes of `buf` as a message to send.
     pub fn new(buf: &'b [u8], send_size: u32) -> Result<Prepared<'b>, MachMsgReturn> {
         let size = send_size as usize;
-        if size < HEADER_SIZE || size % 4 != 0 {
+        if size < HEADER_SIZE || !size.is_multiple_of(4) {
             return Err(MACH_SEND_MSG_TOO_SMALL);
         }
         if size > MESSAGE_SIZE_MAX {
@@ -556,10 +559,8 @@ fn take_memory(
     if size > vm::REGION_SIZE_MAX {
         return Err(());
     }
-    if dealloc {
-        if let Some(r) = vm::take_exact(addr, size, space) {
-            return Ok(Some(r));
-        }
+    if dealloc && let Some(r) = vm::take_exact(addr, size, space) {
+        return Ok(Some(r));
     }
     if let Some(bytes) = vm::copy_out_of(addr, size, space) {
         return Ok(Region::copy_of(&bytes));
@@ -680,10 +681,11 @@ impl Space {
             };
             // A full queue makes the sender wait; a message that could never be sent must
             // fail first, so it is checked before waiting.
-            if !p.once && !dest.has_room() {
-                if let Err(e) = self.validate(&p, mem, &dest) {
-                    return e;
-                }
+            if !p.once
+                && !dest.has_room()
+                && let Err(e) = self.validate(&p, mem, &dest)
+            {
+                return e;
             }
             let res = block(
                 deadline,
@@ -748,7 +750,7 @@ impl Space {
     ) -> Result<MachMsgReturn, Retry> {
         let kmsg = {
             let mut t = self.lock();
-            match self.copyin(&mut t, p.buf, &p.h, &p.raw, mem, dest, false) {
+            match self.copyin(&mut t, p, mem, dest, false) {
                 Ok(Some(k)) => k,
                 Ok(None) => unreachable!("only a dry run returns no message"),
                 Err(MACH_SEND_INVALID_DEST) if t.entries.contains_key(&p.h.msgh_remote_port) => {
@@ -768,13 +770,12 @@ impl Space {
     fn copyin(
         &self,
         t: &mut Table,
-        buf: &[u8],
-        h: &MachMsgHeader,
-        raw: &[RawDesc],
+        p: &Prepared<'_>,
         mem: Memory<'_>,
         expected: &Arc<Port>,
         dry_run: bool,
     ) -> Result<Option<Kmsg>, MachMsgReturn> {
+        let (buf, h, raw) = (p.buf, &p.h, &p.raw[..]);
         let space_id = self.inner.id;
         let mut cx = Copyin::new(&self.inner);
         let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
@@ -796,7 +797,7 @@ impl Space {
         } else {
             match cx.right(t, h.msgh_local_port, reply_disp, true) {
                 Ok(r) => r,
-                Err(()) => {
+                Err(NotHeld) => {
                     cx.rollback(t);
                     return Err(MACH_SEND_INVALID_REPLY);
                 }
@@ -834,7 +835,7 @@ impl Space {
                         rtype: disp_received_type(disp),
                         t: tk,
                     }),
-                    Err(()) => {
+                    Err(NotHeld) => {
                         failure = Some(MACH_SEND_INVALID_RIGHT);
                         break;
                     }
@@ -870,7 +871,7 @@ impl Space {
                     for n in names {
                         match cx.right(t, n, disp, true) {
                             Ok(tk) => ts.push(tk),
-                            Err(()) => {
+                            Err(NotHeld) => {
                                 failure = Some(MACH_SEND_INVALID_RIGHT);
                                 break;
                             }
@@ -895,10 +896,10 @@ impl Space {
             // goes back and no memory is touched.
             if failure.is_none() {
                 for p in &pending {
-                    if let Pending::Ool { addr, size, .. } = p {
-                        if !memory_ok(space_id, mem, *addr, *size as usize) {
-                            failure = Some(MACH_SEND_INVALID_MEMORY);
-                        }
+                    if let Pending::Ool { addr, size, .. } = p
+                        && !memory_ok(space_id, mem, *addr, *size as usize)
+                    {
+                        failure = Some(MACH_SEND_INVALID_MEMORY);
                     }
                 }
             }
@@ -940,10 +941,9 @@ impl Space {
                     },
                     Some(r),
                 ) = (p, r)
+                    && r.addr() == *addr
                 {
-                    if r.addr() == *addr {
-                        vm::insert(r, space_id);
-                    }
+                    vm::insert(r, space_id);
                 }
             }
             cx.rollback(t);
@@ -1020,8 +1020,7 @@ impl Space {
         dest: &Arc<Port>,
     ) -> Result<(), MachMsgReturn> {
         let mut t = self.lock();
-        self.copyin(&mut t, p.buf, &p.h, &p.raw, mem, dest, true)
-            .map(|_| ())
+        self.copyin(&mut t, p, mem, dest, true).map(|_| ())
     }
 
     fn receive(

@@ -140,10 +140,10 @@ pub fn spin<T>(ready: impl Fn() -> bool, mut attempt: impl FnMut() -> Option<T>)
     let mut spins = 0;
     let mut yields = 0;
     let outcome = loop {
-        if ready() {
-            if let Some(v) = attempt() {
-                break Some(v);
-            }
+        if ready()
+            && let Some(v) = attempt()
+        {
+            break Some(v);
         }
         if spins < budget {
             spins += 1;

@@ -730,10 +730,11 @@ impl Space {
         };
         t.check_dead(name);
         let port = r.port().clone();
-        if let Some(&other) = t.by_port.get(&port.id) {
-            if other != name && r.kind() != RightKind::SendOnce {
-                return Err((Error::RightExists, PortVal::Right(r)));
-            }
+        if let Some(&other) = t.by_port.get(&port.id)
+            && other != name
+            && r.kind() != RightKind::SendOnce
+        {
+            return Err((Error::RightExists, PortVal::Right(r)));
         }
         match t.entries.get_mut(&name) {
             Some(e) => {
@@ -1207,13 +1208,12 @@ impl Space {
     /// `mig_get_reply_port`: this thread's reply port in this space, allocated on first use.
     pub fn mig_get_reply_port(&self) -> Result<MachPortName, Error> {
         let id = self.inner.id;
-        if let Some(n) = REPLY.with(|r| r.borrow().get(&id).copied()) {
-            if self
+        if let Some(n) = REPLY.with(|r| r.borrow().get(&id).copied())
+            && self
                 .port_type(n)
                 .is_ok_and(|b| b & MACH_PORT_TYPE_RECEIVE != 0)
-            {
-                return Ok(n);
-            }
+        {
+            return Ok(n);
         }
         let n = self.port_allocate(MACH_PORT_RIGHT_RECEIVE)?;
         REPLY.with(|r| r.borrow_mut().insert(id, n));
