@@ -175,12 +175,10 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
         let stop = header(mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, 0), port, 0, STOP_ID);
         let mut b = stop;
         // SAFETY: `b` holds MSG_SIZE bytes.
-        assert_eq!(
-            unsafe {
-                migz_ffi::migz1_mach_msg(b.as_mut_ptr(), MACH_SEND_MSG, MSG_SIZE as u32, 0, 0, 0, 0)
-            },
-            0
-        );
+        let rc = unsafe {
+            migz_ffi::migz1_mach_msg(b.as_mut_ptr(), MACH_SEND_MSG, MSG_SIZE as u32, 0, 0, 0, 0)
+        };
+        assert_eq!(rc, 0);
         migz_ffi::migz1_mig_dealloc_reply_port(reply);
         drop(req_tx);
         let _ = out_tx.send((
