@@ -308,7 +308,8 @@ pub unsafe extern "C" fn migz1_mach_port_extract_right(
         if poly.is_null() || poly_poly.is_null() {
             return Err(Error::InvalidArgument);
         }
-        let (n, t) = s.port_extract_right(name, msgt_name, &current())?;
+        let (n, t) =
+            s.port_extract_right(name, msgt_name, &current().ok_or(Error::InvalidTask)?)?;
         // SAFETY: both pointers are non-null and the caller promised they are writable.
         unsafe {
             put(poly, n)?;
@@ -516,21 +517,32 @@ pub unsafe extern "C" fn migz1_mach_port_request_notification(
 /// `mig_get_reply_port`: the calling thread's reply port in its current space (0 on failure).
 #[unsafe(no_mangle)]
 pub extern "C" fn migz1_mig_get_reply_port() -> MachPortT {
-    catch_unwind(|| current().mig_get_reply_port().unwrap_or(0)).unwrap_or(0)
+    catch_unwind(|| {
+        current()
+            .and_then(|s| s.mig_get_reply_port().ok())
+            .unwrap_or(0)
+    })
+    .unwrap_or(0)
 }
 
 /// `mig_dealloc_reply_port`.
 #[unsafe(no_mangle)]
 pub extern "C" fn migz1_mig_dealloc_reply_port(reply: MachPortT) {
     let _ = catch_unwind(|| {
-        let _ = current().mig_dealloc_reply_port(reply);
+        if let Some(s) = current() {
+            let _ = s.mig_dealloc_reply_port(reply);
+        }
     });
 }
 
 /// `mig_put_reply_port`.
 #[unsafe(no_mangle)]
 pub extern "C" fn migz1_mig_put_reply_port(reply: MachPortT) {
-    let _ = catch_unwind(|| current().mig_put_reply_port(reply));
+    let _ = catch_unwind(|| {
+        if let Some(s) = current() {
+            s.mig_put_reply_port(reply);
+        }
+    });
 }
 
 /// `vm_allocate` (always anywhere): a zeroed, page-aligned region owned by `task`, which

@@ -132,6 +132,14 @@ pub const MACH_SEND_INTERRUPT: MachMsgOption = 0x0000_0040;
 pub const MACH_RCV_TIMEOUT: MachMsgOption = 0x0000_0100;
 /// Return `MACH_RCV_INTERRUPTED` instead of restarting (accepted, never happens here).
 pub const MACH_RCV_INTERRUPT: MachMsgOption = 0x0000_0400;
+/// A scheduling hint (accepted and ignored: the emulation has no priorities).
+pub const MACH_SEND_OVERRIDE: MachMsgOption = 0x0000_0020;
+/// An importance hint (accepted and ignored).
+pub const MACH_SEND_NOIMPORTANCE: MachMsgOption = 0x0004_0000;
+/// A synchronous-IPC priority hint (accepted and ignored).
+pub const MACH_SEND_SYNC_OVERRIDE: MachMsgOption = 0x0010_0000;
+/// A QoS propagation hint (accepted and ignored).
+pub const MACH_SEND_PROPAGATE_QOS: MachMsgOption = 0x0020_0000;
 /// The trailer format and elements bits.
 pub const MACH_RCV_TRAILER_MASK: MachMsgOption = 0xff00_0000u32 as i32;
 /// The options this emulation understands.
@@ -142,6 +150,10 @@ pub const MACH_MSG_OPTIONS_SUPPORTED: MachMsgOption = MACH_SEND_MSG
     | MACH_SEND_INTERRUPT
     | MACH_RCV_TIMEOUT
     | MACH_RCV_INTERRUPT
+    | MACH_SEND_OVERRIDE
+    | MACH_SEND_NOIMPORTANCE
+    | MACH_SEND_SYNC_OVERRIDE
+    | MACH_SEND_PROPAGATE_QOS
     | MACH_RCV_TRAILER_MASK;
 
 /// `MACH_RCV_TRAILER_TYPE(x)`: the trailer format in an option word.
