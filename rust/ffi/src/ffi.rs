@@ -20,15 +20,14 @@ thread_local! {
     static CURRENT: Cell<u32> = const { Cell::new(0) };
 }
 
-/// The space this thread's `mach_msg` and reply-port calls use.
-fn current() -> Space {
+/// The space this thread's `mach_msg` and reply-port calls use; `None` when the thread
+/// chose a task that has since been destroyed (rather than silently using another space).
+fn current() -> Option<Space> {
     let t = CURRENT.with(|c| c.get());
-    if t != 0
-        && let Some(s) = Space::from_task(t)
-    {
-        return s;
+    if t == 0 {
+        return Some(Space::global().clone());
     }
-    Space::global().clone()
+    Space::from_task(t)
 }
 
 /// Runs `f`, turning a panic into `KERN_FAILURE`.
