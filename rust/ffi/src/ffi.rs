@@ -184,7 +184,14 @@ pub unsafe extern "C" fn migz1_mach_msg(
         let buf = unsafe { std::slice::from_raw_parts_mut(msg, len) };
         // SAFETY: `mach_msg`'s contract makes the caller vouch for descriptor addresses.
         let foreign = unsafe { ForeignMemory::assume_readable() };
-        current().mach_msg_with(
+        let Some(space) = current() else {
+            return if option & MACH_SEND_MSG != 0 {
+                MACH_SEND_INVALID_DEST
+            } else {
+                MACH_RCV_INVALID_NAME
+            };
+        };
+        space.mach_msg_with(
             buf,
             option,
             send_size,
@@ -287,7 +294,7 @@ pub extern "C" fn migz1_mach_port_insert_right(
     poly_poly: u32,
 ) -> KernReturnT {
     with_task(task, |s| {
-        s.port_insert_right(name, &current(), poly, poly_poly)
+        s.port_insert_right(name, &current().ok_or(Error::InvalidTask)?, poly, poly_poly)
     })
 }
 
