@@ -230,9 +230,11 @@ impl Drop for FlushOnDrop {
 fn release(p: Arc<Port>, kind: RightKind) {
     match kind {
         RightKind::Send => {
+            if port::count_down(&p.srights) != 1 {
+                return;
+            }
             let mut st = p.lock();
-            st.srights = st.srights.saturating_sub(1);
-            if st.srights == 0
+            if p.srights.load(std::sync::atomic::Ordering::Acquire) == 0
                 && st.active
                 && let Some(so) = st.nsrequest.take()
             {
@@ -259,8 +261,7 @@ fn release(p: Arc<Port>, kind: RightKind) {
                 )));
             } else {
                 drop(st);
-                let mut st = p.lock();
-                st.sorights = st.sorights.saturating_sub(1);
+                port::count_down(&p.sorights);
             }
         }
         RightKind::Receive => destroy_port(&p),

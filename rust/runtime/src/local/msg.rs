@@ -84,7 +84,13 @@ impl<'a> Copyin<'a> {
             return Ok(Taken::Dead);
         }
         t.check_dead(name);
-        self.save(t, name);
+        // Only moves change the entry; copies and makes leave nothing to undo.
+        if matches!(
+            disp,
+            MACH_MSG_TYPE_MOVE_RECEIVE | MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_MOVE_SEND_ONCE
+        ) {
+            self.save(t, name);
+        }
         let e = t.entries.get_mut(&name).ok_or(NotHeld)?;
         let port = e.port_cloned();
         let dead = e.bits & MACH_PORT_TYPE_DEAD_NAME != 0;
@@ -195,7 +201,7 @@ pub fn account(taken: Taken) -> PortVal {
         Taken::Dead => PortVal::Dead,
         Taken::Send { port, fresh } => {
             if fresh {
-                port.lock().srights += 1;
+                port.srights.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             }
             PortVal::Right(KRight::adopt(port, RightKind::Send))
         }
@@ -203,13 +209,13 @@ pub fn account(taken: Taken) -> PortVal {
             {
                 let mut st = port.lock();
                 st.mscount = st.mscount.wrapping_add(1);
-                st.srights += 1;
+                port.srights.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             }
             PortVal::Right(KRight::adopt(port, RightKind::Send))
         }
         Taken::SendOnce(port) => PortVal::Right(KRight::adopt(port, RightKind::SendOnce)),
         Taken::MakeSendOnce(port) => {
-            port.lock().sorights += 1;
+            port.sorights.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             PortVal::Right(KRight::adopt(port, RightKind::SendOnce))
         }
         Taken::Receive(port) => {
@@ -242,7 +248,7 @@ pub fn copyout_right(
     };
     let port = r.port().clone();
     let kind = r.kind();
-    if kind != RightKind::Receive && port.alive_hint.load(std::sync::atomic::Ordering::Acquire) == 0
+    if kind != RightKind::Receive && port.hints.alive.load(std::sync::atomic::Ordering::Acquire) == 0
     {
         drop(r);
         return Ok(MACH_PORT_DEAD);
@@ -1254,8 +1260,7 @@ fn consume_dest(dest: KRight) {
     match dest.kind() {
         RightKind::SendOnce => {
             let p = dest.disarm();
-            let mut st = p.lock();
-            st.sorights = st.sorights.saturating_sub(1);
+            port::count_down(&p.sorights);
         }
         _ => drop(dest),
     }

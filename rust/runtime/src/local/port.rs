@@ -42,10 +42,6 @@ pub struct PortState {
     pub seqno: u32,
     /// The make-send count.
     pub mscount: u32,
-    /// How many send rights exist (one per name holding any urefs, one per right in flight).
-    pub srights: u32,
-    /// How many send-once rights exist.
-    pub sorights: u32,
     /// The context (and guard, when guarded).
     pub context: u64,
     /// Whether the context is a guard.
@@ -66,22 +62,43 @@ pub struct PortState {
     pub send_waiters: WaitList,
 }
 
-/// A port.
-#[derive(Debug)]
-pub struct Port {
-    /// A process-unique id (names in spaces are looked up by it).
-    pub id: u64,
-    st: Mutex<PortState>,
+/// The lock-free hints waiters spin on, on a cache line of their own so that spinning
+/// does not fight over the line that holds the port's lock.
+#[derive(Debug, Default)]
+#[repr(align(64))]
+pub struct Hints {
     /// Queue length plus reservations, readable without the lock so senders can spin.
     pub fill: AtomicU32,
     /// Queue length alone, readable without the lock so receivers can spin (a reserved
     /// slot is not yet a message).
     pub queued: AtomicU32,
     /// The queue limit, readable without the lock.
-    pub qlimit_hint: AtomicU32,
+    pub qlimit: AtomicU32,
     /// Whether the port is still alive, readable without the lock.
-    pub alive_hint: AtomicU32,
+    pub alive: AtomicU32,
+}
+
+/// A port.
+#[derive(Debug)]
+pub struct Port {
+    /// A process-unique id (names in spaces are looked up by it).
+    pub id: u64,
+    st: Mutex<PortState>,
+    /// How many send rights exist (one per name holding any urefs, one per right in
+    /// flight). Atomic so copying a send right needs no lock; reaching zero takes the lock
+    /// to check for a no-senders request.
+    pub srights: AtomicU32,
+    /// How many send-once rights exist.
+    pub sorights: AtomicU32,
+    /// See `Hints`.
+    pub hints: Hints,
     live: Arc<AtomicUsize>,
+}
+
+/// Decrements a right count without going below zero; returns the previous value.
+pub fn count_down(c: &AtomicU32) -> u32 {
+    c.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| Some(v.saturating_sub(1)))
+        .unwrap_or(0)
 }
 
 impl Drop for Port {
@@ -103,8 +120,6 @@ impl Port {
                 qlimit: MACH_PORT_QLIMIT_DEFAULT,
                 seqno: 0,
                 mscount: 0,
-                srights: 0,
-                sorights: 0,
                 context: 0,
                 guarded: false,
                 strict: false,
@@ -115,10 +130,14 @@ impl Port {
                 recv_waiters: WaitList::default(),
                 send_waiters: WaitList::default(),
             }),
-            fill: AtomicU32::new(0),
-            queued: AtomicU32::new(0),
-            qlimit_hint: AtomicU32::new(MACH_PORT_QLIMIT_DEFAULT),
-            alive_hint: AtomicU32::new(1),
+            srights: AtomicU32::new(0),
+            sorights: AtomicU32::new(0),
+            hints: Hints {
+                fill: AtomicU32::new(0),
+                queued: AtomicU32::new(0),
+                qlimit: AtomicU32::new(MACH_PORT_QLIMIT_DEFAULT),
+                alive: AtomicU32::new(1),
+            },
             live,
         })
     }
@@ -131,22 +150,22 @@ impl Port {
 
     /// Whether a sender could take a slot now (for spinning).
     pub fn has_room(&self) -> bool {
-        self.fill.load(Ordering::Acquire) < self.qlimit_hint.load(Ordering::Acquire)
-            || self.alive_hint.load(Ordering::Acquire) == 0
+        self.hints.fill.load(Ordering::Acquire) < self.hints.qlimit.load(Ordering::Acquire)
+            || self.hints.alive.load(Ordering::Acquire) == 0
     }
 
     /// Whether a message may be queued (for spinning).
     pub fn has_message(&self) -> bool {
-        self.queued.load(Ordering::Acquire) > 0 || self.alive_hint.load(Ordering::Acquire) == 0
+        self.hints.queued.load(Ordering::Acquire) > 0 || self.hints.alive.load(Ordering::Acquire) == 0
     }
 
     /// Recomputes the lock-free hints from the locked state.
     pub fn sync_hints(&self, st: &PortState) {
-        self.fill
-            .store(st.queue.len() as u32 + st.reserved, Ordering::Release);
-        self.queued.store(st.queue.len() as u32, Ordering::Release);
-        self.qlimit_hint.store(st.qlimit, Ordering::Release);
-        self.alive_hint.store(st.active as u32, Ordering::Release);
+        let h = &self.hints;
+        h.fill.store(st.queue.len() as u32 + st.reserved, Ordering::Release);
+        h.queued.store(st.queue.len() as u32, Ordering::Release);
+        h.qlimit.store(st.qlimit, Ordering::Release);
+        h.alive.store(st.active as u32, Ordering::Release);
     }
 }
 

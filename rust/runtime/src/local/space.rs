@@ -129,16 +129,13 @@ impl Table {
         };
         // The hint is written under the port lock when the port dies, so it is exact
         // enough here: a port dying concurrently is a race the caller cannot see anyway.
-        if p.alive_hint.load(Ordering::Acquire) != 0 {
+        if p.hints.alive.load(Ordering::Acquire) != 0 {
             return false;
         }
-        {
-            let mut st = p.lock();
-            if e.has(MACH_PORT_TYPE_SEND) {
-                st.srights = st.srights.saturating_sub(1);
-            } else {
-                st.sorights = st.sorights.saturating_sub(1);
-            }
+        if e.has(MACH_PORT_TYPE_SEND) {
+            super::port::count_down(&p.srights);
+        } else {
+            super::port::count_down(&p.sorights);
         }
         let urefs = if e.has(MACH_PORT_TYPE_SEND) {
             e.urefs
@@ -841,7 +838,7 @@ impl Space {
             }
             if options.flags & MPO_INSERT_SEND_RIGHT != 0 {
                 st.mscount += 1;
-                st.srights += 1;
+                p.srights.fetch_add(1, Ordering::AcqRel);
             }
             p.sync_hints(&st);
         }
@@ -1004,8 +1001,8 @@ impl Space {
                     st.mscount,
                     st.qlimit,
                     st.queue.len() as u32,
-                    st.sorights,
-                    u32::from(st.srights > 0),
+                    p.sorights.load(Ordering::Acquire),
+                    u32::from(p.srights.load(Ordering::Acquire) > 0),
                     0,
                     u32::from(st.nsrequest.is_some()),
                     0,
@@ -1113,7 +1110,7 @@ impl Space {
                 let p = e.port().cloned().expect("a receive right has a port");
                 let mut st = p.lock();
                 let prev = std::mem::replace(&mut st.nsrequest, so);
-                if st.nsrequest.is_some() && st.srights == 0 && st.mscount >= sync {
+                if st.nsrequest.is_some() && p.srights.load(Ordering::Acquire) == 0 && st.mscount >= sync {
                     let so = st.nsrequest.take().expect("just checked");
                     let mscount = st.mscount;
                     drop(st);
