@@ -15,6 +15,10 @@ pub mod rights;
 pub mod sys;
 pub mod transport;
 
-pub use abi::MachMsgHeader;
+pub use abi::{
+    KernReturn, MachMsgBody, MachMsgHeader, MachMsgOolDescriptor, MachMsgOolPortsDescriptor,
+    MachMsgPortDescriptor, MigReplyError, NdrRecord,
+};
 pub use error::Error;
 pub use local::Space;
+pub use zerocopy;

@@ -201,7 +201,8 @@ pub fn account(taken: Taken) -> PortVal {
         Taken::Dead => PortVal::Dead,
         Taken::Send { port, fresh } => {
             if fresh {
-                port.srights.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                port.srights
+                    .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             }
             PortVal::Right(KRight::adopt(port, RightKind::Send))
         }
@@ -209,13 +210,15 @@ pub fn account(taken: Taken) -> PortVal {
             {
                 let mut st = port.lock();
                 st.mscount = st.mscount.wrapping_add(1);
-                port.srights.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                port.srights
+                    .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             }
             PortVal::Right(KRight::adopt(port, RightKind::Send))
         }
         Taken::SendOnce(port) => PortVal::Right(KRight::adopt(port, RightKind::SendOnce)),
         Taken::MakeSendOnce(port) => {
-            port.sorights.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+            port.sorights
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             PortVal::Right(KRight::adopt(port, RightKind::SendOnce))
         }
         Taken::Receive(port) => {
@@ -248,7 +251,8 @@ pub fn copyout_right(
     };
     let port = r.port().clone();
     let kind = r.kind();
-    if kind != RightKind::Receive && port.hints.alive.load(std::sync::atomic::Ordering::Acquire) == 0
+    if kind != RightKind::Receive
+        && port.hints.alive.load(std::sync::atomic::Ordering::Acquire) == 0
     {
         drop(r);
         return Ok(MACH_PORT_DEAD);

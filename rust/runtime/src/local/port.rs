@@ -97,8 +97,10 @@ pub struct Port {
 
 /// Decrements a right count without going below zero; returns the previous value.
 pub fn count_down(c: &AtomicU32) -> u32 {
-    c.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| Some(v.saturating_sub(1)))
-        .unwrap_or(0)
+    c.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| {
+        Some(v.saturating_sub(1))
+    })
+    .unwrap_or(0)
 }
 
 impl Drop for Port {
@@ -156,13 +158,15 @@ impl Port {
 
     /// Whether a message may be queued (for spinning).
     pub fn has_message(&self) -> bool {
-        self.hints.queued.load(Ordering::Acquire) > 0 || self.hints.alive.load(Ordering::Acquire) == 0
+        self.hints.queued.load(Ordering::Acquire) > 0
+            || self.hints.alive.load(Ordering::Acquire) == 0
     }
 
     /// Recomputes the lock-free hints from the locked state.
     pub fn sync_hints(&self, st: &PortState) {
         let h = &self.hints;
-        h.fill.store(st.queue.len() as u32 + st.reserved, Ordering::Release);
+        h.fill
+            .store(st.queue.len() as u32 + st.reserved, Ordering::Release);
         h.queued.store(st.queue.len() as u32, Ordering::Release);
         h.qlimit.store(st.qlimit, Ordering::Release);
         h.alive.store(st.active as u32, Ordering::Release);

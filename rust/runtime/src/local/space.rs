@@ -1110,7 +1110,10 @@ impl Space {
                 let p = e.port().cloned().expect("a receive right has a port");
                 let mut st = p.lock();
                 let prev = std::mem::replace(&mut st.nsrequest, so);
-                if st.nsrequest.is_some() && p.srights.load(Ordering::Acquire) == 0 && st.mscount >= sync {
+                if st.nsrequest.is_some()
+                    && p.srights.load(Ordering::Acquire) == 0
+                    && st.mscount >= sync
+                {
                     let so = st.nsrequest.take().expect("just checked");
                     let mscount = st.mscount;
                     drop(st);
