@@ -310,6 +310,26 @@ pub fn copyout_right(
     Ok(name)
 }
 
+/// Resolves the destination of a prepared message to its port, in a locked table.
+fn resolve_locked(t: &mut Table, p: &Prepared<'_>) -> Result<Arc<Port>, MachMsgReturn> {
+    let h = &p.h;
+    let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
+    t.check_dead(h.msgh_remote_port);
+    let e = t
+        .entries
+        .get(&h.msgh_remote_port)
+        .ok_or(MACH_SEND_INVALID_DEST)?;
+    let needed = match dest_disp {
+        MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND => MACH_PORT_TYPE_SEND,
+        MACH_MSG_TYPE_MOVE_SEND_ONCE => MACH_PORT_TYPE_SEND_ONCE,
+        _ => MACH_PORT_TYPE_RECEIVE,
+    };
+    match &e.obj {
+        Obj::Port(port) if e.bits & needed != 0 => Ok(port.clone()),
+        _ => Err(MACH_SEND_INVALID_DEST),
+    }
+}
+
 /// How `mach_msg` may read out-of-line addresses.
 #[derive(Clone, Copy, Debug)]
 pub enum Memory<'a> {
@@ -684,6 +704,35 @@ impl Space {
         let deadline = Deadline::new(option & MACH_SEND_TIMEOUT != 0, timeout);
         // The destination can change between resolving it and copying in (another thread
         // may move its right); a few retries settle that without looping forever.
+        // The fast path: when the queue has room, resolving, reserving and copying in
+        // happen under one hold of the table lock.
+        {
+            let mut t = self.lock();
+            let dest = match resolve_locked(&mut t, &p) {
+                Ok(d) => d,
+                Err(e) => return e,
+            };
+            match port::reserve(&dest, p.once, None) {
+                Reserve::Dead => return MACH_SEND_INVALID_DEST,
+                Reserve::Full(_) => {}
+                Reserve::Got(res) => {
+                    let kmsg = match self.copyin(&mut t, &p, mem, &dest, false) {
+                        Ok(Some(k)) => k,
+                        Ok(None) => unreachable!("only a dry run returns no message"),
+                        Err(e) => {
+                            drop(t);
+                            drop(res);
+                            return e;
+                        }
+                    };
+                    drop(t);
+                    if let Some(dead) = port::enqueue_reserved(res, kmsg) {
+                        drop(dead);
+                    }
+                    return MACH_MSG_SUCCESS;
+                }
+            }
+        }
         for _ in 0..4 {
             let dest = match self.resolve_dest(&p) {
                 Ok(d) => d,
@@ -722,31 +771,7 @@ impl Space {
 
     /// Resolves the destination of a prepared message to its port.
     pub(crate) fn resolve_dest(&self, p: &Prepared<'_>) -> Result<Arc<Port>, MachMsgReturn> {
-        let h = &p.h;
-        let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
-        let mut t = self.lock();
-        t.check_dead(h.msgh_remote_port);
-        t.entries
-            .get(&h.msgh_remote_port)
-            .and_then(|e| match (&e.obj, dest_disp) {
-                (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND)
-                    if e.bits & MACH_PORT_TYPE_SEND != 0 =>
-                {
-                    Some(p.clone())
-                }
-                (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND_ONCE)
-                    if e.bits & MACH_PORT_TYPE_SEND_ONCE != 0 =>
-                {
-                    Some(p.clone())
-                }
-                (Obj::Port(p), MACH_MSG_TYPE_MAKE_SEND | MACH_MSG_TYPE_MAKE_SEND_ONCE)
-                    if e.bits & MACH_PORT_TYPE_RECEIVE != 0 =>
-                {
-                    Some(p.clone())
-                }
-                _ => None,
-            })
-            .ok_or(MACH_SEND_INVALID_DEST)
+        resolve_locked(&mut self.lock(), p)
     }
 
     /// Copies a message in and queues it into the slot `res` holds. `Err(Retry)` when the
