@@ -109,6 +109,8 @@ pub const MACH_RCV_TIMED_OUT: MachMsgReturn = 0x1000_4003;
 pub const MACH_RCV_TOO_LARGE: MachMsgReturn = 0x1000_4004;
 /// The receive was interrupted.
 pub const MACH_RCV_INTERRUPTED: MachMsgReturn = 0x1000_4005;
+/// The receive right moved to another space while the receiver waited.
+pub const MACH_RCV_PORT_CHANGED: MachMsgReturn = 0x1000_4006;
 /// The receive buffer was not writable.
 pub const MACH_RCV_INVALID_DATA: MachMsgReturn = 0x1000_4008;
 /// The port or port set died while the receiver waited.

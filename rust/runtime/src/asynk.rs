@@ -60,7 +60,8 @@ impl Message {
     }
 }
 
-/// The messages arriving on a receive right or port set. Ends when the port or set dies.
+/// The messages arriving on a receive right or port set. Ends when the port or set dies
+/// or the receive right moves to another space.
 #[derive(Debug)]
 pub struct MessageStream {
     space: Space,
@@ -99,7 +100,7 @@ impl MessageStream {
     fn cancel_wait(&mut self) {
         if let Some(id) = self.wait.take() {
             match &self.source {
-                Source::Port(p) => port::cancel_recv_wait(p, id),
+                Source::Port(p, _) => port::cancel_recv_wait(p, id),
                 Source::Set(ps) => port::cancel_set_wait(ps, id),
             }
         }
@@ -126,7 +127,9 @@ impl Stream for MessageStream {
         this.cancel_wait();
         let w = Some(Waiter::Task(cx.waker().clone()));
         let got = match &this.source {
-            Source::Port(p) => port::dequeue_port(p, u32::MAX, this.trailer_size, false, w),
+            Source::Port(p, epoch) => {
+                port::dequeue_port(p, *epoch, u32::MAX, this.trailer_size, false, w)
+            }
             Source::Set(ps) => port::dequeue_set(ps, u32::MAX, this.trailer_size, false, w),
         };
         match got {
@@ -148,7 +151,8 @@ impl Stream for MessageStream {
                 Poll::Pending
             }
             // With no size limit nothing is too large; a dead port or set ends the stream.
-            Dequeue::TooLarge(_) | Dequeue::Dead => Poll::Ready(None),
+            // (A receive right that moved to another space ends it too.)
+            Dequeue::TooLarge(_) | Dequeue::Dead | Dequeue::Changed => Poll::Ready(None),
         }
     }
 }

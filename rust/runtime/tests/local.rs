@@ -755,3 +755,58 @@ fn reply_ports_are_cached_per_thread() {
     s.mig_dealloc_reply_port(r3).unwrap();
     s.assert_no_leaks();
 }
+
+#[test]
+fn a_message_carrying_its_own_receive_right_is_destroyed() {
+    let s = Space::new();
+    let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let n = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let other = Space::new();
+    other
+        .port_insert_right(0x300, &s, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    let m = complex(
+        p,
+        MACH_MSG_TYPE_MAKE_SEND,
+        0,
+        0,
+        1,
+        &[Desc::Port(p, MACH_MSG_TYPE_MOVE_RECEIVE)],
+        &[],
+    );
+    assert_eq!(send(&s, &m, None), 0, "xnu reports success");
+    assert_eq!(s.port_type(p), Err(Error::InvalidName));
+    assert_eq!(
+        other.port_type(0x300).unwrap(),
+        MACH_PORT_TYPE_DEAD_NAME,
+        "the port died"
+    );
+    other.port_deallocate(0x300).unwrap();
+    s.port_mod_refs(n, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    s.assert_no_leaks();
+    other.assert_no_leaks();
+}
+
+#[test]
+fn a_receiver_learns_when_its_receive_right_moves_away() {
+    let s = Space::new();
+    let other = Space::new();
+    let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let s2 = s.clone();
+    let waiting = std::thread::spawn(move || recv(&s2, p, 64, 0, None).0);
+    // Whether the receiver is already parked or not, it must not receive from a port
+    // that now belongs to another space.
+    other
+        .port_insert_right(0x400, &s, p, MACH_MSG_TYPE_MOVE_RECEIVE)
+        .unwrap();
+    let r = waiting.join().unwrap();
+    assert!(
+        r == MACH_RCV_PORT_CHANGED || r == MACH_RCV_INVALID_NAME,
+        "got {r:#x}"
+    );
+    other
+        .port_mod_refs(0x400, MACH_PORT_RIGHT_RECEIVE, -1)
+        .unwrap();
+    s.assert_no_leaks();
+    other.assert_no_leaks();
+}

@@ -222,11 +222,14 @@ pub fn account(taken: Taken) -> PortVal {
             PortVal::Right(KRight::adopt(port, RightKind::SendOnce))
         }
         Taken::Receive(port) => {
-            let pset = {
+            let (pset, ws) = {
                 let mut st = port.lock();
                 st.receiver_name = 0;
-                st.pset.take()
+                st.epoch += 1;
+                (st.pset.take(), st.recv_waiters.take())
             };
+            // Threads waiting to receive under the old name must learn it is gone.
+            park::wake_all(ws);
             if let Some(ps) = pset {
                 ps.lock().members.retain(|m| !Arc::ptr_eq(m, &port));
             }
@@ -308,6 +311,29 @@ pub fn copyout_right(
         },
     );
     Ok(name)
+}
+
+/// Queues a copied-in message, or destroys it when it carries the receive right of its
+/// own destination: queued, such a message could never be received and its port would
+/// live forever, so xnu destroys it and still reports success; the emulation does the same.
+fn enqueue_or_destroy(res: port::Reservation, kmsg: Kmsg) {
+    let dest = kmsg.dest.port();
+    let own_receive = |v: &PortVal| match v {
+        PortVal::Right(r) => r.kind() == RightKind::Receive && Arc::ptr_eq(r.port(), dest),
+        _ => false,
+    };
+    let circular = own_receive(&kmsg.reply)
+        || kmsg.descs.iter().any(|d| match d {
+            KDesc::Port { val, .. } => own_receive(val),
+            KDesc::OolPorts { rights, .. } => rights.iter().any(own_receive),
+            KDesc::Ool { .. } => false,
+        });
+    if circular {
+        drop(res);
+        drop(kmsg);
+    } else if let Some(dead) = port::enqueue_reserved(res, kmsg) {
+        drop(dead);
+    }
 }
 
 /// Resolves the destination of a prepared message to its port, in a locked table.
@@ -726,9 +752,7 @@ impl Space {
                         }
                     };
                     drop(t);
-                    if let Some(dead) = port::enqueue_reserved(res, kmsg) {
-                        drop(dead);
-                    }
+                    enqueue_or_destroy(res, kmsg);
                     return MACH_MSG_SUCCESS;
                 }
             }
@@ -796,9 +820,7 @@ impl Space {
                 Err(e) => return Ok(e),
             }
         };
-        if let Some(dead) = port::enqueue_reserved(res, kmsg) {
-            drop(dead);
-        }
+        enqueue_or_destroy(res, kmsg);
         Ok(MACH_MSG_SUCCESS)
     }
 
@@ -1082,10 +1104,10 @@ impl Space {
         let large = option & MACH_RCV_LARGE != 0;
         let deadline = Deadline::new(option & MACH_RCV_TIMEOUT != 0, timeout);
         let got = match &src {
-            Source::Port(p) => block(
+            Source::Port(p, epoch) => block(
                 deadline,
                 || p.has_message(),
-                |w| match port::dequeue_port(p, rcv_size, tsize, large, w) {
+                |w| match port::dequeue_port(p, *epoch, rcv_size, tsize, large, w) {
                     Dequeue::Empty(id) => Attempt::Wait(id),
                     other => Attempt::Done(other),
                 },
@@ -1104,6 +1126,7 @@ impl Space {
         match got {
             None => MACH_RCV_TIMED_OUT,
             Some(Dequeue::Dead) | Some(Dequeue::Empty(_)) => MACH_RCV_PORT_DIED,
+            Some(Dequeue::Changed) => MACH_RCV_PORT_CHANGED,
             Some(Dequeue::TooLarge(needed)) => {
                 if buf.len() >= 8 {
                     write_u32(buf, 4, needed);
@@ -1122,7 +1145,10 @@ impl Space {
                 obj: Obj::Port(p),
                 bits,
                 ..
-            }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => Ok(Source::Port(p.clone())),
+            }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => {
+                let epoch = p.lock().epoch;
+                Ok(Source::Port(p.clone(), epoch))
+            }
             Some(Entry {
                 obj: Obj::Pset(ps), ..
             }) => Ok(Source::Set(ps.clone())),
@@ -1277,8 +1303,8 @@ impl Space {
 /// Where a receive takes messages from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// One port.
-    Port(Arc<Port>),
+    /// One port, with the epoch of its receive right when the name was resolved.
+    Port(Arc<Port>, u64),
     /// A port set.
     Set(Arc<PortSetObj>),
 }

@@ -50,6 +50,9 @@ pub struct PortState {
     pub strict: bool,
     /// The receive right's name in its space (0 while in flight).
     pub receiver_name: MachPortName,
+    /// Counts moves of the receive right, so a receiver that resolved its name before a
+    /// move learns that the port is no longer its to receive from.
+    pub epoch: u64,
     /// The port set the port belongs to.
     pub pset: Option<Arc<PortSetObj>>,
     /// The no-senders request.
@@ -126,6 +129,7 @@ impl Port {
                 guarded: false,
                 strict: false,
                 receiver_name: 0,
+                epoch: 0,
                 pset: None,
                 nsrequest: None,
                 dnrequests: Vec::new(),
@@ -289,6 +293,8 @@ pub enum Dequeue {
     Empty(Option<u64>),
     /// The port or set is dead.
     Dead,
+    /// The receive right moved away since the receiver resolved its name.
+    Changed,
 }
 
 /// A dequeued message and the facts its trailer and header need.
@@ -337,6 +343,7 @@ pub fn dequeue_locked(
 /// Receives from one port. Wakes blocked senders when a slot frees.
 pub fn dequeue_port(
     port: &Arc<Port>,
+    epoch: u64,
     limit: u32,
     trailer: u32,
     large: bool,
@@ -345,6 +352,9 @@ pub fn dequeue_port(
     let mut st = port.lock();
     if !st.active {
         return Dequeue::Dead;
+    }
+    if st.epoch != epoch {
+        return Dequeue::Changed;
     }
     match dequeue_locked(port, &mut st, limit, trailer, large) {
         None => Dequeue::Empty(waiter.map(|w| st.recv_waiters.add(w))),
