@@ -204,6 +204,28 @@ pub unsafe extern "C" fn migz1_mach_msg(
     })
 }
 
+/// `mach_msg_destroy`: releases the rights and memory a received message carries, in the
+/// calling thread's current space.
+///
+/// # Safety
+/// `msg` points to a received message of `msg->msgh_size` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_msg_destroy(msg: *const u8) {
+    let _ = catch_unwind(|| {
+        if msg.is_null() {
+            return;
+        }
+        // SAFETY: the caller promised a received message: at least a header is readable.
+        let head = unsafe { std::slice::from_raw_parts(msg, HEADER_SIZE) };
+        let size = read_u32(head, 4).unwrap_or(0).max(HEADER_SIZE as u32) as usize;
+        // SAFETY: the caller promised `msgh_size` bytes are readable.
+        let all = unsafe { std::slice::from_raw_parts(msg, size.min(MESSAGE_SIZE_MAX)) };
+        if let Some(s) = current() {
+            s.msg_destroy(all);
+        }
+    });
+}
+
 /// `mach_port_allocate`.
 ///
 /// # Safety

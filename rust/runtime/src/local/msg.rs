@@ -1339,3 +1339,66 @@ fn trailer_bytes(t: &MachMsgMaxTrailer) -> [u8; 68] {
     write_u32(&mut b, 64, t.msgh_labels);
     b
 }
+
+impl Space {
+    /// `mach_msg_destroy`: releases every right and region a *received* message carries
+    /// (its reply right, port descriptors, out-of-line memory and port arrays), as a server
+    /// does with a request it will not answer. The local port field holds no right and is
+    /// left alone. Names that no longer denote the right are skipped.
+    pub fn msg_destroy(&self, msg: &[u8]) {
+        let Some(h) = MachMsgHeader::read(msg) else {
+            return;
+        };
+        self.destroy_port(h.msgh_remote_port, mach_msgh_bits_remote(h.msgh_bits));
+        if h.msgh_bits & MACH_MSGH_BITS_COMPLEX == 0 {
+            return;
+        }
+        let size = (h.msgh_size as usize).min(msg.len());
+        let Some(count) = read_u32(msg, HEADER_SIZE).filter(|_| size >= HEADER_SIZE + 4) else {
+            return;
+        };
+        let mut off = HEADER_SIZE + MACH_MSG_BODY_SIZE;
+        for _ in 0..count.min(DESCRIPTOR_COUNT_MAX) {
+            let Some(word) = read_u32(msg, off + 8).filter(|_| off + 12 <= size) else {
+                return;
+            };
+            match word >> 24 {
+                MACH_MSG_PORT_DESCRIPTOR => {
+                    let name = read_u32(msg, off).unwrap_or(0);
+                    self.destroy_port(name, (word >> 16) & 0xff);
+                    off += PORT_DESCRIPTOR_SIZE;
+                }
+                MACH_MSG_OOL_DESCRIPTOR | MACH_MSG_OOL_VOLATILE_DESCRIPTOR => {
+                    let addr = read_u64(msg, off).unwrap_or(0) as usize;
+                    let len = read_u32(msg, off + 12).unwrap_or(0) as usize;
+                    let _ = self.vm_deallocate(addr, len);
+                    off += OOL_DESCRIPTOR_SIZE;
+                }
+                MACH_MSG_OOL_PORTS_DESCRIPTOR => {
+                    let addr = read_u64(msg, off).unwrap_or(0) as usize;
+                    let n = read_u32(msg, off + 12).unwrap_or(0);
+                    if let Some(names) = read_names(self.inner.id, Memory::Owned, addr, n) {
+                        for name in names {
+                            self.destroy_port(name, (word >> 16) & 0xff);
+                        }
+                    }
+                    let _ = self.vm_deallocate(addr, n as usize * 4);
+                    off += OOL_DESCRIPTOR_SIZE;
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// `mach_msg_destroy_port`: releases one right of the given received type.
+    fn destroy_port(&self, name: MachPortName, ty: MachMsgTypeName) {
+        if name == MACH_PORT_NULL || name == MACH_PORT_DEAD {
+            return;
+        }
+        let _ = match ty {
+            MACH_MSG_TYPE_MOVE_RECEIVE => self.port_mod_refs(name, MACH_PORT_RIGHT_RECEIVE, -1),
+            MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_MOVE_SEND_ONCE => self.port_deallocate(name),
+            _ => Ok(()),
+        };
+    }
+}
