@@ -2,9 +2,6 @@
 //! with a send error that leaves every right where it was, or arrive and can be destroyed
 //! without leaking anything.
 
-mod common;
-
-use common::*;
 use migz::Space;
 use migz::abi::*;
 use proptest::prelude::*;
