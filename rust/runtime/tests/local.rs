@@ -810,3 +810,34 @@ fn a_receiver_learns_when_its_receive_right_moves_away() {
     s.assert_no_leaks();
     other.assert_no_leaks();
 }
+
+#[test]
+fn receive_timeouts_and_sequence_numbers() {
+    let s = Space::new();
+    let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    assert_eq!(recv(&s, p, 64, 0, Some(0)).0, MACH_RCV_TIMED_OUT);
+    assert_eq!(recv(&s, p, 64, 0, Some(3)).0, MACH_RCV_TIMED_OUT);
+    let opt = mach_rcv_trailer_type(MACH_MSG_TRAILER_FORMAT_0)
+        | mach_rcv_trailer_elements(MACH_RCV_TRAILER_SENDER);
+    for i in 0..3 {
+        assert_eq!(
+            send(&s, &simple(p, MACH_MSG_TYPE_MAKE_SEND, 0, 0, i, &[]), None),
+            0
+        );
+        let (r, b) = recv(&s, p, 64, opt, None);
+        assert_eq!(r, 0);
+        assert_eq!(read_u32(&b, 28).unwrap(), 20, "sender trailer size");
+        assert_eq!(read_u32(&b, 32).unwrap(), i as u32, "seqno");
+    }
+    // Unknown trailer formats and element counts are refused.
+    assert_eq!(
+        recv(&s, p, 64, mach_rcv_trailer_type(1), Some(0)).0,
+        MACH_RCV_INVALID_TRAILER
+    );
+    assert_eq!(
+        recv(&s, p, 64, mach_rcv_trailer_elements(9), Some(0)).0,
+        MACH_RCV_INVALID_TRAILER
+    );
+    s.port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    s.assert_no_leaks();
+}
