@@ -139,7 +139,7 @@ impl Stream for MessageStream {
                 let mut bytes = vec![0u8; total];
                 let status = this
                     .space
-                    .copyout(&mut bytes, *d, total as u32, this.trailer_size);
+                    .copyout(&mut bytes, d, total as u32, this.trailer_size);
                 Poll::Ready(Some(Message {
                     bytes,
                     size,

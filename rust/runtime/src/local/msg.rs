@@ -225,7 +225,7 @@ pub fn account(taken: Taken) -> PortVal {
             let (pset, ws) = {
                 let mut st = port.lock();
                 st.receiver_name = 0;
-                st.epoch += 1;
+                port.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
                 (st.pset.take(), st.recv_waiters.take())
             };
             // Threads waiting to receive under the old name must learn it is gone.
@@ -1133,7 +1133,7 @@ impl Space {
                 }
                 MACH_RCV_TOO_LARGE
             }
-            Some(Dequeue::Msg(d)) => self.copyout(buf, *d, rcv_size, tsize),
+            Some(Dequeue::Msg(d)) => self.copyout(buf, d, rcv_size, tsize),
         }
     }
 
@@ -1146,7 +1146,7 @@ impl Space {
                 bits,
                 ..
             }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => {
-                let epoch = p.lock().epoch;
+                let epoch = p.epoch.load(std::sync::atomic::Ordering::Acquire);
                 Ok(Source::Port(p.clone(), epoch))
             }
             Some(Entry {

@@ -50,9 +50,6 @@ pub struct PortState {
     pub strict: bool,
     /// The receive right's name in its space (0 while in flight).
     pub receiver_name: MachPortName,
-    /// Counts moves of the receive right, so a receiver that resolved its name before a
-    /// move learns that the port is no longer its to receive from.
-    pub epoch: u64,
     /// The port set the port belongs to.
     pub pset: Option<Arc<PortSetObj>>,
     /// The no-senders request.
@@ -93,6 +90,9 @@ pub struct Port {
     pub srights: AtomicU32,
     /// How many send-once rights exist.
     pub sorights: AtomicU32,
+    /// Counts moves of the receive right (written under the lock), so a receiver that
+    /// resolved its name before a move learns that the port is no longer its to receive from.
+    pub epoch: AtomicU64,
     /// See `Hints`.
     pub hints: Hints,
     live: Arc<AtomicUsize>,
@@ -129,7 +129,6 @@ impl Port {
                 guarded: false,
                 strict: false,
                 receiver_name: 0,
-                epoch: 0,
                 pset: None,
                 nsrequest: None,
                 dnrequests: Vec::new(),
@@ -138,6 +137,7 @@ impl Port {
             }),
             srights: AtomicU32::new(0),
             sorights: AtomicU32::new(0),
+            epoch: AtomicU64::new(0),
             hints: Hints {
                 fill: AtomicU32::new(0),
                 queued: AtomicU32::new(0),
@@ -168,12 +168,17 @@ impl Port {
 
     /// Recomputes the lock-free hints from the locked state.
     pub fn sync_hints(&self, st: &PortState) {
+        // Stores only what changed: every store takes the line away from spinning readers.
         let h = &self.hints;
-        h.fill
-            .store(st.queue.len() as u32 + st.reserved, Ordering::Release);
-        h.queued.store(st.queue.len() as u32, Ordering::Release);
-        h.qlimit.store(st.qlimit, Ordering::Release);
-        h.alive.store(st.active as u32, Ordering::Release);
+        let set = |a: &AtomicU32, v: u32| {
+            if a.load(Ordering::Relaxed) != v {
+                a.store(v, Ordering::Release);
+            }
+        };
+        set(&h.fill, st.queue.len() as u32 + st.reserved);
+        set(&h.queued, st.queue.len() as u32);
+        set(&h.qlimit, st.qlimit);
+        set(&h.alive, st.active as u32);
     }
 }
 
@@ -286,7 +291,7 @@ fn finish_enqueue(port: &Arc<Port>, mut st: MutexGuard<'_, PortState>) {
 #[derive(Debug)]
 pub enum Dequeue {
     /// A message, with the sequence number, the port's context and its receiver name.
-    Msg(Box<Delivered>),
+    Msg(Delivered),
     /// The next message needs this many bytes (it stays queued).
     TooLarge(u32),
     /// The queue is empty; the waiter (if any) was registered under this id.
@@ -308,8 +313,6 @@ pub struct Delivered {
     pub context: u64,
     /// The receive right's name.
     pub receiver_name: MachPortName,
-    /// The port it came from.
-    pub port: Arc<Port>,
 }
 
 /// Pops the next message if it fits `limit` bytes (message plus trailer `trailer`). With
@@ -336,7 +339,6 @@ pub fn dequeue_locked(
         seqno,
         context: st.context,
         receiver_name: st.receiver_name,
-        port: port.clone(),
     }))
 }
 
@@ -353,7 +355,7 @@ pub fn dequeue_port(
     if !st.active {
         return Dequeue::Dead;
     }
-    if st.epoch != epoch {
+    if port.epoch.load(Ordering::Acquire) != epoch {
         return Dequeue::Changed;
     }
     match dequeue_locked(port, &mut st, limit, trailer, large) {
@@ -363,7 +365,7 @@ pub fn dequeue_port(
             let ws = st.send_waiters.take();
             drop(st);
             super::park::wake_all(ws);
-            Dequeue::Msg(Box::new(d))
+            Dequeue::Msg(d)
         }
     }
 }
@@ -444,7 +446,7 @@ pub fn dequeue_set(
                 drop(pst);
                 drop(st);
                 super::park::wake_all(ws);
-                return Dequeue::Msg(Box::new(d));
+                return Dequeue::Msg(d);
             }
         }
     }
