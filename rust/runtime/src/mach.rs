@@ -25,6 +25,11 @@ impl Kernel {
     }
 }
 
+/// A failed call's code as an error (a stray 0 cannot happen, but maps to `Failure`).
+fn err(code: i32) -> Error {
+    Error::check(code).err().unwrap_or(Error::Failure)
+}
+
 fn unit(code: i32) -> Result<(), Error> {
     Error::check(code)
 }
@@ -43,10 +48,10 @@ impl Transport for Kernel {
         k::msg(buf, option, send_size, rcv_size, rcv_name, timeout, notify)
     }
     fn port_allocate(&self, right: MachPortRight) -> Result<MachPortName, Error> {
-        k::allocate(self.task, right).map_err(|e| Error::check(e).unwrap_err())
+        k::allocate(self.task, right).map_err(err)
     }
     fn port_construct(&self, flags: u32, qlimit: u32, context: u64) -> Result<MachPortName, Error> {
-        k::construct(self.task, flags, qlimit, context).map_err(|e| Error::check(e).unwrap_err())
+        k::construct(self.task, flags, qlimit, context).map_err(err)
     }
     fn port_destruct(&self, name: MachPortName, srdelta: i32, guard: u64) -> Result<(), Error> {
         unit(k::destruct(self.task, name, srdelta, guard))
@@ -60,10 +65,10 @@ impl Transport for Kernel {
         unit(k::mod_refs(self.task, name, right, delta))
     }
     fn port_get_refs(&self, name: MachPortName, right: MachPortRight) -> Result<u32, Error> {
-        k::get_refs(self.task, name, right).map_err(|e| Error::check(e).unwrap_err())
+        k::get_refs(self.task, name, right).map_err(err)
     }
     fn port_type(&self, name: MachPortName) -> Result<MachPortType, Error> {
-        k::port_type(self.task, name).map_err(|e| Error::check(e).unwrap_err())
+        k::port_type(self.task, name).map_err(err)
     }
     fn port_insert_right(
         &self,
@@ -78,10 +83,10 @@ impl Transport for Kernel {
         name: MachPortName,
         disp: MachMsgTypeName,
     ) -> Result<(MachPortName, MachMsgTypeName), Error> {
-        k::extract_right(self.task, name, disp).map_err(|e| Error::check(e).unwrap_err())
+        k::extract_right(self.task, name, disp).map_err(err)
     }
     fn port_get_context(&self, name: MachPortName) -> Result<u64, Error> {
-        k::get_context(self.task, name).map_err(|e| Error::check(e).unwrap_err())
+        k::get_context(self.task, name).map_err(err)
     }
     fn port_set_context(&self, name: MachPortName, context: u64) -> Result<(), Error> {
         unit(k::set_context(self.task, name, context))
@@ -101,7 +106,7 @@ impl Transport for Kernel {
         flavor: i32,
         info: &mut [u32],
     ) -> Result<u32, Error> {
-        k::get_attributes(self.task, name, flavor, info).map_err(|e| Error::check(e).unwrap_err())
+        k::get_attributes(self.task, name, flavor, info).map_err(err)
     }
     fn port_set_attributes(
         &self,
@@ -122,7 +127,6 @@ impl Transport for Kernel {
         notify: MachPortName,
         disp: MachMsgTypeName,
     ) -> Result<MachPortName, Error> {
-        k::request_notification(self.task, name, msgid, sync, notify, disp)
-            .map_err(|e| Error::check(e).unwrap_err())
+        k::request_notification(self.task, name, msgid, sync, notify, disp).map_err(err)
     }
 }

@@ -241,12 +241,7 @@ pub fn account(taken: Taken) -> PortVal {
 /// Gives a right a name in the receiver's table: send rights merge with the name the
 /// port already has there, as in xnu; a right to a dead port arrives as `MACH_PORT_DEAD`.
 /// Send references saturate at `MACH_PORT_UREFS_MAX` (the extra right is released).
-pub fn copyout_right(
-    space: &Arc<SpaceInner>,
-    t: &mut Table,
-    val: PortVal,
-) -> Result<MachPortName, (Error, PortVal)> {
-    let _ = space;
+pub fn copyout_right(t: &mut Table, val: PortVal) -> Result<MachPortName, (Error, PortVal)> {
     let r = match val {
         PortVal::Null => return Ok(MACH_PORT_NULL),
         PortVal::Dead => return Ok(MACH_PORT_DEAD),
@@ -1205,7 +1200,7 @@ impl Space {
         }
         let mut t = self.lock();
         let reply_type = mach_msgh_bits_local(bits);
-        let reply_name = match copyout_right(&self.inner, &mut t, reply) {
+        let reply_name = match copyout_right(&mut t, reply) {
             Ok(n) => n,
             Err((_, v)) => {
                 drop(v);
@@ -1217,7 +1212,7 @@ impl Space {
         for d in descs {
             match d {
                 KDesc::Port { off, rtype, val } => {
-                    let name = copyout_right(&self.inner, &mut t, val).unwrap_or_else(|(_, v)| {
+                    let name = copyout_right(&mut t, val).unwrap_or_else(|(_, v)| {
                         drop(v);
                         result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
                         MACH_PORT_NULL
@@ -1252,7 +1247,7 @@ impl Space {
                     let count = rights.len();
                     let mut names = Vec::with_capacity(count * 4);
                     for r in rights {
-                        let n = copyout_right(&self.inner, &mut t, r).unwrap_or_else(|(_, v)| {
+                        let n = copyout_right(&mut t, r).unwrap_or_else(|(_, v)| {
                             drop(v);
                             result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
                             MACH_PORT_NULL

@@ -711,7 +711,7 @@ impl Space {
 
     /// Gives a right a fresh name (or merges it), as a receive does.
     pub(crate) fn copyout_new(&self, t: &mut Table, val: PortVal) -> Result<MachPortName, Error> {
-        super::msg::copyout_right(&self.inner, t, val).map_err(|(e, _)| e)
+        super::msg::copyout_right(t, val).map_err(|(e, _)| e)
     }
 
     /// Gives a right the name `name`, merging with what the name already denotes when it
@@ -977,7 +977,7 @@ impl Space {
         match flavor {
             MACH_PORT_LIMITS_INFO => {
                 let Some(slot) = info.first_mut() else {
-                    return Err(Error::Other(KERN_FAILURE));
+                    return Err(Error::Failure);
                 };
                 *slot = st.qlimit;
                 Ok(MACH_PORT_LIMITS_INFO_COUNT)
