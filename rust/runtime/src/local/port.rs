@@ -78,12 +78,18 @@ pub struct Hints {
     pub alive: AtomicU32,
 }
 
+/// The port's lock on a cache line of its own, away from the reference counts that
+/// senders and receivers on other CPUs update.
+#[derive(Debug)]
+#[repr(align(64))]
+struct LockLine(Mutex<PortState>);
+
 /// A port.
 #[derive(Debug)]
 pub struct Port {
     /// A process-unique id (names in spaces are looked up by it).
     pub id: u64,
-    st: Mutex<PortState>,
+    st: LockLine,
     /// How many send rights exist (one per name holding any urefs, one per right in
     /// flight). Atomic so copying a send right needs no lock; reaching zero takes the lock
     /// to check for a no-senders request.
@@ -118,7 +124,7 @@ impl Port {
         live.fetch_add(1, Ordering::AcqRel);
         Arc::new(Port {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            st: Mutex::new(PortState {
+            st: LockLine(Mutex::new(PortState {
                 active: true,
                 queue: VecDeque::new(),
                 reserved: 0,
@@ -134,7 +140,7 @@ impl Port {
                 dnrequests: Vec::new(),
                 recv_waiters: WaitList::default(),
                 send_waiters: WaitList::default(),
-            }),
+            })),
             srights: AtomicU32::new(0),
             sorights: AtomicU32::new(0),
             epoch: AtomicU64::new(0),
@@ -151,7 +157,7 @@ impl Port {
     /// Locks the state. A poisoned lock means a panic inside the emulation; the state
     /// itself stays consistent between statements, so carrying on is the safest answer.
     pub fn lock(&self) -> MutexGuard<'_, PortState> {
-        self.st.lock().unwrap_or_else(|e| e.into_inner())
+        self.st.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether a sender could take a slot now (for spinning).
