@@ -110,6 +110,17 @@ impl MessageStream {
     pub async fn recv(&mut self) -> Option<Message> {
         futures::StreamExt::next(self).await
     }
+
+    /// The next message within `timeout` (needs a tokio runtime with time enabled).
+    /// `Err(Error::RcvTimedOut)` on timeout, `Err(Error::RcvPortDied)` when the stream ended;
+    /// a timeout loses no message.
+    pub async fn recv_timeout(&mut self, timeout: std::time::Duration) -> Result<Message, Error> {
+        match tokio::time::timeout(timeout, self.recv()).await {
+            Ok(Some(m)) => Ok(m),
+            Ok(None) => Err(Error::RcvPortDied),
+            Err(_) => Err(Error::RcvTimedOut),
+        }
+    }
 }
 
 impl Drop for MessageStream {
@@ -225,6 +236,20 @@ impl Space {
             space: self,
             msg,
             wait: None,
+        }
+    }
+
+    /// `send_async` with a deadline (needs a tokio runtime with time enabled):
+    /// `Err(Error::SendTimedOut)` when the queue stayed full, in which case nothing was sent
+    /// and every right is still the sender's.
+    pub async fn send_async_timeout(
+        &self,
+        msg: &[u8],
+        timeout: std::time::Duration,
+    ) -> Result<(), Error> {
+        match tokio::time::timeout(timeout, self.send_async(msg)).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::SendTimedOut),
         }
     }
 

@@ -108,6 +108,10 @@ async fn async_send_waits_for_room_and_times_out_cleanly() {
         }
         let t = tokio::time::timeout(Duration::from_millis(20), s.send_async(&msg)).await;
         assert!(t.is_err(), "the queue is full");
+        assert_eq!(
+            s.send_async_timeout(&msg, Duration::from_millis(5)).await,
+            Err(migz::Error::SendTimedOut)
+        );
         let mut stream = r.messages().unwrap();
         let s2 = s.clone();
         let name = snd.name();
