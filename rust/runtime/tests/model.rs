@@ -25,6 +25,9 @@ enum Op {
     },
     Receive(usize),
     SetQlimit(usize, u32),
+    AllocateSet,
+    MoveMember(usize, Option<usize>),
+    DestroySet(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -37,6 +40,9 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0..8usize, 0..1000i32, proptest::option::of(0..8usize)).prop_map(|(dest, id, carry)| Op::Send { dest, id, carry }),
         3 => (0..8usize).prop_map(Op::Receive),
         1 => (0..8usize, 1..6u32).prop_map(|(n, q)| Op::SetQlimit(n, q)),
+        1 => Just(Op::AllocateSet),
+        2 => (0..8usize, proptest::option::of(0..8usize)).prop_map(|(m, s)| Op::MoveMember(m, s)),
+        1 => (0..8usize).prop_map(Op::DestroySet),
     ]
 }
 
@@ -45,6 +51,7 @@ struct MPort {
     alive: bool,
     qlimit: usize,
     queue: VecDeque<(i32, Option<usize>)>,
+    set: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +60,7 @@ struct MEntry {
     send: u32,
     dead: u32,
     port: Option<usize>,
+    set: bool,
 }
 
 #[derive(Default, Debug)]
@@ -72,6 +80,7 @@ impl Model {
     fn kill(&mut self, p: usize) {
         self.ports[p].alive = false;
         self.ports[p].queue.clear();
+        self.ports[p].set = None;
         for e in self.names.values_mut() {
             if e.port == Some(p) && e.send > 0 && !e.receive {
                 e.dead = e.send;
@@ -89,6 +98,7 @@ impl Model {
             } else {
                 0
             })
+            | (if e.set { MACH_PORT_TYPE_PORT_SET } else { 0 })
     }
 
     fn name_of_port(&self, p: usize) -> Option<u32> {
@@ -111,6 +121,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     alive: true,
                     qlimit: 5,
                     queue: VecDeque::new(),
+                    set: None,
                 });
                 m.names.insert(
                     n,
@@ -119,6 +130,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         send: 0,
                         dead: 0,
                         port: Some(m.ports.len() - 1),
+                        set: false,
                     },
                 );
             }
@@ -162,7 +174,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 } else {
                     prop_assert!(r.is_err());
                 }
-                if e.send == 0 && e.dead == 0 && !e.receive {
+                if e.send == 0 && e.dead == 0 && !e.receive && !e.set {
                     m.names.remove(&n);
                 }
             }
@@ -234,11 +246,29 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let Some(n) = m.name_at(i) else { continue };
                 let (r, b) = recv(&s, n, 256, 0, Some(0));
                 let e = m.names[&n].clone();
-                if !e.receive {
+                let p = if e.set {
+                    if r == MACH_RCV_TIMED_OUT {
+                        prop_assert!(
+                            m.ports
+                                .iter()
+                                .all(|p| p.set != Some(n) || p.queue.is_empty())
+                        );
+                        continue;
+                    }
+                    prop_assert_eq!(r, 0);
+                    let from = header(&b).msgh_local_port;
+                    let Some(p) = m.names.get(&from).and_then(|e| e.port) else {
+                        return Err(TestCaseError::fail("a set delivered from an unknown name"));
+                    };
+                    prop_assert_eq!(m.ports[p].set, Some(n), "delivered from a member");
+                    p
+                } else if !e.receive {
                     prop_assert_eq!(r, MACH_RCV_INVALID_NAME);
                     continue;
-                }
-                let p = e.port.unwrap();
+                } else {
+                    e.port.unwrap()
+                };
+                let n = if e.set { header(&b).msgh_local_port } else { n };
                 match m.ports[p].queue.pop_front() {
                     None => prop_assert_eq!(r, MACH_RCV_TIMED_OUT),
                     Some((id, carried)) => {
@@ -265,6 +295,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                                                 send: 1,
                                                 dead: 0,
                                                 port: Some(c),
+                                                set: false,
                                             },
                                         );
                                     }
@@ -272,6 +303,50 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                             }
                         }
                     }
+                }
+            }
+            Op::AllocateSet => {
+                let n = s.port_allocate(MACH_PORT_RIGHT_PORT_SET).unwrap();
+                prop_assert!(!m.names.contains_key(&n), "fresh name");
+                m.names.insert(
+                    n,
+                    MEntry {
+                        receive: false,
+                        send: 0,
+                        dead: 0,
+                        port: None,
+                        set: true,
+                    },
+                );
+            }
+            Op::MoveMember(i, j) => {
+                let Some(member) = m.name_at(i) else { continue };
+                let after = j.and_then(|j| m.name_at(j)).unwrap_or(0);
+                let r = s.port_move_member(member, after);
+                let e = m.names[&member].clone();
+                let target_ok = after == 0 || m.names[&after].set;
+                if !e.receive || !target_ok {
+                    prop_assert!(r.is_err());
+                } else if after == 0 && m.ports[e.port.unwrap()].set.is_none() {
+                    prop_assert_eq!(r, Err(migz::Error::NotInSet));
+                } else {
+                    prop_assert_eq!(r, Ok(()));
+                    m.ports[e.port.unwrap()].set = (after != 0).then_some(after);
+                }
+            }
+            Op::DestroySet(i) => {
+                let Some(n) = m.name_at(i) else { continue };
+                let r = s.port_mod_refs(n, MACH_PORT_RIGHT_PORT_SET, -1);
+                if m.names[&n].set {
+                    prop_assert_eq!(r, Ok(()));
+                    m.names.remove(&n);
+                    for p in &mut m.ports {
+                        if p.set == Some(n) {
+                            p.set = None;
+                        }
+                    }
+                } else {
+                    prop_assert!(r.is_err());
                 }
             }
             Op::SetQlimit(i, q) => {
@@ -316,6 +391,9 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         }
         if e.receive {
             s.port_mod_refs(n, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+        }
+        if e.set {
+            s.port_mod_refs(n, MACH_PORT_RIGHT_PORT_SET, -1).unwrap();
         }
     }
     let leaks = s.leaks();
