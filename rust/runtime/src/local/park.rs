@@ -114,16 +114,6 @@ impl WaitList {
             .map(|(_, w)| w)
             .collect()
     }
-
-    /// How many are waiting.
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    /// Whether none is waiting.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
 }
 
 /// Wakes every waiter in `ws` (called with no lock held).

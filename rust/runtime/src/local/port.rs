@@ -205,15 +205,6 @@ pub struct Reservation {
     port: Option<Arc<Port>>,
 }
 
-impl Reservation {
-    /// The port the slot is on.
-    pub fn port(&self) -> &Arc<Port> {
-        self.port
-            .as_ref()
-            .expect("a reservation holds its port until used")
-    }
-}
-
 impl Drop for Reservation {
     fn drop(&mut self) {
         if let Some(p) = self.port.take() {
@@ -397,8 +388,6 @@ pub struct PsetState {
 /// A port set.
 #[derive(Debug)]
 pub struct PortSetObj {
-    /// A process-unique id.
-    pub id: u64,
     st: Mutex<PsetState>,
 }
 
@@ -406,7 +395,6 @@ impl PortSetObj {
     /// A new empty live set.
     pub fn new() -> Arc<PortSetObj> {
         Arc::new(PortSetObj {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             st: Mutex::new(PsetState {
                 active: true,
                 ..PsetState::default()
