@@ -144,14 +144,27 @@ pub struct Kmsg {
     pub bytes: Vec<u8>,
     /// The descriptors' contents.
     pub descs: Vec<KDesc>,
-    /// The sender's security token.
-    pub sender: [u32; 2],
-    /// The sender's audit token.
-    pub audit: [u32; 8],
+    /// Whether the kernel (the emulation) sent it: its trailer then carries the kernel's
+    /// tokens instead of the process's.
+    pub kernel: bool,
 }
 
 /// The security token of messages the kernel sends (`KERNEL_SECURITY_TOKEN`).
 pub const KERNEL_SECURITY_TOKEN: [u32; 2] = [0, 1];
+
+/// The tokens every task of this process sends with: `{euid, egid}` and an audit token of
+/// `[auid, euid, egid, ruid, rgid, pid, asid, pidversion]`. All spaces live in one process,
+/// so they share them; messages carry only whether the kernel sent them.
+pub fn process_tokens() -> &'static ([u32; 2], [u32; 8]) {
+    static TOKENS: std::sync::OnceLock<([u32; 2], [u32; 8])> = std::sync::OnceLock::new();
+    TOKENS.get_or_init(|| {
+        let (uid, gid) = crate::sys::os::effective_ids();
+        (
+            [uid, gid],
+            [uid, uid, gid, uid, gid, std::process::id(), 0, 0],
+        )
+    })
+}
 
 impl Kmsg {
     /// Builds a notification: `id`, sent through the send-once right `notify`, with `arg`
@@ -171,8 +184,7 @@ impl Kmsg {
             reply: PortVal::Null,
             bytes,
             descs: Vec::new(),
-            sender: KERNEL_SECURITY_TOKEN,
-            audit: [0; 8],
+            kernel: true,
         }
     }
 }

@@ -219,6 +219,33 @@ impl Drop for Reservation {
     }
 }
 
+impl Reservation {
+    /// The port the slot is on.
+    pub fn port(&self) -> &Arc<Port> {
+        self.port
+            .as_ref()
+            .expect("a reservation holds its port until used")
+    }
+}
+
+/// Reserves a slot without waiting, keeping `port` in the reservation. `Err(true)` when
+/// the port is dead, `Err(false)` when its queue is full.
+pub fn reserve_owned(port: Arc<Port>, send_once: bool) -> Result<Reservation, bool> {
+    {
+        let mut st = port.lock();
+        if !st.active {
+            return Err(true);
+        }
+        let limit = if send_once { QLIMIT_KERNEL } else { st.qlimit };
+        if (st.queue.len() as u32 + st.reserved) >= limit {
+            return Err(false);
+        }
+        st.reserved += 1;
+        port.sync_hints(&st);
+    }
+    Ok(Reservation { port: Some(port) })
+}
+
 /// Tries to reserve a slot for a message of the given kind. Send-once messages may pass
 /// the user queue limit up to `QLIMIT_KERNEL`, as in xnu.
 pub fn reserve(port: &Arc<Port>, send_once: bool, waiter: Option<Waiter>) -> Reserve {

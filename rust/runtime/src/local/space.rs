@@ -162,10 +162,6 @@ pub struct SpaceInner {
     table: Mutex<Table>,
     /// How many ports allocated in this space are still alive anywhere.
     pub live_ports: Arc<AtomicUsize>,
-    /// The sender security token put in trailers.
-    pub sender: [u32; 2],
-    /// The audit token put in trailers.
-    pub audit: [u32; 8],
 }
 
 impl SpaceInner {
@@ -257,14 +253,11 @@ impl Space {
     pub fn with_name_limit(limit: usize) -> Space {
         let id = NEXT_SPACE.fetch_add(1, Ordering::Relaxed);
         let task = ((id as u32) << 8) | 0x07;
-        let (uid, gid) = crate::sys::os::effective_ids();
         let inner = Arc::new(SpaceInner {
             id,
             task,
             table: Mutex::new(Table::new(limit)),
             live_ports: Arc::new(AtomicUsize::new(0)),
-            sender: [uid, gid],
-            audit: [uid, uid, gid, uid, gid, std::process::id(), 0, 0],
         });
         tasks()
             .0
