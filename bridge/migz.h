@@ -276,6 +276,11 @@ migz1_mach_msg_return_t migz1_mach_msg(void *msg, migz1_mach_msg_option_t option
                                        migz1_mach_msg_size_t rcv_size, migz1_mach_port_t rcv_name,
                                        migz1_mach_msg_timeout_t timeout, migz1_mach_port_t notify);
 
+/* mach_msg_destroy(): releases the rights and out-of-line memory a received message
+ * carries (the reply right, port descriptors, OOL regions and port arrays), in the calling
+ * thread's current space. */
+void migz1_mach_msg_destroy(const void *msg);
+
 /* ---- Ports (mach_port.defs) ------------------------------------------------------- */
 
 migz1_kern_return_t migz1_mach_port_allocate(migz1_mach_port_t task, migz1_mach_port_right_t right,

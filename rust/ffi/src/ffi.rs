@@ -20,15 +20,14 @@ thread_local! {
     static CURRENT: Cell<u32> = const { Cell::new(0) };
 }
 
-/// The space this thread's `mach_msg` and reply-port calls use.
-fn current() -> Space {
+/// The space this thread's `mach_msg` and reply-port calls use; `None` when the thread
+/// chose a task that has since been destroyed (rather than silently using another space).
+fn current() -> Option<Space> {
     let t = CURRENT.with(|c| c.get());
-    if t != 0 {
-        if let Some(s) = Space::from_task(t) {
-            return s;
-        }
+    if t == 0 {
+        return Some(Space::global().clone());
     }
-    Space::global().clone()
+    Space::from_task(t)
 }
 
 /// Runs `f`, turning a panic into `KERN_FAILURE`.
@@ -185,7 +184,14 @@ pub unsafe extern "C" fn migz1_mach_msg(
         let buf = unsafe { std::slice::from_raw_parts_mut(msg, len) };
         // SAFETY: `mach_msg`'s contract makes the caller vouch for descriptor addresses.
         let foreign = unsafe { ForeignMemory::assume_readable() };
-        current().mach_msg_with(
+        let Some(space) = current() else {
+            return if option & MACH_SEND_MSG != 0 {
+                MACH_SEND_INVALID_DEST
+            } else {
+                MACH_RCV_INVALID_NAME
+            };
+        };
+        space.mach_msg_with(
             buf,
             option,
             send_size,
@@ -196,6 +202,28 @@ pub unsafe extern "C" fn migz1_mach_msg(
             Memory::Foreign(&foreign),
         )
     })
+}
+
+/// `mach_msg_destroy`: releases the rights and memory a received message carries, in the
+/// calling thread's current space.
+///
+/// # Safety
+/// `msg` points to a received message of `msg->msgh_size` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_mach_msg_destroy(msg: *const u8) {
+    let _ = catch_unwind(|| {
+        if msg.is_null() {
+            return;
+        }
+        // SAFETY: the caller promised a received message: at least a header is readable.
+        let head = unsafe { std::slice::from_raw_parts(msg, HEADER_SIZE) };
+        let size = read_u32(head, 4).unwrap_or(0).max(HEADER_SIZE as u32) as usize;
+        // SAFETY: the caller promised `msgh_size` bytes are readable.
+        let all = unsafe { std::slice::from_raw_parts(msg, size.min(MESSAGE_SIZE_MAX)) };
+        if let Some(s) = current() {
+            s.msg_destroy(all);
+        }
+    });
 }
 
 /// `mach_port_allocate`.
@@ -288,7 +316,7 @@ pub extern "C" fn migz1_mach_port_insert_right(
     poly_poly: u32,
 ) -> KernReturnT {
     with_task(task, |s| {
-        s.port_insert_right(name, &current(), poly, poly_poly)
+        s.port_insert_right(name, &current().ok_or(Error::InvalidTask)?, poly, poly_poly)
     })
 }
 
@@ -308,7 +336,8 @@ pub unsafe extern "C" fn migz1_mach_port_extract_right(
         if poly.is_null() || poly_poly.is_null() {
             return Err(Error::InvalidArgument);
         }
-        let (n, t) = s.port_extract_right(name, msgt_name, &current())?;
+        let (n, t) =
+            s.port_extract_right(name, msgt_name, &current().ok_or(Error::InvalidTask)?)?;
         // SAFETY: both pointers are non-null and the caller promised they are writable.
         unsafe {
             put(poly, n)?;
@@ -516,21 +545,32 @@ pub unsafe extern "C" fn migz1_mach_port_request_notification(
 /// `mig_get_reply_port`: the calling thread's reply port in its current space (0 on failure).
 #[unsafe(no_mangle)]
 pub extern "C" fn migz1_mig_get_reply_port() -> MachPortT {
-    catch_unwind(|| current().mig_get_reply_port().unwrap_or(0)).unwrap_or(0)
+    catch_unwind(|| {
+        current()
+            .and_then(|s| s.mig_get_reply_port().ok())
+            .unwrap_or(0)
+    })
+    .unwrap_or(0)
 }
 
 /// `mig_dealloc_reply_port`.
 #[unsafe(no_mangle)]
 pub extern "C" fn migz1_mig_dealloc_reply_port(reply: MachPortT) {
     let _ = catch_unwind(|| {
-        let _ = current().mig_dealloc_reply_port(reply);
+        if let Some(s) = current() {
+            let _ = s.mig_dealloc_reply_port(reply);
+        }
     });
 }
 
 /// `mig_put_reply_port`.
 #[unsafe(no_mangle)]
 pub extern "C" fn migz1_mig_put_reply_port(reply: MachPortT) {
-    let _ = catch_unwind(|| current().mig_put_reply_port(reply));
+    let _ = catch_unwind(|| {
+        if let Some(s) = current() {
+            s.mig_put_reply_port(reply);
+        }
+    });
 }
 
 /// `vm_allocate` (always anywhere): a zeroed, page-aligned region owned by `task`, which

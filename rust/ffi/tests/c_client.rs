@@ -113,26 +113,21 @@ fn task_handles_and_leak_counts() {
     assert_eq!(unsafe { migz_ffi::migz1_task_create(&mut task) }, 0);
     let mut name = 0u32;
     // SAFETY: `name` is a valid place to write.
-    assert_eq!(
-        unsafe { migz_ffi::migz1_mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &mut name) },
-        0
-    );
+    let rc =
+        unsafe { migz_ffi::migz1_mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &mut name) };
+    assert_eq!(rc, 0);
     let (mut n, mut r, mut p) = (0u32, 0u32, 0u32);
     // SAFETY: all three are valid places to write.
-    assert_eq!(
-        unsafe { migz_ffi::migz1_task_leaks(task, &mut n, &mut r, &mut p) },
-        0
-    );
+    let rc = unsafe { migz_ffi::migz1_task_leaks(task, &mut n, &mut r, &mut p) };
+    assert_eq!(rc, 0);
     assert_eq!((n, r, p), (1, 0, 1));
     assert_eq!(
         migz_ffi::migz1_mach_port_mod_refs(task, name, MACH_PORT_RIGHT_RECEIVE, -1),
         0
     );
     // SAFETY: as above.
-    assert_eq!(
-        unsafe { migz_ffi::migz1_task_leaks(task, &mut n, &mut r, &mut p) },
-        0
-    );
+    let rc = unsafe { migz_ffi::migz1_task_leaks(task, &mut n, &mut r, &mut p) };
+    assert_eq!(rc, 0);
     assert_eq!((n, r, p), (0, 0, 0));
     assert_eq!(migz_ffi::migz1_task_destroy(task), 0);
     assert_eq!(migz_ffi::migz1_task_destroy(task), KERN_INVALID_TASK);

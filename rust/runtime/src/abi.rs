@@ -3,7 +3,10 @@
 //! and writes are the bytes the macOS kernel would accept.
 //!
 //! Every value here is copied from the xnu headers it is named after (`mach/message.h`,
-//! `mach/port.h`, `mach/kern_return.h`, `mach/notify.h`, `mach/ndr.h`).
+//! `mach/port.h`, `mach/kern_return.h`, `mach/notify.h`, `mach/ndr.h`). The wire structs
+//! derive `zerocopy`'s traits, so generated code can view message bytes without `unsafe`.
+
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// A kernel return code (`kern_return_t`).
 pub type KernReturn = i32;
@@ -106,6 +109,8 @@ pub const MACH_RCV_TIMED_OUT: MachMsgReturn = 0x1000_4003;
 pub const MACH_RCV_TOO_LARGE: MachMsgReturn = 0x1000_4004;
 /// The receive was interrupted.
 pub const MACH_RCV_INTERRUPTED: MachMsgReturn = 0x1000_4005;
+/// The receive right moved to another space while the receiver waited.
+pub const MACH_RCV_PORT_CHANGED: MachMsgReturn = 0x1000_4006;
 /// The receive buffer was not writable.
 pub const MACH_RCV_INVALID_DATA: MachMsgReturn = 0x1000_4008;
 /// The port or port set died while the receiver waited.
@@ -132,6 +137,14 @@ pub const MACH_SEND_INTERRUPT: MachMsgOption = 0x0000_0040;
 pub const MACH_RCV_TIMEOUT: MachMsgOption = 0x0000_0100;
 /// Return `MACH_RCV_INTERRUPTED` instead of restarting (accepted, never happens here).
 pub const MACH_RCV_INTERRUPT: MachMsgOption = 0x0000_0400;
+/// A scheduling hint (accepted and ignored: the emulation has no priorities).
+pub const MACH_SEND_OVERRIDE: MachMsgOption = 0x0000_0020;
+/// An importance hint (accepted and ignored).
+pub const MACH_SEND_NOIMPORTANCE: MachMsgOption = 0x0004_0000;
+/// A synchronous-IPC priority hint (accepted and ignored).
+pub const MACH_SEND_SYNC_OVERRIDE: MachMsgOption = 0x0010_0000;
+/// A QoS propagation hint (accepted and ignored).
+pub const MACH_SEND_PROPAGATE_QOS: MachMsgOption = 0x0020_0000;
 /// The trailer format and elements bits.
 pub const MACH_RCV_TRAILER_MASK: MachMsgOption = 0xff00_0000u32 as i32;
 /// The options this emulation understands.
@@ -142,6 +155,10 @@ pub const MACH_MSG_OPTIONS_SUPPORTED: MachMsgOption = MACH_SEND_MSG
     | MACH_SEND_INTERRUPT
     | MACH_RCV_TIMEOUT
     | MACH_RCV_INTERRUPT
+    | MACH_SEND_OVERRIDE
+    | MACH_SEND_NOIMPORTANCE
+    | MACH_SEND_SYNC_OVERRIDE
+    | MACH_SEND_PROPAGATE_QOS
     | MACH_RCV_TRAILER_MASK;
 
 /// `MACH_RCV_TRAILER_TYPE(x)`: the trailer format in an option word.
@@ -308,7 +325,9 @@ pub const NDR_RECORD: [u8; 8] = [0, 0, 0, 0, 1, 0, 0, 0];
 
 /// `mach_msg_header_t`.
 #[repr(C, packed(4))]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
 pub struct MachMsgHeader {
     /// Dispositions and the complex bit.
     pub msgh_bits: u32,
@@ -324,6 +343,94 @@ pub struct MachMsgHeader {
     pub msgh_id: i32,
 }
 const _: () = assert!(core::mem::size_of::<MachMsgHeader>() == 24);
+
+/// `mach_msg_body_t`.
+#[repr(C, packed(4))]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct MachMsgBody {
+    /// How many descriptors follow.
+    pub msgh_descriptor_count: u32,
+}
+const _: () = assert!(core::mem::size_of::<MachMsgBody>() == 4);
+
+/// `mach_msg_port_descriptor_t` (LP64). The bit-fields are one word: see
+/// `port_descriptor_word`.
+#[repr(C, packed(4))]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct MachMsgPortDescriptor {
+    /// The port name.
+    pub name: MachPortName,
+    /// Padding.
+    pub pad1: u32,
+    /// pad2:16, disposition:8, type:8.
+    pub word: u32,
+}
+const _: () = assert!(core::mem::size_of::<MachMsgPortDescriptor>() == 12);
+
+/// `mach_msg_ool_descriptor64_t`. See `ool_descriptor_word`.
+#[repr(C, packed(4))]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct MachMsgOolDescriptor {
+    /// The region's address.
+    pub address: u64,
+    /// deallocate:8, copy:8, pad1:8, type:8.
+    pub word: u32,
+    /// The region's size.
+    pub size: u32,
+}
+const _: () = assert!(core::mem::size_of::<MachMsgOolDescriptor>() == 16);
+
+/// `mach_msg_ool_ports_descriptor64_t`. See `ool_ports_descriptor_word`.
+#[repr(C, packed(4))]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct MachMsgOolPortsDescriptor {
+    /// The array's address.
+    pub address: u64,
+    /// deallocate:8, copy:8, disposition:8, type:8.
+    pub word: u32,
+    /// How many names.
+    pub count: u32,
+}
+const _: () = assert!(core::mem::size_of::<MachMsgOolPortsDescriptor>() == 16);
+
+/// `NDR_record_t`.
+#[repr(C, packed(4))]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct NdrRecord {
+    /// The eight NDR bytes.
+    pub bytes: [u8; 8],
+}
+const _: () = assert!(core::mem::size_of::<NdrRecord>() == 8);
+
+impl NdrRecord {
+    /// `NDR_record`, as every MIG message on a little-endian machine carries it.
+    pub const DEFAULT: NdrRecord = NdrRecord { bytes: NDR_RECORD };
+}
+
+/// `mig_reply_error_t`: the 36-byte error reply of a MIG server.
+#[repr(C, packed(4))]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct MigReplyError {
+    /// The header.
+    pub head: MachMsgHeader,
+    /// The data representation.
+    pub ndr: NdrRecord,
+    /// The return code.
+    pub ret_code: KernReturn,
+}
+const _: () = assert!(core::mem::size_of::<MigReplyError>() == 36);
 
 /// `mach_msg_body_t`.
 pub const MACH_MSG_BODY_SIZE: usize = 4;
@@ -342,7 +449,9 @@ pub const OOL_PORTS_COUNT_MAX: u32 = 1 << 20;
 
 /// `mach_msg_max_trailer_t`: every received message is followed by a prefix of this.
 #[repr(C, packed(4))]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
 pub struct MachMsgMaxTrailer {
     /// Always `MACH_MSG_TRAILER_FORMAT_0`.
     pub msgh_trailer_type: u32,
@@ -424,4 +533,48 @@ pub const fn ool_descriptor_word(deallocate: bool, copy: u32) -> u32 {
 /// Builds the flags word of an OOL ports descriptor (deallocate:8, copy:8, disposition:8, type:8).
 pub const fn ool_ports_descriptor_word(deallocate: bool, copy: u32, disposition: u32) -> u32 {
     (deallocate as u32) | (copy << 8) | (disposition << 16) | (MACH_MSG_OOL_PORTS_DESCRIPTOR << 24)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zerocopy::{FromBytes, IntoBytes};
+
+    #[test]
+    fn zerocopy_views_match_the_byte_accessors() {
+        let h = MachMsgHeader {
+            msgh_bits: mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+            msgh_size: 36,
+            msgh_remote_port: 0x103,
+            msgh_local_port: 0x203,
+            msgh_voucher_port: 0,
+            msgh_id: 3204,
+        };
+        let mut b = [0u8; 24];
+        h.write(&mut b);
+        assert_eq!(h.as_bytes(), &b);
+        assert_eq!(MachMsgHeader::read_from_bytes(&b).unwrap(), h);
+        assert_eq!(core::mem::offset_of!(MigReplyError, ret_code), 32);
+        assert_eq!(core::mem::offset_of!(MachMsgMaxTrailer, msgh_context), 52);
+        let d = MachMsgPortDescriptor {
+            name: 5,
+            pad1: 0,
+            word: port_descriptor_word(MACH_MSG_TYPE_MOVE_SEND),
+        };
+        assert_eq!(
+            read_u32(d.as_bytes(), 8).unwrap() >> 16 & 0xff,
+            MACH_MSG_TYPE_MOVE_SEND
+        );
+        assert_eq!(NdrRecord::DEFAULT.as_bytes(), &NDR_RECORD);
+    }
+
+    #[test]
+    fn notification_ids_are_xnus() {
+        assert_eq!(MACH_NOTIFY_PORT_DELETED, 0x41);
+        assert_eq!(MACH_NOTIFY_NO_SENDERS, 0x46);
+        assert_eq!(MACH_NOTIFY_SEND_ONCE, 0x47);
+        assert_eq!(MACH_NOTIFY_DEAD_NAME, 0x48);
+        assert_eq!(MACH_PORT_TYPE_SEND, 0x1_0000);
+        assert_eq!(MACH_PORT_TYPE_DEAD_NAME, 0x10_0000);
+    }
 }

@@ -141,7 +141,26 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for code in [0, 1, 3, 4, 5, 7, 11, 12, 13, 15, 16, 17, 18, 19, 21, 0x1000_0004, 0x1000_4003, 77] {
+        for code in [
+            0,
+            1,
+            3,
+            4,
+            5,
+            7,
+            11,
+            12,
+            13,
+            15,
+            16,
+            17,
+            18,
+            19,
+            21,
+            0x1000_0004,
+            0x1000_4003,
+            77,
+        ] {
             match Error::check(code) {
                 Ok(()) => assert_eq!(code, 0),
                 Err(e) => assert_eq!(e.code(), code),

@@ -1,9 +1,39 @@
 //! The migz runtime: typed Mach port rights, messages and transports.
 //!
-//! Messages are byte buffers in the xnu LP64 wire format (see `abi`). The `local`
-//! transport is an in-process emulation of a Mach port space, used everywhere except on
-//! Apple systems' kernel transport (`mach`), and in every test. `rights` gives move-only
-//! typed rights over either, and `asynk` gives tokio streams and futures over `local`.
+//! Messages are byte buffers in the xnu LP64 wire format (`abi`: constants, return codes
+//! and `zerocopy` wire structs). Two transports implement one `transport::Transport`
+//! trait: `local`, an in-process emulation of Mach port spaces used on every system and
+//! in every test, and `mach`, the macOS kernel through `mach2` (Apple targets only).
+//! `rights` gives move-only typed rights over either; `asynk` gives tokio-friendly streams
+//! and sends over `local`.
+//!
+//! ```
+//! use migz::Space;
+//! use migz::abi::*;
+//! use migz::rights::allocate_pair;
+//!
+//! // Each test can use a space of its own and check that it leaked nothing.
+//! let space = Space::new();
+//! {
+//!     let (port, send) = allocate_pair(&space).unwrap();
+//!     let mut msg = [0u8; 32];
+//!     MachMsgHeader {
+//!         msgh_bits: mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, 0),
+//!         msgh_size: 24,
+//!         msgh_remote_port: send.name(),
+//!         msgh_id: 1000,
+//!         ..Default::default()
+//!     }
+//!     .write(&mut msg);
+//!     assert_eq!(space.mach_msg(&mut msg, MACH_SEND_MSG, 24, 0, 0, 0, 0), MACH_MSG_SUCCESS);
+//!     assert_eq!(space.mach_msg(&mut msg, MACH_RCV_MSG, 0, 32, port.name(), 0, 0), MACH_MSG_SUCCESS);
+//!     assert_eq!(MachMsgHeader::read(&msg).unwrap().msgh_id, 1000);
+//! }
+//! space.assert_no_leaks();
+//! ```
+//!
+//! All `unsafe` code lives in `sys` (raw memory for out-of-line regions, thread pinning,
+//! and on Apple systems the kernel calls).
 
 pub mod abi;
 pub mod asynk;
@@ -15,6 +45,11 @@ pub mod rights;
 pub mod sys;
 pub mod transport;
 
-pub use abi::MachMsgHeader;
+pub use abi::{
+    KernReturn, MachMsgBody, MachMsgHeader, MachMsgOolDescriptor, MachMsgOolPortsDescriptor,
+    MachMsgPortDescriptor, MigReplyError, NdrRecord,
+};
 pub use error::Error;
 pub use local::Space;
+pub use transport::Transport;
+pub use zerocopy;

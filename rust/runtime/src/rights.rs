@@ -89,7 +89,9 @@ impl<T: Transport> Drop for ReceiveRight<T> {
         if self.name == MACH_PORT_NULL {
             return;
         }
-        let _ = self.task.port_mod_refs(self.name, MACH_PORT_RIGHT_RECEIVE, -1);
+        let _ = self
+            .task
+            .port_mod_refs(self.name, MACH_PORT_RIGHT_RECEIVE, -1);
     }
 }
 
@@ -98,9 +100,15 @@ impl<T: Transport> Drop for SendRight<T> {
         if self.name == MACH_PORT_NULL {
             return;
         }
-        if self.task.port_mod_refs(self.name, MACH_PORT_RIGHT_SEND, -1).is_err() {
+        if self
+            .task
+            .port_mod_refs(self.name, MACH_PORT_RIGHT_SEND, -1)
+            .is_err()
+        {
             // The port died and the name is a dead name now: release that reference.
-            let _ = self.task.port_mod_refs(self.name, MACH_PORT_RIGHT_DEAD_NAME, -1);
+            let _ = self
+                .task
+                .port_mod_refs(self.name, MACH_PORT_RIGHT_DEAD_NAME, -1);
         }
     }
 }
@@ -110,8 +118,14 @@ impl<T: Transport> Drop for SendOnceRight<T> {
         if self.name == MACH_PORT_NULL {
             return;
         }
-        if self.task.port_mod_refs(self.name, MACH_PORT_RIGHT_SEND_ONCE, -1).is_err() {
-            let _ = self.task.port_mod_refs(self.name, MACH_PORT_RIGHT_DEAD_NAME, -1);
+        if self
+            .task
+            .port_mod_refs(self.name, MACH_PORT_RIGHT_SEND_ONCE, -1)
+            .is_err()
+        {
+            let _ = self
+                .task
+                .port_mod_refs(self.name, MACH_PORT_RIGHT_DEAD_NAME, -1);
         }
     }
 }
@@ -121,7 +135,9 @@ impl<T: Transport> Drop for PortSet<T> {
         if self.name == MACH_PORT_NULL {
             return;
         }
-        let _ = self.task.port_mod_refs(self.name, MACH_PORT_RIGHT_PORT_SET, -1);
+        let _ = self
+            .task
+            .port_mod_refs(self.name, MACH_PORT_RIGHT_PORT_SET, -1);
     }
 }
 
@@ -130,7 +146,9 @@ impl<T: Transport> Drop for DeadName<T> {
         if self.name == MACH_PORT_NULL {
             return;
         }
-        let _ = self.task.port_mod_refs(self.name, MACH_PORT_RIGHT_DEAD_NAME, -1);
+        let _ = self
+            .task
+            .port_mod_refs(self.name, MACH_PORT_RIGHT_DEAD_NAME, -1);
     }
 }
 
@@ -145,31 +163,47 @@ impl<T: Transport> ReceiveRight<T> {
     /// `mach_port_allocate(MACH_PORT_RIGHT_RECEIVE)`.
     pub fn allocate(task: &T) -> Result<Self, Error> {
         let name = task.port_allocate(MACH_PORT_RIGHT_RECEIVE)?;
-        Ok(ReceiveRight { task: task.clone(), name })
+        Ok(ReceiveRight {
+            task: task.clone(),
+            name,
+        })
     }
 
     /// `mach_port_construct` with a queue limit.
     pub fn with_qlimit(task: &T, qlimit: u32) -> Result<Self, Error> {
         let name = task.port_construct(MPO_QLIMIT, qlimit, 0)?;
-        Ok(ReceiveRight { task: task.clone(), name })
+        Ok(ReceiveRight {
+            task: task.clone(),
+            name,
+        })
     }
 
     /// A new send right (`MACH_MSG_TYPE_MAKE_SEND`): bumps the make-send count.
     pub fn make_send(&self) -> Result<SendRight<T>, Error> {
-        self.task.port_insert_right(self.name, self.name, MACH_MSG_TYPE_MAKE_SEND)?;
-        Ok(SendRight { task: self.task.clone(), name: self.name })
+        self.task
+            .port_insert_right(self.name, self.name, MACH_MSG_TYPE_MAKE_SEND)?;
+        Ok(SendRight {
+            task: self.task.clone(),
+            name: self.name,
+        })
     }
 
     /// A new send-once right, under a name of its own.
     pub fn make_send_once(&self) -> Result<SendOnceRight<T>, Error> {
-        let (name, _) = self.task.port_extract_right(self.name, MACH_MSG_TYPE_MAKE_SEND_ONCE)?;
-        Ok(SendOnceRight { task: self.task.clone(), name })
+        let (name, _) = self
+            .task
+            .port_extract_right(self.name, MACH_MSG_TYPE_MAKE_SEND_ONCE)?;
+        Ok(SendOnceRight {
+            task: self.task.clone(),
+            name,
+        })
     }
 
     /// The make-send count.
     pub fn make_send_count(&self) -> Result<u32, Error> {
         let mut st = [0u32; 10];
-        self.task.port_get_attributes(self.name, MACH_PORT_RECEIVE_STATUS, &mut st)?;
+        self.task
+            .port_get_attributes(self.name, MACH_PORT_RECEIVE_STATUS, &mut st)?;
         Ok(st[2])
     }
 
@@ -181,13 +215,15 @@ impl<T: Transport> ReceiveRight<T> {
     /// The queue limit.
     pub fn qlimit(&self) -> Result<u32, Error> {
         let mut q = [0u32; 1];
-        self.task.port_get_attributes(self.name, MACH_PORT_LIMITS_INFO, &mut q)?;
+        self.task
+            .port_get_attributes(self.name, MACH_PORT_LIMITS_INFO, &mut q)?;
         Ok(q[0])
     }
 
     /// Sets the queue limit (at most `MACH_PORT_QLIMIT_MAX`).
     pub fn set_qlimit(&self, qlimit: u32) -> Result<(), Error> {
-        self.task.port_set_attributes(self.name, MACH_PORT_LIMITS_INFO, &[qlimit])
+        self.task
+            .port_set_attributes(self.name, MACH_PORT_LIMITS_INFO, &[qlimit])
     }
 
     /// The context value.
@@ -207,14 +243,22 @@ impl<T: Transport> ReceiveRight<T> {
             Ok(()) => {
                 let task = self.task.clone();
                 let name = self.into_raw();
-                Ok(GuardedReceiveRight { task, name, guard: context })
+                Ok(GuardedReceiveRight {
+                    task,
+                    name,
+                    guard: context,
+                })
             }
             Err(e) => Err((self, e)),
         }
     }
 
     /// Requests a no-senders notification on `notify` (a send-once right is made from it).
-    pub fn request_no_senders(&self, notify: &ReceiveRight<T>, sync: u32) -> Result<Option<SendOnceRight<T>>, Error> {
+    pub fn request_no_senders(
+        &self,
+        notify: &ReceiveRight<T>,
+        sync: u32,
+    ) -> Result<Option<SendOnceRight<T>>, Error> {
         let prev = self.task.port_request_notification(
             self.name,
             MACH_NOTIFY_NO_SENDERS,
@@ -222,7 +266,10 @@ impl<T: Transport> ReceiveRight<T> {
             notify.name,
             MACH_MSG_TYPE_MAKE_SEND_ONCE,
         )?;
-        Ok((prev != MACH_PORT_NULL).then(|| SendOnceRight { task: self.task.clone(), name: prev }))
+        Ok((prev != MACH_PORT_NULL).then(|| SendOnceRight {
+            task: self.task.clone(),
+            name: prev,
+        }))
     }
 }
 
@@ -230,7 +277,10 @@ impl<T: Transport> SendRight<T> {
     /// Another send right for the same port (one more user reference).
     pub fn copy_send(&self) -> Result<SendRight<T>, Error> {
         match self.task.port_mod_refs(self.name, MACH_PORT_RIGHT_SEND, 1) {
-            Ok(()) => Ok(SendRight { task: self.task.clone(), name: self.name }),
+            Ok(()) => Ok(SendRight {
+                task: self.task.clone(),
+                name: self.name,
+            }),
             Err(Error::InvalidRight) if self.is_dead() => Err(Error::DeadName),
             Err(e) => Err(e),
         }
@@ -244,7 +294,10 @@ impl<T: Transport> SendRight<T> {
     }
 
     /// Requests a dead-name notification on `notify`.
-    pub fn request_dead_name(&self, notify: &ReceiveRight<T>) -> Result<Option<SendOnceRight<T>>, Error> {
+    pub fn request_dead_name(
+        &self,
+        notify: &ReceiveRight<T>,
+    ) -> Result<Option<SendOnceRight<T>>, Error> {
         let prev = self.task.port_request_notification(
             self.name,
             MACH_NOTIFY_DEAD_NAME,
@@ -252,7 +305,10 @@ impl<T: Transport> SendRight<T> {
             notify.name,
             MACH_MSG_TYPE_MAKE_SEND_ONCE,
         )?;
-        Ok((prev != MACH_PORT_NULL).then(|| SendOnceRight { task: self.task.clone(), name: prev }))
+        Ok((prev != MACH_PORT_NULL).then(|| SendOnceRight {
+            task: self.task.clone(),
+            name: prev,
+        }))
     }
 
     /// Turns a send right whose port died into the dead name it has become.
@@ -271,7 +327,10 @@ impl<T: Transport> PortSet<T> {
     /// `mach_port_allocate(MACH_PORT_RIGHT_PORT_SET)`.
     pub fn allocate(task: &T) -> Result<Self, Error> {
         let name = task.port_allocate(MACH_PORT_RIGHT_PORT_SET)?;
-        Ok(PortSet { task: task.clone(), name })
+        Ok(PortSet {
+            task: task.clone(),
+            name,
+        })
     }
 
     /// Moves a receive right into this set.
@@ -299,7 +358,11 @@ impl<T: Transport> GuardedReceiveRight<T> {
     pub fn construct(task: &T, guard: u64, qlimit: Option<u32>) -> Result<Self, Error> {
         let flags = MPO_CONTEXT_AS_GUARD | if qlimit.is_some() { MPO_QLIMIT } else { 0 };
         let name = task.port_construct(flags, qlimit.unwrap_or(0), guard)?;
-        Ok(GuardedReceiveRight { task: task.clone(), name, guard })
+        Ok(GuardedReceiveRight {
+            task: task.clone(),
+            name,
+            guard,
+        })
     }
 
     /// The name.
@@ -314,8 +377,12 @@ impl<T: Transport> GuardedReceiveRight<T> {
 
     /// A new send right.
     pub fn make_send(&self) -> Result<SendRight<T>, Error> {
-        self.task.port_insert_right(self.name, self.name, MACH_MSG_TYPE_MAKE_SEND)?;
-        Ok(SendRight { task: self.task.clone(), name: self.name })
+        self.task
+            .port_insert_right(self.name, self.name, MACH_MSG_TYPE_MAKE_SEND)?;
+        Ok(SendRight {
+            task: self.task.clone(),
+            name: self.name,
+        })
     }
 
     /// Removes the guard, giving back a plain receive right.
@@ -323,7 +390,10 @@ impl<T: Transport> GuardedReceiveRight<T> {
         self.task.port_unguard(self.name, self.guard)?;
         let mut me = self;
         let name = std::mem::replace(&mut me.name, MACH_PORT_NULL);
-        Ok(ReceiveRight { task: me.task.clone(), name })
+        Ok(ReceiveRight {
+            task: me.task.clone(),
+            name,
+        })
     }
 }
 

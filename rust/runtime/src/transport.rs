@@ -26,15 +26,29 @@ pub trait Transport: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// `mach_port_destruct`.
     fn port_destruct(&self, name: MachPortName, srdelta: i32, guard: u64) -> Result<(), Error>;
     /// `mach_port_mod_refs`.
-    fn port_mod_refs(&self, name: MachPortName, right: MachPortRight, delta: i32) -> Result<(), Error>;
+    fn port_mod_refs(
+        &self,
+        name: MachPortName,
+        right: MachPortRight,
+        delta: i32,
+    ) -> Result<(), Error>;
     /// `mach_port_get_refs`.
     fn port_get_refs(&self, name: MachPortName, right: MachPortRight) -> Result<u32, Error>;
     /// `mach_port_type`.
     fn port_type(&self, name: MachPortName) -> Result<MachPortType, Error>;
     /// `mach_port_insert_right` within the task.
-    fn port_insert_right(&self, name: MachPortName, poly: MachPortName, disp: MachMsgTypeName) -> Result<(), Error>;
+    fn port_insert_right(
+        &self,
+        name: MachPortName,
+        poly: MachPortName,
+        disp: MachMsgTypeName,
+    ) -> Result<(), Error>;
     /// `mach_port_extract_right` within the task: a new name for the right and its type.
-    fn port_extract_right(&self, name: MachPortName, disp: MachMsgTypeName) -> Result<(MachPortName, MachMsgTypeName), Error>;
+    fn port_extract_right(
+        &self,
+        name: MachPortName,
+        disp: MachMsgTypeName,
+    ) -> Result<(MachPortName, MachMsgTypeName), Error>;
     /// `mach_port_get_context`.
     fn port_get_context(&self, name: MachPortName) -> Result<u64, Error>;
     /// `mach_port_set_context`.
@@ -46,9 +60,19 @@ pub trait Transport: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// `mach_port_set_mscount`.
     fn port_set_mscount(&self, name: MachPortName, mscount: u32) -> Result<(), Error>;
     /// `mach_port_get_attributes`.
-    fn port_get_attributes(&self, name: MachPortName, flavor: i32, info: &mut [u32]) -> Result<u32, Error>;
+    fn port_get_attributes(
+        &self,
+        name: MachPortName,
+        flavor: i32,
+        info: &mut [u32],
+    ) -> Result<u32, Error>;
     /// `mach_port_set_attributes`.
-    fn port_set_attributes(&self, name: MachPortName, flavor: i32, info: &[u32]) -> Result<(), Error>;
+    fn port_set_attributes(
+        &self,
+        name: MachPortName,
+        flavor: i32,
+        info: &[u32],
+    ) -> Result<(), Error>;
     /// `mach_port_move_member`.
     fn port_move_member(&self, member: MachPortName, after: MachPortName) -> Result<(), Error>;
     /// `mach_port_request_notification`.
@@ -73,18 +97,29 @@ impl Transport for crate::local::Space {
         timeout: MachMsgTimeout,
         notify: MachPortName,
     ) -> MachMsgReturn {
-        crate::local::Space::mach_msg(self, buf, option, send_size, rcv_size, rcv_name, timeout, notify)
+        crate::local::Space::mach_msg(
+            self, buf, option, send_size, rcv_size, rcv_name, timeout, notify,
+        )
     }
     fn port_allocate(&self, right: MachPortRight) -> Result<MachPortName, Error> {
         crate::local::Space::port_allocate(self, right)
     }
     fn port_construct(&self, flags: u32, qlimit: u32, context: u64) -> Result<MachPortName, Error> {
-        crate::local::Space::port_construct(self, &crate::local::PortOptions { flags, qlimit }, context)
+        crate::local::Space::port_construct(
+            self,
+            &crate::local::PortOptions { flags, qlimit },
+            context,
+        )
     }
     fn port_destruct(&self, name: MachPortName, srdelta: i32, guard: u64) -> Result<(), Error> {
         crate::local::Space::port_destruct(self, name, srdelta, guard)
     }
-    fn port_mod_refs(&self, name: MachPortName, right: MachPortRight, delta: i32) -> Result<(), Error> {
+    fn port_mod_refs(
+        &self,
+        name: MachPortName,
+        right: MachPortRight,
+        delta: i32,
+    ) -> Result<(), Error> {
         crate::local::Space::port_mod_refs(self, name, right, delta)
     }
     fn port_get_refs(&self, name: MachPortName, right: MachPortRight) -> Result<u32, Error> {
@@ -93,10 +128,19 @@ impl Transport for crate::local::Space {
     fn port_type(&self, name: MachPortName) -> Result<MachPortType, Error> {
         crate::local::Space::port_type(self, name)
     }
-    fn port_insert_right(&self, name: MachPortName, poly: MachPortName, disp: MachMsgTypeName) -> Result<(), Error> {
+    fn port_insert_right(
+        &self,
+        name: MachPortName,
+        poly: MachPortName,
+        disp: MachMsgTypeName,
+    ) -> Result<(), Error> {
         crate::local::Space::port_insert_right(self, name, self, poly, disp)
     }
-    fn port_extract_right(&self, name: MachPortName, disp: MachMsgTypeName) -> Result<(MachPortName, MachMsgTypeName), Error> {
+    fn port_extract_right(
+        &self,
+        name: MachPortName,
+        disp: MachMsgTypeName,
+    ) -> Result<(MachPortName, MachMsgTypeName), Error> {
         crate::local::Space::port_extract_right(self, name, disp, self)
     }
     fn port_get_context(&self, name: MachPortName) -> Result<u64, Error> {
@@ -114,10 +158,20 @@ impl Transport for crate::local::Space {
     fn port_set_mscount(&self, name: MachPortName, mscount: u32) -> Result<(), Error> {
         crate::local::Space::port_set_mscount(self, name, mscount)
     }
-    fn port_get_attributes(&self, name: MachPortName, flavor: i32, info: &mut [u32]) -> Result<u32, Error> {
+    fn port_get_attributes(
+        &self,
+        name: MachPortName,
+        flavor: i32,
+        info: &mut [u32],
+    ) -> Result<u32, Error> {
         crate::local::Space::port_get_attributes(self, name, flavor, info)
     }
-    fn port_set_attributes(&self, name: MachPortName, flavor: i32, info: &[u32]) -> Result<(), Error> {
+    fn port_set_attributes(
+        &self,
+        name: MachPortName,
+        flavor: i32,
+        info: &[u32],
+    ) -> Result<(), Error> {
         crate::local::Space::port_set_attributes(self, name, flavor, info)
     }
     fn port_move_member(&self, member: MachPortName, after: MachPortName) -> Result<(), Error> {

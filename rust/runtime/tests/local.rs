@@ -755,3 +755,89 @@ fn reply_ports_are_cached_per_thread() {
     s.mig_dealloc_reply_port(r3).unwrap();
     s.assert_no_leaks();
 }
+
+#[test]
+fn a_message_carrying_its_own_receive_right_is_destroyed() {
+    let s = Space::new();
+    let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let n = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let other = Space::new();
+    other
+        .port_insert_right(0x300, &s, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    let m = complex(
+        p,
+        MACH_MSG_TYPE_MAKE_SEND,
+        0,
+        0,
+        1,
+        &[Desc::Port(p, MACH_MSG_TYPE_MOVE_RECEIVE)],
+        &[],
+    );
+    assert_eq!(send(&s, &m, None), 0, "xnu reports success");
+    assert_eq!(s.port_type(p), Err(Error::InvalidName));
+    assert_eq!(
+        other.port_type(0x300).unwrap(),
+        MACH_PORT_TYPE_DEAD_NAME,
+        "the port died"
+    );
+    other.port_deallocate(0x300).unwrap();
+    s.port_mod_refs(n, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    s.assert_no_leaks();
+    other.assert_no_leaks();
+}
+
+#[test]
+fn a_receiver_learns_when_its_receive_right_moves_away() {
+    let s = Space::new();
+    let other = Space::new();
+    let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let s2 = s.clone();
+    let waiting = std::thread::spawn(move || recv(&s2, p, 64, 0, None).0);
+    // Whether the receiver is already parked or not, it must not receive from a port
+    // that now belongs to another space.
+    other
+        .port_insert_right(0x400, &s, p, MACH_MSG_TYPE_MOVE_RECEIVE)
+        .unwrap();
+    let r = waiting.join().unwrap();
+    assert!(
+        r == MACH_RCV_PORT_CHANGED || r == MACH_RCV_INVALID_NAME,
+        "got {r:#x}"
+    );
+    other
+        .port_mod_refs(0x400, MACH_PORT_RIGHT_RECEIVE, -1)
+        .unwrap();
+    s.assert_no_leaks();
+    other.assert_no_leaks();
+}
+
+#[test]
+fn receive_timeouts_and_sequence_numbers() {
+    let s = Space::new();
+    let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    assert_eq!(recv(&s, p, 64, 0, Some(0)).0, MACH_RCV_TIMED_OUT);
+    assert_eq!(recv(&s, p, 64, 0, Some(3)).0, MACH_RCV_TIMED_OUT);
+    let opt = mach_rcv_trailer_type(MACH_MSG_TRAILER_FORMAT_0)
+        | mach_rcv_trailer_elements(MACH_RCV_TRAILER_SENDER);
+    for i in 0..3 {
+        assert_eq!(
+            send(&s, &simple(p, MACH_MSG_TYPE_MAKE_SEND, 0, 0, i, &[]), None),
+            0
+        );
+        let (r, b) = recv(&s, p, 64, opt, None);
+        assert_eq!(r, 0);
+        assert_eq!(read_u32(&b, 28).unwrap(), 20, "sender trailer size");
+        assert_eq!(read_u32(&b, 32).unwrap(), i as u32, "seqno");
+    }
+    // Unknown trailer formats and element counts are refused.
+    assert_eq!(
+        recv(&s, p, 64, mach_rcv_trailer_type(1), Some(0)).0,
+        MACH_RCV_INVALID_TRAILER
+    );
+    assert_eq!(
+        recv(&s, p, 64, mach_rcv_trailer_elements(9), Some(0)).0,
+        MACH_RCV_INVALID_TRAILER
+    );
+    s.port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    s.assert_no_leaks();
+}

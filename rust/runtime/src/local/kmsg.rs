@@ -55,7 +55,9 @@ impl KRight {
 
     /// The port.
     pub fn port(&self) -> &Arc<Port> {
-        self.port.as_ref().expect("a KRight holds its port until disarmed")
+        self.port
+            .as_ref()
+            .expect("a KRight holds its port until disarmed")
     }
 
     /// The kind.
@@ -142,14 +144,27 @@ pub struct Kmsg {
     pub bytes: Vec<u8>,
     /// The descriptors' contents.
     pub descs: Vec<KDesc>,
-    /// The sender's security token.
-    pub sender: [u32; 2],
-    /// The sender's audit token.
-    pub audit: [u32; 8],
+    /// Whether the kernel (the emulation) sent it: its trailer then carries the kernel's
+    /// tokens instead of the process's.
+    pub kernel: bool,
 }
 
 /// The security token of messages the kernel sends (`KERNEL_SECURITY_TOKEN`).
 pub const KERNEL_SECURITY_TOKEN: [u32; 2] = [0, 1];
+
+/// The tokens every task of this process sends with: `{euid, egid}` and an audit token of
+/// `[auid, euid, egid, ruid, rgid, pid, asid, pidversion]`. All spaces live in one process,
+/// so they share them; messages carry only whether the kernel sent them.
+pub fn process_tokens() -> &'static ([u32; 2], [u32; 8]) {
+    static TOKENS: std::sync::OnceLock<([u32; 2], [u32; 8])> = std::sync::OnceLock::new();
+    TOKENS.get_or_init(|| {
+        let (uid, gid) = crate::sys::os::effective_ids();
+        (
+            [uid, gid],
+            [uid, uid, gid, uid, gid, std::process::id(), 0, 0],
+        )
+    })
+}
 
 impl Kmsg {
     /// Builds a notification: `id`, sent through the send-once right `notify`, with `arg`
@@ -169,8 +184,7 @@ impl Kmsg {
             reply: PortVal::Null,
             bytes,
             descs: Vec::new(),
-            sender: KERNEL_SECURITY_TOKEN,
-            audit: [0; 8],
+            kernel: true,
         }
     }
 }
@@ -200,10 +214,7 @@ pub fn defer(d: Deferred) {
 /// Runs deferred work until none is left. Must be called with no lock held.
 pub fn flush() {
     loop {
-        let next = DEFERRED
-            .try_with(|q| q.borrow_mut().pop())
-            .ok()
-            .flatten();
+        let next = DEFERRED.try_with(|q| q.borrow_mut().pop()).ok().flatten();
         let Some(d) = next else { return };
         match d {
             Deferred::Release(p, kind) => release(p, kind),
@@ -231,18 +242,21 @@ impl Drop for FlushOnDrop {
 fn release(p: Arc<Port>, kind: RightKind) {
     match kind {
         RightKind::Send => {
+            if port::count_down(&p.srights) != 1 {
+                return;
+            }
             let mut st = p.lock();
-            st.srights = st.srights.saturating_sub(1);
-            if st.srights == 0 && st.active {
-                if let Some(so) = st.nsrequest.take() {
-                    let mscount = st.mscount;
-                    drop(st);
-                    defer(Deferred::Notify(Kmsg::notification(
-                        so,
-                        MACH_NOTIFY_NO_SENDERS,
-                        Some(mscount),
-                    )));
-                }
+            if p.srights.load(std::sync::atomic::Ordering::Acquire) == 0
+                && st.active
+                && let Some(so) = st.nsrequest.take()
+            {
+                let mscount = st.mscount;
+                drop(st);
+                defer(Deferred::Notify(Kmsg::notification(
+                    so,
+                    MACH_NOTIFY_NO_SENDERS,
+                    Some(mscount),
+                )));
             }
         }
         RightKind::SendOnce => {
@@ -252,11 +266,14 @@ fn release(p: Arc<Port>, kind: RightKind) {
                 // keeping its count until the notification is received or destroyed.
                 drop(st);
                 let so = KRight::adopt(p, RightKind::SendOnce);
-                defer(Deferred::Notify(Kmsg::notification(so, MACH_NOTIFY_SEND_ONCE, None)));
+                defer(Deferred::Notify(Kmsg::notification(
+                    so,
+                    MACH_NOTIFY_SEND_ONCE,
+                    None,
+                )));
             } else {
                 drop(st);
-                let mut st = p.lock();
-                st.sorights = st.sorights.saturating_sub(1);
+                port::count_down(&p.sorights);
             }
         }
         RightKind::Receive => destroy_port(&p),
@@ -277,7 +294,13 @@ pub fn destroy_port(p: &Arc<Port>) {
         ws.extend(st.send_waiters.take());
         let q = std::mem::take(&mut st.queue);
         p.sync_hints(&st);
-        (q, st.nsrequest.take(), std::mem::take(&mut st.dnrequests), st.pset.take(), ws)
+        (
+            q,
+            st.nsrequest.take(),
+            std::mem::take(&mut st.dnrequests),
+            st.pset.take(),
+            ws,
+        )
     };
     super::park::wake_all(ws);
     if let Some(ps) = pset {

@@ -3,12 +3,12 @@
 //! with xnu's constants and return codes, so code written against it runs unchanged on
 //! the kernel.
 
-pub mod kmsg;
-pub mod msg;
-pub mod park;
-pub mod port;
-pub mod space;
-pub mod vm;
+pub(crate) mod kmsg;
+pub(crate) mod msg;
+pub(crate) mod park;
+pub(crate) mod port;
+pub(crate) mod space;
+pub(crate) mod vm;
 
 pub use msg::Memory;
-pub use space::{Leaks, PortOptions, Space};
+pub use space::{Leaks, NAME_LIMIT_DEFAULT, PortOptions, Space};

@@ -42,6 +42,10 @@ pub enum Taken {
     Receive(Arc<Port>),
 }
 
+/// The name does not hold the right a disposition needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotHeld;
+
 /// An in-progress copyin with its undo log.
 #[derive(Debug)]
 pub struct Copyin<'a> {
@@ -52,7 +56,10 @@ pub struct Copyin<'a> {
 impl<'a> Copyin<'a> {
     /// Starts a copyin from `space`.
     pub fn new(space: &'a Arc<SpaceInner>) -> Copyin<'a> {
-        Copyin { space, undo: Vec::new() }
+        Copyin {
+            space,
+            undo: Vec::new(),
+        }
     }
 
     fn save(&mut self, t: &Table, name: MachPortName) {
@@ -63,7 +70,13 @@ impl<'a> Copyin<'a> {
 
     /// Takes the right `disp` names under `name`. `body` allows dead names (which travel
     /// as `MACH_PORT_DEAD`), as xnu does for descriptors and reply ports.
-    pub fn right(&mut self, t: &mut Table, name: MachPortName, disp: MachMsgTypeName, body: bool) -> Result<Taken, ()> {
+    pub fn right(
+        &mut self,
+        t: &mut Table,
+        name: MachPortName,
+        disp: MachMsgTypeName,
+        body: bool,
+    ) -> Result<Taken, NotHeld> {
         if name == MACH_PORT_NULL {
             return Ok(Taken::Null);
         }
@@ -71,22 +84,28 @@ impl<'a> Copyin<'a> {
             return Ok(Taken::Dead);
         }
         t.check_dead(name);
-        self.save(t, name);
-        let e = t.entries.get_mut(&name).ok_or(())?;
+        // Only moves change the entry; copies and makes leave nothing to undo.
+        if matches!(
+            disp,
+            MACH_MSG_TYPE_MOVE_RECEIVE | MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_MOVE_SEND_ONCE
+        ) {
+            self.save(t, name);
+        }
+        let e = t.entries.get_mut(&name).ok_or(NotHeld)?;
         let port = e.port_cloned();
         let dead = e.bits & MACH_PORT_TYPE_DEAD_NAME != 0;
         let has = |b: u32| e.bits & b != 0;
         let taken = match disp {
             MACH_MSG_TYPE_MOVE_RECEIVE if has(MACH_PORT_TYPE_RECEIVE) => {
-                let p = port.ok_or(())?;
+                let p = port.ok_or(NotHeld)?;
                 if p.lock().strict {
-                    return Err(());
+                    return Err(NotHeld);
                 }
                 e.bits &= !MACH_PORT_TYPE_RECEIVE;
                 Taken::Receive(p)
             }
             MACH_MSG_TYPE_COPY_SEND if has(MACH_PORT_TYPE_SEND) => Taken::Send {
-                port: port.ok_or(())?,
+                port: port.ok_or(NotHeld)?,
                 fresh: true,
             },
             MACH_MSG_TYPE_MOVE_SEND if has(MACH_PORT_TYPE_SEND) => {
@@ -96,15 +115,19 @@ impl<'a> Copyin<'a> {
                     e.bits &= !MACH_PORT_TYPE_SEND;
                 }
                 Taken::Send {
-                    port: port.ok_or(())?,
+                    port: port.ok_or(NotHeld)?,
                     fresh,
                 }
             }
-            MACH_MSG_TYPE_MAKE_SEND if has(MACH_PORT_TYPE_RECEIVE) => Taken::MakeSend(port.ok_or(())?),
-            MACH_MSG_TYPE_MAKE_SEND_ONCE if has(MACH_PORT_TYPE_RECEIVE) => Taken::MakeSendOnce(port.ok_or(())?),
+            MACH_MSG_TYPE_MAKE_SEND if has(MACH_PORT_TYPE_RECEIVE) => {
+                Taken::MakeSend(port.ok_or(NotHeld)?)
+            }
+            MACH_MSG_TYPE_MAKE_SEND_ONCE if has(MACH_PORT_TYPE_RECEIVE) => {
+                Taken::MakeSendOnce(port.ok_or(NotHeld)?)
+            }
             MACH_MSG_TYPE_MOVE_SEND_ONCE if has(MACH_PORT_TYPE_SEND_ONCE) => {
                 e.bits &= !MACH_PORT_TYPE_SEND_ONCE;
-                Taken::SendOnce(port.ok_or(())?)
+                Taken::SendOnce(port.ok_or(NotHeld)?)
             }
             MACH_MSG_TYPE_COPY_SEND if dead && body => Taken::Dead,
             MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_MOVE_SEND_ONCE if dead && body => {
@@ -114,7 +137,7 @@ impl<'a> Copyin<'a> {
                 }
                 Taken::Dead
             }
-            _ => return Err(()),
+            _ => return Err(NotHeld),
         };
         if e.bits & !MACH_PORT_TYPE_DNREQUEST == 0 {
             t.entries.remove(&name);
@@ -178,7 +201,8 @@ pub fn account(taken: Taken) -> PortVal {
         Taken::Dead => PortVal::Dead,
         Taken::Send { port, fresh } => {
             if fresh {
-                port.lock().srights += 1;
+                port.srights
+                    .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             }
             PortVal::Right(KRight::adopt(port, RightKind::Send))
         }
@@ -186,21 +210,26 @@ pub fn account(taken: Taken) -> PortVal {
             {
                 let mut st = port.lock();
                 st.mscount = st.mscount.wrapping_add(1);
-                st.srights += 1;
+                port.srights
+                    .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             }
             PortVal::Right(KRight::adopt(port, RightKind::Send))
         }
         Taken::SendOnce(port) => PortVal::Right(KRight::adopt(port, RightKind::SendOnce)),
         Taken::MakeSendOnce(port) => {
-            port.lock().sorights += 1;
+            port.sorights
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             PortVal::Right(KRight::adopt(port, RightKind::SendOnce))
         }
         Taken::Receive(port) => {
-            let pset = {
+            let (pset, ws) = {
                 let mut st = port.lock();
                 st.receiver_name = 0;
-                st.pset.take()
+                port.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                (st.pset.take(), st.recv_waiters.take())
             };
+            // Threads waiting to receive under the old name must learn it is gone.
+            park::wake_all(ws);
             if let Some(ps) = pset {
                 ps.lock().members.retain(|m| !Arc::ptr_eq(m, &port));
             }
@@ -212,8 +241,7 @@ pub fn account(taken: Taken) -> PortVal {
 /// Gives a right a name in the receiver's table: send rights merge with the name the
 /// port already has there, as in xnu; a right to a dead port arrives as `MACH_PORT_DEAD`.
 /// Send references saturate at `MACH_PORT_UREFS_MAX` (the extra right is released).
-pub fn copyout_right(space: &Arc<SpaceInner>, t: &mut Table, val: PortVal) -> Result<MachPortName, (Error, PortVal)> {
-    let _ = space;
+pub fn copyout_right(t: &mut Table, val: PortVal) -> Result<MachPortName, (Error, PortVal)> {
     let r = match val {
         PortVal::Null => return Ok(MACH_PORT_NULL),
         PortVal::Dead => return Ok(MACH_PORT_DEAD),
@@ -221,34 +249,35 @@ pub fn copyout_right(space: &Arc<SpaceInner>, t: &mut Table, val: PortVal) -> Re
     };
     let port = r.port().clone();
     let kind = r.kind();
-    if kind != RightKind::Receive && port.alive_hint.load(std::sync::atomic::Ordering::Acquire) == 0 {
+    if kind != RightKind::Receive
+        && port.hints.alive.load(std::sync::atomic::Ordering::Acquire) == 0
+    {
         drop(r);
         return Ok(MACH_PORT_DEAD);
     }
-    if kind != RightKind::SendOnce {
-        if let Some(&n) = t.by_port.get(&port.id) {
-            if let Some(e) = t.entries.get_mut(&n) {
-                match kind {
-                    RightKind::Send if e.bits & MACH_PORT_TYPE_SEND != 0 => {
-                        if e.urefs < MACH_PORT_UREFS_MAX {
-                            e.urefs += 1;
-                        }
-                        drop(r);
-                        return Ok(n);
-                    }
-                    RightKind::Send => {
-                        e.bits |= MACH_PORT_TYPE_SEND;
-                        e.urefs = 1;
-                        r.disarm();
-                        return Ok(n);
-                    }
-                    _ => {
-                        e.bits |= MACH_PORT_TYPE_RECEIVE;
-                        port.lock().receiver_name = n;
-                        r.disarm();
-                        return Ok(n);
-                    }
+    if kind != RightKind::SendOnce
+        && let Some(&n) = t.by_port.get(&port.id)
+        && let Some(e) = t.entries.get_mut(&n)
+    {
+        match kind {
+            RightKind::Send if e.bits & MACH_PORT_TYPE_SEND != 0 => {
+                if e.urefs < MACH_PORT_UREFS_MAX {
+                    e.urefs += 1;
                 }
+                drop(r);
+                return Ok(n);
+            }
+            RightKind::Send => {
+                e.bits |= MACH_PORT_TYPE_SEND;
+                e.urefs = 1;
+                r.disarm();
+                return Ok(n);
+            }
+            _ => {
+                e.bits |= MACH_PORT_TYPE_RECEIVE;
+                port.lock().receiver_name = n;
+                r.disarm();
+                return Ok(n);
             }
         }
     }
@@ -268,8 +297,58 @@ pub fn copyout_right(space: &Arc<SpaceInner>, t: &mut Table, val: PortVal) -> Re
     if kind != RightKind::SendOnce {
         t.by_port.insert(p.id, name);
     }
-    t.entries.insert(name, Entry { bits, urefs, obj: Obj::Port(p) });
+    t.entries.insert(
+        name,
+        Entry {
+            bits,
+            urefs,
+            obj: Obj::Port(p),
+        },
+    );
     Ok(name)
+}
+
+/// Queues a copied-in message, or destroys it when it carries the receive right of its
+/// own destination: queued, such a message could never be received and its port would
+/// live forever, so xnu destroys it and still reports success; the emulation does the same.
+fn enqueue_or_destroy(res: port::Reservation, kmsg: Kmsg) {
+    let dest = kmsg.dest.port();
+    let own_receive = |v: &PortVal| match v {
+        PortVal::Right(r) => r.kind() == RightKind::Receive && Arc::ptr_eq(r.port(), dest),
+        _ => false,
+    };
+    let circular = own_receive(&kmsg.reply)
+        || kmsg.descs.iter().any(|d| match d {
+            KDesc::Port { val, .. } => own_receive(val),
+            KDesc::OolPorts { rights, .. } => rights.iter().any(own_receive),
+            KDesc::Ool { .. } => false,
+        });
+    if circular {
+        drop(res);
+        drop(kmsg);
+    } else if let Some(dead) = port::enqueue_reserved(res, kmsg) {
+        drop(dead);
+    }
+}
+
+/// Resolves the destination of a prepared message to its port, in a locked table.
+fn resolve_locked(t: &mut Table, p: &Prepared<'_>) -> Result<Arc<Port>, MachMsgReturn> {
+    let h = &p.h;
+    let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
+    t.check_dead(h.msgh_remote_port);
+    let e = t
+        .entries
+        .get(&h.msgh_remote_port)
+        .ok_or(MACH_SEND_INVALID_DEST)?;
+    let needed = match dest_disp {
+        MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND => MACH_PORT_TYPE_SEND,
+        MACH_MSG_TYPE_MOVE_SEND_ONCE => MACH_PORT_TYPE_SEND_ONCE,
+        _ => MACH_PORT_TYPE_RECEIVE,
+    };
+    match &e.obj {
+        Obj::Port(port) if e.bits & needed != 0 => Ok(port.clone()),
+        _ => Err(MACH_SEND_INVALID_DEST),
+    }
 }
 
 /// How `mach_msg` may read out-of-line addresses.
@@ -321,14 +400,11 @@ fn block<T>(
     if let Deadline::Poll = deadline {
         return None;
     }
-    for _ in 0..2 {
-        if park::spin_until(&ready) {
-            if let Attempt::Done(v) = attempt(None) {
-                return Some(v);
-            }
-        } else {
-            break;
-        }
+    if let Some(v) = park::spin(&ready, || match attempt(None) {
+        Attempt::Done(v) => Some(v),
+        Attempt::Wait(_) => None,
+    }) {
+        return Some(v);
     }
     let w = ThreadWaiter::current();
     let at = match deadline {
@@ -368,12 +444,66 @@ fn valid_send_disp(d: u32) -> bool {
     )
 }
 
+/// The destination changed while the sender waited; resolve it again.
+#[derive(Debug)]
+pub struct Retry;
+
+/// A message whose sizes and descriptor types have been checked.
+#[derive(Debug)]
+pub struct Prepared<'b> {
+    buf: &'b [u8],
+    h: MachMsgHeader,
+    raw: Vec<RawDesc>,
+    /// Whether the destination is a send-once right (which may pass the queue limit).
+    pub once: bool,
+}
+
+impl<'b> Prepared<'b> {
+    /// Checks `send_size` bytes of `buf` as a message to send.
+    pub fn new(buf: &'b [u8], send_size: u32) -> Result<Prepared<'b>, MachMsgReturn> {
+        let size = send_size as usize;
+        if size < HEADER_SIZE || !size.is_multiple_of(4) {
+            return Err(MACH_SEND_MSG_TOO_SMALL);
+        }
+        if size > MESSAGE_SIZE_MAX {
+            return Err(MACH_SEND_TOO_LARGE);
+        }
+        if buf.len() < size {
+            return Err(MACH_SEND_INVALID_DATA);
+        }
+        let buf = &buf[..size];
+        let (h, raw) = parse(buf, size)?;
+        let once = matches!(
+            mach_msgh_bits_remote(h.msgh_bits),
+            MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE
+        );
+        Ok(Prepared { buf, h, raw, once })
+    }
+}
+
 /// A descriptor as parsed from the sender's bytes.
 #[derive(Clone, Copy, Debug)]
 enum RawDesc {
-    Port { off: usize, name: u32, disp: u32 },
-    Ool { off: usize, addr: usize, size: u32, dealloc: bool, copy: u32 },
-    OolPorts { off: usize, addr: usize, count: u32, dealloc: bool, copy: u32, disp: u32 },
+    Port {
+        off: usize,
+        name: u32,
+        disp: u32,
+    },
+    Ool {
+        off: usize,
+        addr: usize,
+        size: u32,
+        dealloc: bool,
+        copy: u32,
+    },
+    OolPorts {
+        off: usize,
+        addr: usize,
+        count: u32,
+        dealloc: bool,
+        copy: u32,
+        disp: u32,
+    },
 }
 
 /// Checks sizes and descriptor types before anything is taken.
@@ -390,15 +520,23 @@ fn parse(buf: &[u8], send_size: usize) -> Result<(MachMsgHeader, Vec<RawDesc>), 
     if h.msgh_bits & MACH_MSGH_BITS_COMPLEX == 0 {
         return Ok((h, descs));
     }
-    let count = read_u32(buf, HEADER_SIZE).filter(|_| send_size >= HEADER_SIZE + 4).ok_or(MACH_SEND_MSG_TOO_SMALL)?;
+    let count = read_u32(buf, HEADER_SIZE)
+        .filter(|_| send_size >= HEADER_SIZE + 4)
+        .ok_or(MACH_SEND_MSG_TOO_SMALL)?;
     if count > DESCRIPTOR_COUNT_MAX {
         return Err(MACH_SEND_MSG_TOO_SMALL);
     }
     let mut off = HEADER_SIZE + MACH_MSG_BODY_SIZE;
     for _ in 0..count {
-        let word = read_u32(buf, off + 8).filter(|_| off + 12 <= send_size).ok_or(MACH_SEND_MSG_TOO_SMALL)?;
+        let word = read_u32(buf, off + 8)
+            .filter(|_| off + 12 <= send_size)
+            .ok_or(MACH_SEND_MSG_TOO_SMALL)?;
         let ty = word >> 24;
-        let size = if ty == MACH_MSG_PORT_DESCRIPTOR { PORT_DESCRIPTOR_SIZE } else { OOL_DESCRIPTOR_SIZE };
+        let size = if ty == MACH_MSG_PORT_DESCRIPTOR {
+            PORT_DESCRIPTOR_SIZE
+        } else {
+            OOL_DESCRIPTOR_SIZE
+        };
         if off + size > send_size {
             return Err(MACH_SEND_MSG_TOO_SMALL);
         }
@@ -408,7 +546,11 @@ fn parse(buf: &[u8], send_size: usize) -> Result<(MachMsgHeader, Vec<RawDesc>), 
                 if !valid_port_disp(disp) || disp == MACH_MSG_TYPE_COPY_RECEIVE {
                     return Err(MACH_SEND_INVALID_TYPE);
                 }
-                RawDesc::Port { off, name: read_u32(buf, off).unwrap_or(0), disp }
+                RawDesc::Port {
+                    off,
+                    name: read_u32(buf, off).unwrap_or(0),
+                    disp,
+                }
             }
             MACH_MSG_OOL_DESCRIPTOR | MACH_MSG_OOL_VOLATILE_DESCRIPTOR => {
                 let copy = (word >> 8) & 0xff;
@@ -426,7 +568,10 @@ fn parse(buf: &[u8], send_size: usize) -> Result<(MachMsgHeader, Vec<RawDesc>), 
             MACH_MSG_OOL_PORTS_DESCRIPTOR => {
                 let copy = (word >> 8) & 0xff;
                 let disp = (word >> 16) & 0xff;
-                if copy > MACH_MSG_VIRTUAL_COPY || !valid_port_disp(disp) || disp == MACH_MSG_TYPE_COPY_RECEIVE {
+                if copy > MACH_MSG_VIRTUAL_COPY
+                    || !valid_port_disp(disp)
+                    || disp == MACH_MSG_TYPE_COPY_RECEIVE
+                {
                     return Err(MACH_SEND_INVALID_TYPE);
                 }
                 let count = read_u32(buf, off + 12).unwrap_or(0);
@@ -452,17 +597,21 @@ fn parse(buf: &[u8], send_size: usize) -> Result<(MachMsgHeader, Vec<RawDesc>), 
 
 /// Reads `size` bytes of out-of-line data: moved when the sender owns exactly that region
 /// and asked to deallocate it, copied otherwise.
-fn take_memory(space: u64, mem: Memory<'_>, addr: usize, size: usize, dealloc: bool) -> Result<Option<Region>, ()> {
+fn take_memory(
+    space: u64,
+    mem: Memory<'_>,
+    addr: usize,
+    size: usize,
+    dealloc: bool,
+) -> Result<Option<Region>, ()> {
     if size == 0 {
         return Ok(None);
     }
     if size > vm::REGION_SIZE_MAX {
         return Err(());
     }
-    if dealloc {
-        if let Some(r) = vm::take_exact(addr, size, space) {
-            return Ok(Some(r));
-        }
+    if dealloc && let Some(r) = vm::take_exact(addr, size, space) {
+        return Ok(Some(r));
     }
     if let Some(bytes) = vm::copy_out_of(addr, size, space) {
         return Ok(Region::copy_of(&bytes));
@@ -471,6 +620,12 @@ fn take_memory(space: u64, mem: Memory<'_>, addr: usize, size: usize, dealloc: b
         Memory::Foreign(f) => f.copy_region(addr, size).map(Some).ok_or(()),
         Memory::Owned => Err(()),
     }
+}
+
+fn memory_ok(space: u64, mem: Memory<'_>, addr: usize, size: usize) -> bool {
+    size == 0
+        || (size <= vm::REGION_SIZE_MAX
+            && (vm::contains(addr, size, space) || matches!(mem, Memory::Foreign(_)) && addr != 0))
 }
 
 fn read_names(space: u64, mem: Memory<'_>, addr: usize, count: u32) -> Option<Vec<u32>> {
@@ -485,7 +640,12 @@ fn read_names(space: u64, mem: Memory<'_>, addr: usize, count: u32) -> Option<Ve
             Memory::Owned => return None,
         }
     };
-    Some(bytes.chunks_exact(4).map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])).collect())
+    Some(
+        bytes
+            .chunks_exact(4)
+            .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
 }
 
 impl Space {
@@ -503,7 +663,16 @@ impl Space {
         timeout: MachMsgTimeout,
         notify: MachPortName,
     ) -> MachMsgReturn {
-        self.mach_msg_with(buf, option, send_size, rcv_size, rcv_name, timeout, notify, Memory::Owned)
+        self.mach_msg_with(
+            buf,
+            option,
+            send_size,
+            rcv_size,
+            rcv_name,
+            timeout,
+            notify,
+            Memory::Owned,
+        )
     }
 
     /// `mach_msg` with an explicit policy for out-of-line addresses (the C ABI passes
@@ -522,7 +691,11 @@ impl Space {
     ) -> MachMsgReturn {
         let _f = FlushOnDrop;
         if option & !MACH_MSG_OPTIONS_SUPPORTED != 0 {
-            return if option & MACH_SEND_MSG != 0 { MACH_SEND_INVALID_OPTIONS } else { MACH_RCV_INVALID_DATA };
+            return if option & MACH_SEND_MSG != 0 {
+                MACH_SEND_INVALID_OPTIONS
+            } else {
+                MACH_RCV_INVALID_DATA
+            };
         }
         if option & MACH_SEND_MSG != 0 {
             let r = self.send(buf, option, send_size, timeout, mem);
@@ -537,43 +710,67 @@ impl Space {
         MACH_MSG_SUCCESS
     }
 
-    fn send(&self, buf: &[u8], option: MachMsgOption, send_size: u32, timeout: u32, mem: Memory<'_>) -> MachMsgReturn {
-        let size = send_size as usize;
-        if size < HEADER_SIZE || size % 4 != 0 {
-            return MACH_SEND_MSG_TOO_SMALL;
-        }
-        if size > MESSAGE_SIZE_MAX {
-            return MACH_SEND_TOO_LARGE;
-        }
-        if buf.len() < size {
-            return MACH_SEND_INVALID_DATA;
-        }
-        let buf = &buf[..size];
-        let (h, raw) = match parse(buf, size) {
-            Ok(x) => x,
+    fn send(
+        &self,
+        buf: &[u8],
+        option: MachMsgOption,
+        send_size: u32,
+        timeout: u32,
+        mem: Memory<'_>,
+    ) -> MachMsgReturn {
+        let p = match Prepared::new(buf, send_size) {
+            Ok(p) => p,
             Err(e) => return e,
         };
-        let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
-        let once = matches!(dest_disp, MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE);
         let deadline = Deadline::new(option & MACH_SEND_TIMEOUT != 0, timeout);
-        for _ in 0..4 {
-            let dest = {
-                let mut t = self.lock();
-                t.check_dead(h.msgh_remote_port);
-                match t.entries.get(&h.msgh_remote_port).and_then(|e| match (&e.obj, dest_disp) {
-                    (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND) if e.bits & MACH_PORT_TYPE_SEND != 0 => Some(p.clone()),
-                    (Obj::Port(p), MACH_MSG_TYPE_MOVE_SEND_ONCE) if e.bits & MACH_PORT_TYPE_SEND_ONCE != 0 => Some(p.clone()),
-                    (Obj::Port(p), MACH_MSG_TYPE_MAKE_SEND | MACH_MSG_TYPE_MAKE_SEND_ONCE) if e.bits & MACH_PORT_TYPE_RECEIVE != 0 => Some(p.clone()),
-                    _ => None,
-                }) {
-                    Some(p) => p,
-                    None => return MACH_SEND_INVALID_DEST,
-                }
+        // The destination can change between resolving it and copying in (another thread
+        // may move its right); a few retries settle that without looping forever.
+        // The fast path: when the queue has room, resolving, reserving and copying in
+        // happen under one hold of the table lock.
+        {
+            let mut t = self.lock();
+            let dest = match resolve_locked(&mut t, &p) {
+                Ok(d) => d,
+                Err(e) => return e,
             };
+            // The resolved reference moves into the reservation: one reference count
+            // update fewer on a line the receiver's CPU also writes.
+            match port::reserve_owned(dest, p.once) {
+                Err(true) => return MACH_SEND_INVALID_DEST,
+                Err(false) => {}
+                Ok(res) => {
+                    let kmsg = match self.copyin(&mut t, &p, mem, res.port(), false) {
+                        Ok(Some(k)) => k,
+                        Ok(None) => unreachable!("only a dry run returns no message"),
+                        Err(e) => {
+                            drop(t);
+                            drop(res);
+                            return e;
+                        }
+                    };
+                    drop(t);
+                    enqueue_or_destroy(res, kmsg);
+                    return MACH_MSG_SUCCESS;
+                }
+            }
+        }
+        for _ in 0..4 {
+            let dest = match self.resolve_dest(&p) {
+                Ok(d) => d,
+                Err(e) => return e,
+            };
+            // A full queue makes the sender wait; a message that could never be sent must
+            // fail first, so it is checked before waiting.
+            if !p.once
+                && !dest.has_room()
+                && let Err(e) = self.validate(&p, mem, &dest)
+            {
+                return e;
+            }
             let res = block(
                 deadline,
                 || dest.has_room(),
-                |w| match port::reserve(&dest, once, w) {
+                |w| match port::reserve(&dest, p.once, w) {
                     Reserve::Got(r) => Attempt::Done(Some(r)),
                     Reserve::Dead => Attempt::Done(None),
                     Reserve::Full(id) => Attempt::Wait(id),
@@ -585,41 +782,62 @@ impl Space {
                 Some(None) => return MACH_SEND_INVALID_DEST,
                 Some(Some(r)) => r,
             };
-            let kmsg = {
-                let mut t = self.lock();
-                match self.copyin(&mut t, buf, &h, &raw, mem, &dest) {
-                    Ok(k) => k,
-                    Err(MACH_SEND_INVALID_DEST) if t.entries.contains_key(&h.msgh_remote_port) => {
-                        drop(t);
-                        drop(res);
-                        continue;
-                    }
-                    Err(e) => return e,
-                }
-            };
-            if let Some(dead) = port::enqueue_reserved(res, kmsg) {
-                drop(dead);
+            match self.send_reserved(&p, mem, &dest, res) {
+                Err(Retry) => continue,
+                Ok(code) => return code,
             }
-            return MACH_MSG_SUCCESS;
         }
         MACH_SEND_INVALID_DEST
+    }
+
+    /// Resolves the destination of a prepared message to its port.
+    pub(crate) fn resolve_dest(&self, p: &Prepared<'_>) -> Result<Arc<Port>, MachMsgReturn> {
+        resolve_locked(&mut self.lock(), p)
+    }
+
+    /// Copies a message in and queues it into the slot `res` holds. `Err(Retry)` when the
+    /// destination name now denotes another port.
+    pub(crate) fn send_reserved(
+        &self,
+        p: &Prepared<'_>,
+        mem: Memory<'_>,
+        dest: &Arc<Port>,
+        res: port::Reservation,
+    ) -> Result<MachMsgReturn, Retry> {
+        let kmsg = {
+            let mut t = self.lock();
+            match self.copyin(&mut t, p, mem, dest, false) {
+                Ok(Some(k)) => k,
+                Ok(None) => unreachable!("only a dry run returns no message"),
+                Err(MACH_SEND_INVALID_DEST) if t.entries.contains_key(&p.h.msgh_remote_port) => {
+                    drop(t);
+                    drop(res);
+                    return Err(Retry);
+                }
+                Err(e) => return Ok(e),
+            }
+        };
+        enqueue_or_destroy(res, kmsg);
+        Ok(MACH_MSG_SUCCESS)
     }
 
     fn copyin(
         &self,
         t: &mut Table,
-        buf: &[u8],
-        h: &MachMsgHeader,
-        raw: &[RawDesc],
+        p: &Prepared<'_>,
         mem: Memory<'_>,
         expected: &Arc<Port>,
-    ) -> Result<Kmsg, MachMsgReturn> {
+        dry_run: bool,
+    ) -> Result<Option<Kmsg>, MachMsgReturn> {
+        let (buf, h, raw) = (p.buf, &p.h, &p.raw[..]);
         let space_id = self.inner.id;
         let mut cx = Copyin::new(&self.inner);
         let dest_disp = mach_msgh_bits_remote(h.msgh_bits);
         let reply_disp = mach_msgh_bits_local(h.msgh_bits);
         let dest = match cx.right(t, h.msgh_remote_port, dest_disp, false) {
-            Ok(Taken::Send { port, fresh }) if Arc::ptr_eq(&port, expected) => Taken::Send { port, fresh },
+            Ok(Taken::Send { port, fresh }) if Arc::ptr_eq(&port, expected) => {
+                Taken::Send { port, fresh }
+            }
             Ok(Taken::MakeSend(p)) if Arc::ptr_eq(&p, expected) => Taken::MakeSend(p),
             Ok(Taken::SendOnce(p)) if Arc::ptr_eq(&p, expected) => Taken::SendOnce(p),
             Ok(Taken::MakeSendOnce(p)) if Arc::ptr_eq(&p, expected) => Taken::MakeSendOnce(p),
@@ -633,7 +851,7 @@ impl Space {
         } else {
             match cx.right(t, h.msgh_local_port, reply_disp, true) {
                 Ok(r) => r,
-                Err(()) => {
+                Err(NotHeld) => {
                     cx.rollback(t);
                     return Err(MACH_SEND_INVALID_REPLY);
                 }
@@ -641,25 +859,64 @@ impl Space {
         };
         // Body rights: every name is taken (with undo) before anything is accounted.
         enum Pending {
-            Port { off: usize, rtype: u32, t: Taken },
-            Ool { off: usize, copy: u32, addr: usize, size: u32, dealloc: bool },
-            OolPorts { off: usize, copy: u32, rtype: u32, t: Vec<Taken>, free: Option<(usize, usize)> },
+            Port {
+                off: usize,
+                rtype: u32,
+                t: Taken,
+            },
+            Ool {
+                off: usize,
+                copy: u32,
+                addr: usize,
+                size: u32,
+                dealloc: bool,
+            },
+            OolPorts {
+                off: usize,
+                copy: u32,
+                rtype: u32,
+                t: Vec<Taken>,
+                free: Option<(usize, usize)>,
+            },
         }
         let mut pending = Vec::with_capacity(raw.len());
         let mut failure = None;
         for d in raw {
             match *d {
                 RawDesc::Port { off, name, disp } => match cx.right(t, name, disp, true) {
-                    Ok(tk) => pending.push(Pending::Port { off, rtype: disp_received_type(disp), t: tk }),
-                    Err(()) => {
+                    Ok(tk) => pending.push(Pending::Port {
+                        off,
+                        rtype: disp_received_type(disp),
+                        t: tk,
+                    }),
+                    Err(NotHeld) => {
                         failure = Some(MACH_SEND_INVALID_RIGHT);
                         break;
                     }
                 },
-                RawDesc::Ool { off, addr, size, dealloc, copy } => {
-                    pending.push(Pending::Ool { off, copy, addr, size, dealloc });
+                RawDesc::Ool {
+                    off,
+                    addr,
+                    size,
+                    dealloc,
+                    copy,
+                } => {
+                    pending.push(Pending::Ool {
+                        off,
+                        copy,
+                        addr,
+                        size,
+                        dealloc,
+                    });
                 }
-                RawDesc::OolPorts { off, addr, count, dealloc, copy, disp } => {
+                RawDesc::OolPorts {
+                    off,
+                    addr,
+                    count,
+                    dealloc,
+                    copy,
+                    disp,
+                } => {
                     let Some(names) = read_names(space_id, mem, addr, count) else {
                         failure = Some(MACH_SEND_INVALID_MEMORY);
                         break;
@@ -668,7 +925,7 @@ impl Space {
                     for n in names {
                         match cx.right(t, n, disp, true) {
                             Ok(tk) => ts.push(tk),
-                            Err(()) => {
+                            Err(NotHeld) => {
                                 failure = Some(MACH_SEND_INVALID_RIGHT);
                                 break;
                             }
@@ -678,15 +935,42 @@ impl Space {
                         break;
                     }
                     let free = (dealloc && count > 0).then_some((addr, count as usize * 4));
-                    pending.push(Pending::OolPorts { off, copy, rtype: disp_received_type(disp), t: ts, free });
+                    pending.push(Pending::OolPorts {
+                        off,
+                        copy,
+                        rtype: disp_received_type(disp),
+                        t: ts,
+                        free,
+                    });
                 }
             }
+        }
+        if dry_run {
+            // Only checking, as xnu would before it blocks on a full queue: every right
+            // goes back and no memory is touched.
+            if failure.is_none() {
+                for p in &pending {
+                    if let Pending::Ool { addr, size, .. } = p
+                        && !memory_ok(space_id, mem, *addr, *size as usize)
+                    {
+                        failure = Some(MACH_SEND_INVALID_MEMORY);
+                    }
+                }
+            }
+            cx.rollback(t);
+            return failure.map_or(Ok(None), Err);
         }
         // Memory: moved or copied, and put back if a later region fails.
         let mut regions: Vec<Option<Region>> = Vec::new();
         if failure.is_none() {
             for p in &pending {
-                if let Pending::Ool { addr, size, dealloc, .. } = p {
+                if let Pending::Ool {
+                    addr,
+                    size,
+                    dealloc,
+                    ..
+                } = p
+                {
                     match take_memory(space_id, mem, *addr, *size as usize, *dealloc) {
                         Ok(r) => regions.push(r),
                         Err(()) => {
@@ -698,11 +982,22 @@ impl Space {
             }
         }
         if let Some(e) = failure {
-            for (p, r) in pending.iter().filter(|p| matches!(p, Pending::Ool { .. })).zip(regions) {
-                if let (Pending::Ool { addr, dealloc: true, .. }, Some(r)) = (p, r) {
-                    if r.addr() == *addr {
-                        vm::insert(r, space_id);
-                    }
+            for (p, r) in pending
+                .iter()
+                .filter(|p| matches!(p, Pending::Ool { .. }))
+                .zip(regions)
+            {
+                if let (
+                    Pending::Ool {
+                        addr,
+                        dealloc: true,
+                        ..
+                    },
+                    Some(r),
+                ) = (p, r)
+                    && r.addr() == *addr
+                {
+                    vm::insert(r, space_id);
                 }
             }
             cx.rollback(t);
@@ -715,42 +1010,80 @@ impl Space {
         let mut descs = Vec::with_capacity(pending.len());
         for p in pending {
             descs.push(match p {
-                Pending::Port { off, rtype, t } => KDesc::Port { off, rtype, val: account(t) },
-                Pending::Ool { off, copy, size, .. } => KDesc::Ool {
+                Pending::Port { off, rtype, t } => KDesc::Port {
+                    off,
+                    rtype,
+                    val: account(t),
+                },
+                Pending::Ool {
+                    off, copy, size, ..
+                } => KDesc::Ool {
                     off,
                     copy,
                     region: regions.next().flatten(),
                     size,
                 },
-                Pending::OolPorts { off, copy, rtype, t, free } => {
+                Pending::OolPorts {
+                    off,
+                    copy,
+                    rtype,
+                    t,
+                    free,
+                } => {
                     if let Some((a, n)) = free {
                         let _ = vm::deallocate(a, n, space_id);
                     }
-                    KDesc::OolPorts { off, copy, rtype, rights: t.into_iter().map(account).collect() }
+                    KDesc::OolPorts {
+                        off,
+                        copy,
+                        rtype,
+                        rights: t.into_iter().map(account).collect(),
+                    }
                 }
             });
         }
         cx.finish(t);
-        let PortVal::Right(dest) = dest else { unreachable!("the destination was checked to be a right") };
+        let PortVal::Right(dest) = dest else {
+            unreachable!("the destination was checked to be a right")
+        };
         let reply_type = match &reply {
             PortVal::Right(r) => r.kind().received_type(),
             PortVal::Dead => disp_received_type(reply_disp),
             PortVal::Null => 0,
         };
-        Ok(Kmsg {
-            bits: (h.msgh_bits & MACH_MSGH_BITS_COMPLEX) | mach_msgh_bits(dest.kind().received_type(), reply_type),
+        Ok(Some(Kmsg {
+            bits: (h.msgh_bits & MACH_MSGH_BITS_COMPLEX)
+                | mach_msgh_bits(dest.kind().received_type(), reply_type),
             size: buf.len() as u32,
             id: h.msgh_id,
             dest,
             reply,
             bytes: buf.to_vec(),
             descs,
-            sender: self.inner.sender,
-            audit: self.inner.audit,
-        })
+            kernel: false,
+        }))
     }
 
-    fn receive(&self, buf: &mut [u8], option: MachMsgOption, rcv_size: u32, rcv_name: MachPortName, timeout: u32) -> MachMsgReturn {
+    /// Checks a message the way copyin would, taking nothing (used before blocking on a
+    /// full queue so that a bad message fails at once, as in xnu).
+    pub(crate) fn validate(
+        &self,
+        p: &Prepared<'_>,
+        mem: Memory<'_>,
+        dest: &Arc<Port>,
+    ) -> Result<(), MachMsgReturn> {
+        let mut t = self.lock();
+        self.copyin(&mut t, p, mem, dest, true).map(|_| ())
+    }
+
+    fn receive(
+        &self,
+        buf: &mut [u8],
+        option: MachMsgOption,
+        rcv_size: u32,
+        rcv_name: MachPortName,
+        timeout: u32,
+    ) -> MachMsgReturn {
         let ttype = (option as u32 >> 28) & 0xf;
         let elements = (option as u32 >> 24) & 0xf;
         if ttype != MACH_MSG_TRAILER_FORMAT_0 || elements as usize >= TRAILER_SIZES.len() {
@@ -767,10 +1100,10 @@ impl Space {
         let large = option & MACH_RCV_LARGE != 0;
         let deadline = Deadline::new(option & MACH_RCV_TIMEOUT != 0, timeout);
         let got = match &src {
-            Source::Port(p) => block(
+            Source::Port(p, epoch) => block(
                 deadline,
                 || p.has_message(),
-                |w| match port::dequeue_port(p, rcv_size, tsize, large, w) {
+                |w| match port::dequeue_port(p, *epoch, rcv_size, tsize, large, w) {
                     Dequeue::Empty(id) => Attempt::Wait(id),
                     other => Attempt::Done(other),
                 },
@@ -789,13 +1122,14 @@ impl Space {
         match got {
             None => MACH_RCV_TIMED_OUT,
             Some(Dequeue::Dead) | Some(Dequeue::Empty(_)) => MACH_RCV_PORT_DIED,
+            Some(Dequeue::Changed) => MACH_RCV_PORT_CHANGED,
             Some(Dequeue::TooLarge(needed)) => {
                 if buf.len() >= 8 {
                     write_u32(buf, 4, needed);
                 }
                 MACH_RCV_TOO_LARGE
             }
-            Some(Dequeue::Msg(d)) => self.copyout(buf, *d, rcv_size, tsize),
+            Some(Dequeue::Msg(d)) => self.copyout(buf, d, rcv_size, tsize),
         }
     }
 
@@ -803,16 +1137,46 @@ impl Space {
     pub(crate) fn receive_source(&self, rcv_name: MachPortName) -> Result<Source, MachMsgReturn> {
         let t = self.lock();
         match t.entries.get(&rcv_name) {
-            Some(Entry { obj: Obj::Port(p), bits, .. }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => Ok(Source::Port(p.clone())),
-            Some(Entry { obj: Obj::Pset(ps), .. }) => Ok(Source::Set(ps.clone())),
+            Some(Entry {
+                obj: Obj::Port(p),
+                bits,
+                ..
+            }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => {
+                let epoch = p.epoch.load(std::sync::atomic::Ordering::Acquire);
+                Ok(Source::Port(p.clone(), epoch))
+            }
+            Some(Entry {
+                obj: Obj::Pset(ps), ..
+            }) => Ok(Source::Set(ps.clone())),
             _ => Err(MACH_RCV_INVALID_NAME),
         }
     }
 
     /// Gives a dequeued message to this space and writes it into `buf`.
-    pub(crate) fn copyout(&self, buf: &mut [u8], d: port::Delivered, rcv_size: u32, tsize: u32) -> MachMsgReturn {
-        let port::Delivered { kmsg, seqno, context, receiver_name, .. } = d;
-        let Kmsg { bits, size, id, dest, reply, mut bytes, descs, sender, audit } = kmsg;
+    pub(crate) fn copyout(
+        &self,
+        buf: &mut [u8],
+        d: port::Delivered,
+        rcv_size: u32,
+        tsize: u32,
+    ) -> MachMsgReturn {
+        let port::Delivered {
+            kmsg,
+            seqno,
+            context,
+            receiver_name,
+            ..
+        } = d;
+        let Kmsg {
+            bits,
+            size,
+            id,
+            dest,
+            reply,
+            mut bytes,
+            descs,
+            kernel,
+        } = kmsg;
         consume_dest(dest);
         let needed = size + tsize;
         let dest_type = mach_msgh_bits_remote(bits);
@@ -836,7 +1200,7 @@ impl Space {
         }
         let mut t = self.lock();
         let reply_type = mach_msgh_bits_local(bits);
-        let reply_name = match copyout_right(&self.inner, &mut t, reply) {
+        let reply_name = match copyout_right(&mut t, reply) {
             Ok(n) => n,
             Err((_, v)) => {
                 drop(v);
@@ -848,7 +1212,7 @@ impl Space {
         for d in descs {
             match d {
                 KDesc::Port { off, rtype, val } => {
-                    let name = copyout_right(&self.inner, &mut t, val).unwrap_or_else(|(_, v)| {
+                    let name = copyout_right(&mut t, val).unwrap_or_else(|(_, v)| {
                         drop(v);
                         result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
                         MACH_PORT_NULL
@@ -857,27 +1221,48 @@ impl Space {
                     write_u32(&mut bytes, off + 4, 0);
                     write_u32(&mut bytes, off + 8, port_descriptor_word(rtype));
                 }
-                KDesc::Ool { off, copy, region, size } => {
+                KDesc::Ool {
+                    off,
+                    copy,
+                    region,
+                    size,
+                } => {
                     let addr = region.map(|r| vm::insert(r, self.inner.id)).unwrap_or(0);
                     let ty = read_u32(&bytes, off + 8).unwrap_or(0) >> 24;
                     write_u64(&mut bytes, off, addr as u64);
-                    write_u32(&mut bytes, off + 8, ool_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy) & 0x00ff_ffff | (ty << 24));
+                    write_u32(
+                        &mut bytes,
+                        off + 8,
+                        ool_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy) & 0x00ff_ffff
+                            | (ty << 24),
+                    );
                     write_u32(&mut bytes, off + 12, size);
                 }
-                KDesc::OolPorts { off, copy, rtype, rights } => {
+                KDesc::OolPorts {
+                    off,
+                    copy,
+                    rtype,
+                    rights,
+                } => {
                     let count = rights.len();
                     let mut names = Vec::with_capacity(count * 4);
                     for r in rights {
-                        let n = copyout_right(&self.inner, &mut t, r).unwrap_or_else(|(_, v)| {
+                        let n = copyout_right(&mut t, r).unwrap_or_else(|(_, v)| {
                             drop(v);
                             result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
                             MACH_PORT_NULL
                         });
                         names.extend_from_slice(&n.to_ne_bytes());
                     }
-                    let addr = Region::copy_of(&names).map(|r| vm::insert(r, self.inner.id)).unwrap_or(0);
+                    let addr = Region::copy_of(&names)
+                        .map(|r| vm::insert(r, self.inner.id))
+                        .unwrap_or(0);
                     write_u64(&mut bytes, off, addr as u64);
-                    write_u32(&mut bytes, off + 8, ool_ports_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy, rtype));
+                    write_u32(
+                        &mut bytes,
+                        off + 8,
+                        ool_ports_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy, rtype),
+                    );
                     write_u32(&mut bytes, off + 12, count as u32);
                 }
             }
@@ -894,6 +1279,11 @@ impl Space {
             msgh_id: id,
         }
         .write(buf);
+        let (sender, audit) = if kernel {
+            (super::kmsg::KERNEL_SECURITY_TOKEN, [0; 8])
+        } else {
+            *super::kmsg::process_tokens()
+        };
         let trailer = MachMsgMaxTrailer {
             msgh_trailer_type: MACH_MSG_TRAILER_FORMAT_0,
             msgh_trailer_size: tsize,
@@ -913,8 +1303,8 @@ impl Space {
 /// Where a receive takes messages from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// One port.
-    Port(Arc<Port>),
+    /// One port, with the epoch of its receive right when the name was resolved.
+    Port(Arc<Port>, u64),
     /// A port set.
     Set(Arc<PortSetObj>),
 }
@@ -925,8 +1315,7 @@ fn consume_dest(dest: KRight) {
     match dest.kind() {
         RightKind::SendOnce => {
             let p = dest.disarm();
-            let mut st = p.lock();
-            st.sorights = st.sorights.saturating_sub(1);
+            port::count_down(&p.sorights);
         }
         _ => drop(dest),
     }
@@ -949,4 +1338,67 @@ fn trailer_bytes(t: &MachMsgMaxTrailer) -> [u8; 68] {
     write_u32(&mut b, 60, t.msgh_ad);
     write_u32(&mut b, 64, t.msgh_labels);
     b
+}
+
+impl Space {
+    /// `mach_msg_destroy`: releases every right and region a *received* message carries
+    /// (its reply right, port descriptors, out-of-line memory and port arrays), as a server
+    /// does with a request it will not answer. The local port field holds no right and is
+    /// left alone. Names that no longer denote the right are skipped.
+    pub fn msg_destroy(&self, msg: &[u8]) {
+        let Some(h) = MachMsgHeader::read(msg) else {
+            return;
+        };
+        self.destroy_port(h.msgh_remote_port, mach_msgh_bits_remote(h.msgh_bits));
+        if h.msgh_bits & MACH_MSGH_BITS_COMPLEX == 0 {
+            return;
+        }
+        let size = (h.msgh_size as usize).min(msg.len());
+        let Some(count) = read_u32(msg, HEADER_SIZE).filter(|_| size >= HEADER_SIZE + 4) else {
+            return;
+        };
+        let mut off = HEADER_SIZE + MACH_MSG_BODY_SIZE;
+        for _ in 0..count.min(DESCRIPTOR_COUNT_MAX) {
+            let Some(word) = read_u32(msg, off + 8).filter(|_| off + 12 <= size) else {
+                return;
+            };
+            match word >> 24 {
+                MACH_MSG_PORT_DESCRIPTOR => {
+                    let name = read_u32(msg, off).unwrap_or(0);
+                    self.destroy_port(name, (word >> 16) & 0xff);
+                    off += PORT_DESCRIPTOR_SIZE;
+                }
+                MACH_MSG_OOL_DESCRIPTOR | MACH_MSG_OOL_VOLATILE_DESCRIPTOR => {
+                    let addr = read_u64(msg, off).unwrap_or(0) as usize;
+                    let len = read_u32(msg, off + 12).unwrap_or(0) as usize;
+                    let _ = self.vm_deallocate(addr, len);
+                    off += OOL_DESCRIPTOR_SIZE;
+                }
+                MACH_MSG_OOL_PORTS_DESCRIPTOR => {
+                    let addr = read_u64(msg, off).unwrap_or(0) as usize;
+                    let n = read_u32(msg, off + 12).unwrap_or(0);
+                    if let Some(names) = read_names(self.inner.id, Memory::Owned, addr, n) {
+                        for name in names {
+                            self.destroy_port(name, (word >> 16) & 0xff);
+                        }
+                    }
+                    let _ = self.vm_deallocate(addr, n as usize * 4);
+                    off += OOL_DESCRIPTOR_SIZE;
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// `mach_msg_destroy_port`: releases one right of the given received type.
+    fn destroy_port(&self, name: MachPortName, ty: MachMsgTypeName) {
+        if name == MACH_PORT_NULL || name == MACH_PORT_DEAD {
+            return;
+        }
+        let _ = match ty {
+            MACH_MSG_TYPE_MOVE_RECEIVE => self.port_mod_refs(name, MACH_PORT_RIGHT_RECEIVE, -1),
+            MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_MOVE_SEND_ONCE => self.port_deallocate(name),
+            _ => Ok(()),
+        };
+    }
 }

@@ -8,10 +8,19 @@ use std::task::Waker;
 use std::thread::Thread;
 use std::time::Instant;
 
-/// How many times a waiter re-checks with a CPU spin hint before yielding.
-pub const SPIN_LIMIT: u32 = 200;
+/// The fewest and most spin checks a waiter makes before it starts yielding. Each thread
+/// adapts between the two: spinning pays off when the partner runs on another CPU and
+/// wastes the time slice when it shares this one, so a wait that spinning satisfied doubles
+/// the budget and one that needed yielding or parking halves it.
+pub const SPIN_MIN: u32 = 16;
+/// See `SPIN_MIN`.
+pub const SPIN_MAX: u32 = 2048;
 /// How many times a waiter yields its CPU before parking.
-pub const YIELD_LIMIT: u32 = 20;
+pub const YIELD_LIMIT: u32 = 100;
+
+thread_local! {
+    static SPIN_BUDGET: std::cell::Cell<u32> = const { std::cell::Cell::new(256) };
+}
 
 /// A parked thread and whether someone has woken it.
 #[derive(Debug)]
@@ -100,17 +109,10 @@ impl WaitList {
         if self.list.is_empty() {
             return Vec::new();
         }
-        std::mem::take(&mut self.list).into_iter().map(|(_, w)| w).collect()
-    }
-
-    /// How many are waiting.
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    /// Whether none is waiting.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        std::mem::take(&mut self.list)
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect()
     }
 }
 
@@ -121,20 +123,33 @@ pub fn wake_all(ws: Vec<Waiter>) {
     }
 }
 
-/// Runs the spin-then-yield phase: calls `ready` until it returns true or the budget is
-/// spent. Returns whether it became ready. Skipped entirely when the caller polls.
-pub fn spin_until(mut ready: impl FnMut() -> bool) -> bool {
-    for _ in 0..SPIN_LIMIT {
-        if ready() {
-            return true;
+/// Runs the spin-then-yield phase: whenever `ready` says the operation may succeed, tries
+/// it with `attempt`; gives up (returning `None`) once the spin and yield budgets are spent.
+pub fn spin<T>(ready: impl Fn() -> bool, mut attempt: impl FnMut() -> Option<T>) -> Option<T> {
+    let budget = SPIN_BUDGET.with(|b| b.get());
+    let mut spins = 0;
+    let mut yields = 0;
+    let outcome = loop {
+        if ready()
+            && let Some(v) = attempt()
+        {
+            break Some(v);
         }
-        std::hint::spin_loop();
-    }
-    for _ in 0..YIELD_LIMIT {
-        if ready() {
-            return true;
+        if spins < budget {
+            spins += 1;
+            std::hint::spin_loop();
+        } else if yields < YIELD_LIMIT {
+            yields += 1;
+            std::thread::yield_now();
+        } else {
+            break None;
         }
-        std::thread::yield_now();
-    }
-    ready()
+    };
+    let next = if outcome.is_some() && yields == 0 {
+        (budget * 2).min(SPIN_MAX)
+    } else {
+        (budget / 2).max(SPIN_MIN)
+    };
+    SPIN_BUDGET.with(|b| b.set(next));
+    outcome
 }

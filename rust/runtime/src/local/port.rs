@@ -42,10 +42,6 @@ pub struct PortState {
     pub seqno: u32,
     /// The make-send count.
     pub mscount: u32,
-    /// How many send rights exist (one per name holding any urefs, one per right in flight).
-    pub srights: u32,
-    /// How many send-once rights exist.
-    pub sorights: u32,
     /// The context (and guard, when guarded).
     pub context: u64,
     /// Whether the context is a guard.
@@ -66,19 +62,54 @@ pub struct PortState {
     pub send_waiters: WaitList,
 }
 
+/// The lock-free hints waiters spin on, on a cache line of their own so that spinning
+/// does not fight over the line that holds the port's lock.
+#[derive(Debug, Default)]
+#[repr(align(64))]
+pub struct Hints {
+    /// Queue length plus reservations, readable without the lock so senders can spin.
+    pub fill: AtomicU32,
+    /// Queue length alone, readable without the lock so receivers can spin (a reserved
+    /// slot is not yet a message).
+    pub queued: AtomicU32,
+    /// The queue limit, readable without the lock.
+    pub qlimit: AtomicU32,
+    /// Whether the port is still alive, readable without the lock.
+    pub alive: AtomicU32,
+}
+
+/// The port's lock on a cache line of its own, away from the reference counts that
+/// senders and receivers on other CPUs update.
+#[derive(Debug)]
+#[repr(align(64))]
+struct LockLine(Mutex<PortState>);
+
 /// A port.
 #[derive(Debug)]
 pub struct Port {
     /// A process-unique id (names in spaces are looked up by it).
     pub id: u64,
-    st: Mutex<PortState>,
-    /// Queue length plus reservations, readable without the lock so waiters can spin.
-    pub fill: AtomicU32,
-    /// The queue limit, readable without the lock.
-    pub qlimit_hint: AtomicU32,
-    /// Whether the port is still alive, readable without the lock.
-    pub alive_hint: AtomicU32,
+    st: LockLine,
+    /// How many send rights exist (one per name holding any urefs, one per right in
+    /// flight). Atomic so copying a send right needs no lock; reaching zero takes the lock
+    /// to check for a no-senders request.
+    pub srights: AtomicU32,
+    /// How many send-once rights exist.
+    pub sorights: AtomicU32,
+    /// Counts moves of the receive right (written under the lock), so a receiver that
+    /// resolved its name before a move learns that the port is no longer its to receive from.
+    pub epoch: AtomicU64,
+    /// See `Hints`.
+    pub hints: Hints,
     live: Arc<AtomicUsize>,
+}
+
+/// Decrements a right count without going below zero; returns the previous value.
+pub fn count_down(c: &AtomicU32) -> u32 {
+    c.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| {
+        Some(v.saturating_sub(1))
+    })
+    .unwrap_or(0)
 }
 
 impl Drop for Port {
@@ -93,15 +124,13 @@ impl Port {
         live.fetch_add(1, Ordering::AcqRel);
         Arc::new(Port {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            st: Mutex::new(PortState {
+            st: LockLine(Mutex::new(PortState {
                 active: true,
                 queue: VecDeque::new(),
                 reserved: 0,
                 qlimit: MACH_PORT_QLIMIT_DEFAULT,
                 seqno: 0,
                 mscount: 0,
-                srights: 0,
-                sorights: 0,
                 context: 0,
                 guarded: false,
                 strict: false,
@@ -111,10 +140,16 @@ impl Port {
                 dnrequests: Vec::new(),
                 recv_waiters: WaitList::default(),
                 send_waiters: WaitList::default(),
-            }),
-            fill: AtomicU32::new(0),
-            qlimit_hint: AtomicU32::new(MACH_PORT_QLIMIT_DEFAULT),
-            alive_hint: AtomicU32::new(1),
+            })),
+            srights: AtomicU32::new(0),
+            sorights: AtomicU32::new(0),
+            epoch: AtomicU64::new(0),
+            hints: Hints {
+                fill: AtomicU32::new(0),
+                queued: AtomicU32::new(0),
+                qlimit: AtomicU32::new(MACH_PORT_QLIMIT_DEFAULT),
+                alive: AtomicU32::new(1),
+            },
             live,
         })
     }
@@ -122,26 +157,34 @@ impl Port {
     /// Locks the state. A poisoned lock means a panic inside the emulation; the state
     /// itself stays consistent between statements, so carrying on is the safest answer.
     pub fn lock(&self) -> MutexGuard<'_, PortState> {
-        self.st.lock().unwrap_or_else(|e| e.into_inner())
+        self.st.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether a sender could take a slot now (for spinning).
     pub fn has_room(&self) -> bool {
-        self.fill.load(Ordering::Acquire) < self.qlimit_hint.load(Ordering::Acquire)
-            || self.alive_hint.load(Ordering::Acquire) == 0
+        self.hints.fill.load(Ordering::Acquire) < self.hints.qlimit.load(Ordering::Acquire)
+            || self.hints.alive.load(Ordering::Acquire) == 0
     }
 
     /// Whether a message may be queued (for spinning).
     pub fn has_message(&self) -> bool {
-        self.fill.load(Ordering::Acquire) > 0 || self.alive_hint.load(Ordering::Acquire) == 0
+        self.hints.queued.load(Ordering::Acquire) > 0
+            || self.hints.alive.load(Ordering::Acquire) == 0
     }
 
     /// Recomputes the lock-free hints from the locked state.
     pub fn sync_hints(&self, st: &PortState) {
-        self.fill
-            .store(st.queue.len() as u32 + st.reserved, Ordering::Release);
-        self.qlimit_hint.store(st.qlimit, Ordering::Release);
-        self.alive_hint.store(st.active as u32, Ordering::Release);
+        // Stores only what changed: every store takes the line away from spinning readers.
+        let h = &self.hints;
+        let set = |a: &AtomicU32, v: u32| {
+            if a.load(Ordering::Relaxed) != v {
+                a.store(v, Ordering::Release);
+            }
+        };
+        set(&h.fill, st.queue.len() as u32 + st.reserved);
+        set(&h.queued, st.queue.len() as u32);
+        set(&h.qlimit, st.qlimit);
+        set(&h.alive, st.active as u32);
     }
 }
 
@@ -162,13 +205,6 @@ pub struct Reservation {
     port: Option<Arc<Port>>,
 }
 
-impl Reservation {
-    /// The port the slot is on.
-    pub fn port(&self) -> &Arc<Port> {
-        self.port.as_ref().expect("a reservation holds its port until used")
-    }
-}
-
 impl Drop for Reservation {
     fn drop(&mut self) {
         if let Some(p) = self.port.take() {
@@ -181,6 +217,33 @@ impl Drop for Reservation {
             super::park::wake_all(ws);
         }
     }
+}
+
+impl Reservation {
+    /// The port the slot is on.
+    pub fn port(&self) -> &Arc<Port> {
+        self.port
+            .as_ref()
+            .expect("a reservation holds its port until used")
+    }
+}
+
+/// Reserves a slot without waiting, keeping `port` in the reservation. `Err(true)` when
+/// the port is dead, `Err(false)` when its queue is full.
+pub fn reserve_owned(port: Arc<Port>, send_once: bool) -> Result<Reservation, bool> {
+    {
+        let mut st = port.lock();
+        if !st.active {
+            return Err(true);
+        }
+        let limit = if send_once { QLIMIT_KERNEL } else { st.qlimit };
+        if (st.queue.len() as u32 + st.reserved) >= limit {
+            return Err(false);
+        }
+        st.reserved += 1;
+        port.sync_hints(&st);
+    }
+    Ok(Reservation { port: Some(port) })
 }
 
 /// Tries to reserve a slot for a message of the given kind. Send-once messages may pass
@@ -252,13 +315,15 @@ fn finish_enqueue(port: &Arc<Port>, mut st: MutexGuard<'_, PortState>) {
 #[derive(Debug)]
 pub enum Dequeue {
     /// A message, with the sequence number, the port's context and its receiver name.
-    Msg(Box<Delivered>),
+    Msg(Delivered),
     /// The next message needs this many bytes (it stays queued).
     TooLarge(u32),
     /// The queue is empty; the waiter (if any) was registered under this id.
     Empty(Option<u64>),
     /// The port or set is dead.
     Dead,
+    /// The receive right moved away since the receiver resolved its name.
+    Changed,
 }
 
 /// A dequeued message and the facts its trailer and header need.
@@ -272,8 +337,6 @@ pub struct Delivered {
     pub context: u64,
     /// The receive right's name.
     pub receiver_name: MachPortName,
-    /// The port it came from.
-    pub port: Arc<Port>,
 }
 
 /// Pops the next message if it fits `limit` bytes (message plus trailer `trailer`). With
@@ -300,13 +363,13 @@ pub fn dequeue_locked(
         seqno,
         context: st.context,
         receiver_name: st.receiver_name,
-        port: port.clone(),
     }))
 }
 
 /// Receives from one port. Wakes blocked senders when a slot frees.
 pub fn dequeue_port(
     port: &Arc<Port>,
+    epoch: u64,
     limit: u32,
     trailer: u32,
     large: bool,
@@ -316,6 +379,9 @@ pub fn dequeue_port(
     if !st.active {
         return Dequeue::Dead;
     }
+    if port.epoch.load(Ordering::Acquire) != epoch {
+        return Dequeue::Changed;
+    }
     match dequeue_locked(port, &mut st, limit, trailer, large) {
         None => Dequeue::Empty(waiter.map(|w| st.recv_waiters.add(w))),
         Some(Err(n)) => Dequeue::TooLarge(n),
@@ -323,7 +389,7 @@ pub fn dequeue_port(
             let ws = st.send_waiters.take();
             drop(st);
             super::park::wake_all(ws);
-            Dequeue::Msg(Box::new(d))
+            Dequeue::Msg(d)
         }
     }
 }
@@ -349,8 +415,6 @@ pub struct PsetState {
 /// A port set.
 #[derive(Debug)]
 pub struct PortSetObj {
-    /// A process-unique id.
-    pub id: u64,
     st: Mutex<PsetState>,
 }
 
@@ -358,7 +422,6 @@ impl PortSetObj {
     /// A new empty live set.
     pub fn new() -> Arc<PortSetObj> {
         Arc::new(PortSetObj {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             st: Mutex::new(PsetState {
                 active: true,
                 ..PsetState::default()
@@ -404,7 +467,7 @@ pub fn dequeue_set(
                 drop(pst);
                 drop(st);
                 super::park::wake_all(ws);
-                return Dequeue::Msg(Box::new(d));
+                return Dequeue::Msg(d);
             }
         }
     }

@@ -118,23 +118,30 @@ impl Table {
     /// Converts an entry whose port died into a dead name, as xnu's `ipc_right_check`
     /// does lazily. Returns true when it converted.
     pub fn check_dead(&mut self, name: MachPortName) -> bool {
-        let Some(e) = self.entries.get_mut(&name) else { return false };
+        let Some(e) = self.entries.get_mut(&name) else {
+            return false;
+        };
         if e.has(MACH_PORT_TYPE_RECEIVE) || !e.has(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE) {
             return false;
         }
-        let Some(p) = e.port().cloned() else { return false };
-        if p.alive_hint.load(Ordering::Acquire) != 0 && p.lock().active {
+        let Some(p) = e.port().cloned() else {
+            return false;
+        };
+        // The hint is written under the port lock when the port dies, so it is exact
+        // enough here: a port dying concurrently is a race the caller cannot see anyway.
+        if p.hints.alive.load(Ordering::Acquire) != 0 {
             return false;
         }
-        {
-            let mut st = p.lock();
-            if e.has(MACH_PORT_TYPE_SEND) {
-                st.srights = st.srights.saturating_sub(1);
-            } else {
-                st.sorights = st.sorights.saturating_sub(1);
-            }
+        if e.has(MACH_PORT_TYPE_SEND) {
+            super::port::count_down(&p.srights);
+        } else {
+            super::port::count_down(&p.sorights);
         }
-        let urefs = if e.has(MACH_PORT_TYPE_SEND) { e.urefs } else { 1 };
+        let urefs = if e.has(MACH_PORT_TYPE_SEND) {
+            e.urefs
+        } else {
+            1
+        };
         e.bits = MACH_PORT_TYPE_DEAD_NAME | (e.bits & MACH_PORT_TYPE_DNREQUEST);
         e.urefs = urefs;
         e.obj = Obj::Dead;
@@ -155,10 +162,6 @@ pub struct SpaceInner {
     table: Mutex<Table>,
     /// How many ports allocated in this space are still alive anywhere.
     pub live_ports: Arc<AtomicUsize>,
-    /// The sender security token put in trailers.
-    pub sender: [u32; 2],
-    /// The audit token put in trailers.
-    pub audit: [u32; 8],
 }
 
 impl SpaceInner {
@@ -172,7 +175,10 @@ impl Drop for SpaceInner {
     fn drop(&mut self) {
         let _f = FlushOnDrop;
         tasks().remove(&self.task);
-        let t = std::mem::replace(self.table.get_mut().unwrap_or_else(|e| e.into_inner()), Table::new(0));
+        let t = std::mem::replace(
+            self.table.get_mut().unwrap_or_else(|e| e.into_inner()),
+            Table::new(0),
+        );
         let me: *const SpaceInner = self;
         for (name, e) in t.entries {
             release_entry(me, name, e);
@@ -247,14 +253,11 @@ impl Space {
     pub fn with_name_limit(limit: usize) -> Space {
         let id = NEXT_SPACE.fetch_add(1, Ordering::Relaxed);
         let task = ((id as u32) << 8) | 0x07;
-        let (uid, gid) = crate::sys::os::effective_ids();
         let inner = Arc::new(SpaceInner {
             id,
             task,
             table: Mutex::new(Table::new(limit)),
             live_ports: Arc::new(AtomicUsize::new(0)),
-            sender: [uid, gid],
-            audit: [uid, uid, gid, uid, gid, std::process::id(), 0, 0],
         });
         tasks()
             .0
@@ -347,7 +350,11 @@ impl Space {
     }
 
     /// `mach_port_allocate_name`: the same under a chosen name.
-    pub fn port_allocate_name(&self, right: MachPortRight, name: MachPortName) -> Result<(), Error> {
+    pub fn port_allocate_name(
+        &self,
+        right: MachPortRight,
+        name: MachPortName,
+    ) -> Result<(), Error> {
         if name == MACH_PORT_NULL || name == MACH_PORT_DEAD {
             return Err(Error::InvalidValue);
         }
@@ -361,7 +368,12 @@ impl Space {
         self.allocate_at(&mut t, right, name)
     }
 
-    fn allocate_at(&self, t: &mut Table, right: MachPortRight, name: MachPortName) -> Result<(), Error> {
+    fn allocate_at(
+        &self,
+        t: &mut Table,
+        right: MachPortRight,
+        name: MachPortName,
+    ) -> Result<(), Error> {
         let e = match right {
             MACH_PORT_RIGHT_RECEIVE => {
                 let p = Port::new(self.inner.live_ports.clone());
@@ -393,7 +405,10 @@ impl Space {
     pub fn port_type(&self, name: MachPortName) -> Result<MachPortType, Error> {
         let mut t = self.lock();
         t.check_dead(name);
-        t.entries.get(&name).map(|e| e.bits).ok_or(Error::InvalidName)
+        t.entries
+            .get(&name)
+            .map(|e| e.bits)
+            .ok_or(Error::InvalidName)
     }
 
     /// `mach_port_get_refs`.
@@ -432,7 +447,12 @@ impl Space {
     }
 
     /// `mach_port_mod_refs`.
-    pub fn port_mod_refs(&self, name: MachPortName, right: MachPortRight, delta: i32) -> Result<(), Error> {
+    pub fn port_mod_refs(
+        &self,
+        name: MachPortName,
+        right: MachPortRight,
+        delta: i32,
+    ) -> Result<(), Error> {
         let _f = FlushOnDrop;
         if right >= MACH_PORT_RIGHT_NUMBER {
             return Err(Error::InvalidValue);
@@ -442,7 +462,13 @@ impl Space {
         self.delta_locked(&mut t, name, right, delta)
     }
 
-    fn delta_locked(&self, t: &mut Table, name: MachPortName, right: MachPortRight, delta: i32) -> Result<(), Error> {
+    fn delta_locked(
+        &self,
+        t: &mut Table,
+        name: MachPortName,
+        right: MachPortRight,
+        delta: i32,
+    ) -> Result<(), Error> {
         let e = t.entries.get_mut(&name).ok_or(Error::InvalidName)?;
         let bit = mach_port_type(right);
         if !e.has(bit) {
@@ -501,7 +527,10 @@ impl Space {
                         // `check_dead` turns it into a dead name on next use.
                     }
                     MACH_PORT_RIGHT_PORT_SET => {
-                        let Some(Entry { obj: Obj::Pset(ps), .. }) = t.entries.remove(&name) else {
+                        let Some(Entry {
+                            obj: Obj::Pset(ps), ..
+                        }) = t.entries.remove(&name)
+                        else {
                             return Err(Error::InvalidRight);
                         };
                         destroy_pset(&ps);
@@ -519,7 +548,9 @@ impl Space {
         if keep {
             return;
         }
-        let Some(e) = t.entries.remove(&name) else { return };
+        let Some(e) = t.entries.remove(&name) else {
+            return;
+        };
         if t.by_port.get(&p.id) == Some(&name) {
             t.by_port.remove(&p.id);
         }
@@ -561,7 +592,10 @@ impl Space {
                 None => return Err(Error::InvalidName),
             }
         };
-        let once = matches!(disp, MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE);
+        let once = matches!(
+            disp,
+            MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE
+        );
         let precheck = |t: &mut Table| -> Result<(), Error> {
             t.check_dead(name);
             match t.entries.get(&name) {
@@ -570,10 +604,16 @@ impl Space {
                     if !same || once || e.has(MACH_PORT_TYPE_SEND_ONCE) {
                         return Err(Error::NameExists);
                     }
-                    if disp == MACH_MSG_TYPE_MOVE_RECEIVE && e.has(MACH_PORT_TYPE_RECEIVE) && !src.same(self) {
+                    if disp == MACH_MSG_TYPE_MOVE_RECEIVE
+                        && e.has(MACH_PORT_TYPE_RECEIVE)
+                        && !src.same(self)
+                    {
                         return Err(Error::RightExists);
                     }
-                    if disp != MACH_MSG_TYPE_MOVE_RECEIVE && e.has(MACH_PORT_TYPE_SEND) && e.urefs >= MACH_PORT_UREFS_MAX {
+                    if disp != MACH_MSG_TYPE_MOVE_RECEIVE
+                        && e.has(MACH_PORT_TYPE_SEND)
+                        && e.urefs >= MACH_PORT_UREFS_MAX
+                    {
                         return Err(Error::UrefsOverflow);
                     }
                 }
@@ -639,7 +679,12 @@ impl Space {
     }
 
     /// Takes one right out of the table for a kernel call (not a message).
-    pub(crate) fn copyin_one(&self, t: &mut Table, name: MachPortName, disp: MachMsgTypeName) -> Result<PortVal, Error> {
+    pub(crate) fn copyin_one(
+        &self,
+        t: &mut Table,
+        name: MachPortName,
+        disp: MachMsgTypeName,
+    ) -> Result<PortVal, Error> {
         let mut cx = super::msg::Copyin::new(&self.inner);
         match cx.right(t, name, disp, false) {
             Ok(taken) => {
@@ -659,21 +704,27 @@ impl Space {
 
     /// Gives a right a fresh name (or merges it), as a receive does.
     pub(crate) fn copyout_new(&self, t: &mut Table, val: PortVal) -> Result<MachPortName, Error> {
-        super::msg::copyout_right(&self.inner, t, val).map_err(|(e, _)| e)
+        super::msg::copyout_right(t, val).map_err(|(e, _)| e)
     }
 
     /// Gives a right the name `name`, merging with what the name already denotes when it
     /// is the same port.
-    fn copyout_at(&self, t: &mut Table, name: MachPortName, val: PortVal) -> Result<(), (Error, PortVal)> {
+    fn copyout_at(
+        &self,
+        t: &mut Table,
+        name: MachPortName,
+        val: PortVal,
+    ) -> Result<(), (Error, PortVal)> {
         let PortVal::Right(r) = val else {
             return Err((Error::InvalidValue, val));
         };
         t.check_dead(name);
         let port = r.port().clone();
-        if let Some(&other) = t.by_port.get(&port.id) {
-            if other != name && r.kind() != RightKind::SendOnce {
-                return Err((Error::RightExists, PortVal::Right(r)));
-            }
+        if let Some(&other) = t.by_port.get(&port.id)
+            && other != name
+            && r.kind() != RightKind::SendOnce
+        {
+            return Err((Error::RightExists, PortVal::Right(r)));
         }
         match t.entries.get_mut(&name) {
             Some(e) => {
@@ -703,7 +754,9 @@ impl Space {
                         port.lock().receiver_name = name;
                         r.disarm();
                     }
-                    RightKind::SendOnce => unreachable!("send-once rights never merge, refused above"),
+                    RightKind::SendOnce => {
+                        unreachable!("send-once rights never merge, refused above")
+                    }
                 }
                 Ok(())
             }
@@ -724,7 +777,14 @@ impl Space {
                 if kind != RightKind::SendOnce {
                     t.by_port.insert(p.id, name);
                 }
-                t.entries.insert(name, Entry { bits, urefs, obj: Obj::Port(p) });
+                t.entries.insert(
+                    name,
+                    Entry {
+                        bits,
+                        urefs,
+                        obj: Obj::Port(p),
+                    },
+                );
                 Ok(())
             }
         }
@@ -739,8 +799,13 @@ impl Space {
     }
 
     /// `mach_port_construct`: a receive right with options and a context (or guard).
-    pub fn port_construct(&self, options: &PortOptions, context: u64) -> Result<MachPortName, Error> {
-        let known = MPO_CONTEXT_AS_GUARD | MPO_QLIMIT | MPO_INSERT_SEND_RIGHT | MPO_STRICT | MPO_IGNORED;
+    pub fn port_construct(
+        &self,
+        options: &PortOptions,
+        context: u64,
+    ) -> Result<MachPortName, Error> {
+        let known =
+            MPO_CONTEXT_AS_GUARD | MPO_QLIMIT | MPO_INSERT_SEND_RIGHT | MPO_STRICT | MPO_IGNORED;
         if options.flags & !known != 0 {
             return Err(Error::InvalidArgument);
         }
@@ -766,7 +831,7 @@ impl Space {
             }
             if options.flags & MPO_INSERT_SEND_RIGHT != 0 {
                 st.mscount += 1;
-                st.srights += 1;
+                p.srights.fetch_add(1, Ordering::AcqRel);
             }
             p.sync_hints(&st);
         }
@@ -861,12 +926,19 @@ impl Space {
     }
 
     /// `mach_port_set_attributes` for `MACH_PORT_LIMITS_INFO` (the queue limit).
-    pub fn port_set_attributes(&self, name: MachPortName, flavor: i32, info: &[u32]) -> Result<(), Error> {
+    pub fn port_set_attributes(
+        &self,
+        name: MachPortName,
+        flavor: i32,
+        info: &[u32],
+    ) -> Result<(), Error> {
         let mut t = self.lock();
         let p = self.receive_port(&mut t, name)?;
         match flavor {
             MACH_PORT_LIMITS_INFO => {
-                let &[q, ..] = info else { return Err(Error::InvalidValue) };
+                let &[q, ..] = info else {
+                    return Err(Error::InvalidValue);
+                };
                 if q > MACH_PORT_QLIMIT_MAX {
                     return Err(Error::InvalidValue);
                 }
@@ -886,13 +958,20 @@ impl Space {
 
     /// `mach_port_get_attributes` for `MACH_PORT_LIMITS_INFO` and `MACH_PORT_RECEIVE_STATUS`;
     /// returns how many naturals it wrote.
-    pub fn port_get_attributes(&self, name: MachPortName, flavor: i32, info: &mut [u32]) -> Result<u32, Error> {
+    pub fn port_get_attributes(
+        &self,
+        name: MachPortName,
+        flavor: i32,
+        info: &mut [u32],
+    ) -> Result<u32, Error> {
         let mut t = self.lock();
         let p = self.receive_port(&mut t, name)?;
         let st = p.lock();
         match flavor {
             MACH_PORT_LIMITS_INFO => {
-                let Some(slot) = info.first_mut() else { return Err(Error::Other(KERN_FAILURE)) };
+                let Some(slot) = info.first_mut() else {
+                    return Err(Error::Failure);
+                };
                 *slot = st.qlimit;
                 Ok(MACH_PORT_LIMITS_INFO_COUNT)
             }
@@ -915,8 +994,8 @@ impl Space {
                     st.mscount,
                     st.qlimit,
                     st.queue.len() as u32,
-                    st.sorights,
-                    u32::from(st.srights > 0),
+                    p.sorights.load(Ordering::Acquire),
+                    u32::from(p.srights.load(Ordering::Acquire) > 0),
                     0,
                     u32::from(st.nsrequest.is_some()),
                     0,
@@ -941,7 +1020,9 @@ impl Space {
             None
         } else {
             match t.entries.get(&after) {
-                Some(Entry { obj: Obj::Pset(ps), .. }) => Some(ps.clone()),
+                Some(Entry {
+                    obj: Obj::Pset(ps), ..
+                }) => Some(ps.clone()),
                 Some(_) => return Err(Error::InvalidRight),
                 None => return Err(Error::InvalidName),
             }
@@ -978,7 +1059,10 @@ impl Space {
     ) -> Result<MachPortName, Error> {
         let _f = FlushOnDrop;
         if notify != MACH_PORT_NULL
-            && !matches!(notify_disp, MACH_MSG_TYPE_MAKE_SEND_ONCE | MACH_MSG_TYPE_MOVE_SEND_ONCE)
+            && !matches!(
+                notify_disp,
+                MACH_MSG_TYPE_MAKE_SEND_ONCE | MACH_MSG_TYPE_MOVE_SEND_ONCE
+            )
         {
             return Err(Error::InvalidValue);
         }
@@ -997,7 +1081,9 @@ impl Space {
                     if sync == 0 {
                         return Err(Error::InvalidArgument);
                     }
-                } else if !e.has(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE | MACH_PORT_TYPE_RECEIVE) {
+                } else if !e
+                    .has(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE | MACH_PORT_TYPE_RECEIVE)
+                {
                     return Err(Error::InvalidRight);
                 }
             }
@@ -1017,11 +1103,18 @@ impl Space {
                 let p = e.port().cloned().expect("a receive right has a port");
                 let mut st = p.lock();
                 let prev = std::mem::replace(&mut st.nsrequest, so);
-                if st.nsrequest.is_some() && st.srights == 0 && st.mscount >= sync {
+                if st.nsrequest.is_some()
+                    && p.srights.load(Ordering::Acquire) == 0
+                    && st.mscount >= sync
+                {
                     let so = st.nsrequest.take().expect("just checked");
                     let mscount = st.mscount;
                     drop(st);
-                    defer(Deferred::Notify(Kmsg::notification(so, MACH_NOTIFY_NO_SENDERS, Some(mscount))));
+                    defer(Deferred::Notify(Kmsg::notification(
+                        so,
+                        MACH_NOTIFY_NO_SENDERS,
+                        Some(mscount),
+                    )));
                 }
                 prev
             }
@@ -1034,7 +1127,11 @@ impl Space {
                         if ent.urefs < MACH_PORT_UREFS_MAX {
                             ent.urefs += 1;
                         }
-                        defer(Deferred::Notify(Kmsg::notification(so, MACH_NOTIFY_DEAD_NAME, Some(name))));
+                        defer(Deferred::Notify(Kmsg::notification(
+                            so,
+                            MACH_NOTIFY_DEAD_NAME,
+                            Some(name),
+                        )));
                     }
                     None
                 } else {
@@ -1078,7 +1175,8 @@ impl Space {
         if size == 0 || size > vm::REGION_SIZE_MAX {
             return Err(Error::InvalidArgument);
         }
-        let r = crate::sys::mem::Region::zeroed(size).ok_or(Error::Other(KERN_RESOURCE_SHORTAGE))?;
+        let r =
+            crate::sys::mem::Region::zeroed(size).ok_or(Error::Other(KERN_RESOURCE_SHORTAGE))?;
         Ok(vm::insert(r, self.inner.id))
     }
 
@@ -1103,10 +1201,12 @@ impl Space {
     /// `mig_get_reply_port`: this thread's reply port in this space, allocated on first use.
     pub fn mig_get_reply_port(&self) -> Result<MachPortName, Error> {
         let id = self.inner.id;
-        if let Some(n) = REPLY.with(|r| r.borrow().get(&id).copied()) {
-            if self.port_type(n).is_ok_and(|b| b & MACH_PORT_TYPE_RECEIVE != 0) {
-                return Ok(n);
-            }
+        if let Some(n) = REPLY.with(|r| r.borrow().get(&id).copied())
+            && self
+                .port_type(n)
+                .is_ok_and(|b| b & MACH_PORT_TYPE_RECEIVE != 0)
+        {
+            return Ok(n);
         }
         let n = self.port_allocate(MACH_PORT_RIGHT_RECEIVE)?;
         REPLY.with(|r| r.borrow_mut().insert(id, n));
@@ -1136,7 +1236,9 @@ thread_local! {
 pub fn disp_received_type(disp: MachMsgTypeName) -> MachMsgTypeName {
     match disp {
         MACH_MSG_TYPE_MOVE_RECEIVE => MACH_MSG_TYPE_PORT_RECEIVE,
-        MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND | MACH_MSG_TYPE_MAKE_SEND => MACH_MSG_TYPE_PORT_SEND,
+        MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND | MACH_MSG_TYPE_MAKE_SEND => {
+            MACH_MSG_TYPE_PORT_SEND
+        }
         MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE => MACH_MSG_TYPE_PORT_SEND_ONCE,
         other => other,
     }
@@ -1145,7 +1247,12 @@ pub fn disp_received_type(disp: MachMsgTypeName) -> MachMsgTypeName {
 /// Removes the dead-name request `name` in `space` holds on `p`. With `deleted`, the name
 /// is gone and a port-deleted notification goes out; otherwise the request's send-once
 /// right is returned to the caller.
-pub fn cancel_dnrequest(space: &Arc<SpaceInner>, name: MachPortName, p: &Arc<Port>, deleted: bool) -> Option<KRight> {
+pub fn cancel_dnrequest(
+    space: &Arc<SpaceInner>,
+    name: MachPortName,
+    p: &Arc<Port>,
+    deleted: bool,
+) -> Option<KRight> {
     let req = {
         let mut st = p.lock();
         let i = st
@@ -1155,7 +1262,11 @@ pub fn cancel_dnrequest(space: &Arc<SpaceInner>, name: MachPortName, p: &Arc<Por
         st.dnrequests.swap_remove(i)
     };
     if deleted {
-        defer(Deferred::Notify(Kmsg::notification(req.notify, MACH_NOTIFY_PORT_DELETED, Some(name))));
+        defer(Deferred::Notify(Kmsg::notification(
+            req.notify,
+            MACH_NOTIFY_PORT_DELETED,
+            Some(name),
+        )));
         None
     } else {
         Some(req.notify)
@@ -1165,7 +1276,11 @@ pub fn cancel_dnrequest(space: &Arc<SpaceInner>, name: MachPortName, p: &Arc<Por
 /// Finishes a dead-name request after its port died: the name becomes a dead name with one
 /// more user reference and the notification is sent.
 pub fn finish_dead_name(req: DnRequest) {
-    let DnRequest { space, name, notify } = req;
+    let DnRequest {
+        space,
+        name,
+        notify,
+    } = req;
     let Some(space) = space.upgrade() else { return };
     let fire = {
         let mut t = space.lock();
@@ -1182,7 +1297,11 @@ pub fn finish_dead_name(req: DnRequest) {
         }
     };
     if fire {
-        defer(Deferred::Notify(Kmsg::notification(notify, MACH_NOTIFY_DEAD_NAME, Some(name))));
+        defer(Deferred::Notify(Kmsg::notification(
+            notify,
+            MACH_NOTIFY_DEAD_NAME,
+            Some(name),
+        )));
     }
 }
 
@@ -1215,7 +1334,11 @@ fn release_entry(space: *const SpaceInner, name: MachPortName, e: Entry) {
                     .position(|r| r.name == name && r.space.as_ptr() == space)
                 {
                     let req = st.dnrequests.swap_remove(i);
-                    defer(Deferred::Notify(Kmsg::notification(req.notify, MACH_NOTIFY_PORT_DELETED, Some(name))));
+                    defer(Deferred::Notify(Kmsg::notification(
+                        req.notify,
+                        MACH_NOTIFY_PORT_DELETED,
+                        Some(name),
+                    )));
                 }
             }
             if e.bits & MACH_PORT_TYPE_SEND != 0 {

@@ -49,12 +49,24 @@ pub fn copy_out_of(addr: usize, size: usize, space: u64) -> Option<Vec<u8>> {
     let map = g.as_ref()?;
     // Regions are found by their start; an interior address is looked up by scanning,
     // which only happens for partial sends and stays bounded by the region count.
-    let (start, o) = map
-        .iter()
-        .find(|(start, o)| o.space == space && addr >= **start && addr - **start < o.region.len())?;
+    let (start, o) = map.iter().find(|(start, o)| {
+        o.space == space && addr >= **start && addr - **start < o.region.len()
+    })?;
     let off = addr - start;
     let end = off.checked_add(size)?;
     o.region.as_slice().get(off..end).map(|s| s.to_vec())
+}
+
+/// Whether `[addr, addr + size)` lies inside a region of `space`.
+pub fn contains(addr: usize, size: usize, space: u64) -> bool {
+    let g = regions();
+    let Some(map) = g.as_ref() else { return false };
+    map.iter().any(|(start, o)| {
+        o.space == space
+            && addr >= *start
+            && addr - start <= o.region.len()
+            && o.region.len() - (addr - start) >= size
+    })
 }
 
 /// Frees the region starting at `addr` if `space` owns it and `size` fits it.
@@ -84,7 +96,9 @@ pub fn with_region<R>(addr: usize, space: u64, f: impl FnOnce(&mut [u8]) -> R) -
 /// The regions `space` owns, as `(address, size)`.
 pub fn owned_by(space: u64) -> Vec<(usize, usize)> {
     let g = regions();
-    let Some(map) = g.as_ref() else { return Vec::new() };
+    let Some(map) = g.as_ref() else {
+        return Vec::new();
+    };
     let mut v: Vec<_> = map
         .iter()
         .filter(|(_, o)| o.space == space)

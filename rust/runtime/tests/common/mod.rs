@@ -73,7 +73,7 @@ pub fn complex(
         }
     }
     b.extend_from_slice(payload);
-    while b.len() % 4 != 0 {
+    while !b.len().is_multiple_of(4) {
         b.push(0);
     }
     let size = b.len() as u32;
