@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// The fixtures: a `.defs` path and its flags.
@@ -21,7 +24,11 @@ fn fixtures() -> Vec<(PathBuf, Vec<String>)> {
     ];
     if let Some(corpus) = common::corpus() {
         let flags = common::user_view(&corpus);
-        for f in ["xnu/libsyscall/mach/clock.defs", "xnu/libsyscall/mach/mach_port.defs", "xnu/osfmk/mach/exc.defs"] {
+        for f in [
+            "xnu/libsyscall/mach/clock.defs",
+            "xnu/libsyscall/mach/mach_port.defs",
+            "xnu/osfmk/mach/exc.defs",
+        ] {
             out.push((corpus.join(f), flags.clone()));
         }
     }
@@ -38,7 +45,11 @@ fn generate(lang: &str, defs: &Path, flags: &[String], dir: &Path) {
         .arg(defs)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The pinned Zig: `$ZIG`, `zig` on PATH, or `python3 -m ziglang`.
@@ -46,12 +57,20 @@ pub fn zig_command() -> Option<Command> {
     if let Some(z) = std::env::var_os("ZIG") {
         return Some(Command::new(z));
     }
-    if Command::new("zig").arg("version").output().is_ok_and(|o| o.status.success()) {
+    if Command::new("zig")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         return Some(Command::new("zig"));
     }
     let mut c = Command::new("python3");
     c.args(["-m", "ziglang"]);
-    if Command::new("python3").args(["-m", "ziglang", "version"]).output().is_ok_and(|o| o.status.success()) {
+    if Command::new("python3")
+        .args(["-m", "ziglang", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         return Some(c);
     }
     None
@@ -83,7 +102,10 @@ fn zig_golden_files() {
             }
             match std::fs::read_to_string(&expected_path) {
                 Ok(expected) if expected == first => {}
-                Ok(_) => failures.push(format!("{} is stale: rerun with MIGZ_BLESS=1", expected_path.display())),
+                Ok(_) => failures.push(format!(
+                    "{} is stale: rerun with MIGZ_BLESS=1",
+                    expected_path.display()
+                )),
                 Err(_) => failures.push(format!("{} is missing", expected_path.display())),
             }
             names.push(expected_path);

@@ -12,17 +12,28 @@ use std::sync::Mutex;
 const TARGETS: [&str; 3] = ["x86_64-linux", "aarch64-macos.11.0", "x86_64-macos.11.0"];
 
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn zig() -> Option<Command> {
     if let Some(z) = std::env::var_os("ZIG") {
         return Some(Command::new(z));
     }
-    if Command::new("zig").arg("version").output().is_ok_and(|o| o.status.success()) {
+    if Command::new("zig")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         return Some(Command::new("zig"));
     }
-    if Command::new("python3").args(["-m", "ziglang", "version"]).output().is_ok_and(|o| o.status.success()) {
+    if Command::new("python3")
+        .args(["-m", "ziglang", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         let mut c = Command::new("python3");
         c.args(["-m", "ziglang"]);
         return Some(c);
@@ -41,7 +52,10 @@ fn defs_files(dir: &Path, out: &mut Vec<PathBuf>) {
             defs_files(&path, out);
         } else if path.extension().is_some_and(|e| e == "defs") {
             let text = std::fs::read_to_string(&path).unwrap();
-            if text.lines().any(|l| l.trim_start().to_ascii_lowercase().starts_with("subsystem")) {
+            if text
+                .lines()
+                .any(|l| l.trim_start().to_ascii_lowercase().starts_with("subsystem"))
+            {
                 out.push(path);
             }
         }
@@ -50,7 +64,9 @@ fn defs_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn corpus_zig_compiles_for_linux_and_macos() {
-    let Some(corpus) = common::corpus() else { return };
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
     if zig().is_none() {
         return;
     }
@@ -70,40 +86,55 @@ fn corpus_zig_compiles_for_linux_and_macos() {
         args.push(defs.display().to_string());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = common::migz(&args);
-        assert!(out.status.success(), "{}: {}", defs.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            defs.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
         for entry in std::fs::read_dir(&dir).unwrap() {
             generated.push(entry.unwrap().path());
         }
     }
-    assert!(generated.len() >= 45, "expected the whole corpus, got {}", generated.len());
-    let jobs: Vec<(PathBuf, &str)> =
-        generated.iter().flat_map(|g| TARGETS.iter().map(move |t| (g.clone(), *t))).collect();
+    assert!(
+        generated.len() >= 45,
+        "expected the whole corpus, got {}",
+        generated.len()
+    );
+    let jobs: Vec<(PathBuf, &str)> = generated
+        .iter()
+        .flat_map(|g| TARGETS.iter().map(move |t| (g.clone(), *t)))
+        .collect();
     let next = Mutex::new(0usize);
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..2 {
-            s.spawn(|| loop {
-                let i = {
-                    let mut n = next.lock().unwrap();
-                    *n += 1;
-                    *n - 1
-                };
-                let Some((file, target)) = jobs.get(i) else { return };
-                let out = zig()
-                    .unwrap()
-                    .current_dir(&root)
-                    .args(["test", "-fno-emit-bin", "--dep", "migz"])
-                    .arg(format!("-Mroot={}", file.display()))
-                    .arg("-Mmigz=zig/src/migz.zig")
-                    .args(["-target", target])
-                    .output()
-                    .unwrap();
-                if !out.status.success() || !out.stderr.is_empty() {
-                    failures.lock().unwrap().push(format!(
-                        "{} for {target}:\n{}",
-                        file.display(),
-                        String::from_utf8_lossy(&out.stderr)
-                    ));
+            s.spawn(|| {
+                loop {
+                    let i = {
+                        let mut n = next.lock().unwrap();
+                        *n += 1;
+                        *n - 1
+                    };
+                    let Some((file, target)) = jobs.get(i) else {
+                        return;
+                    };
+                    let out = zig()
+                        .unwrap()
+                        .current_dir(&root)
+                        .args(["test", "-fno-emit-bin", "--dep", "migz"])
+                        .arg(format!("-Mroot={}", file.display()))
+                        .arg("-Mmigz=zig/src/migz.zig")
+                        .args(["-target", target])
+                        .output()
+                        .unwrap();
+                    if !out.status.success() || !out.stderr.is_empty() {
+                        failures.lock().unwrap().push(format!(
+                            "{} for {target}:\n{}",
+                            file.display(),
+                            String::from_utf8_lossy(&out.stderr)
+                        ));
+                    }
                 }
             });
         }
@@ -124,10 +155,20 @@ fn translated_header_is_current() {
     let root = repo_root();
     let out = zig_tc
         .current_dir(&root)
-        .args(["translate-c", "bridge/migz.h", "-lc", "-target", "x86_64-linux-gnu"])
+        .args([
+            "translate-c",
+            "bridge/migz.h",
+            "-lc",
+            "-target",
+            "x86_64-linux-gnu",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut fmt = zig().unwrap();
     let mut child = fmt
         .args(["fmt", "--stdin"])

@@ -913,7 +913,11 @@ impl Gen<'_> {
                                 );
                             }
                             Side::Reply => {
-                                let whole = if dynamic { dst.clone() } else { format!("&{dst}") };
+                                let whole = if dynamic {
+                                    dst.clone()
+                                } else {
+                                    format!("&{dst}")
+                                };
                                 let _ = writeln!(b, "    @memcpy({whole}, &{src}.{f});");
                             }
                         }
