@@ -126,7 +126,7 @@ fn serve(task: migz.testing.Task, rcv: migz.Port, impl: *Impl, requests: usize) 
     const server: po.Server(Impl) = .{ .impl = impl };
     for (0..requests) |_| {
         const mr = server.serveOnce(rcv, 10_000);
-        std.debug.assert(mr == migz.msg_return.success);
+        if (mr != migz.msg_return.success) std.debug.panic("serveOnce: 0x{x}", .{mr});
     }
 }
 
@@ -206,4 +206,103 @@ test "ports_ool: every kind of argument, Zig client and Zig server" {
     }
     migz.migDeallocReplyPort(migz.migGetReplyPort());
     try task.expectNoLeaks();
+}
+
+/// Sends a hand-made (usually broken) request and returns the server's reply code.
+fn rawCall(head: *migz.MachMsgHeader, send_size: u32) !migz.KernReturn {
+    const reply_port = migz.migGetReplyPort();
+    head.local_port = reply_port;
+    head.bits = (head.bits & ~@as(u32, 0x1f00)) | (migz.disposition.make_send_once << 8);
+    const mr = migz.machMsg(head, migz.option.send_msg, send_size, 0, migz.port_null, 0, migz.port_null);
+    if (mr != migz.msg_return.success) {
+        std.debug.print("send of id {d} failed: 0x{x}\n", .{ head.id, mr });
+        return error.SendFailed;
+    }
+    var buf: [256]u8 align(8) = undefined;
+    const reply: *migz.MachMsgHeader = @ptrCast(&buf);
+    const rr = migz.machMsg(reply, migz.option.rcv_msg | migz.option.rcv_timeout, 0, buf.len, reply_port, 10_000, migz.port_null);
+    if (rr != migz.msg_return.success) {
+        std.debug.print("no reply to id {d}: 0x{x}\n", .{ head.id, rr });
+        return error.NoReply;
+    }
+    try expectEqual(head.id + 100, reply.id);
+    try expectEqual(@as(u32, @sizeOf(migz.MigReplyError)), reply.size);
+    return @as(*const migz.MigReplyError, @ptrCast(reply)).ret_code;
+}
+
+test "ports_ool: malformed requests get Apple's error replies and leak nothing" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const service = try migz.ReceiveRight.allocate();
+        defer service.deinit();
+        const server_port = try service.makeSend();
+        defer server_port.deinit();
+        var impl: Impl = .{};
+        defer impl.deinit();
+        const thread = try std.Thread.spawn(.{}, serve, .{ task, service.name, &impl, 7 });
+        defer thread.join();
+        const mine = try migz.ReceiveRight.allocate();
+        defer mine.deinit();
+
+        var req: po.RegisterPortRequest = undefined;
+        var size: u32 = 0;
+        const good: po.RegisterPortIn = .{ .server = server_port.name, .name = .of("abc"), .port = mine.name };
+
+        // Size: four bytes more than the string needs.
+        try expectEqual(migz.Status.ok, po.packRegisterPortRequest(&req, &good, migz.port_null, &size));
+        req.head.size += 4;
+        try expectEqual(migz.mig.bad_arguments, try rawCall(&req.head, size + 4));
+
+        // Id: not a routine of the subsystem.
+        try expectEqual(migz.Status.ok, po.packRegisterPortRequest(&req, &good, migz.port_null, &size));
+        req.head.id = po.base_id + 99;
+        try expectEqual(migz.mig.bad_id, try rawCall(&req.head, size));
+
+        // Count over the maximum: a 65-byte name where 64 is the bound.
+        try expectEqual(migz.Status.ok, po.packRegisterPortRequest(&req, &good, migz.port_null, &size));
+        req.name_cnt = 65;
+        try expectEqual(migz.mig.bad_arguments, try rawCall(&req.head, size));
+
+        // Disposition: a send-once right where a send right is expected.
+        try expectEqual(migz.Status.ok, po.packRegisterPortRequest(&req, &good, migz.port_null, &size));
+        req.port.disposition = migz.disposition.make_send_once;
+        try expectEqual(migz.mig.type_error, try rawCall(&req.head, size));
+
+        // Truncated: cut off before the string (sizes stay multiples of 4, as Mach requires).
+        try expectEqual(migz.Status.ok, po.packRegisterPortRequest(&req, &good, migz.port_null, &size));
+        req.head.size = 48;
+        try expectEqual(migz.mig.bad_arguments, try rawCall(&req.head, 48));
+
+        // Complex bit: set on a request that must be simple (no descriptors follow).
+        var lookup: po.LookupPortRequest = undefined;
+        try expectEqual(migz.Status.ok, po.packLookupPortRequest(&lookup, &.{ .server = server_port.name, .name = .of("abc") }, migz.port_null, &size));
+        lookup.head.bits |= migz.msgh_bits_complex;
+        try expectEqual(migz.mig.bad_arguments, try rawCall(&lookup.head, size));
+
+        // Descriptor type: out-of-line ports where out-of-line memory is expected.
+        var rev: po.ReverseRequest = undefined;
+        try expectEqual(migz.Status.ok, po.packReverseRequest(&rev, &.{ .server = server_port.name }, migz.port_null, &size));
+        const as_ports: *migz.OolPortsDescriptor = @ptrCast(&rev.data);
+        as_ports.* = .{ .address = 0, .deallocate = 0, .copy = migz.copy_option.physical, .disposition = migz.disposition.copy_send, .type = migz.descriptor_type.ool_ports, .count = 0 };
+        try expectEqual(migz.mig.type_error, try rawCall(&rev.head, size));
+        try expectEqual(@as(usize, 0), impl.count);
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}
+
+test "ports_ool: a routine that reads the trailer refuses a request without one" {
+    var impl: Impl = .{};
+    const server: po.Server(Impl) = .{ .impl = &impl };
+    var req: po.WhoamiRequest = undefined;
+    var size: u32 = 0;
+    try expectEqual(migz.Status.ok, po.packWhoamiRequest(&req, &.{ .server = 5 }, 6, &size));
+    var out: [po.reply_size_max]u8 align(8) = undefined;
+    const reply: *migz.MachMsgHeader = @ptrCast(&out);
+    // Only the message itself, no trailer after it.
+    try std.testing.expect(server.demuxLen(&req.head, size, reply));
+    try expectEqual(migz.mig.trailer_error, @as(*const migz.MigReplyError, @ptrCast(reply)).ret_code);
+    try expectEqual(@as(u32, @sizeOf(migz.MigReplyError)), reply.size);
+    try expectEqual(po.whoami_id + 100, reply.id);
 }
