@@ -2,7 +2,9 @@
 //! reference and a candidate interleaved in the same process and ends with one line per
 //! figure: `ratio NAME VALUE (goal <= N)` or `(goal >= N)`.
 
+mod ffi;
 mod frontend;
+mod pack;
 mod report;
 mod transport;
 
@@ -10,7 +12,11 @@ mod transport;
 type Suite = (&'static str, fn(bool));
 
 /// The suites, by name.
-const SUITES: &[Suite] = &[("frontend", frontend::run), ("transport", transport::run)];
+const SUITES: &[Suite] = &[
+    ("frontend", frontend::run),
+    ("transport", transport::run),
+    ("pack", pack::run),
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -18,6 +18,7 @@ use futures::StreamExt;
 use migz::Space;
 use migz::abi::*;
 
+use crate::ffi;
 use crate::report::{self, Goal};
 
 /// The request and reply size on the wire (header included).
@@ -62,18 +63,7 @@ fn ffi_server(task: u32, port: u32, cpu: usize) {
     pin(cpu);
     migz_ffi::migz1_task_set_current(task);
     let mut buf = [0u8; RCV_SIZE];
-    // SAFETY: `buf` holds RCV_SIZE bytes, the receive size given.
-    let mut r = unsafe {
-        migz_ffi::migz1_mach_msg(
-            buf.as_mut_ptr(),
-            MACH_RCV_MSG,
-            0,
-            RCV_SIZE as u32,
-            port,
-            0,
-            0,
-        )
-    };
+    let mut r = ffi::mach_msg(&mut buf, MACH_RCV_MSG, 0, RCV_SIZE as u32, port);
     loop {
         assert_eq!(r, 0, "server receive");
         let h = MachMsgHeader::read(&buf).expect("a header");
@@ -89,28 +79,19 @@ fn ffi_server(task: u32, port: u32, cpu: usize) {
             msgh_id: h.msgh_id + 100,
         }
         .write(&mut buf);
-        // SAFETY: `buf` holds RCV_SIZE >= MSG_SIZE bytes.
-        r = unsafe {
-            migz_ffi::migz1_mach_msg(
-                buf.as_mut_ptr(),
-                MACH_SEND_MSG | MACH_RCV_MSG,
-                MSG_SIZE as u32,
-                RCV_SIZE as u32,
-                port,
-                0,
-                0,
-            )
-        };
+        r = ffi::mach_msg(
+            &mut buf,
+            MACH_SEND_MSG | MACH_RCV_MSG,
+            MSG_SIZE as u32,
+            RCV_SIZE as u32,
+            port,
+        );
     }
 }
 
 fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
     // Client and server are separate tasks, as a MIG client and server would be.
-    let (mut task, mut client_task) = (0u32, 0u32);
-    // SAFETY: both are valid places to write.
-    assert_eq!(unsafe { migz_ffi::migz1_task_create(&mut task) }, 0);
-    // SAFETY: as above.
-    assert_eq!(unsafe { migz_ffi::migz1_task_create(&mut client_task) }, 0);
+    let (task, client_task) = (ffi::task_create(), ffi::task_create());
     let space = Space::from_task(task).expect("just created");
     let client_space = Space::from_task(client_task).expect("just created");
     let port = space
@@ -144,18 +125,13 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
         let mut buf = [0u8; RCV_SIZE];
         let mut rtt_migz = || {
             buf[..MSG_SIZE].copy_from_slice(&header(bits, port, reply, 1));
-            // SAFETY: `buf` holds RCV_SIZE bytes.
-            let r = unsafe {
-                migz_ffi::migz1_mach_msg(
-                    buf.as_mut_ptr(),
-                    MACH_SEND_MSG | MACH_RCV_MSG,
-                    MSG_SIZE as u32,
-                    RCV_SIZE as u32,
-                    reply,
-                    0,
-                    0,
-                )
-            };
+            let r = ffi::mach_msg(
+                &mut buf,
+                MACH_SEND_MSG | MACH_RCV_MSG,
+                MSG_SIZE as u32,
+                RCV_SIZE as u32,
+                reply,
+            );
             assert_eq!(r, 0);
         };
         let msg = [7u8; MSG_SIZE];
@@ -174,10 +150,7 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
         }
         let stop = header(mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, 0), port, 0, STOP_ID);
         let mut b = stop;
-        // SAFETY: `b` holds MSG_SIZE bytes.
-        let rc = unsafe {
-            migz_ffi::migz1_mach_msg(b.as_mut_ptr(), MACH_SEND_MSG, MSG_SIZE as u32, 0, 0, 0, 0)
-        };
+        let rc = ffi::mach_msg(&mut b, MACH_SEND_MSG, MSG_SIZE as u32, 0, 0);
         assert_eq!(rc, 0);
         migz_ffi::migz1_mig_dealloc_reply_port(reply);
         drop(req_tx);
