@@ -135,7 +135,7 @@ pub fn unpack_sum(buf: &MsgBuf<SUM_REQUEST_SIZE>, len: usize) -> (i32, &[i32]) {
     let at = out.data.ptr as usize;
     let bytes = out.data.len as usize * 4;
     assert!(
-        at >= start && at + bytes <= start + len && at % 4 == 0,
+        at >= start && at + bytes <= start + len && at.is_multiple_of(4),
         "the slice lies in the message"
     );
     // SAFETY: checked just above: the elements lie inside `buf`, aligned, and `buf` is
