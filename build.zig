@@ -9,6 +9,7 @@
 //! | `check`     | compiles everything without emitting, including the `mach` transport  |
 //! |             | for aarch64-macos.11.0 and x86_64-macos.11.0                          |
 //! | `fmt`       | `zig fmt --check` of `build.zig` and `zig/`                           |
+//! | `demo`      | runs the array_test demo: a Zig client and a Zig server talk          |
 //!
 //! Options: `-Dtarget` and `-Doptimize`. The transport is `mach` on Darwin targets and
 //! `local` elsewhere (a root file can declare `pub const migz_transport = "local";`).
@@ -30,6 +31,7 @@ pub fn build(b: *std.Build) void {
         .test_unit = b.step("test:unit", "Run the runtime's unit tests"),
         .check = b.step("check", "Compile everything without emitting, the mach transport included"),
         .fmt = b.step("fmt", "Check the formatting of build.zig and zig/"),
+        .demo = b.step("demo", "Run the array_test demo: a Zig client and a Zig server"),
     };
     b.default_step = steps.build;
 
@@ -90,6 +92,25 @@ pub fn build(b: *std.Build) void {
         });
         steps.check.dependOn(&b.addTest(.{ .name = b.fmt("check-{s}", .{triple}), .root_module = module }).step);
     }
+
+    const demo = b.addExecutable(.{
+        .name = "array_test_demo",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("zig/demo/array_test_demo.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = &.{
+                .{ .name = "migz", .module = migz },
+                .{ .name = "array_test", .module = addDefs(b, .{
+                    .defs = b.path("examples/defs/array_test.defs"),
+                    .subsystem = "array_test",
+                    .migz_module = migz,
+                }) },
+            },
+        }),
+    });
+    steps.demo.dependOn(&b.addRunArtifact(demo).step);
+    steps.build.dependOn(&demo.step);
 
     // A program calling generated mach_port.defs stubs on the macOS kernel, cross-compiled
     // and linked for aarch64-macos.11.0 (built, not run), when Apple's .defs are beside
