@@ -167,6 +167,8 @@ pub const replyPortAfterError = stubs.replyPortAfterError;
 pub const ConsumeMode = stubs.ConsumeMode;
 /// Releases a request's rights after a failed send, per `ConsumeOnSendError`.
 pub const consumeOnSendError = stubs.consumeOnSendError;
+/// Writes a `mig_reply_error_t` answering a request.
+pub const initReplyError = stubs.initReplyError;
 
 /// Right accounting for tests (local transport).
 pub const testing = @import("testing.zig");

@@ -55,3 +55,21 @@ test "send errors are told from receive errors" {
     try std.testing.expect(!isSendError(migz.msg_return.rcv_timed_out));
     try std.testing.expect(!isSendError(migz.msg_return.success));
 }
+
+/// Writes into `out` a `mig_reply_error_t` answering `in` with `code`: the reply header
+/// MIG's demux functions write (reply right moved back, id + 100) and the NDR label.
+pub fn initReplyError(in: *const migz.MachMsgHeader, out: *migz.MachMsgHeader, code: migz.KernReturn) void {
+    const err: *migz.MigReplyError = @ptrCast(@alignCast(out));
+    err.* = .{
+        .head = .{
+            .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0),
+            .size = @sizeOf(migz.MigReplyError),
+            .remote_port = in.remote_port,
+            .local_port = migz.port_null,
+            .voucher_port = migz.port_null,
+            .id = in.id +% 100,
+        },
+        .ndr = migz.ndr_record,
+        .ret_code = code,
+    };
+}

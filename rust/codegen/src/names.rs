@@ -159,7 +159,8 @@ mod tests {
         assert_eq!(pascal("sum_array"), "SumArray");
         assert_eq!(camel("mach_port_allocate"), "machPortAllocate");
         assert_eq!(camel("_kernelrpc_x"), "kernelrpcX");
-        assert_eq!(zig_ident("type"), "@\"type\"");
+        assert_eq!(zig_ident("error"), "@\"error\"");
+        assert_eq!(zig_ident("type"), "type_");
         assert_eq!(zig_ident("u8"), "u8_");
         assert_eq!(zig_ident("migz"), "migz_");
         assert_eq!(zig_ident("name"), "name");

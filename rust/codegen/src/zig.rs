@@ -1600,7 +1600,7 @@ impl Gen<'_> {
         );
         let _ = writeln!(
             b,
-            "        /// Like `{demux}`, with the number of valid bytes at `in` (message and trailer).\n        pub fn demuxLen(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) bool {{\n            const err: *migz.MigReplyError = @ptrCast(@alignCast(out));\n            out.* = .{{\n                .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0),\n                .size = @sizeOf(migz.MigReplyError),\n                .remote_port = in.remote_port,\n                .local_port = migz.port_null,\n                .voucher_port = migz.port_null,\n                .id = in.id +% 100,\n            }};\n            err.ndr = migz.ndr_record;\n            err.ret_code = migz.kern.success;\n            switch (in.id) {{"
+            "        /// Like `{demux}`, with the number of valid bytes at `in` (message and trailer).\n        pub fn demuxLen(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) bool {{\n            migz.initReplyError(in, out, migz.kern.success);\n            switch (in.id) {{"
         );
         if sub.routines.is_empty() {
             b = b.replace(
@@ -1616,7 +1616,7 @@ impl Gen<'_> {
                 pascal(&r.name)
             );
         }
-        b.push_str("                else => {\n                    err.ret_code = migz.mig.bad_id;\n                    return false;\n                },\n            }\n            return true;\n        }\n\n");
+        b.push_str("                else => {\n                    migz.initReplyError(in, out, migz.mig.bad_id);\n                    return false;\n                },\n            }\n            return true;\n        }\n\n");
         let _ = writeln!(
             b,
             "        /// Whether `id` names one of the subsystem's routines (MIG's routine lookup).\n        pub fn routineKnown(id: i32) bool {{\n            return switch (id) {{\n{}                else => false,\n            }};\n        }}\n",
@@ -1636,7 +1636,7 @@ impl Gen<'_> {
                 RoutineKind::Routine => {
                     let _ = writeln!(
                         b,
-                        "            var size: u32 = 0;\n            const pst = pack{p}Reply(@ptrCast(@alignCast(out)), &res, in, &size);\n            if (pst != .ok) {{\n                out.* = .{{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 }};\n                err.ndr = migz.ndr_record;\n                err.ret_code = pst.code();\n            }}\n        }}\n"
+                        "            var size: u32 = 0;\n            const pst = pack{p}Reply(@ptrCast(@alignCast(out)), &res, in, &size);\n            if (pst != .ok) migz.initReplyError(in, out, pst.code());\n        }}\n"
                     );
                 }
                 RoutineKind::SimpleRoutine => {

@@ -239,21 +239,11 @@ pub fn Server(comptime Impl: type) type {
 
         /// Like `array_test_server`, with the number of valid bytes at `in` (message and trailer).
         pub fn demuxLen(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) bool {
-            const err: *migz.MigReplyError = @ptrCast(@alignCast(out));
-            out.* = .{
-                .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0),
-                .size = @sizeOf(migz.MigReplyError),
-                .remote_port = in.remote_port,
-                .local_port = migz.port_null,
-                .voucher_port = migz.port_null,
-                .id = in.id +% 100,
-            };
-            err.ndr = migz.ndr_record;
-            err.ret_code = migz.kern.success;
+            migz.initReplyError(in, out, migz.kern.success);
             switch (in.id) {
                 sum_array_id => self.handleSumArray(in, len, out),
                 else => {
-                    err.ret_code = migz.mig.bad_id;
+                    migz.initReplyError(in, out, migz.mig.bad_id);
                     return false;
                 },
             }
@@ -284,11 +274,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packSumArrayReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         /// Receives one request on `rcv` (a receive right or port set), handles it and sends

@@ -779,23 +779,13 @@ pub fn Server(comptime Impl: type) type {
 
         /// Like `exc_server`, with the number of valid bytes at `in` (message and trailer).
         pub fn demuxLen(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) bool {
-            const err: *migz.MigReplyError = @ptrCast(@alignCast(out));
-            out.* = .{
-                .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0),
-                .size = @sizeOf(migz.MigReplyError),
-                .remote_port = in.remote_port,
-                .local_port = migz.port_null,
-                .voucher_port = migz.port_null,
-                .id = in.id +% 100,
-            };
-            err.ndr = migz.ndr_record;
-            err.ret_code = migz.kern.success;
+            migz.initReplyError(in, out, migz.kern.success);
             switch (in.id) {
                 exception_raise_id => self.handleExceptionRaise(in, len, out),
                 exception_raise_state_id => self.handleExceptionRaiseState(in, len, out),
                 exception_raise_state_identity_id => self.handleExceptionRaiseStateIdentity(in, len, out),
                 else => {
-                    err.ret_code = migz.mig.bad_id;
+                    migz.initReplyError(in, out, migz.mig.bad_id);
                     return false;
                 },
             }
@@ -828,11 +818,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packExceptionRaiseReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleExceptionRaiseState(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -851,11 +837,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packExceptionRaiseStateReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleExceptionRaiseStateIdentity(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -874,11 +856,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packExceptionRaiseStateIdentityReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         /// Receives one request on `rcv` (a receive right or port set), handles it and sends

@@ -8018,17 +8018,7 @@ pub fn Server(comptime Impl: type) type {
 
         /// Like `mach_port_server`, with the number of valid bytes at `in` (message and trailer).
         pub fn demuxLen(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) bool {
-            const err: *migz.MigReplyError = @ptrCast(@alignCast(out));
-            out.* = .{
-                .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0),
-                .size = @sizeOf(migz.MigReplyError),
-                .remote_port = in.remote_port,
-                .local_port = migz.port_null,
-                .voucher_port = migz.port_null,
-                .id = in.id +% 100,
-            };
-            err.ndr = migz.ndr_record;
-            err.ret_code = migz.kern.success;
+            migz.initReplyError(in, out, migz.kern.success);
             switch (in.id) {
                 mach_port_names_id => self.handleMachPortNames(in, len, out),
                 mach_port_type_id => self.handleMachPortType(in, len, out),
@@ -8073,7 +8063,7 @@ pub fn Server(comptime Impl: type) type {
                 mach_port_get_service_port_info_id => self.handleMachPortGetServicePortInfo(in, len, out),
                 mach_port_assert_attributes_id => self.handleMachPortAssertAttributes(in, len, out),
                 else => {
-                    err.ret_code = migz.mig.bad_id;
+                    migz.initReplyError(in, out, migz.mig.bad_id);
                     return false;
                 },
             }
@@ -8145,11 +8135,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortNamesReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortType(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8168,11 +8154,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortTypeReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortRename(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8191,11 +8173,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortRenameReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortAllocateName(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8214,11 +8192,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortAllocateNameReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortAllocate(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8237,11 +8211,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortAllocateReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortDestroy(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8260,11 +8230,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortDestroyReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortDeallocate(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8283,11 +8249,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortDeallocateReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortGetRefs(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8306,11 +8268,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortGetRefsReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortModRefs(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8329,11 +8287,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortModRefsReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortPeek(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8352,11 +8306,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortPeekReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortSetMscount(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8375,11 +8325,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortSetMscountReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortGetSetStatus(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8398,11 +8344,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortGetSetStatusReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortMoveMember(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8421,11 +8363,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortMoveMemberReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortRequestNotification(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8444,11 +8382,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortRequestNotificationReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortInsertRight(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8467,11 +8401,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortInsertRightReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortExtractRight(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8490,11 +8420,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortExtractRightReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortSetSeqno(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8513,11 +8439,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortSetSeqnoReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortGetAttributes(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8536,11 +8458,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortGetAttributesReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortSetAttributes(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8559,11 +8477,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortSetAttributesReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortAllocateQos(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8582,11 +8496,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortAllocateQosReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortAllocateFull(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8605,11 +8515,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortAllocateFullReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleTaskSetPortSpace(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8628,11 +8534,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packTaskSetPortSpaceReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortGetSrights(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8651,11 +8553,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortGetSrightsReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortSpaceInfo(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8674,11 +8572,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortSpaceInfoReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortDnrequestInfo(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8697,11 +8591,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortDnrequestInfoReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortKernelObject(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8720,11 +8610,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortKernelObjectReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortInsertMember(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8743,11 +8629,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortInsertMemberReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortExtractMember(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8766,11 +8648,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortExtractMemberReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortGetContext(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8789,11 +8667,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortGetContextReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortSetContext(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8812,11 +8686,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortSetContextReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortKobject(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8835,11 +8705,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortKobjectReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortConstruct(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8858,11 +8724,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortConstructReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortDestruct(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8881,11 +8743,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortDestructReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortGuard(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8904,11 +8762,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortGuardReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortUnguard(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8927,11 +8781,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortUnguardReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortSpaceBasicInfo(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8950,11 +8800,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortSpaceBasicInfoReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortGuardWithFlags(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8973,11 +8819,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortGuardWithFlagsReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortSwapGuard(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -8996,11 +8838,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortSwapGuardReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortKobjectDescription(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -9019,11 +8857,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortKobjectDescriptionReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortIsConnectionForService(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -9042,11 +8876,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortIsConnectionForServiceReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortGetServicePortInfo(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -9065,11 +8895,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortGetServicePortInfoReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleMachPortAssertAttributes(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -9088,11 +8914,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packMachPortAssertAttributesReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         /// Receives one request on `rcv` (a receive right or port set), handles it and sends

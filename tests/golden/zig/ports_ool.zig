@@ -1647,17 +1647,7 @@ pub fn Server(comptime Impl: type) type {
 
         /// Like `ports_ool_server`, with the number of valid bytes at `in` (message and trailer).
         pub fn demuxLen(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) bool {
-            const err: *migz.MigReplyError = @ptrCast(@alignCast(out));
-            out.* = .{
-                .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0),
-                .size = @sizeOf(migz.MigReplyError),
-                .remote_port = in.remote_port,
-                .local_port = migz.port_null,
-                .voucher_port = migz.port_null,
-                .id = in.id +% 100,
-            };
-            err.ndr = migz.ndr_record;
-            err.ret_code = migz.kern.success;
+            migz.initReplyError(in, out, migz.kern.success);
             switch (in.id) {
                 register_port_id => self.handleRegisterPort(in, len, out),
                 lookup_port_id => self.handleLookupPort(in, len, out),
@@ -1669,7 +1659,7 @@ pub fn Server(comptime Impl: type) type {
                 whoami_id => self.handleWhoami(in, len, out),
                 log_message_id => self.handleLogMessage(in, len, out),
                 else => {
-                    err.ret_code = migz.mig.bad_id;
+                    migz.initReplyError(in, out, migz.mig.bad_id);
                     return false;
                 },
             }
@@ -1708,11 +1698,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packRegisterPortReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleLookupPort(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -1731,11 +1717,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packLookupPortReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handlePassRight(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -1754,11 +1736,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packPassRightReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleReverse(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -1777,11 +1755,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packReverseReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleUpload(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -1800,11 +1774,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packUploadReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleStats(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -1823,11 +1793,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packStatsReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleCountPorts(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -1846,11 +1812,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packCountPortsReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleWhoami(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
@@ -1869,11 +1831,7 @@ pub fn Server(comptime Impl: type) type {
             }
             var size: u32 = 0;
             const pst = packWhoamiReply(@ptrCast(@alignCast(out)), &res, in, &size);
-            if (pst != .ok) {
-                out.* = .{ .bits = migz.msghBits(migz.msghBitsRemote(in.bits), 0), .size = @sizeOf(migz.MigReplyError), .remote_port = in.remote_port, .local_port = migz.port_null, .voucher_port = migz.port_null, .id = in.id +% 100 };
-                err.ndr = migz.ndr_record;
-                err.ret_code = pst.code();
-            }
+            if (pst != .ok) migz.initReplyError(in, out, pst.code());
         }
 
         fn handleLogMessage(self: Self, in: *const migz.MachMsgHeader, len: usize, out: *migz.MachMsgHeader) void {
