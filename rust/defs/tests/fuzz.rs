@@ -124,6 +124,18 @@ fn hostile_seeds() -> Vec<Vec<u8>> {
         b"/* unterminated".to_vec(),
         b"\"unterminated\n".to_vec(),
         format!("subsystem s 1; type t = c_string[*:{}];", u64::MAX).into_bytes(),
+        // Found by fuzzing: a long identifier multiplied by doubling macros took gigabytes
+        // under the output's token limit; the output now has a byte limit too.
+        (0..24)
+            .map(|i| match i {
+                0 => format!("#define X0 {}\n", "ef".repeat(600)),
+                _ => format!("#define X{i} X{} X{}\n", i - 1, i - 1),
+            })
+            .chain(["X23\n".to_string()])
+            .collect::<String>()
+            .into_bytes(),
+        // Found by fuzzing: an `#include "` with no closing quote panicked.
+        b"#include \"\nsubsystem s 1;\n".to_vec(),
         "#define F(x) #x\nF(".repeat(10_000).into_bytes(),
     ]
 }

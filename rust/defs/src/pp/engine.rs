@@ -25,6 +25,9 @@ pub(crate) struct Limits {
     pub expansion_tokens: usize,
     /// Tokens in the output.
     pub output_tokens: usize,
+    /// Bytes of token text in the output: a long identifier multiplied by macros must not
+    /// take memory that a token count alone would allow.
+    pub output_bytes: usize,
     /// Size of one hide set, which is how deeply expansions nest.
     pub hide_set: usize,
     /// Nesting of macro arguments that are themselves expanded before substitution.
@@ -41,6 +44,7 @@ impl Limits {
             includes: 100_000,
             expansion_tokens: 4_000_000,
             output_tokens: 2_000_000,
+            output_bytes: 64 << 20,
             hide_set: 1000,
             arg_nesting: 200,
             diagnostics: 1000,
@@ -269,6 +273,8 @@ struct Pp<'m> {
     /// Tokens produced by expansion and not yet rescanned, next token last.
     pending: Vec<PTok>,
     out: Vec<Token>,
+    /// Bytes of token text in `out`.
+    out_bytes: usize,
     diags: Vec<Diagnostic>,
     /// Diagnostics already reported, so a loop reports each problem once.
     diag_seen: HashSet<(&'static str, Span, String)>,
@@ -310,6 +316,7 @@ pub(crate) fn run(map: &mut SourceMap, file: FileId, options: &Options, limits: 
         conds: Vec::new(),
         pending: Vec::new(),
         out: Vec::new(),
+        out_bytes: 0,
         diags: Vec::new(),
         diag_seen: HashSet::new(),
         files_read: Vec::new(),
@@ -715,20 +722,27 @@ impl Pp<'_> {
     }
 
     fn emit(&mut self, tok: PTok) {
-        if self.out.len() >= self.limits.output_tokens {
-            self.report(
-                Diagnostic::error(
-                    codes::EXPANSION_LIMIT,
-                    format!("output exceeds {} tokens", self.limits.output_tokens),
+        let text = self.interner.get(tok.sym);
+        let too_long = self.out_bytes + text.len() > self.limits.output_bytes;
+        if self.out.len() >= self.limits.output_tokens || too_long {
+            let what = if too_long {
+                format!(
+                    "output exceeds {} bytes of tokens",
+                    self.limits.output_bytes
                 )
-                .at(tok.span, "output stopped here"),
+            } else {
+                format!("output exceeds {} tokens", self.limits.output_tokens)
+            };
+            self.report(
+                Diagnostic::error(codes::EXPANSION_LIMIT, what).at(tok.span, "output stopped here"),
             );
             self.halted = true;
             return;
         }
+        self.out_bytes += text.len();
         self.out.push(Token {
             kind: tok.kind,
-            text: self.interner.get(tok.sym).to_string(),
+            text: text.to_string(),
             span: tok.span,
             spelled: tok.spelled.filter(|s| *s != tok.span),
             space_before: tok.space,
