@@ -92,7 +92,8 @@ pub const msgDestroy = message.msgDestroy;
 
 /// The transports.
 pub const Transport = transport_.Transport;
-/// The transport of this build (`-Dmigz-transport`, by default `mach` on Darwin).
+/// The transport of this build: `mach` on Darwin, `local` elsewhere, unless the root file
+/// declares `migz_transport`.
 pub const transport = transport_.transport;
 /// `mach_msg`.
 pub const machMsg = transport_.machMsg;
