@@ -1,5 +1,7 @@
 //! `migz`: MIG for Rust and Zig. `migz check` reports what is wrong with `.defs` files,
-//! `migz layout` prints the message layouts Apple's MIG would produce.
+//! `migz layout` prints the message layouts Apple's MIG would produce, `migz gen` writes stubs.
+
+#![forbid(unsafe_code)]
 
 use clap::{Args, Parser, Subcommand};
 use migz_defs::diag::{self, Diagnostic, Severity};

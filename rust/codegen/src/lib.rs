@@ -2,6 +2,8 @@
 //! writes one formatted source file per subsystem: [`zig`] for the Zig stubs with the
 //! packing hot loop and its C-ABI exports.
 
+#![forbid(unsafe_code)]
+
 pub mod names;
 pub mod zig;
 

@@ -5,6 +5,8 @@
 //! [`ast`]), then [`sema`] (types, implicit arguments, ids) and [`layout`], giving
 //! [`ir::Subsystem`]s. [`Frontend`] runs all of it.
 
+#![forbid(unsafe_code)]
+
 pub mod ast;
 pub mod diag;
 pub mod ir;
