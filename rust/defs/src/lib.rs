@@ -3,7 +3,7 @@
 //!
 //! The pipeline is [`pp`] (a C preprocessor), [`parse`] (a recovering parser into an
 //! [`ast`]), then [`sema`] (types, implicit arguments, ids) and [`layout`], giving
-//! [`ir::Subsystem`]s. [`Frontend`] runs all of it.
+//! [`ir::Subsystem`]s. [`run`] runs all of it.
 
 #![forbid(unsafe_code)]
 
