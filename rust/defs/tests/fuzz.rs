@@ -134,6 +134,9 @@ fn hostile_seeds() -> Vec<Vec<u8>> {
             .chain(["X23\n".to_string()])
             .collect::<String>()
             .into_bytes(),
+        // Found by fuzzing: thousands of nested invocations of a doubling macro took a
+        // minute; the substitution budget is now small enough to stop them in seconds.
+        format!("#define a(x) a(x) a(x)\n{}a{}\n", "a(".repeat(2000), ")".repeat(2000)).into_bytes(),
         // Found by fuzzing: an `#include "` with no closing quote panicked.
         b"#include \"\nsubsystem s 1;\n".to_vec(),
         "#define F(x) #x\nF(".repeat(10_000).into_bytes(),

@@ -21,8 +21,12 @@ pub(crate) struct Limits {
     pub include_depth: usize,
     /// `#include` directives processed in total (include trees can be exponential).
     pub includes: usize,
-    /// Tokens produced by macro substitution in total.
+    /// Tokens produced by macro substitution in total. Real `.defs` files produce a few
+    /// thousand; some hostile nestings cost time that grows faster than this count.
     pub expansion_tokens: usize,
+    /// Tokens handled by argument pre-expansion in total: nested arguments are expanded
+    /// level by level, which can cost far more than the tokens they produce.
+    pub expansion_work: usize,
     /// Tokens in the output.
     pub output_tokens: usize,
     /// Bytes of token text in the output: a long identifier multiplied by macros must not
@@ -42,7 +46,8 @@ impl Limits {
         Limits {
             include_depth: options.include_depth_limit(),
             includes: 100_000,
-            expansion_tokens: 4_000_000,
+            expansion_tokens: 500_000,
+            expansion_work: 20_000_000,
             output_tokens: 2_000_000,
             output_bytes: 64 << 20,
             hide_set: 1000,
@@ -275,6 +280,8 @@ struct Pp<'m> {
     out: Vec<Token>,
     /// Bytes of token text in `out`.
     out_bytes: usize,
+    /// Tokens argument pre-expansion has handled (see `Limits::expansion_work`).
+    work: usize,
     diags: Vec<Diagnostic>,
     /// Diagnostics already reported, so a loop reports each problem once.
     diag_seen: HashSet<(&'static str, Span, String)>,
@@ -317,6 +324,7 @@ pub(crate) fn run(map: &mut SourceMap, file: FileId, options: &Options, limits: 
         pending: Vec::new(),
         out: Vec::new(),
         out_bytes: 0,
+        work: 0,
         diags: Vec::new(),
         diag_seen: HashSet::new(),
         files_read: Vec::new(),
@@ -1188,6 +1196,15 @@ impl Pp<'_> {
             let limit = self.limits.arg_nesting;
             self.stop_expanding(
                 format!("macro arguments nested too deeply (limit {limit})"),
+                toks[0].span,
+            );
+            return toks;
+        }
+        self.work = self.work.saturating_add(toks.len());
+        if self.work > self.limits.expansion_work {
+            let limit = self.limits.expansion_work;
+            self.stop_expanding(
+                format!("macro arguments took more than {limit} tokens of work to expand"),
                 toks[0].span,
             );
             return toks;
