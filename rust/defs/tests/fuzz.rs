@@ -277,7 +277,7 @@ fn fuzz_front_end() {
     let failures = root.join("target/fuzz-failures");
     let input_path = work.join("input.defs");
 
-    // A watchdog: an input that makes no progress for 30 s is a hang.
+    // A watchdog: an input that makes no progress for 60 s is a hang.
     let progress = Arc::new(AtomicU64::new(0));
     {
         let progress = progress.clone();
@@ -286,7 +286,7 @@ fn fuzz_front_end() {
         std::thread::spawn(move || {
             let mut last = u64::MAX;
             loop {
-                std::thread::sleep(Duration::from_secs(30));
+                std::thread::sleep(Duration::from_secs(60));
                 let now = progress.load(Ordering::Relaxed);
                 if now == u64::MAX {
                     return;
@@ -295,7 +295,7 @@ fn fuzz_front_end() {
                     let _ = std::fs::create_dir_all(&failures);
                     let _ = std::fs::copy(&input_path, failures.join("hang.defs"));
                     eprintln!(
-                        "fuzz: an input took over 30 s; saved to target/fuzz-failures/hang.defs"
+                        "fuzz: an input took over 60 s; saved to target/fuzz-failures/hang.defs"
                     );
                     std::process::abort();
                 }
