@@ -11,7 +11,7 @@
 //! }
 //! ```
 //!
-//! ```ignore
+//! ```text
 //! // src/lib.rs
 //! pub mod mach_port {
 //!     include!(concat!(env!("OUT_DIR"), "/mach_port.rs"));
