@@ -52,6 +52,7 @@ pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
     for r in &sub.routines {
         g.routine(sub, r);
     }
+    g.client(sub);
     // One trailing newline, as rustfmt leaves it.
     while g.out.ends_with("\n\n") {
         g.out.pop();
@@ -593,6 +594,211 @@ impl Gen {
         format!("{name}{}", if borrows { "<'a>" } else { "" })
     }
 
+    /// The typed client: one blocking and one `async` method per routine it covers.
+    fn client(&mut self, sub: &Subsystem) {
+        let name = format!("{}Client", pascal(&sub.name));
+        let _ = writeln!(
+            self.out,
+            "/// A send right of the local transport, as client methods take and return it.\npub type SendRight = ::migz::rights::SendRight<{SPACE}>;\n/// A send-once right of the local transport.\npub type SendOnceRight = ::migz::rights::SendOnceRight<{SPACE}>;\n/// A receive right of the local transport.\npub type ReceiveRight = ::migz::rights::ReceiveRight<{SPACE}>;\n/// What a client method returns.\npub type CallResult<T> = Result<T, ::migz::ffi::CallError>;\n"
+        );
+        let covered: Vec<(&Routine, Call)> = sub
+            .routines
+            .iter()
+            .filter_map(|r| plan_call(r).map(|c| (r, c)))
+            .collect();
+        // Several results come back as a tuple, named so that signatures stay short.
+        let mut any_results = false;
+        for (r, c) in &covered {
+            if c.results.len() > 1 {
+                any_results = true;
+                let types: Vec<&str> = c.results.iter().map(|r| r.0.as_str()).collect();
+                let head = format!("pub type {}Results = (", pascal(&r.name));
+                let one_line = format!("{head}{});", types.join(", "));
+                let _ = writeln!(
+                    self.out,
+                    "/// The results of `{}`, in `.defs` order.",
+                    r.name
+                );
+                if one_line.len() <= 100 {
+                    let _ = writeln!(self.out, "{one_line}");
+                } else {
+                    let _ = writeln!(self.out, "{head}");
+                    for t in types {
+                        let _ = writeln!(self.out, "    {t},");
+                    }
+                    self.out.push_str(");\n");
+                }
+            }
+        }
+        if any_results {
+            self.out.push('\n');
+        }
+        let _ = writeln!(
+            self.out,
+            "/// A client of the `{}` subsystem over a send right to its server, on the local\n/// transport. Each covered routine has a blocking method and an `async` one (`_async`),\n/// both with an optional timeout for sending and for the reply. Rights an argument takes\n/// by value go into the request (and are released if it is not sent); rights in the\n/// reply come back owned.\n#[derive(Debug)]\npub struct {name} {{\n    server: SendRight,\n}}\n\nimpl {name} {{\n    /// A client sending to `server`.\n    pub fn new(server: SendRight) -> Self {{\n        Self {{ server }}\n    }}\n\n    /// The server's send right.\n    pub fn server(&self) -> &SendRight {{\n        &self.server\n    }}\n\n    /// Gives back the server's send right.\n    pub fn into_server(self) -> SendRight {{\n        self.server\n    }}",
+            sub.name
+        );
+        for (r, c) in &covered {
+            self.client_method(r, c, false);
+            self.client_method(r, c, true);
+        }
+        self.out.push_str("}\n\n");
+    }
+
+    /// `let name = expr;` as rustfmt writes it: past 100 columns the expression moves to
+    /// the next line.
+    fn let_stmt(&mut self, name: &str, expr: &str) {
+        let line = format!("        let {name} = {expr};");
+        if line.len() <= 100 {
+            let _ = writeln!(self.out, "{line}");
+        } else {
+            let _ = writeln!(self.out, "        let {name} =\n            {expr};");
+        }
+    }
+
+    fn client_method(&mut self, r: &Routine, c: &Call, asynk: bool) {
+        let p = pascal(&r.name);
+        let method = rust_ident(&format!("{}{}", r.name, if asynk { "_async" } else { "" }));
+        self.out.push('\n');
+        self.doc(&r.doc, "    ");
+        let _ = writeln!(
+            self.out,
+            "    /// Calls `{}` (request id {}){}.",
+            r.name,
+            r.id,
+            if asynk {
+                " without blocking the thread"
+            } else {
+                ""
+            }
+        );
+        let mut lints = Vec::new();
+        if c.params
+            .iter()
+            .any(|(n, _)| n.chars().any(|ch| ch.is_ascii_uppercase()))
+        {
+            lints.push("non_snake_case");
+        }
+        if c.params.len() + 2 > 7 {
+            lints.push("clippy::too_many_arguments");
+        }
+        if !lints.is_empty() {
+            let _ = writeln!(self.out, "    #[allow({})]", lints.join(", "));
+        }
+        let ret = match c.results.len() {
+            0 => "()".to_string(),
+            1 => c.results[0].0.clone(),
+            _ => format!("{p}Results"),
+        };
+        // Written as rustfmt lays it out: on one line when it fits in 100 columns, else one
+        // parameter a line.
+        let mut params = String::new();
+        for (n, t) in &c.params {
+            let _ = writeln!(params, "        {n}: {t},");
+        }
+        let asyn = if asynk { "async " } else { "" };
+        let flat: String = c
+            .params
+            .iter()
+            .map(|(n, t)| format!("{n}: {t}, "))
+            .collect();
+        let one_line = format!(
+            "    pub {asyn}fn {method}(&self, {flat}timeout: Option<::std::time::Duration>) -> CallResult<{ret}> {{"
+        );
+        if one_line.len() <= 100 {
+            let _ = writeln!(self.out, "{one_line}");
+        } else {
+            let _ = writeln!(
+                self.out,
+                "    pub {asyn}fn {method}(\n        &self,\n{params}        timeout: Option<::std::time::Duration>,\n    ) -> CallResult<{ret}> {{"
+            );
+        }
+        // Short local names for the message types keep every line within rustfmt's width.
+        let _ = writeln!(
+            self.out,
+            "        use ::migz::private as p;\n        type Request = {p}Request;"
+        );
+        if r.reply.is_some() {
+            let _ = writeln!(self.out, "        type Reply = {p}Reply;");
+        }
+        self.out
+            .push_str("        let space = self.server.task();\n");
+        let all_set = c.inputs.len() == in_fields(r).len();
+        let _ = writeln!(self.out, "        let input = {p}In {{");
+        for (f, e) in &c.inputs {
+            if f == e {
+                let _ = writeln!(self.out, "            {f},");
+            } else {
+                let _ = writeln!(self.out, "            {f}: {e},");
+            }
+        }
+        if !all_set {
+            self.out.push_str("            ..Default::default()\n");
+        }
+        self.out.push_str("        };\n");
+        let room = r.request.size.max(r.reply.as_ref().map_or(0, |l| l.size)) + 68;
+        let simple = r.reply.is_none();
+        if !simple {
+            self.out
+                .push_str("        let reply = p::reply_port(space)?;\n");
+        }
+        let _ = writeln!(
+            self.out,
+            "        let mut buf = p::AlignedBuf::new({room});"
+        );
+        self.let_stmt(
+            "size",
+            &format!(
+                "Request::pack(buf.bytes_mut(), &input, {})?",
+                if simple { "0" } else { "reply.name()" }
+            ),
+        );
+        let call = match (simple, asynk) {
+            (true, false) => "p::send(space, buf.bytes_mut(), size, timeout)",
+            (true, true) => "p::send_async(space, &buf.bytes()[..size], timeout).await",
+            (false, false) => "p::call(space, buf.bytes_mut(), size, &reply, timeout)",
+            (false, true) => "p::call_async(space, &mut buf, size, &reply, timeout).await",
+        };
+        if simple && c.moved.is_empty() {
+            let _ = writeln!(self.out, "        {call}\n    }}");
+            return;
+        }
+        let _ = writeln!(self.out, "        let result = {call};");
+        if !c.moved.is_empty() {
+            self.out.push_str(
+                "        if p::was_sent(&result) {\n            // The message owns these rights now.\n",
+            );
+            for m in &c.moved {
+                let _ = writeln!(self.out, "            let _ = {m}.into_raw();");
+            }
+            self.out.push_str("        }\n");
+        }
+        if simple {
+            self.out.push_str("        result\n    }\n");
+            return;
+        }
+        let _ = writeln!(
+            self.out,
+            "        let len = result?;\n        let mut out = {p}Out::default();\n        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {{\n            p::discard(space, &buf.bytes()[..len]);\n            return Err(e.into());\n        }}"
+        );
+        // One local per result keeps every line short enough that rustfmt leaves it.
+        for (i, (_, e)) in c.results.iter().enumerate() {
+            self.let_stmt(&format!("r{i}"), e);
+        }
+        let value = match c.results.len() {
+            0 => "()".to_string(),
+            1 => "r0".to_string(),
+            n => format!(
+                "({})",
+                (0..n)
+                    .map(|i| format!("r{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let _ = writeln!(self.out, "        Ok({value})\n    }}");
+    }
+
     /// Size and offset assertions of one struct, in one `const` block.
     fn layout_asserts(&mut self, ty: &str, size: u64, offsets: &[(&str, u64)]) {
         // A short local alias keeps every line within rustfmt's width.
@@ -648,6 +854,121 @@ impl Gen {
             );
         }
     }
+}
+
+/// The typed signature and body pieces of one client method.
+struct Call {
+    /// Parameters: name and type.
+    params: Vec<(String, String)>,
+    /// `In` fields set from parameters: field and expression.
+    inputs: Vec<(String, String)>,
+    /// Parameters holding rights the message takes by value.
+    moved: Vec<String>,
+    /// Results: type and expression over the unpacked `out`.
+    results: Vec<(String, String)>,
+}
+
+/// Locals of the generated method bodies, which parameters must not shadow.
+const CALL_LOCALS: &[&str] = &[
+    "space", "input", "reply", "buf", "size", "result", "len", "out", "timeout", "e", "p",
+];
+
+const SPACE: &str = "::migz::Space";
+
+/// How the typed client passes each argument of `r`, or `None` when the routine has a
+/// shape the typed client does not cover yet (out-of-line data, port arrays, polymorphic
+/// rights, explicit reply ports, `CountInOut`, `SameCount` results).
+fn plan_call(r: &Routine) -> Option<Call> {
+    let mut c = Call {
+        params: Vec::new(),
+        inputs: Vec::new(),
+        moved: Vec::new(),
+        results: Vec::new(),
+    };
+    for a in &r.args {
+        let field = rust_ident(&a.name);
+        let param = if CALL_LOCALS.contains(&a.name.as_str()) {
+            format!("{}_", a.name)
+        } else {
+            field.clone()
+        };
+        match a.kind {
+            ArgKind::RequestPort => {
+                if a.ty.is_polymorphic() {
+                    return None;
+                }
+                c.inputs.push((field, "self.server.name()".into()));
+                continue;
+            }
+            ArgKind::ReplyPort | ArgKind::UReplyPort | ArgKind::SReplyPort => return None,
+            ArgKind::In | ArgKind::InOut | ArgKind::Out => {}
+            _ => continue,
+        }
+        let ty = &a.ty;
+        let simple_port = ty.inline && !ty.is_multiple_kpd() && !ty.is_polymorphic();
+        if ty.is_port() && !simple_port || !ty.inline {
+            return None;
+        }
+        if matches!(a.kind, ArgKind::In | ArgKind::InOut) {
+            let (t, expr) = if ty.is_port() {
+                let right = |kind: &str| kind.to_string();
+                let (t, moved) = match ty.in_name {
+                    msgt::MOVE_SEND => (right("SendRight"), true),
+                    msgt::COPY_SEND => (format!("&{}", right("SendRight")), false),
+                    msgt::MAKE_SEND | msgt::MAKE_SEND_ONCE => {
+                        (format!("&{}", right("ReceiveRight")), false)
+                    }
+                    msgt::MOVE_SEND_ONCE => (right("SendOnceRight"), true),
+                    msgt::MOVE_RECEIVE => (right("ReceiveRight"), true),
+                    _ => return None,
+                };
+                if moved {
+                    c.moved.push(param.clone());
+                }
+                (t, format!("{param}.name()"))
+            } else if ty.is_string {
+                ("&str".to_string(), format!("p::slice({param}.as_bytes())?"))
+            } else if ty.var_array {
+                (
+                    format!("&[{}]", elem_type(ty).text),
+                    format!("p::slice({param})?"),
+                )
+            } else {
+                (value_type(ty).text, param.clone())
+            };
+            c.params.push((param.clone(), t));
+            c.inputs.push((field.clone(), expr));
+        }
+        if a.count_in_out {
+            return None;
+        }
+        if matches!(a.kind, ArgKind::Out | ArgKind::InOut) && a.in_reply {
+            let result = if ty.is_port() {
+                let (kind, take) = match msgt::received_as(ty.out_name) {
+                    msgt::MOVE_SEND => ("SendRight", "send_right"),
+                    msgt::MOVE_SEND_ONCE => ("SendOnceRight", "send_once_right"),
+                    msgt::MOVE_RECEIVE => ("ReceiveRight", "receive_right"),
+                    _ => return None,
+                };
+                (kind.to_string(), format!("p::{take}(space, out.{field})"))
+            } else if ty.is_string {
+                ("Vec<u8>".into(), format!("p::c_string(&out.{field})"))
+            } else if ty.var_array {
+                if matches!(a.count, Count::Same(_)) {
+                    return None;
+                }
+                let cnt = rust_ident(&format!("{}_cnt", a.name));
+                (
+                    format!("Vec<{}>", elem_type(ty).text),
+                    format!("p::prefix(&out.{field}, out.{cnt})"),
+                )
+            } else {
+                (value_type(ty).text, format!("out.{field}"))
+            };
+            c.results.push(result);
+        }
+    }
+    Some(c)
 }
 
 /// The lengths of the arrays in a type's text (`[[u8; 4]; 64]` gives 4 and 64).

@@ -4,7 +4,11 @@
 //! module). Not a stable API.
 
 pub use crate::__migz_exports as exports;
-pub use crate::ffi::{CodecError, ConstSlice, MIG_BAD_ARGUMENTS, fits};
+pub use crate::ffi::{
+    AlignedBuf, CallError, CodecError, ConstSlice, MIG_BAD_ARGUMENTS, c_string, call, call_async,
+    discard, fits, prefix, receive_right, reply_port, send, send_async, send_once_right,
+    send_right, slice, was_sent,
+};
 
 /// Declares the Zig exports of one message struct and gives it safe `pack` and `unpack`
 /// associated functions over byte buffers.

@@ -103,3 +103,99 @@ const _: () = {
     migz1_array_test_sum_array_pack_reply,
     migz1_array_test_sum_array_unpack_reply;
 }
+
+/// A send right of the local transport, as client methods take and return it.
+pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
+/// A send-once right of the local transport.
+pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
+/// A receive right of the local transport.
+pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// What a client method returns.
+pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
+
+/// A client of the `array_test` subsystem over a send right to its server, on the local
+/// transport. Each covered routine has a blocking method and an `async` one (`_async`),
+/// both with an optional timeout for sending and for the reply. Rights an argument takes
+/// by value go into the request (and are released if it is not sent); rights in the
+/// reply come back owned.
+#[derive(Debug)]
+pub struct ArrayTestClient {
+    server: SendRight,
+}
+
+impl ArrayTestClient {
+    /// A client sending to `server`.
+    pub fn new(server: SendRight) -> Self {
+        Self { server }
+    }
+
+    /// The server's send right.
+    pub fn server(&self) -> &SendRight {
+        &self.server
+    }
+
+    /// Gives back the server's send right.
+    pub fn into_server(self) -> SendRight {
+        self.server
+    }
+
+    /// Sum the integers in 'data'.
+    ///
+    /// Calls `sum_array` (request id 2000).
+    pub fn sum_array(
+        &self,
+        data: &[i32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<i32> {
+        use ::migz::private as p;
+        type Request = SumArrayRequest;
+        type Reply = SumArrayReply;
+        let space = self.server.task();
+        let input = SumArrayIn {
+            server_port: self.server.name(),
+            data: p::slice(data)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(4200);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = SumArrayOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.total;
+        Ok(r0)
+    }
+
+    /// Sum the integers in 'data'.
+    ///
+    /// Calls `sum_array` (request id 2000) without blocking the thread.
+    pub async fn sum_array_async(
+        &self,
+        data: &[i32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<i32> {
+        use ::migz::private as p;
+        type Request = SumArrayRequest;
+        type Reply = SumArrayReply;
+        let space = self.server.task();
+        let input = SumArrayIn {
+            server_port: self.server.name(),
+            data: p::slice(data)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(4200);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = SumArrayOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.total;
+        Ok(r0)
+    }
+}

@@ -323,3 +323,94 @@ const _: () = {
     migz1_clock_clock_alarm_pack_reply,
     migz1_clock_clock_alarm_unpack_reply;
 }
+
+/// A send right of the local transport, as client methods take and return it.
+pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
+/// A send-once right of the local transport.
+pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
+/// A receive right of the local transport.
+pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// What a client method returns.
+pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
+
+/// A client of the `clock` subsystem over a send right to its server, on the local
+/// transport. Each covered routine has a blocking method and an `async` one (`_async`),
+/// both with an optional timeout for sending and for the reply. Rights an argument takes
+/// by value go into the request (and are released if it is not sent); rights in the
+/// reply come back owned.
+#[derive(Debug)]
+pub struct ClockClient {
+    server: SendRight,
+}
+
+impl ClockClient {
+    /// A client sending to `server`.
+    pub fn new(server: SendRight) -> Self {
+        Self { server }
+    }
+
+    /// The server's send right.
+    pub fn server(&self) -> &SendRight {
+        &self.server
+    }
+
+    /// Gives back the server's send right.
+    pub fn into_server(self) -> SendRight {
+        self.server
+    }
+
+    /// Get the clock time.
+    /// Available to all.
+    ///
+    /// Calls `clock_get_time` (request id 1000).
+    pub fn clock_get_time(&self, timeout: Option<::std::time::Duration>) -> CallResult<[i32; 2]> {
+        use ::migz::private as p;
+        type Request = ClockGetTimeRequest;
+        type Reply = ClockGetTimeReply;
+        let space = self.server.task();
+        let input = ClockGetTimeIn {
+            clock_serv: self.server.name(),
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = ClockGetTimeOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.cur_time;
+        Ok(r0)
+    }
+
+    /// Get the clock time.
+    /// Available to all.
+    ///
+    /// Calls `clock_get_time` (request id 1000) without blocking the thread.
+    pub async fn clock_get_time_async(
+        &self,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<[i32; 2]> {
+        use ::migz::private as p;
+        type Request = ClockGetTimeRequest;
+        type Reply = ClockGetTimeReply;
+        let space = self.server.task();
+        let input = ClockGetTimeIn {
+            clock_serv: self.server.name(),
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = ClockGetTimeOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.cur_time;
+        Ok(r0)
+    }
+}

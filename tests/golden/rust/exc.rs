@@ -358,3 +358,260 @@ impl Default for ExceptionRaiseStateIdentityOut {
     migz1_exc_exception_raise_state_identity_pack_reply,
     migz1_exc_exception_raise_state_identity_unpack_reply;
 }
+
+/// A send right of the local transport, as client methods take and return it.
+pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
+/// A send-once right of the local transport.
+pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
+/// A receive right of the local transport.
+pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// What a client method returns.
+pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
+
+/// The results of `exception_raise_state`, in `.defs` order.
+pub type ExceptionRaiseStateResults = (i32, Vec<u32>);
+/// The results of `exception_raise_state_identity`, in `.defs` order.
+pub type ExceptionRaiseStateIdentityResults = (i32, Vec<u32>);
+
+/// A client of the `exc` subsystem over a send right to its server, on the local
+/// transport. Each covered routine has a blocking method and an `async` one (`_async`),
+/// both with an optional timeout for sending and for the reply. Rights an argument takes
+/// by value go into the request (and are released if it is not sent); rights in the
+/// reply come back owned.
+#[derive(Debug)]
+pub struct ExcClient {
+    server: SendRight,
+}
+
+impl ExcClient {
+    /// A client sending to `server`.
+    pub fn new(server: SendRight) -> Self {
+        Self { server }
+    }
+
+    /// The server's send right.
+    pub fn server(&self) -> &SendRight {
+        &self.server
+    }
+
+    /// Gives back the server's send right.
+    pub fn into_server(self) -> SendRight {
+        self.server
+    }
+
+    /// Calls `exception_raise` (request id 2401).
+    pub fn exception_raise(
+        &self,
+        thread: &SendRight,
+        task: &SendRight,
+        exception: i32,
+        code: &[i32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = ExceptionRaiseRequest;
+        type Reply = ExceptionRaiseReply;
+        let space = self.server.task();
+        let input = ExceptionRaiseIn {
+            exception_port: self.server.name(),
+            thread: thread.name(),
+            task: task.name(),
+            exception,
+            code: p::slice(code)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(144);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = ExceptionRaiseOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Calls `exception_raise` (request id 2401) without blocking the thread.
+    pub async fn exception_raise_async(
+        &self,
+        thread: &SendRight,
+        task: &SendRight,
+        exception: i32,
+        code: &[i32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = ExceptionRaiseRequest;
+        type Reply = ExceptionRaiseReply;
+        let space = self.server.task();
+        let input = ExceptionRaiseIn {
+            exception_port: self.server.name(),
+            thread: thread.name(),
+            task: task.name(),
+            exception,
+            code: p::slice(code)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(144);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = ExceptionRaiseOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Calls `exception_raise_state` (request id 2402).
+    pub fn exception_raise_state(
+        &self,
+        exception: i32,
+        code: &[i32],
+        flavor: i32,
+        old_state: &[u32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<ExceptionRaiseStateResults> {
+        use ::migz::private as p;
+        type Request = ExceptionRaiseStateRequest;
+        type Reply = ExceptionRaiseStateReply;
+        let space = self.server.task();
+        let input = ExceptionRaiseStateIn {
+            exception_port: self.server.name(),
+            exception,
+            code: p::slice(code)?,
+            flavor,
+            old_state: p::slice(old_state)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(5308);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = ExceptionRaiseStateOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.flavor;
+        let r1 = p::prefix(&out.new_state, out.new_state_cnt);
+        Ok((r0, r1))
+    }
+
+    /// Calls `exception_raise_state` (request id 2402) without blocking the thread.
+    pub async fn exception_raise_state_async(
+        &self,
+        exception: i32,
+        code: &[i32],
+        flavor: i32,
+        old_state: &[u32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<ExceptionRaiseStateResults> {
+        use ::migz::private as p;
+        type Request = ExceptionRaiseStateRequest;
+        type Reply = ExceptionRaiseStateReply;
+        let space = self.server.task();
+        let input = ExceptionRaiseStateIn {
+            exception_port: self.server.name(),
+            exception,
+            code: p::slice(code)?,
+            flavor,
+            old_state: p::slice(old_state)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(5308);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = ExceptionRaiseStateOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.flavor;
+        let r1 = p::prefix(&out.new_state, out.new_state_cnt);
+        Ok((r0, r1))
+    }
+
+    /// Calls `exception_raise_state_identity` (request id 2403).
+    #[allow(clippy::too_many_arguments)]
+    pub fn exception_raise_state_identity(
+        &self,
+        thread: &SendRight,
+        task: &SendRight,
+        exception: i32,
+        code: &[i32],
+        flavor: i32,
+        old_state: &[u32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<ExceptionRaiseStateIdentityResults> {
+        use ::migz::private as p;
+        type Request = ExceptionRaiseStateIdentityRequest;
+        type Reply = ExceptionRaiseStateIdentityReply;
+        let space = self.server.task();
+        let input = ExceptionRaiseStateIdentityIn {
+            exception_port: self.server.name(),
+            thread: thread.name(),
+            task: task.name(),
+            exception,
+            code: p::slice(code)?,
+            flavor,
+            old_state: p::slice(old_state)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(5336);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = ExceptionRaiseStateIdentityOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.flavor;
+        let r1 = p::prefix(&out.new_state, out.new_state_cnt);
+        Ok((r0, r1))
+    }
+
+    /// Calls `exception_raise_state_identity` (request id 2403) without blocking the thread.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn exception_raise_state_identity_async(
+        &self,
+        thread: &SendRight,
+        task: &SendRight,
+        exception: i32,
+        code: &[i32],
+        flavor: i32,
+        old_state: &[u32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<ExceptionRaiseStateIdentityResults> {
+        use ::migz::private as p;
+        type Request = ExceptionRaiseStateIdentityRequest;
+        type Reply = ExceptionRaiseStateIdentityReply;
+        let space = self.server.task();
+        let input = ExceptionRaiseStateIdentityIn {
+            exception_port: self.server.name(),
+            thread: thread.name(),
+            task: task.name(),
+            exception,
+            code: p::slice(code)?,
+            flavor,
+            old_state: p::slice(old_state)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(5336);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = ExceptionRaiseStateIdentityOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.flavor;
+        let r1 = p::prefix(&out.new_state, out.new_state_cnt);
+        Ok((r0, r1))
+    }
+}

@@ -4484,3 +4484,2304 @@ const _: () = {
     migz1_mach_port_mach_port_assert_attributes_pack_reply,
     migz1_mach_port_mach_port_assert_attributes_unpack_reply;
 }
+
+/// A send right of the local transport, as client methods take and return it.
+pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
+/// A send-once right of the local transport.
+pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
+/// A receive right of the local transport.
+pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// What a client method returns.
+pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
+
+/// The results of `mach_port_allocate_qos`, in `.defs` order.
+pub type MachPortAllocateQosResults = ([i32; 2], u32);
+/// The results of `mach_port_allocate_full`, in `.defs` order.
+pub type MachPortAllocateFullResults = ([i32; 2], u32);
+/// The results of `mach_port_dnrequest_info`, in `.defs` order.
+pub type MachPortDnrequestInfoResults = (u32, u32);
+/// The results of `mach_port_kernel_object`, in `.defs` order.
+pub type MachPortKernelObjectResults = (u32, u32);
+/// The results of `mach_port_kobject`, in `.defs` order.
+pub type MachPortKobjectResults = (u32, u64);
+/// The results of `mach_port_kobject_description`, in `.defs` order.
+pub type MachPortKobjectDescriptionResults = (u32, u64, Vec<u8>);
+
+/// A client of the `mach_port` subsystem over a send right to its server, on the local
+/// transport. Each covered routine has a blocking method and an `async` one (`_async`),
+/// both with an optional timeout for sending and for the reply. Rights an argument takes
+/// by value go into the request (and are released if it is not sent); rights in the
+/// reply come back owned.
+#[derive(Debug)]
+pub struct MachPortClient {
+    server: SendRight,
+}
+
+impl MachPortClient {
+    /// A client sending to `server`.
+    pub fn new(server: SendRight) -> Self {
+        Self { server }
+    }
+
+    /// The server's send right.
+    pub fn server(&self) -> &SendRight {
+        &self.server
+    }
+
+    /// Gives back the server's send right.
+    pub fn into_server(self) -> SendRight {
+        self.server
+    }
+
+    /// Returns the type (set or port) for the port name
+    /// within the target task.  Also indicates whether
+    /// there is a dead-name request for the name.
+    ///
+    /// Calls `mach_port_type` (request id 3201).
+    pub fn mach_port_type(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u32> {
+        use ::migz::private as p;
+        type Request = MachPortTypeRequest;
+        type Reply = MachPortTypeReply;
+        let space = self.server.task();
+        let input = MachPortTypeIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortTypeOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.ptype;
+        Ok(r0)
+    }
+
+    /// Returns the type (set or port) for the port name
+    /// within the target task.  Also indicates whether
+    /// there is a dead-name request for the name.
+    ///
+    /// Calls `mach_port_type` (request id 3201) without blocking the thread.
+    pub async fn mach_port_type_async(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u32> {
+        use ::migz::private as p;
+        type Request = MachPortTypeRequest;
+        type Reply = MachPortTypeReply;
+        let space = self.server.task();
+        let input = MachPortTypeIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortTypeOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.ptype;
+        Ok(r0)
+    }
+
+    /// Calls `mach_port_rename` (request id 3202).
+    pub fn mach_port_rename(
+        &self,
+        old_name: u32,
+        new_name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortRenameRequest;
+        type Reply = MachPortRenameReply;
+        let space = self.server.task();
+        let input = MachPortRenameIn {
+            task: self.server.name(),
+            old_name,
+            new_name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortRenameOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Calls `mach_port_rename` (request id 3202) without blocking the thread.
+    pub async fn mach_port_rename_async(
+        &self,
+        old_name: u32,
+        new_name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortRenameRequest;
+        type Reply = MachPortRenameReply;
+        let space = self.server.task();
+        let input = MachPortRenameIn {
+            task: self.server.name(),
+            old_name,
+            new_name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortRenameOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Allocates the specified kind of object, with the given name.
+    /// The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// New port sets are empty.  New ports don't have any
+    /// send/send-once rights or queued messages.  The make-send
+    /// count is zero and their queue limit is MACH_PORT_QLIMIT_DEFAULT.
+    /// New sets, ports, and dead names have one user reference.
+    ///
+    /// Calls `mach_port_allocate_name` (request id 3203).
+    pub fn mach_port_allocate_name(
+        &self,
+        right: u32,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortAllocateNameRequest;
+        type Reply = MachPortAllocateNameReply;
+        let space = self.server.task();
+        let input = MachPortAllocateNameIn {
+            task: self.server.name(),
+            right,
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortAllocateNameOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Allocates the specified kind of object, with the given name.
+    /// The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// New port sets are empty.  New ports don't have any
+    /// send/send-once rights or queued messages.  The make-send
+    /// count is zero and their queue limit is MACH_PORT_QLIMIT_DEFAULT.
+    /// New sets, ports, and dead names have one user reference.
+    ///
+    /// Calls `mach_port_allocate_name` (request id 3203) without blocking the thread.
+    pub async fn mach_port_allocate_name_async(
+        &self,
+        right: u32,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortAllocateNameRequest;
+        type Reply = MachPortAllocateNameReply;
+        let space = self.server.task();
+        let input = MachPortAllocateNameIn {
+            task: self.server.name(),
+            right,
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortAllocateNameOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Allocates the specified kind of object.
+    /// The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// Like port_allocate_name, but the kernel picks a name.
+    /// It can use any name not associated with a right.
+    ///
+    /// Calls `mach_port_allocate` (request id 3204).
+    pub fn mach_port_allocate(
+        &self,
+        right: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u32> {
+        use ::migz::private as p;
+        type Request = MachPortAllocateRequest;
+        type Reply = MachPortAllocateReply;
+        let space = self.server.task();
+        let input = MachPortAllocateIn {
+            task: self.server.name(),
+            right,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortAllocateOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.name;
+        Ok(r0)
+    }
+
+    /// Allocates the specified kind of object.
+    /// The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// Like port_allocate_name, but the kernel picks a name.
+    /// It can use any name not associated with a right.
+    ///
+    /// Calls `mach_port_allocate` (request id 3204) without blocking the thread.
+    pub async fn mach_port_allocate_async(
+        &self,
+        right: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u32> {
+        use ::migz::private as p;
+        type Request = MachPortAllocateRequest;
+        type Reply = MachPortAllocateReply;
+        let space = self.server.task();
+        let input = MachPortAllocateIn {
+            task: self.server.name(),
+            right,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortAllocateOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.name;
+        Ok(r0)
+    }
+
+    /// Destroys all rights associated with the name and makes it
+    /// available for recycling immediately.  The name can be a
+    /// port (possibly with multiple user refs), a port set, or
+    /// a dead name (again, with multiple user refs).
+    ///
+    /// Calls `mach_port_destroy` (request id 3205).
+    pub fn mach_port_destroy(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortDestroyRequest;
+        type Reply = MachPortDestroyReply;
+        let space = self.server.task();
+        let input = MachPortDestroyIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(104);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortDestroyOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Destroys all rights associated with the name and makes it
+    /// available for recycling immediately.  The name can be a
+    /// port (possibly with multiple user refs), a port set, or
+    /// a dead name (again, with multiple user refs).
+    ///
+    /// Calls `mach_port_destroy` (request id 3205) without blocking the thread.
+    pub async fn mach_port_destroy_async(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortDestroyRequest;
+        type Reply = MachPortDestroyReply;
+        let space = self.server.task();
+        let input = MachPortDestroyIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(104);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortDestroyOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Releases one send/send-once/dead-name user ref.
+    /// Just like mach_port_mod_refs -1, but deduces the
+    /// correct type of right.  This allows a user task
+    /// to release a ref for a port without worrying
+    /// about whether the port has died or not.
+    ///
+    /// Calls `mach_port_deallocate` (request id 3206).
+    pub fn mach_port_deallocate(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortDeallocateRequest;
+        type Reply = MachPortDeallocateReply;
+        let space = self.server.task();
+        let input = MachPortDeallocateIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(104);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortDeallocateOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Releases one send/send-once/dead-name user ref.
+    /// Just like mach_port_mod_refs -1, but deduces the
+    /// correct type of right.  This allows a user task
+    /// to release a ref for a port without worrying
+    /// about whether the port has died or not.
+    ///
+    /// Calls `mach_port_deallocate` (request id 3206) without blocking the thread.
+    pub async fn mach_port_deallocate_async(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortDeallocateRequest;
+        type Reply = MachPortDeallocateReply;
+        let space = self.server.task();
+        let input = MachPortDeallocateIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(104);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortDeallocateOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// A port set always has one user ref.
+    /// A send-once right always has one user ref.
+    /// A dead name always has one or more user refs.
+    /// A send right always has one or more user refs.
+    /// A receive right always has one user ref.
+    /// The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// MACH_PORT_RIGHT_SEND
+    /// MACH_PORT_RIGHT_SEND_ONCE
+    ///
+    /// Calls `mach_port_get_refs` (request id 3207).
+    pub fn mach_port_get_refs(
+        &self,
+        name: u32,
+        right: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u32> {
+        use ::migz::private as p;
+        type Request = MachPortGetRefsRequest;
+        type Reply = MachPortGetRefsReply;
+        let space = self.server.task();
+        let input = MachPortGetRefsIn {
+            task: self.server.name(),
+            name,
+            right,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortGetRefsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.refs;
+        Ok(r0)
+    }
+
+    /// A port set always has one user ref.
+    /// A send-once right always has one user ref.
+    /// A dead name always has one or more user refs.
+    /// A send right always has one or more user refs.
+    /// A receive right always has one user ref.
+    /// The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// MACH_PORT_RIGHT_SEND
+    /// MACH_PORT_RIGHT_SEND_ONCE
+    ///
+    /// Calls `mach_port_get_refs` (request id 3207) without blocking the thread.
+    pub async fn mach_port_get_refs_async(
+        &self,
+        name: u32,
+        right: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u32> {
+        use ::migz::private as p;
+        type Request = MachPortGetRefsRequest;
+        type Reply = MachPortGetRefsReply;
+        let space = self.server.task();
+        let input = MachPortGetRefsIn {
+            task: self.server.name(),
+            name,
+            right,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortGetRefsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.refs;
+        Ok(r0)
+    }
+
+    /// The delta is a signed change to the task's
+    /// user ref count for the right.  Only dead names
+    /// and send rights can have a positive delta.
+    /// The resulting user ref count can't be negative.
+    /// If it is zero, the right is deallocated.
+    /// If the name isn't a composite right, it becomes
+    /// available for recycling.  The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// MACH_PORT_RIGHT_SEND
+    /// MACH_PORT_RIGHT_SEND_ONCE
+    ///
+    /// Calls `mach_port_mod_refs` (request id 3208).
+    pub fn mach_port_mod_refs(
+        &self,
+        name: u32,
+        right: u32,
+        delta: i32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortModRefsRequest;
+        type Reply = MachPortModRefsReply;
+        let space = self.server.task();
+        let input = MachPortModRefsIn {
+            task: self.server.name(),
+            name,
+            right,
+            delta,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortModRefsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// The delta is a signed change to the task's
+    /// user ref count for the right.  Only dead names
+    /// and send rights can have a positive delta.
+    /// The resulting user ref count can't be negative.
+    /// If it is zero, the right is deallocated.
+    /// If the name isn't a composite right, it becomes
+    /// available for recycling.  The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// MACH_PORT_RIGHT_SEND
+    /// MACH_PORT_RIGHT_SEND_ONCE
+    ///
+    /// Calls `mach_port_mod_refs` (request id 3208) without blocking the thread.
+    pub async fn mach_port_mod_refs_async(
+        &self,
+        name: u32,
+        right: u32,
+        delta: i32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortModRefsRequest;
+        type Reply = MachPortModRefsReply;
+        let space = self.server.task();
+        let input = MachPortModRefsIn {
+            task: self.server.name(),
+            name,
+            right,
+            delta,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortModRefsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Only valid for receive rights.
+    /// Sets the make-send count for the port.
+    ///
+    /// Calls `mach_port_set_mscount` (request id 3210).
+    pub fn mach_port_set_mscount(
+        &self,
+        name: u32,
+        mscount: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortSetMscountRequest;
+        type Reply = MachPortSetMscountReply;
+        let space = self.server.task();
+        let input = MachPortSetMscountIn {
+            task: self.server.name(),
+            name,
+            mscount,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortSetMscountOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Only valid for receive rights.
+    /// Sets the make-send count for the port.
+    ///
+    /// Calls `mach_port_set_mscount` (request id 3210) without blocking the thread.
+    pub async fn mach_port_set_mscount_async(
+        &self,
+        name: u32,
+        mscount: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortSetMscountRequest;
+        type Reply = MachPortSetMscountReply;
+        let space = self.server.task();
+        let input = MachPortSetMscountIn {
+            task: self.server.name(),
+            name,
+            mscount,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortSetMscountOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Puts the member port (the task must have receive rights)
+    /// into the after port set.  If the port is already a member
+    /// of any set(s), it is atomically removed from those sets as
+    /// part of this operation.  (If after is MACH_PORT_NULL, the
+    /// port is still removed from all current sets).
+    ///
+    /// Calls `mach_port_move_member` (request id 3212).
+    pub fn mach_port_move_member(
+        &self,
+        member: u32,
+        after: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortMoveMemberRequest;
+        type Reply = MachPortMoveMemberReply;
+        let space = self.server.task();
+        let input = MachPortMoveMemberIn {
+            task: self.server.name(),
+            member,
+            after,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortMoveMemberOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Puts the member port (the task must have receive rights)
+    /// into the after port set.  If the port is already a member
+    /// of any set(s), it is atomically removed from those sets as
+    /// part of this operation.  (If after is MACH_PORT_NULL, the
+    /// port is still removed from all current sets).
+    ///
+    /// Calls `mach_port_move_member` (request id 3212) without blocking the thread.
+    pub async fn mach_port_move_member_async(
+        &self,
+        member: u32,
+        after: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortMoveMemberRequest;
+        type Reply = MachPortMoveMemberReply;
+        let space = self.server.task();
+        let input = MachPortMoveMemberIn {
+            task: self.server.name(),
+            member,
+            after,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortMoveMemberOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Only valid for receive rights.
+    /// Sets the sequence number for the port.
+    ///
+    /// Calls `mach_port_set_seqno` (request id 3216).
+    pub fn mach_port_set_seqno(
+        &self,
+        name: u32,
+        seqno: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortSetSeqnoRequest;
+        type Reply = MachPortSetSeqnoReply;
+        let space = self.server.task();
+        let input = MachPortSetSeqnoIn {
+            task: self.server.name(),
+            name,
+            seqno,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortSetSeqnoOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Only valid for receive rights.
+    /// Sets the sequence number for the port.
+    ///
+    /// Calls `mach_port_set_seqno` (request id 3216) without blocking the thread.
+    pub async fn mach_port_set_seqno_async(
+        &self,
+        name: u32,
+        seqno: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortSetSeqnoRequest;
+        type Reply = MachPortSetSeqnoReply;
+        let space = self.server.task();
+        let input = MachPortSetSeqnoIn {
+            task: self.server.name(),
+            name,
+            seqno,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortSetSeqnoOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Set attributes of a port
+    ///
+    /// Calls `mach_port_set_attributes` (request id 3218).
+    pub fn mach_port_set_attributes(
+        &self,
+        name: u32,
+        flavor: i32,
+        port_info: &[i32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortSetAttributesRequest;
+        type Reply = MachPortSetAttributesReply;
+        let space = self.server.task();
+        let input = MachPortSetAttributesIn {
+            task: self.server.name(),
+            name,
+            flavor,
+            port_info: p::slice(port_info)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(180);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortSetAttributesOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Set attributes of a port
+    ///
+    /// Calls `mach_port_set_attributes` (request id 3218) without blocking the thread.
+    pub async fn mach_port_set_attributes_async(
+        &self,
+        name: u32,
+        flavor: i32,
+        port_info: &[i32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortSetAttributesRequest;
+        type Reply = MachPortSetAttributesReply;
+        let space = self.server.task();
+        let input = MachPortSetAttributesIn {
+            task: self.server.name(),
+            name,
+            flavor,
+            port_info: p::slice(port_info)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(180);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortSetAttributesOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Allocates the specified kind of object, qos version.
+    /// The right must be
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// Like port_allocate_name, but the kernel picks a name.
+    /// It can use any name not associated with a right.
+    ///
+    /// Calls `mach_port_allocate_qos` (request id 3219).
+    pub fn mach_port_allocate_qos(
+        &self,
+        right: u32,
+        qos: [i32; 2],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortAllocateQosResults> {
+        use ::migz::private as p;
+        type Request = MachPortAllocateQosRequest;
+        type Reply = MachPortAllocateQosReply;
+        let space = self.server.task();
+        let input = MachPortAllocateQosIn {
+            task: self.server.name(),
+            right,
+            qos,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(116);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortAllocateQosOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.qos;
+        let r1 = out.name;
+        Ok((r0, r1))
+    }
+
+    /// Allocates the specified kind of object, qos version.
+    /// The right must be
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// Like port_allocate_name, but the kernel picks a name.
+    /// It can use any name not associated with a right.
+    ///
+    /// Calls `mach_port_allocate_qos` (request id 3219) without blocking the thread.
+    pub async fn mach_port_allocate_qos_async(
+        &self,
+        right: u32,
+        qos: [i32; 2],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortAllocateQosResults> {
+        use ::migz::private as p;
+        type Request = MachPortAllocateQosRequest;
+        type Reply = MachPortAllocateQosReply;
+        let space = self.server.task();
+        let input = MachPortAllocateQosIn {
+            task: self.server.name(),
+            right,
+            qos,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(116);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortAllocateQosOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.qos;
+        let r1 = out.name;
+        Ok((r0, r1))
+    }
+
+    /// Generic interface to allocation various kinds of ports.
+    /// Should never be called directly by users (at least not
+    /// unless they are exceedingly masochistic).
+    ///
+    /// Calls `mach_port_allocate_full` (request id 3220).
+    pub fn mach_port_allocate_full(
+        &self,
+        right: u32,
+        proto: &SendRight,
+        qos: [i32; 2],
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortAllocateFullResults> {
+        use ::migz::private as p;
+        type Request = MachPortAllocateFullRequest;
+        type Reply = MachPortAllocateFullReply;
+        let space = self.server.task();
+        let input = MachPortAllocateFullIn {
+            task: self.server.name(),
+            right,
+            proto: proto.name(),
+            qos,
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(132);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortAllocateFullOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.qos;
+        let r1 = out.name;
+        Ok((r0, r1))
+    }
+
+    /// Generic interface to allocation various kinds of ports.
+    /// Should never be called directly by users (at least not
+    /// unless they are exceedingly masochistic).
+    ///
+    /// Calls `mach_port_allocate_full` (request id 3220) without blocking the thread.
+    pub async fn mach_port_allocate_full_async(
+        &self,
+        right: u32,
+        proto: &SendRight,
+        qos: [i32; 2],
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortAllocateFullResults> {
+        use ::migz::private as p;
+        type Request = MachPortAllocateFullRequest;
+        type Reply = MachPortAllocateFullReply;
+        let space = self.server.task();
+        let input = MachPortAllocateFullIn {
+            task: self.server.name(),
+            right,
+            proto: proto.name(),
+            qos,
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(132);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortAllocateFullOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.qos;
+        let r1 = out.name;
+        Ok((r0, r1))
+    }
+
+    /// Pre-expand task port name space.
+    ///
+    /// OBSOLETE. Do nothing and return success.
+    ///
+    /// Calls `task_set_port_space` (request id 3221).
+    pub fn task_set_port_space(
+        &self,
+        table_entries: i32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = TaskSetPortSpaceRequest;
+        type Reply = TaskSetPortSpaceReply;
+        let space = self.server.task();
+        let input = TaskSetPortSpaceIn {
+            task: self.server.name(),
+            table_entries,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(104);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = TaskSetPortSpaceOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Pre-expand task port name space.
+    ///
+    /// OBSOLETE. Do nothing and return success.
+    ///
+    /// Calls `task_set_port_space` (request id 3221) without blocking the thread.
+    pub async fn task_set_port_space_async(
+        &self,
+        table_entries: i32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = TaskSetPortSpaceRequest;
+        type Reply = TaskSetPortSpaceReply;
+        let space = self.server.task();
+        let input = TaskSetPortSpaceIn {
+            task: self.server.name(),
+            table_entries,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(104);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = TaskSetPortSpaceOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Returns the exact number of extant send rights
+    /// for the given receive right.
+    ///
+    /// Calls `mach_port_get_srights` (request id 3222).
+    pub fn mach_port_get_srights(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u32> {
+        use ::migz::private as p;
+        type Request = MachPortGetSrightsRequest;
+        type Reply = MachPortGetSrightsReply;
+        let space = self.server.task();
+        let input = MachPortGetSrightsIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortGetSrightsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.srights;
+        Ok(r0)
+    }
+
+    /// Returns the exact number of extant send rights
+    /// for the given receive right.
+    ///
+    /// Calls `mach_port_get_srights` (request id 3222) without blocking the thread.
+    pub async fn mach_port_get_srights_async(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u32> {
+        use ::migz::private as p;
+        type Request = MachPortGetSrightsRequest;
+        type Reply = MachPortGetSrightsReply;
+        let space = self.server.task();
+        let input = MachPortGetSrightsIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortGetSrightsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.srights;
+        Ok(r0)
+    }
+
+    /// Returns information about the dead-name requests
+    /// registered with the named receive right.
+    ///
+    /// Calls `mach_port_dnrequest_info` (request id 3224).
+    pub fn mach_port_dnrequest_info(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortDnrequestInfoResults> {
+        use ::migz::private as p;
+        type Request = MachPortDnrequestInfoRequest;
+        type Reply = MachPortDnrequestInfoReply;
+        let space = self.server.task();
+        let input = MachPortDnrequestInfoIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortDnrequestInfoOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.dnr_total;
+        let r1 = out.dnr_used;
+        Ok((r0, r1))
+    }
+
+    /// Returns information about the dead-name requests
+    /// registered with the named receive right.
+    ///
+    /// Calls `mach_port_dnrequest_info` (request id 3224) without blocking the thread.
+    pub async fn mach_port_dnrequest_info_async(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortDnrequestInfoResults> {
+        use ::migz::private as p;
+        type Request = MachPortDnrequestInfoRequest;
+        type Reply = MachPortDnrequestInfoReply;
+        let space = self.server.task();
+        let input = MachPortDnrequestInfoIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortDnrequestInfoOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.dnr_total;
+        let r1 = out.dnr_used;
+        Ok((r0, r1))
+    }
+
+    /// Calls `mach_port_kernel_object` (request id 3225).
+    pub fn mach_port_kernel_object(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortKernelObjectResults> {
+        use ::migz::private as p;
+        type Request = MachPortKernelObjectRequest;
+        type Reply = MachPortKernelObjectReply;
+        let space = self.server.task();
+        let input = MachPortKernelObjectIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortKernelObjectOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.object_type;
+        let r1 = out.object_addr;
+        Ok((r0, r1))
+    }
+
+    /// Calls `mach_port_kernel_object` (request id 3225) without blocking the thread.
+    pub async fn mach_port_kernel_object_async(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortKernelObjectResults> {
+        use ::migz::private as p;
+        type Request = MachPortKernelObjectRequest;
+        type Reply = MachPortKernelObjectReply;
+        let space = self.server.task();
+        let input = MachPortKernelObjectIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortKernelObjectOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.object_type;
+        let r1 = out.object_addr;
+        Ok((r0, r1))
+    }
+
+    /// Inserts the specified rights into the portset identified
+    /// by the <task, pset> pair.  The results of passing in the
+    /// Poly argument via the supplied disposition must yield a
+    /// receive right.
+    ///
+    /// If the <task,pset> pair does not represent a valid portset
+    /// KERN_INVALID_RIGHT is returned.
+    ///
+    /// If the passed in name argument does not represent a receive
+    /// right, KERN_INVALID_CAPABILITY will be returned.
+    ///
+    /// If the port represented by the receive right is already in
+    /// the portset, KERN_ALREADY_IN_SET is returned.
+    ///
+    /// Calls `mach_port_insert_member` (request id 3226).
+    pub fn mach_port_insert_member(
+        &self,
+        name: u32,
+        pset: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortInsertMemberRequest;
+        type Reply = MachPortInsertMemberReply;
+        let space = self.server.task();
+        let input = MachPortInsertMemberIn {
+            task: self.server.name(),
+            name,
+            pset,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortInsertMemberOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Inserts the specified rights into the portset identified
+    /// by the <task, pset> pair.  The results of passing in the
+    /// Poly argument via the supplied disposition must yield a
+    /// receive right.
+    ///
+    /// If the <task,pset> pair does not represent a valid portset
+    /// KERN_INVALID_RIGHT is returned.
+    ///
+    /// If the passed in name argument does not represent a receive
+    /// right, KERN_INVALID_CAPABILITY will be returned.
+    ///
+    /// If the port represented by the receive right is already in
+    /// the portset, KERN_ALREADY_IN_SET is returned.
+    ///
+    /// Calls `mach_port_insert_member` (request id 3226) without blocking the thread.
+    pub async fn mach_port_insert_member_async(
+        &self,
+        name: u32,
+        pset: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortInsertMemberRequest;
+        type Reply = MachPortInsertMemberReply;
+        let space = self.server.task();
+        let input = MachPortInsertMemberIn {
+            task: self.server.name(),
+            name,
+            pset,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortInsertMemberOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Extracts the specified right from the named portset
+    /// in the target task.
+    /// the target task.  The target task loses a user
+    /// ref and the name may be available for recycling.
+    /// msgt_name must be one of
+    /// MACH_MSG_TYPE_MOVE_RECEIVE
+    /// MACH_MSG_TYPE_COPY_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND
+    /// MACH_MSG_TYPE_MOVE_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND_ONCE
+    /// MACH_MSG_TYPE_MOVE_SEND_ONCE
+    ///
+    /// Calls `mach_port_extract_member` (request id 3227).
+    pub fn mach_port_extract_member(
+        &self,
+        name: u32,
+        pset: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortExtractMemberRequest;
+        type Reply = MachPortExtractMemberReply;
+        let space = self.server.task();
+        let input = MachPortExtractMemberIn {
+            task: self.server.name(),
+            name,
+            pset,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortExtractMemberOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Extracts the specified right from the named portset
+    /// in the target task.
+    /// the target task.  The target task loses a user
+    /// ref and the name may be available for recycling.
+    /// msgt_name must be one of
+    /// MACH_MSG_TYPE_MOVE_RECEIVE
+    /// MACH_MSG_TYPE_COPY_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND
+    /// MACH_MSG_TYPE_MOVE_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND_ONCE
+    /// MACH_MSG_TYPE_MOVE_SEND_ONCE
+    ///
+    /// Calls `mach_port_extract_member` (request id 3227) without blocking the thread.
+    pub async fn mach_port_extract_member_async(
+        &self,
+        name: u32,
+        pset: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortExtractMemberRequest;
+        type Reply = MachPortExtractMemberReply;
+        let space = self.server.task();
+        let input = MachPortExtractMemberIn {
+            task: self.server.name(),
+            name,
+            pset,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortExtractMemberOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Only valid for receive rights.
+    /// Gets the context pointer for the port.
+    ///
+    /// Calls `mach_port_get_context` (request id 3228).
+    pub fn mach_port_get_context(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u64> {
+        use ::migz::private as p;
+        type Request = MachPortGetContextRequest;
+        type Reply = MachPortGetContextReply;
+        let space = self.server.task();
+        let input = MachPortGetContextIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortGetContextOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.context;
+        Ok(r0)
+    }
+
+    /// Only valid for receive rights.
+    /// Gets the context pointer for the port.
+    ///
+    /// Calls `mach_port_get_context` (request id 3228) without blocking the thread.
+    pub async fn mach_port_get_context_async(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u64> {
+        use ::migz::private as p;
+        type Request = MachPortGetContextRequest;
+        type Reply = MachPortGetContextReply;
+        let space = self.server.task();
+        let input = MachPortGetContextIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortGetContextOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.context;
+        Ok(r0)
+    }
+
+    /// Only valid for receive rights.
+    /// Sets the context pointer for the port.
+    ///
+    /// Calls `mach_port_set_context` (request id 3229).
+    pub fn mach_port_set_context(
+        &self,
+        name: u32,
+        context: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortSetContextRequest;
+        type Reply = MachPortSetContextReply;
+        let space = self.server.task();
+        let input = MachPortSetContextIn {
+            task: self.server.name(),
+            name,
+            context,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortSetContextOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Only valid for receive rights.
+    /// Sets the context pointer for the port.
+    ///
+    /// Calls `mach_port_set_context` (request id 3229) without blocking the thread.
+    pub async fn mach_port_set_context_async(
+        &self,
+        name: u32,
+        context: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortSetContextRequest;
+        type Reply = MachPortSetContextReply;
+        let space = self.server.task();
+        let input = MachPortSetContextIn {
+            task: self.server.name(),
+            name,
+            context,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortSetContextOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Return the type and address of the kernel object
+    /// that the given send/receive right represents.
+    ///
+    /// Calls `mach_port_kobject` (request id 3230).
+    pub fn mach_port_kobject(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortKobjectResults> {
+        use ::migz::private as p;
+        type Request = MachPortKobjectRequest;
+        type Reply = MachPortKobjectReply;
+        let space = self.server.task();
+        let input = MachPortKobjectIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(116);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortKobjectOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.object_type;
+        let r1 = out.object_addr;
+        Ok((r0, r1))
+    }
+
+    /// Return the type and address of the kernel object
+    /// that the given send/receive right represents.
+    ///
+    /// Calls `mach_port_kobject` (request id 3230) without blocking the thread.
+    pub async fn mach_port_kobject_async(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortKobjectResults> {
+        use ::migz::private as p;
+        type Request = MachPortKobjectRequest;
+        type Reply = MachPortKobjectReply;
+        let space = self.server.task();
+        let input = MachPortKobjectIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(116);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortKobjectOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.object_type;
+        let r1 = out.object_addr;
+        Ok((r0, r1))
+    }
+
+    /// Destroys a mach port using the guard provided
+    /// for guarded ports. Also reduces the user ref
+    /// count for send rights as specified by srdelta.
+    ///
+    /// Calls `mach_port_destruct` (request id 3232).
+    pub fn mach_port_destruct(
+        &self,
+        name: u32,
+        srdelta: i32,
+        guard: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortDestructRequest;
+        type Reply = MachPortDestructReply;
+        let space = self.server.task();
+        let input = MachPortDestructIn {
+            task: self.server.name(),
+            name,
+            srdelta,
+            guard,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(116);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortDestructOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Destroys a mach port using the guard provided
+    /// for guarded ports. Also reduces the user ref
+    /// count for send rights as specified by srdelta.
+    ///
+    /// Calls `mach_port_destruct` (request id 3232) without blocking the thread.
+    pub async fn mach_port_destruct_async(
+        &self,
+        name: u32,
+        srdelta: i32,
+        guard: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortDestructRequest;
+        type Reply = MachPortDestructReply;
+        let space = self.server.task();
+        let input = MachPortDestructIn {
+            task: self.server.name(),
+            name,
+            srdelta,
+            guard,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(116);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortDestructOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Guard an already existing port. Allows guarding
+    /// receive rights only. Uses the context field in the
+    /// port structure to store the guard.
+    ///
+    /// Calls `mach_port_guard` (request id 3233).
+    pub fn mach_port_guard(
+        &self,
+        name: u32,
+        guard: u64,
+        strict: i32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortGuardRequest;
+        type Reply = MachPortGuardReply;
+        let space = self.server.task();
+        let input = MachPortGuardIn {
+            task: self.server.name(),
+            name,
+            guard,
+            strict,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(116);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortGuardOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Guard an already existing port. Allows guarding
+    /// receive rights only. Uses the context field in the
+    /// port structure to store the guard.
+    ///
+    /// Calls `mach_port_guard` (request id 3233) without blocking the thread.
+    pub async fn mach_port_guard_async(
+        &self,
+        name: u32,
+        guard: u64,
+        strict: i32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortGuardRequest;
+        type Reply = MachPortGuardReply;
+        let space = self.server.task();
+        let input = MachPortGuardIn {
+            task: self.server.name(),
+            name,
+            guard,
+            strict,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(116);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortGuardOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Unguard a port guarded previously. For unguarded ports
+    /// or incorrect guards passed in it raises an exception
+    /// indicating guarding misbehavior.
+    ///
+    /// Calls `mach_port_unguard` (request id 3234).
+    pub fn mach_port_unguard(
+        &self,
+        name: u32,
+        guard: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortUnguardRequest;
+        type Reply = MachPortUnguardReply;
+        let space = self.server.task();
+        let input = MachPortUnguardIn {
+            task: self.server.name(),
+            name,
+            guard,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortUnguardOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Unguard a port guarded previously. For unguarded ports
+    /// or incorrect guards passed in it raises an exception
+    /// indicating guarding misbehavior.
+    ///
+    /// Calls `mach_port_unguard` (request id 3234) without blocking the thread.
+    pub async fn mach_port_unguard_async(
+        &self,
+        name: u32,
+        guard: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortUnguardRequest;
+        type Reply = MachPortUnguardReply;
+        let space = self.server.task();
+        let input = MachPortUnguardIn {
+            task: self.server.name(),
+            name,
+            guard,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortUnguardOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Returns basic information about an IPC space.
+    ///
+    /// Calls `mach_port_space_basic_info` (request id 3235).
+    pub fn mach_port_space_basic_info(
+        &self,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<[u32; 6]> {
+        use ::migz::private as p;
+        type Request = MachPortSpaceBasicInfoRequest;
+        type Reply = MachPortSpaceBasicInfoReply;
+        let space = self.server.task();
+        let input = MachPortSpaceBasicInfoIn {
+            task: self.server.name(),
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(128);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortSpaceBasicInfoOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.basic_info;
+        Ok(r0)
+    }
+
+    /// Returns basic information about an IPC space.
+    ///
+    /// Calls `mach_port_space_basic_info` (request id 3235) without blocking the thread.
+    pub async fn mach_port_space_basic_info_async(
+        &self,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<[u32; 6]> {
+        use ::migz::private as p;
+        type Request = MachPortSpaceBasicInfoRequest;
+        type Reply = MachPortSpaceBasicInfoReply;
+        let space = self.server.task();
+        let input = MachPortSpaceBasicInfoIn {
+            task: self.server.name(),
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(128);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortSpaceBasicInfoOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.basic_info;
+        Ok(r0)
+    }
+
+    /// Guard an already existing port. Allows guarding
+    /// receive rights only. Uses the context field in the
+    /// port structure to store the guard.
+    ///
+    /// Calls `mach_port_guard_with_flags` (request id 3237).
+    pub fn mach_port_guard_with_flags(
+        &self,
+        name: u32,
+        guard: u64,
+        flags: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortGuardWithFlagsRequest;
+        type Reply = MachPortGuardWithFlagsReply;
+        let space = self.server.task();
+        let input = MachPortGuardWithFlagsIn {
+            task: self.server.name(),
+            name,
+            guard,
+            flags,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(120);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortGuardWithFlagsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Guard an already existing port. Allows guarding
+    /// receive rights only. Uses the context field in the
+    /// port structure to store the guard.
+    ///
+    /// Calls `mach_port_guard_with_flags` (request id 3237) without blocking the thread.
+    pub async fn mach_port_guard_with_flags_async(
+        &self,
+        name: u32,
+        guard: u64,
+        flags: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortGuardWithFlagsRequest;
+        type Reply = MachPortGuardWithFlagsReply;
+        let space = self.server.task();
+        let input = MachPortGuardWithFlagsIn {
+            task: self.server.name(),
+            name,
+            guard,
+            flags,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(120);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortGuardWithFlagsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Swap guard value of an existing guarded port. Works
+    /// only if it is not a strict guard.
+    ///
+    /// Calls `mach_port_swap_guard` (request id 3238).
+    pub fn mach_port_swap_guard(
+        &self,
+        name: u32,
+        old_guard: u64,
+        new_guard: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortSwapGuardRequest;
+        type Reply = MachPortSwapGuardReply;
+        let space = self.server.task();
+        let input = MachPortSwapGuardIn {
+            task: self.server.name(),
+            name,
+            old_guard,
+            new_guard,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(120);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortSwapGuardOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Swap guard value of an existing guarded port. Works
+    /// only if it is not a strict guard.
+    ///
+    /// Calls `mach_port_swap_guard` (request id 3238) without blocking the thread.
+    pub async fn mach_port_swap_guard_async(
+        &self,
+        name: u32,
+        old_guard: u64,
+        new_guard: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortSwapGuardRequest;
+        type Reply = MachPortSwapGuardReply;
+        let space = self.server.task();
+        let input = MachPortSwapGuardIn {
+            task: self.server.name(),
+            name,
+            old_guard,
+            new_guard,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(120);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortSwapGuardOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Return the type and address of the kernel object
+    /// that the given send/receive right represents.
+    ///
+    /// Calls `mach_port_kobject_description` (request id 3239).
+    pub fn mach_port_kobject_description(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortKobjectDescriptionResults> {
+        use ::migz::private as p;
+        type Request = MachPortKobjectDescriptionRequest;
+        type Reply = MachPortKobjectDescriptionReply;
+        let space = self.server.task();
+        let input = MachPortKobjectDescriptionIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(636);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortKobjectDescriptionOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.object_type;
+        let r1 = out.object_addr;
+        let r2 = p::c_string(&out.description);
+        Ok((r0, r1, r2))
+    }
+
+    /// Return the type and address of the kernel object
+    /// that the given send/receive right represents.
+    ///
+    /// Calls `mach_port_kobject_description` (request id 3239) without blocking the thread.
+    pub async fn mach_port_kobject_description_async(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortKobjectDescriptionResults> {
+        use ::migz::private as p;
+        type Request = MachPortKobjectDescriptionRequest;
+        type Reply = MachPortKobjectDescriptionReply;
+        let space = self.server.task();
+        let input = MachPortKobjectDescriptionIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(636);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortKobjectDescriptionOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.object_type;
+        let r1 = out.object_addr;
+        let r2 = p::c_string(&out.description);
+        Ok((r0, r1, r2))
+    }
+
+    /// Verifies that connection port was created for this
+    /// service port and returns the filter policy id
+    /// for that connection port
+    ///
+    /// Calls `mach_port_is_connection_for_service` (request id 3240).
+    pub fn mach_port_is_connection_for_service(
+        &self,
+        connection_port: u32,
+        service_port: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u64> {
+        use ::migz::private as p;
+        type Request = MachPortIsConnectionForServiceRequest;
+        type Reply = MachPortIsConnectionForServiceReply;
+        let space = self.server.task();
+        let input = MachPortIsConnectionForServiceIn {
+            task: self.server.name(),
+            connection_port,
+            service_port,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortIsConnectionForServiceOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.filter_policy_id;
+        Ok(r0)
+    }
+
+    /// Verifies that connection port was created for this
+    /// service port and returns the filter policy id
+    /// for that connection port
+    ///
+    /// Calls `mach_port_is_connection_for_service` (request id 3240) without blocking the thread.
+    pub async fn mach_port_is_connection_for_service_async(
+        &self,
+        connection_port: u32,
+        service_port: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u64> {
+        use ::migz::private as p;
+        type Request = MachPortIsConnectionForServiceRequest;
+        type Reply = MachPortIsConnectionForServiceReply;
+        let space = self.server.task();
+        let input = MachPortIsConnectionForServiceIn {
+            task: self.server.name(),
+            connection_port,
+            service_port,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortIsConnectionForServiceOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.filter_policy_id;
+        Ok(r0)
+    }
+
+    /// Get information about service ports. Supported only
+    /// on development/debug builds
+    ///
+    /// Calls `mach_port_get_service_port_info` (request id 3241).
+    pub fn mach_port_get_service_port_info(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<[u8; 256]> {
+        use ::migz::private as p;
+        type Request = MachPortGetServicePortInfoRequest;
+        type Reply = MachPortGetServicePortInfoReply;
+        let space = self.server.task();
+        let input = MachPortGetServicePortInfoIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(360);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortGetServicePortInfoOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.sp_info_out;
+        Ok(r0)
+    }
+
+    /// Get information about service ports. Supported only
+    /// on development/debug builds
+    ///
+    /// Calls `mach_port_get_service_port_info` (request id 3241) without blocking the thread.
+    pub async fn mach_port_get_service_port_info_async(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<[u8; 256]> {
+        use ::migz::private as p;
+        type Request = MachPortGetServicePortInfoRequest;
+        type Reply = MachPortGetServicePortInfoReply;
+        let space = self.server.task();
+        let input = MachPortGetServicePortInfoIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(360);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortGetServicePortInfoOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.sp_info_out;
+        Ok(r0)
+    }
+
+    /// Calls `mach_port_assert_attributes` (request id 3242).
+    pub fn mach_port_assert_attributes(
+        &self,
+        name: u32,
+        flavor: i32,
+        info: &[i32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortAssertAttributesRequest;
+        type Reply = MachPortAssertAttributesReply;
+        let space = self.server.task();
+        let input = MachPortAssertAttributesIn {
+            task: self.server.name(),
+            name,
+            flavor,
+            info: p::slice(info)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(180);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = MachPortAssertAttributesOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Calls `mach_port_assert_attributes` (request id 3242) without blocking the thread.
+    pub async fn mach_port_assert_attributes_async(
+        &self,
+        name: u32,
+        flavor: i32,
+        info: &[i32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortAssertAttributesRequest;
+        type Reply = MachPortAssertAttributesReply;
+        let space = self.server.task();
+        let input = MachPortAssertAttributesIn {
+            task: self.server.name(),
+            name,
+            flavor,
+            info: p::slice(info)?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(180);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortAssertAttributesOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}

@@ -850,3 +850,253 @@ const _: () = {
     migz1_ports_ool_log_message_pack_request,
     migz1_ports_ool_log_message_unpack_request;
 }
+
+/// A send right of the local transport, as client methods take and return it.
+pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
+/// A send-once right of the local transport.
+pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
+/// A receive right of the local transport.
+pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// What a client method returns.
+pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
+
+/// A client of the `ports_ool` subsystem over a send right to its server, on the local
+/// transport. Each covered routine has a blocking method and an `async` one (`_async`),
+/// both with an optional timeout for sending and for the reply. Rights an argument takes
+/// by value go into the request (and are released if it is not sent); rights in the
+/// reply come back owned.
+#[derive(Debug)]
+pub struct PortsOolClient {
+    server: SendRight,
+}
+
+impl PortsOolClient {
+    /// A client sending to `server`.
+    pub fn new(server: SendRight) -> Self {
+        Self { server }
+    }
+
+    /// The server's send right.
+    pub fn server(&self) -> &SendRight {
+        &self.server
+    }
+
+    /// Gives back the server's send right.
+    pub fn into_server(self) -> SendRight {
+        self.server
+    }
+
+    /// Store a send right, made from the caller's receive right, under a name.
+    ///
+    /// Calls `register_port` (request id 3000).
+    pub fn register_port(
+        &self,
+        name: &str,
+        port: &ReceiveRight,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = RegisterPortRequest;
+        type Reply = RegisterPortReply;
+        let space = self.server.task();
+        let input = RegisterPortIn {
+            server: self.server.name(),
+            name: p::slice(name.as_bytes())?,
+            port: port.name(),
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(188);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = RegisterPortOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Store a send right, made from the caller's receive right, under a name.
+    ///
+    /// Calls `register_port` (request id 3000) without blocking the thread.
+    pub async fn register_port_async(
+        &self,
+        name: &str,
+        port: &ReceiveRight,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = RegisterPortRequest;
+        type Reply = RegisterPortReply;
+        let space = self.server.task();
+        let input = RegisterPortIn {
+            server: self.server.name(),
+            name: p::slice(name.as_bytes())?,
+            port: port.name(),
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(188);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = RegisterPortOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Give back a send right to the port stored under a name.
+    ///
+    /// Calls `lookup_port` (request id 3001).
+    pub fn lookup_port(
+        &self,
+        name: &str,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<SendRight> {
+        use ::migz::private as p;
+        type Request = LookupPortRequest;
+        type Reply = LookupPortReply;
+        let space = self.server.task();
+        let input = LookupPortIn {
+            server: self.server.name(),
+            name: p::slice(name.as_bytes())?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(172);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = LookupPortOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::send_right(space, out.port);
+        Ok(r0)
+    }
+
+    /// Give back a send right to the port stored under a name.
+    ///
+    /// Calls `lookup_port` (request id 3001) without blocking the thread.
+    pub async fn lookup_port_async(
+        &self,
+        name: &str,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<SendRight> {
+        use ::migz::private as p;
+        type Request = LookupPortRequest;
+        type Reply = LookupPortReply;
+        let space = self.server.task();
+        let input = LookupPortIn {
+            server: self.server.name(),
+            name: p::slice(name.as_bytes())?,
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(172);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = LookupPortOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::send_right(space, out.port);
+        Ok(r0)
+    }
+
+    /// Tell the caller its own audit token's first word, read from the request's trailer.
+    ///
+    /// Calls `whoami` (request id 3007).
+    pub fn whoami(&self, timeout: Option<::std::time::Duration>) -> CallResult<i32> {
+        use ::migz::private as p;
+        type Request = WhoamiRequest;
+        type Reply = WhoamiReply;
+        let space = self.server.task();
+        let input = WhoamiIn {
+            server: self.server.name(),
+            ..Default::default()
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let len = result?;
+        let mut out = WhoamiOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.word;
+        Ok(r0)
+    }
+
+    /// Tell the caller its own audit token's first word, read from the request's trailer.
+    ///
+    /// Calls `whoami` (request id 3007) without blocking the thread.
+    pub async fn whoami_async(&self, timeout: Option<::std::time::Duration>) -> CallResult<i32> {
+        use ::migz::private as p;
+        type Request = WhoamiRequest;
+        type Reply = WhoamiReply;
+        let space = self.server.task();
+        let input = WhoamiIn {
+            server: self.server.name(),
+            ..Default::default()
+        };
+        let reply = p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let len = result?;
+        let mut out = WhoamiOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.word;
+        Ok(r0)
+    }
+
+    /// Fire and forget: no reply.
+    ///
+    /// Calls `log_message` (request id 3008).
+    pub fn log_message(
+        &self,
+        message: &str,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = LogMessageRequest;
+        let space = self.server.task();
+        let input = LogMessageIn {
+            server: self.server.name(),
+            message: p::slice(message.as_bytes())?,
+        };
+        let mut buf = p::AlignedBuf::new(172);
+        let size = Request::pack(buf.bytes_mut(), &input, 0)?;
+        p::send(space, buf.bytes_mut(), size, timeout)
+    }
+
+    /// Fire and forget: no reply.
+    ///
+    /// Calls `log_message` (request id 3008) without blocking the thread.
+    pub async fn log_message_async(
+        &self,
+        message: &str,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = LogMessageRequest;
+        let space = self.server.task();
+        let input = LogMessageIn {
+            server: self.server.name(),
+            message: p::slice(message.as_bytes())?,
+        };
+        let mut buf = p::AlignedBuf::new(172);
+        let size = Request::pack(buf.bytes_mut(), &input, 0)?;
+        p::send_async(space, &buf.bytes()[..size], timeout).await
+    }
+}

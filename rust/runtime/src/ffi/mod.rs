@@ -4,6 +4,12 @@
 
 use core::marker::PhantomData;
 
+mod call;
+pub use call::{
+    AlignedBuf, CallError, c_string, call, call_async, discard, prefix, receive_right, reply_port,
+    send, send_async, send_once_right, send_right, slice, was_sent,
+};
+
 /// `migz.ConstSlice(T)` of the Zig runtime: a borrowed slice that crosses the C ABI as a
 /// pointer and a `u32` element count.
 #[repr(C)]
