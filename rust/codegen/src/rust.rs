@@ -53,6 +53,7 @@ pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
         g.routine(sub, r);
     }
     g.client(sub);
+    g.server(sub);
     // One trailing newline, as rustfmt leaves it.
     while g.out.ends_with("\n\n") {
         g.out.pop();
@@ -645,6 +646,307 @@ impl Gen {
         self.out.push_str("}\n\n");
     }
 
+    /// The typed server: a trait with one method per covered routine, a dispatcher and a
+    /// serve loop.
+    fn server(&mut self, sub: &Subsystem) {
+        let trait_name = format!("{}Server", pascal(&sub.name));
+        let covered: Vec<(&Routine, Serve)> = sub
+            .routines
+            .iter()
+            .filter_map(|r| plan_serve(r).map(|s| (r, s)))
+            .collect();
+        let uncovered: Vec<&str> = sub
+            .routines
+            .iter()
+            .filter(|r| !covered.iter().any(|(c, _)| c.name == r.name))
+            .map(|r| r.name.as_str())
+            .collect();
+        let _ = writeln!(
+            self.out,
+            "/// What a server method answers: its results, or a `kern_return_t` for the error reply.\npub type ServeResult<T> = Result<T, ::migz::KernReturn>;\n"
+        );
+        if !covered.is_empty() {
+            self.out.push_str("use ::core::future::Future;\n\n");
+        }
+        let mut any_results = false;
+        for (r, s) in &covered {
+            if s.results.len() > 1 {
+                any_results = true;
+                let types: Vec<&str> = s.results.iter().map(|r| r.0.as_str()).collect();
+                let head = format!("pub type {}ServerResults = (", pascal(&r.name));
+                let one_line = format!("{head}{});", types.join(", "));
+                let _ = writeln!(
+                    self.out,
+                    "/// What an implementation of `{}` answers, in `.defs` order.",
+                    r.name
+                );
+                if one_line.len() <= 100 {
+                    let _ = writeln!(self.out, "{one_line}");
+                } else {
+                    let _ = writeln!(self.out, "{head}");
+                    for t in types {
+                        let _ = writeln!(self.out, "    {t},");
+                    }
+                    self.out.push_str(");\n");
+                }
+            }
+        }
+        if any_results {
+            self.out.push('\n');
+        }
+        let _ = writeln!(
+            self.out,
+            "/// The server side of the `{}` subsystem: one method per routine, answering with\n/// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and\n/// arrays in a request are the method's arguments, so it owns what it was sent.",
+            sub.name
+        );
+        if !uncovered.is_empty() {
+            let _ = writeln!(
+                self.out,
+                "///\n/// Not covered yet (answered with `MIG_BAD_ID`): {}.",
+                uncovered
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if covered.is_empty() {
+            let _ = writeln!(self.out, "pub trait {trait_name}: Send + Sync {{}}\n");
+        } else {
+            let _ = writeln!(self.out, "pub trait {trait_name}: Send + Sync {{");
+        }
+        for (i, (r, s)) in covered.iter().enumerate() {
+            if i > 0 {
+                self.out.push('\n');
+            }
+            self.doc(&r.doc, "    ");
+            let _ = writeln!(
+                self.out,
+                "    /// Handles `{}` (request id {}).",
+                r.name, r.id
+            );
+            let ret = match s.results.len() {
+                0 => "()".to_string(),
+                1 => s.results[0].0.clone(),
+                _ => format!("{}ServerResults", pascal(&r.name)),
+            };
+            let mut lints = Vec::new();
+            if s.params
+                .iter()
+                .any(|(n, _)| n.chars().any(|ch| ch.is_ascii_uppercase()))
+            {
+                lints.push("non_snake_case");
+            }
+            if s.params.len() + 1 > 7 {
+                lints.push("clippy::too_many_arguments");
+            }
+            if !lints.is_empty() {
+                let _ = writeln!(self.out, "    #[allow({})]", lints.join(", "));
+            }
+            let method = rust_ident(&r.name);
+            let output = format!("impl Future<Output = ServeResult<{ret}>> + Send;");
+            let flat: String = s
+                .params
+                .iter()
+                .map(|(n, t)| format!(", {n}: {t}"))
+                .collect();
+            // rustfmt's layouts of a declaration without a body: on one line when it is
+            // shorter than 100 columns; at exactly 100 (the `;` counted against the
+            // limit), the return type on a line of its own; else one parameter a line.
+            let head = format!("    fn {method}(&self{flat})");
+            let one_line = format!("{head} -> {output}");
+            if one_line.len() < 100 {
+                let _ = writeln!(self.out, "{one_line}");
+            } else if one_line.len() == 100 {
+                let _ = writeln!(self.out, "{head}\n    -> {output}");
+            } else {
+                let _ = writeln!(self.out, "    fn {method}(\n        &self,");
+                for (n, t) in &s.params {
+                    let _ = writeln!(self.out, "        {n}: {t},");
+                }
+                let last = format!("    ) -> {output}");
+                if last.len() <= 100 {
+                    let _ = writeln!(self.out, "{last}");
+                } else {
+                    // rustfmt's layout of generic arguments that do not fit.
+                    let _ = writeln!(
+                        self.out,
+                        "    ) -> impl Future<\n        Output = ServeResult<{ret}>,\n    > + Send;"
+                    );
+                }
+            }
+        }
+        if !covered.is_empty() {
+            self.out.push_str("}\n\n");
+        }
+        for (r, s) in &covered {
+            self.serve_handler(r, s, &trait_name);
+        }
+        let room = sub
+            .routines
+            .iter()
+            .filter_map(|r| r.reply.as_ref().map(|l| l.size))
+            .max()
+            .unwrap_or(0)
+            .max(36);
+        let request_room = sub
+            .routines
+            .iter()
+            .map(|r| r.request.size)
+            .max()
+            .unwrap_or(0);
+        let _ = writeln!(
+            self.out,
+            "/// Answers one request of the `{}` subsystem with `server`: unpacks and checks it,\n/// calls the routine and packs its reply into `reply`. Unknown ids are refused with\n/// `MIG_BAD_ID`.\npub async fn dispatch<S: {trait_name} + ?Sized>(\n    server: &S,\n    space: &::migz::Space,\n    request: &[u8],\n    len: usize,\n    reply: &mut [u8],\n) -> ::migz::private::Handled {{",
+            sub.name
+        );
+        if covered.is_empty() {
+            self.out.push_str("    let _ = (server, space, request, len, reply);\n    Err(::migz::private::Refusal::malformed(\n        ::migz::private::MIG_BAD_ID,\n    ))\n}\n\n");
+        } else {
+            self.out
+                .push_str("    match ::migz::private::request_id(request) {\n");
+        }
+        for (r, _) in &covered {
+            let _ = writeln!(
+                self.out,
+                "        {} => handle_{}(server, space, request, len, reply).await,",
+                r.id as i32, r.id
+            );
+        }
+        if !covered.is_empty() {
+            self.out.push_str("        _ => Err(::migz::private::Refusal::malformed(\n            ::migz::private::MIG_BAD_ID,\n        )),\n    }\n}\n\n");
+        }
+        let _ = writeln!(
+            self.out,
+            "/// Serves the requests arriving on `port` with `server`, at most `concurrency` at a\n/// time, until the port dies. Malformed requests get Apple's error replies and their\n/// rights and memory are destroyed.\npub async fn serve<S: {trait_name} + ?Sized>(\n    server: &S,\n    port: &ReceiveRight,\n    concurrency: usize,\n) -> Result<(), ::migz::Error> {{\n    use ::migz::private::{{self as p, StreamExt}};\n    let space = port.task();\n    p::requests(port)?\n        .for_each_concurrent(concurrency.max(1), |message| async move {{\n            let (request, len) = p::request_buf(message, {request_room});\n            let mut reply = p::AlignedBuf::new({room});\n            let handled = dispatch(server, space, request.bytes(), len, reply.bytes_mut()).await;\n            p::finish(space, request.bytes(), &mut reply, handled).await;\n        }})\n        .await;\n    Ok(())\n}}\n"
+        );
+    }
+
+    fn serve_handler(&mut self, r: &Routine, s: &Serve, trait_name: &str) {
+        let p = pascal(&r.name);
+        let _ = writeln!(
+            self.out,
+            "/// Answers a request of `{}`.\nasync fn handle_{}<S: {trait_name} + ?Sized>(\n    server: &S,\n    space: &::migz::Space,\n    request: &[u8],\n    len: usize,\n    reply: &mut [u8],\n) -> ::migz::private::Handled {{\n    use ::migz::private as p;\n    type Request = {p}Request;",
+            r.name, r.id
+        );
+        if r.reply.is_some() {
+            let _ = writeln!(self.out, "    type Reply = {p}Reply;");
+        }
+        let uses_space = s.takes.iter().any(|t| t.contains("(space,"));
+        if !uses_space {
+            self.out.push_str("    let _ = space;\n");
+        }
+        if r.reply.is_none() {
+            self.out.push_str("    let _ = reply;\n");
+        }
+        let _ = writeln!(
+            self.out,
+            "    let mut input = {p}In::default();\n    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;"
+        );
+        for t in &s.takes {
+            let _ = writeln!(self.out, "    {t}");
+        }
+        // The future is bound first, so neither line is a method chain rustfmt would
+        // break; the call's arguments go one per line past 60 columns (`fn_call_width`).
+        let mut args = vec!["server".to_string()];
+        args.extend((0..s.params.len()).map(|i| format!("a{i}")));
+        let method = rust_ident(&r.name);
+        let joined = args.join(", ");
+        let line = format!("    let future = S::{method}({joined});");
+        if joined.len() <= 60 && line.len() <= 100 {
+            let _ = writeln!(self.out, "{line}");
+        } else {
+            let _ = writeln!(self.out, "    let future = S::{method}(");
+            for a in &args {
+                let _ = writeln!(self.out, "        {a},");
+            }
+            self.out.push_str("    );\n");
+        }
+        let bind = match s.results.len() {
+            0 => String::new(),
+            1 => "let r0 = ".to_string(),
+            n => format!(
+                "let ({}) = ",
+                (0..n)
+                    .map(|i| format!("r{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let _ = writeln!(
+            self.out,
+            "    {bind}future.await.map_err(p::Refusal::failed)?;"
+        );
+        if r.reply.is_none() {
+            self.out.push_str("    Ok(0)\n}\n\n");
+            return;
+        }
+        let fields: Vec<(&str, &str)> = s
+            .results
+            .iter()
+            .filter_map(|(_, r)| match r {
+                ServeResult::Field(f, e) => Some((f.as_str(), e.as_str())),
+                ServeResult::Fill(_) => None,
+            })
+            .collect();
+        let fills: Vec<&str> = s
+            .results
+            .iter()
+            .filter_map(|(_, r)| match r {
+                ServeResult::Fill(f) => Some(f.as_str()),
+                ServeResult::Field(..) => None,
+            })
+            .collect();
+        let mutable = if fills.is_empty() { "" } else { "mut " };
+        let all_set = fields.len() == out_fields(r).len();
+        if fields.is_empty() && !all_set {
+            let _ = writeln!(self.out, "    let {mutable}out = {p}Out::default();");
+        } else {
+            let values: Vec<String> = fields
+                .iter()
+                .map(|(f, e)| {
+                    if f == e {
+                        f.to_string()
+                    } else {
+                        format!("{f}: {e}")
+                    }
+                })
+                .collect();
+            let mut values = values;
+            if !all_set {
+                values.push("..Default::default()".into());
+            }
+            // As rustfmt lays out a struct literal: on one line when its fields take at
+            // most 18 columns (`struct_lit_width`).
+            let joined = values.join(", ");
+            if values.is_empty() {
+                let _ = writeln!(self.out, "    let {mutable}out = {p}Out {{}};");
+            } else if joined.len() <= 18 {
+                let _ = writeln!(self.out, "    let {mutable}out = {p}Out {{ {joined} }};");
+            } else {
+                let _ = writeln!(self.out, "    let {mutable}out = {p}Out {{");
+                for v in &values {
+                    let comma = if v.starts_with("..") { "" } else { "," };
+                    let _ = writeln!(self.out, "        {v}{comma}");
+                }
+                self.out.push_str("    };\n");
+            }
+        }
+        for f in fills {
+            let _ = writeln!(self.out, "    {f}");
+        }
+        self.out.push_str("    let head = p::request_header(request);\n    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;\n");
+        if !s.moved.is_empty() {
+            self.out.push_str(
+                "    // The reply owns these rights now; if it cannot be sent, it is destroyed.\n",
+            );
+            for m in &s.moved {
+                let _ = writeln!(self.out, "    let _ = r{m}.into_raw();");
+            }
+        }
+        self.out.push_str("    Ok(size)\n}\n\n");
+    }
+
     /// `let name = expr;` as rustfmt writes it: past 100 columns the expression moves to
     /// the next line.
     fn let_stmt(&mut self, name: &str, expr: &str) {
@@ -969,6 +1271,136 @@ fn plan_call(r: &Routine) -> Option<Call> {
         }
     }
     Some(c)
+}
+
+/// How the typed server receives and answers one routine.
+struct Serve {
+    /// Parameters of the trait method: name and type.
+    params: Vec<(String, String)>,
+    /// Statements that take the arguments from `input`: checks first, then rights, so a
+    /// refused request still owns every right it brought.
+    takes: Vec<String>,
+    /// Results: type, and either a struct-literal field (`Some(field)`) or a fill call.
+    results: Vec<(String, ServeResult)>,
+    /// Results the reply takes by value (`r<i>` locals), released from Rust after packing.
+    moved: Vec<usize>,
+}
+
+enum ServeResult {
+    /// `field: expr` in the `Out` literal.
+    Field(String, String),
+    /// A statement after the literal.
+    Fill(String),
+}
+
+/// The typed server's view of `r`, or `None` for shapes it does not cover yet (as for the
+/// client, and rights the reply copies or makes rather than moves).
+fn plan_serve(r: &Routine) -> Option<Serve> {
+    let mut s = Serve {
+        params: Vec::new(),
+        takes: Vec::new(),
+        results: Vec::new(),
+        moved: Vec::new(),
+    };
+    let mut rights = Vec::new();
+    for a in &r.args {
+        let field = rust_ident(&a.name);
+        let i = s.params.len();
+        let local = format!("a{i}");
+        let param = if CALL_LOCALS.contains(&a.name.as_str()) || a.name == "server" {
+            format!("{}_", a.name)
+        } else {
+            field.clone()
+        };
+        let token = match a.kind {
+            ArgKind::RequestPort => {
+                if a.ty.is_polymorphic() {
+                    return None;
+                }
+                continue;
+            }
+            ArgKind::ReplyPort | ArgKind::UReplyPort | ArgKind::SReplyPort => return None,
+            ArgKind::MsgSeqno => Some("u32"),
+            ArgKind::SecToken | ArgKind::ServerSecToken => Some("[u32; 2]"),
+            ArgKind::AuditToken | ArgKind::ServerAuditToken => Some("[u32; 8]"),
+            ArgKind::ServerContextToken => Some("u64"),
+            ArgKind::In | ArgKind::InOut | ArgKind::Out => None,
+            _ => continue,
+        };
+        if let Some(t) = token {
+            s.params.push((param, t.to_string()));
+            s.takes.push(format!("let {local} = input.{field};"));
+            continue;
+        }
+        let ty = &a.ty;
+        let simple_port = ty.inline && !ty.is_multiple_kpd() && !ty.is_polymorphic();
+        if ty.is_port() && !simple_port || !ty.inline || a.count_in_out {
+            return None;
+        }
+        if matches!(a.kind, ArgKind::In | ArgKind::InOut) {
+            if ty.is_port() {
+                let (kind, take) = match msgt::received_as(ty.in_name) {
+                    msgt::MOVE_SEND => ("SendRight", "send_right"),
+                    msgt::MOVE_SEND_ONCE => ("SendOnceRight", "send_once_right"),
+                    msgt::MOVE_RECEIVE => ("ReceiveRight", "receive_right"),
+                    _ => return None,
+                };
+                s.params.push((param, kind.to_string()));
+                rights.push(format!("let {local} = p::{take}(space, input.{field});"));
+            } else if ty.is_string {
+                s.params.push((param, "&[u8]".to_string()));
+                s.takes
+                    .push(format!("let {local} = p::items(input.{field})?;"));
+            } else if ty.var_array {
+                s.params.push((param, format!("&[{}]", elem_type(ty).text)));
+                s.takes
+                    .push(format!("let {local} = p::items(input.{field})?;"));
+            } else {
+                s.params.push((param, value_type(ty).text));
+                s.takes.push(format!("let {local} = input.{field};"));
+            }
+        }
+        if matches!(a.kind, ArgKind::Out | ArgKind::InOut) && a.in_reply {
+            let n = s.results.len();
+            let result = if ty.is_port() {
+                let kind = match ty.in_name {
+                    msgt::MOVE_SEND => "SendRight",
+                    msgt::MOVE_SEND_ONCE => "SendOnceRight",
+                    msgt::MOVE_RECEIVE => "ReceiveRight",
+                    _ => return None,
+                };
+                s.moved.push(n);
+                (
+                    kind.to_string(),
+                    ServeResult::Field(field, format!("r{n}.name()")),
+                )
+            } else if ty.is_string {
+                (
+                    "Vec<u8>".to_string(),
+                    ServeResult::Fill(format!("p::fill_c_string(&mut out.{field}, &r{n})?;")),
+                )
+            } else if ty.var_array {
+                if matches!(a.count, Count::Same(_)) {
+                    return None;
+                }
+                let cnt = rust_ident(&format!("{}_cnt", a.name));
+                (
+                    format!("Vec<{}>", elem_type(ty).text),
+                    ServeResult::Fill(format!(
+                        "p::fill(&mut out.{field}, &mut out.{cnt}, &r{n})?;"
+                    )),
+                )
+            } else {
+                (
+                    value_type(ty).text,
+                    ServeResult::Field(field, format!("r{n}")),
+                )
+            };
+            s.results.push(result);
+        }
+    }
+    s.takes.extend(rights);
+    Some(s)
 }
 
 /// The lengths of the arrays in a type's text (`[[u8; 4]; 64]` gives 4 and 64).

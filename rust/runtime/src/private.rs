@@ -5,10 +5,12 @@
 
 pub use crate::__migz_exports as exports;
 pub use crate::ffi::{
-    AlignedBuf, CallError, CodecError, ConstSlice, MIG_BAD_ARGUMENTS, c_string, call, call_async,
-    discard, fits, prefix, receive_right, reply_port, send, send_async, send_once_right,
-    send_right, slice, was_sent,
+    AlignedBuf, CallError, CodecError, ConstSlice, Handled, MIG_BAD_ARGUMENTS, MIG_BAD_ID, Refusal,
+    c_string, call, call_async, discard, fill, fill_c_string, finish, fits, items, prefix,
+    receive_right, reply_port, request_buf, request_header, request_id, requests, send, send_async,
+    send_once_right, send_right, slice, was_sent,
 };
+pub use futures::StreamExt;
 
 /// Declares the Zig exports of one message struct and gives it safe `pack` and `unpack`
 /// associated functions over byte buffers.

@@ -199,3 +199,80 @@ impl ArrayTestClient {
         Ok(r0)
     }
 }
+
+/// What a server method answers: its results, or a `kern_return_t` for the error reply.
+pub type ServeResult<T> = Result<T, ::migz::KernReturn>;
+
+use ::core::future::Future;
+
+/// The server side of the `array_test` subsystem: one method per routine, answering with
+/// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
+/// arrays in a request are the method's arguments, so it owns what it was sent.
+pub trait ArrayTestServer: Send + Sync {
+    /// Sum the integers in 'data'.
+    ///
+    /// Handles `sum_array` (request id 2000).
+    fn sum_array(&self, data: &[i32]) -> impl Future<Output = ServeResult<i32>> + Send;
+}
+
+/// Answers a request of `sum_array`.
+async fn handle_2000<S: ArrayTestServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = SumArrayRequest;
+    type Reply = SumArrayReply;
+    let _ = space;
+    let mut input = SumArrayIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = p::items(input.data)?;
+    let future = S::sum_array(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = SumArrayOut { total: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers one request of the `array_test` subsystem with `server`: unpacks and checks it,
+/// calls the routine and packs its reply into `reply`. Unknown ids are refused with
+/// `MIG_BAD_ID`.
+pub async fn dispatch<S: ArrayTestServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    match ::migz::private::request_id(request) {
+        2000 => handle_2000(server, space, request, len, reply).await,
+        _ => Err(::migz::private::Refusal::malformed(
+            ::migz::private::MIG_BAD_ID,
+        )),
+    }
+}
+
+/// Serves the requests arriving on `port` with `server`, at most `concurrency` at a
+/// time, until the port dies. Malformed requests get Apple's error replies and their
+/// rights and memory are destroyed.
+pub async fn serve<S: ArrayTestServer + ?Sized>(
+    server: &S,
+    port: &ReceiveRight,
+    concurrency: usize,
+) -> Result<(), ::migz::Error> {
+    use ::migz::private::{self as p, StreamExt};
+    let space = port.task();
+    p::requests(port)?
+        .for_each_concurrent(concurrency.max(1), |message| async move {
+            let (request, len) = p::request_buf(message, 4132);
+            let mut reply = p::AlignedBuf::new(40);
+            let handled = dispatch(server, space, request.bytes(), len, reply.bytes_mut()).await;
+            p::finish(space, request.bytes(), &mut reply, handled).await;
+        })
+        .await;
+    Ok(())
+}

@@ -414,3 +414,82 @@ impl ClockClient {
         Ok(r0)
     }
 }
+
+/// What a server method answers: its results, or a `kern_return_t` for the error reply.
+pub type ServeResult<T> = Result<T, ::migz::KernReturn>;
+
+use ::core::future::Future;
+
+/// The server side of the `clock` subsystem: one method per routine, answering with
+/// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
+/// arrays in a request are the method's arguments, so it owns what it was sent.
+///
+/// Not covered yet (answered with `MIG_BAD_ID`): `clock_get_attributes`, `clock_alarm`.
+pub trait ClockServer: Send + Sync {
+    /// Get the clock time.
+    /// Available to all.
+    ///
+    /// Handles `clock_get_time` (request id 1000).
+    fn clock_get_time(&self) -> impl Future<Output = ServeResult<[i32; 2]>> + Send;
+}
+
+/// Answers a request of `clock_get_time`.
+async fn handle_1000<S: ClockServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = ClockGetTimeRequest;
+    type Reply = ClockGetTimeReply;
+    let _ = space;
+    let mut input = ClockGetTimeIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let future = S::clock_get_time(server);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = ClockGetTimeOut { cur_time: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers one request of the `clock` subsystem with `server`: unpacks and checks it,
+/// calls the routine and packs its reply into `reply`. Unknown ids are refused with
+/// `MIG_BAD_ID`.
+pub async fn dispatch<S: ClockServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    match ::migz::private::request_id(request) {
+        1000 => handle_1000(server, space, request, len, reply).await,
+        _ => Err(::migz::private::Refusal::malformed(
+            ::migz::private::MIG_BAD_ID,
+        )),
+    }
+}
+
+/// Serves the requests arriving on `port` with `server`, at most `concurrency` at a
+/// time, until the port dies. Malformed requests get Apple's error replies and their
+/// rights and memory are destroyed.
+pub async fn serve<S: ClockServer + ?Sized>(
+    server: &S,
+    port: &ReceiveRight,
+    concurrency: usize,
+) -> Result<(), ::migz::Error> {
+    use ::migz::private::{self as p, StreamExt};
+    let space = port.task();
+    p::requests(port)?
+        .for_each_concurrent(concurrency.max(1), |message| async move {
+            let (request, len) = p::request_buf(message, 60);
+            let mut reply = p::AlignedBuf::new(44);
+            let handled = dispatch(server, space, request.bytes(), len, reply.bytes_mut()).await;
+            p::finish(space, request.bytes(), &mut reply, handled).await;
+        })
+        .await;
+    Ok(())
+}

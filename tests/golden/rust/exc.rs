@@ -615,3 +615,174 @@ impl ExcClient {
         Ok((r0, r1))
     }
 }
+
+/// What a server method answers: its results, or a `kern_return_t` for the error reply.
+pub type ServeResult<T> = Result<T, ::migz::KernReturn>;
+
+use ::core::future::Future;
+
+/// What an implementation of `exception_raise_state` answers, in `.defs` order.
+pub type ExceptionRaiseStateServerResults = (i32, Vec<u32>);
+/// What an implementation of `exception_raise_state_identity` answers, in `.defs` order.
+pub type ExceptionRaiseStateIdentityServerResults = (i32, Vec<u32>);
+
+/// The server side of the `exc` subsystem: one method per routine, answering with
+/// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
+/// arrays in a request are the method's arguments, so it owns what it was sent.
+pub trait ExcServer: Send + Sync {
+    /// Handles `exception_raise` (request id 2401).
+    fn exception_raise(
+        &self,
+        thread: SendRight,
+        task: SendRight,
+        exception: i32,
+        code: &[i32],
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Handles `exception_raise_state` (request id 2402).
+    fn exception_raise_state(
+        &self,
+        exception: i32,
+        code: &[i32],
+        flavor: i32,
+        old_state: &[u32],
+    ) -> impl Future<Output = ServeResult<ExceptionRaiseStateServerResults>> + Send;
+
+    /// Handles `exception_raise_state_identity` (request id 2403).
+    fn exception_raise_state_identity(
+        &self,
+        thread: SendRight,
+        task: SendRight,
+        exception: i32,
+        code: &[i32],
+        flavor: i32,
+        old_state: &[u32],
+    ) -> impl Future<Output = ServeResult<ExceptionRaiseStateIdentityServerResults>> + Send;
+}
+
+/// Answers a request of `exception_raise`.
+async fn handle_2401<S: ExcServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = ExceptionRaiseRequest;
+    type Reply = ExceptionRaiseReply;
+    let mut input = ExceptionRaiseIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a2 = input.exception;
+    let a3 = p::items(input.code)?;
+    let a0 = p::send_right(space, input.thread);
+    let a1 = p::send_right(space, input.task);
+    let future = S::exception_raise(server, a0, a1, a2, a3);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = ExceptionRaiseOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `exception_raise_state`.
+async fn handle_2402<S: ExcServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = ExceptionRaiseStateRequest;
+    type Reply = ExceptionRaiseStateReply;
+    let _ = space;
+    let mut input = ExceptionRaiseStateIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.exception;
+    let a1 = p::items(input.code)?;
+    let a2 = input.flavor;
+    let a3 = p::items(input.old_state)?;
+    let future = S::exception_raise_state(server, a0, a1, a2, a3);
+    let (r0, r1) = future.await.map_err(p::Refusal::failed)?;
+    let mut out = ExceptionRaiseStateOut {
+        flavor: r0,
+        ..Default::default()
+    };
+    p::fill(&mut out.new_state, &mut out.new_state_cnt, &r1)?;
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `exception_raise_state_identity`.
+async fn handle_2403<S: ExcServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = ExceptionRaiseStateIdentityRequest;
+    type Reply = ExceptionRaiseStateIdentityReply;
+    let mut input = ExceptionRaiseStateIdentityIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a2 = input.exception;
+    let a3 = p::items(input.code)?;
+    let a4 = input.flavor;
+    let a5 = p::items(input.old_state)?;
+    let a0 = p::send_right(space, input.thread);
+    let a1 = p::send_right(space, input.task);
+    let future = S::exception_raise_state_identity(server, a0, a1, a2, a3, a4, a5);
+    let (r0, r1) = future.await.map_err(p::Refusal::failed)?;
+    let mut out = ExceptionRaiseStateIdentityOut {
+        flavor: r0,
+        ..Default::default()
+    };
+    p::fill(&mut out.new_state, &mut out.new_state_cnt, &r1)?;
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers one request of the `exc` subsystem with `server`: unpacks and checks it,
+/// calls the routine and packs its reply into `reply`. Unknown ids are refused with
+/// `MIG_BAD_ID`.
+pub async fn dispatch<S: ExcServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    match ::migz::private::request_id(request) {
+        2401 => handle_2401(server, space, request, len, reply).await,
+        2402 => handle_2402(server, space, request, len, reply).await,
+        2403 => handle_2403(server, space, request, len, reply).await,
+        _ => Err(::migz::private::Refusal::malformed(
+            ::migz::private::MIG_BAD_ID,
+        )),
+    }
+}
+
+/// Serves the requests arriving on `port` with `server`, at most `concurrency` at a
+/// time, until the port dies. Malformed requests get Apple's error replies and their
+/// rights and memory are destroyed.
+pub async fn serve<S: ExcServer + ?Sized>(
+    server: &S,
+    port: &ReceiveRight,
+    concurrency: usize,
+) -> Result<(), ::migz::Error> {
+    use ::migz::private::{self as p, StreamExt};
+    let space = port.task();
+    p::requests(port)?
+        .for_each_concurrent(concurrency.max(1), |message| async move {
+            let (request, len) = p::request_buf(message, 5268);
+            let mut reply = p::AlignedBuf::new(5228);
+            let handled = dispatch(server, space, request.bytes(), len, reply.bytes_mut()).await;
+            p::finish(space, request.bytes(), &mut reply, handled).await;
+        })
+        .await;
+    Ok(())
+}

@@ -6785,3 +6785,1265 @@ impl MachPortClient {
         Ok(())
     }
 }
+
+/// What a server method answers: its results, or a `kern_return_t` for the error reply.
+pub type ServeResult<T> = Result<T, ::migz::KernReturn>;
+
+use ::core::future::Future;
+
+/// What an implementation of `mach_port_allocate_qos` answers, in `.defs` order.
+pub type MachPortAllocateQosServerResults = ([i32; 2], u32);
+/// What an implementation of `mach_port_allocate_full` answers, in `.defs` order.
+pub type MachPortAllocateFullServerResults = ([i32; 2], u32);
+/// What an implementation of `mach_port_dnrequest_info` answers, in `.defs` order.
+pub type MachPortDnrequestInfoServerResults = (u32, u32);
+/// What an implementation of `mach_port_kernel_object` answers, in `.defs` order.
+pub type MachPortKernelObjectServerResults = (u32, u32);
+/// What an implementation of `mach_port_kobject` answers, in `.defs` order.
+pub type MachPortKobjectServerResults = (u32, u64);
+/// What an implementation of `mach_port_kobject_description` answers, in `.defs` order.
+pub type MachPortKobjectDescriptionServerResults = (u32, u64, Vec<u8>);
+
+/// The server side of the `mach_port` subsystem: one method per routine, answering with
+/// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
+/// arrays in a request are the method's arguments, so it owns what it was sent.
+///
+/// Not covered yet (answered with `MIG_BAD_ID`): `mach_port_names`, `mach_port_peek`, `mach_port_get_set_status`, `mach_port_request_notification`, `mach_port_insert_right`, `mach_port_extract_right`, `mach_port_get_attributes`, `mach_port_space_info`, `mach_port_construct`.
+pub trait MachPortServer: Send + Sync {
+    /// Returns the type (set or port) for the port name
+    /// within the target task.  Also indicates whether
+    /// there is a dead-name request for the name.
+    ///
+    /// Handles `mach_port_type` (request id 3201).
+    fn mach_port_type(&self, name: u32) -> impl Future<Output = ServeResult<u32>> + Send;
+
+    /// Handles `mach_port_rename` (request id 3202).
+    fn mach_port_rename(
+        &self,
+        old_name: u32,
+        new_name: u32,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Allocates the specified kind of object, with the given name.
+    /// The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// New port sets are empty.  New ports don't have any
+    /// send/send-once rights or queued messages.  The make-send
+    /// count is zero and their queue limit is MACH_PORT_QLIMIT_DEFAULT.
+    /// New sets, ports, and dead names have one user reference.
+    ///
+    /// Handles `mach_port_allocate_name` (request id 3203).
+    fn mach_port_allocate_name(
+        &self,
+        right: u32,
+        name: u32,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Allocates the specified kind of object.
+    /// The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// Like port_allocate_name, but the kernel picks a name.
+    /// It can use any name not associated with a right.
+    ///
+    /// Handles `mach_port_allocate` (request id 3204).
+    fn mach_port_allocate(&self, right: u32) -> impl Future<Output = ServeResult<u32>> + Send;
+
+    /// Destroys all rights associated with the name and makes it
+    /// available for recycling immediately.  The name can be a
+    /// port (possibly with multiple user refs), a port set, or
+    /// a dead name (again, with multiple user refs).
+    ///
+    /// Handles `mach_port_destroy` (request id 3205).
+    fn mach_port_destroy(&self, name: u32) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Releases one send/send-once/dead-name user ref.
+    /// Just like mach_port_mod_refs -1, but deduces the
+    /// correct type of right.  This allows a user task
+    /// to release a ref for a port without worrying
+    /// about whether the port has died or not.
+    ///
+    /// Handles `mach_port_deallocate` (request id 3206).
+    fn mach_port_deallocate(&self, name: u32) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// A port set always has one user ref.
+    /// A send-once right always has one user ref.
+    /// A dead name always has one or more user refs.
+    /// A send right always has one or more user refs.
+    /// A receive right always has one user ref.
+    /// The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// MACH_PORT_RIGHT_SEND
+    /// MACH_PORT_RIGHT_SEND_ONCE
+    ///
+    /// Handles `mach_port_get_refs` (request id 3207).
+    fn mach_port_get_refs(
+        &self,
+        name: u32,
+        right: u32,
+    ) -> impl Future<Output = ServeResult<u32>> + Send;
+
+    /// The delta is a signed change to the task's
+    /// user ref count for the right.  Only dead names
+    /// and send rights can have a positive delta.
+    /// The resulting user ref count can't be negative.
+    /// If it is zero, the right is deallocated.
+    /// If the name isn't a composite right, it becomes
+    /// available for recycling.  The right must be one of
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// MACH_PORT_RIGHT_PORT_SET
+    /// MACH_PORT_RIGHT_DEAD_NAME
+    /// MACH_PORT_RIGHT_SEND
+    /// MACH_PORT_RIGHT_SEND_ONCE
+    ///
+    /// Handles `mach_port_mod_refs` (request id 3208).
+    fn mach_port_mod_refs(
+        &self,
+        name: u32,
+        right: u32,
+        delta: i32,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Only valid for receive rights.
+    /// Sets the make-send count for the port.
+    ///
+    /// Handles `mach_port_set_mscount` (request id 3210).
+    fn mach_port_set_mscount(
+        &self,
+        name: u32,
+        mscount: u32,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Puts the member port (the task must have receive rights)
+    /// into the after port set.  If the port is already a member
+    /// of any set(s), it is atomically removed from those sets as
+    /// part of this operation.  (If after is MACH_PORT_NULL, the
+    /// port is still removed from all current sets).
+    ///
+    /// Handles `mach_port_move_member` (request id 3212).
+    fn mach_port_move_member(
+        &self,
+        member: u32,
+        after: u32,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Only valid for receive rights.
+    /// Sets the sequence number for the port.
+    ///
+    /// Handles `mach_port_set_seqno` (request id 3216).
+    fn mach_port_set_seqno(
+        &self,
+        name: u32,
+        seqno: u32,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Set attributes of a port
+    ///
+    /// Handles `mach_port_set_attributes` (request id 3218).
+    fn mach_port_set_attributes(
+        &self,
+        name: u32,
+        flavor: i32,
+        port_info: &[i32],
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Allocates the specified kind of object, qos version.
+    /// The right must be
+    /// MACH_PORT_RIGHT_RECEIVE
+    /// Like port_allocate_name, but the kernel picks a name.
+    /// It can use any name not associated with a right.
+    ///
+    /// Handles `mach_port_allocate_qos` (request id 3219).
+    fn mach_port_allocate_qos(
+        &self,
+        right: u32,
+        qos: [i32; 2],
+    ) -> impl Future<Output = ServeResult<MachPortAllocateQosServerResults>> + Send;
+
+    /// Generic interface to allocation various kinds of ports.
+    /// Should never be called directly by users (at least not
+    /// unless they are exceedingly masochistic).
+    ///
+    /// Handles `mach_port_allocate_full` (request id 3220).
+    fn mach_port_allocate_full(
+        &self,
+        right: u32,
+        proto: SendRight,
+        qos: [i32; 2],
+        name: u32,
+    ) -> impl Future<Output = ServeResult<MachPortAllocateFullServerResults>> + Send;
+
+    /// Pre-expand task port name space.
+    ///
+    /// OBSOLETE. Do nothing and return success.
+    ///
+    /// Handles `task_set_port_space` (request id 3221).
+    fn task_set_port_space(
+        &self,
+        table_entries: i32,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Returns the exact number of extant send rights
+    /// for the given receive right.
+    ///
+    /// Handles `mach_port_get_srights` (request id 3222).
+    fn mach_port_get_srights(&self, name: u32) -> impl Future<Output = ServeResult<u32>> + Send;
+
+    /// Returns information about the dead-name requests
+    /// registered with the named receive right.
+    ///
+    /// Handles `mach_port_dnrequest_info` (request id 3224).
+    fn mach_port_dnrequest_info(
+        &self,
+        name: u32,
+    ) -> impl Future<Output = ServeResult<MachPortDnrequestInfoServerResults>> + Send;
+
+    /// Handles `mach_port_kernel_object` (request id 3225).
+    fn mach_port_kernel_object(
+        &self,
+        name: u32,
+    ) -> impl Future<Output = ServeResult<MachPortKernelObjectServerResults>> + Send;
+
+    /// Inserts the specified rights into the portset identified
+    /// by the <task, pset> pair.  The results of passing in the
+    /// Poly argument via the supplied disposition must yield a
+    /// receive right.
+    ///
+    /// If the <task,pset> pair does not represent a valid portset
+    /// KERN_INVALID_RIGHT is returned.
+    ///
+    /// If the passed in name argument does not represent a receive
+    /// right, KERN_INVALID_CAPABILITY will be returned.
+    ///
+    /// If the port represented by the receive right is already in
+    /// the portset, KERN_ALREADY_IN_SET is returned.
+    ///
+    /// Handles `mach_port_insert_member` (request id 3226).
+    fn mach_port_insert_member(
+        &self,
+        name: u32,
+        pset: u32,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Extracts the specified right from the named portset
+    /// in the target task.
+    /// the target task.  The target task loses a user
+    /// ref and the name may be available for recycling.
+    /// msgt_name must be one of
+    /// MACH_MSG_TYPE_MOVE_RECEIVE
+    /// MACH_MSG_TYPE_COPY_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND
+    /// MACH_MSG_TYPE_MOVE_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND_ONCE
+    /// MACH_MSG_TYPE_MOVE_SEND_ONCE
+    ///
+    /// Handles `mach_port_extract_member` (request id 3227).
+    fn mach_port_extract_member(
+        &self,
+        name: u32,
+        pset: u32,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Only valid for receive rights.
+    /// Gets the context pointer for the port.
+    ///
+    /// Handles `mach_port_get_context` (request id 3228).
+    fn mach_port_get_context(&self, name: u32) -> impl Future<Output = ServeResult<u64>> + Send;
+
+    /// Only valid for receive rights.
+    /// Sets the context pointer for the port.
+    ///
+    /// Handles `mach_port_set_context` (request id 3229).
+    fn mach_port_set_context(
+        &self,
+        name: u32,
+        context: u64,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Return the type and address of the kernel object
+    /// that the given send/receive right represents.
+    ///
+    /// Handles `mach_port_kobject` (request id 3230).
+    fn mach_port_kobject(
+        &self,
+        name: u32,
+    ) -> impl Future<Output = ServeResult<MachPortKobjectServerResults>> + Send;
+
+    /// Destroys a mach port using the guard provided
+    /// for guarded ports. Also reduces the user ref
+    /// count for send rights as specified by srdelta.
+    ///
+    /// Handles `mach_port_destruct` (request id 3232).
+    fn mach_port_destruct(
+        &self,
+        name: u32,
+        srdelta: i32,
+        guard: u64,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Guard an already existing port. Allows guarding
+    /// receive rights only. Uses the context field in the
+    /// port structure to store the guard.
+    ///
+    /// Handles `mach_port_guard` (request id 3233).
+    fn mach_port_guard(
+        &self,
+        name: u32,
+        guard: u64,
+        strict: i32,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Unguard a port guarded previously. For unguarded ports
+    /// or incorrect guards passed in it raises an exception
+    /// indicating guarding misbehavior.
+    ///
+    /// Handles `mach_port_unguard` (request id 3234).
+    fn mach_port_unguard(
+        &self,
+        name: u32,
+        guard: u64,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Returns basic information about an IPC space.
+    ///
+    /// Handles `mach_port_space_basic_info` (request id 3235).
+    fn mach_port_space_basic_info(&self) -> impl Future<Output = ServeResult<[u32; 6]>> + Send;
+
+    /// Guard an already existing port. Allows guarding
+    /// receive rights only. Uses the context field in the
+    /// port structure to store the guard.
+    ///
+    /// Handles `mach_port_guard_with_flags` (request id 3237).
+    fn mach_port_guard_with_flags(
+        &self,
+        name: u32,
+        guard: u64,
+        flags: u64,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Swap guard value of an existing guarded port. Works
+    /// only if it is not a strict guard.
+    ///
+    /// Handles `mach_port_swap_guard` (request id 3238).
+    fn mach_port_swap_guard(
+        &self,
+        name: u32,
+        old_guard: u64,
+        new_guard: u64,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Return the type and address of the kernel object
+    /// that the given send/receive right represents.
+    ///
+    /// Handles `mach_port_kobject_description` (request id 3239).
+    fn mach_port_kobject_description(
+        &self,
+        name: u32,
+    ) -> impl Future<Output = ServeResult<MachPortKobjectDescriptionServerResults>> + Send;
+
+    /// Verifies that connection port was created for this
+    /// service port and returns the filter policy id
+    /// for that connection port
+    ///
+    /// Handles `mach_port_is_connection_for_service` (request id 3240).
+    fn mach_port_is_connection_for_service(
+        &self,
+        connection_port: u32,
+        service_port: u32,
+    ) -> impl Future<Output = ServeResult<u64>> + Send;
+
+    /// Get information about service ports. Supported only
+    /// on development/debug builds
+    ///
+    /// Handles `mach_port_get_service_port_info` (request id 3241).
+    fn mach_port_get_service_port_info(
+        &self,
+        name: u32,
+    ) -> impl Future<Output = ServeResult<[u8; 256]>> + Send;
+
+    /// Handles `mach_port_assert_attributes` (request id 3242).
+    fn mach_port_assert_attributes(
+        &self,
+        name: u32,
+        flavor: i32,
+        info: &[i32],
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+}
+
+/// Answers a request of `mach_port_type`.
+async fn handle_3201<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortTypeRequest;
+    type Reply = MachPortTypeReply;
+    let _ = space;
+    let mut input = MachPortTypeIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let future = S::mach_port_type(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortTypeOut { ptype: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_rename`.
+async fn handle_3202<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortRenameRequest;
+    type Reply = MachPortRenameReply;
+    let _ = space;
+    let mut input = MachPortRenameIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.old_name;
+    let a1 = input.new_name;
+    let future = S::mach_port_rename(server, a0, a1);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortRenameOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_allocate_name`.
+async fn handle_3203<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortAllocateNameRequest;
+    type Reply = MachPortAllocateNameReply;
+    let _ = space;
+    let mut input = MachPortAllocateNameIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.right;
+    let a1 = input.name;
+    let future = S::mach_port_allocate_name(server, a0, a1);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortAllocateNameOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_allocate`.
+async fn handle_3204<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortAllocateRequest;
+    type Reply = MachPortAllocateReply;
+    let _ = space;
+    let mut input = MachPortAllocateIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.right;
+    let future = S::mach_port_allocate(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortAllocateOut { name: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_destroy`.
+async fn handle_3205<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortDestroyRequest;
+    type Reply = MachPortDestroyReply;
+    let _ = space;
+    let mut input = MachPortDestroyIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let future = S::mach_port_destroy(server, a0);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortDestroyOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_deallocate`.
+async fn handle_3206<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortDeallocateRequest;
+    type Reply = MachPortDeallocateReply;
+    let _ = space;
+    let mut input = MachPortDeallocateIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let future = S::mach_port_deallocate(server, a0);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortDeallocateOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_get_refs`.
+async fn handle_3207<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortGetRefsRequest;
+    type Reply = MachPortGetRefsReply;
+    let _ = space;
+    let mut input = MachPortGetRefsIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.right;
+    let future = S::mach_port_get_refs(server, a0, a1);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortGetRefsOut { refs: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_mod_refs`.
+async fn handle_3208<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortModRefsRequest;
+    type Reply = MachPortModRefsReply;
+    let _ = space;
+    let mut input = MachPortModRefsIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.right;
+    let a2 = input.delta;
+    let future = S::mach_port_mod_refs(server, a0, a1, a2);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortModRefsOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_set_mscount`.
+async fn handle_3210<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortSetMscountRequest;
+    type Reply = MachPortSetMscountReply;
+    let _ = space;
+    let mut input = MachPortSetMscountIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.mscount;
+    let future = S::mach_port_set_mscount(server, a0, a1);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortSetMscountOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_move_member`.
+async fn handle_3212<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortMoveMemberRequest;
+    type Reply = MachPortMoveMemberReply;
+    let _ = space;
+    let mut input = MachPortMoveMemberIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.member;
+    let a1 = input.after;
+    let future = S::mach_port_move_member(server, a0, a1);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortMoveMemberOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_set_seqno`.
+async fn handle_3216<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortSetSeqnoRequest;
+    type Reply = MachPortSetSeqnoReply;
+    let _ = space;
+    let mut input = MachPortSetSeqnoIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.seqno;
+    let future = S::mach_port_set_seqno(server, a0, a1);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortSetSeqnoOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_set_attributes`.
+async fn handle_3218<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortSetAttributesRequest;
+    type Reply = MachPortSetAttributesReply;
+    let _ = space;
+    let mut input = MachPortSetAttributesIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.flavor;
+    let a2 = p::items(input.port_info)?;
+    let future = S::mach_port_set_attributes(server, a0, a1, a2);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortSetAttributesOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_allocate_qos`.
+async fn handle_3219<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortAllocateQosRequest;
+    type Reply = MachPortAllocateQosReply;
+    let _ = space;
+    let mut input = MachPortAllocateQosIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.right;
+    let a1 = input.qos;
+    let future = S::mach_port_allocate_qos(server, a0, a1);
+    let (r0, r1) = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortAllocateQosOut { qos: r0, name: r1 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_allocate_full`.
+async fn handle_3220<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortAllocateFullRequest;
+    type Reply = MachPortAllocateFullReply;
+    let mut input = MachPortAllocateFullIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.right;
+    let a2 = input.qos;
+    let a3 = input.name;
+    let a1 = p::send_right(space, input.proto);
+    let future = S::mach_port_allocate_full(server, a0, a1, a2, a3);
+    let (r0, r1) = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortAllocateFullOut { qos: r0, name: r1 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `task_set_port_space`.
+async fn handle_3221<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = TaskSetPortSpaceRequest;
+    type Reply = TaskSetPortSpaceReply;
+    let _ = space;
+    let mut input = TaskSetPortSpaceIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.table_entries;
+    let future = S::task_set_port_space(server, a0);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = TaskSetPortSpaceOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_get_srights`.
+async fn handle_3222<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortGetSrightsRequest;
+    type Reply = MachPortGetSrightsReply;
+    let _ = space;
+    let mut input = MachPortGetSrightsIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let future = S::mach_port_get_srights(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortGetSrightsOut { srights: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_dnrequest_info`.
+async fn handle_3224<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortDnrequestInfoRequest;
+    type Reply = MachPortDnrequestInfoReply;
+    let _ = space;
+    let mut input = MachPortDnrequestInfoIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let future = S::mach_port_dnrequest_info(server, a0);
+    let (r0, r1) = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortDnrequestInfoOut {
+        dnr_total: r0,
+        dnr_used: r1,
+    };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_kernel_object`.
+async fn handle_3225<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortKernelObjectRequest;
+    type Reply = MachPortKernelObjectReply;
+    let _ = space;
+    let mut input = MachPortKernelObjectIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let future = S::mach_port_kernel_object(server, a0);
+    let (r0, r1) = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortKernelObjectOut {
+        object_type: r0,
+        object_addr: r1,
+    };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_insert_member`.
+async fn handle_3226<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortInsertMemberRequest;
+    type Reply = MachPortInsertMemberReply;
+    let _ = space;
+    let mut input = MachPortInsertMemberIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.pset;
+    let future = S::mach_port_insert_member(server, a0, a1);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortInsertMemberOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_extract_member`.
+async fn handle_3227<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortExtractMemberRequest;
+    type Reply = MachPortExtractMemberReply;
+    let _ = space;
+    let mut input = MachPortExtractMemberIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.pset;
+    let future = S::mach_port_extract_member(server, a0, a1);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortExtractMemberOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_get_context`.
+async fn handle_3228<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortGetContextRequest;
+    type Reply = MachPortGetContextReply;
+    let _ = space;
+    let mut input = MachPortGetContextIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let future = S::mach_port_get_context(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortGetContextOut { context: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_set_context`.
+async fn handle_3229<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortSetContextRequest;
+    type Reply = MachPortSetContextReply;
+    let _ = space;
+    let mut input = MachPortSetContextIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.context;
+    let future = S::mach_port_set_context(server, a0, a1);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortSetContextOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_kobject`.
+async fn handle_3230<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortKobjectRequest;
+    type Reply = MachPortKobjectReply;
+    let _ = space;
+    let mut input = MachPortKobjectIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let future = S::mach_port_kobject(server, a0);
+    let (r0, r1) = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortKobjectOut {
+        object_type: r0,
+        object_addr: r1,
+    };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_destruct`.
+async fn handle_3232<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortDestructRequest;
+    type Reply = MachPortDestructReply;
+    let _ = space;
+    let mut input = MachPortDestructIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.srdelta;
+    let a2 = input.guard;
+    let future = S::mach_port_destruct(server, a0, a1, a2);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortDestructOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_guard`.
+async fn handle_3233<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortGuardRequest;
+    type Reply = MachPortGuardReply;
+    let _ = space;
+    let mut input = MachPortGuardIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.guard;
+    let a2 = input.strict;
+    let future = S::mach_port_guard(server, a0, a1, a2);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortGuardOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_unguard`.
+async fn handle_3234<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortUnguardRequest;
+    type Reply = MachPortUnguardReply;
+    let _ = space;
+    let mut input = MachPortUnguardIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.guard;
+    let future = S::mach_port_unguard(server, a0, a1);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortUnguardOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_space_basic_info`.
+async fn handle_3235<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortSpaceBasicInfoRequest;
+    type Reply = MachPortSpaceBasicInfoReply;
+    let _ = space;
+    let mut input = MachPortSpaceBasicInfoIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let future = S::mach_port_space_basic_info(server);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortSpaceBasicInfoOut { basic_info: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_guard_with_flags`.
+async fn handle_3237<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortGuardWithFlagsRequest;
+    type Reply = MachPortGuardWithFlagsReply;
+    let _ = space;
+    let mut input = MachPortGuardWithFlagsIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.guard;
+    let a2 = input.flags;
+    let future = S::mach_port_guard_with_flags(server, a0, a1, a2);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortGuardWithFlagsOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_swap_guard`.
+async fn handle_3238<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortSwapGuardRequest;
+    type Reply = MachPortSwapGuardReply;
+    let _ = space;
+    let mut input = MachPortSwapGuardIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.old_guard;
+    let a2 = input.new_guard;
+    let future = S::mach_port_swap_guard(server, a0, a1, a2);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortSwapGuardOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_kobject_description`.
+async fn handle_3239<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortKobjectDescriptionRequest;
+    type Reply = MachPortKobjectDescriptionReply;
+    let _ = space;
+    let mut input = MachPortKobjectDescriptionIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let future = S::mach_port_kobject_description(server, a0);
+    let (r0, r1, r2) = future.await.map_err(p::Refusal::failed)?;
+    let mut out = MachPortKobjectDescriptionOut {
+        object_type: r0,
+        object_addr: r1,
+        ..Default::default()
+    };
+    p::fill_c_string(&mut out.description, &r2)?;
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_is_connection_for_service`.
+async fn handle_3240<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortIsConnectionForServiceRequest;
+    type Reply = MachPortIsConnectionForServiceReply;
+    let _ = space;
+    let mut input = MachPortIsConnectionForServiceIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.connection_port;
+    let a1 = input.service_port;
+    let future = S::mach_port_is_connection_for_service(server, a0, a1);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortIsConnectionForServiceOut {
+        filter_policy_id: r0,
+    };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_get_service_port_info`.
+async fn handle_3241<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortGetServicePortInfoRequest;
+    type Reply = MachPortGetServicePortInfoReply;
+    let _ = space;
+    let mut input = MachPortGetServicePortInfoIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let future = S::mach_port_get_service_port_info(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortGetServicePortInfoOut { sp_info_out: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_assert_attributes`.
+async fn handle_3242<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortAssertAttributesRequest;
+    type Reply = MachPortAssertAttributesReply;
+    let _ = space;
+    let mut input = MachPortAssertAttributesIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.flavor;
+    let a2 = p::items(input.info)?;
+    let future = S::mach_port_assert_attributes(server, a0, a1, a2);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortAssertAttributesOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers one request of the `mach_port` subsystem with `server`: unpacks and checks it,
+/// calls the routine and packs its reply into `reply`. Unknown ids are refused with
+/// `MIG_BAD_ID`.
+pub async fn dispatch<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    match ::migz::private::request_id(request) {
+        3201 => handle_3201(server, space, request, len, reply).await,
+        3202 => handle_3202(server, space, request, len, reply).await,
+        3203 => handle_3203(server, space, request, len, reply).await,
+        3204 => handle_3204(server, space, request, len, reply).await,
+        3205 => handle_3205(server, space, request, len, reply).await,
+        3206 => handle_3206(server, space, request, len, reply).await,
+        3207 => handle_3207(server, space, request, len, reply).await,
+        3208 => handle_3208(server, space, request, len, reply).await,
+        3210 => handle_3210(server, space, request, len, reply).await,
+        3212 => handle_3212(server, space, request, len, reply).await,
+        3216 => handle_3216(server, space, request, len, reply).await,
+        3218 => handle_3218(server, space, request, len, reply).await,
+        3219 => handle_3219(server, space, request, len, reply).await,
+        3220 => handle_3220(server, space, request, len, reply).await,
+        3221 => handle_3221(server, space, request, len, reply).await,
+        3222 => handle_3222(server, space, request, len, reply).await,
+        3224 => handle_3224(server, space, request, len, reply).await,
+        3225 => handle_3225(server, space, request, len, reply).await,
+        3226 => handle_3226(server, space, request, len, reply).await,
+        3227 => handle_3227(server, space, request, len, reply).await,
+        3228 => handle_3228(server, space, request, len, reply).await,
+        3229 => handle_3229(server, space, request, len, reply).await,
+        3230 => handle_3230(server, space, request, len, reply).await,
+        3232 => handle_3232(server, space, request, len, reply).await,
+        3233 => handle_3233(server, space, request, len, reply).await,
+        3234 => handle_3234(server, space, request, len, reply).await,
+        3235 => handle_3235(server, space, request, len, reply).await,
+        3237 => handle_3237(server, space, request, len, reply).await,
+        3238 => handle_3238(server, space, request, len, reply).await,
+        3239 => handle_3239(server, space, request, len, reply).await,
+        3240 => handle_3240(server, space, request, len, reply).await,
+        3241 => handle_3241(server, space, request, len, reply).await,
+        3242 => handle_3242(server, space, request, len, reply).await,
+        _ => Err(::migz::private::Refusal::malformed(
+            ::migz::private::MIG_BAD_ID,
+        )),
+    }
+}
+
+/// Serves the requests arriving on `port` with `server`, at most `concurrency` at a
+/// time, until the port dies. Malformed requests get Apple's error replies and their
+/// rights and memory are destroyed.
+pub async fn serve<S: MachPortServer + ?Sized>(
+    server: &S,
+    port: &ReceiveRight,
+    concurrency: usize,
+) -> Result<(), ::migz::Error> {
+    use ::migz::private::{self as p, StreamExt};
+    let space = port.task();
+    p::requests(port)?
+        .for_each_concurrent(concurrency.max(1), |message| async move {
+            let (request, len) = p::request_buf(message, 112);
+            let mut reply = p::AlignedBuf::new(568);
+            let handled = dispatch(server, space, request.bytes(), len, reply.bytes_mut()).await;
+            p::finish(space, request.bytes(), &mut reply, handled).await;
+        })
+        .await;
+    Ok(())
+}

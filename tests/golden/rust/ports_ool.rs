@@ -1100,3 +1100,172 @@ impl PortsOolClient {
         p::send_async(space, &buf.bytes()[..size], timeout).await
     }
 }
+
+/// What a server method answers: its results, or a `kern_return_t` for the error reply.
+pub type ServeResult<T> = Result<T, ::migz::KernReturn>;
+
+use ::core::future::Future;
+
+/// The server side of the `ports_ool` subsystem: one method per routine, answering with
+/// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
+/// arrays in a request are the method's arguments, so it owns what it was sent.
+///
+/// Not covered yet (answered with `MIG_BAD_ID`): `pass_right`, `reverse`, `upload`, `stats`, `count_ports`.
+pub trait PortsOolServer: Send + Sync {
+    /// Store a send right, made from the caller's receive right, under a name.
+    ///
+    /// Handles `register_port` (request id 3000).
+    fn register_port(
+        &self,
+        name: &[u8],
+        port: SendRight,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Give back a send right to the port stored under a name.
+    ///
+    /// Handles `lookup_port` (request id 3001).
+    fn lookup_port(&self, name: &[u8]) -> impl Future<Output = ServeResult<SendRight>> + Send;
+
+    /// Tell the caller its own audit token's first word, read from the request's trailer.
+    ///
+    /// Handles `whoami` (request id 3007).
+    fn whoami(&self, atoken: [u32; 8]) -> impl Future<Output = ServeResult<i32>> + Send;
+
+    /// Fire and forget: no reply.
+    ///
+    /// Handles `log_message` (request id 3008).
+    fn log_message(&self, message: &[u8]) -> impl Future<Output = ServeResult<()>> + Send;
+}
+
+/// Answers a request of `register_port`.
+async fn handle_3000<S: PortsOolServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = RegisterPortRequest;
+    type Reply = RegisterPortReply;
+    let mut input = RegisterPortIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = p::items(input.name)?;
+    let a1 = p::send_right(space, input.port);
+    let future = S::register_port(server, a0, a1);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = RegisterPortOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `lookup_port`.
+async fn handle_3001<S: PortsOolServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = LookupPortRequest;
+    type Reply = LookupPortReply;
+    let _ = space;
+    let mut input = LookupPortIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = p::items(input.name)?;
+    let future = S::lookup_port(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = LookupPortOut { port: r0.name() };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    // The reply owns these rights now; if it cannot be sent, it is destroyed.
+    let _ = r0.into_raw();
+    Ok(size)
+}
+
+/// Answers a request of `whoami`.
+async fn handle_3007<S: PortsOolServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = WhoamiRequest;
+    type Reply = WhoamiReply;
+    let _ = space;
+    let mut input = WhoamiIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.atoken;
+    let future = S::whoami(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = WhoamiOut { word: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `log_message`.
+async fn handle_3008<S: PortsOolServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = LogMessageRequest;
+    let _ = space;
+    let _ = reply;
+    let mut input = LogMessageIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = p::items(input.message)?;
+    let future = S::log_message(server, a0);
+    future.await.map_err(p::Refusal::failed)?;
+    Ok(0)
+}
+
+/// Answers one request of the `ports_ool` subsystem with `server`: unpacks and checks it,
+/// calls the routine and packs its reply into `reply`. Unknown ids are refused with
+/// `MIG_BAD_ID`.
+pub async fn dispatch<S: PortsOolServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    match ::migz::private::request_id(request) {
+        3000 => handle_3000(server, space, request, len, reply).await,
+        3001 => handle_3001(server, space, request, len, reply).await,
+        3007 => handle_3007(server, space, request, len, reply).await,
+        3008 => handle_3008(server, space, request, len, reply).await,
+        _ => Err(::migz::private::Refusal::malformed(
+            ::migz::private::MIG_BAD_ID,
+        )),
+    }
+}
+
+/// Serves the requests arriving on `port` with `server`, at most `concurrency` at a
+/// time, until the port dies. Malformed requests get Apple's error replies and their
+/// rights and memory are destroyed.
+pub async fn serve<S: PortsOolServer + ?Sized>(
+    server: &S,
+    port: &ReceiveRight,
+    concurrency: usize,
+) -> Result<(), ::migz::Error> {
+    use ::migz::private::{self as p, StreamExt};
+    let space = port.task();
+    p::requests(port)?
+        .for_each_concurrent(concurrency.max(1), |message| async move {
+            let (request, len) = p::request_buf(message, 120);
+            let mut reply = p::AlignedBuf::new(104);
+            let handled = dispatch(server, space, request.bytes(), len, reply.bytes_mut()).await;
+            p::finish(space, request.bytes(), &mut reply, handled).await;
+        })
+        .await;
+    Ok(())
+}
