@@ -209,6 +209,8 @@ fn field_type(f: &Field, args: &[Arg]) -> String {
 
 /// One field of an `In`/`Out` struct: name, type and doc line.
 struct ArgField {
+    /// The field's name before sanitizing, as both writers derive theirs from it.
+    raw: String,
     name: String,
     ty: Ty,
     doc: Option<String>,
@@ -218,6 +220,7 @@ struct ArgField {
 
 fn field(name: &str, ty: Ty, doc: Option<String>) -> ArgField {
     ArgField {
+        raw: name.to_string(),
         name: rust_ident(name),
         ty,
         doc,
@@ -450,6 +453,20 @@ fn c_layout(fields: &[ArgField]) -> (Vec<u64>, u64) {
         align = align.max(f.ty.align);
     }
     (offsets, off.next_multiple_of(align))
+}
+
+/// The C layout (LP64) of a routine's `In` and `Out` structs, computed once here for both
+/// writers: each field's name (before sanitizing) and offset, and the size. The Rust file
+/// asserts these numbers with `offset_of!`, the Zig file with `@offsetOf`, so the two
+/// sides of the C ABI agree or fail to compile.
+pub fn in_out_layouts(r: &Routine) -> [(Vec<(String, u64)>, u64); 2] {
+    [in_fields(r), out_fields(r)].map(|fields| {
+        let (offsets, size) = c_layout(&fields);
+        (
+            fields.into_iter().map(|f| f.raw).zip(offsets).collect(),
+            size,
+        )
+    })
 }
 
 struct Gen {
