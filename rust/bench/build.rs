@@ -1,13 +1,12 @@
-//! Generates the Zig stubs of `defs/bench.defs` with migz-build and builds them, with the
-//! migz Zig runtime, into a static library the `pack` suite calls through the generated
-//! C-ABI exports.
+//! Generates the Zig and Rust stubs of `defs/bench.defs` with migz-build and builds the Zig,
+//! with the migz Zig runtime, into a static library the `pack` suite calls through the
+//! generated C-ABI exports and the `stubs` suite through the generated Rust.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // The bench declares the exports it calls itself (`src/ffi.rs`), so only the Zig half
-    // is generated.
+    // The `pack` suite declares the exports it calls itself (`src/ffi.rs`); the `stubs`
+    // suite uses the generated Rust.
     migz_build::Config::new()
         .lib_name("migzbench")
-        .emit_rust(false)
         .compile(&["defs/bench.defs"])?;
     Ok(())
 }
