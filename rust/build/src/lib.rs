@@ -314,7 +314,12 @@ fn write(path: &Path, text: &str) -> Result<(), Error> {
 /// The pinned Zig: `$ZIG`, else `zig` on `PATH`, else `python3 -m ziglang`, each checked
 /// with `zig version`.
 pub fn zig_command() -> Result<Command, Error> {
-    let candidates: Vec<(String, Vec<String>)> = match std::env::var_os("ZIG") {
+    zig_command_from(std::env::var_os("ZIG"))
+}
+
+/// [`zig_command`] with `$ZIG` given, so tests need not change the environment.
+fn zig_command_from(zig_env: Option<std::ffi::OsString>) -> Result<Command, Error> {
+    let candidates: Vec<(String, Vec<String>)> = match zig_env {
         Some(z) => vec![(z.to_string_lossy().into_owned(), vec![])],
         None => vec![
             ("zig".into(), vec![]),
@@ -366,6 +371,22 @@ mod tests {
         assert_eq!(zig_target("x86_64-unknown-linux-gnu"), "x86_64-linux-gnu");
         assert_eq!(zig_target("aarch64-apple-darwin"), "aarch64-macos.11.0");
         assert_eq!(zig_target("x86_64-unknown-linux-musl"), "x86_64-linux-musl");
+    }
+
+    #[test]
+    fn a_missing_zig_names_the_fix() {
+        let err = zig_command_from(Some("/nonexistent/zig".into())).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`/nonexistent/zig` did not run"), "{text}");
+        assert!(text.contains("pip install ziglang==0.17.1"), "{text}");
+        assert!(text.contains("set ZIG"), "{text}");
+    }
+
+    #[test]
+    fn a_zig_of_another_version_is_refused() {
+        // `echo version` prints "version", which is not 0.17.1.
+        let err = zig_command_from(Some("echo".into())).unwrap_err();
+        assert!(err.to_string().contains("`echo` is Zig version"), "{err}");
     }
 
     #[test]
