@@ -198,3 +198,38 @@ fn unknown_and_malformed_requests_get_mig_errors() {
     }
     space.assert_no_leaks();
 }
+
+/// A server whose calls each wait until `n` of them are in progress at once.
+struct Gathering {
+    barrier: tokio::sync::Barrier,
+}
+
+impl ArrayTestServer for Gathering {
+    async fn sum_array(&self, data: &[i32]) -> array_test::ServeResult<i32> {
+        self.barrier.wait().await;
+        Ok(data.iter().sum())
+    }
+}
+
+#[test]
+fn serve_runs_requests_concurrently_up_to_its_limit() {
+    let space = Space::new();
+    {
+        let (service, send_right) = allocate_pair(&space).unwrap();
+        let client = ArrayTestClient::new(send_right);
+        let server = Gathering {
+            barrier: tokio::sync::Barrier::new(3),
+        };
+        // Three calls that can only finish together: with a limit of 3 they do (a limit of
+        // 2 would leave them waiting for ever).
+        let (a, b, c) = runtime().block_on(until(array_test::serve(&server, &service, 3), async {
+            futures::join!(
+                client.sum_array_async(&[1], None),
+                client.sum_array_async(&[2, 2], None),
+                client.sum_array_async(&[3, 3, 3], None),
+            )
+        }));
+        assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), (1, 4, 9));
+    }
+    space.assert_no_leaks();
+}
