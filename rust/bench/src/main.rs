@@ -6,6 +6,7 @@ mod ffi;
 mod frontend;
 mod pack;
 mod report;
+mod stubs;
 mod transport;
 
 /// A suite: its name and its entry point, which takes `--quick`.
@@ -16,6 +17,7 @@ const SUITES: &[Suite] = &[
     ("frontend", frontend::run),
     ("transport", transport::run),
     ("pack", pack::run),
+    ("stubs", stubs::run),
 ];
 
 fn main() {

@@ -37,6 +37,9 @@ enum Command {
         /// Write `<subsystem>.zig` files into this directory.
         #[arg(long, value_name = "DIR")]
         zig: Option<PathBuf>,
+        /// Write `<subsystem>.rs` files into this directory.
+        #[arg(long, value_name = "DIR")]
+        rust: Option<PathBuf>,
         #[command(flatten)]
         pp: PpArgs,
         /// The .defs files.
@@ -105,6 +108,9 @@ fn parse_define(d: &str) -> MacroArg {
     }
 }
 
+/// A generator: a subsystem and its `.defs` file name give one file.
+type Writer = fn(&migz_defs::ir::Subsystem, &str) -> migz_codegen::GeneratedFile;
+
 fn main() -> ExitCode {
     let raw: Vec<String> = std::env::args().collect();
     let cli = Cli::parse();
@@ -123,9 +129,14 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Command::Gen { zig, pp, files } => {
-            if zig.is_none() {
-                eprintln!("migz gen: nothing to generate; give --zig DIR");
+        Command::Gen {
+            zig,
+            rust,
+            pp,
+            files,
+        } => {
+            if zig.is_none() && rust.is_none() {
+                eprintln!("migz gen: nothing to generate; give --zig DIR and/or --rust DIR");
                 return ExitCode::from(2);
             }
             let options = pp.options(macro_order(&raw, &pp));
@@ -142,8 +153,13 @@ fn main() -> ExitCode {
                     |n| n.to_string_lossy().into_owned(),
                 );
                 for sub in &out.subsystems {
-                    if let Some(dir) = &zig {
-                        let generated = migz_codegen::zig::generate(sub, &source);
+                    let writers: [(&Option<PathBuf>, Writer); 2] = [
+                        (&zig, migz_codegen::zig::generate),
+                        (&rust, migz_codegen::rust::generate),
+                    ];
+                    for (dir, generate) in writers {
+                        let Some(dir) = dir else { continue };
+                        let generated = generate(sub, &source);
                         if let Err(e) = write_if_changed(dir, &generated) {
                             eprintln!(
                                 "migz gen: cannot write {}: {e}",

@@ -1,6 +1,6 @@
 //! Golden files for the generators: `migz gen` on the two example `.defs` and three
 //! corpus subsystems must reproduce `tests/golden/<lang>/<subsystem>.<ext>` byte for byte,
-//! twice in a row, and the files must be `zig fmt` clean.
+//! twice in a row, and the files must be `zig fmt` or `rustfmt` clean.
 //! `MIGZ_BLESS=1 cargo test -p migz-cli --test golden` rewrites them.
 
 mod common;
@@ -76,19 +76,20 @@ pub fn zig_command() -> Option<Command> {
     None
 }
 
-#[test]
-fn zig_golden_files() {
+/// Generates every fixture twice in `lang`, checks the runs agree and match the golden
+/// files (or rewrites them under `MIGZ_BLESS`), and returns the golden paths.
+fn check_golden(lang: &str) -> Vec<PathBuf> {
     let root = repo_root();
-    let golden = root.join("tests/golden/zig");
+    let golden = root.join("tests/golden").join(lang);
     let bless = std::env::var_os("MIGZ_BLESS").is_some();
-    let tmp = std::env::temp_dir().join(format!("migz-golden-{}", std::process::id()));
+    let tmp = std::env::temp_dir().join(format!("migz-golden-{lang}-{}", std::process::id()));
     let mut failures = Vec::new();
     let mut names = Vec::new();
     for (defs, flags) in fixtures() {
         let a = tmp.join("a");
         let b = tmp.join("b");
-        generate("zig", &defs, &flags, &a);
-        generate("zig", &defs, &flags, &b);
+        generate(lang, &defs, &flags, &a);
+        generate(lang, &defs, &flags, &b);
         for entry in std::fs::read_dir(&a).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_owned();
@@ -114,6 +115,28 @@ fn zig_golden_files() {
     let _ = std::fs::remove_dir_all(&tmp);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(names.len() >= 2);
+    names
+}
+
+#[test]
+fn rust_golden_files() {
+    let names = check_golden("rust");
+    let out = Command::new("rustfmt")
+        .args(["--edition", "2024", "--check"])
+        .args(&names)
+        .output()
+        .expect("rustfmt runs (it comes with the toolchain)");
+    assert!(
+        out.status.success(),
+        "not rustfmt clean: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn zig_golden_files() {
+    let names = check_golden("zig");
     match zig_command() {
         Some(mut zig) => {
             let out = zig.arg("fmt").arg("--check").args(&names).output().unwrap();

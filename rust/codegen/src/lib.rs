@@ -1,10 +1,11 @@
 //! migz code generators. Each reads the front end's IR ([`migz_defs::ir::Subsystem`]) and
 //! writes one formatted source file per subsystem: [`zig`] for the Zig stubs with the
-//! packing hot loop and its C-ABI exports.
+//! packing hot loop and its C-ABI exports, [`rust`] for the Rust side that calls them.
 
 #![forbid(unsafe_code)]
 
 pub mod names;
+pub mod rust;
 pub mod zig;
 
 /// The version written into `@generated` banners.

@@ -143,6 +143,26 @@ pub fn zig_ident(name: &str) -> String {
     }
 }
 
+const RUST_KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
+];
+
+/// A `.defs` name as a Rust identifier: keywords become raw identifiers (`r#type`); the
+/// few that cannot be raw (`self`, `Self`, `super`, `crate`, `_`) get a trailing `_`.
+pub fn rust_ident(name: &str) -> String {
+    if ["self", "Self", "super", "crate", "_"].contains(&name) {
+        format!("{name}_")
+    } else if RUST_KEYWORDS.contains(&name) {
+        format!("r#{name}")
+    } else {
+        name.to_string()
+    }
+}
+
 /// Whether a string is a plain C identifier (type names can be anonymous descriptions).
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
@@ -157,6 +177,9 @@ mod tests {
     #[test]
     fn cases() {
         assert_eq!(pascal("sum_array"), "SumArray");
+        assert_eq!(rust_ident("type"), "r#type");
+        assert_eq!(rust_ident("self"), "self_");
+        assert_eq!(rust_ident("port"), "port");
         assert_eq!(camel("mach_port_allocate"), "machPortAllocate");
         assert_eq!(camel("_kernelrpc_x"), "kernelrpcX");
         assert_eq!(zig_ident("error"), "@\"error\"");

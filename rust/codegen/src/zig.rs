@@ -572,11 +572,13 @@ impl Gen<'_> {
             "/// Arguments of `{}` carried by its request.\npub const {p}In = extern struct {{",
             r.name
         );
+        let [in_layout, out_layout] = crate::rust::in_out_layouts(r);
         if ins.is_empty() {
             self.body.push_str("};\n\n");
         } else {
             self.body.push('\n');
             self.body.push_str(&ins);
+            self.layout_asserts(&format!("{p}In"), &in_layout);
             self.body.push_str("};\n\n");
         }
         let mut outs = String::new();
@@ -595,8 +597,26 @@ impl Gen<'_> {
         } else {
             self.body.push('\n');
             self.body.push_str(&outs);
+            self.layout_asserts(&format!("{p}Out"), &out_layout);
             self.body.push_str("};\n\n");
         }
+    }
+
+    /// The C layout the Rust writer also asserts for an `In`/`Out` struct, so both
+    /// compilers check the same numbers.
+    fn layout_asserts(&mut self, name: &str, layout: &(Vec<(String, u64)>, u64)) {
+        let _ = writeln!(
+            self.body,
+            "\n    comptime {{\n        assert(@sizeOf({name}) == {});",
+            layout.1
+        );
+        for (field, offset) in &layout.0 {
+            let _ = writeln!(
+                self.body,
+                "        assert(@offsetOf({name}, \"{field}\") == {offset});"
+            );
+        }
+        self.body.push_str("    }\n");
     }
 
     fn arg_fields_poly_only(&mut self, a: &Arg, out: &mut String) {

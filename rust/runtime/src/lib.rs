@@ -32,15 +32,22 @@
 //! space.assert_no_leaks();
 //! ```
 //!
+//! `ffi` holds the C ABI types shared with generated Zig, and the hidden `private` module
+//! the one macro generated Rust calls them through.
+//!
 //! All `unsafe` code lives in `sys` (raw memory for out-of-line regions, thread pinning,
-//! and on Apple systems the kernel calls).
+//! and on Apple systems the kernel calls), `ffi` and the `private` macro (calls into the
+//! generated Zig).
 
 pub mod abi;
 pub mod asynk;
 pub mod error;
+pub mod ffi;
 pub mod local;
 #[cfg(target_vendor = "apple")]
 pub mod mach;
+#[doc(hidden)]
+pub mod private;
 pub mod rights;
 pub mod sys;
 pub mod transport;

@@ -71,11 +71,22 @@ pub const SumArrayIn = extern struct {
     server_port: migz.Port = migz.port_null,
     /// At most 1024 elements.
     data: migz.ConstSlice(int32_t) = .{},
+
+    comptime {
+        assert(@sizeOf(SumArrayIn) == 24);
+        assert(@offsetOf(SumArrayIn, "server_port") == 0);
+        assert(@offsetOf(SumArrayIn, "data") == 8);
+    }
 };
 
 /// Results of `sum_array` carried by its reply.
 pub const SumArrayOut = extern struct {
     total: int32_t = std.mem.zeroes(int32_t),
+
+    comptime {
+        assert(@sizeOf(SumArrayOut) == 4);
+        assert(@offsetOf(SumArrayOut, "total") == 0);
+    }
 };
 
 /// Packs the request of `sum_array` into `msg` and stores its wire size in `size`.

@@ -69,11 +69,21 @@ pub const ClockGetTimeReply = extern struct {
 pub const ClockGetTimeIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     clock_serv: migz.Port = migz.port_null,
+
+    comptime {
+        assert(@sizeOf(ClockGetTimeIn) == 4);
+        assert(@offsetOf(ClockGetTimeIn, "clock_serv") == 0);
+    }
 };
 
 /// Results of `clock_get_time` carried by its reply.
 pub const ClockGetTimeOut = extern struct {
     cur_time: mach_timespec_t = std.mem.zeroes(mach_timespec_t),
+
+    comptime {
+        assert(@sizeOf(ClockGetTimeOut) == 8);
+        assert(@offsetOf(ClockGetTimeOut, "cur_time") == 0);
+    }
 };
 
 /// Packs the request of `clock_get_time` into `msg` and stores its wire size in `size`.
@@ -240,6 +250,13 @@ pub const ClockGetAttributesIn = extern struct {
     flavor: clock_flavor_t = std.mem.zeroes(clock_flavor_t),
     /// How many elements of `clock_attr` the caller can take (MIG's CountInOut).
     clock_attr_cnt: u32 = 1,
+
+    comptime {
+        assert(@sizeOf(ClockGetAttributesIn) == 12);
+        assert(@offsetOf(ClockGetAttributesIn, "clock_serv") == 0);
+        assert(@offsetOf(ClockGetAttributesIn, "flavor") == 4);
+        assert(@offsetOf(ClockGetAttributesIn, "clock_attr_cnt") == 8);
+    }
 };
 
 /// Results of `clock_get_attributes` carried by its reply.
@@ -247,6 +264,12 @@ pub const ClockGetAttributesOut = extern struct {
     clock_attr: [1]int = undefined,
     /// How many elements of `clock_attr` are valid.
     clock_attr_cnt: u32 = 0,
+
+    comptime {
+        assert(@sizeOf(ClockGetAttributesOut) == 8);
+        assert(@offsetOf(ClockGetAttributesOut, "clock_attr") == 0);
+        assert(@offsetOf(ClockGetAttributesOut, "clock_attr_cnt") == 4);
+    }
 };
 
 /// Packs the request of `clock_get_attributes` into `msg` and stores its wire size in `size`.
@@ -446,6 +469,15 @@ pub const ClockAlarmIn = extern struct {
     alarm_port: migz.Port = migz.port_null,
     /// The disposition `alarm_port` travels with (MIG's `alarm_portPoly`).
     alarm_port_poly: u32 = 21,
+
+    comptime {
+        assert(@sizeOf(ClockAlarmIn) == 24);
+        assert(@offsetOf(ClockAlarmIn, "clock_serv") == 0);
+        assert(@offsetOf(ClockAlarmIn, "alarm_type") == 4);
+        assert(@offsetOf(ClockAlarmIn, "alarm_time") == 8);
+        assert(@offsetOf(ClockAlarmIn, "alarm_port") == 16);
+        assert(@offsetOf(ClockAlarmIn, "alarm_port_poly") == 20);
+    }
 };
 
 /// Results of `clock_alarm` carried by its reply.

@@ -77,6 +77,15 @@ pub const ExceptionRaiseIn = extern struct {
     exception: exception_type_t = std.mem.zeroes(exception_type_t),
     /// At most 2 elements.
     code: migz.ConstSlice(integer_t) = .{},
+
+    comptime {
+        assert(@sizeOf(ExceptionRaiseIn) == 32);
+        assert(@offsetOf(ExceptionRaiseIn, "exception_port") == 0);
+        assert(@offsetOf(ExceptionRaiseIn, "thread") == 4);
+        assert(@offsetOf(ExceptionRaiseIn, "task") == 8);
+        assert(@offsetOf(ExceptionRaiseIn, "exception") == 12);
+        assert(@offsetOf(ExceptionRaiseIn, "code") == 16);
+    }
 };
 
 /// Results of `exception_raise` carried by its reply.
@@ -283,6 +292,15 @@ pub const ExceptionRaiseStateIn = extern struct {
     flavor: int = std.mem.zeroes(int),
     /// At most 1296 elements.
     old_state: migz.ConstSlice(natural_t) = .{},
+
+    comptime {
+        assert(@sizeOf(ExceptionRaiseStateIn) == 48);
+        assert(@offsetOf(ExceptionRaiseStateIn, "exception_port") == 0);
+        assert(@offsetOf(ExceptionRaiseStateIn, "exception") == 4);
+        assert(@offsetOf(ExceptionRaiseStateIn, "code") == 8);
+        assert(@offsetOf(ExceptionRaiseStateIn, "flavor") == 24);
+        assert(@offsetOf(ExceptionRaiseStateIn, "old_state") == 32);
+    }
 };
 
 /// Results of `exception_raise_state` carried by its reply.
@@ -291,6 +309,13 @@ pub const ExceptionRaiseStateOut = extern struct {
     new_state: [1296]natural_t = undefined,
     /// How many elements of `new_state` are valid.
     new_state_cnt: u32 = 0,
+
+    comptime {
+        assert(@sizeOf(ExceptionRaiseStateOut) == 5192);
+        assert(@offsetOf(ExceptionRaiseStateOut, "flavor") == 0);
+        assert(@offsetOf(ExceptionRaiseStateOut, "new_state") == 4);
+        assert(@offsetOf(ExceptionRaiseStateOut, "new_state_cnt") == 5188);
+    }
 };
 
 /// Packs the request of `exception_raise_state` into `msg` and stores its wire size in `size`.
@@ -545,6 +570,17 @@ pub const ExceptionRaiseStateIdentityIn = extern struct {
     flavor: int = std.mem.zeroes(int),
     /// At most 1296 elements.
     old_state: migz.ConstSlice(natural_t) = .{},
+
+    comptime {
+        assert(@sizeOf(ExceptionRaiseStateIdentityIn) == 56);
+        assert(@offsetOf(ExceptionRaiseStateIdentityIn, "exception_port") == 0);
+        assert(@offsetOf(ExceptionRaiseStateIdentityIn, "thread") == 4);
+        assert(@offsetOf(ExceptionRaiseStateIdentityIn, "task") == 8);
+        assert(@offsetOf(ExceptionRaiseStateIdentityIn, "exception") == 12);
+        assert(@offsetOf(ExceptionRaiseStateIdentityIn, "code") == 16);
+        assert(@offsetOf(ExceptionRaiseStateIdentityIn, "flavor") == 32);
+        assert(@offsetOf(ExceptionRaiseStateIdentityIn, "old_state") == 40);
+    }
 };
 
 /// Results of `exception_raise_state_identity` carried by its reply.
@@ -553,6 +589,13 @@ pub const ExceptionRaiseStateIdentityOut = extern struct {
     new_state: [1296]natural_t = undefined,
     /// How many elements of `new_state` are valid.
     new_state_cnt: u32 = 0,
+
+    comptime {
+        assert(@sizeOf(ExceptionRaiseStateIdentityOut) == 5192);
+        assert(@offsetOf(ExceptionRaiseStateIdentityOut, "flavor") == 0);
+        assert(@offsetOf(ExceptionRaiseStateIdentityOut, "new_state") == 4);
+        assert(@offsetOf(ExceptionRaiseStateIdentityOut, "new_state_cnt") == 5188);
+    }
 };
 
 /// Packs the request of `exception_raise_state_identity` into `msg` and stores its wire size in `size`.

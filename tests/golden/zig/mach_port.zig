@@ -102,6 +102,11 @@ pub const MachPortNamesReply = extern struct {
 pub const MachPortNamesIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
+
+    comptime {
+        assert(@sizeOf(MachPortNamesIn) == 4);
+        assert(@offsetOf(MachPortNamesIn, "task") == 0);
+    }
 };
 
 /// Results of `mach_port_names` carried by its reply.
@@ -110,6 +115,12 @@ pub const MachPortNamesOut = extern struct {
     names: migz.ConstSlice(mach_port_name_t) = .{},
     /// Sent out of line. Received memory belongs to the receiver: release it with `migz.vmDeallocate`.
     types: migz.ConstSlice(mach_port_type_t) = .{},
+
+    comptime {
+        assert(@sizeOf(MachPortNamesOut) == 32);
+        assert(@offsetOf(MachPortNamesOut, "names") == 0);
+        assert(@offsetOf(MachPortNamesOut, "types") == 16);
+    }
 };
 
 /// Packs the request of `mach_port_names` into `msg` and stores its wire size in `size`.
@@ -291,11 +302,22 @@ pub const MachPortTypeIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortTypeIn) == 8);
+        assert(@offsetOf(MachPortTypeIn, "task") == 0);
+        assert(@offsetOf(MachPortTypeIn, "name") == 4);
+    }
 };
 
 /// Results of `mach_port_type` carried by its reply.
 pub const MachPortTypeOut = extern struct {
     ptype: mach_port_type_t = std.mem.zeroes(mach_port_type_t),
+
+    comptime {
+        assert(@sizeOf(MachPortTypeOut) == 4);
+        assert(@offsetOf(MachPortTypeOut, "ptype") == 0);
+    }
 };
 
 /// Packs the request of `mach_port_type` into `msg` and stores its wire size in `size`.
@@ -452,6 +474,13 @@ pub const MachPortRenameIn = extern struct {
     task: migz.Port = migz.port_null,
     old_name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     new_name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortRenameIn) == 12);
+        assert(@offsetOf(MachPortRenameIn, "task") == 0);
+        assert(@offsetOf(MachPortRenameIn, "old_name") == 4);
+        assert(@offsetOf(MachPortRenameIn, "new_name") == 8);
+    }
 };
 
 /// Results of `mach_port_rename` carried by its reply.
@@ -639,6 +668,13 @@ pub const MachPortAllocateNameIn = extern struct {
     task: migz.Port = migz.port_null,
     right: mach_port_right_t = std.mem.zeroes(mach_port_right_t),
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortAllocateNameIn) == 12);
+        assert(@offsetOf(MachPortAllocateNameIn, "task") == 0);
+        assert(@offsetOf(MachPortAllocateNameIn, "right") == 4);
+        assert(@offsetOf(MachPortAllocateNameIn, "name") == 8);
+    }
 };
 
 /// Results of `mach_port_allocate_name` carried by its reply.
@@ -829,11 +865,22 @@ pub const MachPortAllocateIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     right: mach_port_right_t = std.mem.zeroes(mach_port_right_t),
+
+    comptime {
+        assert(@sizeOf(MachPortAllocateIn) == 8);
+        assert(@offsetOf(MachPortAllocateIn, "task") == 0);
+        assert(@offsetOf(MachPortAllocateIn, "right") == 4);
+    }
 };
 
 /// Results of `mach_port_allocate` carried by its reply.
 pub const MachPortAllocateOut = extern struct {
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortAllocateOut) == 4);
+        assert(@offsetOf(MachPortAllocateOut, "name") == 0);
+    }
 };
 
 /// Packs the request of `mach_port_allocate` into `msg` and stores its wire size in `size`.
@@ -1006,6 +1053,12 @@ pub const MachPortDestroyIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortDestroyIn) == 8);
+        assert(@offsetOf(MachPortDestroyIn, "task") == 0);
+        assert(@offsetOf(MachPortDestroyIn, "name") == 4);
+    }
 };
 
 /// Results of `mach_port_destroy` carried by its reply.
@@ -1181,6 +1234,12 @@ pub const MachPortDeallocateIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortDeallocateIn) == 8);
+        assert(@offsetOf(MachPortDeallocateIn, "task") == 0);
+        assert(@offsetOf(MachPortDeallocateIn, "name") == 4);
+    }
 };
 
 /// Results of `mach_port_deallocate` carried by its reply.
@@ -1380,11 +1439,23 @@ pub const MachPortGetRefsIn = extern struct {
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     right: mach_port_right_t = std.mem.zeroes(mach_port_right_t),
+
+    comptime {
+        assert(@sizeOf(MachPortGetRefsIn) == 12);
+        assert(@offsetOf(MachPortGetRefsIn, "task") == 0);
+        assert(@offsetOf(MachPortGetRefsIn, "name") == 4);
+        assert(@offsetOf(MachPortGetRefsIn, "right") == 8);
+    }
 };
 
 /// Results of `mach_port_get_refs` carried by its reply.
 pub const MachPortGetRefsOut = extern struct {
     refs: mach_port_urefs_t = std.mem.zeroes(mach_port_urefs_t),
+
+    comptime {
+        assert(@sizeOf(MachPortGetRefsOut) == 4);
+        assert(@offsetOf(MachPortGetRefsOut, "refs") == 0);
+    }
 };
 
 /// Packs the request of `mach_port_get_refs` into `msg` and stores its wire size in `size`.
@@ -1593,6 +1664,14 @@ pub const MachPortModRefsIn = extern struct {
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     right: mach_port_right_t = std.mem.zeroes(mach_port_right_t),
     delta: mach_port_delta_t = std.mem.zeroes(mach_port_delta_t),
+
+    comptime {
+        assert(@sizeOf(MachPortModRefsIn) == 16);
+        assert(@offsetOf(MachPortModRefsIn, "task") == 0);
+        assert(@offsetOf(MachPortModRefsIn, "name") == 4);
+        assert(@offsetOf(MachPortModRefsIn, "right") == 8);
+        assert(@offsetOf(MachPortModRefsIn, "delta") == 12);
+    }
 };
 
 /// Results of `mach_port_mod_refs` carried by its reply.
@@ -1827,6 +1906,15 @@ pub const MachPortPeekIn = extern struct {
     request_seqnop: mach_port_seqno_t = std.mem.zeroes(mach_port_seqno_t),
     /// How many elements of `trailer_infop` the caller can take (MIG's CountInOut).
     trailer_infop_cnt: u32 = 68,
+
+    comptime {
+        assert(@sizeOf(MachPortPeekIn) == 20);
+        assert(@offsetOf(MachPortPeekIn, "task") == 0);
+        assert(@offsetOf(MachPortPeekIn, "name") == 4);
+        assert(@offsetOf(MachPortPeekIn, "trailer_type") == 8);
+        assert(@offsetOf(MachPortPeekIn, "request_seqnop") == 12);
+        assert(@offsetOf(MachPortPeekIn, "trailer_infop_cnt") == 16);
+    }
 };
 
 /// Results of `mach_port_peek` carried by its reply.
@@ -1837,6 +1925,15 @@ pub const MachPortPeekOut = extern struct {
     trailer_infop: [68]char = undefined,
     /// How many elements of `trailer_infop` are valid.
     trailer_infop_cnt: u32 = 0,
+
+    comptime {
+        assert(@sizeOf(MachPortPeekOut) == 84);
+        assert(@offsetOf(MachPortPeekOut, "request_seqnop") == 0);
+        assert(@offsetOf(MachPortPeekOut, "msg_sizep") == 4);
+        assert(@offsetOf(MachPortPeekOut, "msg_idp") == 8);
+        assert(@offsetOf(MachPortPeekOut, "trailer_infop") == 12);
+        assert(@offsetOf(MachPortPeekOut, "trailer_infop_cnt") == 80);
+    }
 };
 
 /// Packs the request of `mach_port_peek` into `msg` and stores its wire size in `size`.
@@ -2051,6 +2148,13 @@ pub const MachPortSetMscountIn = extern struct {
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     mscount: mach_port_mscount_t = std.mem.zeroes(mach_port_mscount_t),
+
+    comptime {
+        assert(@sizeOf(MachPortSetMscountIn) == 12);
+        assert(@offsetOf(MachPortSetMscountIn, "task") == 0);
+        assert(@offsetOf(MachPortSetMscountIn, "name") == 4);
+        assert(@offsetOf(MachPortSetMscountIn, "mscount") == 8);
+    }
 };
 
 /// Results of `mach_port_set_mscount` carried by its reply.
@@ -2221,12 +2325,23 @@ pub const MachPortGetSetStatusIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortGetSetStatusIn) == 8);
+        assert(@offsetOf(MachPortGetSetStatusIn, "task") == 0);
+        assert(@offsetOf(MachPortGetSetStatusIn, "name") == 4);
+    }
 };
 
 /// Results of `mach_port_get_set_status` carried by its reply.
 pub const MachPortGetSetStatusOut = extern struct {
     /// Sent out of line. Received memory belongs to the receiver: release it with `migz.vmDeallocate`.
     members: migz.ConstSlice(mach_port_name_t) = .{},
+
+    comptime {
+        assert(@sizeOf(MachPortGetSetStatusOut) == 16);
+        assert(@offsetOf(MachPortGetSetStatusOut, "members") == 0);
+    }
 };
 
 /// Packs the request of `mach_port_get_set_status` into `msg` and stores its wire size in `size`.
@@ -2409,6 +2524,13 @@ pub const MachPortMoveMemberIn = extern struct {
     task: migz.Port = migz.port_null,
     member: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     after: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortMoveMemberIn) == 12);
+        assert(@offsetOf(MachPortMoveMemberIn, "task") == 0);
+        assert(@offsetOf(MachPortMoveMemberIn, "member") == 4);
+        assert(@offsetOf(MachPortMoveMemberIn, "after") == 8);
+    }
 };
 
 /// Results of `mach_port_move_member` carried by its reply.
@@ -2675,11 +2797,26 @@ pub const MachPortRequestNotificationIn = extern struct {
     notify: migz.Port = migz.port_null,
     /// The disposition `notify` travels with (MIG's `notifyPoly`).
     notify_poly: u32 = 19,
+
+    comptime {
+        assert(@sizeOf(MachPortRequestNotificationIn) == 24);
+        assert(@offsetOf(MachPortRequestNotificationIn, "task") == 0);
+        assert(@offsetOf(MachPortRequestNotificationIn, "name") == 4);
+        assert(@offsetOf(MachPortRequestNotificationIn, "msgid") == 8);
+        assert(@offsetOf(MachPortRequestNotificationIn, "sync") == 12);
+        assert(@offsetOf(MachPortRequestNotificationIn, "notify") == 16);
+        assert(@offsetOf(MachPortRequestNotificationIn, "notify_poly") == 20);
+    }
 };
 
 /// Results of `mach_port_request_notification` carried by its reply.
 pub const MachPortRequestNotificationOut = extern struct {
     previous: migz.Port = migz.port_null,
+
+    comptime {
+        assert(@sizeOf(MachPortRequestNotificationOut) == 4);
+        assert(@offsetOf(MachPortRequestNotificationOut, "previous") == 0);
+    }
 };
 
 /// Packs the request of `mach_port_request_notification` into `msg` and stores its wire size in `size`.
@@ -2899,6 +3036,14 @@ pub const MachPortInsertRightIn = extern struct {
     poly: migz.Port = migz.port_null,
     /// The disposition `poly` travels with (MIG's `polyPoly`).
     poly_poly: u32 = 19,
+
+    comptime {
+        assert(@sizeOf(MachPortInsertRightIn) == 16);
+        assert(@offsetOf(MachPortInsertRightIn, "task") == 0);
+        assert(@offsetOf(MachPortInsertRightIn, "name") == 4);
+        assert(@offsetOf(MachPortInsertRightIn, "poly") == 8);
+        assert(@offsetOf(MachPortInsertRightIn, "poly_poly") == 12);
+    }
 };
 
 /// Results of `mach_port_insert_right` carried by its reply.
@@ -3103,6 +3248,13 @@ pub const MachPortExtractRightIn = extern struct {
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     msgt_name: mach_msg_type_name_t = std.mem.zeroes(mach_msg_type_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortExtractRightIn) == 12);
+        assert(@offsetOf(MachPortExtractRightIn, "task") == 0);
+        assert(@offsetOf(MachPortExtractRightIn, "name") == 4);
+        assert(@offsetOf(MachPortExtractRightIn, "msgt_name") == 8);
+    }
 };
 
 /// Results of `mach_port_extract_right` carried by its reply.
@@ -3110,6 +3262,12 @@ pub const MachPortExtractRightOut = extern struct {
     poly: migz.Port = migz.port_null,
     /// The disposition `poly` travels with (MIG's `polyPoly`).
     poly_poly: u32 = 19,
+
+    comptime {
+        assert(@sizeOf(MachPortExtractRightOut) == 8);
+        assert(@offsetOf(MachPortExtractRightOut, "poly") == 0);
+        assert(@offsetOf(MachPortExtractRightOut, "poly_poly") == 4);
+    }
 };
 
 /// Packs the request of `mach_port_extract_right` into `msg` and stores its wire size in `size`.
@@ -3289,6 +3447,13 @@ pub const MachPortSetSeqnoIn = extern struct {
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     seqno: mach_port_seqno_t = std.mem.zeroes(mach_port_seqno_t),
+
+    comptime {
+        assert(@sizeOf(MachPortSetSeqnoIn) == 12);
+        assert(@offsetOf(MachPortSetSeqnoIn, "task") == 0);
+        assert(@offsetOf(MachPortSetSeqnoIn, "name") == 4);
+        assert(@offsetOf(MachPortSetSeqnoIn, "seqno") == 8);
+    }
 };
 
 /// Results of `mach_port_set_seqno` carried by its reply.
@@ -3463,6 +3628,14 @@ pub const MachPortGetAttributesIn = extern struct {
     flavor: mach_port_flavor_t = std.mem.zeroes(mach_port_flavor_t),
     /// How many elements of `port_info_out` the caller can take (MIG's CountInOut).
     port_info_out_cnt: u32 = 17,
+
+    comptime {
+        assert(@sizeOf(MachPortGetAttributesIn) == 16);
+        assert(@offsetOf(MachPortGetAttributesIn, "task") == 0);
+        assert(@offsetOf(MachPortGetAttributesIn, "name") == 4);
+        assert(@offsetOf(MachPortGetAttributesIn, "flavor") == 8);
+        assert(@offsetOf(MachPortGetAttributesIn, "port_info_out_cnt") == 12);
+    }
 };
 
 /// Results of `mach_port_get_attributes` carried by its reply.
@@ -3470,6 +3643,12 @@ pub const MachPortGetAttributesOut = extern struct {
     port_info_out: [17]integer_t = undefined,
     /// How many elements of `port_info_out` are valid.
     port_info_out_cnt: u32 = 0,
+
+    comptime {
+        assert(@sizeOf(MachPortGetAttributesOut) == 72);
+        assert(@offsetOf(MachPortGetAttributesOut, "port_info_out") == 0);
+        assert(@offsetOf(MachPortGetAttributesOut, "port_info_out_cnt") == 68);
+    }
 };
 
 /// Packs the request of `mach_port_get_attributes` into `msg` and stores its wire size in `size`.
@@ -3666,6 +3845,14 @@ pub const MachPortSetAttributesIn = extern struct {
     flavor: mach_port_flavor_t = std.mem.zeroes(mach_port_flavor_t),
     /// At most 17 elements.
     port_info: migz.ConstSlice(integer_t) = .{},
+
+    comptime {
+        assert(@sizeOf(MachPortSetAttributesIn) == 32);
+        assert(@offsetOf(MachPortSetAttributesIn, "task") == 0);
+        assert(@offsetOf(MachPortSetAttributesIn, "name") == 4);
+        assert(@offsetOf(MachPortSetAttributesIn, "flavor") == 8);
+        assert(@offsetOf(MachPortSetAttributesIn, "port_info") == 16);
+    }
 };
 
 /// Results of `mach_port_set_attributes` carried by its reply.
@@ -3871,12 +4058,25 @@ pub const MachPortAllocateQosIn = extern struct {
     task: migz.Port = migz.port_null,
     right: mach_port_right_t = std.mem.zeroes(mach_port_right_t),
     qos: mach_port_qos_t = std.mem.zeroes(mach_port_qos_t),
+
+    comptime {
+        assert(@sizeOf(MachPortAllocateQosIn) == 16);
+        assert(@offsetOf(MachPortAllocateQosIn, "task") == 0);
+        assert(@offsetOf(MachPortAllocateQosIn, "right") == 4);
+        assert(@offsetOf(MachPortAllocateQosIn, "qos") == 8);
+    }
 };
 
 /// Results of `mach_port_allocate_qos` carried by its reply.
 pub const MachPortAllocateQosOut = extern struct {
     qos: mach_port_qos_t = std.mem.zeroes(mach_port_qos_t),
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortAllocateQosOut) == 12);
+        assert(@offsetOf(MachPortAllocateQosOut, "qos") == 0);
+        assert(@offsetOf(MachPortAllocateQosOut, "name") == 8);
+    }
 };
 
 /// Packs the request of `mach_port_allocate_qos` into `msg` and stores its wire size in `size`.
@@ -4063,12 +4263,27 @@ pub const MachPortAllocateFullIn = extern struct {
     proto: migz.Port = migz.port_null,
     qos: mach_port_qos_t = std.mem.zeroes(mach_port_qos_t),
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortAllocateFullIn) == 24);
+        assert(@offsetOf(MachPortAllocateFullIn, "task") == 0);
+        assert(@offsetOf(MachPortAllocateFullIn, "right") == 4);
+        assert(@offsetOf(MachPortAllocateFullIn, "proto") == 8);
+        assert(@offsetOf(MachPortAllocateFullIn, "qos") == 12);
+        assert(@offsetOf(MachPortAllocateFullIn, "name") == 20);
+    }
 };
 
 /// Results of `mach_port_allocate_full` carried by its reply.
 pub const MachPortAllocateFullOut = extern struct {
     qos: mach_port_qos_t = std.mem.zeroes(mach_port_qos_t),
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortAllocateFullOut) == 12);
+        assert(@offsetOf(MachPortAllocateFullOut, "qos") == 0);
+        assert(@offsetOf(MachPortAllocateFullOut, "name") == 8);
+    }
 };
 
 /// Packs the request of `mach_port_allocate_full` into `msg` and stores its wire size in `size`.
@@ -4246,6 +4461,12 @@ pub const TaskSetPortSpaceIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     table_entries: int = std.mem.zeroes(int),
+
+    comptime {
+        assert(@sizeOf(TaskSetPortSpaceIn) == 8);
+        assert(@offsetOf(TaskSetPortSpaceIn, "task") == 0);
+        assert(@offsetOf(TaskSetPortSpaceIn, "table_entries") == 4);
+    }
 };
 
 /// Results of `task_set_port_space` carried by its reply.
@@ -4413,11 +4634,22 @@ pub const MachPortGetSrightsIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortGetSrightsIn) == 8);
+        assert(@offsetOf(MachPortGetSrightsIn, "task") == 0);
+        assert(@offsetOf(MachPortGetSrightsIn, "name") == 4);
+    }
 };
 
 /// Results of `mach_port_get_srights` carried by its reply.
 pub const MachPortGetSrightsOut = extern struct {
     srights: mach_port_rights_t = std.mem.zeroes(mach_port_rights_t),
+
+    comptime {
+        assert(@sizeOf(MachPortGetSrightsOut) == 4);
+        assert(@offsetOf(MachPortGetSrightsOut, "srights") == 0);
+    }
 };
 
 /// Packs the request of `mach_port_get_srights` into `msg` and stores its wire size in `size`.
@@ -4581,6 +4813,11 @@ pub const MachPortSpaceInfoReply = extern struct {
 pub const MachPortSpaceInfoIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     space: migz.Port = migz.port_null,
+
+    comptime {
+        assert(@sizeOf(MachPortSpaceInfoIn) == 4);
+        assert(@offsetOf(MachPortSpaceInfoIn, "space") == 0);
+    }
 };
 
 /// Results of `mach_port_space_info` carried by its reply.
@@ -4590,6 +4827,13 @@ pub const MachPortSpaceInfoOut = extern struct {
     table_info: migz.ConstSlice(ipc_info_name_t) = .{},
     /// Sent out of line. Received memory belongs to the receiver: release it with `migz.vmDeallocate`.
     tree_info: migz.ConstSlice(ipc_info_tree_name_t) = .{},
+
+    comptime {
+        assert(@sizeOf(MachPortSpaceInfoOut) == 56);
+        assert(@offsetOf(MachPortSpaceInfoOut, "space_info") == 0);
+        assert(@offsetOf(MachPortSpaceInfoOut, "table_info") == 24);
+        assert(@offsetOf(MachPortSpaceInfoOut, "tree_info") == 40);
+    }
 };
 
 /// Packs the request of `mach_port_space_info` into `msg` and stores its wire size in `size`.
@@ -4770,12 +5014,24 @@ pub const MachPortDnrequestInfoIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortDnrequestInfoIn) == 8);
+        assert(@offsetOf(MachPortDnrequestInfoIn, "task") == 0);
+        assert(@offsetOf(MachPortDnrequestInfoIn, "name") == 4);
+    }
 };
 
 /// Results of `mach_port_dnrequest_info` carried by its reply.
 pub const MachPortDnrequestInfoOut = extern struct {
     dnr_total: unsigned = std.mem.zeroes(unsigned),
     dnr_used: unsigned = std.mem.zeroes(unsigned),
+
+    comptime {
+        assert(@sizeOf(MachPortDnrequestInfoOut) == 8);
+        assert(@offsetOf(MachPortDnrequestInfoOut, "dnr_total") == 0);
+        assert(@offsetOf(MachPortDnrequestInfoOut, "dnr_used") == 4);
+    }
 };
 
 /// Packs the request of `mach_port_dnrequest_info` into `msg` and stores its wire size in `size`.
@@ -4934,12 +5190,24 @@ pub const MachPortKernelObjectIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortKernelObjectIn) == 8);
+        assert(@offsetOf(MachPortKernelObjectIn, "task") == 0);
+        assert(@offsetOf(MachPortKernelObjectIn, "name") == 4);
+    }
 };
 
 /// Results of `mach_port_kernel_object` carried by its reply.
 pub const MachPortKernelObjectOut = extern struct {
     object_type: unsigned = std.mem.zeroes(unsigned),
     object_addr: unsigned = std.mem.zeroes(unsigned),
+
+    comptime {
+        assert(@sizeOf(MachPortKernelObjectOut) == 8);
+        assert(@offsetOf(MachPortKernelObjectOut, "object_type") == 0);
+        assert(@offsetOf(MachPortKernelObjectOut, "object_addr") == 4);
+    }
 };
 
 /// Packs the request of `mach_port_kernel_object` into `msg` and stores its wire size in `size`.
@@ -5136,6 +5404,13 @@ pub const MachPortInsertMemberIn = extern struct {
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     pset: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortInsertMemberIn) == 12);
+        assert(@offsetOf(MachPortInsertMemberIn, "task") == 0);
+        assert(@offsetOf(MachPortInsertMemberIn, "name") == 4);
+        assert(@offsetOf(MachPortInsertMemberIn, "pset") == 8);
+    }
 };
 
 /// Results of `mach_port_insert_member` carried by its reply.
@@ -5343,6 +5618,13 @@ pub const MachPortExtractMemberIn = extern struct {
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     pset: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortExtractMemberIn) == 12);
+        assert(@offsetOf(MachPortExtractMemberIn, "task") == 0);
+        assert(@offsetOf(MachPortExtractMemberIn, "name") == 4);
+        assert(@offsetOf(MachPortExtractMemberIn, "pset") == 8);
+    }
 };
 
 /// Results of `mach_port_extract_member` carried by its reply.
@@ -5520,11 +5802,22 @@ pub const MachPortGetContextIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortGetContextIn) == 8);
+        assert(@offsetOf(MachPortGetContextIn, "task") == 0);
+        assert(@offsetOf(MachPortGetContextIn, "name") == 4);
+    }
 };
 
 /// Results of `mach_port_get_context` carried by its reply.
 pub const MachPortGetContextOut = extern struct {
     context: mach_port_context_t = std.mem.zeroes(mach_port_context_t),
+
+    comptime {
+        assert(@sizeOf(MachPortGetContextOut) == 8);
+        assert(@offsetOf(MachPortGetContextOut, "context") == 0);
+    }
 };
 
 /// Packs the request of `mach_port_get_context` into `msg` and stores its wire size in `size`.
@@ -5689,6 +5982,13 @@ pub const MachPortSetContextIn = extern struct {
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     context: mach_port_context_t = std.mem.zeroes(mach_port_context_t),
+
+    comptime {
+        assert(@sizeOf(MachPortSetContextIn) == 16);
+        assert(@offsetOf(MachPortSetContextIn, "task") == 0);
+        assert(@offsetOf(MachPortSetContextIn, "name") == 4);
+        assert(@offsetOf(MachPortSetContextIn, "context") == 8);
+    }
 };
 
 /// Results of `mach_port_set_context` carried by its reply.
@@ -5859,12 +6159,24 @@ pub const MachPortKobjectIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortKobjectIn) == 8);
+        assert(@offsetOf(MachPortKobjectIn, "task") == 0);
+        assert(@offsetOf(MachPortKobjectIn, "name") == 4);
+    }
 };
 
 /// Results of `mach_port_kobject` carried by its reply.
 pub const MachPortKobjectOut = extern struct {
     object_type: natural_t = std.mem.zeroes(natural_t),
     object_addr: mach_vm_address_t = std.mem.zeroes(mach_vm_address_t),
+
+    comptime {
+        assert(@sizeOf(MachPortKobjectOut) == 16);
+        assert(@offsetOf(MachPortKobjectOut, "object_type") == 0);
+        assert(@offsetOf(MachPortKobjectOut, "object_addr") == 8);
+    }
 };
 
 /// Packs the request of `mach_port_kobject` into `msg` and stores its wire size in `size`.
@@ -6042,11 +6354,23 @@ pub const MachPortConstructIn = extern struct {
     /// Sent out of line. Received memory belongs to the receiver: release it with `migz.vmDeallocate`.
     options: migz.ConstSlice(uint64_t) = .{},
     context: mach_port_context_t = std.mem.zeroes(mach_port_context_t),
+
+    comptime {
+        assert(@sizeOf(MachPortConstructIn) == 32);
+        assert(@offsetOf(MachPortConstructIn, "task") == 0);
+        assert(@offsetOf(MachPortConstructIn, "options") == 8);
+        assert(@offsetOf(MachPortConstructIn, "context") == 24);
+    }
 };
 
 /// Results of `mach_port_construct` carried by its reply.
 pub const MachPortConstructOut = extern struct {
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortConstructOut) == 4);
+        assert(@offsetOf(MachPortConstructOut, "name") == 0);
+    }
 };
 
 /// Packs the request of `mach_port_construct` into `msg` and stores its wire size in `size`.
@@ -6228,6 +6552,14 @@ pub const MachPortDestructIn = extern struct {
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     srdelta: mach_port_delta_t = std.mem.zeroes(mach_port_delta_t),
     guard: mach_port_context_t = std.mem.zeroes(mach_port_context_t),
+
+    comptime {
+        assert(@sizeOf(MachPortDestructIn) == 24);
+        assert(@offsetOf(MachPortDestructIn, "task") == 0);
+        assert(@offsetOf(MachPortDestructIn, "name") == 4);
+        assert(@offsetOf(MachPortDestructIn, "srdelta") == 8);
+        assert(@offsetOf(MachPortDestructIn, "guard") == 16);
+    }
 };
 
 /// Results of `mach_port_destruct` carried by its reply.
@@ -6406,6 +6738,14 @@ pub const MachPortGuardIn = extern struct {
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     guard: mach_port_context_t = std.mem.zeroes(mach_port_context_t),
     strict: boolean_t = std.mem.zeroes(boolean_t),
+
+    comptime {
+        assert(@sizeOf(MachPortGuardIn) == 24);
+        assert(@offsetOf(MachPortGuardIn, "task") == 0);
+        assert(@offsetOf(MachPortGuardIn, "name") == 4);
+        assert(@offsetOf(MachPortGuardIn, "guard") == 8);
+        assert(@offsetOf(MachPortGuardIn, "strict") == 16);
+    }
 };
 
 /// Results of `mach_port_guard` carried by its reply.
@@ -6581,6 +6921,13 @@ pub const MachPortUnguardIn = extern struct {
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     guard: mach_port_context_t = std.mem.zeroes(mach_port_context_t),
+
+    comptime {
+        assert(@sizeOf(MachPortUnguardIn) == 16);
+        assert(@offsetOf(MachPortUnguardIn, "task") == 0);
+        assert(@offsetOf(MachPortUnguardIn, "name") == 4);
+        assert(@offsetOf(MachPortUnguardIn, "guard") == 8);
+    }
 };
 
 /// Results of `mach_port_unguard` carried by its reply.
@@ -6742,11 +7089,21 @@ pub const MachPortSpaceBasicInfoReply = extern struct {
 pub const MachPortSpaceBasicInfoIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
+
+    comptime {
+        assert(@sizeOf(MachPortSpaceBasicInfoIn) == 4);
+        assert(@offsetOf(MachPortSpaceBasicInfoIn, "task") == 0);
+    }
 };
 
 /// Results of `mach_port_space_basic_info` carried by its reply.
 pub const MachPortSpaceBasicInfoOut = extern struct {
     basic_info: ipc_info_space_basic_t = std.mem.zeroes(ipc_info_space_basic_t),
+
+    comptime {
+        assert(@sizeOf(MachPortSpaceBasicInfoOut) == 24);
+        assert(@offsetOf(MachPortSpaceBasicInfoOut, "basic_info") == 0);
+    }
 };
 
 /// Packs the request of `mach_port_space_basic_info` into `msg` and stores its wire size in `size`.
@@ -6913,6 +7270,14 @@ pub const MachPortGuardWithFlagsIn = extern struct {
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     guard: mach_port_context_t = std.mem.zeroes(mach_port_context_t),
     flags: uint64_t = std.mem.zeroes(uint64_t),
+
+    comptime {
+        assert(@sizeOf(MachPortGuardWithFlagsIn) == 24);
+        assert(@offsetOf(MachPortGuardWithFlagsIn, "task") == 0);
+        assert(@offsetOf(MachPortGuardWithFlagsIn, "name") == 4);
+        assert(@offsetOf(MachPortGuardWithFlagsIn, "guard") == 8);
+        assert(@offsetOf(MachPortGuardWithFlagsIn, "flags") == 16);
+    }
 };
 
 /// Results of `mach_port_guard_with_flags` carried by its reply.
@@ -7088,6 +7453,14 @@ pub const MachPortSwapGuardIn = extern struct {
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     old_guard: mach_port_context_t = std.mem.zeroes(mach_port_context_t),
     new_guard: mach_port_context_t = std.mem.zeroes(mach_port_context_t),
+
+    comptime {
+        assert(@sizeOf(MachPortSwapGuardIn) == 24);
+        assert(@offsetOf(MachPortSwapGuardIn, "task") == 0);
+        assert(@offsetOf(MachPortSwapGuardIn, "name") == 4);
+        assert(@offsetOf(MachPortSwapGuardIn, "old_guard") == 8);
+        assert(@offsetOf(MachPortSwapGuardIn, "new_guard") == 16);
+    }
 };
 
 /// Results of `mach_port_swap_guard` carried by its reply.
@@ -7266,6 +7639,12 @@ pub const MachPortKobjectDescriptionIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortKobjectDescriptionIn) == 8);
+        assert(@offsetOf(MachPortKobjectDescriptionIn, "task") == 0);
+        assert(@offsetOf(MachPortKobjectDescriptionIn, "name") == 4);
+    }
 };
 
 /// Results of `mach_port_kobject_description` carried by its reply.
@@ -7274,6 +7653,13 @@ pub const MachPortKobjectDescriptionOut = extern struct {
     object_addr: mach_vm_address_t = std.mem.zeroes(mach_vm_address_t),
     /// NUL-terminated.
     description: [512]u8 = @splat(0),
+
+    comptime {
+        assert(@sizeOf(MachPortKobjectDescriptionOut) == 528);
+        assert(@offsetOf(MachPortKobjectDescriptionOut, "object_type") == 0);
+        assert(@offsetOf(MachPortKobjectDescriptionOut, "object_addr") == 8);
+        assert(@offsetOf(MachPortKobjectDescriptionOut, "description") == 16);
+    }
 };
 
 /// Packs the request of `mach_port_kobject_description` into `msg` and stores its wire size in `size`.
@@ -7472,11 +7858,23 @@ pub const MachPortIsConnectionForServiceIn = extern struct {
     task: migz.Port = migz.port_null,
     connection_port: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
     service_port: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortIsConnectionForServiceIn) == 12);
+        assert(@offsetOf(MachPortIsConnectionForServiceIn, "task") == 0);
+        assert(@offsetOf(MachPortIsConnectionForServiceIn, "connection_port") == 4);
+        assert(@offsetOf(MachPortIsConnectionForServiceIn, "service_port") == 8);
+    }
 };
 
 /// Results of `mach_port_is_connection_for_service` carried by its reply.
 pub const MachPortIsConnectionForServiceOut = extern struct {
     filter_policy_id: uint64_t = std.mem.zeroes(uint64_t),
+
+    comptime {
+        assert(@sizeOf(MachPortIsConnectionForServiceOut) == 8);
+        assert(@offsetOf(MachPortIsConnectionForServiceOut, "filter_policy_id") == 0);
+    }
 };
 
 /// Packs the request of `mach_port_is_connection_for_service` into `msg` and stores its wire size in `size`.
@@ -7643,11 +8041,22 @@ pub const MachPortGetServicePortInfoIn = extern struct {
     /// The server's port: where the request goes (the server sees its own name).
     task: migz.Port = migz.port_null,
     name: mach_port_name_t = std.mem.zeroes(mach_port_name_t),
+
+    comptime {
+        assert(@sizeOf(MachPortGetServicePortInfoIn) == 8);
+        assert(@offsetOf(MachPortGetServicePortInfoIn, "task") == 0);
+        assert(@offsetOf(MachPortGetServicePortInfoIn, "name") == 4);
+    }
 };
 
 /// Results of `mach_port_get_service_port_info` carried by its reply.
 pub const MachPortGetServicePortInfoOut = extern struct {
     sp_info_out: mach_service_port_info_data_t = std.mem.zeroes(mach_service_port_info_data_t),
+
+    comptime {
+        assert(@sizeOf(MachPortGetServicePortInfoOut) == 256);
+        assert(@offsetOf(MachPortGetServicePortInfoOut, "sp_info_out") == 0);
+    }
 };
 
 /// Packs the request of `mach_port_get_service_port_info` into `msg` and stores its wire size in `size`.
@@ -7809,6 +8218,14 @@ pub const MachPortAssertAttributesIn = extern struct {
     flavor: mach_port_flavor_t = std.mem.zeroes(mach_port_flavor_t),
     /// At most 17 elements.
     info: migz.ConstSlice(integer_t) = .{},
+
+    comptime {
+        assert(@sizeOf(MachPortAssertAttributesIn) == 32);
+        assert(@offsetOf(MachPortAssertAttributesIn, "task") == 0);
+        assert(@offsetOf(MachPortAssertAttributesIn, "name") == 4);
+        assert(@offsetOf(MachPortAssertAttributesIn, "flavor") == 8);
+        assert(@offsetOf(MachPortAssertAttributesIn, "info") == 16);
+    }
 };
 
 /// Results of `mach_port_assert_attributes` carried by its reply.

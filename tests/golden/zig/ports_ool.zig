@@ -77,6 +77,13 @@ pub const RegisterPortIn = extern struct {
     /// A C string of at most 63 bytes, without its NUL.
     name: migz.ConstSlice(u8) = .{},
     port: migz.Port = migz.port_null,
+
+    comptime {
+        assert(@sizeOf(RegisterPortIn) == 32);
+        assert(@offsetOf(RegisterPortIn, "server") == 0);
+        assert(@offsetOf(RegisterPortIn, "name") == 8);
+        assert(@offsetOf(RegisterPortIn, "port") == 24);
+    }
 };
 
 /// Results of `register_port` carried by its reply.
@@ -272,11 +279,22 @@ pub const LookupPortIn = extern struct {
     server: migz.Port = migz.port_null,
     /// A C string of at most 63 bytes, without its NUL.
     name: migz.ConstSlice(u8) = .{},
+
+    comptime {
+        assert(@sizeOf(LookupPortIn) == 24);
+        assert(@offsetOf(LookupPortIn, "server") == 0);
+        assert(@offsetOf(LookupPortIn, "name") == 8);
+    }
 };
 
 /// Results of `lookup_port` carried by its reply.
 pub const LookupPortOut = extern struct {
     port: migz.Port = migz.port_null,
+
+    comptime {
+        assert(@sizeOf(LookupPortOut) == 4);
+        assert(@offsetOf(LookupPortOut, "port") == 0);
+    }
 };
 
 /// Packs the request of `lookup_port` into `msg` and stores its wire size in `size`.
@@ -465,12 +483,24 @@ pub const PassRightIn = extern struct {
     right: migz.Port = migz.port_null,
     /// The disposition `right` travels with (MIG's `rightPoly`).
     right_poly: u32 = 19,
+
+    comptime {
+        assert(@sizeOf(PassRightIn) == 12);
+        assert(@offsetOf(PassRightIn, "server") == 0);
+        assert(@offsetOf(PassRightIn, "right") == 4);
+        assert(@offsetOf(PassRightIn, "right_poly") == 8);
+    }
 };
 
 /// Results of `pass_right` carried by its reply.
 pub const PassRightOut = extern struct {
     /// NUL-terminated.
     label: [32]u8 = @splat(0),
+
+    comptime {
+        assert(@sizeOf(PassRightOut) == 32);
+        assert(@offsetOf(PassRightOut, "label") == 0);
+    }
 };
 
 /// Packs the request of `pass_right` into `msg` and stores its wire size in `size`.
@@ -641,12 +671,23 @@ pub const ReverseIn = extern struct {
     server: migz.Port = migz.port_null,
     /// Sent out of line. Received memory belongs to the receiver: release it with `migz.vmDeallocate`.
     data: migz.ConstSlice(int32_t) = .{},
+
+    comptime {
+        assert(@sizeOf(ReverseIn) == 24);
+        assert(@offsetOf(ReverseIn, "server") == 0);
+        assert(@offsetOf(ReverseIn, "data") == 8);
+    }
 };
 
 /// Results of `reverse` carried by its reply.
 pub const ReverseOut = extern struct {
     /// Sent out of line. Received memory belongs to the receiver: release it with `migz.vmDeallocate`.
     reversed: migz.ConstSlice(int32_t) = .{},
+
+    comptime {
+        assert(@sizeOf(ReverseOut) == 16);
+        assert(@offsetOf(ReverseOut, "reversed") == 0);
+    }
 };
 
 /// Packs the request of `reverse` into `msg` and stores its wire size in `size`.
@@ -831,11 +872,23 @@ pub const UploadIn = extern struct {
     blob: migz.ConstSlice(MACH_MSG_TYPE_BYTE) = .{},
     /// Whether sending `blob` also deallocates it (MIG's `Dealloc[]`).
     blob_dealloc: bool = false,
+
+    comptime {
+        assert(@sizeOf(UploadIn) == 32);
+        assert(@offsetOf(UploadIn, "server") == 0);
+        assert(@offsetOf(UploadIn, "blob") == 8);
+        assert(@offsetOf(UploadIn, "blob_dealloc") == 24);
+    }
 };
 
 /// Results of `upload` carried by its reply.
 pub const UploadOut = extern struct {
     total: int32_t = std.mem.zeroes(int32_t),
+
+    comptime {
+        assert(@sizeOf(UploadOut) == 4);
+        assert(@offsetOf(UploadOut, "total") == 0);
+    }
 };
 
 /// Packs the request of `upload` into `msg` and stores its wire size in `size`.
@@ -1007,6 +1060,12 @@ pub const StatsIn = extern struct {
     server: migz.Port = migz.port_null,
     /// How many elements of `values` the caller can take (MIG's CountInOut).
     values_cnt: u32 = 16,
+
+    comptime {
+        assert(@sizeOf(StatsIn) == 8);
+        assert(@offsetOf(StatsIn, "server") == 0);
+        assert(@offsetOf(StatsIn, "values_cnt") == 4);
+    }
 };
 
 /// Results of `stats` carried by its reply.
@@ -1014,6 +1073,12 @@ pub const StatsOut = extern struct {
     values: [16]int32_t = undefined,
     /// How many elements of `values` are valid.
     values_cnt: u32 = 0,
+
+    comptime {
+        assert(@sizeOf(StatsOut) == 68);
+        assert(@offsetOf(StatsOut, "values") == 0);
+        assert(@offsetOf(StatsOut, "values_cnt") == 64);
+    }
 };
 
 /// Packs the request of `stats` into `msg` and stores its wire size in `size`.
@@ -1204,11 +1269,22 @@ pub const CountPortsIn = extern struct {
     server: migz.Port = migz.port_null,
     /// Sent out of line. Received memory belongs to the receiver: release it with `migz.vmDeallocate`.
     list: migz.ConstSlice(migz.Port) = .{},
+
+    comptime {
+        assert(@sizeOf(CountPortsIn) == 24);
+        assert(@offsetOf(CountPortsIn, "server") == 0);
+        assert(@offsetOf(CountPortsIn, "list") == 8);
+    }
 };
 
 /// Results of `count_ports` carried by its reply.
 pub const CountPortsOut = extern struct {
     count: int32_t = std.mem.zeroes(int32_t),
+
+    comptime {
+        assert(@sizeOf(CountPortsOut) == 4);
+        assert(@offsetOf(CountPortsOut, "count") == 0);
+    }
 };
 
 /// Packs the request of `count_ports` into `msg` and stores its wire size in `size`.
@@ -1374,11 +1450,22 @@ pub const WhoamiIn = extern struct {
     server: migz.Port = migz.port_null,
     /// Server only: the sender's audit token, from the trailer.
     atoken: migz.AuditToken = std.mem.zeroes(migz.AuditToken),
+
+    comptime {
+        assert(@sizeOf(WhoamiIn) == 36);
+        assert(@offsetOf(WhoamiIn, "server") == 0);
+        assert(@offsetOf(WhoamiIn, "atoken") == 4);
+    }
 };
 
 /// Results of `whoami` carried by its reply.
 pub const WhoamiOut = extern struct {
     word: int32_t = std.mem.zeroes(int32_t),
+
+    comptime {
+        assert(@sizeOf(WhoamiOut) == 4);
+        assert(@offsetOf(WhoamiOut, "word") == 0);
+    }
 };
 
 /// Packs the request of `whoami` into `msg` and stores its wire size in `size`.
@@ -1529,6 +1616,12 @@ pub const LogMessageIn = extern struct {
     server: migz.Port = migz.port_null,
     /// A C string of at most 63 bytes, without its NUL.
     message: migz.ConstSlice(u8) = .{},
+
+    comptime {
+        assert(@sizeOf(LogMessageIn) == 24);
+        assert(@offsetOf(LogMessageIn, "server") == 0);
+        assert(@offsetOf(LogMessageIn, "message") == 8);
+    }
 };
 
 /// Results of `log_message` carried by its reply.

@@ -1,0 +1,449 @@
+//! Generates migz stubs from MIG `.defs` files in a build script.
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     migz_build::Config::new()
+//!         .include_dir("defs")
+//!         .define("LIBSYSCALL_INTERFACE", None)
+//!         .compile(&["defs/mach_port.defs"])?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ```text
+//! // src/lib.rs
+//! pub mod mach_port {
+//!     include!(concat!(env!("OUT_DIR"), "/mach_port.rs"));
+//! }
+//! ```
+//!
+//! [`Config::compile`] runs the migz front end on every file, writes `<subsystem>.rs` (the
+//! Rust writer) and `<subsystem>.zig` (the Zig writer) into `OUT_DIR`, and builds all the
+//! Zig, with the migz Zig runtime embedded in this crate, into one static library that it
+//! tells Cargo to link. The Zig runtime's local transport calls the `migz1_*` C functions of
+//! the `migz-ffi` crate, so a crate using migz-build depends on `migz` and `migz-ffi`.
+//!
+//! Zig is the pinned 0.17.1: `$ZIG`, else `zig` on `PATH`, else `python3 -m ziglang`
+//! (`pip install ziglang==0.17.1`, or `scripts/setup` in the migz repository).
+
+#![forbid(unsafe_code)]
+
+use migz_defs::pp::MacroArg;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The Zig version migz is written for; others are refused before they can fail obscurely.
+pub const ZIG_VERSION: &str = "0.17.1";
+
+/// The migz Zig runtime (`zig/src`), embedded so that migz-build works outside the migz
+/// repository. Paths are relative to the runtime's root directory.
+const ZIG_RUNTIME: &[(&str, &str)] = &[
+    ("abi.zig", include_str!("../../../zig/src/abi.zig")),
+    ("codec.zig", include_str!("../../../zig/src/codec.zig")),
+    ("message.zig", include_str!("../../../zig/src/message.zig")),
+    ("migz.zig", include_str!("../../../zig/src/migz.zig")),
+    ("rights.zig", include_str!("../../../zig/src/rights.zig")),
+    ("server.zig", include_str!("../../../zig/src/server.zig")),
+    ("stubs.zig", include_str!("../../../zig/src/stubs.zig")),
+    ("testing.zig", include_str!("../../../zig/src/testing.zig")),
+    (
+        "transport.zig",
+        include_str!("../../../zig/src/transport.zig"),
+    ),
+    (
+        "transport/local.zig",
+        include_str!("../../../zig/src/transport/local.zig"),
+    ),
+    (
+        "transport/mach.zig",
+        include_str!("../../../zig/src/transport/mach.zig"),
+    ),
+    (
+        "transport/migz_c.zig",
+        include_str!("../../../zig/src/transport/migz_c.zig"),
+    ),
+];
+
+/// What can go wrong in [`Config::compile`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A `.defs` file has errors; each was printed as a `cargo:warning` line.
+    #[error("{file} has {count} error(s): {first}")]
+    Defs {
+        /// The `.defs` file.
+        file: PathBuf,
+        /// How many errors it has.
+        count: usize,
+        /// The first error, on one line.
+        first: String,
+    },
+    /// A `.defs` file defines no subsystem.
+    #[error("{0} defines no subsystem")]
+    NoSubsystem(PathBuf),
+    /// Two `.defs` files define subsystems of the same name.
+    #[error("subsystem `{0}` is defined twice")]
+    DuplicateSubsystem(String),
+    /// No Zig, or not the pinned version.
+    #[error(
+        "{found}; migz needs Zig {ZIG_VERSION}: run `pip install ziglang=={ZIG_VERSION}` (or scripts/setup in the migz repository), or set ZIG to a Zig {ZIG_VERSION} binary"
+    )]
+    Zig {
+        /// What was found instead.
+        found: String,
+    },
+    /// Zig ran but did not build the library.
+    #[error("zig build-lib failed ({status}):\n{stderr}")]
+    ZigBuild {
+        /// Its exit status.
+        status: String,
+        /// What it printed.
+        stderr: String,
+    },
+    /// An environment variable Cargo sets for build scripts is missing.
+    #[error("{0} is not set: migz-build runs inside a build script, or set out_dir")]
+    Env(&'static str),
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// The settings of one generation run, built like `prost_build::Config`.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    include_dirs: Vec<PathBuf>,
+    macros: Vec<MacroArg>,
+    out_dir: Option<PathBuf>,
+    lib_name: Option<String>,
+    emit_rust: bool,
+    skip_zig_build: bool,
+}
+
+impl Config {
+    /// A configuration with no include directories and no macros.
+    pub fn new() -> Self {
+        Self {
+            emit_rust: true,
+            ..Self::default()
+        }
+    }
+
+    /// Adds a `-I` directory for `#include`.
+    pub fn include_dir(&mut self, dir: impl AsRef<Path>) -> &mut Self {
+        self.include_dirs.push(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Defines a macro (`-D NAME` or `-D NAME=VALUE`).
+    pub fn define(&mut self, name: &str, value: Option<&str>) -> &mut Self {
+        self.macros.push(MacroArg::Define(
+            name.to_string(),
+            value.map(str::to_string),
+        ));
+        self
+    }
+
+    /// Undefines a macro (`-U NAME`), including the predefined `__MACH30__`/`__LP64__`.
+    pub fn undefine(&mut self, name: &str) -> &mut Self {
+        self.macros.push(MacroArg::Undef(name.to_string()));
+        self
+    }
+
+    /// Writes into `dir` instead of `OUT_DIR`.
+    pub fn out_dir(&mut self, dir: impl AsRef<Path>) -> &mut Self {
+        self.out_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Names the static library (default `migzstubs_<first subsystem>`).
+    pub fn lib_name(&mut self, name: &str) -> &mut Self {
+        self.lib_name = Some(name.to_string());
+        self
+    }
+
+    /// Whether to write `<subsystem>.rs` (default yes); a crate that only calls the Zig
+    /// exports through its own declarations can turn it off.
+    pub fn emit_rust(&mut self, yes: bool) -> &mut Self {
+        self.emit_rust = yes;
+        self
+    }
+
+    /// Generates the files without building or linking the Zig (for tests of the
+    /// generation itself, and tools that build the Zig their own way).
+    pub fn skip_zig_build(&mut self, yes: bool) -> &mut Self {
+        self.skip_zig_build = yes;
+        self
+    }
+
+    /// Generates stubs for every file in `defs`, builds the Zig half and links it.
+    /// Returns the subsystem names in order.
+    pub fn compile(&self, defs: &[impl AsRef<Path>]) -> Result<Vec<String>, Error> {
+        let out_dir = match &self.out_dir {
+            Some(d) => d.clone(),
+            None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or(Error::Env("OUT_DIR"))?),
+        };
+        let options = migz_defs::Options {
+            include_dirs: self.include_dirs.clone(),
+            macros: self.macros.clone(),
+        };
+        println!("cargo:rerun-if-env-changed=ZIG");
+        let mut names: Vec<String> = Vec::new();
+        let mut zig_files = Vec::new();
+        for file in defs {
+            let file = file.as_ref();
+            let front = migz_defs::run(file, &options);
+            println!("cargo:rerun-if-changed={}", file.display());
+            for read in &front.files_read {
+                println!("cargo:rerun-if-changed={}", read.display());
+            }
+            for d in &front.diagnostics {
+                println!("cargo:warning={}", migz_defs::diag::one_line(&front.map, d));
+            }
+            if front.has_errors() {
+                let errors: Vec<_> = front.diagnostics.iter().filter(|d| d.is_error()).collect();
+                return Err(Error::Defs {
+                    file: file.to_path_buf(),
+                    count: errors.len(),
+                    first: migz_defs::diag::one_line(&front.map, errors[0]),
+                });
+            }
+            if front.subsystems.is_empty() {
+                return Err(Error::NoSubsystem(file.to_path_buf()));
+            }
+            let source = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            for sub in &front.subsystems {
+                if names.contains(&sub.name) {
+                    return Err(Error::DuplicateSubsystem(sub.name.clone()));
+                }
+                names.push(sub.name.clone());
+                let zig = migz_codegen::zig::generate(sub, &source);
+                let zig_path = out_dir.join(&zig.name);
+                write(&zig_path, &zig.contents)?;
+                zig_files.push(zig_path);
+                if self.emit_rust {
+                    let rust = migz_codegen::rust::generate(sub, &source);
+                    write(&out_dir.join(&rust.name), &rust.contents)?;
+                }
+            }
+        }
+        if self.skip_zig_build || names.is_empty() {
+            return Ok(names);
+        }
+        let runtime = out_dir.join("migz-zig");
+        for (path, text) in ZIG_RUNTIME {
+            let path = runtime.join(path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
+            write(&path, text)?;
+        }
+        // One root file imports every generated file, so all exports land in one library.
+        let mut root = String::from(
+            "//! Every generated subsystem of this crate, built as one library.\n\ncomptime {\n",
+        );
+        for z in &zig_files {
+            let name = z.file_name().unwrap_or_default().to_string_lossy();
+            let _ = writeln!(root, "    _ = @import(\"{name}\");");
+        }
+        root.push_str("}\n");
+        let root_path = out_dir.join("migz_stubs_root.zig");
+        write(&root_path, &root)?;
+        let lib = self
+            .lib_name
+            .clone()
+            .unwrap_or_else(|| format!("migzstubs_{}", names[0]));
+        let target = zig_target(&std::env::var("TARGET").map_err(|_| Error::Env("TARGET"))?);
+        let mut zig = zig_command()?;
+        let output = zig
+            .args([
+                "build-lib",
+                "-static",
+                "-O",
+                "ReleaseFast",
+                "-fPIC",
+                "-target",
+                &target,
+            ])
+            .args(["--name", &lib, "--dep", "migz"])
+            .arg(format!("-Mroot={}", root_path.display()))
+            .arg(format!("-Mmigz={}", runtime.join("migz.zig").display()))
+            .arg(format!(
+                "-femit-bin={}",
+                out_dir.join(format!("lib{lib}.a")).display()
+            ))
+            .current_dir(&out_dir)
+            .output()
+            .map_err(|e| Error::Zig {
+                found: format!("zig did not run ({e})"),
+            })?;
+        if !output.status.success() {
+            return Err(Error::ZigBuild {
+                status: output.status.to_string(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            });
+        }
+        println!("cargo:rustc-link-search=native={}", out_dir.display());
+        println!("cargo:rustc-link-lib=static={lib}");
+        Ok(names)
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Error> {
+    // Unchanged files are left alone so that their timestamps do not trigger rebuilds.
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The pinned Zig: `$ZIG`, else `zig` on `PATH`, else `python3 -m ziglang`, each checked
+/// with `zig version`.
+pub fn zig_command() -> Result<Command, Error> {
+    zig_command_from(std::env::var_os("ZIG"))
+}
+
+/// [`zig_command`] with `$ZIG` given, so tests need not change the environment.
+fn zig_command_from(zig_env: Option<std::ffi::OsString>) -> Result<Command, Error> {
+    let candidates: Vec<(String, Vec<String>)> = match zig_env {
+        Some(z) => vec![(z.to_string_lossy().into_owned(), vec![])],
+        None => vec![
+            ("zig".into(), vec![]),
+            ("python3".into(), vec!["-m".into(), "ziglang".into()]),
+        ],
+    };
+    let mut found = Vec::new();
+    for (program, args) in &candidates {
+        let shown = std::iter::once(program.as_str())
+            .chain(args.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
+        match Command::new(program).args(args).arg("version").output() {
+            Ok(o) if o.status.success() => {
+                let version = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                if version == ZIG_VERSION {
+                    let mut c = Command::new(program);
+                    c.args(args);
+                    return Ok(c);
+                }
+                found.push(format!("`{shown}` is Zig {version}"));
+            }
+            _ => found.push(format!("`{shown}` did not run")),
+        }
+    }
+    Err(Error::Zig {
+        found: found.join(", "),
+    })
+}
+
+/// Zig's name for a Rust target triple.
+pub fn zig_target(rust: &str) -> String {
+    let arch = rust.split('-').next().unwrap_or("x86_64");
+    if rust.contains("apple") {
+        format!("{arch}-macos.11.0")
+    } else if rust.contains("musl") {
+        format!("{arch}-linux-musl")
+    } else {
+        format!("{arch}-linux-gnu")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(zig_target("x86_64-unknown-linux-gnu"), "x86_64-linux-gnu");
+        assert_eq!(zig_target("aarch64-apple-darwin"), "aarch64-macos.11.0");
+        assert_eq!(zig_target("x86_64-unknown-linux-musl"), "x86_64-linux-musl");
+    }
+
+    #[test]
+    fn a_missing_zig_names_the_fix() {
+        let err = zig_command_from(Some("/nonexistent/zig".into())).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`/nonexistent/zig` did not run"), "{text}");
+        assert!(text.contains("pip install ziglang==0.17.1"), "{text}");
+        assert!(text.contains("set ZIG"), "{text}");
+    }
+
+    #[test]
+    fn a_zig_of_another_version_is_refused() {
+        // `echo version` prints "version", which is not 0.17.1.
+        let err = zig_command_from(Some("echo".into())).unwrap_err();
+        assert!(err.to_string().contains("`echo` is Zig version"), "{err}");
+    }
+
+    #[test]
+    fn embedded_runtime_is_complete() {
+        // Every file of zig/src must be embedded, or a build outside the repository fails.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../zig/src");
+        let mut on_disk = Vec::new();
+        for dir in ["", "transport"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "zig") {
+                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    on_disk.push(if dir.is_empty() {
+                        name
+                    } else {
+                        format!("{dir}/{name}")
+                    });
+                }
+            }
+        }
+        on_disk.sort();
+        let mut embedded: Vec<String> = ZIG_RUNTIME.iter().map(|(p, _)| p.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded);
+    }
+
+    #[test]
+    fn bad_defs_is_an_error_naming_the_file() {
+        let dir = std::env::temp_dir().join(format!("migz-build-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let defs = dir.join("bad.defs");
+        std::fs::write(&defs, "subsystem bad 100;\nroutine f(p : nope_t);\n").unwrap();
+        let err = Config::new()
+            .out_dir(&dir)
+            .skip_zig_build(true)
+            .compile(&[&defs])
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("bad.defs"), "{text}");
+        assert!(matches!(err, Error::Defs { count: 1.., .. }), "{text}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn generates_both_languages() {
+        let dir = std::env::temp_dir().join(format!("migz-build-ok-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let defs =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/defs/array_test.defs");
+        let names = Config::new()
+            .out_dir(&dir)
+            .skip_zig_build(true)
+            .compile(&[&defs])
+            .unwrap();
+        assert_eq!(names, ["array_test"]);
+        assert!(dir.join("array_test.zig").is_file());
+        assert!(dir.join("array_test.rs").is_file());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

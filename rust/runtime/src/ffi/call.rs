@@ -1,0 +1,286 @@
+//! The client half of a generated routine call over the local transport: a request buffer
+//! goes out with a fresh reply port and the reply comes back into the same buffer, blocking
+//! or async, with an optional deadline. Generated client methods pack and unpack through
+//! the Zig exports and call these for the traffic in between. No `unsafe` here.
+
+use crate::abi::*;
+use crate::error::Error;
+use crate::local::Space;
+use crate::rights::ReceiveRight;
+use std::time::Duration;
+use zerocopy::IntoBytes;
+
+/// Why a generated call failed, keeping the `kern_return_t`, `mach_msg` or MIG code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// Sending the request failed (`MACH_SEND_*`); nothing was sent, so rights the call
+    /// took by value were released and borrowed ones are untouched.
+    #[error("sending the request failed with {0:#x}")]
+    Send(MachMsgReturn),
+    /// Receiving the reply failed (`MACH_RCV_*`, `MACH_RCV_TIMED_OUT` after the deadline);
+    /// the request was sent.
+    #[error("receiving the reply failed with {0:#x}")]
+    Receive(MachMsgReturn),
+    /// The request could not be packed or the reply was malformed (`MIG_*` codes such as
+    /// `MIG_ARRAY_TOO_LARGE`, `MIG_TYPE_ERROR`, `MIG_REPLY_MISMATCH`); a malformed reply
+    /// is destroyed with every right it carried.
+    #[error("MIG error {0}")]
+    Mig(KernReturn),
+    /// The server answered with this `kern_return_t`.
+    #[error("the server answered {0}")]
+    Server(KernReturn),
+    /// The reply port could not be allocated.
+    #[error("no reply port: {0}")]
+    ReplyPort(Error),
+}
+
+impl CallError {
+    /// The code as Apple's stubs would return it.
+    pub fn code(&self) -> i32 {
+        match *self {
+            CallError::Send(c) | CallError::Receive(c) => c,
+            CallError::Mig(c) | CallError::Server(c) => c,
+            CallError::ReplyPort(e) => e.code(),
+        }
+    }
+}
+
+impl From<super::CodecError> for CallError {
+    fn from(e: super::CodecError) -> Self {
+        // MIG's own codes are -300 to -399; anything else in a reply is the server's.
+        if (-399..=-300).contains(&e.code) {
+            CallError::Mig(e.code)
+        } else {
+            CallError::Server(e.code)
+        }
+    }
+}
+
+/// A zeroed, 8-byte aligned message buffer on the heap (generated messages can be
+/// hundreds of kilobytes).
+#[derive(Clone, Debug)]
+pub struct AlignedBuf {
+    words: Vec<u64>,
+}
+
+impl AlignedBuf {
+    /// A buffer of at least `bytes` bytes.
+    pub fn new(bytes: usize) -> Self {
+        AlignedBuf {
+            words: vec![0; bytes.div_ceil(8)],
+        }
+    }
+
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.words.as_bytes()
+    }
+
+    /// The bytes, writable.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        self.words.as_mut_bytes()
+    }
+}
+
+/// The reply port of one call: a fresh receive right, so a late reply after a timeout goes
+/// to a dead port and is destroyed rather than read by the next call.
+pub fn reply_port(space: &Space) -> Result<ReceiveRight<Space>, CallError> {
+    ReceiveRight::allocate(space).map_err(CallError::ReplyPort)
+}
+
+fn timeout_ms(timeout: Option<Duration>) -> u32 {
+    timeout.map_or(0, |t| u32::try_from(t.as_millis()).unwrap_or(u32::MAX))
+}
+
+/// How many bytes of `buf` a received message and its trailer fill.
+fn received_len(buf: &[u8]) -> usize {
+    let size = MachMsgHeader::read(buf).map_or(0, |h| h.msgh_size as usize);
+    (size + MAX_TRAILER_SIZE as usize).min(buf.len())
+}
+
+/// Sends the request in `buf[..size]` and receives the reply on `reply` into `buf`,
+/// waiting at most `timeout` for each. Returns the reply's valid length.
+pub fn call(
+    space: &Space,
+    buf: &mut [u8],
+    size: usize,
+    reply: &ReceiveRight<Space>,
+    timeout: Option<Duration>,
+) -> Result<usize, CallError> {
+    let ms = timeout_ms(timeout);
+    let mut option = MACH_SEND_MSG | MACH_RCV_MSG;
+    if timeout.is_some() {
+        option |= MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT;
+    }
+    let rcv_size = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+    let rc = space.mach_msg(buf, option, size as u32, rcv_size, reply.name(), ms, 0);
+    match rc {
+        MACH_MSG_SUCCESS => Ok(received_len(buf)),
+        // Receive errors share the 0x1000_4000 bit; everything else failed the send.
+        rc if rc & 0x0000_4000 != 0 => Err(CallError::Receive(rc)),
+        rc => Err(CallError::Send(rc)),
+    }
+}
+
+/// Sends a simpleroutine's request in `buf[..size]`, waiting at most `timeout` for room.
+pub fn send(
+    space: &Space,
+    buf: &mut [u8],
+    size: usize,
+    timeout: Option<Duration>,
+) -> Result<(), CallError> {
+    let mut option = MACH_SEND_MSG;
+    if timeout.is_some() {
+        option |= MACH_SEND_TIMEOUT;
+    }
+    match space.mach_msg(buf, option, size as u32, 0, 0, timeout_ms(timeout), 0) {
+        MACH_MSG_SUCCESS => Ok(()),
+        rc => Err(CallError::Send(rc)),
+    }
+}
+
+/// [`send`] without blocking the thread.
+pub async fn send_async(
+    space: &Space,
+    msg: &[u8],
+    timeout: Option<Duration>,
+) -> Result<(), CallError> {
+    let sent = match timeout {
+        Some(t) => space.send_async_timeout(msg, t).await,
+        None => space.send_async(msg).await,
+    };
+    sent.map_err(|e| CallError::Send(e.code()))
+}
+
+/// [`call`] without blocking the thread: the reply is copied into `buf`.
+pub async fn call_async(
+    space: &Space,
+    buf: &mut AlignedBuf,
+    size: usize,
+    reply: &ReceiveRight<Space>,
+    timeout: Option<Duration>,
+) -> Result<usize, CallError> {
+    // The stream exists before the request leaves, so the reply cannot be missed.
+    let mut stream = reply.messages().map_err(|e| CallError::Receive(e.code()))?;
+    send_async(space, &buf.bytes()[..size], timeout).await?;
+    let msg = match timeout {
+        Some(t) => stream
+            .recv_timeout(t)
+            .await
+            .map_err(|e| CallError::Receive(e.code()))?,
+        None => stream
+            .recv()
+            .await
+            .ok_or(CallError::Receive(MACH_RCV_PORT_DIED))?,
+    };
+    let bytes = msg.into_bytes();
+    if bytes.len() > buf.bytes().len() {
+        space.msg_destroy(&bytes);
+        return Err(CallError::Receive(MACH_RCV_TOO_LARGE));
+    }
+    buf.bytes_mut()[..bytes.len()].copy_from_slice(&bytes);
+    Ok(bytes.len())
+}
+
+/// Whether the request of a finished call left, so that rights it carried by value now
+/// belong to the message (a pack refusal or a send error leaves them with the caller).
+pub fn was_sent<T>(result: &Result<T, CallError>) -> bool {
+    !matches!(result, Err(CallError::Send(_) | CallError::ReplyPort(_)))
+}
+
+/// Borrows an argument's elements for a request (`MIG_ARRAY_TOO_LARGE` past `u32::MAX`,
+/// the bound itself being checked by the pack export).
+pub fn slice<T>(items: &[T]) -> Result<super::ConstSlice<'_, T>, CallError> {
+    super::ConstSlice::new(items).ok_or(CallError::Mig(-307))
+}
+
+/// Takes management of a send right a reply brought under `name`.
+pub fn send_right(space: &Space, name: MachPortName) -> crate::rights::SendRight<Space> {
+    crate::rights::SendRight::from_raw(space.clone(), name)
+}
+
+/// Takes management of a send-once right a reply brought under `name`.
+pub fn send_once_right(space: &Space, name: MachPortName) -> crate::rights::SendOnceRight<Space> {
+    crate::rights::SendOnceRight::from_raw(space.clone(), name)
+}
+
+/// Takes management of a receive right a reply brought under `name`.
+pub fn receive_right(space: &Space, name: MachPortName) -> ReceiveRight<Space> {
+    ReceiveRight::from_raw(space.clone(), name)
+}
+
+/// The bytes of a NUL-terminated reply string, without the NUL.
+pub fn c_string(bytes: &[u8]) -> Vec<u8> {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    bytes[..end].to_vec()
+}
+
+/// The first `count` elements of a reply's array (all of them if `count` is larger, which
+/// the unpack export has already refused).
+pub fn prefix<T: Copy>(items: &[T], count: u32) -> Vec<T> {
+    items[..(count as usize).min(items.len())].to_vec()
+}
+
+/// Releases every right and region a reply that failed to unpack carried.
+pub fn discard(space: &Space, msg: &[u8]) {
+    space.msg_destroy(msg);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_values() {
+        assert_eq!(c_string(b"ab\0cd"), b"ab");
+        assert_eq!(c_string(b"abc"), b"abc");
+        assert_eq!(prefix(&[1, 2, 3], 2), [1, 2]);
+        assert_eq!(prefix(&[1, 2, 3], 9), [1, 2, 3]);
+    }
+
+    #[test]
+    fn codes_sort_into_variants() {
+        assert_eq!(
+            CallError::from(super::super::CodecError { code: -307 }),
+            CallError::Mig(-307)
+        );
+        assert_eq!(
+            CallError::from(super::super::CodecError { code: 5 }),
+            CallError::Server(5)
+        );
+        assert_eq!(
+            CallError::Send(MACH_SEND_TIMED_OUT).code(),
+            MACH_SEND_TIMED_OUT
+        );
+    }
+
+    #[test]
+    fn a_call_to_a_silent_server_times_out_and_leaks_nothing() {
+        let space = Space::new();
+        {
+            let (service, send) = crate::rights::allocate_pair(&space).unwrap();
+            let reply = reply_port(&space).unwrap();
+            let mut buf = AlignedBuf::new(256);
+            MachMsgHeader {
+                msgh_bits: mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+                msgh_size: 24,
+                msgh_remote_port: send.name(),
+                msgh_local_port: reply.name(),
+                msgh_id: 1,
+                ..Default::default()
+            }
+            .write(buf.bytes_mut());
+            let err = call(
+                &space,
+                buf.bytes_mut(),
+                24,
+                &reply,
+                Some(Duration::from_millis(1)),
+            )
+            .unwrap_err();
+            assert_eq!(err, CallError::Receive(MACH_RCV_TIMED_OUT));
+            drop(service);
+        }
+        space.assert_no_leaks();
+    }
+}

@@ -1,0 +1,136 @@
+//! The C ABI shared with the generated Zig: the slice type its `In`/`Out` structs carry,
+//! and (in [`crate::private`]) the one macro through which generated Rust declares and
+//! calls the Zig pack and unpack exports, so that generated code holds no `unsafe`.
+
+use core::marker::PhantomData;
+
+mod call;
+mod serve;
+pub use call::{
+    AlignedBuf, CallError, c_string, call, call_async, discard, prefix, receive_right, reply_port,
+    send, send_async, send_once_right, send_right, slice, was_sent,
+};
+pub use serve::{
+    Handled, MIG_BAD_ID, Refusal, fill, fill_c_string, finish, items, request_buf, request_header,
+    request_id, requests,
+};
+
+/// `migz.ConstSlice(T)` of the Zig runtime: a borrowed slice that crosses the C ABI as a
+/// pointer and a `u32` element count.
+#[repr(C)]
+#[derive(Debug)]
+pub struct ConstSlice<'a, T> {
+    ptr: *const T,
+    len: u32,
+    borrow: PhantomData<&'a [T]>,
+}
+
+impl<T> Clone for ConstSlice<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for ConstSlice<'_, T> {}
+
+impl<T> Default for ConstSlice<'_, T> {
+    fn default() -> Self {
+        Self {
+            ptr: core::ptr::null(),
+            len: 0,
+            borrow: PhantomData,
+        }
+    }
+}
+
+impl<'a, T> ConstSlice<'a, T> {
+    /// Borrows `items`. Returns `None` when there are more than `u32::MAX` of them, which
+    /// no Mach message can carry.
+    pub fn new(items: &'a [T]) -> Option<Self> {
+        Some(Self {
+            ptr: items.as_ptr(),
+            len: u32::try_from(items.len()).ok()?,
+            borrow: PhantomData,
+        })
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The elements, or `None` when the Zig side left a pointer that Rust cannot view as a
+    /// slice (misaligned for `T`, which can happen for 64-bit elements at 4-byte message
+    /// offsets).
+    pub fn get(&self) -> Option<&'a [T]> {
+        if self.len == 0 {
+            return Some(&[]);
+        }
+        if self.ptr.is_null() || self.ptr.align_offset(align_of::<T>()) != 0 {
+            return None;
+        }
+        // SAFETY: the pointer is non-null and aligned, and it was made either by `new` from
+        // a slice borrowed for 'a, or by a Zig unpack export from message bytes borrowed for
+        // 'a (the wrappers in `private` tie the lifetimes), with `len` elements in bounds.
+        Some(unsafe { core::slice::from_raw_parts(self.ptr, self.len as usize) })
+    }
+}
+
+/// A pack or unpack export refused a message: `code` is the MIG or server return code
+/// (`MIG_BAD_ARGUMENTS`, `MIG_BAD_ID`, `MIG_ARRAY_TOO_LARGE`, a reply's `RetCode`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("message refused with code {code}")]
+pub struct CodecError {
+    /// The `kern_return_t` or MIG code.
+    pub code: i32,
+}
+
+/// `MIG_BAD_ARGUMENTS`: what a wrapper answers when the buffer it is given cannot hold the
+/// message struct, before any Zig runs.
+pub const MIG_BAD_ARGUMENTS: i32 = -304;
+
+/// A message buffer aligned as the generated message structs need (4 bytes; 8 given).
+#[repr(C, align(8))]
+#[derive(Clone, Debug)]
+pub struct MsgBuf<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> MsgBuf<N> {
+    /// A zeroed buffer.
+    pub fn new() -> Self {
+        Self([0; N])
+    }
+}
+
+impl<const N: usize> Default for MsgBuf<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Whether `bytes` can stand for a message struct of `size` bytes and 4-byte alignment,
+/// with `len` valid bytes.
+pub fn fits(bytes: &[u8], len: usize, size: usize) -> bool {
+    bytes.len() >= size && len <= bytes.len() && bytes.as_ptr().align_offset(4) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let xs = [1i32, 2, 3];
+        let s = ConstSlice::new(&xs).unwrap();
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.get().unwrap(), &xs);
+        let empty: ConstSlice<'_, u64> = ConstSlice::default();
+        assert!(empty.is_empty());
+        assert_eq!(empty.get().unwrap(), &[] as &[u64]);
+        assert_eq!(size_of::<ConstSlice<'_, u8>>(), 2 * size_of::<usize>());
+    }
+}

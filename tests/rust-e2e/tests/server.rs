@@ -1,0 +1,235 @@
+//! Generated Rust clients against generated Rust servers (`serve` with a trait
+//! implementation) over the local transport, blocking and async; and the server's answers
+//! to requests it must refuse. Every test checks its space for leaks.
+
+use futures::future::{Either, select};
+use migz::abi::*;
+use migz::ffi::{CallError, MsgBuf};
+use migz::rights::allocate_pair;
+use migz::{MachMsgHeader, Space};
+use migz_rust_e2e::array_test::{self, ArrayTestClient, ArrayTestServer};
+use migz_rust_e2e::ports_ool::{self, PortsOolClient, PortsOolServer, SendRight, ServeResult};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Summer;
+
+impl ArrayTestServer for Summer {
+    async fn sum_array(&self, data: &[i32]) -> array_test::ServeResult<i32> {
+        if data.is_empty() {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        Ok(data.iter().sum())
+    }
+}
+
+/// A name service: `register_port` keeps a send right, `lookup_port` moves one back.
+#[derive(Default)]
+struct Names {
+    ports: Mutex<HashMap<Vec<u8>, SendRight>>,
+    logged: AtomicUsize,
+}
+
+impl PortsOolServer for Names {
+    async fn register_port(&self, name: &[u8], port: SendRight) -> ServeResult<()> {
+        self.ports.lock().unwrap().insert(name.to_vec(), port);
+        Ok(())
+    }
+
+    async fn lookup_port(&self, name: &[u8]) -> ServeResult<SendRight> {
+        self.ports
+            .lock()
+            .unwrap()
+            .remove(name)
+            .ok_or(KERN_INVALID_NAME)
+    }
+
+    async fn whoami(&self, atoken: [u32; 8]) -> ServeResult<i32> {
+        Ok(atoken[0] as i32)
+    }
+
+    async fn log_message(&self, message: &[u8]) -> ServeResult<()> {
+        assert_eq!(message, b"note");
+        self.logged.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
+/// Runs `server` until `client` finishes, then drops the server's future.
+async fn until<T>(
+    server: impl Future<Output = Result<(), migz::Error>>,
+    client: impl Future<Output = T>,
+) -> T {
+    match select(pin!(server), pin!(client)).await {
+        Either::Left((served, _)) => panic!("the server stopped first: {served:?}"),
+        Either::Right((value, _)) => value,
+    }
+}
+
+#[test]
+fn async_client_and_server() {
+    let space = Space::new();
+    {
+        let (service, send_right) = allocate_pair(&space).unwrap();
+        let client = ArrayTestClient::new(send_right);
+        let (total, refused) =
+            runtime().block_on(until(array_test::serve(&Summer, &service, 4), async {
+                let total = client.sum_array_async(&[1, 2, 3, 4], None).await;
+                let refused = client.sum_array_async(&[], None).await;
+                (total, refused)
+            }));
+        assert_eq!(total.unwrap(), 10);
+        assert_eq!(
+            refused.unwrap_err(),
+            CallError::Server(KERN_INVALID_ARGUMENT)
+        );
+    }
+    space.assert_no_leaks();
+}
+
+#[test]
+fn blocking_client_against_async_server() {
+    let space = Space::new();
+    {
+        let (service, send_right) = allocate_pair(&space).unwrap();
+        let client = ArrayTestClient::new(send_right);
+        let rt = runtime();
+        let data: Vec<i32> = (0..1024).collect();
+        let total = rt.block_on(until(array_test::serve(&Summer, &service, 1), async {
+            // The blocking call runs on its own thread while the runtime serves.
+            tokio::task::spawn_blocking(move || client.sum_array(&data, None))
+                .await
+                .unwrap()
+        }));
+        assert_eq!(total.unwrap(), 1023 * 1024 / 2);
+    }
+    space.assert_no_leaks();
+}
+
+#[test]
+fn rights_travel_both_ways_and_nothing_leaks() {
+    let space = Space::new();
+    {
+        let (service, send_right) = allocate_pair(&space).unwrap();
+        let client = PortsOolClient::new(send_right);
+        let names = Names::default();
+        let (registered, _keep) = allocate_pair(&space).unwrap();
+        let (found, missing, word) =
+            runtime().block_on(until(ports_ool::serve(&names, &service, 2), async {
+                client
+                    .register_port_async("a", &registered, None)
+                    .await
+                    .unwrap();
+                let found = client.lookup_port_async("a", None).await;
+                let missing = client.lookup_port_async("a", None).await;
+                let word = client.whoami_async(None).await;
+                client.log_message_async("note", None).await.unwrap();
+                // A second round trip, so the simpleroutine was handled before the end.
+                let _ = client.whoami_async(None).await;
+                (found, missing, word)
+            }));
+        assert_eq!(found.unwrap().name(), registered.name());
+        assert_eq!(missing.unwrap_err(), CallError::Server(KERN_INVALID_NAME));
+        word.unwrap();
+        assert_eq!(names.logged.load(Ordering::SeqCst), 1);
+        drop(names);
+    }
+    space.assert_no_leaks();
+}
+
+#[test]
+fn unknown_and_malformed_requests_get_mig_errors() {
+    let space = Space::new();
+    {
+        let (service, send_right) = allocate_pair(&space).unwrap();
+        let (reply, _keep) = allocate_pair(&space).unwrap();
+        let (carried, carried_send) = allocate_pair(&space).unwrap();
+        let answers = runtime().block_on(until(array_test::serve(&Summer, &service, 1), async {
+            let mut answers = Vec::new();
+            // An unknown id (with a right in it, which the server must destroy), then a
+            // `sum_array` request too short for its count.
+            for (id, size) in [(999, 40u32), (2000, 36)] {
+                let mut buf = MsgBuf::<256>::new();
+                let complex = if id == 999 { MACH_MSGH_BITS_COMPLEX } else { 0 };
+                MachMsgHeader {
+                    msgh_bits: mach_msgh_bits(
+                        MACH_MSG_TYPE_COPY_SEND,
+                        MACH_MSG_TYPE_MAKE_SEND_ONCE,
+                    ) | complex,
+                    msgh_size: size,
+                    msgh_remote_port: send_right.name(),
+                    msgh_local_port: reply.name(),
+                    msgh_id: id,
+                    ..Default::default()
+                }
+                .write(&mut buf.0);
+                if id == 999 {
+                    write_u32(&mut buf.0, 24, 1);
+                    write_u32(&mut buf.0, 28, carried_send.name());
+                    write_u32(
+                        &mut buf.0,
+                        36,
+                        port_descriptor_word(MACH_MSG_TYPE_COPY_SEND),
+                    );
+                } else {
+                    write_u32(&mut buf.0, 32, 5);
+                }
+                space.send_async(&buf.0[..size as usize]).await.unwrap();
+                let mut stream = reply.messages().unwrap();
+                let msg = stream.recv().await.unwrap();
+                let bytes = msg.bytes();
+                assert_eq!(MachMsgHeader::read(bytes).unwrap().msgh_id, id + 100);
+                answers.push(i32::from_ne_bytes(bytes[32..36].try_into().unwrap()));
+            }
+            answers
+        }));
+        assert_eq!(answers, [-303, -304]);
+        drop((carried, carried_send));
+    }
+    space.assert_no_leaks();
+}
+
+/// A server whose calls each wait until `n` of them are in progress at once.
+struct Gathering {
+    barrier: tokio::sync::Barrier,
+}
+
+impl ArrayTestServer for Gathering {
+    async fn sum_array(&self, data: &[i32]) -> array_test::ServeResult<i32> {
+        self.barrier.wait().await;
+        Ok(data.iter().sum())
+    }
+}
+
+#[test]
+fn serve_runs_requests_concurrently_up_to_its_limit() {
+    let space = Space::new();
+    {
+        let (service, send_right) = allocate_pair(&space).unwrap();
+        let client = ArrayTestClient::new(send_right);
+        let server = Gathering {
+            barrier: tokio::sync::Barrier::new(3),
+        };
+        // Three calls that can only finish together: with a limit of 3 they do (a limit of
+        // 2 would leave them waiting for ever).
+        let (a, b, c) = runtime().block_on(until(array_test::serve(&server, &service, 3), async {
+            futures::join!(
+                client.sum_array_async(&[1], None),
+                client.sum_array_async(&[2, 2], None),
+                client.sum_array_async(&[3, 3, 3], None),
+            )
+        }));
+        assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), (1, 4, 9));
+    }
+    space.assert_no_leaks();
+}
