@@ -46,8 +46,12 @@ pub mod ffi;
 pub mod local;
 #[cfg(target_vendor = "apple")]
 pub mod mach;
+/// What generated code reaches (the export wrappers live in `ffi`, with the other
+/// `unsafe`); not a public API.
 #[doc(hidden)]
-pub mod private;
+pub mod private {
+    pub use crate::ffi::private::*;
+}
 pub mod rights;
 pub mod sys;
 pub mod transport;

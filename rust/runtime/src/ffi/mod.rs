@@ -5,6 +5,8 @@
 use core::marker::PhantomData;
 
 mod call;
+#[doc(hidden)]
+pub mod private;
 mod serve;
 pub use call::{
     AlignedBuf, CallError, c_string, call, call_async, discard, prefix, receive_right, reply_port,
