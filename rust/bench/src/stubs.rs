@@ -150,10 +150,12 @@ pub fn run(quick: bool) {
         let raw_ns = report::median(&mut reference);
         let stub_ns = report::median(&mut candidate);
         println!("sum16 round trip: generated stubs {stub_ns:.0} ns, hand-written {raw_ns:.0} ns");
+        // The stubs may add at most 30% to a round trip (the goal of the issue's
+        // `stub_rtt_vs_raw_*` figures, which this preliminary one stands in for).
         report::ratio(
             "stubs_sum16_rtt_vs_raw_rtt",
             stub_ns / raw_ns,
-            Goal::AtMost(2.0),
+            Goal::AtMost(1.3),
         );
 
         let mut stop = [0u8; 32];
