@@ -4,32 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-fn defs_with_subsystem(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            defs_with_subsystem(&path, out);
-        } else if path.extension().is_some_and(|e| e == "defs") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            if text
-                .lines()
-                .any(|l| l.trim_start().to_ascii_lowercase().starts_with("subsystem"))
-            {
-                out.push(path);
-            }
-        }
-    }
-}
-
 #[test]
 fn corpus_checks_clean() {
     let Some(corpus) = common::corpus() else {
         return;
     };
     let mut files = Vec::new();
-    defs_with_subsystem(&corpus.join("xnu"), &mut files);
+    common::defs_with_subsystem(&corpus.join("xnu"), &mut files);
     files.sort();
     files.retain(|f| !f.ends_with("tests/rnserver.defs"));
     let mut failures = Vec::new();
@@ -69,7 +50,7 @@ fn corpus_layouts_for_every_subsystem() {
         return;
     };
     let mut files = Vec::new();
-    defs_with_subsystem(&corpus.join("xnu"), &mut files);
+    common::defs_with_subsystem(&corpus.join("xnu"), &mut files);
     for file in files.iter().filter(|f| !f.ends_with("tests/rnserver.defs")) {
         let mut args = vec!["layout".to_string(), "--json".to_string()];
         args.extend(common::user_view(&corpus));

@@ -8,16 +8,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
 /// The fixtures: a `.defs` path and its flags.
 fn fixtures() -> Vec<(PathBuf, Vec<String>)> {
-    let root = repo_root();
+    let root = common::repo_root();
     let mut out = vec![
         (root.join("examples/defs/array_test.defs"), vec![]),
         (root.join("examples/defs/ports_ool.defs"), vec![]),
@@ -52,34 +45,10 @@ fn generate(lang: &str, defs: &Path, flags: &[String], dir: &Path) {
     );
 }
 
-/// The pinned Zig: `$ZIG`, `zig` on PATH, or `python3 -m ziglang`.
-pub fn zig_command() -> Option<Command> {
-    if let Some(z) = std::env::var_os("ZIG") {
-        return Some(Command::new(z));
-    }
-    if Command::new("zig")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return Some(Command::new("zig"));
-    }
-    let mut c = Command::new("python3");
-    c.args(["-m", "ziglang"]);
-    if Command::new("python3")
-        .args(["-m", "ziglang", "version"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return Some(c);
-    }
-    None
-}
-
 /// Generates every fixture twice in `lang`, checks the runs agree and match the golden
 /// files (or rewrites them under `MIGZ_BLESS`), and returns the golden paths.
 fn check_golden(lang: &str) -> Vec<PathBuf> {
-    let root = repo_root();
+    let root = common::repo_root();
     let golden = root.join("tests/golden").join(lang);
     let bless = std::env::var_os("MIGZ_BLESS").is_some();
     let tmp = std::env::temp_dir().join(format!("migz-golden-{lang}-{}", std::process::id()));
@@ -137,17 +106,13 @@ fn rust_golden_files() {
 #[test]
 fn zig_golden_files() {
     let names = check_golden("zig");
-    match zig_command() {
-        Some(mut zig) => {
-            let out = zig.arg("fmt").arg("--check").args(&names).output().unwrap();
-            assert!(
-                out.status.success(),
-                "not zig fmt clean: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        None if std::env::var_os("CI").is_some() => panic!("Zig is missing: run scripts/setup"),
-        None => eprintln!("note: Zig not found; zig fmt check not run"),
+    if let Some(mut zig) = common::zig() {
+        let out = zig.arg("fmt").arg("--check").args(&names).output().unwrap();
+        assert!(
+            out.status.success(),
+            "not zig fmt clean: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

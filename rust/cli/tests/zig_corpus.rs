@@ -5,76 +5,24 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 const TARGETS: [&str; 3] = ["x86_64-linux", "aarch64-macos.11.0", "x86_64-macos.11.0"];
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn zig() -> Option<Command> {
-    if let Some(z) = std::env::var_os("ZIG") {
-        return Some(Command::new(z));
-    }
-    if Command::new("zig")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return Some(Command::new("zig"));
-    }
-    if Command::new("python3")
-        .args(["-m", "ziglang", "version"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        let mut c = Command::new("python3");
-        c.args(["-m", "ziglang"]);
-        return Some(c);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("Zig is missing: run scripts/setup");
-    }
-    eprintln!("note: Zig not found; test not run");
-    None
-}
-
-fn defs_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            defs_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "defs") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            if text
-                .lines()
-                .any(|l| l.trim_start().to_ascii_lowercase().starts_with("subsystem"))
-            {
-                out.push(path);
-            }
-        }
-    }
-}
 
 #[test]
 fn corpus_zig_compiles_for_linux_and_macos() {
     let Some(corpus) = common::corpus() else {
         return;
     };
-    if zig().is_none() {
+    if common::zig().is_none() {
         return;
     }
-    let root = repo_root();
+    let root = common::repo_root();
     let out_dir = std::env::temp_dir().join(format!("migz-zig-corpus-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out_dir);
     let mut files = Vec::new();
-    defs_files(&corpus.join("xnu"), &mut files);
+    common::defs_with_subsystem(&corpus.join("xnu"), &mut files);
     files.sort();
     let mut generated = Vec::new();
     for defs in files.iter().filter(|f| !f.ends_with("tests/rnserver.defs")) {
@@ -119,7 +67,7 @@ fn corpus_zig_compiles_for_linux_and_macos() {
                     let Some((file, target)) = jobs.get(i) else {
                         return;
                     };
-                    let out = zig()
+                    let out = common::zig()
                         .unwrap()
                         .current_dir(&root)
                         .args(["test", "-fno-emit-bin", "--dep", "migz"])
@@ -151,8 +99,10 @@ fn corpus_zig_compiles_for_linux_and_macos() {
 
 #[test]
 fn translated_header_is_current() {
-    let Some(mut zig_tc) = zig() else { return };
-    let root = repo_root();
+    let Some(mut zig_tc) = common::zig() else {
+        return;
+    };
+    let root = common::repo_root();
     let out = zig_tc
         .current_dir(&root)
         .args([
@@ -169,7 +119,7 @@ fn translated_header_is_current() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut fmt = zig().unwrap();
+    let mut fmt = common::zig().unwrap();
     let mut child = fmt
         .args(["fmt", "--stdin"])
         .stdin(std::process::Stdio::piped())

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// `../shared/corpus` beside the checkout, if it is there. When it is missing the corpus
@@ -38,4 +38,59 @@ pub fn user_view(corpus: &std::path::Path) -> Vec<String> {
         "-I".into(),
         corpus.join("include").display().to_string(),
     ]
+}
+
+/// The checkout's root directory.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Every `.defs` below `dir` that declares a subsystem, into `out`.
+pub fn defs_with_subsystem(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            defs_with_subsystem(&path, out);
+        } else if path.extension().is_some_and(|e| e == "defs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            if text
+                .lines()
+                .any(|l| l.trim_start().to_ascii_lowercase().starts_with("subsystem"))
+            {
+                out.push(path);
+            }
+        }
+    }
+}
+
+/// The pinned Zig: `$ZIG`, `zig` on PATH, or `python3 -m ziglang`. Missing Zig fails under
+/// CI and is a notice elsewhere.
+pub fn zig() -> Option<Command> {
+    if let Some(z) = std::env::var_os("ZIG") {
+        return Some(Command::new(z));
+    }
+    if Command::new("zig")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return Some(Command::new("zig"));
+    }
+    if Command::new("python3")
+        .args(["-m", "ziglang", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let mut c = Command::new("python3");
+        c.args(["-m", "ziglang"]);
+        return Some(c);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("Zig is missing: run scripts/setup");
+    }
+    eprintln!("note: Zig not found; test not run");
+    None
 }
