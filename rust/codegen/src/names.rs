@@ -170,6 +170,29 @@ pub fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
+/// The name of a message struct field, the same in both languages before each language's
+/// sanitizer: Apple's `Head`/`msgh_body`/`NDR`/`RetCode` as `head`/`body`/`ndr`/`ret_code`,
+/// an argument's own name, and `<arg>_cnt`/`_offset`/`_pad` for MIG's `<arg>Cnt`/`Offset`/`Pad`.
+pub fn message_field(f: &migz_defs::ir::Field, args: &[migz_defs::ir::Arg]) -> String {
+    use migz_defs::ir::FieldKind;
+    let arg_name = |i: usize| args[i].name.clone();
+    match &f.kind {
+        FieldKind::Header => "head".to_string(),
+        FieldKind::Body => "body".to_string(),
+        FieldKind::Ndr => "ndr".to_string(),
+        FieldKind::RetCode => "ret_code".to_string(),
+        FieldKind::Count { arg } => format!("{}_cnt", arg_name(*arg)),
+        FieldKind::StringOffset { arg } => format!("{}_offset", arg_name(*arg)),
+        FieldKind::Pad { arg } => format!("{}_pad", arg_name(*arg)),
+        FieldKind::PortDescriptor { arg }
+        | FieldKind::PortDescriptorArray { arg, .. }
+        | FieldKind::OolDescriptor { arg }
+        | FieldKind::OolPortsDescriptor { arg }
+        | FieldKind::Data { arg }
+        | FieldKind::VarData { arg, .. } => arg_name(*arg),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

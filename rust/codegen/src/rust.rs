@@ -155,22 +155,7 @@ fn elem_type(ty: &Type) -> Ty {
 
 /// Name of a message struct field, as the Zig writer names it.
 fn msg_field(f: &Field, args: &[Arg]) -> String {
-    let arg_name = |i: usize| args[i].name.clone();
-    rust_ident(&match &f.kind {
-        FieldKind::Header => "head".to_string(),
-        FieldKind::Body => "body".to_string(),
-        FieldKind::Ndr => "ndr".to_string(),
-        FieldKind::RetCode => "ret_code".to_string(),
-        FieldKind::Count { arg } => format!("{}_cnt", arg_name(*arg)),
-        FieldKind::StringOffset { arg } => format!("{}_offset", arg_name(*arg)),
-        FieldKind::Pad { arg } => format!("{}_pad", arg_name(*arg)),
-        FieldKind::PortDescriptor { arg }
-        | FieldKind::PortDescriptorArray { arg, .. }
-        | FieldKind::OolDescriptor { arg }
-        | FieldKind::OolPortsDescriptor { arg }
-        | FieldKind::Data { arg }
-        | FieldKind::VarData { arg, .. } => arg_name(*arg),
-    })
+    rust_ident(&crate::names::message_field(f, args))
 }
 
 /// The Rust type of a message struct field.

@@ -210,22 +210,7 @@ fn send_disposition(arg: &Arg, src: &str) -> String {
 
 /// Name of a message struct field, from Apple's field name.
 fn msg_field(f: &Field, args: &[Arg]) -> String {
-    let arg_name = |i: usize| args[i].name.clone();
-    zig_ident(&match &f.kind {
-        FieldKind::Header => "head".to_string(),
-        FieldKind::Body => "body".to_string(),
-        FieldKind::Ndr => "ndr".to_string(),
-        FieldKind::RetCode => "ret_code".to_string(),
-        FieldKind::Count { arg } => format!("{}_cnt", arg_name(*arg)),
-        FieldKind::StringOffset { arg } => format!("{}_offset", arg_name(*arg)),
-        FieldKind::Pad { arg } => format!("{}_pad", arg_name(*arg)),
-        FieldKind::PortDescriptor { arg }
-        | FieldKind::PortDescriptorArray { arg, .. }
-        | FieldKind::OolDescriptor { arg }
-        | FieldKind::OolPortsDescriptor { arg }
-        | FieldKind::Data { arg }
-        | FieldKind::VarData { arg, .. } => arg_name(*arg),
-    })
+    zig_ident(&crate::names::message_field(f, args))
 }
 
 /// Which side of the exchange a function works on.
