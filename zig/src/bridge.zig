@@ -44,16 +44,18 @@ pub const enterTask = transport.enterTask;
 /// were served (0: no limit) or receiving fails. Takes the receive right and destroys it
 /// at the end, with whatever is still queued. Returns `success` after no-senders or the
 /// limit, else why receiving failed. Make the clients' send rights before calling: a
-/// port without senders ends the loop at once.
+/// port without senders ends the loop at once. When `rcv` turns out not to be a receive
+/// right, the notification request's code comes back and the name is left alone.
 ///
 /// The notification is recognized by its id, size and lack of a reply port; a client
 /// could forge one and stop the server, as it could on the kernel with a send right to
 /// the port.
 pub fn serveUntilNoSenders(comptime stubs: type, server: anytype, rcv: ReceiveRight, limit: u64) MsgReturn {
-    defer rcv.deinit();
     var previous: Port = abi.port_null;
     const kr = transport.portRequestNotification(rcv.name, notify_no_senders_id, 0, rcv.name, abi.disposition.make_send_once, &previous);
+    // Not a receive right (`KERN_INVALID_RIGHT`, `KERN_INVALID_NAME`): nothing was taken.
     if (kr != abi.kern.success) return kr;
+    defer rcv.deinit();
     // A fresh receive right has no earlier request; drop one anyway rather than leak it.
     if (previous != abi.port_null) _ = transport.portDeallocate(previous);
 
@@ -106,13 +108,16 @@ pub fn exportServer(comptime stubs: type, comptime Impl: type, comptime impl: *I
 }
 
 /// Exports, under `name`, an entry that makes `task` the thread's space, calls
-/// `f(port, arg)` and goes back to the default space.
+/// `f(port, arg)` and goes back to the default space. The thread's MIG reply port in
+/// `task` (which client stubs keep per thread) is destroyed on the way out, so an entry
+/// leaves no right behind in the caller's space.
 pub fn exportEntry(comptime name: []const u8, comptime f: fn (port: Port, arg: u64) i32) void {
     const E = struct {
         fn entry(task: Port, port: Port, arg: u64) callconv(.c) i32 {
             const kr = enterTask(task);
             if (kr != abi.kern.success) return kr;
             defer _ = enterTask(abi.port_null);
+            defer transport.migDeallocReplyPort(transport.migGetReplyPort());
             return f(port, arg);
         }
     };

@@ -308,6 +308,29 @@ pub const MPO_STRICT: u32 = 0x20;
 /// `mach_port_construct` flags accepted as no-ops (importance and scheduling hints).
 pub const MPO_IGNORED: u32 = 0x04 | 0x08 | 0x40;
 
+// MIG's error codes (`mach/mig_errors.h`): what stubs and servers answer.
+
+/// `MIG_TYPE_ERROR`: a descriptor or type does not match the routine.
+pub const MIG_TYPE_ERROR: KernReturn = -300;
+/// `MIG_REPLY_MISMATCH`: the reply's id is not the request's plus 100.
+pub const MIG_REPLY_MISMATCH: KernReturn = -301;
+/// `MIG_REMOTE_ERROR`: the server answered with an error.
+pub const MIG_REMOTE_ERROR: KernReturn = -302;
+/// `MIG_BAD_ID`: the server does not know the routine.
+pub const MIG_BAD_ID: KernReturn = -303;
+/// `MIG_BAD_ARGUMENTS`: sizes or counts of the message are wrong.
+pub const MIG_BAD_ARGUMENTS: KernReturn = -304;
+/// `MIG_NO_REPLY`: the server will answer later, or never (no reply is sent).
+pub const MIG_NO_REPLY: KernReturn = -305;
+/// `MIG_EXCEPTION`: the server routine raised an exception (a Rust panic).
+pub const MIG_EXCEPTION: KernReturn = -306;
+/// `MIG_ARRAY_TOO_LARGE`: more elements than the routine's bound or the buffer's room.
+pub const MIG_ARRAY_TOO_LARGE: KernReturn = -307;
+/// `MIG_SERVER_DIED`: the server went away before replying.
+pub const MIG_SERVER_DIED: KernReturn = -308;
+/// `MIG_TRAILER_ERROR`: the request's trailer lacks what the routine reads.
+pub const MIG_TRAILER_ERROR: KernReturn = -309;
+
 // notify.h
 /// A send or send-once right with a dead-name request was deleted.
 pub const MACH_NOTIFY_PORT_DELETED: i32 = 0o101;

@@ -41,6 +41,7 @@
 
 pub mod abi;
 pub mod asynk;
+pub mod bridge;
 pub mod error;
 pub mod ffi;
 pub mod local;

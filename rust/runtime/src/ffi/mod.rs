@@ -4,6 +4,7 @@
 
 use core::marker::PhantomData;
 
+mod bridge;
 mod call;
 #[doc(hidden)]
 pub mod private;

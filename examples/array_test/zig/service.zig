@@ -1,0 +1,54 @@
+//! The Zig half of the array_test example: a server implementation and a client, exported
+//! as bridge entries so that a Rust program can run them (`migz::zig_entry!`), and used
+//! directly by Zig programs (`main.zig`).
+
+const std = @import("std");
+const migz = @import("migz");
+const array_test = @import("array_test");
+
+/// The server: answers `sum_array` with the sum, or `KERN_INVALID_VALUE` when the sum does
+/// not fit in an `int32_t`.
+pub const Impl = struct {
+    /// Requests answered, successfully or not.
+    calls: std.atomic.Value(u64) = .init(0),
+
+    pub fn sumArray(self: *Impl, in: *const array_test.SumArrayIn, out: *array_test.SumArrayOut) migz.KernReturn {
+        _ = self.calls.fetchAdd(1, .monotonic);
+        out.total = sum(in.data.items()) orelse return migz.kern.invalid_value;
+        return migz.kern.success;
+    }
+};
+
+/// The sum of `items`, or null when it overflows.
+pub fn sum(items: []const i32) ?i32 {
+    var total: i32 = 0;
+    for (items) |x| total = std.math.add(i32, total, x) catch return null;
+    return total;
+}
+
+/// The implementation the exported server entry uses.
+pub var impl: Impl = .{};
+
+/// The client: asks `server` for the sum of 1, 2, ..., `n` (at most 1024 numbers, as the
+/// `.defs` says) and checks the answer. Returns the call's code, `KERN_FAILURE` when the
+/// answer is wrong, `MIG_ARRAY_TOO_LARGE` for more than 1024 numbers.
+pub fn sumOneTo(server: migz.Port, n: u64) migz.KernReturn {
+    var data: [1024]i32 = undefined;
+    if (n > data.len) return migz.mig.array_too_large;
+    const items = data[0..@intCast(n)];
+    for (items, 1..) |*x, i| x.* = @intCast(i);
+    var out: array_test.SumArrayOut = .{};
+    const kr = array_test.sumArray(&.{ .server_port = server, .data = .of(items) }, &out);
+    if (kr != migz.kern.success) return kr;
+    return if (out.total == sum(items).?) migz.kern.success else migz.kern.failure;
+}
+
+/// The client entry: `sumOneTo(port, arg)` on the send right `port`, which it borrows.
+fn clientEntry(port: migz.Port, arg: u64) i32 {
+    return sumOneTo(port, arg);
+}
+
+comptime {
+    migz.bridge.exportServer(array_test, Impl, &impl, "migz_example_array_test_zig_server");
+    migz.bridge.exportEntry("migz_example_array_test_zig_client", clientEntry);
+}
