@@ -1,0 +1,25 @@
+//! The umbrella Rust static library of the Zig binaries in `build.zig` (one per binary,
+//! so Rust's standard library and runtime are linked once): the local transport's
+//! `migz1_*` functions (`migz-ffi`) and the examples' Rust clients and servers, exported
+//! as bridge entries that Zig declares with `migz.bridge.rustEntry`.
+//!
+//! | entry                                      | what it does                              |
+//! |--------------------------------------------|-------------------------------------------|
+//! | `migz_example_array_test_rust_server`      | takes a receive right, serves `array_test` until its last send right goes |
+//! | `migz_example_array_test_rust_client`      | borrows a send right, sums 1..=arg through it and checks the answer |
+
+#![forbid(unsafe_code)]
+
+pub use migz_ffi;
+
+/// The stubs generated from `examples/defs/array_test.defs`.
+pub mod array_test {
+    include!(concat!(env!("OUT_DIR"), "/array_test.rs"));
+}
+
+/// The Rust half of the array_test example, the same source its crate uses.
+#[path = "../../../examples/array_test/src/service.rs"]
+pub mod array_test_service;
+
+migz::export_entry!(migz_example_array_test_rust_server => array_test_service::server_entry);
+migz::export_entry!(migz_example_array_test_rust_client => array_test_service::client_entry);
