@@ -51,7 +51,13 @@ impl<'s> Given<'s> {
         let word = read_u32(msg, offset + 8).ok_or(bad)?;
         let (region, _) = buffer.into_region();
         match region {
-            None if addr == 0 => Ok(()),
+            // An empty array: whatever pointer its empty slice had, the wire says null.
+            None => {
+                msg.get_mut(offset..offset + 8)
+                    .ok_or(bad)?
+                    .copy_from_slice(&0u64.to_ne_bytes());
+                Ok(())
+            }
             Some(r) if r.addr() == addr => {
                 let size = r.len();
                 // The low byte of the descriptor's second word is `deallocate`.
@@ -62,6 +68,18 @@ impl<'s> Given<'s> {
             }
             _ => Err(bad),
         }
+    }
+
+    /// [`Given::ool`] for a reply a server packed: a failure is the server's
+    /// (`Refusal::failed`), since the request was already handed to the implementation.
+    pub fn ool_reply<T: OolElement>(
+        &mut self,
+        msg: &mut [u8],
+        offset: usize,
+        buffer: OolBuffer<T>,
+    ) -> Result<(), Refusal> {
+        self.ool(msg, offset, buffer)
+            .map_err(|e| Refusal::failed(e.code))
     }
 
     /// The message owns the regions now (it was sent, or a server loop will send or
@@ -90,6 +108,27 @@ impl Drop for Given<'_> {
 fn read_u64(buf: &[u8], off: usize) -> Option<u64> {
     let b = buf.get(off..off.checked_add(8)?)?;
     Some(u64::from_ne_bytes(b.try_into().ok()?))
+}
+
+/// A private out-of-line copy of `items` for a request (`MIG_ARRAY_TOO_LARGE` past the
+/// largest region).
+pub fn ool_copy<T: OolElement>(items: &[T]) -> Result<OolBuffer<T>, CallError> {
+    let mut b = OolBuffer::zeroed(items.len()).ok_or(CallError::Mig(MIG_ARRAY_TOO_LARGE))?;
+    b.copy_from_slice(items);
+    Ok(b)
+}
+
+/// The buffer a `Dealloc[]` argument sends: the caller's own, or a private copy.
+pub fn ool_buffer<T: OolElement>(items: crate::ool::Ool<'_, T>) -> Result<OolBuffer<T>, CallError> {
+    match items {
+        crate::ool::Ool::Borrowed(items) => ool_copy(items),
+        crate::ool::Ool::Owned(b) => Ok(b),
+    }
+}
+
+/// [`ool_copy`] for a reply (a failure is the server's).
+pub fn reply_ool_copy<T: OolElement>(items: &[T]) -> Result<OolBuffer<T>, Refusal> {
+    ool_copy(items).map_err(|e| Refusal::failed(e.code()))
 }
 
 /// Takes the out-of-line region a received message brought for `items` out of the space:
@@ -306,20 +345,32 @@ pub fn capacity(max: usize) -> u32 {
     u32::try_from(max).unwrap_or(u32::MAX)
 }
 
-/// The first `count` elements of a reply's `CountInOut` array, refused with
-/// `MIG_ARRAY_TOO_LARGE` when the server sent more than the caller's `max`, as Apple's
-/// client stubs do.
-pub fn count_in_out<T: Copy>(items: &[T], count: u32, max: usize) -> Result<Vec<T>, CallError> {
+/// Checks a reply's `CountInOut` count against the caller's `max`: more is
+/// `MIG_ARRAY_TOO_LARGE`, as Apple's client stubs answer.
+pub fn check_capacity(count: u32, max: usize) -> Result<(), CallError> {
     if count as usize > max {
         return Err(CallError::Mig(MIG_ARRAY_TOO_LARGE));
     }
-    Ok(super::prefix(items, count))
+    Ok(())
+}
+
+/// Borrows a server's result array for its reply (`MIG_ARRAY_TOO_LARGE` past `u32::MAX`).
+pub fn reply_slice<T>(items: &[T]) -> Result<ConstSlice<'_, T>, Refusal> {
+    ConstSlice::new(items).ok_or(Refusal::failed(MIG_ARRAY_TOO_LARGE))
+}
+
+/// A polymorphic result array's one disposition, as [`poly_disposition`] checks it.
+pub fn reply_poly_disposition(
+    rights: &[PolyRight<'_, Space>],
+    default: u32,
+) -> Result<u32, Refusal> {
+    poly_disposition(rights, default).map_err(|e| Refusal::failed(e.code()))
 }
 
 /// Copies a server's result into a reply array that shares the count of an earlier one
 /// (`SameCount`): it must have exactly that many elements (`MIG_BAD_ARGUMENTS` otherwise).
-pub fn fill_same<T: Copy>(dst: &mut [T], src: &[T], count: u32) -> Result<(), Refusal> {
-    if src.len() != count as usize || src.len() > dst.len() {
+pub fn fill_same<T: Copy>(dst: &mut [T], src: &[T], count: usize) -> Result<(), Refusal> {
+    if src.len() != count || src.len() > dst.len() {
         return Err(Refusal::failed(super::MIG_BAD_ARGUMENTS));
     }
     dst[..src.len()].copy_from_slice(src);
@@ -333,7 +384,7 @@ pub fn fill_names<R: Named>(
     count: Option<&mut u32>,
     rights: &[R],
 ) -> Result<(), Refusal> {
-    if rights.len() > dst.len() || count.is_none() && rights.len() != dst.len() {
+    if rights.len() > dst.len() {
         return Err(Refusal::failed(MIG_ARRAY_TOO_LARGE));
     }
     for (d, r) in dst.iter_mut().zip(rights) {
@@ -372,6 +423,7 @@ mod tests {
             assert_eq!(space.leaks().regions.len(), 1);
             given.settle::<()>(&Err(CallError::Send(MACH_SEND_INVALID_DEST)));
             // A buffer the descriptor does not point at is refused and freed.
+            msg[..8].copy_from_slice(&1u64.to_ne_bytes());
             let other = OolBuffer::from_slice(&[4u8]);
             assert!(Given::new(&space).ool(&mut msg, 0, other).is_err());
         }
@@ -388,9 +440,9 @@ mod tests {
                 expected: 3
             })
         );
-        assert_eq!(count_in_out(&[1, 2, 3], 2, 2).unwrap(), [1, 2]);
+        assert_eq!(check_capacity(2, 2), Ok(()));
         assert_eq!(
-            count_in_out(&[1, 2, 3], 3, 2),
+            check_capacity(3, 2),
             Err(CallError::Mig(MIG_ARRAY_TOO_LARGE))
         );
         assert!(fill_same(&mut [0; 4], &[1, 2], 3).is_err());

@@ -15,8 +15,9 @@ pub use call::{
 };
 pub use carry::{
     FromName, Given, IntoRaw, MIG_ARRAY_TOO_LARGE, MIG_TYPE_ERROR, Named, any_right, any_rights,
-    capacity, check_len, count_in_out, fill_names, fill_same, inline_names, into_raw_all, names,
-    ool_any_rights, ool_rights, poly_disposition, rights, same_count, take_ool,
+    capacity, check_capacity, check_len, fill_names, fill_same, inline_names, into_raw_all, names,
+    ool_any_rights, ool_buffer, ool_copy, ool_rights, poly_disposition, reply_ool_copy,
+    reply_poly_disposition, reply_slice, rights, same_count, take_ool,
 };
 pub use serve::{
     Handled, MIG_BAD_ID, Refusal, fill, fill_c_string, finish, items, request_buf, request_header,
