@@ -623,8 +623,11 @@ impl Gen {
                     "/// The results of `{}`, in `.defs` order.",
                     r.name
                 );
+                let tuple = format!("    ({});", types.join(", "));
                 if one_line.len() <= 100 {
                     let _ = writeln!(self.out, "{one_line}");
+                } else if tuple.len() <= 100 && tuple.len() - 7 <= 60 {
+                    let _ = writeln!(self.out, "{}\n{tuple}", head.trim_end_matches(" ("));
                 } else {
                     let _ = writeln!(self.out, "{head}");
                     for t in types {
@@ -698,8 +701,11 @@ impl Gen {
                     "/// What an implementation of `{}` answers, in `.defs` order.",
                     r.name
                 );
+                let tuple = format!("    ({});", types.join(", "));
                 if one_line.len() <= 100 {
                     let _ = writeln!(self.out, "{one_line}");
+                } else if tuple.len() <= 100 && tuple.len() - 7 <= 60 {
+                    let _ = writeln!(self.out, "{}\n{tuple}", head.trim_end_matches(" ("));
                 } else {
                     let _ = writeln!(self.out, "{head}");
                     for t in types {
@@ -760,6 +766,7 @@ impl Gen {
             if s.params
                 .iter()
                 .any(|(n, _)| n.chars().any(|ch| ch.is_ascii_uppercase()))
+                || r.name.chars().any(|ch| ch.is_ascii_uppercase())
             {
                 lints.push("non_snake_case");
             }
@@ -791,7 +798,9 @@ impl Gen {
                     let _ = writeln!(self.out, "        {n}: {t},");
                 }
                 let last = format!("    ) -> {output}");
-                if last.len() <= 100 {
+                let inner = format!("        Output = ServeResult<{ret}>,");
+                if last.len() <= 100 || inner.len() > 100 || ret.contains("<'_>") {
+                    // Past 100 columns even when broken, rustfmt leaves the line as it is.
                     let _ = writeln!(self.out, "{last}");
                 } else {
                     // rustfmt's layout of generic arguments that do not fit.
@@ -879,8 +888,18 @@ impl Gen {
         let method = rust_ident(&r.name);
         let joined = args.join(", ");
         let line = format!("    let future = S::{method}({joined});");
-        if joined.len() <= 60 && line.len() <= 100 {
+        // The arguments are short names, which rustfmt keeps on one line up to 100
+        // columns, then moves the call to the next line, then packs them on lines.
+        let next = format!("        S::{method}({joined});");
+        if line.len() <= 100 {
             let _ = writeln!(self.out, "{line}");
+        } else if next.len() <= 100 {
+            let _ = writeln!(self.out, "    let future =\n{next}");
+        } else if joined.len() + 9 <= 100 {
+            let _ = writeln!(
+                self.out,
+                "    let future = S::{method}(\n        {joined},\n    );"
+            );
         } else {
             let _ = writeln!(self.out, "    let future = S::{method}(");
             for a in &args {
@@ -1012,6 +1031,7 @@ impl Gen {
         if c.params
             .iter()
             .any(|(n, _)| n.chars().any(|ch| ch.is_ascii_uppercase()))
+            || r.name.chars().any(|ch| ch.is_ascii_uppercase())
         {
             lints.push("non_snake_case");
         }
