@@ -471,3 +471,107 @@ fn unsent_requests_leak_nothing() {
     }
     space.assert_no_leaks();
 }
+
+/// The Rust dispatcher refuses malformed requests as the Zig server does: size, id, count
+/// over the bound, disposition, truncation, complex bit, descriptor type, missing trailer.
+#[test]
+fn the_dispatcher_refuses_malformed_requests() {
+    use migz::ffi::MsgBuf;
+    use migz_rust_e2e::ports_ool::{
+        LookupPortIn, LookupPortRequest, RegisterPortIn, RegisterPortRequest, ReverseIn,
+        ReverseRequest, WhoamiIn, WhoamiRequest,
+    };
+    let space = Space::new();
+    let names = Names::default();
+    let code = |bytes: &[u8], len: usize| {
+        let mut reply = MsgBuf::<256>::new();
+        let handled = futures::executor::block_on(ports_ool::dispatch(
+            &names,
+            &space,
+            bytes,
+            len,
+            &mut reply.0,
+        ));
+        let refusal = handled.unwrap_err();
+        assert!(refusal.destroy_request);
+        refusal.code
+    };
+    let good = RegisterPortIn {
+        server: 1,
+        name: migz::private::ConstSlice::new(b"abc").unwrap(),
+        port: 0,
+    };
+    let trailer = MAX_TRAILER_SIZE as usize;
+    // The port descriptor as a receiver sees it: a made send right arrives moved.
+    let as_received =
+        |buf: &mut [u8]| write_u32(buf, 36, port_descriptor_word(MACH_MSG_TYPE_MOVE_SEND));
+    let mut req = MsgBuf::<512>::new();
+    let size = RegisterPortRequest::pack(&mut req.0, &good, 0).unwrap();
+    as_received(&mut req.0);
+    // Size: four bytes more than the string needs.
+    write_u32(&mut req.0, 4, size as u32 + 4);
+    assert_eq!(code(&req.0, size + 4 + trailer), -304);
+    // Id: not a routine of the subsystem.
+    let size = RegisterPortRequest::pack(&mut req.0, &good, 0).unwrap();
+    as_received(&mut req.0);
+    write_u32(&mut req.0, 20, 3099);
+    assert_eq!(code(&req.0, size + trailer), -303);
+    // Count over the bound: a 65-byte name where 64 is the limit.
+    let size = RegisterPortRequest::pack(&mut req.0, &good, 0).unwrap();
+    as_received(&mut req.0);
+    write_u32(&mut req.0, 52, 65);
+    assert_eq!(code(&req.0, size + trailer), -304);
+    // Disposition: a send-once right where a send right is expected.
+    let size = RegisterPortRequest::pack(&mut req.0, &good, 0).unwrap();
+    as_received(&mut req.0);
+    write_u32(
+        &mut req.0,
+        36,
+        port_descriptor_word(MACH_MSG_TYPE_MOVE_SEND_ONCE),
+    );
+    assert_eq!(code(&req.0, size + trailer), -300);
+    // Truncated: fewer valid bytes than the header says.
+    let size = RegisterPortRequest::pack(&mut req.0, &good, 0).unwrap();
+    as_received(&mut req.0);
+    assert_eq!(code(&req.0, size - 8), -304);
+    // Complex bit on a request that must be simple.
+    let lookup = LookupPortIn {
+        server: 1,
+        name: migz::private::ConstSlice::new(b"abc").unwrap(),
+    };
+    let size = LookupPortRequest::pack(&mut req.0, &lookup, 0).unwrap();
+    let bits = read_u32(&req.0, 0).unwrap();
+    write_u32(&mut req.0, 0, bits | MACH_MSGH_BITS_COMPLEX);
+    assert_eq!(code(&req.0, size + trailer), -304);
+    // Descriptor type: out-of-line ports where out-of-line memory is expected.
+    let size = ReverseRequest::pack(
+        &mut req.0,
+        &ReverseIn {
+            server: 1,
+            ..Default::default()
+        },
+        0,
+    )
+    .unwrap();
+    let word = read_u32(&req.0, 36).unwrap();
+    write_u32(
+        &mut req.0,
+        36,
+        (word & 0x00ff_ffff) | (MACH_MSG_OOL_PORTS_DESCRIPTOR << 24),
+    );
+    assert_eq!(code(&req.0, size + trailer), -300);
+    // A routine that reads the trailer refuses a request without one (MIG_TRAILER_ERROR).
+    let size = WhoamiRequest::pack(
+        &mut req.0,
+        &WhoamiIn {
+            server: 1,
+            ..Default::default()
+        },
+        0,
+    )
+    .unwrap();
+    assert_eq!(code(&req.0, size), -309);
+    assert!(names.ports.lock().unwrap().is_empty());
+    drop(names);
+    space.assert_no_leaks();
+}
