@@ -11,6 +11,7 @@
 //! generated file itself holds no `unsafe`.
 
 use crate::names::{pascal, rust_ident};
+use crate::zig::Shape;
 use crate::{GeneratedFile, VERSION};
 use migz_defs::ir::{
     Arg, ArgKind, Count, Dealloc, Field, FieldKind, Layout, Routine, Subsystem, Type, msgt,
@@ -602,7 +603,7 @@ impl Gen {
         let name = format!("{}Client", pascal(&sub.name));
         let _ = writeln!(
             self.out,
-            "/// A send right of the local transport, as client methods take and return it.\npub type SendRight = ::migz::rights::SendRight<{SPACE}>;\n/// A send-once right of the local transport.\npub type SendOnceRight = ::migz::rights::SendOnceRight<{SPACE}>;\n/// A receive right of the local transport.\npub type ReceiveRight = ::migz::rights::ReceiveRight<{SPACE}>;\n/// What a client method returns.\npub type CallResult<T> = Result<T, ::migz::ffi::CallError>;\n"
+            "/// A send right of the local transport, as client methods take and return it.\npub type SendRight = ::migz::rights::SendRight<{SPACE}>;\n/// A send-once right of the local transport.\npub type SendOnceRight = ::migz::rights::SendOnceRight<{SPACE}>;\n/// A receive right of the local transport.\npub type ReceiveRight = ::migz::rights::ReceiveRight<{SPACE}>;\n/// A right sent through a polymorphic argument, with its disposition.\npub type PolyRight<'a> = ::migz::rights::PolyRight<'a, {SPACE}>;\n/// A right received through a polymorphic argument.\npub type AnyRight = ::migz::rights::AnyRight<{SPACE}>;\n/// What a client method returns.\npub type CallResult<T> = Result<T, ::migz::ffi::CallError>;\n"
         );
         let covered: Vec<(&Routine, Call)> = sub
             .routines
@@ -622,8 +623,11 @@ impl Gen {
                     "/// The results of `{}`, in `.defs` order.",
                     r.name
                 );
+                let tuple = format!("    ({});", types.join(", "));
                 if one_line.len() <= 100 {
                     let _ = writeln!(self.out, "{one_line}");
+                } else if tuple.len() <= 100 && tuple.len() - 7 <= 60 {
+                    let _ = writeln!(self.out, "{}\n{tuple}", head.trim_end_matches(" ("));
                 } else {
                     let _ = writeln!(self.out, "{head}");
                     for t in types {
@@ -674,16 +678,34 @@ impl Gen {
         for (r, s) in &covered {
             if s.results.len() > 1 {
                 any_results = true;
-                let types: Vec<&str> = s.results.iter().map(|r| r.0.as_str()).collect();
-                let head = format!("pub type {}ServerResults = (", pascal(&r.name));
+                let borrows = s.results.iter().any(|r| borrowed(&r.0));
+                let types: Vec<String> = s
+                    .results
+                    .iter()
+                    .map(|r| {
+                        if borrows {
+                            r.0.replace("'_", "'a").replace('&', "&'a ")
+                        } else {
+                            r.0.clone()
+                        }
+                    })
+                    .collect();
+                let head = format!(
+                    "pub type {}ServerResults{} = (",
+                    pascal(&r.name),
+                    if borrows { "<'a>" } else { "" }
+                );
                 let one_line = format!("{head}{});", types.join(", "));
                 let _ = writeln!(
                     self.out,
                     "/// What an implementation of `{}` answers, in `.defs` order.",
                     r.name
                 );
+                let tuple = format!("    ({});", types.join(", "));
                 if one_line.len() <= 100 {
                     let _ = writeln!(self.out, "{one_line}");
+                } else if tuple.len() <= 100 && tuple.len() - 7 <= 60 {
+                    let _ = writeln!(self.out, "{}\n{tuple}", head.trim_end_matches(" ("));
                 } else {
                     let _ = writeln!(self.out, "{head}");
                     for t in types {
@@ -730,12 +752,21 @@ impl Gen {
             let ret = match s.results.len() {
                 0 => "()".to_string(),
                 1 => s.results[0].0.clone(),
-                _ => format!("{}ServerResults", pascal(&r.name)),
+                _ => format!(
+                    "{}ServerResults{}",
+                    pascal(&r.name),
+                    if s.results.iter().any(|r| borrowed(&r.0)) {
+                        "<'_>"
+                    } else {
+                        ""
+                    }
+                ),
             };
             let mut lints = Vec::new();
             if s.params
                 .iter()
                 .any(|(n, _)| n.chars().any(|ch| ch.is_ascii_uppercase()))
+                || r.name.chars().any(|ch| ch.is_ascii_uppercase())
             {
                 lints.push("non_snake_case");
             }
@@ -767,7 +798,9 @@ impl Gen {
                     let _ = writeln!(self.out, "        {n}: {t},");
                 }
                 let last = format!("    ) -> {output}");
-                if last.len() <= 100 {
+                let inner = format!("        Output = ServeResult<{ret}>,");
+                if last.len() <= 100 || inner.len() > 100 || ret.contains("<'_>") {
+                    // Past 100 columns even when broken, rustfmt leaves the line as it is.
                     let _ = writeln!(self.out, "{last}");
                 } else {
                     // rustfmt's layout of generic arguments that do not fit.
@@ -834,7 +867,7 @@ impl Gen {
         if r.reply.is_some() {
             let _ = writeln!(self.out, "    type Reply = {p}Reply;");
         }
-        let uses_space = s.takes.iter().any(|t| t.contains("(space,"));
+        let uses_space = s.takes.iter().any(|t| t.contains("(space,")) || !s.gives.is_empty();
         if !uses_space {
             self.out.push_str("    let _ = space;\n");
         }
@@ -846,7 +879,7 @@ impl Gen {
             "    let mut input = {p}In::default();\n    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;"
         );
         for t in &s.takes {
-            let _ = writeln!(self.out, "    {t}");
+            self.stmt(4, t);
         }
         // The future is bound first, so neither line is a method chain rustfmt would
         // break; the call's arguments go one per line past 60 columns (`fn_call_width`).
@@ -855,8 +888,18 @@ impl Gen {
         let method = rust_ident(&r.name);
         let joined = args.join(", ");
         let line = format!("    let future = S::{method}({joined});");
-        if joined.len() <= 60 && line.len() <= 100 {
+        // The arguments are short names, which rustfmt keeps on one line up to 100
+        // columns, then moves the call to the next line, then packs them on lines.
+        let next = format!("        S::{method}({joined});");
+        if line.len() <= 100 {
             let _ = writeln!(self.out, "{line}");
+        } else if next.len() <= 100 {
+            let _ = writeln!(self.out, "    let future =\n{next}");
+        } else if joined.len() + 9 <= 100 {
+            let _ = writeln!(
+                self.out,
+                "    let future = S::{method}(\n        {joined},\n    );"
+            );
         } else {
             let _ = writeln!(self.out, "    let future = S::{method}(");
             for a in &args {
@@ -883,21 +926,18 @@ impl Gen {
             self.out.push_str("    Ok(0)\n}\n\n");
             return;
         }
+        for st in &s.pre {
+            self.stmt(4, st);
+        }
         let fields: Vec<(&str, &str)> = s
             .results
             .iter()
-            .filter_map(|(_, r)| match r {
-                ServeResult::Field(f, e) => Some((f.as_str(), e.as_str())),
-                ServeResult::Fill(_) => None,
-            })
+            .flat_map(|(_, r)| r.fields.iter().map(|(f, e)| (f.as_str(), e.as_str())))
             .collect();
         let fills: Vec<&str> = s
             .results
             .iter()
-            .filter_map(|(_, r)| match r {
-                ServeResult::Fill(f) => Some(f.as_str()),
-                ServeResult::Field(..) => None,
-            })
+            .flat_map(|(_, r)| r.fills.iter().map(String::as_str))
             .collect();
         let mutable = if fills.is_empty() { "" } else { "mut " };
         let all_set = fields.len() == out_fields(r).len();
@@ -935,15 +975,26 @@ impl Gen {
             }
         }
         for f in fills {
-            let _ = writeln!(self.out, "    {f}");
+            self.stmt(4, f);
         }
         self.out.push_str("    let head = p::request_header(request);\n    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;\n");
+        if !s.gives.is_empty() {
+            self.out
+                .push_str("    let mut given = p::Given::new(space);\n");
+            for (f, g) in &s.gives {
+                self.stmt(
+                    4,
+                    &format!("given.ool_reply(reply, p::offset_of!(Reply, {f}), {g})?;"),
+                );
+            }
+            self.out.push_str("    given.keep();\n");
+        }
         if !s.moved.is_empty() {
             self.out.push_str(
                 "    // The reply owns these rights now; if it cannot be sent, it is destroyed.\n",
             );
             for m in &s.moved {
-                let _ = writeln!(self.out, "    let _ = r{m}.into_raw();");
+                self.stmt(4, m);
             }
         }
         self.out.push_str("    Ok(size)\n}\n\n");
@@ -980,6 +1031,7 @@ impl Gen {
         if c.params
             .iter()
             .any(|(n, _)| n.chars().any(|ch| ch.is_ascii_uppercase()))
+            || r.name.chars().any(|ch| ch.is_ascii_uppercase())
         {
             lints.push("non_snake_case");
         }
@@ -1006,15 +1058,20 @@ impl Gen {
             .iter()
             .map(|(n, t)| format!("{n}: {t}, "))
             .collect();
+        let generics = if c.params.iter().any(|(_, t)| t.contains("'o")) {
+            "<'o>"
+        } else {
+            ""
+        };
         let one_line = format!(
-            "    pub {asyn}fn {method}(&self, {flat}timeout: Option<::std::time::Duration>) -> CallResult<{ret}> {{"
+            "    pub {asyn}fn {method}{generics}(&self, {flat}timeout: Option<::std::time::Duration>) -> CallResult<{ret}> {{"
         );
         if one_line.len() <= 100 {
             let _ = writeln!(self.out, "{one_line}");
         } else {
             let _ = writeln!(
                 self.out,
-                "    pub {asyn}fn {method}(\n        &self,\n{params}        timeout: Option<::std::time::Duration>,\n    ) -> CallResult<{ret}> {{"
+                "    pub {asyn}fn {method}{generics}(\n        &self,\n{params}        timeout: Option<::std::time::Duration>,\n    ) -> CallResult<{ret}> {{"
             );
         }
         // Short local names for the message types keep every line within rustfmt's width.
@@ -1027,6 +1084,9 @@ impl Gen {
         }
         self.out
             .push_str("        let space = self.server.task();\n");
+        for st in &c.pre {
+            self.stmt(8, st);
+        }
         let all_set = c.inputs.len() == in_fields(r).len();
         let _ = writeln!(self.out, "        let input = {p}In {{");
         for (f, e) in &c.inputs {
@@ -1043,8 +1103,14 @@ impl Gen {
         let room = r.request.size.max(r.reply.as_ref().map_or(0, |l| l.size)) + 68;
         let simple = r.reply.is_none();
         if !simple {
-            self.out
-                .push_str("        let reply = p::reply_port(space)?;\n");
+            match &c.reply {
+                Some(param) => {
+                    let _ = writeln!(self.out, "        let reply = {param};");
+                }
+                None => self
+                    .out
+                    .push_str("        let reply = &p::reply_port(space)?;\n"),
+            }
         }
         let _ = writeln!(
             self.out,
@@ -1057,23 +1123,36 @@ impl Gen {
                 if simple { "0" } else { "reply.name()" }
             ),
         );
+        if !c.gives.is_empty() {
+            self.out
+                .push_str("        let mut given = p::Given::new(space);\n");
+            for (f, g) in &c.gives {
+                self.stmt(
+                    8,
+                    &format!("given.ool(buf.bytes_mut(), p::offset_of!(Request, {f}), {g})?;"),
+                );
+            }
+        }
         let call = match (simple, asynk) {
             (true, false) => "p::send(space, buf.bytes_mut(), size, timeout)",
             (true, true) => "p::send_async(space, &buf.bytes()[..size], timeout).await",
-            (false, false) => "p::call(space, buf.bytes_mut(), size, &reply, timeout)",
-            (false, true) => "p::call_async(space, &mut buf, size, &reply, timeout).await",
+            (false, false) => "p::call(space, buf.bytes_mut(), size, reply, timeout)",
+            (false, true) => "p::call_async(space, &mut buf, size, reply, timeout).await",
         };
-        if simple && c.moved.is_empty() {
+        if simple && c.moved.is_empty() && c.gives.is_empty() {
             let _ = writeln!(self.out, "        {call}\n    }}");
             return;
         }
         let _ = writeln!(self.out, "        let result = {call};");
+        if !c.gives.is_empty() {
+            self.out.push_str("        given.settle(&result);\n");
+        }
         if !c.moved.is_empty() {
             self.out.push_str(
                 "        if p::was_sent(&result) {\n            // The message owns these rights now.\n",
             );
             for m in &c.moved {
-                let _ = writeln!(self.out, "            let _ = {m}.into_raw();");
+                self.stmt(12, m);
             }
             self.out.push_str("        }\n");
         }
@@ -1085,9 +1164,20 @@ impl Gen {
             self.out,
             "        let len = result?;\n        let mut out = {p}Out::default();\n        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {{\n            p::discard(space, &buf.bytes()[..len]);\n            return Err(e.into());\n        }}"
         );
-        // One local per result keeps every line short enough that rustfmt leaves it.
-        for (i, (_, e)) in c.results.iter().enumerate() {
-            self.let_stmt(&format!("r{i}"), e);
+        for check in &c.checks {
+            let _ = writeln!(
+                self.out,
+                "        if let Err(e) = {check} {{\n            p::discard(space, &buf.bytes()[..len]);\n            return Err(e);\n        }}"
+            );
+        }
+        // One local per result keeps every line short enough that rustfmt leaves it;
+        // memory first, then rights, so a failing take leaves nothing behind.
+        for class in 0..3 {
+            for (i, (_, e, k)) in c.results.iter().enumerate() {
+                if *k == class {
+                    self.let_stmt(&format!("r{i}"), e);
+                }
+            }
         }
         let value = match c.results.len() {
             0 => "()".to_string(),
@@ -1101,6 +1191,38 @@ impl Gen {
             ),
         };
         let _ = writeln!(self.out, "        Ok({value})\n    }}");
+    }
+
+    /// One statement at `indent` columns. Calls longer than rustfmt allows on one line
+    /// (100 columns, or arguments wider than its `fn_call_width` of 60) are broken with
+    /// one argument a line, as rustfmt does.
+    fn stmt(&mut self, indent: usize, st: &str) {
+        let pad = " ".repeat(indent);
+        let line = format!("{pad}{st}");
+        let call_paren = st.char_indices().find(|&(i, ch)| {
+            ch == '(' && i > 0 && {
+                let prev = st.as_bytes()[i - 1];
+                prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'>' || prev == b'!'
+            }
+        });
+        let Some((open, _)) = call_paren else {
+            let _ = writeln!(self.out, "{line}");
+            return;
+        };
+        let Some(close) = st.rfind(')') else {
+            let _ = writeln!(self.out, "{line}");
+            return;
+        };
+        let args = &st[open + 1..close];
+        if line.len() <= 100 && args.len() <= 60 || args.contains('(') && line.len() <= 100 {
+            let _ = writeln!(self.out, "{line}");
+            return;
+        }
+        let _ = writeln!(self.out, "{pad}{}", &st[..=open]);
+        for arg in split_args(args) {
+            let _ = writeln!(self.out, "{pad}    {arg},");
+        }
+        let _ = writeln!(self.out, "{pad}{}", &st[close..]);
     }
 
     /// Size and offset assertions of one struct, in one `const` block.
@@ -1164,113 +1286,353 @@ impl Gen {
 struct Call {
     /// Parameters: name and type.
     params: Vec<(String, String)>,
+    /// Statements before the `In` literal (buffers and names it borrows, count checks).
+    pre: Vec<String>,
     /// `In` fields set from parameters: field and expression.
     inputs: Vec<(String, String)>,
-    /// Parameters holding rights the message takes by value.
+    /// Statements giving up rights the sent request moved.
     moved: Vec<String>,
-    /// Results: type and expression over the unpacked `out`.
-    results: Vec<(String, String)>,
+    /// Out-of-line buffers handed to the packed request: descriptor field and local.
+    gives: Vec<(String, String)>,
+    /// Checks of the unpacked reply before anything is taken out of it.
+    checks: Vec<String>,
+    /// Results: type, expression over the unpacked `out`, and when to take it (0: memory,
+    /// 1: rights, 2: plain values), so nothing is left in a reply once a take can fail.
+    results: Vec<(String, String, u8)>,
+    /// The parameter holding an explicit reply port, which the reply arrives on.
+    reply: Option<String>,
 }
 
 /// Locals of the generated method bodies, which parameters must not shadow.
 const CALL_LOCALS: &[&str] = &[
-    "space", "input", "reply", "buf", "size", "result", "len", "out", "timeout", "e", "p",
+    "space", "input", "reply", "buf", "size", "result", "len", "out", "timeout", "e", "p", "given",
+    "future", "head", "server", "request",
 ];
 
 const SPACE: &str = "::migz::Space";
 
-/// How the typed client passes each argument of `r`, or `None` when the routine has a
-/// shape the typed client does not cover yet (out-of-line data, port arrays, polymorphic
-/// rights, explicit reply ports, `CountInOut`, `SameCount` results).
+/// The typed value that sends one right with disposition `d`, and whether the message
+/// takes it by value (`PolyRight` decides per variant).
+fn send_right_type(d: u32) -> Option<(&'static str, bool)> {
+    Some(match d {
+        msgt::MOVE_SEND => ("SendRight", true),
+        msgt::MOVE_SEND_ONCE => ("SendOnceRight", true),
+        msgt::MOVE_RECEIVE => ("ReceiveRight", true),
+        msgt::COPY_SEND => ("&SendRight", false),
+        msgt::MAKE_SEND | msgt::MAKE_SEND_ONCE => ("&ReceiveRight", false),
+        msgt::POLYMORPHIC => ("PolyRight<'_>", true),
+        _ => return None,
+    })
+}
+
+/// The owned value a received right of `ty` becomes, and the runtime function for a
+/// single one (`None` for polymorphic rights, which become `AnyRight`).
+fn recv_right_type(ty: &Type) -> Option<(&'static str, Option<&'static str>)> {
+    if ty.out_name == msgt::POLYMORPHIC {
+        return Some(("AnyRight", None));
+    }
+    Some(match msgt::received_as(ty.out_name) {
+        msgt::MOVE_SEND => ("SendRight", Some("send_right")),
+        msgt::MOVE_SEND_ONCE => ("SendOnceRight", Some("send_once_right")),
+        msgt::MOVE_RECEIVE => ("ReceiveRight", Some("receive_right")),
+        _ => return None,
+    })
+}
+
+/// The parameter type of an array of rights to send, each of type `t`.
+fn right_array_type(t: &str) -> String {
+    if t.starts_with('&') {
+        format!("&[{t}]")
+    } else {
+        format!("Vec<{t}>")
+    }
+}
+
+/// The message struct field of the descriptor that carries argument `arg`.
+fn descriptor_field(r: &Routine, l: &Layout, arg: usize) -> Option<String> {
+    l.fields
+        .iter()
+        .find(|f| {
+            matches!(f.kind, FieldKind::OolDescriptor { arg: a } | FieldKind::OolPortsDescriptor { arg: a } if a == arg)
+        })
+        .map(|f| msg_field(f, &r.args))
+}
+
+/// The parameter or local name of an argument: its sanitized name, with `_` appended
+/// where it would shadow a local of the generated body.
+fn param_name(a: &Arg) -> String {
+    if CALL_LOCALS.contains(&a.name.as_str()) {
+        format!("{}_", a.name)
+    } else {
+        rust_ident(&a.name)
+    }
+}
+
+/// How the typed client passes each argument of `r`, or `None` for the few shapes it
+/// cannot express (an explicit reply port of a routine that the caller could not receive
+/// the reply on).
 fn plan_call(r: &Routine) -> Option<Call> {
     let mut c = Call {
         params: Vec::new(),
+        pre: Vec::new(),
         inputs: Vec::new(),
         moved: Vec::new(),
+        gives: Vec::new(),
+        checks: Vec::new(),
         results: Vec::new(),
+        reply: None,
     };
-    for a in &r.args {
+    let simple = r.reply.is_none();
+    // The length of each array argument sent, for `SameCount` checks.
+    let mut lens: Vec<Option<String>> = vec![None; r.args.len()];
+    for (i, a) in r.args.iter().enumerate() {
         let field = rust_ident(&a.name);
-        let param = if CALL_LOCALS.contains(&a.name.as_str()) {
-            format!("{}_", a.name)
-        } else {
-            field.clone()
-        };
+        let param = param_name(a);
+        let ty = &a.ty;
         match a.kind {
             ArgKind::RequestPort => {
-                if a.ty.is_polymorphic() {
-                    return None;
-                }
+                // A polymorphic request port goes with its default disposition (the
+                // client's send right is copied).
                 c.inputs.push((field, "self.server.name()".into()));
                 continue;
             }
-            ArgKind::ReplyPort | ArgKind::UReplyPort | ArgKind::SReplyPort => return None,
+            ArgKind::ReplyPort | ArgKind::UReplyPort => {
+                if simple {
+                    let (t, moved) = send_right_type(ty.in_name)?;
+                    c.params.push((param.clone(), t.to_string()));
+                    c.inputs.push((field.clone(), format!("{param}.name()")));
+                    if ty.in_name == msgt::POLYMORPHIC {
+                        c.inputs
+                            .push((format!("{field}_poly"), format!("{param}.disposition()")));
+                    }
+                    if moved {
+                        c.moved.push(format!("let _ = {param}.into_raw();"));
+                    }
+                } else {
+                    // The reply comes back on it: a send-once (or send) right made from the
+                    // caller's receive right.
+                    if !matches!(
+                        ty.in_name,
+                        msgt::MAKE_SEND_ONCE | msgt::MAKE_SEND | msgt::POLYMORPHIC
+                    ) {
+                        return None;
+                    }
+                    c.params.push((param.clone(), "&ReceiveRight".into()));
+                    c.inputs.push((field.clone(), format!("{param}.name()")));
+                    if ty.in_name == msgt::POLYMORPHIC {
+                        c.inputs
+                            .push((format!("{field}_poly"), msgt::MAKE_SEND_ONCE.to_string()));
+                    }
+                    c.reply = Some(param);
+                }
+                continue;
+            }
             ArgKind::In | ArgKind::InOut | ArgKind::Out => {}
             _ => continue,
         }
-        let ty = &a.ty;
-        let simple_port = ty.inline && !ty.is_multiple_kpd() && !ty.is_polymorphic();
-        if ty.is_port() && !simple_port || !ty.inline {
-            return None;
-        }
+        let sh = crate::zig::shape(ty);
+        let same = match &a.count {
+            Count::Same(t) => r.args.iter().position(|x| x.name == *t),
+            _ => None,
+        };
         if matches!(a.kind, ArgKind::In | ArgKind::InOut) {
-            let (t, expr) = if ty.is_port() {
-                let right = |kind: &str| kind.to_string();
-                let (t, moved) = match ty.in_name {
-                    msgt::MOVE_SEND => (right("SendRight"), true),
-                    msgt::COPY_SEND => (format!("&{}", right("SendRight")), false),
-                    msgt::MAKE_SEND | msgt::MAKE_SEND_ONCE => {
-                        (format!("&{}", right("ReceiveRight")), false)
-                    }
-                    msgt::MOVE_SEND_ONCE => (right("SendOnceRight"), true),
-                    msgt::MOVE_RECEIVE => (right("ReceiveRight"), true),
-                    _ => return None,
-                };
-                if moved {
-                    c.moved.push(param.clone());
+            let g = format!("g{i}");
+            let check_len = |c: &mut Call, len: String| {
+                if let Some(t) = same
+                    && let Some(tl) = &lens[t]
+                {
+                    c.pre
+                        .push(format!("p::same_count(\"{}\", {len}, {tl})?;", a.name));
                 }
-                (t, format!("{param}.name()"))
-            } else if ty.is_string {
-                ("&str".to_string(), format!("p::slice({param}.as_bytes())?"))
-            } else if ty.var_array {
-                (
-                    format!("&[{}]", elem_type(ty).text),
-                    format!("p::slice({param})?"),
-                )
-            } else {
-                (value_type(ty).text, param.clone())
             };
-            c.params.push((param.clone(), t));
-            c.inputs.push((field.clone(), expr));
-        }
-        if a.count_in_out {
-            return None;
-        }
-        if matches!(a.kind, ArgKind::Out | ArgKind::InOut) && a.in_reply {
-            let result = if ty.is_port() {
-                let (kind, take) = match msgt::received_as(ty.out_name) {
-                    msgt::MOVE_SEND => ("SendRight", "send_right"),
-                    msgt::MOVE_SEND_ONCE => ("SendOnceRight", "send_once_right"),
-                    msgt::MOVE_RECEIVE => ("ReceiveRight", "receive_right"),
-                    _ => return None,
-                };
-                (kind.to_string(), format!("p::{take}(space, out.{field})"))
-            } else if ty.is_string {
-                ("Vec<u8>".into(), format!("p::c_string(&out.{field})"))
-            } else if ty.var_array {
-                if matches!(a.count, Count::Same(_)) {
-                    return None;
+            match sh {
+                Shape::Port => {
+                    let (t, moved) = send_right_type(ty.in_name)?;
+                    c.params.push((param.clone(), t.to_string()));
+                    c.inputs.push((field.clone(), format!("{param}.name()")));
+                    if ty.in_name == msgt::POLYMORPHIC {
+                        c.inputs
+                            .push((format!("{field}_poly"), format!("{param}.disposition()")));
+                    }
+                    if moved {
+                        c.moved.push(format!("let _ = {param}.into_raw();"));
+                    }
                 }
-                let cnt = rust_ident(&format!("{}_cnt", a.name));
+                Shape::PortArray { n, var } | Shape::OolPorts { var, n } => {
+                    let (t, moved) = send_right_type(ty.in_name)?;
+                    c.params.push((param.clone(), right_array_type(t)));
+                    if !var {
+                        c.pre.push(format!(
+                            "p::same_count(\"{}\", {param}.len(), {n})?;",
+                            a.name
+                        ));
+                    }
+                    check_len(&mut c, format!("{param}.len()"));
+                    if matches!(sh, Shape::PortArray { .. }) {
+                        let list = if t.starts_with('&') {
+                            param.clone()
+                        } else {
+                            format!("&{param}")
+                        };
+                        c.pre.push(format!(
+                            "let ({g}, c{i}) = p::inline_names::<_, {n}>({list})?;"
+                        ));
+                        c.inputs.push((field.clone(), g.clone()));
+                        if var && same.is_none() {
+                            c.inputs.push((format!("{field}_cnt"), format!("c{i}")));
+                        }
+                    } else {
+                        let list = if t.starts_with('&') {
+                            param.clone()
+                        } else {
+                            format!("&{param}")
+                        };
+                        c.pre
+                            .push(format!("let {g} = p::ool_copy(&p::names({list}))?;"));
+                        c.inputs.push((field.clone(), format!("p::slice(&{g})?")));
+                        if a.dealloc == Dealloc::Maybe {
+                            c.inputs.push((format!("{field}_dealloc"), "true".into()));
+                        }
+                        c.gives
+                            .push((descriptor_field(r, &r.request, i)?, g.clone()));
+                    }
+                    if ty.in_name == msgt::POLYMORPHIC {
+                        c.inputs.push((
+                            format!("{field}_poly"),
+                            format!("p::poly_disposition(&{param}, {})?", poly_default(a)),
+                        ));
+                    }
+                    if moved {
+                        c.moved.push(format!("p::into_raw_all({param});"));
+                    }
+                    lens[i] = Some(format!("{param}.len()"));
+                }
+                Shape::Ool { var, n } => {
+                    let el = elem_type(ty).text;
+                    match a.dealloc {
+                        Dealloc::No => {
+                            c.params.push((param.clone(), format!("&[{el}]")));
+                            c.pre.push(format!("let {g} = p::ool_copy({param})?;"));
+                        }
+                        Dealloc::Yes => {
+                            c.params
+                                .push((param.clone(), format!("::migz::OolBuffer<{el}>")));
+                            c.pre.push(format!("let {g} = {param};"));
+                        }
+                        Dealloc::Maybe => {
+                            c.params
+                                .push((param.clone(), format!("impl Into<::migz::Ool<'o, {el}>>")));
+                            c.pre
+                                .push(format!("let {g}: ::migz::Ool<'_, {el}> = {param}.into();"));
+                            c.pre.push(format!("let {g} = p::ool_buffer({g})?;"));
+                        }
+                    }
+                    if !var {
+                        c.pre
+                            .push(format!("p::same_count(\"{}\", {g}.len(), {n})?;", a.name));
+                    }
+                    check_len(&mut c, format!("{g}.len()"));
+                    c.inputs.push((field.clone(), format!("p::slice(&{g})?")));
+                    if a.dealloc == Dealloc::Maybe {
+                        c.inputs.push((format!("{field}_dealloc"), "true".into()));
+                    }
+                    c.gives
+                        .push((descriptor_field(r, &r.request, i)?, g.clone()));
+                    lens[i] = Some(format!("{g}.len()"));
+                }
+                Shape::CStr { .. } => {
+                    c.params.push((param.clone(), "&str".into()));
+                    c.inputs
+                        .push((field.clone(), format!("p::slice({param}.as_bytes())?")));
+                }
+                Shape::VarInline { .. } => {
+                    c.params
+                        .push((param.clone(), format!("&[{}]", elem_type(ty).text)));
+                    check_len(&mut c, format!("{param}.len()"));
+                    c.inputs
+                        .push((field.clone(), format!("p::slice({param})?")));
+                    lens[i] = Some(format!("{param}.len()"));
+                }
+                Shape::Value => {
+                    c.params.push((param.clone(), value_type(ty).text));
+                    c.inputs.push((field.clone(), param.clone()));
+                }
+            }
+        }
+        if a.kind == ArgKind::Out && a.count_in_out {
+            let max = format!("{}_max", a.name);
+            c.params.push((max.clone(), "usize".into()));
+            c.inputs
+                .push((format!("{field}_cnt"), format!("p::capacity({max})")));
+            if matches!(sh, Shape::VarInline { .. }) {
+                c.checks
+                    .push(format!("p::check_capacity(out.{field}_cnt, {max})"));
+            }
+        }
+        if !(matches!(a.kind, ArgKind::Out | ArgKind::InOut) && a.in_reply) {
+            continue;
+        }
+        // The count of a `SameCount` result: its target's, as the reply carries it.
+        let count_of = |t: usize| -> String {
+            let ta = &r.args[t];
+            let tf = rust_ident(&ta.name);
+            match crate::zig::shape(&ta.ty) {
+                Shape::Ool { .. } | Shape::OolPorts { .. } => format!("out.{tf}.len()"),
+                _ => rust_ident(&format!("out.{}_cnt", ta.name)),
+            }
+        };
+        let result = match sh {
+            Shape::Port => {
+                let (t, take) = recv_right_type(ty)?;
+                let e = match take {
+                    Some(take) => format!("p::{take}(space, out.{field})"),
+                    None => format!("p::any_right(space, out.{field}, out.{field}_poly)"),
+                };
+                (t.to_string(), e, 1)
+            }
+            Shape::PortArray { n, var } => {
+                let (t, _) = recv_right_type(ty)?;
+                let count = match (var, same) {
+                    (false, _) => n.to_string(),
+                    (true, Some(t)) => count_of(t),
+                    (true, None) => format!("out.{field}_cnt"),
+                };
+                let e = if t == "AnyRight" {
+                    format!("p::any_rights(space, &out.{field}, {count}, out.{field}_poly)")
+                } else {
+                    format!("p::rights::<{t}>(space, &out.{field}, {count})")
+                };
+                (format!("Vec<{t}>"), e, 1)
+            }
+            Shape::OolPorts { .. } => {
+                let (t, _) = recv_right_type(ty)?;
+                let e = if t == "AnyRight" {
+                    format!("p::ool_any_rights(space, out.{field}, out.{field}_poly)?")
+                } else {
+                    format!("p::ool_rights::<{t}>(space, out.{field})?")
+                };
+                (format!("Vec<{t}>"), e, 0)
+            }
+            Shape::Ool { .. } => (
+                format!("::migz::OolBuffer<{}>", elem_type(ty).text),
+                format!("p::take_ool(space, out.{field})?"),
+                0,
+            ),
+            Shape::CStr { .. } => ("Vec<u8>".into(), format!("p::c_string(&out.{field})"), 2),
+            Shape::VarInline { .. } => {
+                let count = match same {
+                    Some(t) => count_of(t),
+                    None => format!("out.{field}_cnt"),
+                };
                 (
                     format!("Vec<{}>", elem_type(ty).text),
-                    format!("p::prefix(&out.{field}, out.{cnt})"),
+                    format!("p::prefix(&out.{field}, {count})"),
+                    2,
                 )
-            } else {
-                (value_type(ty).text, format!("out.{field}"))
-            };
-            c.results.push(result);
-        }
+            }
+            Shape::Value => (value_type(ty).text, format!("out.{field}"), 2),
+        };
+        c.results.push(result);
     }
     Some(c)
 }
@@ -1279,49 +1641,83 @@ fn plan_call(r: &Routine) -> Option<Call> {
 struct Serve {
     /// Parameters of the trait method: name and type.
     params: Vec<(String, String)>,
-    /// Statements that take the arguments from `input`: checks first, then rights, so a
-    /// refused request still owns every right it brought.
+    /// Statements that take the arguments from `input`: checks first, then out-of-line
+    /// memory, then rights, so a refused request still owns every right it brought.
     takes: Vec<String>,
-    /// Results: type, and either a struct-literal field (`Some(field)`) or a fill call.
+    /// Statements after the method returned and before the `Out` literal.
+    pre: Vec<String>,
+    /// Results: type, and either a struct-literal field or a fill statement.
     results: Vec<(String, ServeResult)>,
-    /// Results the reply takes by value (`r<i>` locals), released from Rust after packing.
-    moved: Vec<usize>,
+    /// Statements after packing giving up rights the reply moved.
+    moved: Vec<String>,
+    /// Out-of-line buffers handed to the packed reply: descriptor field and local.
+    gives: Vec<(String, String)>,
 }
 
-enum ServeResult {
-    /// `field: expr` in the `Out` literal.
-    Field(String, String),
-    /// A statement after the literal.
-    Fill(String),
+struct ServeResult {
+    /// `field: expr` entries of the `Out` literal (a right and its disposition, say).
+    fields: Vec<(String, String)>,
+    /// Statements after the literal.
+    fills: Vec<String>,
 }
 
-/// The typed server's view of `r`, or `None` for shapes it does not cover yet (as for the
-/// client, and rights the reply copies or makes rather than moves).
+impl ServeResult {
+    fn field(f: String, e: String) -> Self {
+        ServeResult {
+            fields: vec![(f, e)],
+            fills: Vec::new(),
+        }
+    }
+
+    fn fill(f: String) -> Self {
+        ServeResult {
+            fields: Vec::new(),
+            fills: vec![f],
+        }
+    }
+}
+
+/// The typed server's view of `r`: every routine has one.
 fn plan_serve(r: &Routine) -> Option<Serve> {
     let mut s = Serve {
         params: Vec::new(),
         takes: Vec::new(),
+        pre: Vec::new(),
         results: Vec::new(),
         moved: Vec::new(),
+        gives: Vec::new(),
     };
+    let simple = r.reply.is_none();
+    let mut memory = Vec::new();
     let mut rights = Vec::new();
-    for a in &r.args {
+    // The result local of each array result, for `SameCount` checks.
+    let mut result_of: Vec<Option<usize>> = vec![None; r.args.len()];
+    for (i, a) in r.args.iter().enumerate() {
         let field = rust_ident(&a.name);
-        let i = s.params.len();
-        let local = format!("a{i}");
-        let param = if CALL_LOCALS.contains(&a.name.as_str()) || a.name == "server" {
-            format!("{}_", a.name)
-        } else {
-            field.clone()
-        };
+        let local = format!("a{}", s.params.len());
+        let param = param_name(a);
+        let ty = &a.ty;
         let token = match a.kind {
-            ArgKind::RequestPort => {
-                if a.ty.is_polymorphic() {
-                    return None;
+            ArgKind::RequestPort => continue,
+            ArgKind::ReplyPort | ArgKind::SReplyPort | ArgKind::UReplyPort => {
+                // A routine's reply goes to it from the dispatcher; a simpleroutine's is
+                // a right the request brought, which the method owns.
+                if !simple {
+                    continue;
+                }
+                let (t, take) = recv_right_type(ty)?;
+                let e = match take {
+                    Some(take) => format!("p::{take}(space, input.{field})"),
+                    None => format!("p::any_right(space, input.{field}, input.{field}_poly)"),
+                };
+                if a.kind == ArgKind::UReplyPort {
+                    rights.push(format!("drop({e});"));
+                } else {
+                    s.params.push((param, t.to_string()));
+                    rights.push(format!("let {local} = {e};"));
                 }
                 continue;
             }
-            ArgKind::ReplyPort | ArgKind::UReplyPort | ArgKind::SReplyPort => return None,
             ArgKind::MsgSeqno => Some("u32"),
             ArgKind::SecToken | ArgKind::ServerSecToken => Some("[u32; 2]"),
             ArgKind::AuditToken | ArgKind::ServerAuditToken => Some("[u32; 8]"),
@@ -1334,75 +1730,231 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
             s.takes.push(format!("let {local} = input.{field};"));
             continue;
         }
-        let ty = &a.ty;
-        let simple_port = ty.inline && !ty.is_multiple_kpd() && !ty.is_polymorphic();
-        if ty.is_port() && !simple_port || !ty.inline || a.count_in_out {
-            return None;
-        }
+        let sh = crate::zig::shape(ty);
+        let same = match &a.count {
+            Count::Same(t) => r.args.iter().position(|x| x.name == *t),
+            _ => None,
+        };
         if matches!(a.kind, ArgKind::In | ArgKind::InOut) {
-            if ty.is_port() {
-                let (kind, take) = match msgt::received_as(ty.in_name) {
-                    msgt::MOVE_SEND => ("SendRight", "send_right"),
-                    msgt::MOVE_SEND_ONCE => ("SendOnceRight", "send_once_right"),
-                    msgt::MOVE_RECEIVE => ("ReceiveRight", "receive_right"),
-                    _ => return None,
-                };
-                s.params.push((param, kind.to_string()));
-                rights.push(format!("let {local} = p::{take}(space, input.{field});"));
-            } else if ty.is_string {
-                s.params.push((param, "&[u8]".to_string()));
-                s.takes
-                    .push(format!("let {local} = p::items(input.{field})?;"));
-            } else if ty.var_array {
-                s.params.push((param, format!("&[{}]", elem_type(ty).text)));
-                s.takes
-                    .push(format!("let {local} = p::items(input.{field})?;"));
-            } else {
-                s.params.push((param, value_type(ty).text));
-                s.takes.push(format!("let {local} = input.{field};"));
+            match sh {
+                Shape::Port => {
+                    let (t, take) = recv_right_type(ty)?;
+                    s.params.push((param, t.to_string()));
+                    rights.push(match take {
+                        Some(take) => format!("let {local} = p::{take}(space, input.{field});"),
+                        None => format!(
+                            "let {local} = p::any_right(space, input.{field}, input.{field}_poly);"
+                        ),
+                    });
+                }
+                Shape::PortArray { n, var } => {
+                    let (t, _) = recv_right_type(ty)?;
+                    s.params.push((param, format!("Vec<{t}>")));
+                    let count = match (var, same) {
+                        (false, _) => n.to_string(),
+                        (true, Some(t)) => {
+                            let ta = &r.args[t];
+                            let tf = rust_ident(&ta.name);
+                            match crate::zig::shape(&ta.ty) {
+                                Shape::PortArray { .. } => {
+                                    rust_ident(&format!("input.{}_cnt", ta.name))
+                                }
+                                _ => format!("input.{tf}.len()"),
+                            }
+                        }
+                        (true, None) => format!("input.{field}_cnt"),
+                    };
+                    rights.push(if t == "AnyRight" {
+                        format!(
+                            "let {local} = p::any_rights(space, &input.{field}, {count}, input.{field}_poly);"
+                        )
+                    } else {
+                        format!("let {local} = p::rights::<{t}>(space, &input.{field}, {count});")
+                    });
+                }
+                Shape::OolPorts { .. } => {
+                    let (t, _) = recv_right_type(ty)?;
+                    s.params.push((param, format!("Vec<{t}>")));
+                    memory.push(if t == "AnyRight" {
+                        format!(
+                            "let {local} = p::ool_any_rights(space, input.{field}, input.{field}_poly)?;"
+                        )
+                    } else {
+                        format!("let {local} = p::ool_rights::<{t}>(space, input.{field})?;")
+                    });
+                }
+                Shape::Ool { .. } => {
+                    s.params
+                        .push((param, format!("::migz::OolBuffer<{}>", elem_type(ty).text)));
+                    memory.push(format!("let {local} = p::take_ool(space, input.{field})?;"));
+                }
+                Shape::CStr { .. } => {
+                    s.params.push((param, "&[u8]".to_string()));
+                    s.takes
+                        .push(format!("let {local} = p::items(input.{field})?;"));
+                }
+                Shape::VarInline { .. } => {
+                    s.params.push((param, format!("&[{}]", elem_type(ty).text)));
+                    s.takes
+                        .push(format!("let {local} = p::items(input.{field})?;"));
+                }
+                Shape::Value => {
+                    s.params.push((param, value_type(ty).text));
+                    s.takes.push(format!("let {local} = input.{field};"));
+                }
             }
         }
-        if matches!(a.kind, ArgKind::Out | ArgKind::InOut) && a.in_reply {
-            let n = s.results.len();
-            let result = if ty.is_port() {
-                let kind = match ty.in_name {
-                    msgt::MOVE_SEND => "SendRight",
-                    msgt::MOVE_SEND_ONCE => "SendOnceRight",
-                    msgt::MOVE_RECEIVE => "ReceiveRight",
-                    _ => return None,
-                };
-                s.moved.push(n);
-                (
-                    kind.to_string(),
-                    ServeResult::Field(field, format!("r{n}.name()")),
-                )
-            } else if ty.is_string {
-                (
-                    "Vec<u8>".to_string(),
-                    ServeResult::Fill(format!("p::fill_c_string(&mut out.{field}, &r{n})?;")),
-                )
-            } else if ty.var_array {
-                if matches!(a.count, Count::Same(_)) {
-                    return None;
-                }
-                let cnt = rust_ident(&format!("{}_cnt", a.name));
-                (
-                    format!("Vec<{}>", elem_type(ty).text),
-                    ServeResult::Fill(format!(
-                        "p::fill(&mut out.{field}, &mut out.{cnt}, &r{n})?;"
-                    )),
-                )
-            } else {
-                (
-                    value_type(ty).text,
-                    ServeResult::Field(field, format!("r{n}")),
-                )
-            };
-            s.results.push(result);
+        if a.kind == ArgKind::Out && a.count_in_out {
+            let local = format!("a{}", s.params.len());
+            s.params.push((format!("{}_max", a.name), "usize".into()));
+            s.takes
+                .push(format!("let {local} = input.{field}_cnt as usize;"));
         }
+        if !(matches!(a.kind, ArgKind::Out | ArgKind::InOut) && a.in_reply) {
+            continue;
+        }
+        let n = s.results.len();
+        let rn = format!("r{n}");
+        result_of[i] = Some(n);
+        let target_len = same
+            .and_then(|t| result_of[t])
+            .map(|t| format!("r{t}.len()"));
+        let len_check = |s: &mut Serve, fixed: Option<u64>| {
+            if let Some(n) = fixed {
+                s.pre.push(format!("p::check_len({rn}.len(), {n})?;"));
+            } else if let Some(tl) = &target_len {
+                s.pre.push(format!("p::check_len({rn}.len(), {tl})?;"));
+            }
+        };
+        let result = match sh {
+            Shape::Port => {
+                let (t, moved) = send_right_type(ty.in_name)?;
+                let mut fields = vec![(field.clone(), format!("{rn}.name()"))];
+                if ty.in_name == msgt::POLYMORPHIC {
+                    fields.push((format!("{field}_poly"), format!("{rn}.disposition()")));
+                }
+                if moved {
+                    s.moved.push(format!("let _ = {rn}.into_raw();"));
+                }
+                (
+                    t.to_string(),
+                    ServeResult {
+                        fields,
+                        fills: Vec::new(),
+                    },
+                )
+            }
+            Shape::PortArray { n, var } | Shape::OolPorts { var, n } => {
+                let (t, moved) = send_right_type(ty.in_name)?;
+                len_check(&mut s, (!var).then_some(n));
+                let mut fields = Vec::new();
+                let fill = if matches!(sh, Shape::PortArray { .. }) {
+                    let count = if var && same.is_none() {
+                        format!("Some(&mut out.{field}_cnt)")
+                    } else {
+                        "None".to_string()
+                    };
+                    Some(format!("p::fill_names(&mut out.{field}, {count}, &{rn})?;"))
+                } else {
+                    let g = format!("g{n}");
+                    s.pre
+                        .push(format!("let {g} = p::reply_ool_copy(&p::names(&{rn}))?;"));
+                    fields.push((field.clone(), format!("p::reply_slice(&{g})?")));
+                    if a.dealloc == Dealloc::Maybe {
+                        fields.push((format!("{field}_dealloc"), "true".into()));
+                    }
+                    s.gives
+                        .push((descriptor_field(r, r.reply.as_ref()?, i)?, g));
+                    None
+                };
+                if ty.in_name == msgt::POLYMORPHIC {
+                    let d = format!("d{n}");
+                    s.pre.push(format!(
+                        "let {d} = p::reply_poly_disposition(&{rn}, {})?;",
+                        poly_default(a)
+                    ));
+                    fields.push((format!("{field}_poly"), d));
+                }
+                if moved {
+                    s.moved.push(format!("p::into_raw_all({rn});"));
+                }
+                let fills = fill.into_iter().collect();
+                (format!("Vec<{t}>"), ServeResult { fields, fills })
+            }
+            Shape::Ool { var, n } => {
+                len_check(&mut s, (!var).then_some(n));
+                let mut fields = vec![(field.clone(), format!("p::reply_slice(&{rn})?"))];
+                if a.dealloc == Dealloc::Maybe {
+                    fields.push((format!("{field}_dealloc"), "true".into()));
+                }
+                s.gives
+                    .push((descriptor_field(r, r.reply.as_ref()?, i)?, rn.clone()));
+                (
+                    format!("::migz::OolBuffer<{}>", elem_type(ty).text),
+                    ServeResult {
+                        fields,
+                        fills: Vec::new(),
+                    },
+                )
+            }
+            Shape::CStr { .. } => (
+                "Vec<u8>".to_string(),
+                ServeResult::fill(format!("p::fill_c_string(&mut out.{field}, &{rn})?;")),
+            ),
+            Shape::VarInline { .. } => {
+                let t = format!("Vec<{}>", elem_type(ty).text);
+                match &target_len {
+                    Some(tl) => (
+                        t,
+                        ServeResult::fill(format!("p::fill_same(&mut out.{field}, &{rn}, {tl})?;")),
+                    ),
+                    None => {
+                        let cnt = rust_ident(&format!("{}_cnt", a.name));
+                        (
+                            t,
+                            ServeResult::fill(format!(
+                                "p::fill(&mut out.{field}, &mut out.{cnt}, &{rn})?;"
+                            )),
+                        )
+                    }
+                }
+            }
+            Shape::Value => (value_type(ty).text, ServeResult::field(field, rn.clone())),
+        };
+        s.results.push(result);
     }
+    s.takes.extend(memory);
     s.takes.extend(rights);
     Some(s)
+}
+
+/// Whether a result type borrows from the server (a right the reply copies or makes).
+fn borrowed(t: &str) -> bool {
+    t.contains('&') || t.contains("'_")
+}
+
+/// Splits a call's arguments at top-level commas.
+fn split_args(args: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut cur = String::new();
+    for ch in args.chars() {
+        match ch {
+            '(' | '[' | '<' | '{' => depth += 1,
+            ')' | ']' | '>' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
 }
 
 /// The lengths of the arrays in a type's text (`[[u8; 4]; 64]` gives 4 and 64).

@@ -122,7 +122,7 @@ pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
 
 /// How an argument's value is represented in `In`/`Out`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Shape {
+pub(crate) enum Shape {
     Port,
     PortArray { n: u64, var: bool },
     Ool { var: bool, n: u64 },
@@ -132,7 +132,7 @@ enum Shape {
     CStr { max: u64, varying: bool },
 }
 
-fn shape(ty: &Type) -> Shape {
+pub(crate) fn shape(ty: &Type) -> Shape {
     if ty.is_port() {
         if ty.inline {
             if ty.is_multiple_kpd() {

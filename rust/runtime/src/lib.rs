@@ -47,6 +47,7 @@ pub mod ffi;
 pub mod local;
 #[cfg(target_vendor = "apple")]
 pub mod mach;
+pub mod ool;
 /// What generated code reaches (the export wrappers live in `ffi`, with the other
 /// `unsafe`); not a public API.
 #[doc(hidden)]
@@ -63,5 +64,6 @@ pub use abi::{
 };
 pub use error::Error;
 pub use local::Space;
+pub use ool::{Ool, OolBuffer};
 pub use transport::Transport;
 pub use zerocopy;

@@ -405,3 +405,145 @@ impl<T: Transport> Drop for GuardedReceiveRight<T> {
         let _ = self.task.port_destruct(self.name, 0, self.guard);
     }
 }
+
+/// A right sent through a polymorphic argument (MIG's `polymorphic` type): the variant is
+/// the disposition it travels with, and says by its type whether the message takes the
+/// right (`Move*`, owned) or makes or copies one from a right the sender keeps (borrowed).
+#[derive(Debug)]
+pub enum PolyRight<'a, T: Transport = Space> {
+    /// `MACH_MSG_TYPE_MOVE_SEND`: the send right goes into the message.
+    MoveSend(SendRight<T>),
+    /// `MACH_MSG_TYPE_MOVE_SEND_ONCE`: the send-once right goes into the message.
+    MoveSendOnce(SendOnceRight<T>),
+    /// `MACH_MSG_TYPE_MOVE_RECEIVE`: the receive right goes into the message.
+    MoveReceive(ReceiveRight<T>),
+    /// `MACH_MSG_TYPE_COPY_SEND`: the message carries another reference; the sender keeps its own.
+    CopySend(&'a SendRight<T>),
+    /// `MACH_MSG_TYPE_MAKE_SEND`: the message carries a send right made from this receive right.
+    MakeSend(&'a ReceiveRight<T>),
+    /// `MACH_MSG_TYPE_MAKE_SEND_ONCE`: the message carries a send-once right made from it.
+    MakeSendOnce(&'a ReceiveRight<T>),
+}
+
+impl<T: Transport> PolyRight<'_, T> {
+    /// The right's name in its task.
+    pub fn name(&self) -> MachPortName {
+        match self {
+            PolyRight::MoveSend(r) => r.name(),
+            PolyRight::MoveSendOnce(r) => r.name(),
+            PolyRight::MoveReceive(r) => r.name(),
+            PolyRight::CopySend(r) => r.name(),
+            PolyRight::MakeSend(r) | PolyRight::MakeSendOnce(r) => r.name(),
+        }
+    }
+
+    /// The disposition it is sent with (`MACH_MSG_TYPE_*`).
+    pub fn disposition(&self) -> MachMsgTypeName {
+        match self {
+            PolyRight::MoveSend(_) => MACH_MSG_TYPE_MOVE_SEND,
+            PolyRight::MoveSendOnce(_) => MACH_MSG_TYPE_MOVE_SEND_ONCE,
+            PolyRight::MoveReceive(_) => MACH_MSG_TYPE_MOVE_RECEIVE,
+            PolyRight::CopySend(_) => MACH_MSG_TYPE_COPY_SEND,
+            PolyRight::MakeSend(_) => MACH_MSG_TYPE_MAKE_SEND,
+            PolyRight::MakeSendOnce(_) => MACH_MSG_TYPE_MAKE_SEND_ONCE,
+        }
+    }
+
+    /// Gives up management of a moved right (the message owns it once sent); borrowed
+    /// variants are left alone. Returns the name.
+    pub fn into_raw(self) -> MachPortName {
+        match self {
+            PolyRight::MoveSend(r) => r.into_raw(),
+            PolyRight::MoveSendOnce(r) => r.into_raw(),
+            PolyRight::MoveReceive(r) => r.into_raw(),
+            other => other.name(),
+        }
+    }
+}
+
+impl<T: Transport> From<SendRight<T>> for PolyRight<'_, T> {
+    fn from(r: SendRight<T>) -> Self {
+        PolyRight::MoveSend(r)
+    }
+}
+
+impl<T: Transport> From<SendOnceRight<T>> for PolyRight<'_, T> {
+    fn from(r: SendOnceRight<T>) -> Self {
+        PolyRight::MoveSendOnce(r)
+    }
+}
+
+impl<T: Transport> From<ReceiveRight<T>> for PolyRight<'_, T> {
+    fn from(r: ReceiveRight<T>) -> Self {
+        PolyRight::MoveReceive(r)
+    }
+}
+
+impl<'a, T: Transport> From<&'a SendRight<T>> for PolyRight<'a, T> {
+    fn from(r: &'a SendRight<T>) -> Self {
+        PolyRight::CopySend(r)
+    }
+}
+
+/// A right received through a polymorphic argument: what the sender's disposition left
+/// in this task, owned.
+#[derive(Debug)]
+pub enum AnyRight<T: Transport = Space> {
+    /// A send right (sent with `MOVE_SEND`, `COPY_SEND` or `MAKE_SEND`).
+    Send(SendRight<T>),
+    /// A send-once right (sent with `MOVE_SEND_ONCE` or `MAKE_SEND_ONCE`).
+    SendOnce(SendOnceRight<T>),
+    /// A receive right (sent with `MOVE_RECEIVE`).
+    Receive(ReceiveRight<T>),
+}
+
+impl<T: Transport> AnyRight<T> {
+    /// Takes management of a right received under `name` with `disposition` (as a message
+    /// reports it after receipt; anything but a receive or send-once right is a send right).
+    pub fn from_raw(task: T, name: MachPortName, disposition: MachMsgTypeName) -> Self {
+        match disposition {
+            MACH_MSG_TYPE_MOVE_RECEIVE => AnyRight::Receive(ReceiveRight::from_raw(task, name)),
+            MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE => {
+                AnyRight::SendOnce(SendOnceRight::from_raw(task, name))
+            }
+            _ => AnyRight::Send(SendRight::from_raw(task, name)),
+        }
+    }
+
+    /// The name in its task.
+    pub fn name(&self) -> MachPortName {
+        match self {
+            AnyRight::Send(r) => r.name(),
+            AnyRight::SendOnce(r) => r.name(),
+            AnyRight::Receive(r) => r.name(),
+        }
+    }
+
+    /// The disposition that moves it on (`MACH_MSG_TYPE_MOVE_*`).
+    pub fn disposition(&self) -> MachMsgTypeName {
+        match self {
+            AnyRight::Send(_) => MACH_MSG_TYPE_MOVE_SEND,
+            AnyRight::SendOnce(_) => MACH_MSG_TYPE_MOVE_SEND_ONCE,
+            AnyRight::Receive(_) => MACH_MSG_TYPE_MOVE_RECEIVE,
+        }
+    }
+
+    /// Gives up management: the caller owns the right under the returned name.
+    pub fn into_raw(self) -> MachPortName {
+        match self {
+            AnyRight::Send(r) => r.into_raw(),
+            AnyRight::SendOnce(r) => r.into_raw(),
+            AnyRight::Receive(r) => r.into_raw(),
+        }
+    }
+}
+
+impl<T: Transport> From<AnyRight<T>> for PolyRight<'_, T> {
+    fn from(r: AnyRight<T>) -> Self {
+        match r {
+            AnyRight::Send(r) => PolyRight::MoveSend(r),
+            AnyRight::SendOnce(r) => PolyRight::MoveSendOnce(r),
+            AnyRight::Receive(r) => PolyRight::MoveReceive(r),
+        }
+    }
+}

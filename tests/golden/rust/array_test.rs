@@ -110,6 +110,10 @@ pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
 pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
 /// A receive right of the local transport.
 pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// A right sent through a polymorphic argument, with its disposition.
+pub type PolyRight<'a> = ::migz::rights::PolyRight<'a, ::migz::Space>;
+/// A right received through a polymorphic argument.
+pub type AnyRight = ::migz::rights::AnyRight<::migz::Space>;
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
@@ -155,10 +159,10 @@ impl ArrayTestClient {
             server_port: self.server.name(),
             data: p::slice(data)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(4200);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = SumArrayOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -185,10 +189,10 @@ impl ArrayTestClient {
             server_port: self.server.name(),
             data: p::slice(data)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(4200);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = SumArrayOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {

@@ -330,6 +330,10 @@ pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
 pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
 /// A receive right of the local transport.
 pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// A right sent through a polymorphic argument, with its disposition.
+pub type PolyRight<'a> = ::migz::rights::PolyRight<'a, ::migz::Space>;
+/// A right received through a polymorphic argument.
+pub type AnyRight = ::migz::rights::AnyRight<::migz::Space>;
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
@@ -371,10 +375,10 @@ impl ClockClient {
         let input = ClockGetTimeIn {
             clock_serv: self.server.name(),
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = ClockGetTimeOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -400,10 +404,10 @@ impl ClockClient {
         let input = ClockGetTimeIn {
             clock_serv: self.server.name(),
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = ClockGetTimeOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -412,6 +416,150 @@ impl ClockClient {
         }
         let r0 = out.cur_time;
         Ok(r0)
+    }
+
+    /// Get clock attributes.
+    /// Available to all.
+    ///
+    /// Calls `clock_get_attributes` (request id 1001).
+    pub fn clock_get_attributes(
+        &self,
+        flavor: i32,
+        clock_attr_max: usize,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<Vec<i32>> {
+        use ::migz::private as p;
+        type Request = ClockGetAttributesRequest;
+        type Reply = ClockGetAttributesReply;
+        let space = self.server.task();
+        let input = ClockGetAttributesIn {
+            clock_serv: self.server.name(),
+            flavor,
+            clock_attr_cnt: p::capacity(clock_attr_max),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        let len = result?;
+        let mut out = ClockGetAttributesOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        if let Err(e) = p::check_capacity(out.clock_attr_cnt, clock_attr_max) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e);
+        }
+        let r0 = p::prefix(&out.clock_attr, out.clock_attr_cnt);
+        Ok(r0)
+    }
+
+    /// Get clock attributes.
+    /// Available to all.
+    ///
+    /// Calls `clock_get_attributes` (request id 1001) without blocking the thread.
+    pub async fn clock_get_attributes_async(
+        &self,
+        flavor: i32,
+        clock_attr_max: usize,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<Vec<i32>> {
+        use ::migz::private as p;
+        type Request = ClockGetAttributesRequest;
+        type Reply = ClockGetAttributesReply;
+        let space = self.server.task();
+        let input = ClockGetAttributesIn {
+            clock_serv: self.server.name(),
+            flavor,
+            clock_attr_cnt: p::capacity(clock_attr_max),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(112);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        let len = result?;
+        let mut out = ClockGetAttributesOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        if let Err(e) = p::check_capacity(out.clock_attr_cnt, clock_attr_max) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e);
+        }
+        let r0 = p::prefix(&out.clock_attr, out.clock_attr_cnt);
+        Ok(r0)
+    }
+
+    /// Setup a clock alarm.
+    /// Available to all.
+    ///
+    /// Calls `clock_alarm` (request id 1002).
+    pub fn clock_alarm(
+        &self,
+        alarm_type: i32,
+        alarm_time: [i32; 2],
+        alarm_port: &ReceiveRight,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = ClockAlarmRequest;
+        type Reply = ClockAlarmReply;
+        let space = self.server.task();
+        let input = ClockAlarmIn {
+            clock_serv: self.server.name(),
+            alarm_type,
+            alarm_time,
+            alarm_port: alarm_port.name(),
+            ..Default::default()
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(128);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        let len = result?;
+        let mut out = ClockAlarmOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Setup a clock alarm.
+    /// Available to all.
+    ///
+    /// Calls `clock_alarm` (request id 1002) without blocking the thread.
+    pub async fn clock_alarm_async(
+        &self,
+        alarm_type: i32,
+        alarm_time: [i32; 2],
+        alarm_port: &ReceiveRight,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = ClockAlarmRequest;
+        type Reply = ClockAlarmReply;
+        let space = self.server.task();
+        let input = ClockAlarmIn {
+            clock_serv: self.server.name(),
+            alarm_type,
+            alarm_time,
+            alarm_port: alarm_port.name(),
+            ..Default::default()
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(128);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        let len = result?;
+        let mut out = ClockAlarmOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
     }
 }
 
@@ -423,14 +571,33 @@ use ::core::future::Future;
 /// The server side of the `clock` subsystem: one method per routine, answering with
 /// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
 /// arrays in a request are the method's arguments, so it owns what it was sent.
-///
-/// Not covered yet (answered with `MIG_BAD_ID`): `clock_get_attributes`, `clock_alarm`.
 pub trait ClockServer: Send + Sync {
     /// Get the clock time.
     /// Available to all.
     ///
     /// Handles `clock_get_time` (request id 1000).
     fn clock_get_time(&self) -> impl Future<Output = ServeResult<[i32; 2]>> + Send;
+
+    /// Get clock attributes.
+    /// Available to all.
+    ///
+    /// Handles `clock_get_attributes` (request id 1001).
+    fn clock_get_attributes(
+        &self,
+        flavor: i32,
+        clock_attr_max: usize,
+    ) -> impl Future<Output = ServeResult<Vec<i32>>> + Send;
+
+    /// Setup a clock alarm.
+    /// Available to all.
+    ///
+    /// Handles `clock_alarm` (request id 1002).
+    fn clock_alarm(
+        &self,
+        alarm_type: i32,
+        alarm_time: [i32; 2],
+        alarm_port: AnyRight,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
 }
 
 /// Answers a request of `clock_get_time`.
@@ -455,6 +622,55 @@ async fn handle_1000<S: ClockServer + ?Sized>(
     Ok(size)
 }
 
+/// Answers a request of `clock_get_attributes`.
+async fn handle_1001<S: ClockServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = ClockGetAttributesRequest;
+    type Reply = ClockGetAttributesReply;
+    let _ = space;
+    let mut input = ClockGetAttributesIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.flavor;
+    let a1 = input.clock_attr_cnt as usize;
+    let future = S::clock_get_attributes(server, a0, a1);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let mut out = ClockGetAttributesOut::default();
+    p::fill(&mut out.clock_attr, &mut out.clock_attr_cnt, &r0)?;
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `clock_alarm`.
+async fn handle_1002<S: ClockServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = ClockAlarmRequest;
+    type Reply = ClockAlarmReply;
+    let mut input = ClockAlarmIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.alarm_type;
+    let a1 = input.alarm_time;
+    let a2 = p::any_right(space, input.alarm_port, input.alarm_port_poly);
+    let future = S::clock_alarm(server, a0, a1, a2);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = ClockAlarmOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
 /// Answers one request of the `clock` subsystem with `server`: unpacks and checks it,
 /// calls the routine and packs its reply into `reply`. Unknown ids are refused with
 /// `MIG_BAD_ID`.
@@ -467,6 +683,8 @@ pub async fn dispatch<S: ClockServer + ?Sized>(
 ) -> ::migz::private::Handled {
     match ::migz::private::request_id(request) {
         1000 => handle_1000(server, space, request, len, reply).await,
+        1001 => handle_1001(server, space, request, len, reply).await,
+        1002 => handle_1002(server, space, request, len, reply).await,
         _ => Err(::migz::private::Refusal::malformed(
             ::migz::private::MIG_BAD_ID,
         )),

@@ -365,6 +365,10 @@ pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
 pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
 /// A receive right of the local transport.
 pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// A right sent through a polymorphic argument, with its disposition.
+pub type PolyRight<'a> = ::migz::rights::PolyRight<'a, ::migz::Space>;
+/// A right received through a polymorphic argument.
+pub type AnyRight = ::migz::rights::AnyRight<::migz::Space>;
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
@@ -419,10 +423,10 @@ impl ExcClient {
             exception,
             code: p::slice(code)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(144);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = ExceptionRaiseOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -452,10 +456,10 @@ impl ExcClient {
             exception,
             code: p::slice(code)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(144);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = ExceptionRaiseOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -485,10 +489,10 @@ impl ExcClient {
             flavor,
             old_state: p::slice(old_state)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(5308);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = ExceptionRaiseStateOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -520,10 +524,10 @@ impl ExcClient {
             flavor,
             old_state: p::slice(old_state)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(5308);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = ExceptionRaiseStateOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -560,10 +564,10 @@ impl ExcClient {
             flavor,
             old_state: p::slice(old_state)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(5336);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = ExceptionRaiseStateIdentityOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -600,10 +604,10 @@ impl ExcClient {
             flavor,
             old_state: p::slice(old_state)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(5336);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = ExceptionRaiseStateIdentityOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {

@@ -4491,13 +4491,27 @@ pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
 pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
 /// A receive right of the local transport.
 pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// A right sent through a polymorphic argument, with its disposition.
+pub type PolyRight<'a> = ::migz::rights::PolyRight<'a, ::migz::Space>;
+/// A right received through a polymorphic argument.
+pub type AnyRight = ::migz::rights::AnyRight<::migz::Space>;
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
+/// The results of `mach_port_names`, in `.defs` order.
+pub type MachPortNamesResults = (::migz::OolBuffer<u32>, ::migz::OolBuffer<u32>);
+/// The results of `mach_port_peek`, in `.defs` order.
+pub type MachPortPeekResults = (u32, u32, i32, Vec<u8>);
 /// The results of `mach_port_allocate_qos`, in `.defs` order.
 pub type MachPortAllocateQosResults = ([i32; 2], u32);
 /// The results of `mach_port_allocate_full`, in `.defs` order.
 pub type MachPortAllocateFullResults = ([i32; 2], u32);
+/// The results of `mach_port_space_info`, in `.defs` order.
+pub type MachPortSpaceInfoResults = (
+    [u32; 6],
+    ::migz::OolBuffer<[u32; 7]>,
+    ::migz::OolBuffer<[u32; 9]>,
+);
 /// The results of `mach_port_dnrequest_info`, in `.defs` order.
 pub type MachPortDnrequestInfoResults = (u32, u32);
 /// The results of `mach_port_kernel_object`, in `.defs` order.
@@ -4533,6 +4547,68 @@ impl MachPortClient {
         self.server
     }
 
+    /// Returns the set of port and port set names
+    /// to which the target task has access, along with
+    /// the type (set or port) for each name.
+    ///
+    /// Calls `mach_port_names` (request id 3200).
+    pub fn mach_port_names(
+        &self,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortNamesResults> {
+        use ::migz::private as p;
+        type Request = MachPortNamesRequest;
+        type Reply = MachPortNamesReply;
+        let space = self.server.task();
+        let input = MachPortNamesIn {
+            task: self.server.name(),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(144);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        let len = result?;
+        let mut out = MachPortNamesOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::take_ool(space, out.names)?;
+        let r1 = p::take_ool(space, out.types)?;
+        Ok((r0, r1))
+    }
+
+    /// Returns the set of port and port set names
+    /// to which the target task has access, along with
+    /// the type (set or port) for each name.
+    ///
+    /// Calls `mach_port_names` (request id 3200) without blocking the thread.
+    pub async fn mach_port_names_async(
+        &self,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortNamesResults> {
+        use ::migz::private as p;
+        type Request = MachPortNamesRequest;
+        type Reply = MachPortNamesReply;
+        let space = self.server.task();
+        let input = MachPortNamesIn {
+            task: self.server.name(),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(144);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortNamesOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::take_ool(space, out.names)?;
+        let r1 = p::take_ool(space, out.types)?;
+        Ok((r0, r1))
+    }
+
     /// Returns the type (set or port) for the port name
     /// within the target task.  Also indicates whether
     /// there is a dead-name request for the name.
@@ -4551,10 +4627,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortTypeOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4583,10 +4659,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortTypeOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4613,10 +4689,10 @@ impl MachPortClient {
             old_name,
             new_name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortRenameOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4642,10 +4718,10 @@ impl MachPortClient {
             old_name,
             new_name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortRenameOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4681,10 +4757,10 @@ impl MachPortClient {
             right,
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortAllocateNameOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4720,10 +4796,10 @@ impl MachPortClient {
             right,
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortAllocateNameOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4755,10 +4831,10 @@ impl MachPortClient {
             task: self.server.name(),
             right,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortAllocateOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4791,10 +4867,10 @@ impl MachPortClient {
             task: self.server.name(),
             right,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortAllocateOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4824,10 +4900,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(104);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortDestroyOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4856,10 +4932,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(104);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortDestroyOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4889,10 +4965,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(104);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortDeallocateOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4922,10 +4998,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(104);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortDeallocateOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -4963,10 +5039,10 @@ impl MachPortClient {
             name,
             right,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortGetRefsOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5005,10 +5081,10 @@ impl MachPortClient {
             name,
             right,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortGetRefsOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5050,10 +5126,10 @@ impl MachPortClient {
             right,
             delta,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortModRefsOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5094,10 +5170,10 @@ impl MachPortClient {
             right,
             delta,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortModRefsOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5105,6 +5181,118 @@ impl MachPortClient {
             return Err(e.into());
         }
         Ok(())
+    }
+
+    /// Peek at the message queue for the specified receive
+    /// right and return info about the message with the
+    /// sequence number matching the input.  If zero is
+    /// specified as the seqno, the first message in the
+    /// queue will be peeked.
+    ///
+    /// Only the following trailer types are currently supported:
+    /// MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0)
+    ///
+    /// or'ed with one of these element types:
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_NULL)
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SEQNO)
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SENDER)
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT)
+    ///
+    /// Calls `mach_port_peek` (request id 3209).
+    pub fn mach_port_peek(
+        &self,
+        name: u32,
+        trailer_type: i32,
+        request_seqnop: u32,
+        trailer_infop_max: usize,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortPeekResults> {
+        use ::migz::private as p;
+        type Request = MachPortPeekRequest;
+        type Reply = MachPortPeekReply;
+        let space = self.server.task();
+        let input = MachPortPeekIn {
+            task: self.server.name(),
+            name,
+            trailer_type,
+            request_seqnop,
+            trailer_infop_cnt: p::capacity(trailer_infop_max),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(188);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        let len = result?;
+        let mut out = MachPortPeekOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        if let Err(e) = p::check_capacity(out.trailer_infop_cnt, trailer_infop_max) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e);
+        }
+        let r0 = out.request_seqnop;
+        let r1 = out.msg_sizep;
+        let r2 = out.msg_idp;
+        let r3 = p::prefix(&out.trailer_infop, out.trailer_infop_cnt);
+        Ok((r0, r1, r2, r3))
+    }
+
+    /// Peek at the message queue for the specified receive
+    /// right and return info about the message with the
+    /// sequence number matching the input.  If zero is
+    /// specified as the seqno, the first message in the
+    /// queue will be peeked.
+    ///
+    /// Only the following trailer types are currently supported:
+    /// MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0)
+    ///
+    /// or'ed with one of these element types:
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_NULL)
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SEQNO)
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SENDER)
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT)
+    ///
+    /// Calls `mach_port_peek` (request id 3209) without blocking the thread.
+    pub async fn mach_port_peek_async(
+        &self,
+        name: u32,
+        trailer_type: i32,
+        request_seqnop: u32,
+        trailer_infop_max: usize,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortPeekResults> {
+        use ::migz::private as p;
+        type Request = MachPortPeekRequest;
+        type Reply = MachPortPeekReply;
+        let space = self.server.task();
+        let input = MachPortPeekIn {
+            task: self.server.name(),
+            name,
+            trailer_type,
+            request_seqnop,
+            trailer_infop_cnt: p::capacity(trailer_infop_max),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(188);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortPeekOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        if let Err(e) = p::check_capacity(out.trailer_infop_cnt, trailer_infop_max) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e);
+        }
+        let r0 = out.request_seqnop;
+        let r1 = out.msg_sizep;
+        let r2 = out.msg_idp;
+        let r3 = p::prefix(&out.trailer_infop, out.trailer_infop_cnt);
+        Ok((r0, r1, r2, r3))
     }
 
     /// Only valid for receive rights.
@@ -5126,10 +5314,10 @@ impl MachPortClient {
             name,
             mscount,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortSetMscountOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5158,10 +5346,10 @@ impl MachPortClient {
             name,
             mscount,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortSetMscountOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5169,6 +5357,68 @@ impl MachPortClient {
             return Err(e.into());
         }
         Ok(())
+    }
+
+    /// Only valid for port sets.  Returns a list of
+    /// the members.
+    ///
+    /// Calls `mach_port_get_set_status` (request id 3211).
+    pub fn mach_port_get_set_status(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<::migz::OolBuffer<u32>> {
+        use ::migz::private as p;
+        type Request = MachPortGetSetStatusRequest;
+        type Reply = MachPortGetSetStatusReply;
+        let space = self.server.task();
+        let input = MachPortGetSetStatusIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(124);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        let len = result?;
+        let mut out = MachPortGetSetStatusOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::take_ool(space, out.members)?;
+        Ok(r0)
+    }
+
+    /// Only valid for port sets.  Returns a list of
+    /// the members.
+    ///
+    /// Calls `mach_port_get_set_status` (request id 3211) without blocking the thread.
+    pub async fn mach_port_get_set_status_async(
+        &self,
+        name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<::migz::OolBuffer<u32>> {
+        use ::migz::private as p;
+        type Request = MachPortGetSetStatusRequest;
+        type Reply = MachPortGetSetStatusReply;
+        let space = self.server.task();
+        let input = MachPortGetSetStatusIn {
+            task: self.server.name(),
+            name,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(124);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortGetSetStatusOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::take_ool(space, out.members)?;
+        Ok(r0)
     }
 
     /// Puts the member port (the task must have receive rights)
@@ -5193,10 +5443,10 @@ impl MachPortClient {
             member,
             after,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortMoveMemberOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5228,10 +5478,10 @@ impl MachPortClient {
             member,
             after,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortMoveMemberOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5239,6 +5489,310 @@ impl MachPortClient {
             return Err(e.into());
         }
         Ok(())
+    }
+
+    /// Requests a notification from the kernel.  The request
+    /// must supply the send-once right which is used for
+    /// the notification.  If a send-once right was previously
+    /// registered, it is returned.  The msgid must be one of:
+    /// MACH_NOTIFY_PORT_DESTROYED (receive rights)
+    /// MACH_NOTIFY_DEAD_NAME (send/receive/send-once rights)
+    /// MACH_NOTIFY_SEND_POSSIBLE (send/receive/send-once rights)
+    /// MACH_NOTIFY_NO_SENDERS (receive rights)
+    ///
+    /// The sync value specifies whether a notification should
+    /// get sent immediately, if appropriate.  The exact meaning
+    /// depends on the notification:
+    /// MACH_NOTIFY_PORT_DESTROYED: must be zero.
+    /// MACH_NOTIFY_DEAD_NAME: if non-zero, then name can be dead,
+    /// and the notification gets sent immediately.
+    /// If zero, then name can't be dead.
+    /// MACH_NOTIFY_SEND_POSSIBLE: if non-zero, will generate a    send-
+    /// possible notification as soon as it is possible to send
+    /// to the port. If zero, will generate a send-possible
+    /// notification only after a subsequent failed send
+    /// (with MACH_SEND_NOTIFY option to mach_msg call).  Can
+    /// generate a dead-name notification if name is already dead
+    /// or becomes dead before a send-possible notification fires.
+    /// MACH_NOTIFY_NO_SENDERS: the notification gets sent
+    /// immediately if the current mscount is greater
+    /// than or equal to the sync value and there are no
+    /// extant send rights.
+    ///
+    /// If the name is deleted before a successfully registered notification
+    /// is delivered, it is replaced with a port-deleted notification.
+    ///
+    /// Calls `mach_port_request_notification` (request id 3213).
+    pub fn mach_port_request_notification(
+        &self,
+        name: u32,
+        msgid: i32,
+        sync: u32,
+        notify: PolyRight<'_>,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<SendOnceRight> {
+        use ::migz::private as p;
+        type Request = MachPortRequestNotificationRequest;
+        type Reply = MachPortRequestNotificationReply;
+        let space = self.server.task();
+        let input = MachPortRequestNotificationIn {
+            task: self.server.name(),
+            name,
+            msgid,
+            sync,
+            notify: notify.name(),
+            notify_poly: notify.disposition(),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(128);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        if p::was_sent(&result) {
+            // The message owns these rights now.
+            let _ = notify.into_raw();
+        }
+        let len = result?;
+        let mut out = MachPortRequestNotificationOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::send_once_right(space, out.previous);
+        Ok(r0)
+    }
+
+    /// Requests a notification from the kernel.  The request
+    /// must supply the send-once right which is used for
+    /// the notification.  If a send-once right was previously
+    /// registered, it is returned.  The msgid must be one of:
+    /// MACH_NOTIFY_PORT_DESTROYED (receive rights)
+    /// MACH_NOTIFY_DEAD_NAME (send/receive/send-once rights)
+    /// MACH_NOTIFY_SEND_POSSIBLE (send/receive/send-once rights)
+    /// MACH_NOTIFY_NO_SENDERS (receive rights)
+    ///
+    /// The sync value specifies whether a notification should
+    /// get sent immediately, if appropriate.  The exact meaning
+    /// depends on the notification:
+    /// MACH_NOTIFY_PORT_DESTROYED: must be zero.
+    /// MACH_NOTIFY_DEAD_NAME: if non-zero, then name can be dead,
+    /// and the notification gets sent immediately.
+    /// If zero, then name can't be dead.
+    /// MACH_NOTIFY_SEND_POSSIBLE: if non-zero, will generate a    send-
+    /// possible notification as soon as it is possible to send
+    /// to the port. If zero, will generate a send-possible
+    /// notification only after a subsequent failed send
+    /// (with MACH_SEND_NOTIFY option to mach_msg call).  Can
+    /// generate a dead-name notification if name is already dead
+    /// or becomes dead before a send-possible notification fires.
+    /// MACH_NOTIFY_NO_SENDERS: the notification gets sent
+    /// immediately if the current mscount is greater
+    /// than or equal to the sync value and there are no
+    /// extant send rights.
+    ///
+    /// If the name is deleted before a successfully registered notification
+    /// is delivered, it is replaced with a port-deleted notification.
+    ///
+    /// Calls `mach_port_request_notification` (request id 3213) without blocking the thread.
+    pub async fn mach_port_request_notification_async(
+        &self,
+        name: u32,
+        msgid: i32,
+        sync: u32,
+        notify: PolyRight<'_>,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<SendOnceRight> {
+        use ::migz::private as p;
+        type Request = MachPortRequestNotificationRequest;
+        type Reply = MachPortRequestNotificationReply;
+        let space = self.server.task();
+        let input = MachPortRequestNotificationIn {
+            task: self.server.name(),
+            name,
+            msgid,
+            sync,
+            notify: notify.name(),
+            notify_poly: notify.disposition(),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(128);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        if p::was_sent(&result) {
+            // The message owns these rights now.
+            let _ = notify.into_raw();
+        }
+        let len = result?;
+        let mut out = MachPortRequestNotificationOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::send_once_right(space, out.previous);
+        Ok(r0)
+    }
+
+    /// Inserts the specified rights into the target task,
+    /// using the specified name.  If inserting send/receive
+    /// rights and the task already has send/receive rights
+    /// for the port, then the names must agree.  In any case,
+    /// the task gains a user ref for the port.
+    ///
+    /// Calls `mach_port_insert_right` (request id 3214).
+    pub fn mach_port_insert_right(
+        &self,
+        name: u32,
+        poly: PolyRight<'_>,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortInsertRightRequest;
+        type Reply = MachPortInsertRightReply;
+        let space = self.server.task();
+        let input = MachPortInsertRightIn {
+            task: self.server.name(),
+            name,
+            poly: poly.name(),
+            poly_poly: poly.disposition(),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(120);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        if p::was_sent(&result) {
+            // The message owns these rights now.
+            let _ = poly.into_raw();
+        }
+        let len = result?;
+        let mut out = MachPortInsertRightOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Inserts the specified rights into the target task,
+    /// using the specified name.  If inserting send/receive
+    /// rights and the task already has send/receive rights
+    /// for the port, then the names must agree.  In any case,
+    /// the task gains a user ref for the port.
+    ///
+    /// Calls `mach_port_insert_right` (request id 3214) without blocking the thread.
+    pub async fn mach_port_insert_right_async(
+        &self,
+        name: u32,
+        poly: PolyRight<'_>,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<()> {
+        use ::migz::private as p;
+        type Request = MachPortInsertRightRequest;
+        type Reply = MachPortInsertRightReply;
+        let space = self.server.task();
+        let input = MachPortInsertRightIn {
+            task: self.server.name(),
+            name,
+            poly: poly.name(),
+            poly_poly: poly.disposition(),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(120);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        if p::was_sent(&result) {
+            // The message owns these rights now.
+            let _ = poly.into_raw();
+        }
+        let len = result?;
+        let mut out = MachPortInsertRightOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Returns the specified right for the named port
+    /// in the target task, extracting that right from
+    /// the target task.  The target task loses a user
+    /// ref and the name may be available for recycling.
+    /// msgt_name must be one of
+    /// MACH_MSG_TYPE_MOVE_RECEIVE
+    /// MACH_MSG_TYPE_COPY_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND
+    /// MACH_MSG_TYPE_MOVE_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND_ONCE
+    /// MACH_MSG_TYPE_MOVE_SEND_ONCE
+    ///
+    /// Calls `mach_port_extract_right` (request id 3215).
+    pub fn mach_port_extract_right(
+        &self,
+        name: u32,
+        msgt_name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<AnyRight> {
+        use ::migz::private as p;
+        type Request = MachPortExtractRightRequest;
+        type Reply = MachPortExtractRightReply;
+        let space = self.server.task();
+        let input = MachPortExtractRightIn {
+            task: self.server.name(),
+            name,
+            msgt_name,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        let len = result?;
+        let mut out = MachPortExtractRightOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::any_right(space, out.poly, out.poly_poly);
+        Ok(r0)
+    }
+
+    /// Returns the specified right for the named port
+    /// in the target task, extracting that right from
+    /// the target task.  The target task loses a user
+    /// ref and the name may be available for recycling.
+    /// msgt_name must be one of
+    /// MACH_MSG_TYPE_MOVE_RECEIVE
+    /// MACH_MSG_TYPE_COPY_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND
+    /// MACH_MSG_TYPE_MOVE_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND_ONCE
+    /// MACH_MSG_TYPE_MOVE_SEND_ONCE
+    ///
+    /// Calls `mach_port_extract_right` (request id 3215) without blocking the thread.
+    pub async fn mach_port_extract_right_async(
+        &self,
+        name: u32,
+        msgt_name: u32,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<AnyRight> {
+        use ::migz::private as p;
+        type Request = MachPortExtractRightRequest;
+        type Reply = MachPortExtractRightReply;
+        let space = self.server.task();
+        let input = MachPortExtractRightIn {
+            task: self.server.name(),
+            name,
+            msgt_name,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(108);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortExtractRightOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::any_right(space, out.poly, out.poly_poly);
+        Ok(r0)
     }
 
     /// Only valid for receive rights.
@@ -5260,10 +5814,10 @@ impl MachPortClient {
             name,
             seqno,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortSetSeqnoOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5292,10 +5846,10 @@ impl MachPortClient {
             name,
             seqno,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortSetSeqnoOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5303,6 +5857,82 @@ impl MachPortClient {
             return Err(e.into());
         }
         Ok(())
+    }
+
+    /// Returns information about a port.
+    ///
+    /// Calls `mach_port_get_attributes` (request id 3217).
+    pub fn mach_port_get_attributes(
+        &self,
+        name: u32,
+        flavor: i32,
+        port_info_out_max: usize,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<Vec<i32>> {
+        use ::migz::private as p;
+        type Request = MachPortGetAttributesRequest;
+        type Reply = MachPortGetAttributesReply;
+        let space = self.server.task();
+        let input = MachPortGetAttributesIn {
+            task: self.server.name(),
+            name,
+            flavor,
+            port_info_out_cnt: p::capacity(port_info_out_max),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(176);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        let len = result?;
+        let mut out = MachPortGetAttributesOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        if let Err(e) = p::check_capacity(out.port_info_out_cnt, port_info_out_max) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e);
+        }
+        let r0 = p::prefix(&out.port_info_out, out.port_info_out_cnt);
+        Ok(r0)
+    }
+
+    /// Returns information about a port.
+    ///
+    /// Calls `mach_port_get_attributes` (request id 3217) without blocking the thread.
+    pub async fn mach_port_get_attributes_async(
+        &self,
+        name: u32,
+        flavor: i32,
+        port_info_out_max: usize,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<Vec<i32>> {
+        use ::migz::private as p;
+        type Request = MachPortGetAttributesRequest;
+        type Reply = MachPortGetAttributesReply;
+        let space = self.server.task();
+        let input = MachPortGetAttributesIn {
+            task: self.server.name(),
+            name,
+            flavor,
+            port_info_out_cnt: p::capacity(port_info_out_max),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(176);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortGetAttributesOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        if let Err(e) = p::check_capacity(out.port_info_out_cnt, port_info_out_max) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e);
+        }
+        let r0 = p::prefix(&out.port_info_out, out.port_info_out_cnt);
+        Ok(r0)
     }
 
     /// Set attributes of a port
@@ -5325,10 +5955,10 @@ impl MachPortClient {
             flavor,
             port_info: p::slice(port_info)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(180);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortSetAttributesOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5358,10 +5988,10 @@ impl MachPortClient {
             flavor,
             port_info: p::slice(port_info)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(180);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortSetAttributesOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5393,10 +6023,10 @@ impl MachPortClient {
             right,
             qos,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(116);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortAllocateQosOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5430,10 +6060,10 @@ impl MachPortClient {
             right,
             qos,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(116);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortAllocateQosOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5469,10 +6099,10 @@ impl MachPortClient {
             qos,
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(132);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortAllocateFullOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5508,10 +6138,10 @@ impl MachPortClient {
             qos,
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(132);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortAllocateFullOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5541,10 +6171,10 @@ impl MachPortClient {
             task: self.server.name(),
             table_entries,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(104);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = TaskSetPortSpaceOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5572,10 +6202,10 @@ impl MachPortClient {
             task: self.server.name(),
             table_entries,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(104);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = TaskSetPortSpaceOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5602,10 +6232,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortGetSrightsOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5633,10 +6263,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortGetSrightsOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5645,6 +6275,66 @@ impl MachPortClient {
         }
         let r0 = out.srights;
         Ok(r0)
+    }
+
+    /// Returns information about an IPC space.
+    ///
+    /// Calls `mach_port_space_info` (request id 3223).
+    pub fn mach_port_space_info(
+        &self,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortSpaceInfoResults> {
+        use ::migz::private as p;
+        type Request = MachPortSpaceInfoRequest;
+        type Reply = MachPortSpaceInfoReply;
+        let space = self.server.task();
+        let input = MachPortSpaceInfoIn {
+            space: self.server.name(),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(168);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        let len = result?;
+        let mut out = MachPortSpaceInfoOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r1 = p::take_ool(space, out.table_info)?;
+        let r2 = p::take_ool(space, out.tree_info)?;
+        let r0 = out.space_info;
+        Ok((r0, r1, r2))
+    }
+
+    /// Returns information about an IPC space.
+    ///
+    /// Calls `mach_port_space_info` (request id 3223) without blocking the thread.
+    pub async fn mach_port_space_info_async(
+        &self,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<MachPortSpaceInfoResults> {
+        use ::migz::private as p;
+        type Request = MachPortSpaceInfoRequest;
+        type Reply = MachPortSpaceInfoReply;
+        let space = self.server.task();
+        let input = MachPortSpaceInfoIn {
+            space: self.server.name(),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(168);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        let len = result?;
+        let mut out = MachPortSpaceInfoOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r1 = p::take_ool(space, out.table_info)?;
+        let r2 = p::take_ool(space, out.tree_info)?;
+        let r0 = out.space_info;
+        Ok((r0, r1, r2))
     }
 
     /// Returns information about the dead-name requests
@@ -5664,10 +6354,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortDnrequestInfoOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5696,10 +6386,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortDnrequestInfoOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5725,10 +6415,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortKernelObjectOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5754,10 +6444,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortKernelObjectOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5799,10 +6489,10 @@ impl MachPortClient {
             name,
             pset,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortInsertMemberOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5842,10 +6532,10 @@ impl MachPortClient {
             name,
             pset,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortInsertMemberOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5883,10 +6573,10 @@ impl MachPortClient {
             name,
             pset,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortExtractMemberOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5924,10 +6614,10 @@ impl MachPortClient {
             name,
             pset,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortExtractMemberOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5954,10 +6644,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortGetContextOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -5985,10 +6675,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortGetContextOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6018,10 +6708,10 @@ impl MachPortClient {
             name,
             context,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortSetContextOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6050,10 +6740,10 @@ impl MachPortClient {
             name,
             context,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortSetContextOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6080,10 +6770,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(116);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortKobjectOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6112,10 +6802,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(116);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortKobjectOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6125,6 +6815,86 @@ impl MachPortClient {
         let r0 = out.object_type;
         let r1 = out.object_addr;
         Ok((r0, r1))
+    }
+
+    /// Constructs a right based on the options passed
+    /// in. Also allows guarding the port as one of the
+    /// options if the requested right is a receive
+    /// right.
+    ///
+    /// Calls `mach_port_construct` (request id 3231).
+    pub fn mach_port_construct(
+        &self,
+        options: &[u64],
+        context: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u32> {
+        use ::migz::private as p;
+        type Request = MachPortConstructRequest;
+        type Reply = MachPortConstructReply;
+        let space = self.server.task();
+        let g1 = p::ool_copy(options)?;
+        p::same_count("options", g1.len(), 3)?;
+        let input = MachPortConstructIn {
+            task: self.server.name(),
+            options: p::slice(&g1)?,
+            context,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(128);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let mut given = p::Given::new(space);
+        given.ool(buf.bytes_mut(), p::offset_of!(Request, options), g1)?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        given.settle(&result);
+        let len = result?;
+        let mut out = MachPortConstructOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.name;
+        Ok(r0)
+    }
+
+    /// Constructs a right based on the options passed
+    /// in. Also allows guarding the port as one of the
+    /// options if the requested right is a receive
+    /// right.
+    ///
+    /// Calls `mach_port_construct` (request id 3231) without blocking the thread.
+    pub async fn mach_port_construct_async(
+        &self,
+        options: &[u64],
+        context: u64,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<u32> {
+        use ::migz::private as p;
+        type Request = MachPortConstructRequest;
+        type Reply = MachPortConstructReply;
+        let space = self.server.task();
+        let g1 = p::ool_copy(options)?;
+        p::same_count("options", g1.len(), 3)?;
+        let input = MachPortConstructIn {
+            task: self.server.name(),
+            options: p::slice(&g1)?,
+            context,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(128);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let mut given = p::Given::new(space);
+        given.ool(buf.bytes_mut(), p::offset_of!(Request, options), g1)?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        given.settle(&result);
+        let len = result?;
+        let mut out = MachPortConstructOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.name;
+        Ok(r0)
     }
 
     /// Destroys a mach port using the guard provided
@@ -6149,10 +6919,10 @@ impl MachPortClient {
             srdelta,
             guard,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(116);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortDestructOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6184,10 +6954,10 @@ impl MachPortClient {
             srdelta,
             guard,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(116);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortDestructOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6219,10 +6989,10 @@ impl MachPortClient {
             guard,
             strict,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(116);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortGuardOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6254,10 +7024,10 @@ impl MachPortClient {
             guard,
             strict,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(116);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortGuardOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6287,10 +7057,10 @@ impl MachPortClient {
             name,
             guard,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortUnguardOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6320,10 +7090,10 @@ impl MachPortClient {
             name,
             guard,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortUnguardOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6347,10 +7117,10 @@ impl MachPortClient {
         let input = MachPortSpaceBasicInfoIn {
             task: self.server.name(),
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(128);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortSpaceBasicInfoOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6375,10 +7145,10 @@ impl MachPortClient {
         let input = MachPortSpaceBasicInfoIn {
             task: self.server.name(),
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(128);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortSpaceBasicInfoOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6411,10 +7181,10 @@ impl MachPortClient {
             guard,
             flags,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(120);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortGuardWithFlagsOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6446,10 +7216,10 @@ impl MachPortClient {
             guard,
             flags,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(120);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortGuardWithFlagsOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6480,10 +7250,10 @@ impl MachPortClient {
             old_guard,
             new_guard,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(120);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortSwapGuardOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6514,10 +7284,10 @@ impl MachPortClient {
             old_guard,
             new_guard,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(120);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortSwapGuardOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6544,10 +7314,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(636);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortKobjectDescriptionOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6577,10 +7347,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(636);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortKobjectDescriptionOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6613,10 +7383,10 @@ impl MachPortClient {
             connection_port,
             service_port,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortIsConnectionForServiceOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6647,10 +7417,10 @@ impl MachPortClient {
             connection_port,
             service_port,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(112);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortIsConnectionForServiceOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6678,10 +7448,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(360);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortGetServicePortInfoOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6709,10 +7479,10 @@ impl MachPortClient {
             task: self.server.name(),
             name,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(360);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortGetServicePortInfoOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6741,10 +7511,10 @@ impl MachPortClient {
             flavor,
             info: p::slice(info)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(180);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = MachPortAssertAttributesOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6772,10 +7542,10 @@ impl MachPortClient {
             flavor,
             info: p::slice(info)?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(180);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = MachPortAssertAttributesOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -6791,10 +7561,20 @@ pub type ServeResult<T> = Result<T, ::migz::KernReturn>;
 
 use ::core::future::Future;
 
+/// What an implementation of `mach_port_names` answers, in `.defs` order.
+pub type MachPortNamesServerResults = (::migz::OolBuffer<u32>, ::migz::OolBuffer<u32>);
+/// What an implementation of `mach_port_peek` answers, in `.defs` order.
+pub type MachPortPeekServerResults = (u32, u32, i32, Vec<u8>);
 /// What an implementation of `mach_port_allocate_qos` answers, in `.defs` order.
 pub type MachPortAllocateQosServerResults = ([i32; 2], u32);
 /// What an implementation of `mach_port_allocate_full` answers, in `.defs` order.
 pub type MachPortAllocateFullServerResults = ([i32; 2], u32);
+/// What an implementation of `mach_port_space_info` answers, in `.defs` order.
+pub type MachPortSpaceInfoServerResults = (
+    [u32; 6],
+    ::migz::OolBuffer<[u32; 7]>,
+    ::migz::OolBuffer<[u32; 9]>,
+);
 /// What an implementation of `mach_port_dnrequest_info` answers, in `.defs` order.
 pub type MachPortDnrequestInfoServerResults = (u32, u32);
 /// What an implementation of `mach_port_kernel_object` answers, in `.defs` order.
@@ -6807,9 +7587,16 @@ pub type MachPortKobjectDescriptionServerResults = (u32, u64, Vec<u8>);
 /// The server side of the `mach_port` subsystem: one method per routine, answering with
 /// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
 /// arrays in a request are the method's arguments, so it owns what it was sent.
-///
-/// Not covered yet (answered with `MIG_BAD_ID`): `mach_port_names`, `mach_port_peek`, `mach_port_get_set_status`, `mach_port_request_notification`, `mach_port_insert_right`, `mach_port_extract_right`, `mach_port_get_attributes`, `mach_port_space_info`, `mach_port_construct`.
 pub trait MachPortServer: Send + Sync {
+    /// Returns the set of port and port set names
+    /// to which the target task has access, along with
+    /// the type (set or port) for each name.
+    ///
+    /// Handles `mach_port_names` (request id 3200).
+    fn mach_port_names(
+        &self,
+    ) -> impl Future<Output = ServeResult<MachPortNamesServerResults>> + Send;
+
     /// Returns the type (set or port) for the port name
     /// within the target task.  Also indicates whether
     /// there is a dead-name request for the name.
@@ -6909,6 +7696,30 @@ pub trait MachPortServer: Send + Sync {
         delta: i32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
 
+    /// Peek at the message queue for the specified receive
+    /// right and return info about the message with the
+    /// sequence number matching the input.  If zero is
+    /// specified as the seqno, the first message in the
+    /// queue will be peeked.
+    ///
+    /// Only the following trailer types are currently supported:
+    /// MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0)
+    ///
+    /// or'ed with one of these element types:
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_NULL)
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SEQNO)
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SENDER)
+    /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT)
+    ///
+    /// Handles `mach_port_peek` (request id 3209).
+    fn mach_port_peek(
+        &self,
+        name: u32,
+        trailer_type: i32,
+        request_seqnop: u32,
+        trailer_infop_max: usize,
+    ) -> impl Future<Output = ServeResult<MachPortPeekServerResults>> + Send;
+
     /// Only valid for receive rights.
     /// Sets the make-send count for the port.
     ///
@@ -6918,6 +7729,15 @@ pub trait MachPortServer: Send + Sync {
         name: u32,
         mscount: u32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Only valid for port sets.  Returns a list of
+    /// the members.
+    ///
+    /// Handles `mach_port_get_set_status` (request id 3211).
+    fn mach_port_get_set_status(
+        &self,
+        name: u32,
+    ) -> impl Future<Output = ServeResult<::migz::OolBuffer<u32>>> + Send;
 
     /// Puts the member port (the task must have receive rights)
     /// into the after port set.  If the port is already a member
@@ -6932,6 +7752,78 @@ pub trait MachPortServer: Send + Sync {
         after: u32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
 
+    /// Requests a notification from the kernel.  The request
+    /// must supply the send-once right which is used for
+    /// the notification.  If a send-once right was previously
+    /// registered, it is returned.  The msgid must be one of:
+    /// MACH_NOTIFY_PORT_DESTROYED (receive rights)
+    /// MACH_NOTIFY_DEAD_NAME (send/receive/send-once rights)
+    /// MACH_NOTIFY_SEND_POSSIBLE (send/receive/send-once rights)
+    /// MACH_NOTIFY_NO_SENDERS (receive rights)
+    ///
+    /// The sync value specifies whether a notification should
+    /// get sent immediately, if appropriate.  The exact meaning
+    /// depends on the notification:
+    /// MACH_NOTIFY_PORT_DESTROYED: must be zero.
+    /// MACH_NOTIFY_DEAD_NAME: if non-zero, then name can be dead,
+    /// and the notification gets sent immediately.
+    /// If zero, then name can't be dead.
+    /// MACH_NOTIFY_SEND_POSSIBLE: if non-zero, will generate a    send-
+    /// possible notification as soon as it is possible to send
+    /// to the port. If zero, will generate a send-possible
+    /// notification only after a subsequent failed send
+    /// (with MACH_SEND_NOTIFY option to mach_msg call).  Can
+    /// generate a dead-name notification if name is already dead
+    /// or becomes dead before a send-possible notification fires.
+    /// MACH_NOTIFY_NO_SENDERS: the notification gets sent
+    /// immediately if the current mscount is greater
+    /// than or equal to the sync value and there are no
+    /// extant send rights.
+    ///
+    /// If the name is deleted before a successfully registered notification
+    /// is delivered, it is replaced with a port-deleted notification.
+    ///
+    /// Handles `mach_port_request_notification` (request id 3213).
+    fn mach_port_request_notification(
+        &self,
+        name: u32,
+        msgid: i32,
+        sync: u32,
+        notify: SendOnceRight,
+    ) -> impl Future<Output = ServeResult<SendOnceRight>> + Send;
+
+    /// Inserts the specified rights into the target task,
+    /// using the specified name.  If inserting send/receive
+    /// rights and the task already has send/receive rights
+    /// for the port, then the names must agree.  In any case,
+    /// the task gains a user ref for the port.
+    ///
+    /// Handles `mach_port_insert_right` (request id 3214).
+    fn mach_port_insert_right(
+        &self,
+        name: u32,
+        poly: AnyRight,
+    ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Returns the specified right for the named port
+    /// in the target task, extracting that right from
+    /// the target task.  The target task loses a user
+    /// ref and the name may be available for recycling.
+    /// msgt_name must be one of
+    /// MACH_MSG_TYPE_MOVE_RECEIVE
+    /// MACH_MSG_TYPE_COPY_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND
+    /// MACH_MSG_TYPE_MOVE_SEND
+    /// MACH_MSG_TYPE_MAKE_SEND_ONCE
+    /// MACH_MSG_TYPE_MOVE_SEND_ONCE
+    ///
+    /// Handles `mach_port_extract_right` (request id 3215).
+    fn mach_port_extract_right(
+        &self,
+        name: u32,
+        msgt_name: u32,
+    ) -> impl Future<Output = ServeResult<PolyRight<'_>>> + Send;
+
     /// Only valid for receive rights.
     /// Sets the sequence number for the port.
     ///
@@ -6941,6 +7833,16 @@ pub trait MachPortServer: Send + Sync {
         name: u32,
         seqno: u32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
+
+    /// Returns information about a port.
+    ///
+    /// Handles `mach_port_get_attributes` (request id 3217).
+    fn mach_port_get_attributes(
+        &self,
+        name: u32,
+        flavor: i32,
+        port_info_out_max: usize,
+    ) -> impl Future<Output = ServeResult<Vec<i32>>> + Send;
 
     /// Set attributes of a port
     ///
@@ -6993,6 +7895,13 @@ pub trait MachPortServer: Send + Sync {
     ///
     /// Handles `mach_port_get_srights` (request id 3222).
     fn mach_port_get_srights(&self, name: u32) -> impl Future<Output = ServeResult<u32>> + Send;
+
+    /// Returns information about an IPC space.
+    ///
+    /// Handles `mach_port_space_info` (request id 3223).
+    fn mach_port_space_info(
+        &self,
+    ) -> impl Future<Output = ServeResult<MachPortSpaceInfoServerResults>> + Send;
 
     /// Returns information about the dead-name requests
     /// registered with the named receive right.
@@ -7073,6 +7982,18 @@ pub trait MachPortServer: Send + Sync {
         &self,
         name: u32,
     ) -> impl Future<Output = ServeResult<MachPortKobjectServerResults>> + Send;
+
+    /// Constructs a right based on the options passed
+    /// in. Also allows guarding the port as one of the
+    /// options if the requested right is a receive
+    /// right.
+    ///
+    /// Handles `mach_port_construct` (request id 3231).
+    fn mach_port_construct(
+        &self,
+        options: ::migz::OolBuffer<u64>,
+        context: u64,
+    ) -> impl Future<Output = ServeResult<u32>> + Send;
 
     /// Destroys a mach port using the guard provided
     /// for guarded ports. Also reduces the user ref
@@ -7173,6 +8094,34 @@ pub trait MachPortServer: Send + Sync {
         flavor: i32,
         info: &[i32],
     ) -> impl Future<Output = ServeResult<()>> + Send;
+}
+
+/// Answers a request of `mach_port_names`.
+async fn handle_3200<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortNamesRequest;
+    type Reply = MachPortNamesReply;
+    let mut input = MachPortNamesIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let future = S::mach_port_names(server);
+    let (r0, r1) = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortNamesOut {
+        names: p::reply_slice(&r0)?,
+        types: p::reply_slice(&r1)?,
+    };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    let mut given = p::Given::new(space);
+    given.ool_reply(reply, p::offset_of!(Reply, names), r0)?;
+    given.ool_reply(reply, p::offset_of!(Reply, types), r1)?;
+    given.keep();
+    Ok(size)
 }
 
 /// Answers a request of `mach_port_type`.
@@ -7364,6 +8313,38 @@ async fn handle_3208<S: MachPortServer + ?Sized>(
     Ok(size)
 }
 
+/// Answers a request of `mach_port_peek`.
+async fn handle_3209<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortPeekRequest;
+    type Reply = MachPortPeekReply;
+    let _ = space;
+    let mut input = MachPortPeekIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.trailer_type;
+    let a2 = input.request_seqnop;
+    let a3 = input.trailer_infop_cnt as usize;
+    let future = S::mach_port_peek(server, a0, a1, a2, a3);
+    let (r0, r1, r2, r3) = future.await.map_err(p::Refusal::failed)?;
+    let mut out = MachPortPeekOut {
+        request_seqnop: r0,
+        msg_sizep: r1,
+        msg_idp: r2,
+        ..Default::default()
+    };
+    p::fill(&mut out.trailer_infop, &mut out.trailer_infop_cnt, &r3)?;
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
 /// Answers a request of `mach_port_set_mscount`.
 async fn handle_3210<S: MachPortServer + ?Sized>(
     server: &S,
@@ -7385,6 +8366,33 @@ async fn handle_3210<S: MachPortServer + ?Sized>(
     let out = MachPortSetMscountOut {};
     let head = p::request_header(request);
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_get_set_status`.
+async fn handle_3211<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortGetSetStatusRequest;
+    type Reply = MachPortGetSetStatusReply;
+    let mut input = MachPortGetSetStatusIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let future = S::mach_port_get_set_status(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortGetSetStatusOut {
+        members: p::reply_slice(&r0)?,
+    };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    let mut given = p::Given::new(space);
+    given.ool_reply(reply, p::offset_of!(Reply, members), r0)?;
+    given.keep();
     Ok(size)
 }
 
@@ -7412,6 +8420,87 @@ async fn handle_3212<S: MachPortServer + ?Sized>(
     Ok(size)
 }
 
+/// Answers a request of `mach_port_request_notification`.
+async fn handle_3213<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortRequestNotificationRequest;
+    type Reply = MachPortRequestNotificationReply;
+    let mut input = MachPortRequestNotificationIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.msgid;
+    let a2 = input.sync;
+    let a3 = p::send_once_right(space, input.notify);
+    let future = S::mach_port_request_notification(server, a0, a1, a2, a3);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortRequestNotificationOut {
+        previous: r0.name(),
+    };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    // The reply owns these rights now; if it cannot be sent, it is destroyed.
+    let _ = r0.into_raw();
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_insert_right`.
+async fn handle_3214<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortInsertRightRequest;
+    type Reply = MachPortInsertRightReply;
+    let mut input = MachPortInsertRightIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = p::any_right(space, input.poly, input.poly_poly);
+    let future = S::mach_port_insert_right(server, a0, a1);
+    future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortInsertRightOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_extract_right`.
+async fn handle_3215<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortExtractRightRequest;
+    type Reply = MachPortExtractRightReply;
+    let _ = space;
+    let mut input = MachPortExtractRightIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.msgt_name;
+    let future = S::mach_port_extract_right(server, a0, a1);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortExtractRightOut {
+        poly: r0.name(),
+        poly_poly: r0.disposition(),
+    };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    // The reply owns these rights now; if it cannot be sent, it is destroyed.
+    let _ = r0.into_raw();
+    Ok(size)
+}
+
 /// Answers a request of `mach_port_set_seqno`.
 async fn handle_3216<S: MachPortServer + ?Sized>(
     server: &S,
@@ -7431,6 +8520,32 @@ async fn handle_3216<S: MachPortServer + ?Sized>(
     let future = S::mach_port_set_seqno(server, a0, a1);
     future.await.map_err(p::Refusal::failed)?;
     let out = MachPortSetSeqnoOut {};
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_get_attributes`.
+async fn handle_3217<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortGetAttributesRequest;
+    type Reply = MachPortGetAttributesReply;
+    let _ = space;
+    let mut input = MachPortGetAttributesIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.name;
+    let a1 = input.flavor;
+    let a2 = input.port_info_out_cnt as usize;
+    let future = S::mach_port_get_attributes(server, a0, a1, a2);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let mut out = MachPortGetAttributesOut::default();
+    p::fill(&mut out.port_info_out, &mut out.port_info_out_cnt, &r0)?;
     let head = p::request_header(request);
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
     Ok(size)
@@ -7553,6 +8668,35 @@ async fn handle_3222<S: MachPortServer + ?Sized>(
     let out = MachPortGetSrightsOut { srights: r0 };
     let head = p::request_header(request);
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_space_info`.
+async fn handle_3223<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortSpaceInfoRequest;
+    type Reply = MachPortSpaceInfoReply;
+    let mut input = MachPortSpaceInfoIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let future = S::mach_port_space_info(server);
+    let (r0, r1, r2) = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortSpaceInfoOut {
+        space_info: r0,
+        table_info: p::reply_slice(&r1)?,
+        tree_info: p::reply_slice(&r2)?,
+    };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    let mut given = p::Given::new(space);
+    given.ool_reply(reply, p::offset_of!(Reply, table_info), r1)?;
+    given.ool_reply(reply, p::offset_of!(Reply, tree_info), r2)?;
+    given.keep();
     Ok(size)
 }
 
@@ -7724,6 +8868,29 @@ async fn handle_3230<S: MachPortServer + ?Sized>(
         object_type: r0,
         object_addr: r1,
     };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `mach_port_construct`.
+async fn handle_3231<S: MachPortServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = MachPortConstructRequest;
+    type Reply = MachPortConstructReply;
+    let mut input = MachPortConstructIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a1 = input.context;
+    let a0 = p::take_ool(space, input.options)?;
+    let future = S::mach_port_construct(server, a0, a1);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = MachPortConstructOut { name: r0 };
     let head = p::request_header(request);
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
     Ok(size)
@@ -7988,6 +9155,7 @@ pub async fn dispatch<S: MachPortServer + ?Sized>(
     reply: &mut [u8],
 ) -> ::migz::private::Handled {
     match ::migz::private::request_id(request) {
+        3200 => handle_3200(server, space, request, len, reply).await,
         3201 => handle_3201(server, space, request, len, reply).await,
         3202 => handle_3202(server, space, request, len, reply).await,
         3203 => handle_3203(server, space, request, len, reply).await,
@@ -7996,14 +9164,21 @@ pub async fn dispatch<S: MachPortServer + ?Sized>(
         3206 => handle_3206(server, space, request, len, reply).await,
         3207 => handle_3207(server, space, request, len, reply).await,
         3208 => handle_3208(server, space, request, len, reply).await,
+        3209 => handle_3209(server, space, request, len, reply).await,
         3210 => handle_3210(server, space, request, len, reply).await,
+        3211 => handle_3211(server, space, request, len, reply).await,
         3212 => handle_3212(server, space, request, len, reply).await,
+        3213 => handle_3213(server, space, request, len, reply).await,
+        3214 => handle_3214(server, space, request, len, reply).await,
+        3215 => handle_3215(server, space, request, len, reply).await,
         3216 => handle_3216(server, space, request, len, reply).await,
+        3217 => handle_3217(server, space, request, len, reply).await,
         3218 => handle_3218(server, space, request, len, reply).await,
         3219 => handle_3219(server, space, request, len, reply).await,
         3220 => handle_3220(server, space, request, len, reply).await,
         3221 => handle_3221(server, space, request, len, reply).await,
         3222 => handle_3222(server, space, request, len, reply).await,
+        3223 => handle_3223(server, space, request, len, reply).await,
         3224 => handle_3224(server, space, request, len, reply).await,
         3225 => handle_3225(server, space, request, len, reply).await,
         3226 => handle_3226(server, space, request, len, reply).await,
@@ -8011,6 +9186,7 @@ pub async fn dispatch<S: MachPortServer + ?Sized>(
         3228 => handle_3228(server, space, request, len, reply).await,
         3229 => handle_3229(server, space, request, len, reply).await,
         3230 => handle_3230(server, space, request, len, reply).await,
+        3231 => handle_3231(server, space, request, len, reply).await,
         3232 => handle_3232(server, space, request, len, reply).await,
         3233 => handle_3233(server, space, request, len, reply).await,
         3234 => handle_3234(server, space, request, len, reply).await,

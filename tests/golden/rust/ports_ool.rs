@@ -857,6 +857,10 @@ pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
 pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
 /// A receive right of the local transport.
 pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// A right sent through a polymorphic argument, with its disposition.
+pub type PolyRight<'a> = ::migz::rights::PolyRight<'a, ::migz::Space>;
+/// A right received through a polymorphic argument.
+pub type AnyRight = ::migz::rights::AnyRight<::migz::Space>;
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
@@ -904,10 +908,10 @@ impl PortsOolClient {
             name: p::slice(name.as_bytes())?,
             port: port.name(),
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(188);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = RegisterPortOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -935,10 +939,10 @@ impl PortsOolClient {
             name: p::slice(name.as_bytes())?,
             port: port.name(),
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(188);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = RegisterPortOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -964,10 +968,10 @@ impl PortsOolClient {
             server: self.server.name(),
             name: p::slice(name.as_bytes())?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(172);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = LookupPortOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -994,10 +998,10 @@ impl PortsOolClient {
             server: self.server.name(),
             name: p::slice(name.as_bytes())?,
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(172);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = LookupPortOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -1005,6 +1009,352 @@ impl PortsOolClient {
             return Err(e.into());
         }
         let r0 = p::send_right(space, out.port);
+        Ok(r0)
+    }
+
+    /// Hand the server a right of any kind; the disposition travels with it.
+    ///
+    /// Calls `pass_right` (request id 3002).
+    pub fn pass_right(
+        &self,
+        right: PolyRight<'_>,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<Vec<u8>> {
+        use ::migz::private as p;
+        type Request = PassRightRequest;
+        type Reply = PassRightReply;
+        let space = self.server.task();
+        let input = PassRightIn {
+            server: self.server.name(),
+            right: right.name(),
+            right_poly: right.disposition(),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(136);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        if p::was_sent(&result) {
+            // The message owns these rights now.
+            let _ = right.into_raw();
+        }
+        let len = result?;
+        let mut out = PassRightOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::c_string(&out.label);
+        Ok(r0)
+    }
+
+    /// Hand the server a right of any kind; the disposition travels with it.
+    ///
+    /// Calls `pass_right` (request id 3002) without blocking the thread.
+    pub async fn pass_right_async(
+        &self,
+        right: PolyRight<'_>,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<Vec<u8>> {
+        use ::migz::private as p;
+        type Request = PassRightRequest;
+        type Reply = PassRightReply;
+        let space = self.server.task();
+        let input = PassRightIn {
+            server: self.server.name(),
+            right: right.name(),
+            right_poly: right.disposition(),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(136);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        if p::was_sent(&result) {
+            // The message owns these rights now.
+            let _ = right.into_raw();
+        }
+        let len = result?;
+        let mut out = PassRightOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::c_string(&out.label);
+        Ok(r0)
+    }
+
+    /// Reverse an array sent out of line; the reversed copy comes back out of line.
+    ///
+    /// Calls `reverse` (request id 3003).
+    pub fn reverse(
+        &self,
+        data: &[i32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<::migz::OolBuffer<i32>> {
+        use ::migz::private as p;
+        type Request = ReverseRequest;
+        type Reply = ReverseReply;
+        let space = self.server.task();
+        let g1 = p::ool_copy(data)?;
+        let input = ReverseIn {
+            server: self.server.name(),
+            data: p::slice(&g1)?,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(124);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let mut given = p::Given::new(space);
+        given.ool(buf.bytes_mut(), p::offset_of!(Request, data), g1)?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        given.settle(&result);
+        let len = result?;
+        let mut out = ReverseOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::take_ool(space, out.reversed)?;
+        Ok(r0)
+    }
+
+    /// Reverse an array sent out of line; the reversed copy comes back out of line.
+    ///
+    /// Calls `reverse` (request id 3003) without blocking the thread.
+    pub async fn reverse_async(
+        &self,
+        data: &[i32],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<::migz::OolBuffer<i32>> {
+        use ::migz::private as p;
+        type Request = ReverseRequest;
+        type Reply = ReverseReply;
+        let space = self.server.task();
+        let g1 = p::ool_copy(data)?;
+        let input = ReverseIn {
+            server: self.server.name(),
+            data: p::slice(&g1)?,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(124);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let mut given = p::Given::new(space);
+        given.ool(buf.bytes_mut(), p::offset_of!(Request, data), g1)?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        given.settle(&result);
+        let len = result?;
+        let mut out = ReverseOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = p::take_ool(space, out.reversed)?;
+        Ok(r0)
+    }
+
+    /// Count the bytes of a blob; the caller decides whether sending deallocates it.
+    ///
+    /// Calls `upload` (request id 3004).
+    pub fn upload<'o>(
+        &self,
+        blob: impl Into<::migz::Ool<'o, u8>>,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<i32> {
+        use ::migz::private as p;
+        type Request = UploadRequest;
+        type Reply = UploadReply;
+        let space = self.server.task();
+        let g1: ::migz::Ool<'_, u8> = blob.into();
+        let g1 = p::ool_buffer(g1)?;
+        let input = UploadIn {
+            server: self.server.name(),
+            blob: p::slice(&g1)?,
+            blob_dealloc: true,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(124);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let mut given = p::Given::new(space);
+        given.ool(buf.bytes_mut(), p::offset_of!(Request, blob), g1)?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        given.settle(&result);
+        let len = result?;
+        let mut out = UploadOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.total;
+        Ok(r0)
+    }
+
+    /// Count the bytes of a blob; the caller decides whether sending deallocates it.
+    ///
+    /// Calls `upload` (request id 3004) without blocking the thread.
+    pub async fn upload_async<'o>(
+        &self,
+        blob: impl Into<::migz::Ool<'o, u8>>,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<i32> {
+        use ::migz::private as p;
+        type Request = UploadRequest;
+        type Reply = UploadReply;
+        let space = self.server.task();
+        let g1: ::migz::Ool<'_, u8> = blob.into();
+        let g1 = p::ool_buffer(g1)?;
+        let input = UploadIn {
+            server: self.server.name(),
+            blob: p::slice(&g1)?,
+            blob_dealloc: true,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(124);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let mut given = p::Given::new(space);
+        given.ool(buf.bytes_mut(), p::offset_of!(Request, blob), g1)?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        given.settle(&result);
+        let len = result?;
+        let mut out = UploadOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.total;
+        Ok(r0)
+    }
+
+    /// Fill at most as many statistics as the caller has room for.
+    ///
+    /// Calls `stats` (request id 3005).
+    pub fn stats(
+        &self,
+        values_max: usize,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<Vec<i32>> {
+        use ::migz::private as p;
+        type Request = StatsRequest;
+        type Reply = StatsReply;
+        let space = self.server.task();
+        let input = StatsIn {
+            server: self.server.name(),
+            values_cnt: p::capacity(values_max),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(172);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        let len = result?;
+        let mut out = StatsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        if let Err(e) = p::check_capacity(out.values_cnt, values_max) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e);
+        }
+        let r0 = p::prefix(&out.values, out.values_cnt);
+        Ok(r0)
+    }
+
+    /// Fill at most as many statistics as the caller has room for.
+    ///
+    /// Calls `stats` (request id 3005) without blocking the thread.
+    pub async fn stats_async(
+        &self,
+        values_max: usize,
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<Vec<i32>> {
+        use ::migz::private as p;
+        type Request = StatsRequest;
+        type Reply = StatsReply;
+        let space = self.server.task();
+        let input = StatsIn {
+            server: self.server.name(),
+            values_cnt: p::capacity(values_max),
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(172);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        let len = result?;
+        let mut out = StatsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        if let Err(e) = p::check_capacity(out.values_cnt, values_max) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e);
+        }
+        let r0 = p::prefix(&out.values, out.values_cnt);
+        Ok(r0)
+    }
+
+    /// Send several send rights at once, out of line.
+    ///
+    /// Calls `count_ports` (request id 3006).
+    pub fn count_ports(
+        &self,
+        list: &[&SendRight],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<i32> {
+        use ::migz::private as p;
+        type Request = CountPortsRequest;
+        type Reply = CountPortsReply;
+        let space = self.server.task();
+        let g1 = p::ool_copy(&p::names(list))?;
+        let input = CountPortsIn {
+            server: self.server.name(),
+            list: p::slice(&g1)?,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(124);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let mut given = p::Given::new(space);
+        given.ool(buf.bytes_mut(), p::offset_of!(Request, list), g1)?;
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
+        given.settle(&result);
+        let len = result?;
+        let mut out = CountPortsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.count;
+        Ok(r0)
+    }
+
+    /// Send several send rights at once, out of line.
+    ///
+    /// Calls `count_ports` (request id 3006) without blocking the thread.
+    pub async fn count_ports_async(
+        &self,
+        list: &[&SendRight],
+        timeout: Option<::std::time::Duration>,
+    ) -> CallResult<i32> {
+        use ::migz::private as p;
+        type Request = CountPortsRequest;
+        type Reply = CountPortsReply;
+        let space = self.server.task();
+        let g1 = p::ool_copy(&p::names(list))?;
+        let input = CountPortsIn {
+            server: self.server.name(),
+            list: p::slice(&g1)?,
+        };
+        let reply = &p::reply_port(space)?;
+        let mut buf = p::AlignedBuf::new(124);
+        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+        let mut given = p::Given::new(space);
+        given.ool(buf.bytes_mut(), p::offset_of!(Request, list), g1)?;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
+        given.settle(&result);
+        let len = result?;
+        let mut out = CountPortsOut::default();
+        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+            p::discard(space, &buf.bytes()[..len]);
+            return Err(e.into());
+        }
+        let r0 = out.count;
         Ok(r0)
     }
 
@@ -1020,10 +1370,10 @@ impl PortsOolClient {
             server: self.server.name(),
             ..Default::default()
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, &reply, timeout);
+        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
         let len = result?;
         let mut out = WhoamiOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -1046,10 +1396,10 @@ impl PortsOolClient {
             server: self.server.name(),
             ..Default::default()
         };
-        let reply = p::reply_port(space)?;
+        let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(108);
         let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, &reply, timeout).await;
+        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
         let len = result?;
         let mut out = WhoamiOut::default();
         if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
@@ -1109,8 +1459,6 @@ use ::core::future::Future;
 /// The server side of the `ports_ool` subsystem: one method per routine, answering with
 /// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
 /// arrays in a request are the method's arguments, so it owns what it was sent.
-///
-/// Not covered yet (answered with `MIG_BAD_ID`): `pass_right`, `reverse`, `upload`, `stats`, `count_ports`.
 pub trait PortsOolServer: Send + Sync {
     /// Store a send right, made from the caller's receive right, under a name.
     ///
@@ -1125,6 +1473,34 @@ pub trait PortsOolServer: Send + Sync {
     ///
     /// Handles `lookup_port` (request id 3001).
     fn lookup_port(&self, name: &[u8]) -> impl Future<Output = ServeResult<SendRight>> + Send;
+
+    /// Hand the server a right of any kind; the disposition travels with it.
+    ///
+    /// Handles `pass_right` (request id 3002).
+    fn pass_right(&self, right: AnyRight) -> impl Future<Output = ServeResult<Vec<u8>>> + Send;
+
+    /// Reverse an array sent out of line; the reversed copy comes back out of line.
+    ///
+    /// Handles `reverse` (request id 3003).
+    fn reverse(
+        &self,
+        data: ::migz::OolBuffer<i32>,
+    ) -> impl Future<Output = ServeResult<::migz::OolBuffer<i32>>> + Send;
+
+    /// Count the bytes of a blob; the caller decides whether sending deallocates it.
+    ///
+    /// Handles `upload` (request id 3004).
+    fn upload(&self, blob: ::migz::OolBuffer<u8>) -> impl Future<Output = ServeResult<i32>> + Send;
+
+    /// Fill at most as many statistics as the caller has room for.
+    ///
+    /// Handles `stats` (request id 3005).
+    fn stats(&self, values_max: usize) -> impl Future<Output = ServeResult<Vec<i32>>> + Send;
+
+    /// Send several send rights at once, out of line.
+    ///
+    /// Handles `count_ports` (request id 3006).
+    fn count_ports(&self, list: Vec<SendRight>) -> impl Future<Output = ServeResult<i32>> + Send;
 
     /// Tell the caller its own audit token's first word, read from the request's trailer.
     ///
@@ -1185,6 +1561,124 @@ async fn handle_3001<S: PortsOolServer + ?Sized>(
     Ok(size)
 }
 
+/// Answers a request of `pass_right`.
+async fn handle_3002<S: PortsOolServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = PassRightRequest;
+    type Reply = PassRightReply;
+    let mut input = PassRightIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = p::any_right(space, input.right, input.right_poly);
+    let future = S::pass_right(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let mut out = PassRightOut::default();
+    p::fill_c_string(&mut out.label, &r0)?;
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `reverse`.
+async fn handle_3003<S: PortsOolServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = ReverseRequest;
+    type Reply = ReverseReply;
+    let mut input = ReverseIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = p::take_ool(space, input.data)?;
+    let future = S::reverse(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = ReverseOut {
+        reversed: p::reply_slice(&r0)?,
+    };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    let mut given = p::Given::new(space);
+    given.ool_reply(reply, p::offset_of!(Reply, reversed), r0)?;
+    given.keep();
+    Ok(size)
+}
+
+/// Answers a request of `upload`.
+async fn handle_3004<S: PortsOolServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = UploadRequest;
+    type Reply = UploadReply;
+    let mut input = UploadIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = p::take_ool(space, input.blob)?;
+    let future = S::upload(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = UploadOut { total: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `stats`.
+async fn handle_3005<S: PortsOolServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = StatsRequest;
+    type Reply = StatsReply;
+    let _ = space;
+    let mut input = StatsIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = input.values_cnt as usize;
+    let future = S::stats(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let mut out = StatsOut::default();
+    p::fill(&mut out.values, &mut out.values_cnt, &r0)?;
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
+/// Answers a request of `count_ports`.
+async fn handle_3006<S: PortsOolServer + ?Sized>(
+    server: &S,
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+    reply: &mut [u8],
+) -> ::migz::private::Handled {
+    use ::migz::private as p;
+    type Request = CountPortsRequest;
+    type Reply = CountPortsReply;
+    let mut input = CountPortsIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = p::ool_rights::<SendRight>(space, input.list)?;
+    let future = S::count_ports(server, a0);
+    let r0 = future.await.map_err(p::Refusal::failed)?;
+    let out = CountPortsOut { count: r0 };
+    let head = p::request_header(request);
+    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
+    Ok(size)
+}
+
 /// Answers a request of `whoami`.
 async fn handle_3007<S: PortsOolServer + ?Sized>(
     server: &S,
@@ -1241,6 +1735,11 @@ pub async fn dispatch<S: PortsOolServer + ?Sized>(
     match ::migz::private::request_id(request) {
         3000 => handle_3000(server, space, request, len, reply).await,
         3001 => handle_3001(server, space, request, len, reply).await,
+        3002 => handle_3002(server, space, request, len, reply).await,
+        3003 => handle_3003(server, space, request, len, reply).await,
+        3004 => handle_3004(server, space, request, len, reply).await,
+        3005 => handle_3005(server, space, request, len, reply).await,
+        3006 => handle_3006(server, space, request, len, reply).await,
         3007 => handle_3007(server, space, request, len, reply).await,
         3008 => handle_3008(server, space, request, len, reply).await,
         _ => Err(::migz::private::Refusal::malformed(

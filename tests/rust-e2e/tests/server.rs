@@ -3,17 +3,21 @@
 //! to requests it must refuse. Every test checks its space for leaks.
 
 use futures::future::{Either, select};
+use migz::OolBuffer;
 use migz::abi::*;
 use migz::ffi::{CallError, MsgBuf};
+use migz::rights::PolyRight;
 use migz::rights::allocate_pair;
 use migz::{MachMsgHeader, Space};
 use migz_rust_e2e::array_test::{self, ArrayTestClient, ArrayTestServer};
-use migz_rust_e2e::ports_ool::{self, PortsOolClient, PortsOolServer, SendRight, ServeResult};
+use migz_rust_e2e::ports_ool::{
+    self, AnyRight, PortsOolClient, PortsOolServer, SendRight, ServeResult,
+};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 struct Summer;
 
@@ -31,6 +35,8 @@ impl ArrayTestServer for Summer {
 struct Names {
     ports: Mutex<HashMap<Vec<u8>, SendRight>>,
     logged: AtomicUsize,
+    /// Whether routines answer with an error after taking what they were sent.
+    fail: AtomicBool,
 }
 
 impl PortsOolServer for Names {
@@ -45,6 +51,50 @@ impl PortsOolServer for Names {
             .unwrap()
             .remove(name)
             .ok_or(KERN_INVALID_NAME)
+    }
+
+    async fn pass_right(&self, right: AnyRight) -> ServeResult<Vec<u8>> {
+        // Dropping the right releases it, whichever kind it is, on success or failure.
+        let label: &[u8] = match right {
+            AnyRight::Send(_) => b"send",
+            AnyRight::SendOnce(_) => b"send-once",
+            AnyRight::Receive(_) => b"receive",
+        };
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(KERN_FAILURE);
+        }
+        Ok(label.to_vec())
+    }
+
+    async fn reverse(&self, data: OolBuffer<i32>) -> ServeResult<OolBuffer<i32>> {
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(KERN_FAILURE);
+        }
+        let mut out = OolBuffer::from_slice(&data);
+        out.reverse();
+        Ok(out)
+    }
+
+    async fn upload(&self, blob: OolBuffer<u8>) -> ServeResult<i32> {
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(KERN_FAILURE);
+        }
+        Ok(blob.iter().map(|&b| i32::from(b)).sum())
+    }
+
+    async fn stats(&self, values_max: usize) -> ServeResult<Vec<i32>> {
+        if self.fail.load(Ordering::SeqCst) {
+            // More than the caller has room for.
+            return Ok((0..16).collect());
+        }
+        Ok((0..values_max.min(16) as i32).map(|i| i * 10).collect())
+    }
+
+    async fn count_ports(&self, list: Vec<SendRight>) -> ServeResult<i32> {
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(KERN_FAILURE);
+        }
+        Ok(list.len() as i32)
     }
 
     async fn whoami(&self, atoken: [u32; 8]) -> ServeResult<i32> {
@@ -231,5 +281,297 @@ fn serve_runs_requests_concurrently_up_to_its_limit() {
         }));
         assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), (1, 4, 9));
     }
+    space.assert_no_leaks();
+}
+
+/// Every `ports_ool` routine, async, against a `Names` server.
+async fn every_routine_async(client: &PortsOolClient, space: &Space) {
+    let (mine, _mine_send) = allocate_pair(space).unwrap();
+    client
+        .register_port_async("mine", &mine, None)
+        .await
+        .unwrap();
+    let found = client.lookup_port_async("mine", None).await.unwrap();
+    assert_eq!(found.name(), mine.name());
+    drop(found);
+    // Polymorphic rights of every kind the caller can send.
+    let send = mine.make_send().unwrap();
+    let label = client
+        .pass_right_async(PolyRight::MoveSend(send), None)
+        .await;
+    assert_eq!(label.unwrap(), b"send");
+    let label = client
+        .pass_right_async(PolyRight::MakeSendOnce(&mine), None)
+        .await;
+    assert_eq!(label.unwrap(), b"send-once");
+    let label = client
+        .pass_right_async(PolyRight::MakeSend(&mine), None)
+        .await;
+    assert_eq!(label.unwrap(), b"send");
+    let (moved, _moved_send) = allocate_pair(space).unwrap();
+    let label = client
+        .pass_right_async(PolyRight::MoveReceive(moved), None)
+        .await;
+    assert_eq!(label.unwrap(), b"receive");
+    client.whoami_async(None).await.unwrap();
+    let data: Vec<i32> = (1..=7).collect();
+    let reversed = client.reverse_async(&data, None).await.unwrap();
+    assert_eq!(&*reversed, &[7, 6, 5, 4, 3, 2, 1]);
+    assert!(client.reverse_async(&[], None).await.unwrap().is_empty());
+    let blob: Vec<u8> = (0..100).map(|i| (i % 3) as u8).collect();
+    assert_eq!(client.upload_async(&blob, None).await.unwrap(), 99);
+    let owned = OolBuffer::from_slice(&blob);
+    assert_eq!(client.upload_async(owned, None).await.unwrap(), 99);
+    assert_eq!(client.stats_async(4, None).await.unwrap(), [0, 10, 20, 30]);
+    assert_eq!(client.stats_async(100, None).await.unwrap().len(), 16);
+    let a = mine.make_send().unwrap();
+    let counted = client
+        .count_ports_async(&[&a, &a, client.server()], None)
+        .await;
+    assert_eq!(counted.unwrap(), 3);
+    client.log_message_async("note", None).await.unwrap();
+    // A round trip after the simpleroutine, so it was handled before the end.
+    client.whoami_async(None).await.unwrap();
+}
+
+/// Every `ports_ool` routine, blocking.
+fn every_routine_blocking(client: &PortsOolClient, space: &Space) {
+    let (mine, _mine_send) = allocate_pair(space).unwrap();
+    client.register_port("mine", &mine, None).unwrap();
+    assert_eq!(
+        client.lookup_port("mine", None).unwrap().name(),
+        mine.name()
+    );
+    let once = mine.make_send_once().unwrap();
+    let label = client.pass_right(PolyRight::MoveSendOnce(once), None);
+    assert_eq!(label.unwrap(), b"send-once");
+    let send = mine.make_send().unwrap();
+    assert_eq!(
+        client.pass_right(PolyRight::CopySend(&send), None).unwrap(),
+        b"send"
+    );
+    client.whoami(None).unwrap();
+    let reversed = client.reverse(&[1, 2, 3], None).unwrap();
+    assert_eq!(&*reversed, &[3, 2, 1]);
+    assert_eq!(client.upload(&[1u8, 2, 3][..], None).unwrap(), 6);
+    assert_eq!(client.stats(2, None).unwrap(), [0, 10]);
+    assert_eq!(client.count_ports(&[&send], None).unwrap(), 1);
+    client.log_message("note", None).unwrap();
+    client.whoami(None).unwrap();
+}
+
+/// Runs a `Names` server on a thread of its own while `f` runs on this one.
+fn with_names_server<T>(space: &Space, names: &Names, f: impl FnOnce(&PortsOolClient) -> T) -> T {
+    let (service, send_right) = allocate_pair(space).unwrap();
+    let client = PortsOolClient::new(send_right);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::scope(|s| {
+        let server =
+            s.spawn(|| runtime().block_on(until(ports_ool::serve(names, &service, 2), stopped)));
+        let value = f(&client);
+        stop.send(()).unwrap();
+        server.join().unwrap().unwrap();
+        value
+    })
+}
+
+#[test]
+fn every_ports_ool_routine_async() {
+    let space = Space::new();
+    {
+        let (service, send_right) = allocate_pair(&space).unwrap();
+        let client = PortsOolClient::new(send_right);
+        let names = Names::default();
+        runtime().block_on(until(
+            ports_ool::serve(&names, &service, 2),
+            every_routine_async(&client, &space),
+        ));
+        assert_eq!(names.logged.load(Ordering::SeqCst), 1);
+    }
+    space.assert_no_leaks();
+}
+
+#[test]
+fn every_ports_ool_routine_blocking() {
+    let space = Space::new();
+    {
+        let names = Names::default();
+        with_names_server(&space, &names, |client| {
+            every_routine_blocking(client, &space)
+        });
+        assert_eq!(names.logged.load(Ordering::SeqCst), 1);
+    }
+    space.assert_no_leaks();
+}
+
+/// A server routine that fails after it was given rights and memory releases them (they
+/// were its arguments); a client whose call fails keeps nothing either.
+#[test]
+fn failing_routines_leak_nothing() {
+    let space = Space::new();
+    {
+        let names = Names::default();
+        names.fail.store(true, Ordering::SeqCst);
+        with_names_server(&space, &names, |client| {
+            let (mine, _send) = allocate_pair(&space).unwrap();
+            let failed = CallError::Server(KERN_FAILURE);
+            let moved = mine.make_send().unwrap();
+            assert_eq!(
+                client
+                    .pass_right(PolyRight::MoveSend(moved), None)
+                    .unwrap_err(),
+                failed
+            );
+            let (receive, _) = allocate_pair(&space).unwrap();
+            let r = client.pass_right(PolyRight::MoveReceive(receive), None);
+            assert_eq!(r.unwrap_err(), failed);
+            assert_eq!(client.reverse(&[1, 2, 3], None).unwrap_err(), failed);
+            let owned = OolBuffer::from_slice(&[7u8; 5000]);
+            assert_eq!(client.upload(owned, None).unwrap_err(), failed);
+            let a = mine.make_send().unwrap();
+            assert_eq!(client.count_ports(&[&a, &a], None).unwrap_err(), failed);
+            // CountInOut: the server answers more than the caller has room for.
+            assert_eq!(
+                client.stats(3, None).unwrap_err(),
+                CallError::Mig(migz::private::MIG_ARRAY_TOO_LARGE)
+            );
+        });
+    }
+    space.assert_no_leaks();
+}
+
+/// A request that cannot be sent gives back its memory and the rights it would have moved.
+#[test]
+fn unsent_requests_leak_nothing() {
+    let space = Space::new();
+    {
+        let (service, send_right) = allocate_pair(&space).unwrap();
+        let client = PortsOolClient::new(send_right);
+        // The port dies: every send fails.
+        drop(service);
+        let (mine, _send) = allocate_pair(&space).unwrap();
+        let moved = mine.make_send().unwrap();
+        let err = client
+            .pass_right(PolyRight::MoveSend(moved), None)
+            .unwrap_err();
+        assert!(matches!(err, CallError::Send(_)), "{err:?}");
+        assert!(matches!(
+            client.reverse(&[1], None),
+            Err(CallError::Send(_))
+        ));
+        let owned = OolBuffer::from_slice(&[1u8; 10]);
+        assert!(matches!(
+            client.upload(owned, None),
+            Err(CallError::Send(_))
+        ));
+        assert!(matches!(
+            client.count_ports(&[client.server()], None),
+            Err(CallError::Send(_))
+        ));
+    }
+    space.assert_no_leaks();
+}
+
+/// The Rust dispatcher refuses malformed requests as the Zig server does: size, id, count
+/// over the bound, disposition, truncation, complex bit, descriptor type, missing trailer.
+#[test]
+fn the_dispatcher_refuses_malformed_requests() {
+    use migz::ffi::MsgBuf;
+    use migz_rust_e2e::ports_ool::{
+        LookupPortIn, LookupPortRequest, RegisterPortIn, RegisterPortRequest, ReverseIn,
+        ReverseRequest, WhoamiIn, WhoamiRequest,
+    };
+    let space = Space::new();
+    let names = Names::default();
+    let code = |bytes: &[u8], len: usize| {
+        let mut reply = MsgBuf::<256>::new();
+        let handled = futures::executor::block_on(ports_ool::dispatch(
+            &names,
+            &space,
+            bytes,
+            len,
+            &mut reply.0,
+        ));
+        let refusal = handled.unwrap_err();
+        assert!(refusal.destroy_request);
+        refusal.code
+    };
+    let good = RegisterPortIn {
+        server: 1,
+        name: migz::private::ConstSlice::new(b"abc").unwrap(),
+        port: 0,
+    };
+    let trailer = MAX_TRAILER_SIZE as usize;
+    // The port descriptor as a receiver sees it: a made send right arrives moved.
+    let as_received =
+        |buf: &mut [u8]| write_u32(buf, 36, port_descriptor_word(MACH_MSG_TYPE_MOVE_SEND));
+    let mut req = MsgBuf::<512>::new();
+    let size = RegisterPortRequest::pack(&mut req.0, &good, 0).unwrap();
+    as_received(&mut req.0);
+    // Size: four bytes more than the string needs.
+    write_u32(&mut req.0, 4, size as u32 + 4);
+    assert_eq!(code(&req.0, size + 4 + trailer), -304);
+    // Id: not a routine of the subsystem.
+    let size = RegisterPortRequest::pack(&mut req.0, &good, 0).unwrap();
+    as_received(&mut req.0);
+    write_u32(&mut req.0, 20, 3099);
+    assert_eq!(code(&req.0, size + trailer), -303);
+    // Count over the bound: a 65-byte name where 64 is the limit.
+    let size = RegisterPortRequest::pack(&mut req.0, &good, 0).unwrap();
+    as_received(&mut req.0);
+    write_u32(&mut req.0, 52, 65);
+    assert_eq!(code(&req.0, size + trailer), -304);
+    // Disposition: a send-once right where a send right is expected.
+    let size = RegisterPortRequest::pack(&mut req.0, &good, 0).unwrap();
+    as_received(&mut req.0);
+    write_u32(
+        &mut req.0,
+        36,
+        port_descriptor_word(MACH_MSG_TYPE_MOVE_SEND_ONCE),
+    );
+    assert_eq!(code(&req.0, size + trailer), -300);
+    // Truncated: fewer valid bytes than the header says.
+    let size = RegisterPortRequest::pack(&mut req.0, &good, 0).unwrap();
+    as_received(&mut req.0);
+    assert_eq!(code(&req.0, size - 8), -304);
+    // Complex bit on a request that must be simple.
+    let lookup = LookupPortIn {
+        server: 1,
+        name: migz::private::ConstSlice::new(b"abc").unwrap(),
+    };
+    let size = LookupPortRequest::pack(&mut req.0, &lookup, 0).unwrap();
+    let bits = read_u32(&req.0, 0).unwrap();
+    write_u32(&mut req.0, 0, bits | MACH_MSGH_BITS_COMPLEX);
+    assert_eq!(code(&req.0, size + trailer), -304);
+    // Descriptor type: out-of-line ports where out-of-line memory is expected.
+    let size = ReverseRequest::pack(
+        &mut req.0,
+        &ReverseIn {
+            server: 1,
+            ..Default::default()
+        },
+        0,
+    )
+    .unwrap();
+    let word = read_u32(&req.0, 36).unwrap();
+    write_u32(
+        &mut req.0,
+        36,
+        (word & 0x00ff_ffff) | (MACH_MSG_OOL_PORTS_DESCRIPTOR << 24),
+    );
+    assert_eq!(code(&req.0, size + trailer), -300);
+    // A routine that reads the trailer refuses a request without one (MIG_TRAILER_ERROR).
+    let size = WhoamiRequest::pack(
+        &mut req.0,
+        &WhoamiIn {
+            server: 1,
+            ..Default::default()
+        },
+        0,
+    )
+    .unwrap();
+    assert_eq!(code(&req.0, size), -309);
+    assert!(names.ports.lock().unwrap().is_empty());
+    drop(names);
     space.assert_no_leaks();
 }

@@ -32,6 +32,17 @@ pub enum CallError {
     /// The reply port could not be allocated.
     #[error("no reply port: {0}")]
     ReplyPort(Error),
+    /// An array argument has the wrong number of elements (a fixed-size array, or one
+    /// that shares another's count through MIG's `SameCount`); nothing was sent.
+    #[error("argument `{arg}` has {len} elements where {expected} are needed")]
+    Count {
+        /// The argument, as the `.defs` names it.
+        arg: &'static str,
+        /// How many elements it has.
+        len: usize,
+        /// How many it must have.
+        expected: usize,
+    },
 }
 
 impl CallError {
@@ -41,6 +52,7 @@ impl CallError {
             CallError::Send(c) | CallError::Receive(c) => c,
             CallError::Mig(c) | CallError::Server(c) => c,
             CallError::ReplyPort(e) => e.code(),
+            CallError::Count { .. } => super::MIG_BAD_ARGUMENTS,
         }
     }
 }
@@ -185,7 +197,10 @@ pub async fn call_async(
 /// Whether the request of a finished call left, so that rights it carried by value now
 /// belong to the message (a pack refusal or a send error leaves them with the caller).
 pub fn was_sent<T>(result: &Result<T, CallError>) -> bool {
-    !matches!(result, Err(CallError::Send(_) | CallError::ReplyPort(_)))
+    !matches!(
+        result,
+        Err(CallError::Send(_) | CallError::ReplyPort(_) | CallError::Count { .. })
+    )
 }
 
 /// Borrows an argument's elements for a request (`MIG_ARRAY_TOO_LARGE` past `u32::MAX`,

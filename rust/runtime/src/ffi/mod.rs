@@ -6,12 +6,19 @@ use core::marker::PhantomData;
 
 mod bridge;
 mod call;
+mod carry;
 #[doc(hidden)]
 pub mod private;
 mod serve;
 pub use call::{
     AlignedBuf, CallError, c_string, call, call_async, discard, prefix, receive_right, reply_port,
     send, send_async, send_once_right, send_right, slice, was_sent,
+};
+pub use carry::{
+    FromName, Given, IntoRaw, MIG_ARRAY_TOO_LARGE, MIG_TYPE_ERROR, Named, any_right, any_rights,
+    capacity, check_capacity, check_len, fill_names, fill_same, inline_names, into_raw_all, names,
+    ool_any_rights, ool_buffer, ool_copy, ool_rights, poly_disposition, reply_ool_copy,
+    reply_poly_disposition, reply_slice, rights, same_count, take_ool,
 };
 pub use serve::{
     Handled, MIG_BAD_ID, Refusal, fill, fill_c_string, finish, items, request_buf, request_header,
@@ -55,6 +62,11 @@ impl<'a, T> ConstSlice<'a, T> {
             len: u32::try_from(items.len()).ok()?,
             borrow: PhantomData,
         })
+    }
+
+    /// The address of the first element (0 when there is none).
+    pub(crate) fn addr(&self) -> usize {
+        self.ptr as usize
     }
 
     /// The number of elements.

@@ -40,6 +40,13 @@ impl Refusal {
     }
 }
 
+impl From<super::CodecError> for Refusal {
+    /// An unpack refusal: the request is malformed.
+    fn from(e: super::CodecError) -> Self {
+        Refusal::malformed(e.code)
+    }
+}
+
 /// What a dispatcher made of one request: the size of the reply it wrote (0 for none, as
 /// for a simpleroutine) or a refusal.
 pub type Handled = Result<usize, Refusal>;

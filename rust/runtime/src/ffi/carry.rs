@@ -1,0 +1,451 @@
+//! What typed clients and servers do with the values a message carries by reference:
+//! out-of-line regions handed to a packed message (and taken back if it is not sent),
+//! regions and rights taken out of a received one, port arrays turned into typed rights
+//! and back, and count checks. No `unsafe` here.
+
+use super::{CallError, CodecError, ConstSlice, Refusal};
+use crate::abi::*;
+use crate::local::Space;
+use crate::local::vm;
+use crate::ool::{OolBuffer, OolElement};
+use crate::rights::{AnyRight, PolyRight, ReceiveRight, SendOnceRight, SendRight};
+
+/// `MIG_TYPE_ERROR`: a value of the wrong type or shape.
+pub const MIG_TYPE_ERROR: KernReturn = -300;
+/// `MIG_ARRAY_TOO_LARGE`: more elements than the bound or the caller's room.
+pub const MIG_ARRAY_TOO_LARGE: KernReturn = -307;
+
+/// The out-of-line regions a packed message was handed. Until [`Given::keep`] or a
+/// successful [`Given::settle`], they are still the sender's: dropping this takes them
+/// back out of the space and frees them, so a request that is never sent leaks nothing.
+#[derive(Debug)]
+pub struct Given<'s> {
+    space: &'s Space,
+    regions: Vec<(usize, usize)>,
+}
+
+impl<'s> Given<'s> {
+    /// Nothing handed over yet.
+    pub fn new(space: &'s Space) -> Self {
+        Given {
+            space,
+            regions: Vec::new(),
+        }
+    }
+
+    /// Hands `buffer` to the message in `msg`, whose out-of-line descriptor (memory or
+    /// ports) at `offset` the pack export pointed at the buffer's memory. The region joins
+    /// the space's regions and the descriptor is marked to deallocate, so sending moves it
+    /// to the receiver without a copy (the buffer was the sender's to give: taken by
+    /// value, or a private copy of a borrowed slice).
+    pub fn ool<T: OolElement>(
+        &mut self,
+        msg: &mut [u8],
+        offset: usize,
+        buffer: OolBuffer<T>,
+    ) -> Result<(), CodecError> {
+        let bad = CodecError {
+            code: MIG_TYPE_ERROR,
+        };
+        let addr = read_u64(msg, offset).ok_or(bad)? as usize;
+        let word = read_u32(msg, offset + 8).ok_or(bad)?;
+        let (region, _) = buffer.into_region();
+        match region {
+            // An empty array: whatever pointer its empty slice had, the wire says null.
+            None => {
+                msg.get_mut(offset..offset + 8)
+                    .ok_or(bad)?
+                    .copy_from_slice(&0u64.to_ne_bytes());
+                Ok(())
+            }
+            Some(r) if r.addr() == addr => {
+                let size = r.len();
+                // The low byte of the descriptor's second word is `deallocate`.
+                write_u32(msg, offset + 8, word | 1);
+                vm::insert(r, self.space.id());
+                self.regions.push((addr, size));
+                Ok(())
+            }
+            _ => Err(bad),
+        }
+    }
+
+    /// [`Given::ool`] for a reply a server packed: a failure is the server's
+    /// (`Refusal::failed`), since the request was already handed to the implementation.
+    pub fn ool_reply<T: OolElement>(
+        &mut self,
+        msg: &mut [u8],
+        offset: usize,
+        buffer: OolBuffer<T>,
+    ) -> Result<(), Refusal> {
+        self.ool(msg, offset, buffer)
+            .map_err(|e| Refusal::failed(e.code))
+    }
+
+    /// The message owns the regions now (it was sent, or a server loop will send or
+    /// destroy it).
+    pub fn keep(mut self) {
+        self.regions.clear();
+    }
+
+    /// After a call: the regions went with the request if it was sent, else they are
+    /// taken back and freed.
+    pub fn settle<T>(self, result: &Result<T, CallError>) {
+        if super::was_sent(result) {
+            self.keep();
+        }
+    }
+}
+
+impl Drop for Given<'_> {
+    fn drop(&mut self) {
+        for &(addr, size) in &self.regions {
+            drop(vm::take_exact(addr, size, self.space.id()));
+        }
+    }
+}
+
+fn read_u64(buf: &[u8], off: usize) -> Option<u64> {
+    let b = buf.get(off..off.checked_add(8)?)?;
+    Some(u64::from_ne_bytes(b.try_into().ok()?))
+}
+
+/// A private out-of-line copy of `items` for a request (`MIG_ARRAY_TOO_LARGE` past the
+/// largest region).
+pub fn ool_copy<T: OolElement>(items: &[T]) -> Result<OolBuffer<T>, CallError> {
+    let mut b = OolBuffer::zeroed(items.len()).ok_or(CallError::Mig(MIG_ARRAY_TOO_LARGE))?;
+    b.copy_from_slice(items);
+    Ok(b)
+}
+
+/// The buffer a `Dealloc[]` argument sends: the caller's own, or a private copy.
+pub fn ool_buffer<T: OolElement>(items: crate::ool::Ool<'_, T>) -> Result<OolBuffer<T>, CallError> {
+    match items {
+        crate::ool::Ool::Borrowed(items) => ool_copy(items),
+        crate::ool::Ool::Owned(b) => Ok(b),
+    }
+}
+
+/// [`ool_copy`] for a reply (a failure is the server's).
+pub fn reply_ool_copy<T: OolElement>(items: &[T]) -> Result<OolBuffer<T>, Refusal> {
+    ool_copy(items).map_err(|e| Refusal::failed(e.code()))
+}
+
+/// Takes the out-of-line region a received message brought for `items` out of the space:
+/// the caller owns it now.
+pub fn take_ool<T: OolElement>(
+    space: &Space,
+    items: ConstSlice<'_, T>,
+) -> Result<OolBuffer<T>, CodecError> {
+    OolBuffer::take(space, items.addr(), items.len() as usize).ok_or(CodecError {
+        code: MIG_TYPE_ERROR,
+    })
+}
+
+/// A typed right made from a name a message brought.
+pub trait FromName: Sized {
+    /// Takes management of the right under `name`.
+    fn from_name(space: &Space, name: MachPortName) -> Self;
+}
+
+impl FromName for SendRight<Space> {
+    fn from_name(space: &Space, name: MachPortName) -> Self {
+        SendRight::from_raw(space.clone(), name)
+    }
+}
+
+impl FromName for SendOnceRight<Space> {
+    fn from_name(space: &Space, name: MachPortName) -> Self {
+        SendOnceRight::from_raw(space.clone(), name)
+    }
+}
+
+impl FromName for ReceiveRight<Space> {
+    fn from_name(space: &Space, name: MachPortName) -> Self {
+        ReceiveRight::from_raw(space.clone(), name)
+    }
+}
+
+/// The rights a message brought in a port array, owned. Every name of the array is taken,
+/// past `count` too (a well-formed message has null names there), so none is left behind;
+/// those past `count` are released.
+pub fn rights<R: FromName>(space: &Space, names: &[MachPortName], count: u32) -> Vec<R> {
+    let mut all: Vec<R> = names.iter().map(|&n| R::from_name(space, n)).collect();
+    all.truncate(count as usize);
+    all
+}
+
+/// The rights a message brought in an out-of-line port array, owned; the array's own
+/// memory is freed.
+pub fn ool_rights<R: FromName>(
+    space: &Space,
+    names: ConstSlice<'_, MachPortName>,
+) -> Result<Vec<R>, CodecError> {
+    let names = take_ool(space, names)?;
+    Ok(rights(space, &names, names.len() as u32))
+}
+
+/// A right that arrived through a polymorphic argument with `disposition`.
+pub fn any_right(space: &Space, name: MachPortName, disposition: u32) -> AnyRight<Space> {
+    AnyRight::from_raw(space.clone(), name, disposition)
+}
+
+/// The rights a message brought in a polymorphic port array (one disposition for all).
+pub fn any_rights(
+    space: &Space,
+    names: &[MachPortName],
+    count: u32,
+    disposition: u32,
+) -> Vec<AnyRight<Space>> {
+    let mut all: Vec<_> = names
+        .iter()
+        .map(|&n| any_right(space, n, disposition))
+        .collect();
+    all.truncate(count as usize);
+    all
+}
+
+/// [`any_rights`] for an out-of-line array, whose memory is freed.
+pub fn ool_any_rights(
+    space: &Space,
+    names: ConstSlice<'_, MachPortName>,
+    disposition: u32,
+) -> Result<Vec<AnyRight<Space>>, CodecError> {
+    let names = take_ool(space, names)?;
+    Ok(any_rights(space, &names, names.len() as u32, disposition))
+}
+
+/// Anything with a port name: typed rights, borrowed or owned.
+pub trait Named {
+    /// The name in its task.
+    fn port_name(&self) -> MachPortName;
+}
+
+impl<R: Named + ?Sized> Named for &R {
+    fn port_name(&self) -> MachPortName {
+        (**self).port_name()
+    }
+}
+
+impl Named for SendRight<Space> {
+    fn port_name(&self) -> MachPortName {
+        self.name()
+    }
+}
+
+impl Named for SendOnceRight<Space> {
+    fn port_name(&self) -> MachPortName {
+        self.name()
+    }
+}
+
+impl Named for ReceiveRight<Space> {
+    fn port_name(&self) -> MachPortName {
+        self.name()
+    }
+}
+
+impl Named for PolyRight<'_, Space> {
+    fn port_name(&self) -> MachPortName {
+        self.name()
+    }
+}
+
+/// The names of a port array to send.
+pub fn names<R: Named>(rights: &[R]) -> Vec<MachPortName> {
+    rights.iter().map(Named::port_name).collect()
+}
+
+/// The names of a port array to send in line, in an array of the bound `N` (padded with
+/// null names), and how many there are. More than `N` is `MIG_ARRAY_TOO_LARGE`.
+pub fn inline_names<R: Named, const N: usize>(
+    rights: &[R],
+) -> Result<([MachPortName; N], u32), CodecError> {
+    if rights.len() > N {
+        return Err(CodecError {
+            code: MIG_ARRAY_TOO_LARGE,
+        });
+    }
+    let mut out = [MACH_PORT_NULL; N];
+    for (o, r) in out.iter_mut().zip(rights) {
+        *o = r.port_name();
+    }
+    Ok((out, rights.len() as u32))
+}
+
+/// The one disposition a polymorphic port array is sent with: every element must agree
+/// (`MIG_TYPE_ERROR` otherwise); an empty array uses `default`.
+pub fn poly_disposition(rights: &[PolyRight<'_, Space>], default: u32) -> Result<u32, CallError> {
+    let Some(first) = rights.first() else {
+        return Ok(default);
+    };
+    let d = first.disposition();
+    if rights.iter().all(|r| r.disposition() == d) {
+        Ok(d)
+    } else {
+        Err(CallError::Mig(MIG_TYPE_ERROR))
+    }
+}
+
+/// Gives up management of rights a sent message moved.
+pub fn into_raw_all<R: IntoRaw>(rights: Vec<R>) {
+    for r in rights {
+        r.into_raw_name();
+    }
+}
+
+/// Rights that can leave management (moved into a message).
+pub trait IntoRaw {
+    /// Gives up management; the message owns the right.
+    fn into_raw_name(self) -> MachPortName;
+}
+
+impl IntoRaw for SendRight<Space> {
+    fn into_raw_name(self) -> MachPortName {
+        self.into_raw()
+    }
+}
+
+impl IntoRaw for SendOnceRight<Space> {
+    fn into_raw_name(self) -> MachPortName {
+        self.into_raw()
+    }
+}
+
+impl IntoRaw for ReceiveRight<Space> {
+    fn into_raw_name(self) -> MachPortName {
+        self.into_raw()
+    }
+}
+
+impl IntoRaw for PolyRight<'_, Space> {
+    fn into_raw_name(self) -> MachPortName {
+        self.into_raw()
+    }
+}
+
+impl<R: Named> IntoRaw for &R {
+    fn into_raw_name(self) -> MachPortName {
+        self.port_name()
+    }
+}
+
+/// Checks that an argument sharing another's count (MIG's `SameCount`), or a fixed-size
+/// array, has `expected` elements.
+pub fn same_count(arg: &'static str, len: usize, expected: usize) -> Result<(), CallError> {
+    if len == expected {
+        Ok(())
+    } else {
+        Err(CallError::Count { arg, len, expected })
+    }
+}
+
+/// A `CountInOut` capacity as the request carries it.
+pub fn capacity(max: usize) -> u32 {
+    u32::try_from(max).unwrap_or(u32::MAX)
+}
+
+/// Checks a reply's `CountInOut` count against the caller's `max`: more is
+/// `MIG_ARRAY_TOO_LARGE`, as Apple's client stubs answer.
+pub fn check_capacity(count: u32, max: usize) -> Result<(), CallError> {
+    if count as usize > max {
+        return Err(CallError::Mig(MIG_ARRAY_TOO_LARGE));
+    }
+    Ok(())
+}
+
+/// Borrows a server's result array for its reply (`MIG_ARRAY_TOO_LARGE` past `u32::MAX`).
+pub fn reply_slice<T>(items: &[T]) -> Result<ConstSlice<'_, T>, Refusal> {
+    ConstSlice::new(items).ok_or(Refusal::failed(MIG_ARRAY_TOO_LARGE))
+}
+
+/// A polymorphic result array's one disposition, as [`poly_disposition`] checks it.
+pub fn reply_poly_disposition(
+    rights: &[PolyRight<'_, Space>],
+    default: u32,
+) -> Result<u32, Refusal> {
+    poly_disposition(rights, default).map_err(|e| Refusal::failed(e.code()))
+}
+
+/// Copies a server's result into a reply array that shares the count of an earlier one
+/// (`SameCount`): it must have exactly that many elements (`MIG_BAD_ARGUMENTS` otherwise).
+pub fn fill_same<T: Copy>(dst: &mut [T], src: &[T], count: usize) -> Result<(), Refusal> {
+    if src.len() != count || src.len() > dst.len() {
+        return Err(Refusal::failed(super::MIG_BAD_ARGUMENTS));
+    }
+    dst[..src.len()].copy_from_slice(src);
+    Ok(())
+}
+
+/// The server's counterpart of [`inline_names`]: more names than fit is
+/// `MIG_ARRAY_TOO_LARGE`.
+pub fn fill_names<R: Named>(
+    dst: &mut [MachPortName],
+    count: Option<&mut u32>,
+    rights: &[R],
+) -> Result<(), Refusal> {
+    if rights.len() > dst.len() {
+        return Err(Refusal::failed(MIG_ARRAY_TOO_LARGE));
+    }
+    for (d, r) in dst.iter_mut().zip(rights) {
+        *d = r.port_name();
+    }
+    if let Some(c) = count {
+        *c = rights.len() as u32;
+    }
+    Ok(())
+}
+
+/// The server's check of a result array bound by a fixed size or by another's count.
+pub fn check_len(len: usize, expected: usize) -> Result<(), Refusal> {
+    if len == expected {
+        Ok(())
+    } else {
+        Err(Refusal::failed(super::MIG_BAD_ARGUMENTS))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_that_is_not_sent_gives_its_regions_back() {
+        let space = Space::new();
+        {
+            let data = OolBuffer::from_slice(&[1u32, 2, 3]);
+            let addr = data.as_ptr() as usize;
+            let mut msg = [0u8; 16];
+            msg[..8].copy_from_slice(&(addr as u64).to_ne_bytes());
+            let mut given = Given::new(&space);
+            given.ool(&mut msg, 0, data).unwrap();
+            assert_eq!(read_u32(&msg, 8), Some(1));
+            assert_eq!(space.leaks().regions.len(), 1);
+            given.settle::<()>(&Err(CallError::Send(MACH_SEND_INVALID_DEST)));
+            // A buffer the descriptor does not point at is refused and freed.
+            msg[..8].copy_from_slice(&1u64.to_ne_bytes());
+            let other = OolBuffer::from_slice(&[4u8]);
+            assert!(Given::new(&space).ool(&mut msg, 0, other).is_err());
+        }
+        space.assert_no_leaks();
+    }
+
+    #[test]
+    fn counts_are_checked() {
+        assert_eq!(
+            same_count("b", 2, 3),
+            Err(CallError::Count {
+                arg: "b",
+                len: 2,
+                expected: 3
+            })
+        );
+        assert_eq!(check_capacity(2, 2), Ok(()));
+        assert_eq!(
+            check_capacity(3, 2),
+            Err(CallError::Mig(MIG_ARRAY_TOO_LARGE))
+        );
+        assert!(fill_same(&mut [0; 4], &[1, 2], 3).is_err());
+        assert_eq!(capacity(usize::MAX), u32::MAX);
+    }
+}
