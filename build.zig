@@ -9,13 +9,14 @@
 //! | `check`     | compiles everything without emitting, including the `mach` transport  |
 //! |             | for aarch64-macos.11.0 and x86_64-macos.11.0                          |
 //! | `fmt`       | `zig fmt --check` of `build.zig` and `zig/`                           |
-//! | `demo`      | runs the array_test demo: a Zig client and a Zig server talk          |
+//! | `demo`      | runs the array_test demo: Zig and Rust clients and servers talk       |
 //!
 //! Options: `-Dtarget` and `-Doptimize`. The transport is `mach` on Darwin targets and
 //! `local` elsewhere (a root file can declare `pub const migz_transport = "local";`).
 //! The `local` transport links `target/release/libmigz_ffi.a`, which
-//! `cargo build --release -p migz-ffi` builds; the step runs cargo every time and cargo
-//! decides what is stale.
+//! `cargo build --release -p migz-ffi` builds, or for binaries with Rust code in them the
+//! umbrella `libmigz_zig_host.a` (`tests/zig-host`); the step runs cargo every time and
+//! cargo decides what is stale.
 
 const std = @import("std");
 const LazyPath = std.Build.LazyPath;
@@ -31,7 +32,7 @@ pub fn build(b: *std.Build) void {
         .test_unit = b.step("test:unit", "Run the runtime's unit tests"),
         .check = b.step("check", "Compile everything without emitting, the mach transport included"),
         .fmt = b.step("fmt", "Check the formatting of build.zig and zig/"),
-        .demo = b.step("demo", "Run the array_test demo: a Zig client and a Zig server"),
+        .demo = b.step("demo", "Run the array_test demo: Zig and Rust clients and servers"),
     };
     b.default_step = steps.build;
 
@@ -73,12 +74,6 @@ pub fn build(b: *std.Build) void {
         addExampleTest(b, migz, test_runner, "array_test", target, optimize),
         addExampleTest(b, migz, test_runner, "ports_ool", target, optimize),
     };
-    const all_tests = [_]*std.Build.Step.Compile{ unit_tests, tool_tests } ++ e2e_tests;
-
-    steps.test_unit.dependOn(&runTests(b, summary, &.{unit_tests}).step);
-    steps.@"test".dependOn(&runTests(b, summary, &all_tests).step);
-    for (all_tests) |t| steps.build.dependOn(&t.step);
-    steps.build.dependOn(&summary.step);
 
     // `check`: compile the runtime without emitting, for this target and for macOS.
     steps.check.dependOn(&b.addTest(.{ .name = "check-host", .root_module = migz }).step);
@@ -93,23 +88,57 @@ pub fn build(b: *std.Build) void {
         steps.check.dependOn(&b.addTest(.{ .name = b.fmt("check-{s}", .{triple}), .root_module = module }).step);
     }
 
+    // The array_test example's Zig half, with the umbrella Rust library on the local
+    // transport: the cross-language matrix test and the demo.
+    const host = addRuntime(b, .{
+        .name = null,
+        .target = target,
+        .optimize = optimize,
+        .rust_package = "migz-zig-host",
+    });
+    const host_stubs = addDefs(b, .{
+        .defs = b.path("examples/defs/array_test.defs"),
+        .subsystem = "array_test",
+        .migz_module = host,
+    });
+    const array_test_service = b.createModule(.{
+        .root_source_file = b.path("examples/array_test/zig/service.zig"),
+        .imports = &.{
+            .{ .name = "migz", .module = host },
+            .{ .name = "array_test", .module = host_stubs },
+        },
+    });
+    const example_imports: []const std.Build.Module.Import = &.{
+        .{ .name = "migz", .module = host },
+        .{ .name = "array_test", .module = host_stubs },
+        .{ .name = "service", .module = array_test_service },
+    };
+    const matrix = b.addTest(.{
+        .name = "array_test-matrix",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("examples/array_test/zig/matrix_test.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = example_imports,
+        }),
+        .test_runner = test_runner,
+    });
     const demo = b.addExecutable(.{
         .name = "array_test_demo",
         .root_module = b.createModule(.{
-            .root_source_file = b.path("zig/demo/array_test_demo.zig"),
+            .root_source_file = b.path("examples/array_test/zig/main.zig"),
             .target = target,
             .optimize = optimize,
-            .imports = &.{
-                .{ .name = "migz", .module = migz },
-                .{ .name = "array_test", .module = addDefs(b, .{
-                    .defs = b.path("examples/defs/array_test.defs"),
-                    .subsystem = "array_test",
-                    .migz_module = migz,
-                }) },
-            },
+            .imports = example_imports,
         }),
     });
     steps.demo.dependOn(&b.addRunArtifact(demo).step);
+
+    const all_tests = [_]*std.Build.Step.Compile{ unit_tests, tool_tests } ++ e2e_tests ++ .{matrix};
+    steps.test_unit.dependOn(&runTests(b, summary, &.{unit_tests}).step);
+    steps.@"test".dependOn(&runTests(b, summary, &all_tests).step);
+    for (all_tests) |t| steps.build.dependOn(&t.step);
+    steps.build.dependOn(&summary.step);
     steps.build.dependOn(&demo.step);
 
     // A program calling generated mach_port.defs stubs on the macOS kernel, cross-compiled
@@ -199,6 +228,10 @@ const RuntimeOptions = struct {
     target: std.Build.ResolvedTarget,
     /// The optimization mode.
     optimize: std.builtin.Optimize,
+    /// The Rust static library linked on the local transport: `migz-ffi` (the transport
+    /// alone) or an umbrella such as `migz-zig-host` (the transport and Rust code that
+    /// Zig calls). One per binary, so Rust's runtime is linked once.
+    rust_package: []const u8 = "migz-ffi",
 };
 
 /// The `migz` module for one target: `zig/src/migz.zig` and, on the local transport
@@ -220,18 +253,21 @@ fn addRuntime(b: *std.Build, options: RuntimeOptions) *std.Build.Module {
     const module = if (options.name) |name| b.addModule(name, create) else b.createModule(create);
 
     if (local) {
-        module.addObjectFile(ffiLibrary(b));
+        module.addObjectFile(rustLibrary(b, options.rust_package));
         module.linkSystemLibrary("unwind", .{});
     }
     return module;
 }
 
-/// `target/release/libmigz_ffi.a`, built by cargo. The library is copied into the cache
-/// so that every compilation that links it depends on the cargo step.
-fn ffiLibrary(b: *std.Build) LazyPath {
+/// `target/release/lib<package>.a` (dashes as underscores), built by cargo. The library
+/// is copied into the cache so that every compilation that links it depends on the
+/// cargo step.
+fn rustLibrary(b: *std.Build, package: []const u8) LazyPath {
     const copy = b.addWriteFiles();
-    copy.step.dependOn(&cargoBuild(b, b, "migz-ffi").step);
-    return copy.addCopyFile(b.path("target/release/libmigz_ffi.a"), "libmigz_ffi.a");
+    copy.step.dependOn(&cargoBuild(b, b, package).step);
+    const file = b.fmt("lib{s}.a", .{package});
+    std.mem.replaceScalar(u8, file, '-', '_');
+    return copy.addCopyFile(b.path(b.fmt("target/release/{s}", .{file})), file);
 }
 
 /// `cargo build --release -p <package>` in the migz checkout whose build is `checkout`,

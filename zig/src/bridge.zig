@@ -123,3 +123,9 @@ pub fn exportEntry(comptime name: []const u8, comptime f: fn (port: Port, arg: u
     };
     @export(&E.entry, .{ .name = name });
 }
+
+/// The entry `name` that a Rust library linked into the program exports with
+/// `migz::export_entry!`, typed as an entry so that its shape is checked here.
+pub fn rustEntry(comptime name: []const u8) *const Entry {
+    return @extern(*const Entry, .{ .name = name });
+}

@@ -1,0 +1,106 @@
+//! The cross-language matrix of the `array_test` example as `zig build test` runs it: a
+//! Zig client against the Rust server and a Rust client against the Zig server, in one
+//! process over the local transport. The Rust side is the umbrella library
+//! `tests/zig-host`, reached through bridge entries.
+
+const std = @import("std");
+const migz = @import("migz");
+const array_test = @import("array_test");
+const service = @import("service");
+
+const expectEqual = std.testing.expectEqual;
+
+const rust_server = migz.bridge.rustEntry("migz_example_array_test_rust_server");
+const rust_client = migz.bridge.rustEntry("migz_example_array_test_rust_client");
+
+fn runEntry(entry: *const migz.bridge.Entry, task: migz.Port, port: migz.Port, arg: u64, result: *i32) void {
+    result.* = entry(task, port, arg);
+}
+
+fn serveInZig(task: migz.testing.Task, rcv: migz.ReceiveRight, impl: *service.Impl, result: *migz.MsgReturn) void {
+    task.enter();
+    defer task.leave();
+    const server: array_test.Server(service.Impl) = .{ .impl = impl };
+    result.* = migz.bridge.serveUntilNoSenders(array_test, server, rcv, 0);
+}
+
+test "array_test: a Zig client, a Rust server" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const port = try migz.ReceiveRight.allocate();
+        const send = try port.makeSend();
+        var result: i32 = -1;
+        // The Rust server takes the receive right and serves until the last send right goes.
+        const thread = try std.Thread.spawn(.{}, runEntry, .{ rust_server, task.port, port.name, 0, &result });
+
+        try expectEqual(migz.kern.success, service.sumOneTo(send.name, 1024));
+        try expectEqual(migz.kern.success, service.sumOneTo(send.name, 0));
+        try expectEqual(migz.mig.array_too_large, service.sumOneTo(send.name, 1025));
+        // The Rust routine's error comes back as the reply's code.
+        const big = [_]i32{ std.math.maxInt(i32), 1 };
+        var out: array_test.SumArrayOut = .{};
+        try expectEqual(migz.kern.invalid_value, array_test.sumArray(&.{ .server_port = send.name, .data = .of(&big) }, &out));
+
+        send.deinit();
+        thread.join();
+        try expectEqual(migz.kern.success, result);
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}
+
+test "array_test: a Rust client, a Zig server" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const port = try migz.ReceiveRight.allocate();
+        const send = try port.makeSend();
+        var impl: service.Impl = .{};
+        var result: migz.MsgReturn = -1;
+        const thread = try std.Thread.spawn(.{}, serveInZig, .{ task, port, &impl, &result });
+
+        try expectEqual(migz.kern.success, rust_client(task.port, send.name, 1024));
+        try expectEqual(migz.kern.success, rust_client(task.port, send.name, 1));
+        try expectEqual(migz.mig.array_too_large, rust_client(task.port, send.name, 1025));
+
+        send.deinit();
+        thread.join();
+        try expectEqual(migz.msg_return.success, result);
+        // The refused call never reached the server.
+        try expectEqual(@as(u64, 2), impl.calls.load(.monotonic));
+    }
+    try task.expectNoLeaks();
+}
+
+test "array_test: a Rust client, a Rust server, both started from Zig" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const port = try migz.ReceiveRight.allocate();
+        const send = try port.makeSend();
+        var result: i32 = -1;
+        const thread = try std.Thread.spawn(.{}, runEntry, .{ rust_server, task.port, port.name, 0, &result });
+        try expectEqual(migz.kern.success, rust_client(task.port, send.name, 300));
+        send.deinit();
+        thread.join();
+        try expectEqual(migz.kern.success, result);
+    }
+    try task.expectNoLeaks();
+}
+
+test "array_test: Rust entries refuse what they cannot use" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const port = try migz.ReceiveRight.allocate();
+        defer port.deinit();
+        const once = try port.makeSendOnce();
+        defer once.deinit();
+        // No such task; a send-once right where a receive right is taken; no such name.
+        try std.testing.expect(rust_server(0x7fff_fff1, port.name, 0) != migz.kern.success);
+        try std.testing.expect(rust_server(task.port, once.name, 0) != migz.kern.success);
+        try std.testing.expect(rust_client(task.port, 0x7777_0003, 3) != migz.kern.success);
+    }
+    try task.expectNoLeaks();
+}
