@@ -7,11 +7,13 @@ use core::marker::PhantomData;
 mod call;
 #[doc(hidden)]
 pub mod private;
+pub(crate) mod ring;
 mod serve;
 pub use call::{
     AlignedBuf, CallError, c_string, call, call_async, discard, prefix, receive_right, reply_port,
     send, send_async, send_once_right, send_right, slice, was_sent,
 };
+pub use ring::{RawRing, WakeFn};
 pub use serve::{
     Handled, MIG_BAD_ID, Refusal, fill, fill_c_string, finish, items, request_buf, request_header,
     request_id, requests,
