@@ -115,6 +115,10 @@ pub const portModRefs = transport_.portModRefs;
 pub const portInsertRight = transport_.portInsertRight;
 /// `mach_port_extract_right`.
 pub const portExtractRight = transport_.portExtractRight;
+/// See `transport.portRequestNotification`.
+pub const portRequestNotification = transport_.portRequestNotification;
+/// See `transport.enterTask`.
+pub const enterTask = transport_.enterTask;
 /// The errors of `vmAllocate`.
 pub const VmAllocateError = transport_.VmAllocateError;
 /// `vm_allocate`, anywhere.
@@ -179,12 +183,14 @@ pub const channel = @import("channel.zig");
 
 /// Right accounting for tests (local transport).
 pub const testing = @import("testing.zig");
+/// Entry points between Rust and Zig in one process.
+pub const bridge = @import("bridge.zig");
 
 test {
     // Every file's tests, and every declaration analyzed, so that `zig build check`
     // compiles all of the runtime for each target.
     std.testing.refAllDecls(@This());
-    inline for (.{ abi, message, rights, server, transport_, testing, codec, stubs, stream, channel }) |file| {
+    inline for (.{ abi, message, rights, server, transport_, testing, codec, stubs, bridge, stream, channel }) |file| {
         std.testing.refAllDecls(file);
     }
 }

@@ -107,6 +107,21 @@ pub fn portExtractRight(name: Port, msgt_name: u32, poly: *Port, poly_poly: *u32
     return impl.portExtractRight(name, msgt_name, poly, poly_poly);
 }
 
+/// `mach_port_request_notification(mach_task_self(), name, msgid, sync, notify,
+/// notify_poly, previous)`: asks for a notification (`MACH_NOTIFY_NO_SENDERS`, ...) about
+/// `name`, sent through the send-once right `notify`/`notify_poly` makes; a send-once
+/// right of an earlier request comes back in `previous`.
+pub fn portRequestNotification(name: Port, msgid: i32, sync: u32, notify: Port, notify_poly: u32, previous: *Port) KernReturn {
+    return impl.portRequestNotification(name, msgid, sync, notify, notify_poly, previous);
+}
+
+/// On the local transport, makes `task` (a space handle from the Rust side or
+/// `testing.begin`) the calling thread's space; on the kernel there is one task, and
+/// only `taskSelf()` or `port_null` is accepted.
+pub fn enterTask(task: Port) KernReturn {
+    return impl.enterTask(task);
+}
+
 /// The errors of `vmAllocate`.
 pub const VmAllocateError = error{
     /// No room in the address space (`KERN_NO_SPACE`, `KERN_RESOURCE_SHORTAGE`).

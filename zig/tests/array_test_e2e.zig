@@ -81,3 +81,39 @@ test "sum_array: wire size follows the array and the C exports agree" {
     msg.data_cnt = 1025;
     try std.testing.expectEqual(migz.Status.bad_arguments, array_test.unpackSumArrayRequest(&msg, size, &in));
 }
+
+fn serveUntilNoSenders(task: migz.testing.Task, rcv: migz.ReceiveRight, impl: *Impl, result: *migz.MsgReturn) void {
+    task.enter();
+    defer task.leave();
+    const server: array_test.Server(Impl) = .{ .impl = impl };
+    result.* = migz.bridge.serveUntilNoSenders(array_test, server, rcv, 0);
+}
+
+test "sum_array: the bridge's server loop ends when the last send right goes" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const service = try migz.ReceiveRight.allocate();
+        const send = try service.makeSend();
+        const second = try service.makeSend();
+
+        var impl: Impl = .{};
+        var result: migz.MsgReturn = -1;
+        // The loop takes the receive right; the test keeps two send rights.
+        const thread = try std.Thread.spawn(.{}, serveUntilNoSenders, .{ task, service, &impl, &result });
+
+        const data = [_]i32{ 1, 2, 3 };
+        var out: array_test.SumArrayOut = .{};
+        try std.testing.expectEqual(migz.kern.success, array_test.sumArray(&.{ .server_port = send.name, .data = .of(&data) }, &out));
+        try std.testing.expectEqual(@as(i32, 6), out.total);
+        send.deinit();
+        // One send right is left: the server still answers.
+        try std.testing.expectEqual(migz.kern.success, array_test.sumArray(&.{ .server_port = second.name, .data = .of(&data) }, &out));
+        second.deinit();
+        thread.join();
+        try std.testing.expectEqual(migz.msg_return.success, result);
+        try std.testing.expectEqual(@as(u32, 2), impl.calls);
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}

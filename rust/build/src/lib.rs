@@ -41,6 +41,7 @@ pub const ZIG_VERSION: &str = "0.17.1";
 /// repository. Paths are relative to the runtime's root directory.
 const ZIG_RUNTIME: &[(&str, &str)] = &[
     ("abi.zig", include_str!("../../../zig/src/abi.zig")),
+    ("bridge.zig", include_str!("../../../zig/src/bridge.zig")),
     ("codec.zig", include_str!("../../../zig/src/codec.zig")),
     ("channel.zig", include_str!("../../../zig/src/channel.zig")),
     ("message.zig", include_str!("../../../zig/src/message.zig")),
@@ -126,6 +127,7 @@ pub struct Config {
     lib_name: Option<String>,
     emit_rust: bool,
     skip_zig_build: bool,
+    zig_sources: Vec<PathBuf>,
 }
 
 impl Config {
@@ -181,6 +183,15 @@ impl Config {
     /// generation itself, and tools that build the Zig their own way).
     pub fn skip_zig_build(&mut self, yes: bool) -> &mut Self {
         self.skip_zig_build = yes;
+        self
+    }
+
+    /// Builds a Zig file of the crate's own into the same library, such as a server
+    /// implementation or a client that Rust calls (see `migz.bridge` in the Zig runtime
+    /// and `migz::zig_entry!`). The file imports the runtime as `@import("migz")` and each
+    /// generated subsystem by its name (`@import("mach_port")`); its `export`s are linked.
+    pub fn zig_source(&mut self, file: impl AsRef<Path>) -> &mut Self {
+        self.zig_sources.push(file.as_ref().to_path_buf());
         self
     }
 
@@ -252,12 +263,21 @@ impl Config {
             }
             write(&path, text)?;
         }
-        // One root file imports every generated file, so all exports land in one library.
+        // One root file imports every generated subsystem and every Zig source of the
+        // crate, each a module of its own, so all their exports land in one library.
+        let mut modules: Vec<(String, PathBuf)> = names.iter().cloned().zip(zig_files).collect();
+        for (i, file) in self.zig_sources.iter().enumerate() {
+            println!("cargo:rerun-if-changed={}", file.display());
+            let file = std::fs::canonicalize(file).map_err(|source| Error::Io {
+                path: file.clone(),
+                source,
+            })?;
+            modules.push((format!("migz_user_{i}"), file));
+        }
         let mut root = String::from(
-            "//! Every generated subsystem of this crate, built as one library.\n\ncomptime {\n",
+            "//! Every generated subsystem and Zig source of this crate, built as one library.\n\ncomptime {\n",
         );
-        for z in &zig_files {
-            let name = z.file_name().unwrap_or_default().to_string_lossy();
+        for (name, _) in &modules {
             let _ = writeln!(root, "    _ = @import(\"{name}\");");
         }
         root.push_str("}\n");
@@ -269,18 +289,34 @@ impl Config {
             .unwrap_or_else(|| format!("migzstubs_{}", names[0]));
         let target = zig_target(&std::env::var("TARGET").map_err(|_| Error::Env("TARGET"))?);
         let mut zig = zig_command()?;
+        zig.args([
+            "build-lib",
+            "-static",
+            "-O",
+            "ReleaseFast",
+            "-fPIC",
+            "-target",
+            &target,
+        ])
+        .args(["--name", &lib]);
+        // The root module comes first; `--dep` flags belong to the `-M` that follows them.
+        // Subsystems see the runtime; the crate's sources see the runtime and every
+        // subsystem.
+        zig.args(["--dep", "migz"]);
+        for (name, _) in &modules {
+            zig.args(["--dep", name]);
+        }
+        zig.arg(format!("-Mroot={}", root_path.display()));
+        for (i, (name, path)) in modules.iter().enumerate() {
+            zig.args(["--dep", "migz"]);
+            if i >= names.len() {
+                for sub in &names {
+                    zig.args(["--dep", sub]);
+                }
+            }
+            zig.arg(format!("-M{name}={}", path.display()));
+        }
         let output = zig
-            .args([
-                "build-lib",
-                "-static",
-                "-O",
-                "ReleaseFast",
-                "-fPIC",
-                "-target",
-                &target,
-            ])
-            .args(["--name", &lib, "--dep", "migz"])
-            .arg(format!("-Mroot={}", root_path.display()))
             .arg(format!("-Mmigz={}", runtime.join("migz.zig").display()))
             .arg(format!(
                 "-femit-bin={}",

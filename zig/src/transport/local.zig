@@ -85,6 +85,16 @@ pub fn portExtractRight(name: Port, msgt_name: u32, poly: *Port, poly_poly: *u32
     return c.migz1_mach_port_extract_right(taskSelf(), name, msgt_name, poly, poly_poly);
 }
 
+/// See `transport.portRequestNotification`.
+pub fn portRequestNotification(name: Port, msgid: i32, sync: u32, notify: Port, notify_poly: u32, previous: *Port) KernReturn {
+    return c.migz1_mach_port_request_notification(taskSelf(), name, msgid, sync, notify, notify_poly, previous);
+}
+
+/// See `transport.enterTask`.
+pub fn enterTask(task: Port) KernReturn {
+    return setCurrentTask(task);
+}
+
 /// `migz1_vm_allocate`, anywhere; see `transport.vmAllocate`.
 pub fn vmAllocate(address: *usize, size: usize) KernReturn {
     return c.migz1_vm_allocate(taskSelf(), address, size, 1);

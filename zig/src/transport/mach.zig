@@ -27,6 +27,15 @@ extern "c" fn mach_port_extract_right(
     poly: *Port,
     poly_poly: *u32,
 ) KernReturn;
+extern "c" fn mach_port_request_notification(
+    task: Port,
+    name: Port,
+    msgid: i32,
+    sync: u32,
+    notify: Port,
+    notify_poly: u32,
+    previous: *Port,
+) KernReturn;
 extern "c" fn vm_allocate(task: Port, address: *usize, size: usize, flags: c_int) KernReturn;
 extern "c" fn mig_get_reply_port() Port;
 extern "c" fn mig_dealloc_reply_port(reply_port: Port) void;
@@ -110,4 +119,15 @@ pub fn vmAllocate(address: *usize, size: usize) KernReturn {
 /// See `transport.vmDeallocate`.
 pub fn vmDeallocate(address: u64, size: u64) KernReturn {
     return darwin.vm_deallocate(taskSelf(), @intCast(address), size);
+}
+
+/// See `transport.portRequestNotification`.
+pub fn portRequestNotification(name: Port, msgid: i32, sync: u32, notify: Port, notify_poly: u32, previous: *Port) KernReturn {
+    return mach_port_request_notification(taskSelf(), name, msgid, sync, notify, notify_poly, previous);
+}
+
+/// See `transport.enterTask`: the kernel has one task for the process.
+pub fn enterTask(task: Port) KernReturn {
+    if (task == abi.port_null or task == taskSelf()) return abi.kern.success;
+    return abi.kern.invalid_task;
 }
