@@ -10,6 +10,11 @@ const stream = @import("stream.zig");
 
 const status = stream.status;
 
+/// `migz1_channel_sender_t`: what Rust's `migz_ffi::sender_into_raw` hands over.
+pub const SenderHandle = c.migz1_channel_sender_t;
+/// `migz1_channel_receiver_t`: what Rust's `migz_ffi::receiver_into_raw` hands over.
+pub const ReceiverHandle = c.migz1_channel_receiver_t;
+
 /// The errors of the sends.
 pub const SendError = error{
     /// The channel is full (`trySend` only).
@@ -59,7 +64,7 @@ fn recvResult(code: i32, len: usize, buffer: []u8) RecvError![]u8 {
 
 /// One sending handle; `clone` for more, `deinit` each.
 pub const Sender = struct {
-    handle: *c.migz1_channel_sender_t,
+    handle: *SenderHandle,
 
     /// Copies `msg` into the channel, blocking while it is full.
     pub fn send(self: Sender, msg: []const u8) SendError!void {
@@ -90,7 +95,7 @@ pub const Sender = struct {
 
 /// One receiving handle; `clone` for more, `deinit` each.
 pub const Receiver = struct {
-    handle: *c.migz1_channel_receiver_t,
+    handle: *ReceiverHandle,
 
     /// Moves the oldest message into `buffer` (at least `message_size_max` bytes) and
     /// returns it, blocking while the channel is empty and open.
