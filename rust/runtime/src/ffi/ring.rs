@@ -535,6 +535,50 @@ impl<T: Item> Drop for Chunk<T> {
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// The same tools with a Rust producer ([`ring`]), compiled and run:
+///
+/// ```
+/// use futures::StreamExt;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let (mut sink, mut stream) = migz::stream::ring::<u32>(1024)?;
+///
+/// // Timeout: nothing was pushed, so waiting gives up.
+/// assert!(tokio::time::timeout(Duration::from_millis(5), stream.next()).await.is_err());
+///
+/// // Retry: a full ring refuses with `WouldBlock`; try again once the consumer has read.
+/// sink.try_push(&[7; 256])?;
+/// let mut held = Vec::new();
+/// loop {
+///     match sink.try_push(&[8; 4]) {
+///         Err(migz::stream::PushError::WouldBlock) => {
+///             held.clear(); // Dropping chunks hands their room back.
+///             held.push(stream.next().await.unwrap()?);
+///             drop(held.pop());
+///         }
+///         other => break other?,
+///     }
+/// }
+///
+/// // Select: the next chunk or a deadline, whichever comes first.
+/// tokio::select! {
+///     chunk = stream.next() => assert_eq!(&*chunk.unwrap()?, &[8; 4]),
+///     _ = tokio::time::sleep(Duration::from_secs(5)) => panic!("the data was there"),
+/// }
+///
+/// // Rate limiting: at most one chunk per millisecond.
+/// sink.try_push(&[1])?;
+/// sink.close();
+/// let mut tick = tokio::time::interval(Duration::from_millis(1));
+/// while let Some(chunk) = stream.next().await {
+///     tick.tick().await;
+///     assert_eq!(&*chunk?, &[1]);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct RingStream<T: Item> {
     ring: RingRef,
