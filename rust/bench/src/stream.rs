@@ -192,7 +192,7 @@ pub fn run(quick: bool) {
         "one thread {:.1} ms, zig stream {:.1} ms ({} MiB, median of {rounds})",
         one * 1e3,
         zig * 1e3,
-        items * 4 >> 20
+        (items * 4) >> 20
     );
     let (tokio, zig2) = interleave(rounds, items, tokio_chunks, zig_stream);
     println!(

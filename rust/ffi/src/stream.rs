@@ -127,8 +127,10 @@ pub unsafe extern "C" fn migz1_channel_sender_release(sender: *mut ChannelSender
     if sender.is_null() {
         return;
     }
-    // SAFETY: the caller gives back a handle made by `Box::into_raw` here.
-    let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(sender) })));
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the caller gives back a handle made by `Box::into_raw` here.
+        drop(unsafe { Box::from_raw(sender) })
+    }));
 }
 
 /// `migz1_channel_receiver_release`.
@@ -140,8 +142,8 @@ pub unsafe extern "C" fn migz1_channel_receiver_release(receiver: *mut ChannelRe
     if receiver.is_null() {
         return;
     }
-    // SAFETY: the caller gives back a handle made by `Box::into_raw` here.
     let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the caller gives back a handle made by `Box::into_raw` here.
         drop(unsafe { Box::from_raw(receiver) })
     }));
 }

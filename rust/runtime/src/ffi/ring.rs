@@ -140,9 +140,10 @@ impl Drop for RingAlloc {
 
 /// `destroy` of rings Rust made.
 unsafe extern "C" fn destroy_ring(ring: *mut RawRing) {
-    // SAFETY: `destroy` is only called with the ring it belongs to, once its last reference
-    // is gone; Rust made that ring as a `Box<RingAlloc>` whose first field is the header.
     let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `destroy` is only called with the ring it belongs to, once its last
+        // reference is gone; Rust made that ring as a `Box<RingAlloc>` whose first field is
+        // the header.
         drop(unsafe { Box::from_raw(ring.cast::<RingAlloc>()) })
     }));
 }
@@ -282,11 +283,11 @@ impl RingRef {
 impl Drop for RingRef {
     fn drop(&mut self) {
         let raw = self.0.as_ptr().cast::<RawRing>();
-        if self.raw().refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.raw().refs.fetch_sub(1, Ordering::AcqRel) == 1
+            && let Some(destroy) = self.raw().destroy
+        {
             // SAFETY: this was the last reference, and `destroy` frees the ring it is in.
-            if let Some(destroy) = self.raw().destroy {
-                unsafe { destroy(raw) };
-            }
+            unsafe { destroy(raw) };
         }
     }
 }
