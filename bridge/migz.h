@@ -354,6 +354,111 @@ migz1_kern_return_t migz1_vm_allocate(migz1_mach_port_t task, migz1_vm_address_t
 migz1_kern_return_t migz1_vm_deallocate(migz1_mach_port_t task, migz1_vm_address_t address,
                                         migz1_vm_size_t size);
 
+/* ---- Streams: a bounded ring from one producer to one consumer --------------------- */
+
+/* Status codes of the stream and channel calls (the bridge's own, not kern_return_t). */
+#define MIGZ1_STREAM_OK 0
+#define MIGZ1_STREAM_WOULD_BLOCK 1      /* try variants: no room yet, or nothing to read yet */
+#define MIGZ1_STREAM_CLOSED 2           /* the other end closed, or every handle to it is gone */
+#define MIGZ1_STREAM_INVALID_ARGUMENT 3 /* a null pointer, a bad size, a message too large */
+#define MIGZ1_STREAM_ABANDONED 4        /* the producer released the ring without closing it */
+#define MIGZ1_STREAM_FAILURE 5          /* a Rust entry point caught a panic */
+
+/* migz1_ring_t.closed: the producer closed the ring with a status (0: a clean end), or
+ * dropped it without closing. */
+#define MIGZ1_RING_OPEN 0
+#define MIGZ1_RING_CLOSED 1
+#define MIGZ1_RING_ABANDONED 2
+
+/* Called by one end to wake the other, which installed it with its context. Must not
+ * block, and must not unwind. */
+typedef void (*migz1_wake_fn)(void *context);
+
+/* How one end of a ring waits. The end installs `wake` and `context` once, before its
+ * first wait, and never changes them. To wait it stores 1 in `waiting` (sequentially
+ * consistent), checks the ring again, and only then sleeps; the other end, after
+ * publishing a change (sequentially consistent), exchanges `waiting` for 0 and calls
+ * `wake(context)` only when it was 1. So a wake call happens only for a waiting end, and at
+ * most once per wait. `waiting` is a 32-bit word so a thread can futex-wait on it. */
+typedef struct {
+    uint32_t waiting;
+    uint32_t reserved;
+    migz1_wake_fn wake;
+    void *context;
+} migz1_ring_waiter_t;
+
+/* A single-producer single-consumer byte ring. Positions count bytes since creation and
+ * never wrap (2^64 bytes); the byte at position p lives at data[p % capacity]. The
+ * producer owns [head, tail + capacity), the consumer [tail, head). Each group of fields is
+ * written by one side and sits on a cache line of its own. */
+typedef struct migz1_ring {
+    /* Fixed at creation. */
+    uint8_t *data;     /* capacity bytes, 64-byte aligned */
+    uint64_t capacity; /* a power of two and a multiple of item_size */
+    uint32_t item_size; /* every commit and release is a multiple of it */
+    uint32_t refs;     /* atomic: one per end still holding the ring */
+    void (*destroy)(struct migz1_ring *ring); /* called by whoever drops refs to 0 */
+    uint8_t reserved0[32];
+    /* Written by the producer. */
+    uint64_t head;   /* atomic: bytes committed */
+    uint32_t closed; /* atomic: MIGZ1_RING_OPEN, _CLOSED or _ABANDONED, after the last commit */
+    int32_t status;  /* set before closed: 0 for a clean end, else the producer's error code */
+    migz1_ring_waiter_t producer; /* the producer waiting for room */
+    uint8_t reserved1[24];
+    /* Written by the consumer. */
+    uint64_t tail;            /* atomic: bytes released back to the producer */
+    uint32_t consumer_closed; /* atomic: 1 once the consumer went away */
+    uint32_t reserved2;
+    migz1_ring_waiter_t consumer; /* the consumer waiting for data */
+    uint8_t reserved3[24];
+} migz1_ring_t;
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(migz1_ring_waiter_t) == 24, "ring waiter is 24 bytes");
+_Static_assert(sizeof(migz1_ring_t) == 192, "ring is three 64-byte lines");
+_Static_assert(offsetof(migz1_ring_t, head) == 64, "producer line");
+_Static_assert(offsetof(migz1_ring_t, tail) == 128, "consumer line");
+#endif
+
+/* Makes a ring of `capacity` bytes (a power of two, at least 64 and at most 2^32, and a
+ * multiple of item_size, 1..=4096) holding two references, one per end; each end drops
+ * its own when done by decrementing `refs` and calling `destroy` at zero. Both waiters
+ * start without a wake function: each end installs its own. */
+int32_t migz1_ring_create(uint64_t capacity, uint32_t item_size, migz1_ring_t **ring);
+
+/* ---- Channels: many producers, many consumers, byte messages ---------------------- */
+
+typedef struct migz1_channel_sender migz1_channel_sender_t;
+typedef struct migz1_channel_receiver migz1_channel_receiver_t;
+
+/* Makes a channel of messages of 0..=message_size_max bytes holding at most `capacity`
+ * of them (0: unbounded), with one sender and one receiver handle. */
+int32_t migz1_channel_create(size_t capacity, size_t message_size_max,
+                             migz1_channel_sender_t **sender,
+                             migz1_channel_receiver_t **receiver);
+/* Another handle to the same channel (null on a null handle). */
+migz1_channel_sender_t *migz1_channel_sender_clone(const migz1_channel_sender_t *sender);
+migz1_channel_receiver_t *migz1_channel_receiver_clone(const migz1_channel_receiver_t *receiver);
+/* Drops a handle. When the last sender goes, receivers drain what is queued and then get
+ * MIGZ1_STREAM_CLOSED; when the last receiver goes, sends get MIGZ1_STREAM_CLOSED. */
+void migz1_channel_sender_release(migz1_channel_sender_t *sender);
+void migz1_channel_receiver_release(migz1_channel_receiver_t *receiver);
+/* Closes the channel for every handle: sends fail from now on, receives drain what is
+ * queued and then get MIGZ1_STREAM_CLOSED. The handles stay valid until released. */
+void migz1_channel_close(const migz1_channel_sender_t *sender);
+void migz1_channel_close_receiver(const migz1_channel_receiver_t *receiver);
+/* Copies `len` bytes into the channel; blocks while a bounded channel is full. */
+int32_t migz1_channel_send(const migz1_channel_sender_t *sender, const void *data, size_t len);
+/* The same, or MIGZ1_STREAM_WOULD_BLOCK at once when the channel is full. */
+int32_t migz1_channel_try_send(const migz1_channel_sender_t *sender, const void *data, size_t len);
+/* Moves the oldest message into `buffer` (which must hold message_size_max bytes) and its
+ * length into `*len`; blocks while the channel is empty and open. */
+int32_t migz1_channel_recv(const migz1_channel_receiver_t *receiver, void *buffer,
+                           size_t buffer_size, size_t *len);
+/* The same, or MIGZ1_STREAM_WOULD_BLOCK at once when the channel is empty. */
+int32_t migz1_channel_try_recv(const migz1_channel_receiver_t *receiver, void *buffer,
+                               size_t buffer_size, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -175,6 +175,12 @@ pub const consumeOnSendError = stubs.consumeOnSendError;
 /// Writes a `mig_reply_error_t` answering a request.
 pub const initReplyError = stubs.initReplyError;
 
+/// Streams between Zig and Rust over a bounded ring (`migz1_ring_t`): `Producer`,
+/// `Consumer`, `create`.
+pub const stream = @import("stream.zig");
+/// Channels of byte messages shared with Rust (`migz1_channel_*`): `Sender`, `Receiver`.
+pub const channel = @import("channel.zig");
+
 /// Right accounting for tests (local transport).
 pub const testing = @import("testing.zig");
 /// Entry points between Rust and Zig in one process.
@@ -184,7 +190,7 @@ test {
     // Every file's tests, and every declaration analyzed, so that `zig build check`
     // compiles all of the runtime for each target.
     std.testing.refAllDecls(@This());
-    inline for (.{ abi, message, rights, server, transport_, testing, codec, stubs, bridge }) |file| {
+    inline for (.{ abi, message, rights, server, transport_, testing, codec, stubs, bridge, stream, channel }) |file| {
         std.testing.refAllDecls(file);
     }
 }

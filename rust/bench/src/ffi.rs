@@ -1,5 +1,6 @@
 //! The bench's only `unsafe`: safe wrappers over the C ABI it measures, the emulation's
-//! `migz1_mach_msg` and the pack/unpack exports of the generated Zig (`defs/bench.defs`).
+//! `migz1_mach_msg` and the pack/unpack exports of the generated Zig (`defs/bench.defs`),
+//! and the `stream` suite's Zig producers (`zig/stream.zig`).
 
 /// `migz.ConstSlice(T)`: a pointer and an element count.
 #[repr(C)]
@@ -171,5 +172,60 @@ pub fn mach_msg(buf: &mut [u8], option: i32, send_size: u32, rcv_size: u32, rcv_
             0,
             0,
         )
+    }
+}
+
+#[repr(C)]
+struct Stepper {
+    _opaque: [u8; 0],
+}
+
+unsafe extern "C" {
+    fn migz_bench_fill_i32(out: *mut i32, len: usize, first: u64);
+    fn migz_bench_produce_i32(ring: *mut migz::ffi::RawRing, count: u64, commit_bytes: u32) -> i32;
+    fn migz_bench_stepper_new(ring: *mut migz::ffi::RawRing) -> *mut Stepper;
+    fn migz_bench_stepper_push(s: *mut Stepper, item: i64) -> i32;
+    fn migz_bench_stepper_finish(s: *mut Stepper);
+}
+
+/// Fills `out` with the generated values from index `first` (the Zig generator).
+pub fn fill_i32(out: &mut [i32], first: u64) {
+    // SAFETY: `out` is valid for writes of its length.
+    unsafe { migz_bench_fill_i32(out.as_mut_ptr(), out.len(), first) }
+}
+
+/// The Zig producer: generates `count` values into the ring in place, then closes.
+pub fn zig_produce_i32(end: migz::stream::ProducerEnd, count: u64, commit_bytes: u32) -> i32 {
+    // SAFETY: the pointer carries the producer's reference, which the Zig takes over.
+    unsafe { migz_bench_produce_i32(end.into_raw(), count, commit_bytes) }
+}
+
+/// A Zig producer that Rust steps one item at a time.
+#[derive(Debug)]
+pub struct ZigStepper(*mut Stepper);
+
+// SAFETY: the Zig producer is plain data that may move between threads.
+unsafe impl Send for ZigStepper {}
+
+impl ZigStepper {
+    /// A Zig producer on `end`.
+    pub fn new(end: migz::stream::ProducerEnd) -> Self {
+        // SAFETY: as for `zig_produce_i32`.
+        let s = unsafe { migz_bench_stepper_new(end.into_raw()) };
+        assert!(!s.is_null(), "the Zig allocator failed");
+        ZigStepper(s)
+    }
+
+    /// Pushes one item (blocking while full); false when the consumer left.
+    pub fn push(&mut self, item: i64) -> bool {
+        // SAFETY: the stepper is live until `drop`.
+        unsafe { migz_bench_stepper_push(self.0, item) == 0 }
+    }
+}
+
+impl Drop for ZigStepper {
+    fn drop(&mut self) {
+        // SAFETY: the stepper is live and not used again.
+        unsafe { migz_bench_stepper_finish(self.0) }
     }
 }

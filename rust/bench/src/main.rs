@@ -6,6 +6,7 @@ mod ffi;
 mod frontend;
 mod pack;
 mod report;
+mod stream;
 mod stubs;
 mod transport;
 
@@ -18,6 +19,7 @@ const SUITES: &[Suite] = &[
     ("transport", transport::run),
     ("pack", pack::run),
     ("stubs", stubs::run),
+    ("stream", stream::run),
 ];
 
 fn main() {

@@ -6,7 +6,6 @@ pub enum Goal {
     /// The figure should be at most this.
     AtMost(f64),
     /// The figure should be at least this (the stream suite's throughput goals).
-    #[allow(dead_code)]
     AtLeast(f64),
 }
 
@@ -20,7 +19,6 @@ pub fn ratio(name: &str, value: f64, goal: Goal) {
 }
 
 /// The median of some samples (they are sorted in place).
-#[allow(dead_code)]
 pub fn median(samples: &mut [f64]) -> f64 {
     assert!(!samples.is_empty(), "a median needs samples");
     samples.sort_by(f64::total_cmp);

@@ -43,10 +43,13 @@ const ZIG_RUNTIME: &[(&str, &str)] = &[
     ("abi.zig", include_str!("../../../zig/src/abi.zig")),
     ("bridge.zig", include_str!("../../../zig/src/bridge.zig")),
     ("codec.zig", include_str!("../../../zig/src/codec.zig")),
+    ("channel.zig", include_str!("../../../zig/src/channel.zig")),
     ("message.zig", include_str!("../../../zig/src/message.zig")),
     ("migz.zig", include_str!("../../../zig/src/migz.zig")),
+    ("park.zig", include_str!("../../../zig/src/park.zig")),
     ("rights.zig", include_str!("../../../zig/src/rights.zig")),
     ("server.zig", include_str!("../../../zig/src/server.zig")),
+    ("stream.zig", include_str!("../../../zig/src/stream.zig")),
     ("stubs.zig", include_str!("../../../zig/src/stubs.zig")),
     ("testing.zig", include_str!("../../../zig/src/testing.zig")),
     (

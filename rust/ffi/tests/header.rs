@@ -1,5 +1,5 @@
 //! `bridge/migz.h` and the library agree: every function the header declares is exported
-//! by `src/ffi.rs` and every exported function is declared, so the Zig and C sides never
+//! by `src/ffi.rs` or `src/stream.rs` and every exported function is declared, so the Zig and C sides never
 //! link against a symbol that is not there.
 
 use std::collections::BTreeSet;
@@ -20,11 +20,17 @@ fn names_after(text: &str, marker: &str) -> BTreeSet<String> {
 fn header_declares_exactly_the_exported_functions() {
     let root = env!("CARGO_MANIFEST_DIR");
     let header = std::fs::read_to_string(format!("{root}/../../bridge/migz.h")).unwrap();
-    let source = std::fs::read_to_string(format!("{root}/src/ffi.rs")).unwrap();
-    // Declarations are `<type> migz1_name(`; types themselves end in `_t`.
+    let source = ["ffi.rs", "stream.rs"]
+        .map(|f| std::fs::read_to_string(format!("{root}/src/{f}")).unwrap())
+        .concat();
+    // Declarations are `<type> migz1_name(` or `<type> *migz1_name(`; types themselves end
+    // in `_t`.
     let declared: BTreeSet<String> = names_after(&header, " migz1_")
         .into_iter()
-        .filter(|n| header.contains(&format!(" migz1_{n}(")))
+        .chain(names_after(&header, "*migz1_"))
+        .filter(|n| {
+            header.contains(&format!(" migz1_{n}(")) || header.contains(&format!("*migz1_{n}("))
+        })
         .map(|n| format!("migz1_{n}"))
         .collect();
     let exported: BTreeSet<String> = names_after(&source, "extern \"C\" fn migz1_")

@@ -42,6 +42,7 @@
 pub mod abi;
 pub mod asynk;
 pub mod bridge;
+pub mod channel;
 pub mod error;
 pub mod ffi;
 pub mod local;
@@ -55,6 +56,18 @@ pub mod private {
     pub use crate::ffi::private::*;
 }
 pub mod rights;
+/// Streams between Rust and Zig over a bounded ring (`migz1_ring_t` of `bridge/migz.h`):
+/// [`RingStream`](stream::RingStream) reads a Zig (or Rust) producer as a
+/// `futures::Stream` of borrowed chunks, [`RingSink`](stream::RingSink) writes for a Zig
+/// (or Rust) consumer.
+pub mod stream {
+    pub use crate::ffi::ring::{
+        Chunk, ConsumerEnd, Item, ProducerEnd, PushError, RING_CAPACITY_MAX, RING_CAPACITY_MIN,
+        RING_ITEM_SIZE_MAX, RingError, RingSink, RingStream, STREAM_ABANDONED, STREAM_CLOSED,
+        STREAM_FAILURE, STREAM_INVALID_ARGUMENT, STREAM_OK, STREAM_WOULD_BLOCK, StreamError,
+        create_raw, from_zig, ring, to_zig,
+    };
+}
 pub mod sys;
 pub mod transport;
 

@@ -218,6 +218,80 @@ pub extern fn migz1_mig_dealloc_reply_port(reply_port: migz1_mach_port_t) void;
 pub extern fn migz1_mig_put_reply_port(reply_port: migz1_mach_port_t) void;
 pub extern fn migz1_vm_allocate(task: migz1_mach_port_t, address: [*c]migz1_vm_address_t, size: migz1_vm_size_t, flags: c_int) migz1_kern_return_t;
 pub extern fn migz1_vm_deallocate(task: migz1_mach_port_t, address: migz1_vm_address_t, size: migz1_vm_size_t) migz1_kern_return_t;
+pub const migz1_wake_fn = ?*const fn (context: ?*anyopaque) callconv(.c) void;
+pub const migz1_ring_waiter_t = extern struct {
+    waiting: u32 = 0,
+    reserved: u32 = 0,
+    wake: migz1_wake_fn = null,
+    context: ?*anyopaque = null,
+};
+pub const struct_migz1_ring = extern struct {
+    data: [*c]u8 = null,
+    capacity: u64 = 0,
+    item_size: u32 = 0,
+    refs: u32 = 0,
+    destroy: ?*const fn (ring: [*c]struct_migz1_ring) callconv(.c) void = null,
+    reserved0: [32]u8 = @import("std").mem.zeroes([32]u8),
+    head: u64 = 0,
+    closed: u32 = 0,
+    status: i32 = 0,
+    producer: migz1_ring_waiter_t = @import("std").mem.zeroes(migz1_ring_waiter_t),
+    reserved1: [24]u8 = @import("std").mem.zeroes([24]u8),
+    tail: u64 = 0,
+    consumer_closed: u32 = 0,
+    reserved2: u32 = 0,
+    consumer: migz1_ring_waiter_t = @import("std").mem.zeroes(migz1_ring_waiter_t),
+    reserved3: [24]u8 = @import("std").mem.zeroes([24]u8),
+};
+pub const migz1_ring_t = struct_migz1_ring;
+comptime {
+    if (!(@sizeOf(migz1_ring_waiter_t) == @as(c_ulong, 24))) @compileError("static assertion failed \"ring waiter is 24 bytes\"");
+}
+comptime {
+    if (!(@sizeOf(migz1_ring_t) == @as(c_ulong, 192))) @compileError("static assertion failed \"ring is three 64-byte lines\"");
+}
+comptime {
+    if (!(@intFromPtr(&@as(*allowzero migz1_ring_t, @ptrFromInt(0)).head) == @as(c_ulong, 64))) @compileError("static assertion failed \"producer line\"");
+}
+comptime {
+    if (!(@intFromPtr(&@as(*allowzero migz1_ring_t, @ptrFromInt(0)).tail) == @as(c_ulong, 128))) @compileError("static assertion failed \"consumer line\"");
+}
+pub extern fn migz1_ring_create(capacity: u64, item_size: u32, ring: [*c][*c]migz1_ring_t) i32;
+pub const struct_migz1_channel_sender = opaque {
+    pub const migz1_channel_sender_clone = __root.migz1_channel_sender_clone;
+    pub const migz1_channel_sender_release = __root.migz1_channel_sender_release;
+    pub const migz1_channel_close = __root.migz1_channel_close;
+    pub const migz1_channel_send = __root.migz1_channel_send;
+    pub const migz1_channel_try_send = __root.migz1_channel_try_send;
+    pub const clone = __root.migz1_channel_sender_clone;
+    pub const release = __root.migz1_channel_sender_release;
+    pub const close = __root.migz1_channel_close;
+    pub const send = __root.migz1_channel_send;
+};
+pub const migz1_channel_sender_t = struct_migz1_channel_sender;
+pub const struct_migz1_channel_receiver = opaque {
+    pub const migz1_channel_receiver_clone = __root.migz1_channel_receiver_clone;
+    pub const migz1_channel_receiver_release = __root.migz1_channel_receiver_release;
+    pub const migz1_channel_close_receiver = __root.migz1_channel_close_receiver;
+    pub const migz1_channel_recv = __root.migz1_channel_recv;
+    pub const migz1_channel_try_recv = __root.migz1_channel_try_recv;
+    pub const clone = __root.migz1_channel_receiver_clone;
+    pub const release = __root.migz1_channel_receiver_release;
+    pub const receiver = __root.migz1_channel_close_receiver;
+    pub const recv = __root.migz1_channel_recv;
+};
+pub const migz1_channel_receiver_t = struct_migz1_channel_receiver;
+pub extern fn migz1_channel_create(capacity: usize, message_size_max: usize, sender: [*c]?*migz1_channel_sender_t, receiver: [*c]?*migz1_channel_receiver_t) i32;
+pub extern fn migz1_channel_sender_clone(sender: ?*const migz1_channel_sender_t) ?*migz1_channel_sender_t;
+pub extern fn migz1_channel_receiver_clone(receiver: ?*const migz1_channel_receiver_t) ?*migz1_channel_receiver_t;
+pub extern fn migz1_channel_sender_release(sender: ?*migz1_channel_sender_t) void;
+pub extern fn migz1_channel_receiver_release(receiver: ?*migz1_channel_receiver_t) void;
+pub extern fn migz1_channel_close(sender: ?*const migz1_channel_sender_t) void;
+pub extern fn migz1_channel_close_receiver(receiver: ?*const migz1_channel_receiver_t) void;
+pub extern fn migz1_channel_send(sender: ?*const migz1_channel_sender_t, data: ?*const anyopaque, len: usize) i32;
+pub extern fn migz1_channel_try_send(sender: ?*const migz1_channel_sender_t, data: ?*const anyopaque, len: usize) i32;
+pub extern fn migz1_channel_recv(receiver: ?*const migz1_channel_receiver_t, buffer: ?*anyopaque, buffer_size: usize, len: [*c]usize) i32;
+pub extern fn migz1_channel_try_recv(receiver: ?*const migz1_channel_receiver_t, buffer: ?*anyopaque, buffer_size: usize, len: [*c]usize) i32;
 
 pub const __VERSION__ = "Aro aro-zig";
 pub const __Aro__ = "";
@@ -1153,3 +1227,15 @@ pub inline fn MIGZ1_DESCRIPTOR_DISPOSITION(word: anytype) @TypeOf((__helpers.cas
     _ = &word;
     return (__helpers.cast(u32, word) >> @as(c_int, 16)) & @as(c_uint, 0xff);
 }
+pub const MIGZ1_STREAM_OK = @as(c_int, 0);
+pub const MIGZ1_STREAM_WOULD_BLOCK = @as(c_int, 1);
+pub const MIGZ1_STREAM_CLOSED = @as(c_int, 2);
+pub const MIGZ1_STREAM_INVALID_ARGUMENT = @as(c_int, 3);
+pub const MIGZ1_STREAM_ABANDONED = @as(c_int, 4);
+pub const MIGZ1_STREAM_FAILURE = @as(c_int, 5);
+pub const MIGZ1_RING_OPEN = @as(c_int, 0);
+pub const MIGZ1_RING_CLOSED = @as(c_int, 1);
+pub const MIGZ1_RING_ABANDONED = @as(c_int, 2);
+pub const migz1_ring = struct_migz1_ring;
+pub const migz1_channel_sender = struct_migz1_channel_sender;
+pub const migz1_channel_receiver = struct_migz1_channel_receiver;

@@ -9,6 +9,7 @@ mod call;
 mod carry;
 #[doc(hidden)]
 pub mod private;
+pub(crate) mod ring;
 mod serve;
 pub use call::{
     AlignedBuf, CallError, c_string, call, call_async, discard, prefix, receive_right, reply_port,
@@ -20,6 +21,7 @@ pub use carry::{
     ool_any_rights, ool_buffer, ool_copy, ool_rights, poly_disposition, reply_ool_copy,
     reply_poly_disposition, reply_slice, rights, same_count, take_ool,
 };
+pub use ring::{RawRing, WakeFn};
 pub use serve::{
     Handled, MIG_BAD_ID, Refusal, fill, fill_c_string, finish, items, request_buf, request_header,
     request_id, requests,
