@@ -3,10 +3,12 @@
 //! pairs, each in a space of its own that must hold nothing afterwards.
 
 use migz::Space;
-use migz::abi::{KERN_FAILURE, KERN_INVALID_VALUE, KERN_SUCCESS, MIG_ARRAY_TOO_LARGE};
+use migz::abi::{
+    KERN_FAILURE, KERN_INVALID_VALUE, KERN_SUCCESS, MIG_ARRAY_TOO_LARGE, MIG_EXCEPTION,
+};
 use migz::bridge;
 use migz::rights::allocate_pair;
-use migz_example_array_test::array_test::ArrayTestClient;
+use migz_example_array_test::array_test::{self, ArrayTestClient, ArrayTestServer, ServeResult};
 use migz_example_array_test::service::{self, Summer};
 use migz_example_array_test::zig;
 
@@ -152,6 +154,48 @@ fn entries_refuse_wrong_rights_and_leave_them_alone() {
         assert_ne!(service::client_entry(&space, send.name(), 64), KERN_FAILURE);
         drop(send);
         assert_eq!(server.join().unwrap(), Ok(()));
+    }
+    space.assert_no_leaks();
+}
+
+/// A server whose routine panics on 13 numbers.
+struct Unlucky;
+
+impl ArrayTestServer for Unlucky {
+    async fn sum_array(&self, data: &[i32]) -> ServeResult<i32> {
+        assert_ne!(data.len(), 13, "unlucky");
+        Ok(data.iter().sum())
+    }
+}
+
+#[test]
+fn a_panicking_rust_routine_answers_mig_exception_and_serving_goes_on() {
+    let space = Space::new();
+    {
+        let (port, send) = allocate_pair(&space).unwrap();
+        let extra = send.copy_send().unwrap();
+        runtime().block_on(async {
+            let serving = bridge::serve_until_no_senders(port, async |port| {
+                array_test::serve(&Unlucky, port, 2).await
+            });
+            let calling = async move {
+                let client = ArrayTestClient::new(send);
+                let err = client.sum_array_async(&[1; 13], None).await.unwrap_err();
+                assert_eq!(err.code(), MIG_EXCEPTION);
+                assert_eq!(client.sum_array_async(&[1; 12], None).await, Ok(12));
+                // A Zig client sees the same: the panic stays on the Rust side of the bridge.
+                let codes = tokio::task::spawn_blocking(move || {
+                    let codes = [13, 5].map(|n| bridge::call_zig(&extra, n, zig::client));
+                    drop(extra);
+                    codes
+                })
+                .await
+                .unwrap();
+                assert_eq!(codes, [MIG_EXCEPTION, KERN_SUCCESS]);
+            };
+            let (served, ()) = tokio::join!(serving, calling);
+            assert_eq!(served, Ok(()));
+        });
     }
     space.assert_no_leaks();
 }

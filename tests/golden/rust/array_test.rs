@@ -274,7 +274,8 @@ pub async fn serve<S: ArrayTestServer + ?Sized>(
         .for_each_concurrent(concurrency.max(1), |message| async move {
             let (request, len) = p::request_buf(message, 4132);
             let mut reply = p::AlignedBuf::new(40);
-            let handled = dispatch(server, space, request.bytes(), len, reply.bytes_mut()).await;
+            let dispatched = dispatch(server, space, request.bytes(), len, reply.bytes_mut());
+            let handled = p::guarded(dispatched).await;
             p::finish(space, request.bytes(), &mut reply, handled).await;
         })
         .await;

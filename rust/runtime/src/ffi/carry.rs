@@ -10,10 +10,7 @@ use crate::local::vm;
 use crate::ool::{OolBuffer, OolElement};
 use crate::rights::{AnyRight, PolyRight, ReceiveRight, SendOnceRight, SendRight};
 
-/// `MIG_TYPE_ERROR`: a value of the wrong type or shape.
-pub const MIG_TYPE_ERROR: KernReturn = -300;
-/// `MIG_ARRAY_TOO_LARGE`: more elements than the bound or the caller's room.
-pub const MIG_ARRAY_TOO_LARGE: KernReturn = -307;
+pub use crate::abi::{MIG_ARRAY_TOO_LARGE, MIG_TYPE_ERROR};
 
 /// The out-of-line regions a packed message was handed. Until [`Given::keep`] or a
 /// successful [`Given::settle`], they are still the sender's: dropping this takes them

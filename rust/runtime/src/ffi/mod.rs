@@ -23,8 +23,8 @@ pub use carry::{
 };
 pub use ring::{RawRing, WakeFn};
 pub use serve::{
-    Handled, MIG_BAD_ID, Refusal, fill, fill_c_string, finish, items, request_buf, request_header,
-    request_id, requests,
+    Handled, MIG_BAD_ID, Refusal, fill, fill_c_string, finish, guarded, items, request_buf,
+    request_header, request_id, requests,
 };
 
 /// `migz.ConstSlice(T)` of the Zig runtime: a borrowed slice that crosses the C ABI as a
@@ -109,7 +109,7 @@ pub struct CodecError {
 
 /// `MIG_BAD_ARGUMENTS`: what a wrapper answers when the buffer it is given cannot hold the
 /// message struct, before any Zig runs.
-pub const MIG_BAD_ARGUMENTS: i32 = -304;
+pub use crate::abi::MIG_BAD_ARGUMENTS;
 
 /// A message buffer aligned as the generated message structs need (4 bytes; 8 given).
 #[repr(C, align(8))]

@@ -8,8 +8,7 @@ use crate::abi::*;
 use crate::local::Space;
 use zerocopy::IntoBytes;
 
-/// `MIG_BAD_ID`: the request's id names no routine the server handles.
-pub const MIG_BAD_ID: KernReturn = -303;
+pub use crate::abi::MIG_BAD_ID;
 
 /// Why a dispatcher answers with a `mig_reply_error_t` instead of a reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,6 +105,18 @@ pub fn request_buf(message: crate::asynk::Message, room: usize) -> (AlignedBuf, 
     let mut buf = AlignedBuf::new(bytes.len().max(room).max(HEADER_SIZE));
     buf.bytes_mut()[..bytes.len()].copy_from_slice(&bytes);
     (buf, bytes.len())
+}
+
+/// Runs a dispatcher's future, turning a panic of the server routine into a
+/// `MIG_EXCEPTION` answer: the routine's arguments, which owned the request's rights and
+/// memory, were dropped while unwinding, so nothing else is destroyed, and the serve loop
+/// goes on with the next request. (The panic hook still reports the panic.)
+pub async fn guarded(dispatch: impl core::future::Future<Output = Handled>) -> Handled {
+    use futures::FutureExt;
+    core::panic::AssertUnwindSafe(dispatch)
+        .catch_unwind()
+        .await
+        .unwrap_or(Err(Refusal::failed(MIG_EXCEPTION)))
 }
 
 /// Sends what a dispatcher made of `request`: its reply, or Apple's error reply, destroying
