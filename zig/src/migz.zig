@@ -176,10 +176,13 @@ pub const consumeOnSendError = stubs.consumeOnSendError;
 pub const initReplyError = stubs.initReplyError;
 
 /// Streams between Zig and Rust over a bounded ring (`migz1_ring_t`): `Producer`,
-/// `Consumer`, `create`.
+/// `Consumer`, and `create`, which needs the Rust library (`rust_linked`).
 pub const stream = @import("stream.zig");
 /// Channels of byte messages shared with Rust (`migz1_channel_*`): `Sender`, `Receiver`.
+/// They live in the Rust library (`rust_linked`).
 pub const channel = @import("channel.zig");
+/// Whether the Rust library is linked (see `transport.rust_linked`).
+pub const rust_linked = transport_.rust_linked;
 
 /// Right accounting for tests (local transport).
 pub const testing = @import("testing.zig");
@@ -190,7 +193,12 @@ test {
     // Every file's tests, and every declaration analyzed, so that `zig build check`
     // compiles all of the runtime for each target.
     std.testing.refAllDecls(@This());
-    inline for (.{ abi, message, rights, server, transport_, testing, codec, stubs, bridge, stream, channel }) |file| {
+    inline for (.{ abi, message, rights, server, transport_, testing, codec, stubs, bridge }) |file| {
         std.testing.refAllDecls(file);
+    }
+    // Rings are created, and channels live, in the Rust library.
+    if (transport_.rust_linked) {
+        std.testing.refAllDecls(stream);
+        std.testing.refAllDecls(channel);
     }
 }

@@ -38,6 +38,14 @@ pub const transport: Transport = choice: {
     break :choice t;
 };
 
+/// Whether the Rust library (`libmigz_ffi.a`, or an umbrella library holding it) is
+/// linked, so that the `migz1_*` functions beyond the kernel's (rings, channels) exist:
+/// always on the local transport; on the kernel when the root file declares
+/// `pub const migz_rust_linked = true;`, as the libraries migz-build makes for Rust
+/// programs do.
+pub const rust_linked: bool = transport == .local or
+    (@hasDecl(root, "migz_rust_linked") and root.migz_rust_linked);
+
 /// The implementation of the chosen transport.
 const impl = switch (transport) {
     .mach => @import("transport/mach.zig"),

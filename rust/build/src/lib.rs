@@ -275,7 +275,7 @@ impl Config {
             modules.push((format!("migz_user_{i}"), file));
         }
         let mut root = String::from(
-            "//! Every generated subsystem and Zig source of this crate, built as one library.\n\ncomptime {\n",
+            "//! Every generated subsystem and Zig source of this crate, built as one library.\n\n/// A Rust program links this library, and with it the Rust half of migz.\npub const migz_rust_linked = true;\n\ncomptime {\n",
         );
         for (name, _) in &modules {
             let _ = writeln!(root, "    _ = @import(\"{name}\");");

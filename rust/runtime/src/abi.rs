@@ -558,6 +558,80 @@ pub const fn ool_ports_descriptor_word(deallocate: bool, copy: u32, disposition:
     (deallocate as u32) | (copy << 8) | (disposition << 16) | (MACH_MSG_OOL_PORTS_DESCRIPTOR << 24)
 }
 
+/// The name of a `kern_return_t`, `mach_msg_return_t` or MIG code, for messages.
+pub fn code_name(code: i32) -> Option<&'static str> {
+    Some(match code {
+        KERN_SUCCESS => "KERN_SUCCESS",
+        KERN_INVALID_ADDRESS => "KERN_INVALID_ADDRESS",
+        KERN_NO_SPACE => "KERN_NO_SPACE",
+        KERN_INVALID_ARGUMENT => "KERN_INVALID_ARGUMENT",
+        KERN_FAILURE => "KERN_FAILURE",
+        KERN_RESOURCE_SHORTAGE => "KERN_RESOURCE_SHORTAGE",
+        KERN_NOT_RECEIVER => "KERN_NOT_RECEIVER",
+        KERN_ALREADY_IN_SET => "KERN_ALREADY_IN_SET",
+        KERN_NOT_IN_SET => "KERN_NOT_IN_SET",
+        KERN_NAME_EXISTS => "KERN_NAME_EXISTS",
+        KERN_ABORTED => "KERN_ABORTED",
+        KERN_INVALID_NAME => "KERN_INVALID_NAME",
+        KERN_INVALID_TASK => "KERN_INVALID_TASK",
+        KERN_INVALID_RIGHT => "KERN_INVALID_RIGHT",
+        KERN_INVALID_VALUE => "KERN_INVALID_VALUE",
+        KERN_UREFS_OVERFLOW => "KERN_UREFS_OVERFLOW",
+        KERN_INVALID_CAPABILITY => "KERN_INVALID_CAPABILITY",
+        KERN_RIGHT_EXISTS => "KERN_RIGHT_EXISTS",
+        KERN_OPERATION_TIMED_OUT => "KERN_OPERATION_TIMED_OUT",
+        MACH_SEND_INVALID_DATA => "MACH_SEND_INVALID_DATA",
+        MACH_SEND_INVALID_DEST => "MACH_SEND_INVALID_DEST",
+        MACH_SEND_TIMED_OUT => "MACH_SEND_TIMED_OUT",
+        MACH_SEND_INTERRUPTED => "MACH_SEND_INTERRUPTED",
+        MACH_SEND_MSG_TOO_SMALL => "MACH_SEND_MSG_TOO_SMALL",
+        MACH_SEND_INVALID_REPLY => "MACH_SEND_INVALID_REPLY",
+        MACH_SEND_INVALID_RIGHT => "MACH_SEND_INVALID_RIGHT",
+        MACH_SEND_INVALID_MEMORY => "MACH_SEND_INVALID_MEMORY",
+        MACH_SEND_TOO_LARGE => "MACH_SEND_TOO_LARGE",
+        MACH_SEND_INVALID_TYPE => "MACH_SEND_INVALID_TYPE",
+        MACH_SEND_INVALID_HEADER => "MACH_SEND_INVALID_HEADER",
+        MACH_SEND_INVALID_OPTIONS => "MACH_SEND_INVALID_OPTIONS",
+        MACH_RCV_INVALID_NAME => "MACH_RCV_INVALID_NAME",
+        MACH_RCV_TIMED_OUT => "MACH_RCV_TIMED_OUT",
+        MACH_RCV_TOO_LARGE => "MACH_RCV_TOO_LARGE",
+        MACH_RCV_INTERRUPTED => "MACH_RCV_INTERRUPTED",
+        MACH_RCV_PORT_CHANGED => "MACH_RCV_PORT_CHANGED",
+        MACH_RCV_INVALID_DATA => "MACH_RCV_INVALID_DATA",
+        MACH_RCV_PORT_DIED => "MACH_RCV_PORT_DIED",
+        MACH_RCV_HEADER_ERROR => "MACH_RCV_HEADER_ERROR",
+        MACH_RCV_BODY_ERROR => "MACH_RCV_BODY_ERROR",
+        MACH_RCV_INVALID_TRAILER => "MACH_RCV_INVALID_TRAILER",
+        MIG_TYPE_ERROR => "MIG_TYPE_ERROR",
+        MIG_REPLY_MISMATCH => "MIG_REPLY_MISMATCH",
+        MIG_REMOTE_ERROR => "MIG_REMOTE_ERROR",
+        MIG_BAD_ID => "MIG_BAD_ID",
+        MIG_BAD_ARGUMENTS => "MIG_BAD_ARGUMENTS",
+        MIG_NO_REPLY => "MIG_NO_REPLY",
+        MIG_EXCEPTION => "MIG_EXCEPTION",
+        MIG_ARRAY_TOO_LARGE => "MIG_ARRAY_TOO_LARGE",
+        MIG_SERVER_DIED => "MIG_SERVER_DIED",
+        MIG_TRAILER_ERROR => "MIG_TRAILER_ERROR",
+        _ => return None,
+    })
+}
+
+/// Shows a code as its name and number (`MIG_ARRAY_TOO_LARGE (-307)`), or the number
+/// alone (in hex for `mach_msg` codes) when it has no known name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Code(pub i32);
+
+impl core::fmt::Display for Code {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match code_name(self.0) {
+            Some(name) if self.0 >= 0x1000_0000 => write!(f, "{name} ({:#x})", self.0),
+            Some(name) => write!(f, "{name} ({})", self.0),
+            None if self.0 >= 0x1000_0000 => write!(f, "{:#x}", self.0),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,5 +673,23 @@ mod tests {
         assert_eq!(MACH_NOTIFY_DEAD_NAME, 0x48);
         assert_eq!(MACH_PORT_TYPE_SEND, 0x1_0000);
         assert_eq!(MACH_PORT_TYPE_DEAD_NAME, 0x10_0000);
+    }
+
+    #[test]
+    fn codes_show_their_names() {
+        assert_eq!(
+            Code(MIG_ARRAY_TOO_LARGE).to_string(),
+            "MIG_ARRAY_TOO_LARGE (-307)"
+        );
+        assert_eq!(
+            Code(KERN_INVALID_VALUE).to_string(),
+            "KERN_INVALID_VALUE (18)"
+        );
+        assert_eq!(
+            Code(MACH_SEND_INVALID_DEST).to_string(),
+            "MACH_SEND_INVALID_DEST (0x10000003)"
+        );
+        assert_eq!(Code(12345).to_string(), "12345");
+        assert_eq!(code_name(KERN_SUCCESS), Some("KERN_SUCCESS"));
     }
 }

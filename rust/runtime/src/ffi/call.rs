@@ -15,19 +15,19 @@ use zerocopy::IntoBytes;
 pub enum CallError {
     /// Sending the request failed (`MACH_SEND_*`); nothing was sent, so rights the call
     /// took by value were released and borrowed ones are untouched.
-    #[error("sending the request failed with {0:#x}")]
+    #[error("sending the request failed with {}", crate::abi::Code(*.0))]
     Send(MachMsgReturn),
     /// Receiving the reply failed (`MACH_RCV_*`, `MACH_RCV_TIMED_OUT` after the deadline);
     /// the request was sent.
-    #[error("receiving the reply failed with {0:#x}")]
+    #[error("receiving the reply failed with {}", crate::abi::Code(*.0))]
     Receive(MachMsgReturn),
     /// The request could not be packed or the reply was malformed (`MIG_*` codes such as
     /// `MIG_ARRAY_TOO_LARGE`, `MIG_TYPE_ERROR`, `MIG_REPLY_MISMATCH`); a malformed reply
     /// is destroyed with every right it carried.
-    #[error("MIG error {0}")]
+    #[error("MIG error {}", crate::abi::Code(*.0))]
     Mig(KernReturn),
     /// The server answered with this `kern_return_t`.
-    #[error("the server answered {0}")]
+    #[error("the server answered {}", crate::abi::Code(*.0))]
     Server(KernReturn),
     /// The reply port could not be allocated.
     #[error("no reply port: {0}")]
