@@ -101,6 +101,20 @@ pub fn build(b: *std.Build) void {
         .subsystem = "array_test",
         .migz_module = host,
     });
+    const ports_ool_stubs = addDefs(b, .{
+        .defs = b.path("examples/defs/ports_ool.defs"),
+        .subsystem = "ports_ool",
+        .migz_module = host,
+    });
+    // The umbrella's generated Rust calls the Zig exports of every example's stubs: each
+    // binary linking it imports them all through this module.
+    const host_exports = b.createModule(.{
+        .root_source_file = b.path("tests/zig-host/exports.zig"),
+        .imports = &.{
+            .{ .name = "array_test", .module = host_stubs },
+            .{ .name = "ports_ool", .module = ports_ool_stubs },
+        },
+    });
     const array_test_service = b.createModule(.{
         .root_source_file = b.path("examples/array_test/zig/service.zig"),
         .imports = &.{
@@ -112,6 +126,7 @@ pub fn build(b: *std.Build) void {
         .{ .name = "migz", .module = host },
         .{ .name = "array_test", .module = host_stubs },
         .{ .name = "service", .module = array_test_service },
+        .{ .name = "zig_host", .module = host_exports },
     };
     const matrix = b.addTest(.{
         .name = "array_test-matrix",
@@ -120,6 +135,29 @@ pub fn build(b: *std.Build) void {
             .target = target,
             .optimize = optimize,
             .imports = example_imports,
+        }),
+        .test_runner = test_runner,
+    });
+    // The ports_ool example's Zig half against the same umbrella library: its matrix test.
+    const ports_ool_service = b.createModule(.{
+        .root_source_file = b.path("examples/ports_ool/zig/service.zig"),
+        .imports = &.{
+            .{ .name = "migz", .module = host },
+            .{ .name = "ports_ool", .module = ports_ool_stubs },
+        },
+    });
+    const ports_ool_matrix = b.addTest(.{
+        .name = "ports_ool-matrix",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("examples/ports_ool/zig/matrix_test.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = &.{
+                .{ .name = "migz", .module = host },
+                .{ .name = "ports_ool", .module = ports_ool_stubs },
+                .{ .name = "service", .module = ports_ool_service },
+                .{ .name = "zig_host", .module = host_exports },
+            },
         }),
         .test_runner = test_runner,
     });
@@ -134,10 +172,10 @@ pub fn build(b: *std.Build) void {
     });
     steps.demo.dependOn(&b.addRunArtifact(demo).step);
 
-    // The matrix needs the Rust library, which exists only for the local transport.
+    // The matrices need the Rust library, which exists only for the local transport.
     const darwin = target.result.os.tag.isDarwin();
-    const every_test = [_]*std.Build.Step.Compile{ unit_tests, tool_tests } ++ e2e_tests ++ .{matrix};
-    const all_tests: []const *std.Build.Step.Compile = if (darwin) every_test[0 .. every_test.len - 1] else &every_test;
+    const every_test = [_]*std.Build.Step.Compile{ unit_tests, tool_tests } ++ e2e_tests ++ .{ matrix, ports_ool_matrix };
+    const all_tests: []const *std.Build.Step.Compile = if (darwin) every_test[0 .. every_test.len - 2] else &every_test;
     steps.test_unit.dependOn(&runTests(b, summary, &.{unit_tests}).step);
     steps.@"test".dependOn(&runTests(b, summary, all_tests).step);
     for (all_tests) |t| steps.build.dependOn(&t.step);

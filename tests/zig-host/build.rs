@@ -3,8 +3,9 @@
 //! exports, which would otherwise be defined twice.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    migz_build::Config::new()
-        .skip_zig_build(true)
-        .compile(&["../../examples/defs/array_test.defs"])?;
+    migz_build::Config::new().skip_zig_build(true).compile(&[
+        "../../examples/defs/array_test.defs",
+        "../../examples/defs/ports_ool.defs",
+    ])?;
     Ok(())
 }

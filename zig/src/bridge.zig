@@ -75,8 +75,11 @@ pub fn serveUntilNoSenders(comptime stubs: type, server: anytype, rcv: ReceiveRi
         }
     };
     var loop: Loop = .{ .server = server };
-    var in_buf: [@max(stubs.request_size_max, no_senders_size) + message.max_trailer_size]u8 align(8) = undefined;
-    var out_buf: [@max(stubs.reply_size_max, @sizeOf(message.MigReplyError))]u8 align(8) = undefined;
+    // `@max` of comptime values narrows its type to fit the larger: widen before adding.
+    const in_size: usize = @max(stubs.request_size_max, no_senders_size);
+    const out_size: usize = @max(stubs.reply_size_max, @sizeOf(message.MigReplyError));
+    var in_buf: [in_size + message.max_trailer_size]u8 align(8) = undefined;
+    var out_buf: [out_size]u8 align(8) = undefined;
     var served: u64 = 0;
     while (!loop.done and (limit == 0 or served < limit)) {
         const mr = server_.serveOnceWith(rcv.name, &loop, Loop.demux, &in_buf, &out_buf, null);

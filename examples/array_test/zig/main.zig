@@ -8,6 +8,11 @@ const migz = @import("migz");
 const array_test = @import("array_test");
 const service = @import("service");
 
+comptime {
+    // The umbrella Rust library linked in calls every example's Zig stub exports.
+    _ = @import("zig_host");
+}
+
 /// The Rust half exists only where the umbrella library is linked: the local transport.
 const with_rust = migz.transport == .local;
 

@@ -8,6 +8,11 @@ const migz = @import("migz");
 const array_test = @import("array_test");
 const service = @import("service");
 
+comptime {
+    // The umbrella Rust library linked in calls every example's Zig stub exports.
+    _ = @import("zig_host");
+}
+
 const expectEqual = std.testing.expectEqual;
 
 const rust_server = migz.bridge.rustEntry("migz_example_array_test_rust_server");

@@ -1527,9 +1527,23 @@ impl Gen<'_> {
                     self.body
                         .push_str("        migz.replyPortAfterError(reply_port, mr);\n");
                 }
+                // As Apple's stubs do, a CountInOut array longer than the caller's room is
+                // `MIG_ARRAY_TOO_LARGE`, with the server's count left in `out`.
+                let mut room_checks = String::new();
+                for a in r
+                    .args
+                    .iter()
+                    .filter(|a| a.kind == ArgKind::Out && a.count_in_out)
+                {
+                    let cnt = zig_ident(&format!("{}_cnt", a.name));
+                    let _ = writeln!(
+                        room_checks,
+                        "    if (out.{cnt} > in.{cnt}) return migz.mig.array_too_large;"
+                    );
+                }
                 let _ = writeln!(
                     self.body,
-                    "        migz.consumeOnSendError(&buf.request.head, mr, .{consume});\n        return mr;\n    }}\n    const rc = unpack{p}Reply(&buf.reply, @sizeOf(@TypeOf(buf)), out);\n    if (rc != .ok) {{\n        migz.msgDestroy(&buf.reply.head);\n        return rc.code();\n    }}\n    return migz.kern.success;\n}}\n"
+                    "        migz.consumeOnSendError(&buf.request.head, mr, .{consume});\n        return mr;\n    }}\n    const rc = unpack{p}Reply(&buf.reply, @sizeOf(@TypeOf(buf)), out);\n    if (rc != .ok) {{\n        migz.msgDestroy(&buf.reply.head);\n        return rc.code();\n    }}\n{room_checks}    return migz.kern.success;\n}}\n"
                 );
             }
         }

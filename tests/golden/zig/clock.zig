@@ -393,6 +393,7 @@ pub fn clockGetAttributes(in: *const ClockGetAttributesIn, out: *ClockGetAttribu
         migz.msgDestroy(&buf.reply.head);
         return rc.code();
     }
+    if (out.clock_attr_cnt > in.clock_attr_cnt) return migz.mig.array_too_large;
     return migz.kern.success;
 }
 

@@ -2079,6 +2079,7 @@ pub fn machPortPeek(in: *const MachPortPeekIn, out: *MachPortPeekOut) migz.KernR
         migz.msgDestroy(&buf.reply.head);
         return rc.code();
     }
+    if (out.trailer_infop_cnt > in.trailer_infop_cnt) return migz.mig.array_too_large;
     return migz.kern.success;
 }
 
@@ -3773,6 +3774,7 @@ pub fn machPortGetAttributes(in: *const MachPortGetAttributesIn, out: *MachPortG
         migz.msgDestroy(&buf.reply.head);
         return rc.code();
     }
+    if (out.port_info_out_cnt > in.port_info_out_cnt) return migz.mig.array_too_large;
     return migz.kern.success;
 }
 

@@ -1199,6 +1199,7 @@ pub fn stats(in: *const StatsIn, out: *StatsOut) migz.KernReturn {
         migz.msgDestroy(&buf.reply.head);
         return rc.code();
     }
+    if (out.values_cnt > in.values_cnt) return migz.mig.array_too_large;
     return migz.kern.success;
 }
 

@@ -7,6 +7,9 @@
 //! |--------------------------------------------|-------------------------------------------|
 //! | `migz_example_array_test_rust_server`      | takes a receive right, serves `array_test` until its last send right goes |
 //! | `migz_example_array_test_rust_client`      | borrows a send right, sums 1..=arg through it and checks the answer |
+//! | `migz_example_ports_ool_rust_server`       | takes a receive right, serves `ports_ool` until its last send right goes |
+//! | `migz_example_ports_ool_rust_failing_server` | the same, with every routine failing after taking its arguments |
+//! | `migz_example_ports_ool_rust_client`       | borrows a send right, runs the scenario `arg` (0: answered, 1: refused) |
 
 #![forbid(unsafe_code)]
 
@@ -23,3 +26,18 @@ pub mod array_test_service;
 
 migz::export_entry!(migz_example_array_test_rust_server => array_test_service::server_entry);
 migz::export_entry!(migz_example_array_test_rust_client => array_test_service::client_entry);
+
+/// The stubs generated from `examples/defs/ports_ool.defs`.
+pub mod ports_ool {
+    include!(concat!(env!("OUT_DIR"), "/ports_ool.rs"));
+}
+
+/// The Rust half of the ports_ool example, the same source its crate uses.
+#[path = "../../../examples/ports_ool/src/service.rs"]
+pub mod ports_ool_service;
+
+migz::export_entry!(migz_example_ports_ool_rust_server => ports_ool_service::server_entry);
+migz::export_entry!(
+    migz_example_ports_ool_rust_failing_server => ports_ool_service::failing_server_entry
+);
+migz::export_entry!(migz_example_ports_ool_rust_client => ports_ool_service::client_entry);

@@ -118,8 +118,6 @@ pub enum KDesc {
     OolPorts {
         /// Offset of the descriptor.
         off: usize,
-        /// The copy option as sent.
-        copy: u32,
         /// The received type of every element.
         rtype: MachMsgTypeName,
         /// The rights.

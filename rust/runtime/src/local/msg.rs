@@ -501,7 +501,6 @@ enum RawDesc {
         addr: usize,
         count: u32,
         dealloc: bool,
-        copy: u32,
         disp: u32,
     },
 }
@@ -583,7 +582,6 @@ fn parse(buf: &[u8], send_size: usize) -> Result<(MachMsgHeader, Vec<RawDesc>), 
                     addr: read_u64(buf, off).unwrap_or(0) as usize,
                     count,
                     dealloc: word & 0xff != 0,
-                    copy,
                     disp,
                 }
             }
@@ -873,7 +871,6 @@ impl Space {
             },
             OolPorts {
                 off: usize,
-                copy: u32,
                 rtype: u32,
                 t: Vec<Taken>,
                 free: Option<(usize, usize)>,
@@ -914,7 +911,6 @@ impl Space {
                     addr,
                     count,
                     dealloc,
-                    copy,
                     disp,
                 } => {
                     let Some(names) = read_names(space_id, mem, addr, count) else {
@@ -937,7 +933,6 @@ impl Space {
                     let free = (dealloc && count > 0).then_some((addr, count as usize * 4));
                     pending.push(Pending::OolPorts {
                         off,
-                        copy,
                         rtype: disp_received_type(disp),
                         t: ts,
                         free,
@@ -1025,7 +1020,6 @@ impl Space {
                 },
                 Pending::OolPorts {
                     off,
-                    copy,
                     rtype,
                     t,
                     free,
@@ -1035,7 +1029,6 @@ impl Space {
                     }
                     KDesc::OolPorts {
                         off,
-                        copy,
                         rtype,
                         rights: t.into_iter().map(account).collect(),
                     }
@@ -1238,12 +1231,7 @@ impl Space {
                     );
                     write_u32(&mut bytes, off + 12, size);
                 }
-                KDesc::OolPorts {
-                    off,
-                    copy,
-                    rtype,
-                    rights,
-                } => {
+                KDesc::OolPorts { off, rtype, rights } => {
                     let count = rights.len();
                     let mut names = Vec::with_capacity(count * 4);
                     for r in rights {
@@ -1258,10 +1246,13 @@ impl Space {
                         .map(|r| vm::insert(r, self.inner.id))
                         .unwrap_or(0);
                     write_u64(&mut bytes, off, addr as u64);
+                    // As xnu does, the names land in a fresh region of the receiver's
+                    // whatever copy the sender asked for: the descriptor says virtual copy
+                    // and deallocate, so that `mach_msg_destroy` frees it.
                     write_u32(
                         &mut bytes,
                         off + 8,
-                        ool_ports_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy, rtype),
+                        ool_ports_descriptor_word(true, MACH_MSG_VIRTUAL_COPY, rtype),
                     );
                     write_u32(&mut bytes, off + 12, count as u32);
                 }
