@@ -875,9 +875,18 @@ impl Gen {
         let name = format!("{}Message", pascal(&sub.name));
         let _ = writeln!(
             self.out,
-            "/// A simpleroutine request of the `{}` subsystem as an owned value, as [`messages`]\n/// yields it: arrays are copied out of the message, rights and out-of-line memory are\n/// owned, so dropping it releases what the request carried.\n#[derive(Debug)]\npub enum {name} {{",
+            "/// A simpleroutine request of the `{}` subsystem as an owned value, as [`messages`]\n/// yields it: arrays are copied out of the message, rights and out-of-line memory are\n/// owned, so dropping it releases what the request carried.\n#[derive(Debug)]",
             sub.name
         );
+        // Fields keep the `.defs` names, as the server trait's parameters do.
+        let camel = simple
+            .iter()
+            .flat_map(|(_, s)| &s.params)
+            .any(|(n, _)| n.chars().any(|ch| ch.is_ascii_uppercase()));
+        if camel {
+            self.out.push_str("#[allow(non_snake_case)]\n");
+        }
+        let _ = writeln!(self.out, "pub enum {name} {{");
         // Variant fields: the server method's parameters, with borrowed arrays owned.
         let fields = |s: &Serve| -> Vec<(String, String, String)> {
             s.params
