@@ -1,4 +1,4 @@
-//! Generates three subsystems of Apple's xnu corpus (`../shared/corpus` beside the checkout)
+//! Generates four subsystems of Apple's xnu corpus (`../shared/corpus` beside the checkout)
 //! with migz-build in the user view, as a crate using them would. Without the corpus
 //! (outside CI) nothing is generated and the crate is empty.
 
@@ -24,6 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             corpus.join("xnu/libsyscall/mach/clock.defs"),
             corpus.join("xnu/libsyscall/mach/mach_port.defs"),
             corpus.join("xnu/osfmk/mach/exc.defs"),
+            corpus.join("xnu/osfmk/mach/notify.defs"),
         ])?;
     println!("cargo:rustc-cfg=migz_corpus");
     Ok(())

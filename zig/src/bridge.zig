@@ -16,6 +16,7 @@ const abi = @import("abi.zig");
 const message = @import("message.zig");
 const rights = @import("rights.zig");
 const server_ = @import("server.zig");
+const stream = @import("stream.zig");
 const stubs_ = @import("stubs.zig");
 const transport = @import("transport.zig");
 
@@ -122,6 +123,27 @@ pub fn exportEntry(comptime name: []const u8, comptime f: fn (port: Port, arg: u
             defer _ = enterTask(abi.port_null);
             defer transport.migDeallocReplyPort(transport.migGetReplyPort());
             return f(port, arg);
+        }
+    };
+    @export(&E.entry, .{ .name = name });
+}
+
+/// The C shape of a ring producer entry: `ring` is the producer's end of a
+/// `migz1_ring_t` (Rust's `ProducerEnd::into_raw`), which the callee takes over; `arg` is
+/// the callee's; it returns a `MIGZ1_STREAM_*` status.
+pub const ProducerEntry = fn (ring: ?*stream.Ring, arg: u64) callconv(.c) i32;
+
+/// Exports, under `name`, a ring producer entry (Rust declares it with
+/// `migz::zig_producer!`) that takes over the ring, calls `f(&producer, arg)` and lets go
+/// of the ring: a producer `f` did not close (with `close` or `fail`) ends the stream as
+/// abandoned. A null ring is `MIGZ1_STREAM_INVALID_ARGUMENT`.
+pub fn exportProducer(comptime name: []const u8, comptime f: fn (producer: *stream.Producer, arg: u64) i32) void {
+    const E = struct {
+        fn entry(ring: ?*stream.Ring, arg: u64) callconv(.c) i32 {
+            const r = ring orelse return stream.status.invalid_argument;
+            var producer = stream.Producer.init(r);
+            defer producer.deinit();
+            return f(&producer, arg);
         }
     };
     @export(&E.entry, .{ .name = name });

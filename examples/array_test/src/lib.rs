@@ -5,7 +5,9 @@
 //!
 //! - [`array_test`]: the generated Rust stubs (client, server trait, messages);
 //! - [`service`]: the Rust server ([`service::Summer`]) and client;
-//! - [`zig`]: the Zig server and client, as safe functions over bridge entries.
+//! - [`zig`]: the Zig server and client, as safe functions over bridge entries;
+//! - [`patterns`]: timeouts, select, retry and rate limiting around calls to the Zig
+//!   server, with tokio's tools.
 //!
 //! Either client talks to either server over the local transport; `src/main.rs` shows it
 //! and `tests/matrix.rs` tests all four pairs.
@@ -20,6 +22,7 @@ pub mod array_test {
     include!(concat!(env!("OUT_DIR"), "/array_test.rs"));
 }
 
+pub mod patterns;
 pub mod service;
 
 /// The Zig client and server of `zig/service.zig`, as bridge entries: run the server

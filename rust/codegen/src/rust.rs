@@ -55,6 +55,7 @@ pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
     }
     g.client(sub);
     g.server(sub);
+    g.messages(sub);
     // One trailing newline, as rustfmt leaves it.
     while g.out.ends_with("\n\n") {
         g.out.pop();
@@ -854,6 +855,152 @@ impl Gen {
         let _ = writeln!(
             self.out,
             "/// Serves the requests arriving on `port` with `server`, at most `concurrency` at a\n/// time, until the port dies. Malformed requests get Apple's error replies and their\n/// rights and memory are destroyed.\npub async fn serve<S: {trait_name} + ?Sized>(\n    server: &S,\n    port: &ReceiveRight,\n    concurrency: usize,\n) -> Result<(), ::migz::Error> {{\n    use ::migz::private::{{self as p, StreamExt}};\n    let space = port.task();\n    p::requests(port)?\n        .for_each_concurrent(concurrency.max(1), |message| async move {{\n            let (request, len) = p::request_buf(message, {request_room});\n            let mut reply = p::AlignedBuf::new({room});\n            let dispatched = dispatch(server, space, request.bytes(), len, reply.bytes_mut());\n            let handled = p::guarded(dispatched).await;\n            p::finish(space, request.bytes(), &mut reply, handled).await;\n        }})\n        .await;\n    Ok(())\n}}\n"
+        );
+    }
+
+    /// The subsystem's simpleroutines as a stream of owned messages: an enum with a
+    /// variant per simpleroutine, a `take_<id>` function per variant unpacking it as the
+    /// server handler does (so a refused request owns and releases the same), and
+    /// `messages(port)`. Nothing when the subsystem has no simpleroutine.
+    fn messages(&mut self, sub: &Subsystem) {
+        let simple: Vec<(&Routine, Serve)> = sub
+            .routines
+            .iter()
+            .filter(|r| r.reply.is_none())
+            .filter_map(|r| plan_serve(r).map(|s| (r, s)))
+            .collect();
+        if simple.is_empty() {
+            return;
+        }
+        let name = format!("{}Message", pascal(&sub.name));
+        let _ = writeln!(
+            self.out,
+            "/// A simpleroutine request of the `{}` subsystem as an owned value, as [`messages`]\n/// yields it: arrays are copied out of the message, rights and out-of-line memory are\n/// owned, so dropping it releases what the request carried.\n#[derive(Debug)]",
+            sub.name
+        );
+        // Fields keep the `.defs` names, as the server trait's parameters do.
+        let camel = simple
+            .iter()
+            .flat_map(|(_, s)| &s.params)
+            .any(|(n, _)| n.chars().any(|ch| ch.is_ascii_uppercase()));
+        if camel {
+            self.out.push_str("#[allow(non_snake_case)]\n");
+        }
+        let _ = writeln!(self.out, "pub enum {name} {{");
+        // Variant fields: the server method's parameters, with borrowed arrays owned.
+        let fields = |s: &Serve| -> Vec<(String, String, String)> {
+            s.params
+                .iter()
+                .enumerate()
+                .map(|(i, (n, t))| match t.strip_prefix("&[") {
+                    Some(el) => (
+                        n.clone(),
+                        format!("Vec<{}>", el.trim_end_matches(']')),
+                        format!("a{i}.to_vec()"),
+                    ),
+                    None => (n.clone(), t.clone(), format!("a{i}")),
+                })
+                .collect()
+        };
+        for (i, (r, s)) in simple.iter().enumerate() {
+            if i > 0 {
+                self.out.push('\n');
+            }
+            self.doc(&r.doc, "    ");
+            let _ = writeln!(self.out, "    /// A request of `{}` (id {}).", r.name, r.id);
+            let variant = pascal(&r.name);
+            let f = fields(s);
+            if f.is_empty() {
+                let _ = writeln!(self.out, "    {variant},");
+                continue;
+            }
+            let body: Vec<String> = f.iter().map(|(n, t, _)| format!("{n}: {t}")).collect();
+            // rustfmt keeps a struct variant on one line up to 35 columns of fields
+            // (`struct_variant_width`) within the line width.
+            let joined = body.join(", ");
+            let line = format!("    {variant} {{ {joined} }},");
+            if joined.len() <= 35 && line.len() <= 100 {
+                let _ = writeln!(self.out, "{line}");
+            } else {
+                let _ = writeln!(self.out, "    {variant} {{");
+                for b in &body {
+                    let _ = writeln!(self.out, "        {b},");
+                }
+                self.out.push_str("    },\n");
+            }
+        }
+        self.out.push_str("}\n\n");
+        for (r, s) in &simple {
+            let p = pascal(&r.name);
+            let _ = writeln!(
+                self.out,
+                "/// Unpacks a request of `{}` into an owned message.\nfn take_{}(\n    space: &::migz::Space,\n    request: &[u8],\n    len: usize,\n) -> Result<{name}, ::migz::private::Refusal> {{\n    use ::migz::private as p;\n    type Request = {p}Request;",
+                r.name, r.id
+            );
+            let uses_space = s.takes.iter().any(|t| t.contains("(space,"));
+            if !uses_space {
+                self.out.push_str("    let _ = space;\n");
+            }
+            let _ = writeln!(
+                self.out,
+                "    let mut input = {p}In::default();\n    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;"
+            );
+            for t in &s.takes {
+                self.stmt(4, t);
+            }
+            let variant = pascal(&r.name);
+            let f = fields(s);
+            let values: Vec<String> = f.iter().map(|(n, _, e)| format!("{n}: {e}")).collect();
+            let joined = values.join(", ");
+            let line = format!("    Ok({name}::{variant} {{ {joined} }})");
+            if f.is_empty() {
+                let _ = writeln!(self.out, "    Ok({name}::{variant})");
+            } else if joined.len() <= 18 && line.len() <= 100 {
+                let _ = writeln!(self.out, "{line}");
+            } else {
+                let _ = writeln!(self.out, "    Ok({name}::{variant} {{");
+                for v in &values {
+                    let _ = writeln!(self.out, "        {v},");
+                }
+                self.out.push_str("    })\n");
+            }
+            self.out.push_str("}\n\n");
+        }
+        let _ = writeln!(
+            self.out,
+            "/// Unpacks a simpleroutine request of the `{}` subsystem into an owned message; other\n/// ids (routines included) are refused with `MIG_BAD_ID`.\nfn take_message(\n    space: &::migz::Space,\n    request: &[u8],\n    len: usize,\n) -> Result<{name}, ::migz::private::Refusal> {{\n    match ::migz::private::request_id(request) {{",
+            sub.name
+        );
+        for (r, _) in &simple {
+            let _ = writeln!(
+                self.out,
+                "        {} => take_{}(space, request, len),",
+                r.id as i32, r.id
+            );
+        }
+        self.out.push_str("        _ => Err(::migz::private::Refusal::malformed(\n            ::migz::private::MIG_BAD_ID,\n        )),\n    }\n}\n\n");
+        let room = simple
+            .iter()
+            .map(|(r, _)| r.request.size)
+            .max()
+            .unwrap_or(0);
+        let ret = format!("Result<::migz::asynk::Requests<{name}>, ::migz::Error>");
+        let head = format!("pub fn messages(port: &ReceiveRight) -> {ret} {{");
+        let _ = writeln!(
+            self.out,
+            "/// The simpleroutine requests arriving on `port`, as owned [`{name}`]s in a\n/// `futures::Stream` that receives a message only when polled for the next one, so the\n/// port's queue limit holds blocking senders back while the consumer is busy. A request\n/// that does not unpack (malformed, or of a routine with a reply) is destroyed,\n/// answered with Apple's error reply when it has a reply port, and comes out as `Err`\n/// with its code; the stream goes on until the port dies."
+        );
+        if head.len() <= 100 {
+            let _ = writeln!(self.out, "{head}");
+        } else {
+            let _ = writeln!(
+                self.out,
+                "pub fn messages(\n    port: &ReceiveRight,\n) -> {ret} {{"
+            );
+        }
+        let _ = writeln!(
+            self.out,
+            "    ::migz::private::simple_requests(port, {room}, take_message)\n}}\n"
         );
     }
 

@@ -24,6 +24,8 @@ use crate::local::park::Waiter;
 use crate::local::port::{self, Dequeue, Port, Reserve};
 use crate::rights::ReceiveRight;
 
+pub use crate::ffi::Requests;
+
 /// A received message: its bytes in the wire format, trailer included.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {

@@ -207,6 +207,15 @@ impl<T: Transport> ReceiveRight<T> {
         Ok(st[2])
     }
 
+    /// How many messages are queued on the port (`mps_msgcount`): with a queue limit,
+    /// at most that many, as senders wait for room beyond it.
+    pub fn message_count(&self) -> Result<u32, Error> {
+        let mut st = [0u32; 10];
+        self.task
+            .port_get_attributes(self.name, MACH_PORT_RECEIVE_STATUS, &mut st)?;
+        Ok(st[4])
+    }
+
     /// `mach_port_set_mscount`.
     pub fn set_make_send_count(&self, mscount: u32) -> Result<(), Error> {
         self.task.port_set_mscount(self.name, mscount)

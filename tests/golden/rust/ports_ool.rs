@@ -1769,3 +1769,58 @@ pub async fn serve<S: PortsOolServer + ?Sized>(
         .await;
     Ok(())
 }
+
+/// A simpleroutine request of the `ports_ool` subsystem as an owned value, as [`messages`]
+/// yields it: arrays are copied out of the message, rights and out-of-line memory are
+/// owned, so dropping it releases what the request carried.
+#[derive(Debug)]
+pub enum PortsOolMessage {
+    /// Fire and forget: no reply.
+    ///
+    /// A request of `log_message` (id 3008).
+    LogMessage { message: Vec<u8> },
+}
+
+/// Unpacks a request of `log_message` into an owned message.
+fn take_3008(
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+) -> Result<PortsOolMessage, ::migz::private::Refusal> {
+    use ::migz::private as p;
+    type Request = LogMessageRequest;
+    let _ = space;
+    let mut input = LogMessageIn::default();
+    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
+    let a0 = p::items(input.message)?;
+    Ok(PortsOolMessage::LogMessage {
+        message: a0.to_vec(),
+    })
+}
+
+/// Unpacks a simpleroutine request of the `ports_ool` subsystem into an owned message; other
+/// ids (routines included) are refused with `MIG_BAD_ID`.
+fn take_message(
+    space: &::migz::Space,
+    request: &[u8],
+    len: usize,
+) -> Result<PortsOolMessage, ::migz::private::Refusal> {
+    match ::migz::private::request_id(request) {
+        3008 => take_3008(space, request, len),
+        _ => Err(::migz::private::Refusal::malformed(
+            ::migz::private::MIG_BAD_ID,
+        )),
+    }
+}
+
+/// The simpleroutine requests arriving on `port`, as owned [`PortsOolMessage`]s in a
+/// `futures::Stream` that receives a message only when polled for the next one, so the
+/// port's queue limit holds blocking senders back while the consumer is busy. A request
+/// that does not unpack (malformed, or of a routine with a reply) is destroyed,
+/// answered with Apple's error reply when it has a reply port, and comes out as `Err`
+/// with its code; the stream goes on until the port dies.
+pub fn messages(
+    port: &ReceiveRight,
+) -> Result<::migz::asynk::Requests<PortsOolMessage>, ::migz::Error> {
+    ::migz::private::simple_requests(port, 104, take_message)
+}

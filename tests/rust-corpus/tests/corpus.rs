@@ -6,7 +6,7 @@
 
 use migz::MachMsgHeader;
 use migz::ffi::MsgBuf;
-use migz_rust_corpus::{clock, exc, mach_port};
+use migz_rust_corpus::{clock, exc, mach_port, notify};
 
 #[test]
 fn sizes_are_apples() {
@@ -38,4 +38,34 @@ fn mach_port_allocate_round_trip() {
     let mut back = mach_port::MachPortAllocateOut::default();
     mach_port::MachPortAllocateReply::unpack(&reply.0, size, &mut back).unwrap();
     assert_eq!(back.name, 0x1103);
+}
+
+/// The emulation's no-senders notification arrives through `notify.defs`'s generated
+/// message stream (`notify::messages`) as a typed `mach_notify_no_senders`.
+#[test]
+fn notifications_arrive_as_typed_messages() {
+    use futures::StreamExt;
+    use migz::Space;
+    use migz::rights::{ReceiveRight, allocate_pair};
+    let space = Space::new();
+    {
+        let (port, send) = allocate_pair(&space).unwrap();
+        let watcher = ReceiveRight::allocate(&space).unwrap();
+        drop(port.request_no_senders(&watcher, 0).unwrap());
+        let mut messages = notify::messages(&watcher).unwrap();
+        let second = send.copy_send().unwrap();
+        drop(send);
+        drop(second);
+        let got = futures::executor::block_on(messages.next()).unwrap();
+        // One send right was made from the receive right (the copy does not count).
+        assert!(
+            matches!(
+                got,
+                Ok(notify::NotifyMessage::MachNotifyNoSenders { mscount: 1 })
+            ),
+            "{got:?}"
+        );
+        drop((messages, watcher, port));
+    }
+    space.assert_no_leaks();
 }

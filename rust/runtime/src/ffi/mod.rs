@@ -23,8 +23,8 @@ pub use carry::{
 };
 pub use ring::{RawRing, WakeFn};
 pub use serve::{
-    Handled, MIG_BAD_ID, Refusal, fill, fill_c_string, finish, guarded, items, request_buf,
-    request_header, request_id, requests,
+    Handled, MIG_BAD_ID, Refusal, Requests, Take, fill, fill_c_string, finish, guarded, items,
+    request_buf, request_header, request_id, requests, simple_requests,
 };
 
 /// `migz.ConstSlice(T)` of the Zig runtime: a borrowed slice that crosses the C ABI as a
@@ -44,6 +44,15 @@ impl<T> Clone for ConstSlice<'_, T> {
 }
 
 impl<T> Copy for ConstSlice<'_, T> {}
+
+// SAFETY: a `ConstSlice<'a, T>` is a `&'a [T]` spelled for the C ABI: it only ever reads
+// the borrowed elements, so it may go to (or be shared with) another thread exactly when
+// a shared slice may, which is when `T: Sync`. Generated `_async` client methods hold
+// their `In` struct across an await, and their futures are `Send` thanks to this.
+unsafe impl<T: Sync> Send for ConstSlice<'_, T> {}
+
+// SAFETY: as for `Send`: sharing a `ConstSlice` shares only read access to `[T]`.
+unsafe impl<T: Sync> Sync for ConstSlice<'_, T> {}
 
 impl<T> Default for ConstSlice<'_, T> {
     fn default() -> Self {

@@ -12,7 +12,7 @@ pub use crate::ffi::{
     names, ool_any_rights, ool_buffer, ool_copy, ool_rights, poly_disposition, prefix,
     receive_right, reply_ool_copy, reply_poly_disposition, reply_port, reply_slice, request_buf,
     request_header, request_id, requests, rights, same_count, send, send_async, send_once_right,
-    send_right, slice, take_ool, was_sent,
+    send_right, simple_requests, slice, take_ool, was_sent,
 };
 pub use crate::ool::OolBuffer;
 pub use core::mem::offset_of;

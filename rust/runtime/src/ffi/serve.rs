@@ -98,6 +98,70 @@ pub fn requests(
     crate::asynk::MessageStream::with_trailer(port.task(), port.name(), MACH_RCV_TRAILER_AV)
 }
 
+/// What a generated `take_message` does: unpacks one request into an owned value, or
+/// refuses it.
+pub type Take<T> = fn(&Space, &[u8], usize) -> Result<T, Refusal>;
+
+/// The simpleroutine requests of one subsystem arriving on a port, as owned values `T`
+/// (the generated `<Subsystem>Message`): what a generated `messages(port)` returns.
+///
+/// It receives a message only when polled for the next item, one at a time, so the
+/// port's queue limit is the backpressure: while the consumer is busy with an item, at
+/// most `qlimit` more messages wait on the port and blocking senders wait for room. A
+/// request that does not unpack (malformed, or of a routine this stream does not take)
+/// is destroyed, answered with Apple's error reply when it has a reply port, and comes
+/// out as `Err` with its code; the stream goes on. It ends when the port dies.
+pub struct Requests<T> {
+    inner: core::pin::Pin<Box<dyn futures::Stream<Item = Result<T, KernReturn>> + Send>>,
+}
+
+impl<T> core::fmt::Debug for Requests<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Requests").finish_non_exhaustive()
+    }
+}
+
+impl<T> futures::Stream for Requests<T> {
+    type Item = Result<T, KernReturn>;
+
+    fn poll_next(
+        mut self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// The requests arriving on `port` as values `take` unpacks from each, in an aligned
+/// buffer of at least `room` bytes (see [`Requests`]).
+pub fn simple_requests<T: Send + 'static>(
+    port: &crate::rights::ReceiveRight<Space>,
+    room: usize,
+    take: Take<T>,
+) -> Result<Requests<T>, crate::Error> {
+    use futures::StreamExt;
+    let space = port.task().clone();
+    // `then` polls the port again only after the previous item went out, so no message
+    // is received ahead of the consumer.
+    let stream = requests(port)?.then(move |message| {
+        let space = space.clone();
+        async move {
+            let (request, len) = request_buf(message, room);
+            match take(&space, request.bytes(), len) {
+                Ok(value) => Ok(value),
+                Err(refusal) => {
+                    let mut reply = AlignedBuf::new(HEADER_SIZE + 12);
+                    finish(&space, request.bytes(), &mut reply, Err(refusal)).await;
+                    Err(refusal.code)
+                }
+            }
+        }
+    });
+    Ok(Requests {
+        inner: Box::pin(stream),
+    })
+}
+
 /// A received message copied into an aligned buffer of at least `room` bytes (unpack
 /// functions want room for their whole message struct), and its valid length.
 pub fn request_buf(message: crate::asynk::Message, room: usize) -> (AlignedBuf, usize) {
