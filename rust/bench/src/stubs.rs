@@ -111,13 +111,18 @@ fn rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> (f64, f64) {
             std::thread::spawn(move || {
                 pin(cpus.1);
                 let rt = current_thread_runtime();
-                // The generated server runs as a task beside the hand-written one, and is
-                // dropped with the runtime when the hand-written one is told to stop.
+                // Both servers are tasks of the runtime, so that their wake-ups take the same
+                // path. The generated one is dropped with the runtime when the hand-written
+                // one is told to stop.
                 rt.spawn(async move {
                     let served = bench::serve(&Summer, &stub_service, 1).await;
                     panic!("the generated server stopped: {served:?}");
                 });
-                rt.block_on(raw_server(&space, raw_service.name()));
+                let raw = rt.spawn(async move {
+                    raw_server(&space, raw_service.name()).await;
+                    raw_service
+                });
+                let raw_service = rt.block_on(raw).expect("the raw server ends");
                 drop(rt);
                 drop(raw_service);
             })
