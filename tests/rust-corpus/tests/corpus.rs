@@ -12,7 +12,8 @@ use migz_rust_corpus::{LAYOUTS, clock, exc, mach_port};
 
 #[test]
 fn every_module_is_there() {
-    // 48 files declare a subsystem; `tests/excserver_backtrace.defs` repeats `mach_exc`.
+    // 48 corpus files declare a subsystem (`tests/excserver_backtrace.defs` repeats
+    // `mach_exc`), and the two examples.
     let subsystems: std::collections::BTreeSet<_> = LAYOUTS.iter().map(|l| l.subsystem).collect();
     println!(
         "{} structs of {} subsystems compiled",
