@@ -1,12 +1,77 @@
-//! Apple's own subsystems through the generated Rust and Zig: message sizes match the
-//! numbers of Apple's MIG, and a `mach_port_allocate` exchange round-trips through the
-//! generated pack and unpack functions.
+//! Apple's own subsystems through the generated Rust and Zig: every message struct Apple's
+//! MIG generated for the seven subsystems of `apple-mig-layouts.json` has, as rustc lays
+//! out the generated Rust, Apple's size and Apple's field offsets, and a
+//! `mach_port_allocate` exchange round-trips through the generated pack and unpack
+//! functions.
 
 #![cfg(migz_corpus)]
 
 use migz::MachMsgHeader;
 use migz::ffi::MsgBuf;
-use migz_rust_corpus::{clock, exc, mach_port, notify};
+use migz_rust_corpus::{LAYOUTS, clock, exc, mach_port, notify};
+
+#[test]
+fn every_module_is_there() {
+    // 48 corpus files declare a subsystem (`tests/excserver_backtrace.defs` repeats
+    // `mach_exc`), and the two examples.
+    let subsystems: std::collections::BTreeSet<_> = LAYOUTS.iter().map(|l| l.subsystem).collect();
+    println!(
+        "{} structs of {} subsystems compiled",
+        LAYOUTS.len(),
+        subsystems.len()
+    );
+    assert!(subsystems.len() >= 45, "{subsystems:?}");
+    assert_eq!(
+        migz_rust_corpus::excserver_backtrace_mach_exc::SUBSYSTEM_NAME,
+        "mach_exc"
+    );
+}
+
+#[test]
+fn rust_layouts_are_apples() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus/apple-mig-layouts.json"
+    );
+    let text = std::fs::read_to_string(path).expect("the corpus has apple-mig-layouts.json");
+    let apple: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for (header, targets) in apple.as_object().unwrap() {
+        // `mach/mach_port.h` holds subsystem `mach_port`.
+        let subsystem = header.trim_start_matches("mach/").trim_end_matches(".h");
+        for (target, structs) in targets.as_object().unwrap() {
+            for (name, want) in structs.as_object().unwrap() {
+                // A struct the corpus lacks is a routine added to the SDK later.
+                let Some(got) = LAYOUTS
+                    .iter()
+                    .find(|l| l.subsystem == subsystem && l.apple == name)
+                else {
+                    continue;
+                };
+                compared += 1;
+                let want_fields: Vec<u64> = want["fields"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["offset"].as_u64().unwrap())
+                    .collect();
+                let got_fields: Vec<u64> = got.fields.iter().map(|(_, o)| *o as u64).collect();
+                if want["size"].as_u64() != Some(got.size as u64) || want_fields != got_fields {
+                    mismatches.push(format!(
+                        "{target} {name}: Apple size {} offsets {want_fields:?}, Rust size {} fields {:?}",
+                        want["size"], got.size, got.fields
+                    ));
+                }
+            }
+        }
+    }
+    println!("{compared} Apple structs match the Rust layout");
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    // The JSON has 212 structs; the two the corpus lacks are later SDK additions. Fewer
+    // compared means the matching broke.
+    assert!(compared >= 200, "only {compared} structs compared");
+}
 
 #[test]
 fn sizes_are_apples() {
@@ -39,6 +104,7 @@ fn mach_port_allocate_round_trip() {
     mach_port::MachPortAllocateReply::unpack(&reply.0, size, &mut back).unwrap();
     assert_eq!(back.name, 0x1103);
 }
+
 
 /// The emulation's no-senders notification arrives through `notify.defs`'s generated
 /// message stream (`notify::messages`) as a typed `mach_notify_no_senders`.

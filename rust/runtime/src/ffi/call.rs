@@ -70,17 +70,51 @@ impl From<super::CodecError> for CallError {
 
 /// A zeroed, 8-byte aligned message buffer on the heap (generated messages can be
 /// hundreds of kilobytes).
+///
+/// Every generated call and every served request takes one or two of these, so their
+/// memory is recycled: a dropped buffer of at most [`SPARE_BYTES_MAX`] bytes waits, with
+/// at most [`SPARE_COUNT_MAX`] others, in a list of its thread for the next `new`. Taking
+/// a kilobytes-sized block from glibc's allocator and giving it back on every call made it
+/// consolidate its free lists each time, about a tenth of a local round trip.
 #[derive(Clone, Debug)]
 pub struct AlignedBuf {
     words: Vec<u64>,
 }
 
+/// The largest buffer kept for reuse when dropped.
+pub const SPARE_BYTES_MAX: usize = 64 * 1024;
+/// How many dropped buffers each thread keeps for reuse.
+pub const SPARE_COUNT_MAX: usize = 4;
+
+thread_local! {
+    /// This thread's dropped buffers, waiting for reuse.
+    static SPARE: std::cell::RefCell<Vec<Vec<u64>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 impl AlignedBuf {
     /// A buffer of at least `bytes` bytes.
     pub fn new(bytes: usize) -> Self {
-        AlignedBuf {
-            words: vec![0; bytes.div_ceil(8)],
-        }
+        let len = bytes.div_ceil(8);
+        // The smallest spare buffer that is large enough, if any.
+        let spare = SPARE
+            .try_with(|spare| {
+                let mut spare = spare.try_borrow_mut().ok()?;
+                let best = (0..spare.len())
+                    .filter(|&i| spare[i].capacity() >= len)
+                    .min_by_key(|&i| spare[i].capacity())?;
+                Some(spare.swap_remove(best))
+            })
+            .ok()
+            .flatten();
+        let words = match spare {
+            Some(mut words) => {
+                words.clear();
+                words.resize(len, 0);
+                words
+            }
+            None => vec![0; len],
+        };
+        AlignedBuf { words }
     }
 
     /// The bytes.
@@ -91,6 +125,23 @@ impl AlignedBuf {
     /// The bytes, writable.
     pub fn bytes_mut(&mut self) -> &mut [u8] {
         self.words.as_mut_bytes()
+    }
+}
+
+impl Drop for AlignedBuf {
+    fn drop(&mut self) {
+        let words = std::mem::take(&mut self.words);
+        if words.capacity() == 0 || words.capacity() * 8 > SPARE_BYTES_MAX {
+            return;
+        }
+        // During thread exit the list may be gone already; the buffer is then freed.
+        let _ = SPARE.try_with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut()
+                && spare.len() < SPARE_COUNT_MAX
+            {
+                spare.push(words);
+            }
+        });
     }
 }
 
@@ -244,6 +295,20 @@ pub fn discard(space: &Space, msg: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recycled_buffers_are_zeroed_and_large_enough() {
+        let mut big = AlignedBuf::new(4200);
+        big.bytes_mut().fill(0xff);
+        drop(big);
+        let small = AlignedBuf::new(40);
+        assert_eq!(small.bytes().len(), 40);
+        assert!(small.bytes().iter().all(|&b| b == 0));
+        let again = AlignedBuf::new(4200);
+        assert!(again.bytes().len() >= 4200);
+        assert!(again.bytes().iter().all(|&b| b == 0));
+        assert_eq!(again.bytes().as_ptr().align_offset(8), 0);
+    }
 
     #[test]
     fn reply_values() {

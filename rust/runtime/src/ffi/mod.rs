@@ -37,6 +37,14 @@ pub struct ConstSlice<'a, T> {
     borrow: PhantomData<&'a [T]>,
 }
 
+// SAFETY: a `ConstSlice<'a, T>` is a `&'a [T]` in C layout: it only ever reads the `T`s
+// it borrows (`get` hands out `&'a [T]`), so it may cross threads exactly when `&[T]` may,
+// which is when `T: Sync`. Without this, a generated server's future that holds an
+// unpacked request across an `await` is not `Send` and cannot be spawned on tokio.
+unsafe impl<T: Sync> Send for ConstSlice<'_, T> {}
+// SAFETY: as for `Send`: shared access to a `ConstSlice` is shared access to `&[T]`.
+unsafe impl<T: Sync> Sync for ConstSlice<'_, T> {}
+
 impl<T> Clone for ConstSlice<'_, T> {
     fn clone(&self) -> Self {
         *self
