@@ -105,7 +105,6 @@ fn mach_port_allocate_round_trip() {
     assert_eq!(back.name, 0x1103);
 }
 
-
 /// The emulation's no-senders notification arrives through `notify.defs`'s generated
 /// message stream (`notify::messages`) as a typed `mach_notify_no_senders`.
 #[test]

@@ -40,7 +40,8 @@ pub struct ConstSlice<'a, T> {
 // SAFETY: a `ConstSlice<'a, T>` is a `&'a [T]` in C layout: it only ever reads the `T`s
 // it borrows (`get` hands out `&'a [T]`), so it may cross threads exactly when `&[T]` may,
 // which is when `T: Sync`. Without this, a generated server's future that holds an
-// unpacked request across an `await` is not `Send` and cannot be spawned on tokio.
+// unpacked request across an `await`, or a client's `_async` future that holds its `In`
+// struct, is not `Send` and cannot be spawned on tokio.
 unsafe impl<T: Sync> Send for ConstSlice<'_, T> {}
 // SAFETY: as for `Send`: shared access to a `ConstSlice` is shared access to `&[T]`.
 unsafe impl<T: Sync> Sync for ConstSlice<'_, T> {}
@@ -52,15 +53,6 @@ impl<T> Clone for ConstSlice<'_, T> {
 }
 
 impl<T> Copy for ConstSlice<'_, T> {}
-
-// SAFETY: a `ConstSlice<'a, T>` is a `&'a [T]` spelled for the C ABI: it only ever reads
-// the borrowed elements, so it may go to (or be shared with) another thread exactly when
-// a shared slice may, which is when `T: Sync`. Generated `_async` client methods hold
-// their `In` struct across an await, and their futures are `Send` thanks to this.
-unsafe impl<T: Sync> Send for ConstSlice<'_, T> {}
-
-// SAFETY: as for `Send`: sharing a `ConstSlice` shares only read access to `[T]`.
-unsafe impl<T: Sync> Sync for ConstSlice<'_, T> {}
 
 impl<T> Default for ConstSlice<'_, T> {
     fn default() -> Self {
