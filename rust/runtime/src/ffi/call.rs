@@ -7,6 +7,7 @@ use crate::abi::*;
 use crate::error::Error;
 use crate::local::Space;
 use crate::rights::ReceiveRight;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use zerocopy::IntoBytes;
 
@@ -145,10 +146,75 @@ impl Drop for AlignedBuf {
     }
 }
 
-/// The reply port of one call: a fresh receive right, so a late reply after a timeout goes
-/// to a dead port and is destroyed rather than read by the next call.
-pub fn reply_port(space: &Space) -> Result<ReceiveRight<Space>, CallError> {
-    ReceiveRight::allocate(space).map_err(CallError::ReplyPort)
+/// The reply port of one call: a receive right that only this call names. After a call
+/// that received its reply (the one send-once right it made is used up) the port goes back
+/// to the space's pool for the next call; after any failure (a timeout, a send error, a
+/// dropped future) it is destroyed, so a late reply goes to a dead port rather than to
+/// the next call, as Apple's stubs destroy their reply port after an error.
+#[derive(Debug)]
+pub struct ReplyPort {
+    right: Option<ReceiveRight<Space>>,
+    received: AtomicBool,
+}
+
+impl ReplyPort {
+    /// The port's name in its space.
+    pub fn name(&self) -> MachPortName {
+        self.right().name()
+    }
+}
+
+impl Drop for ReplyPort {
+    fn drop(&mut self) {
+        let Some(right) = self.right.take() else {
+            return;
+        };
+        if self.received.load(Ordering::Relaxed) {
+            let space = right.task().clone();
+            if let Err(name) = space.pool_reply_port(right.into_raw()) {
+                drop(ReceiveRight::from_raw(space, name));
+            }
+        }
+    }
+}
+
+/// What a call receives its reply on: a pooled [`ReplyPort`] or, for a routine with an
+/// explicit reply port argument, the caller's own receive right.
+pub trait ReplyTo {
+    /// The receive right.
+    fn right(&self) -> &ReceiveRight<Space>;
+    /// Told that the call's reply (or send-once notification) arrived.
+    fn received(&self) {}
+}
+
+impl ReplyTo for ReceiveRight<Space> {
+    fn right(&self) -> &ReceiveRight<Space> {
+        self
+    }
+}
+
+impl ReplyTo for ReplyPort {
+    fn right(&self) -> &ReceiveRight<Space> {
+        // Only `drop` takes the right out.
+        self.right.as_ref().unwrap_or_else(|| unreachable!())
+    }
+
+    fn received(&self) {
+        self.received.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The reply port of one call, from the space's pool or newly allocated (see
+/// [`ReplyPort`]).
+pub fn reply_port(space: &Space) -> Result<ReplyPort, CallError> {
+    let right = match space.take_pooled_reply_port() {
+        Some(name) => ReceiveRight::from_raw(space.clone(), name),
+        None => ReceiveRight::allocate(space).map_err(CallError::ReplyPort)?,
+    };
+    Ok(ReplyPort {
+        right: Some(right),
+        received: AtomicBool::new(false),
+    })
 }
 
 fn timeout_ms(timeout: Option<Duration>) -> u32 {
@@ -167,7 +233,7 @@ pub fn call(
     space: &Space,
     buf: &mut [u8],
     size: usize,
-    reply: &ReceiveRight<Space>,
+    reply: &(impl ReplyTo + ?Sized),
     timeout: Option<Duration>,
 ) -> Result<usize, CallError> {
     let ms = timeout_ms(timeout);
@@ -176,9 +242,20 @@ pub fn call(
         option |= MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT;
     }
     let rcv_size = u32::try_from(buf.len()).unwrap_or(u32::MAX);
-    let rc = space.mach_msg(buf, option, size as u32, rcv_size, reply.name(), ms, 0);
+    let rc = space.mach_msg(
+        buf,
+        option,
+        size as u32,
+        rcv_size,
+        reply.right().name(),
+        ms,
+        0,
+    );
     match rc {
-        MACH_MSG_SUCCESS => Ok(received_len(buf)),
+        MACH_MSG_SUCCESS => {
+            reply.received();
+            Ok(received_len(buf))
+        }
         // Receive errors share the 0x1000_4000 bit; everything else failed the send.
         rc if rc & 0x0000_4000 != 0 => Err(CallError::Receive(rc)),
         rc => Err(CallError::Send(rc)),
@@ -220,11 +297,14 @@ pub async fn call_async(
     space: &Space,
     buf: &mut AlignedBuf,
     size: usize,
-    reply: &ReceiveRight<Space>,
+    reply: &(impl ReplyTo + ?Sized + Sync),
     timeout: Option<Duration>,
 ) -> Result<usize, CallError> {
     // The stream exists before the request leaves, so the reply cannot be missed.
-    let mut stream = reply.messages().map_err(|e| CallError::Receive(e.code()))?;
+    let mut stream = reply
+        .right()
+        .messages()
+        .map_err(|e| CallError::Receive(e.code()))?;
     send_async(space, &buf.bytes()[..size], timeout).await?;
     let msg = match timeout {
         Some(t) => stream
@@ -236,6 +316,7 @@ pub async fn call_async(
             .await
             .ok_or(CallError::Receive(MACH_RCV_PORT_DIED))?,
     };
+    reply.received();
     let bytes = msg.into_bytes();
     if bytes.len() > buf.bytes().len() {
         space.msg_destroy(&bytes);
@@ -360,6 +441,88 @@ mod tests {
             .unwrap_err();
             assert_eq!(err, CallError::Receive(MACH_RCV_TIMED_OUT));
             drop(service);
+        }
+        space.assert_no_leaks();
+    }
+
+    /// Sends a request with a send-once right to `reply` to `send`, as a client does.
+    fn request(send: &crate::rights::SendRight<Space>, reply: &ReplyPort) -> AlignedBuf {
+        let mut buf = AlignedBuf::new(256);
+        MachMsgHeader {
+            msgh_bits: mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+            msgh_size: 24,
+            msgh_remote_port: send.name(),
+            msgh_local_port: reply.name(),
+            msgh_id: 1,
+            ..Default::default()
+        }
+        .write(buf.bytes_mut());
+        buf
+    }
+
+    #[test]
+    fn answered_calls_reuse_their_reply_port_and_failed_ones_destroy_it() {
+        let space = Space::new();
+        {
+            let (service, send) = crate::rights::allocate_pair(&space).unwrap();
+            let answer = |space: &Space| {
+                // The server: receive the request and answer on its send-once right.
+                let mut msg = AlignedBuf::new(256);
+                let rc = space.mach_msg(
+                    msg.bytes_mut(),
+                    MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+                    0,
+                    256,
+                    service.name(),
+                    5_000,
+                    0,
+                );
+                assert_eq!(rc, MACH_MSG_SUCCESS);
+                let head = MachMsgHeader::read(msg.bytes()).unwrap();
+                MachMsgHeader {
+                    msgh_bits: mach_msgh_bits(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0),
+                    msgh_size: 24,
+                    msgh_remote_port: head.msgh_remote_port,
+                    msgh_id: 101,
+                    ..Default::default()
+                }
+                .write(msg.bytes_mut());
+                assert_eq!(
+                    space.mach_msg(msg.bytes_mut(), MACH_SEND_MSG, 24, 0, 0, 0, 0),
+                    0
+                );
+            };
+            let first = std::thread::scope(|s| {
+                let server = s.spawn(|| answer(&space));
+                let reply = reply_port(&space).unwrap();
+                let name = reply.name();
+                let mut buf = request(&send, &reply);
+                assert!(call(&space, buf.bytes_mut(), 24, &reply, None).is_ok());
+                server.join().unwrap();
+                name
+            });
+            // The answered call's port went to the pool: the next call gets it back, and
+            // the pool does not count as a leak.
+            let held = space.leaks();
+            let names: Vec<_> = held.names.iter().map(|(n, _, _)| *n).collect();
+            assert_eq!(names, [service.name()]);
+            assert_eq!(held.live_ports, 1);
+            let reply = reply_port(&space).unwrap();
+            assert_eq!(reply.name(), first);
+            // This call times out: its port is destroyed, not pooled.
+            let mut buf = request(&send, &reply);
+            let err = call(
+                &space,
+                buf.bytes_mut(),
+                24,
+                &reply,
+                Some(Duration::from_millis(1)),
+            );
+            assert_eq!(err, Err(CallError::Receive(MACH_RCV_TIMED_OUT)));
+            drop(reply);
+            let next = reply_port(&space).unwrap();
+            assert_ne!(next.name(), first);
+            drop((next, service, send));
         }
         space.assert_no_leaks();
     }

@@ -162,6 +162,8 @@ pub struct SpaceInner {
     table: Mutex<Table>,
     /// How many ports allocated in this space are still alive anywhere.
     pub live_ports: Arc<AtomicUsize>,
+    /// Reply ports of finished calls, kept for the next ones (see `Space::pool_reply_port`).
+    reply_pool: Mutex<Vec<MachPortName>>,
 }
 
 impl SpaceInner {
@@ -258,6 +260,7 @@ impl Space {
             task,
             table: Mutex::new(Table::new(limit)),
             live_ports: Arc::new(AtomicUsize::new(0)),
+            reply_pool: Mutex::new(Vec::new()),
         });
         tasks()
             .0
@@ -314,10 +317,17 @@ impl Space {
                 .collect()
         };
         names.sort();
+        // Pooled reply ports belong to the space, not to any caller.
+        let pooled = self.reply_pool().clone();
+        names.retain(|(n, _, _)| !pooled.contains(n));
         Leaks {
             names,
             regions: vm::owned_by(self.inner.id),
-            live_ports: self.inner.live_ports.load(Ordering::Acquire),
+            live_ports: self
+                .inner
+                .live_ports
+                .load(Ordering::Acquire)
+                .saturating_sub(pooled.len()),
         }
     }
 
@@ -1198,6 +1208,37 @@ impl Space {
         vm::with_region(addr, self.inner.id, f).ok_or(Error::InvalidAddress)
     }
 
+    fn reply_pool(&self) -> MutexGuard<'_, Vec<MachPortName>> {
+        self.inner
+            .reply_pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A reply port kept by `pool_reply_port`, if any: a receive right under a name no
+    /// other right shares, with no message queued and no send-once right outstanding.
+    pub fn take_pooled_reply_port(&self) -> Option<MachPortName> {
+        let name = self.reply_pool().pop()?;
+        // The name is still the pool's receive right unless someone misused it by name.
+        match self.port_type(name) {
+            Ok(MACH_PORT_TYPE_RECEIVE) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Keeps the receive right `name` for a later call instead of destroying it: the caller
+    /// vouches that the one send-once right made for its call has been used (its reply, or
+    /// the send-once notification, was received) and nothing else names the port. Gives
+    /// the name back when the pool is full (`REPLY_POOL_MAX`), to be destroyed.
+    pub fn pool_reply_port(&self, name: MachPortName) -> Result<(), MachPortName> {
+        let mut pool = self.reply_pool();
+        if pool.len() >= REPLY_POOL_MAX {
+            return Err(name);
+        }
+        pool.push(name);
+        Ok(())
+    }
+
     /// `mig_get_reply_port`: this thread's reply port in this space, allocated on first use.
     pub fn mig_get_reply_port(&self) -> Result<MachPortName, Error> {
         let id = self.inner.id;
@@ -1227,6 +1268,9 @@ impl Space {
     /// `mig_put_reply_port`: gives the reply port back after use (it stays cached).
     pub fn mig_put_reply_port(&self, _name: MachPortName) {}
 }
+
+/// How many reply ports a space keeps for reuse by typed clients.
+pub const REPLY_POOL_MAX: usize = 32;
 
 thread_local! {
     static REPLY: std::cell::RefCell<HashMap<u64, MachPortName>> = std::cell::RefCell::new(HashMap::new());
