@@ -459,6 +459,18 @@ int32_t migz1_channel_recv(const migz1_channel_receiver_t *receiver, void *buffe
 int32_t migz1_channel_try_recv(const migz1_channel_receiver_t *receiver, void *buffer,
                                size_t buffer_size, size_t *len);
 
+/* ---- Entries ------------------------------------------------------------------------ */
+
+/* The one shape of a call between Rust and Zig code in one process that is not a message:
+ * a server that takes a receive right, a client that borrows a send right, a producer
+ * given a ring. `task` names the space (migz1_task_self(), a task of migz1_task_create(),
+ * or a Rust `Space`'s handle), `port` the right, `arg` is the callee's to define; the
+ * result is a kern_return_t or mach_msg_return_t. An entry checks what it is given and
+ * answers with a code; it never unwinds. Zig exports them with `migz.bridge.exportServer`
+ * and `exportEntry` and declares Rust's with `migz.bridge.rustEntry`; Rust exports them
+ * with `migz::export_entry!` and declares Zig's with `migz::zig_entry!`. */
+typedef int32_t (*migz1_entry_fn)(migz1_mach_port_t task, migz1_mach_port_t port, uint64_t arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -26,8 +26,13 @@ const MsgReturn = abi.MsgReturn;
 const MachMsgHeader = message.MachMsgHeader;
 const ReceiveRight = rights.ReceiveRight;
 
-/// The C shape of a bridge entry point.
+/// The C shape of a bridge entry point, `migz1_entry_fn` of `bridge/migz.h`.
 pub const Entry = fn (task: Port, port: Port, arg: u64) callconv(.c) i32;
+
+comptime {
+    // The header is the contract: the entry's shape is the one it declares.
+    std.debug.assert(?*const Entry == @import("transport/migz_c.zig").migz1_entry_fn);
+}
 
 /// `MACH_NOTIFY_NO_SENDERS`: the id of the notification that a port's last send right
 /// is gone.

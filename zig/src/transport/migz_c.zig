@@ -292,6 +292,7 @@ pub extern fn migz1_channel_send(sender: ?*const migz1_channel_sender_t, data: ?
 pub extern fn migz1_channel_try_send(sender: ?*const migz1_channel_sender_t, data: ?*const anyopaque, len: usize) i32;
 pub extern fn migz1_channel_recv(receiver: ?*const migz1_channel_receiver_t, buffer: ?*anyopaque, buffer_size: usize, len: [*c]usize) i32;
 pub extern fn migz1_channel_try_recv(receiver: ?*const migz1_channel_receiver_t, buffer: ?*anyopaque, buffer_size: usize, len: [*c]usize) i32;
+pub const migz1_entry_fn = ?*const fn (task: migz1_mach_port_t, port: migz1_mach_port_t, arg: u64) callconv(.c) i32;
 
 pub const __VERSION__ = "Aro aro-zig";
 pub const __Aro__ = "";

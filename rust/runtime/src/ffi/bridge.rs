@@ -9,6 +9,9 @@
 //! [`export_entry!`]: crate::export_entry
 //! [`zig_producer!`]: crate::zig_producer
 
+/// `migz1_entry_fn` of `bridge/migz.h`: the C shape of a bridge entry.
+pub type EntryFn = extern "C" fn(task: u32, port: u32, arg: u64) -> i32;
+
 /// Declares a Zig bridge entry (`migz.bridge.exportServer`/`exportEntry`, or any Zig
 /// `export fn (task: u32, port: u32, arg: u64) callconv(.c) i32`) as a safe function
 /// `fn(space: &Space, port: MachPortName, arg: u64) -> i32`, which
@@ -58,6 +61,8 @@ macro_rules! export_entry {
         pub extern "C" fn $symbol(task: u32, port: u32, arg: u64) -> i32 {
             $crate::bridge::run_entry(task, port, arg, $function)
         }
+        // The shape `migz1_entry_fn` of bridge/migz.h.
+        const _: $crate::ffi::EntryFn = $symbol;
     };
 }
 

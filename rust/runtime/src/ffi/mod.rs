@@ -5,6 +5,7 @@
 use core::marker::PhantomData;
 
 mod bridge;
+pub use bridge::EntryFn;
 mod call;
 mod carry;
 #[doc(hidden)]
