@@ -159,3 +159,33 @@ pub fn exportProducer(comptime name: []const u8, comptime f: fn (producer: *stre
 pub fn rustEntry(comptime name: []const u8) *const Entry {
     return @extern(*const Entry, .{ .name = name });
 }
+
+/// Runs `entry(task, port, arg)` on a thread of its own (a server entry blocks until its
+/// clients are gone) and stores its code in `result` before the thread ends: read it
+/// after `join`.
+pub fn spawnEntry(entry: *const Entry, task: Port, port: Port, arg: u64, result: *i32) std.Thread.SpawnError!std.Thread {
+    const Run = struct {
+        fn run(e: *const Entry, t: Port, p: Port, a: u64, r: *i32) void {
+            r.* = e(t, p, a);
+        }
+    };
+    return std.Thread.spawn(.{}, Run.run, .{ entry, task, port, arg, result });
+}
+
+/// Runs `serveUntilNoSenders(stubs, server, rcv, 0)` on a thread of its own in space
+/// `task` (`taskSelf()` for the caller's) and stores its code in `result` before the
+/// thread ends. The thread takes `rcv`.
+pub fn spawnServer(comptime stubs: type, server: anytype, task: Port, rcv: ReceiveRight, result: *MsgReturn) std.Thread.SpawnError!std.Thread {
+    const Run = struct {
+        fn run(s: @TypeOf(server), t: Port, r: ReceiveRight, out: *MsgReturn) void {
+            const kr = enterTask(t);
+            if (kr != abi.kern.success) {
+                out.* = kr;
+                return;
+            }
+            defer _ = enterTask(abi.port_null);
+            out.* = serveUntilNoSenders(stubs, s, r, 0);
+        }
+    };
+    return std.Thread.spawn(.{}, Run.run, .{ server, task, rcv, result });
+}

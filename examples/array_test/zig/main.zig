@@ -16,17 +16,6 @@ comptime {
 /// The Rust half exists only where the umbrella library is linked: the local transport.
 const with_rust = migz.transport == .local;
 
-fn serveInZig(task: migz.Port, rcv: migz.ReceiveRight, impl: *service.Impl, result: *migz.MsgReturn) void {
-    _ = migz.enterTask(task);
-    defer _ = migz.enterTask(migz.port_null);
-    const server: array_test.Server(service.Impl) = .{ .impl = impl };
-    result.* = migz.bridge.serveUntilNoSenders(array_test, server, rcv, 0);
-}
-
-fn runEntry(entry: *const migz.bridge.Entry, task: migz.Port, port: migz.Port, arg: u64, result: *i32) void {
-    result.* = entry(task, port, arg);
-}
-
 fn show(who: []const u8, what: []const u8, kr: migz.KernReturn) void {
     std.debug.print("{s}: {s} -> {s} ({d})\n", .{ who, what, if (kr == migz.kern.success) "answered and checked" else "refused", kr });
 }
@@ -41,7 +30,7 @@ pub fn main() !void {
         const send = try port.makeSend();
         var impl: service.Impl = .{};
         var result: migz.MsgReturn = -1;
-        const thread = try std.Thread.spawn(.{}, serveInZig, .{ task, port, &impl, &result });
+        const thread = try migz.bridge.spawnServer(array_test, array_test.Server(service.Impl){ .impl = &impl }, task, port, &result);
         show("zig client", "sum_array(1..=1024)", service.sumOneTo(send.name, 1024));
         show("zig client", "sum_array(1..=1025)", service.sumOneTo(send.name, 1025));
         send.deinit();
@@ -58,7 +47,7 @@ pub fn main() !void {
         const port = try migz.ReceiveRight.allocate();
         const send = try port.makeSend();
         var result: i32 = -1;
-        const thread = try std.Thread.spawn(.{}, runEntry, .{ rust_server, task, port.name, 0, &result });
+        const thread = try migz.bridge.spawnEntry(rust_server, task, port.name, 0, &result);
         show("zig client", "sum_array(1..=1024)", service.sumOneTo(send.name, 1024));
         const big = [_]i32{ std.math.maxInt(i32), 1 };
         var out: array_test.SumArrayOut = .{};
@@ -74,7 +63,7 @@ pub fn main() !void {
         const send = try port.makeSend();
         var impl: service.Impl = .{};
         var result: migz.MsgReturn = -1;
-        const thread = try std.Thread.spawn(.{}, serveInZig, .{ task, port, &impl, &result });
+        const thread = try migz.bridge.spawnServer(array_test, array_test.Server(service.Impl){ .impl = &impl }, task, port, &result);
         show("rust client", "sum_array(1..=1024)", rust_client(task, send.name, 1024));
         send.deinit();
         thread.join();

@@ -18,17 +18,6 @@ const expectEqual = std.testing.expectEqual;
 const rust_server = migz.bridge.rustEntry("migz_example_array_test_rust_server");
 const rust_client = migz.bridge.rustEntry("migz_example_array_test_rust_client");
 
-fn runEntry(entry: *const migz.bridge.Entry, task: migz.Port, port: migz.Port, arg: u64, result: *i32) void {
-    result.* = entry(task, port, arg);
-}
-
-fn serveInZig(task: migz.testing.Task, rcv: migz.ReceiveRight, impl: *service.Impl, result: *migz.MsgReturn) void {
-    task.enter();
-    defer task.leave();
-    const server: array_test.Server(service.Impl) = .{ .impl = impl };
-    result.* = migz.bridge.serveUntilNoSenders(array_test, server, rcv, 0);
-}
-
 test "array_test: a Zig client, a Rust server" {
     const task = try migz.testing.begin();
     defer task.end();
@@ -37,7 +26,7 @@ test "array_test: a Zig client, a Rust server" {
         const send = try port.makeSend();
         var result: i32 = -1;
         // The Rust server takes the receive right and serves until the last send right goes.
-        const thread = try std.Thread.spawn(.{}, runEntry, .{ rust_server, task.port, port.name, 0, &result });
+        const thread = try migz.bridge.spawnEntry(rust_server, task.port, port.name, 0, &result);
 
         try expectEqual(migz.kern.success, service.sumOneTo(send.name, 1024));
         try expectEqual(migz.kern.success, service.sumOneTo(send.name, 0));
@@ -63,7 +52,7 @@ test "array_test: a Rust client, a Zig server" {
         const send = try port.makeSend();
         var impl: service.Impl = .{};
         var result: migz.MsgReturn = -1;
-        const thread = try std.Thread.spawn(.{}, serveInZig, .{ task, port, &impl, &result });
+        const thread = try migz.bridge.spawnServer(array_test, array_test.Server(service.Impl){ .impl = &impl }, task.port, port, &result);
 
         try expectEqual(migz.kern.success, rust_client(task.port, send.name, 1024));
         try expectEqual(migz.kern.success, rust_client(task.port, send.name, 1));
@@ -85,7 +74,7 @@ test "array_test: a Rust client, a Rust server, both started from Zig" {
         const port = try migz.ReceiveRight.allocate();
         const send = try port.makeSend();
         var result: i32 = -1;
-        const thread = try std.Thread.spawn(.{}, runEntry, .{ rust_server, task.port, port.name, 0, &result });
+        const thread = try migz.bridge.spawnEntry(rust_server, task.port, port.name, 0, &result);
         try expectEqual(migz.kern.success, rust_client(task.port, send.name, 300));
         send.deinit();
         thread.join();

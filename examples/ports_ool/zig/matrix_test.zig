@@ -21,17 +21,6 @@ const rust_server = migz.bridge.rustEntry("migz_example_ports_ool_rust_server");
 const rust_failing_server = migz.bridge.rustEntry("migz_example_ports_ool_rust_failing_server");
 const rust_client = migz.bridge.rustEntry("migz_example_ports_ool_rust_client");
 
-fn runEntry(entry: *const migz.bridge.Entry, task: migz.Port, port: migz.Port, arg: u64, result: *i32) void {
-    result.* = entry(task, port, arg);
-}
-
-fn serveInZig(task: migz.testing.Task, rcv: migz.ReceiveRight, impl: *service.Impl, result: *migz.MsgReturn) void {
-    task.enter();
-    defer task.leave();
-    const server: po.Server(service.Impl) = .{ .impl = impl };
-    result.* = migz.bridge.serveUntilNoSenders(po, server, rcv, 0);
-}
-
 /// What an answering server's counters are after `runs` answered scenarios.
 fn afterAnsweredScenarios(runs: i32) [service.stats_len]i32 {
     const stat = service.stat;
@@ -55,7 +44,7 @@ test "ports_ool: a Zig client, a Rust server" {
         const send = try port.makeSend();
         var result: i32 = -1;
         // The Rust server takes the receive right and serves until the last send right goes.
-        const thread = try std.Thread.spawn(.{}, runEntry, .{ rust_server, task.port, port.name, 0, &result });
+        const thread = try migz.bridge.spawnEntry(rust_server, task.port, port.name, 0, &result);
         try expectEqual(ok, service.everyRoutine(send.name));
         // Again, on the counters the first run left.
         try expectEqual(ok, service.everyRoutine(send.name));
@@ -74,7 +63,7 @@ test "ports_ool: a Zig client, a failing Rust server" {
         const port = try migz.ReceiveRight.allocate();
         const send = try port.makeSend();
         var result: i32 = -1;
-        const thread = try std.Thread.spawn(.{}, runEntry, .{ rust_failing_server, task.port, port.name, 0, &result });
+        const thread = try migz.bridge.spawnEntry(rust_failing_server, task.port, port.name, 0, &result);
         try expectEqual(ok, service.everyRoutineRefused(send.name));
         send.deinit();
         thread.join();
@@ -93,7 +82,7 @@ test "ports_ool: a Rust client, a Zig server" {
         var impl: service.Impl = .{};
         defer impl.deinit();
         var result: migz.MsgReturn = -1;
-        const thread = try std.Thread.spawn(.{}, serveInZig, .{ task, port, &impl, &result });
+        const thread = try migz.bridge.spawnServer(po, po.Server(service.Impl){ .impl = &impl }, task.port, port, &result);
         try expectEqual(ok, rust_client(task.port, send.name, service.scenario_answered));
         try expectEqual(ok, rust_client(task.port, send.name, service.scenario_answered));
         send.deinit();
@@ -113,7 +102,7 @@ test "ports_ool: a Rust client, a failing Zig server" {
         var impl: service.Impl = .{ .mode = .fail };
         defer impl.deinit();
         var result: migz.MsgReturn = -1;
-        const thread = try std.Thread.spawn(.{}, serveInZig, .{ task, port, &impl, &result });
+        const thread = try migz.bridge.spawnServer(po, po.Server(service.Impl){ .impl = &impl }, task.port, port, &result);
         try expectEqual(ok, rust_client(task.port, send.name, service.scenario_refused));
         send.deinit();
         thread.join();
@@ -133,7 +122,7 @@ test "ports_ool: a Zig client, a Zig server, answering and failing" {
         var impl: service.Impl = .{ .mode = mode };
         defer impl.deinit();
         var result: migz.MsgReturn = -1;
-        const thread = try std.Thread.spawn(.{}, serveInZig, .{ task, port, &impl, &result });
+        const thread = try migz.bridge.spawnServer(po, po.Server(service.Impl){ .impl = &impl }, task.port, port, &result);
         const code = switch (mode) {
             .answer => service.everyRoutine(send.name),
             .fail => service.everyRoutineRefused(send.name),
@@ -158,7 +147,7 @@ test "ports_ool: a Rust client, a Rust server, both started from Zig" {
         const port = try migz.ReceiveRight.allocate();
         const send = try port.makeSend();
         var result: i32 = -1;
-        const thread = try std.Thread.spawn(.{}, runEntry, .{ pair.server, task.port, port.name, 0, &result });
+        const thread = try migz.bridge.spawnEntry(pair.server, task.port, port.name, 0, &result);
         try expectEqual(ok, rust_client(task.port, send.name, pair.scenario));
         send.deinit();
         thread.join();
