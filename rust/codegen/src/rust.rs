@@ -763,20 +763,8 @@ impl Gen {
                     }
                 ),
             };
-            let mut lints = Vec::new();
-            if s.params
-                .iter()
-                .any(|(n, _)| n.chars().any(|ch| ch.is_ascii_uppercase()))
-                || r.name.chars().any(|ch| ch.is_ascii_uppercase())
-            {
-                lints.push("non_snake_case");
-            }
-            if s.params.len() + 1 > 7 {
-                lints.push("clippy::too_many_arguments");
-            }
-            if !lints.is_empty() {
-                let _ = writeln!(self.out, "    #[allow({})]", lints.join(", "));
-            }
+            // `&self` is one more argument.
+            method_lints(&mut self.out, &r.name, &s.params, 1);
             let method = rust_ident(&r.name);
             let output = format!("impl Future<Output = ServeResult<{ret}>> + Send;");
             let flat: String = s
@@ -1179,20 +1167,8 @@ impl Gen {
                 ""
             }
         );
-        let mut lints = Vec::new();
-        if c.params
-            .iter()
-            .any(|(n, _)| n.chars().any(|ch| ch.is_ascii_uppercase()))
-            || r.name.chars().any(|ch| ch.is_ascii_uppercase())
-        {
-            lints.push("non_snake_case");
-        }
-        if c.params.len() + 2 > 7 {
-            lints.push("clippy::too_many_arguments");
-        }
-        if !lints.is_empty() {
-            let _ = writeln!(self.out, "    #[allow({})]", lints.join(", "));
-        }
+        // `&self` and the timeout are two more arguments.
+        method_lints(&mut self.out, &r.name, &c.params, 2);
         let ret = match c.results.len() {
             0 => "()".to_string(),
             1 => c.results[0].0.clone(),
@@ -2132,6 +2108,23 @@ fn zero(ty: &Ty) -> String {
         }
     } else {
         "0".into()
+    }
+}
+
+/// The `#[allow(..)]` line of a generated method, when it needs one: `.defs` names in mixed
+/// case (`host_set_UNDServer`, `UNDServer`) and more arguments than clippy's seven
+/// (`params` plus `extra` of the method's own).
+fn method_lints<T>(out: &mut String, routine: &str, params: &[(String, T)], extra: usize) {
+    let mut lints = Vec::new();
+    let mixed = |n: &str| n.chars().any(|ch| ch.is_ascii_uppercase());
+    if mixed(routine) || params.iter().any(|(n, _)| mixed(n)) {
+        lints.push("non_snake_case");
+    }
+    if params.len() + extra > 7 {
+        lints.push("clippy::too_many_arguments");
+    }
+    if !lints.is_empty() {
+        let _ = writeln!(out, "    #[allow({})]", lints.join(", "));
     }
 }
 
