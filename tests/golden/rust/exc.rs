@@ -378,10 +378,12 @@ pub type ExceptionRaiseStateResults = (i32, Vec<u32>);
 pub type ExceptionRaiseStateIdentityResults = (i32, Vec<u32>);
 
 /// A client of the `exc` subsystem over a send right to its server, on the local
-/// transport. Each covered routine has a blocking method and an `async` one (`_async`),
+/// transport. Each routine has a blocking method and an `async` one (`_async`),
 /// both with an optional timeout for sending and for the reply. Rights an argument takes
 /// by value go into the request (and are released if it is not sent); rights in the
-/// reply come back owned.
+/// reply come back owned. A blocking method blocks its thread until the reply: in async
+/// code use the `_async` one (a blocking call on a current-thread runtime that also
+/// serves the port never returns).
 #[derive(Debug)]
 pub struct ExcClient {
     server: SendRight,

@@ -4522,10 +4522,12 @@ pub type MachPortKobjectResults = (u32, u64);
 pub type MachPortKobjectDescriptionResults = (u32, u64, Vec<u8>);
 
 /// A client of the `mach_port` subsystem over a send right to its server, on the local
-/// transport. Each covered routine has a blocking method and an `async` one (`_async`),
+/// transport. Each routine has a blocking method and an `async` one (`_async`),
 /// both with an optional timeout for sending and for the reply. Rights an argument takes
 /// by value go into the request (and are released if it is not sent); rights in the
-/// reply come back owned.
+/// reply come back owned. A blocking method blocks its thread until the reply: in async
+/// code use the `_async` one (a blocking call on a current-thread runtime that also
+/// serves the port never returns).
 #[derive(Debug)]
 pub struct MachPortClient {
     server: SendRight,
