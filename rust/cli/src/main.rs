@@ -1,5 +1,6 @@
 //! `migz`: MIG for Rust and Zig. `migz check` reports what is wrong with `.defs` files,
-//! `migz layout` prints the message layouts Apple's MIG would produce, `migz gen` writes stubs.
+//! `migz layout` prints the message layouts Apple's MIG would produce, `migz gen` writes stubs,
+//! `migz diff` reports wire-incompatible changes between two versions of a `.defs` file.
 
 #![forbid(unsafe_code)]
 
@@ -10,6 +11,8 @@ use migz_defs::{Options, pp::MacroArg};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod diff;
 
 #[derive(Parser)]
 #[command(
@@ -55,6 +58,16 @@ enum Command {
         pp: PpArgs,
         /// The .defs file.
         file: PathBuf,
+    },
+    /// Report wire-incompatible changes from OLD to NEW (routines removed or renumbered,
+    /// arguments retyped or reordered, layouts moved); exit 1 when there are any.
+    Diff {
+        #[command(flatten)]
+        pp: PpArgs,
+        /// The old .defs file.
+        old: PathBuf,
+        /// The new .defs file.
+        new: PathBuf,
     },
 }
 
@@ -174,6 +187,40 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS
+            }
+        }
+        Command::Diff { pp, old, new } => {
+            let options = pp.options(macro_order(&raw, &pp));
+            let before = migz_defs::run(&old, &options);
+            report(&before.map, &before.diagnostics);
+            let after = migz_defs::run(&new, &options);
+            report(&after.map, &after.diagnostics);
+            if before.has_errors() || after.has_errors() {
+                return ExitCode::from(2);
+            }
+            let changes = diff::diff(&before.subsystems, &after.subsystems);
+            let mut text = String::new();
+            for c in &changes {
+                let tag = if c.incompatible {
+                    "incompatible"
+                } else {
+                    "compatible"
+                };
+                text.push_str(&format!("{tag}: {}\n", c.what));
+            }
+            let broken = changes.iter().filter(|c| c.incompatible).count();
+            text.push_str(&match broken {
+                0 => "no wire-incompatible changes\n".to_string(),
+                n => format!("{n} wire-incompatible change(s)\n"),
+            });
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(text.as_bytes()).is_err() {
+                return ExitCode::from(2);
+            }
+            if broken == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
             }
         }
         Command::Layout { json, pp, file } => {
