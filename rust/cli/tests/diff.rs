@@ -4,6 +4,7 @@
 mod common;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 const BASE: &str = "subsystem demo 4000;
 type int32_t = MACH_MSG_TYPE_INTEGER_32;
@@ -16,11 +17,10 @@ simpleroutine log(server : mach_port_t; level : int32_t);
 
 /// Writes `old` and `new` as .defs files and runs `migz diff` on them.
 fn diff(old: &str, new: &str) -> (i32, String) {
-    let dir = std::env::temp_dir().join(format!(
-        "migz-diff-{}-{:x}",
-        std::process::id(),
-        old.len() * 131 + new.len() * 7 + new.bytes().map(usize::from).sum::<usize>()
-    ));
+    // A directory of its own per call: the tests run in parallel.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("migz-diff-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let write = |name: &str, text: &str| -> PathBuf {
         let p = dir.join(name);
