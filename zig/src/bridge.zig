@@ -99,18 +99,24 @@ pub fn serveUntilNoSenders(comptime stubs: type, server: anytype, rcv: ReceiveRi
     return abi.msg_return.success;
 }
 
+/// `serveUntilNoSenders` with `task` as the calling thread's space, which goes back to the
+/// default space after.
+fn serveInTask(comptime stubs: type, server: anytype, task: Port, rcv: ReceiveRight, limit: u64) MsgReturn {
+    const kr = enterTask(task);
+    if (kr != abi.kern.success) return kr;
+    defer _ = enterTask(abi.port_null);
+    return serveUntilNoSenders(stubs, server, rcv, limit);
+}
+
 /// Exports, under `name`, an entry that serves `port` (a receive right, which it takes)
 /// in space `task` with `stubs.Server(Impl)` over `impl`, as `serveUntilNoSenders` does
 /// with `arg` as the limit. `impl` is shared by every call of the entry.
 pub fn exportServer(comptime stubs: type, comptime Impl: type, comptime impl: *Impl, comptime name: []const u8) void {
     const E = struct {
         fn entry(task: Port, port: Port, arg: u64) callconv(.c) i32 {
-            const kr = enterTask(task);
-            if (kr != abi.kern.success) return kr;
-            defer _ = enterTask(abi.port_null);
             if (!abi.portValid(port)) return abi.kern.invalid_name;
             const server: stubs.Server(Impl) = .{ .impl = impl };
-            return serveUntilNoSenders(stubs, server, ReceiveRight.fromName(port), arg);
+            return serveInTask(stubs, server, task, ReceiveRight.fromName(port), arg);
         }
     };
     @export(&E.entry, .{ .name = name });
@@ -178,13 +184,7 @@ pub fn spawnEntry(entry: *const Entry, task: Port, port: Port, arg: u64, result:
 pub fn spawnServer(comptime stubs: type, server: anytype, task: Port, rcv: ReceiveRight, result: *MsgReturn) std.Thread.SpawnError!std.Thread {
     const Run = struct {
         fn run(s: @TypeOf(server), t: Port, r: ReceiveRight, out: *MsgReturn) void {
-            const kr = enterTask(t);
-            if (kr != abi.kern.success) {
-                out.* = kr;
-                return;
-            }
-            defer _ = enterTask(abi.port_null);
-            out.* = serveUntilNoSenders(stubs, s, r, 0);
+            out.* = serveInTask(stubs, s, t, r, 0);
         }
     };
     return std.Thread.spawn(.{}, Run.run, .{ server, task, rcv, result });

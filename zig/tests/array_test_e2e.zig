@@ -82,13 +82,6 @@ test "sum_array: wire size follows the array and the C exports agree" {
     try std.testing.expectEqual(migz.Status.bad_arguments, array_test.unpackSumArrayRequest(&msg, size, &in));
 }
 
-fn serveUntilNoSenders(task: migz.testing.Task, rcv: migz.ReceiveRight, impl: *Impl, result: *migz.MsgReturn) void {
-    task.enter();
-    defer task.leave();
-    const server: array_test.Server(Impl) = .{ .impl = impl };
-    result.* = migz.bridge.serveUntilNoSenders(array_test, server, rcv, 0);
-}
-
 test "sum_array: the bridge's server loop ends when the last send right goes" {
     const task = try migz.testing.begin();
     defer task.end();
@@ -100,7 +93,7 @@ test "sum_array: the bridge's server loop ends when the last send right goes" {
         var impl: Impl = .{};
         var result: migz.MsgReturn = -1;
         // The loop takes the receive right; the test keeps two send rights.
-        const thread = try std.Thread.spawn(.{}, serveUntilNoSenders, .{ task, service, &impl, &result });
+        const thread = try migz.bridge.spawnServer(array_test, array_test.Server(Impl){ .impl = &impl }, task.port, service, &result);
 
         const data = [_]i32{ 1, 2, 3 };
         var out: array_test.SumArrayOut = .{};

@@ -92,9 +92,9 @@ test "array_test: Rust entries refuse what they cannot use" {
         const once = try port.makeSendOnce();
         defer once.deinit();
         // No such task; a send-once right where a receive right is taken; no such name.
-        try std.testing.expect(rust_server(0x7fff_fff1, port.name, 0) != migz.kern.success);
-        try std.testing.expect(rust_server(task.port, once.name, 0) != migz.kern.success);
-        try std.testing.expect(rust_client(task.port, 0x7777_0003, 3) != migz.kern.success);
+        try expectEqual(migz.kern.invalid_task, rust_server(0x7fff_fff1, port.name, 0));
+        try expectEqual(migz.kern.invalid_right, rust_server(task.port, once.name, 0));
+        try expectEqual(migz.kern.invalid_name, rust_client(task.port, 0x7777_0003, 3));
     }
     try task.expectNoLeaks();
 }

@@ -4,7 +4,10 @@
 //! hold nothing afterwards (no right, no out-of-line region).
 
 use migz::Space;
-use migz::abi::{KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_SUCCESS, MIG_ARRAY_TOO_LARGE};
+use migz::abi::{
+    KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_NAME, KERN_INVALID_RIGHT, KERN_SUCCESS,
+    MACH_SEND_INVALID_DEST, MIG_ARRAY_TOO_LARGE,
+};
 use migz::bridge::{self, Entry};
 use migz::rights::allocate_pair;
 use migz_example_ports_ool::ports_ool::{PolyRight, PortsOolClient, SendRight};
@@ -207,12 +210,15 @@ fn entries_refuse_wrong_rights_and_leave_them_alone() {
             service::server_entry,
             service::failing_server_entry,
         ] {
-            assert_ne!(entry(&space, once.name(), 0), KERN_SUCCESS);
+            assert_eq!(entry(&space, once.name(), 0), KERN_INVALID_RIGHT);
         }
         drop(once);
         // A name that is nothing, or a scenario that does not exist.
-        for entry in [zig::client, service::client_entry] {
-            assert_ne!(entry(&space, 0x7777_0003, SCENARIO_ANSWERED), KERN_SUCCESS);
+        for (entry, code) in [
+            (zig::client as Entry, MACH_SEND_INVALID_DEST),
+            (service::client_entry, KERN_INVALID_NAME),
+        ] {
+            assert_eq!(entry(&space, 0x7777_0003, SCENARIO_ANSWERED), code);
             assert_eq!(entry(&space, send.name(), 7), KERN_INVALID_ARGUMENT);
         }
         // The Rust client entry against the Zig server, over the same bridge.

@@ -168,10 +168,10 @@ test "ports_ool: Rust entries refuse what they cannot use" {
         defer once.deinit();
         // No such task; a send-once right where a receive right is taken; no such name; no
         // such scenario.
-        try std.testing.expect(rust_server(0x7fff_fff1, port.name, 0) != ok);
-        try std.testing.expect(rust_server(task.port, once.name, 0) != ok);
-        try std.testing.expect(rust_failing_server(task.port, once.name, 0) != ok);
-        try std.testing.expect(rust_client(task.port, 0x7777_0003, service.scenario_answered) != ok);
+        try expectEqual(migz.kern.invalid_task, rust_server(0x7fff_fff1, port.name, 0));
+        try expectEqual(migz.kern.invalid_right, rust_server(task.port, once.name, 0));
+        try expectEqual(migz.kern.invalid_right, rust_failing_server(task.port, once.name, 0));
+        try expectEqual(migz.kern.invalid_name, rust_client(task.port, 0x7777_0003, service.scenario_answered));
         try expectEqual(migz.kern.invalid_argument, rust_client(task.port, send.name, 7));
     }
     try task.expectNoLeaks();

@@ -338,7 +338,7 @@ pub fn was_sent<T>(result: &Result<T, CallError>) -> bool {
 /// Borrows an argument's elements for a request (`MIG_ARRAY_TOO_LARGE` past `u32::MAX`,
 /// the bound itself being checked by the pack export).
 pub fn slice<T>(items: &[T]) -> Result<super::ConstSlice<'_, T>, CallError> {
-    super::ConstSlice::new(items).ok_or(CallError::Mig(-307))
+    super::ConstSlice::new(items).ok_or(CallError::Mig(MIG_ARRAY_TOO_LARGE))
 }
 
 /// Takes management of a send right a reply brought under `name`.
@@ -402,8 +402,8 @@ mod tests {
     #[test]
     fn codes_sort_into_variants() {
         assert_eq!(
-            CallError::from(super::super::CodecError { code: -307 }),
-            CallError::Mig(-307)
+            CallError::from(super::super::CodecError { code: MIG_ARRAY_TOO_LARGE }),
+            CallError::Mig(MIG_ARRAY_TOO_LARGE)
         );
         assert_eq!(
             CallError::from(super::super::CodecError { code: 5 }),

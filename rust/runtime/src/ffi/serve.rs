@@ -72,7 +72,7 @@ pub fn items<T>(slice: super::ConstSlice<'_, T>) -> Result<&[T], Refusal> {
 /// than fit is `MIG_ARRAY_TOO_LARGE`.
 pub fn fill<T: Copy>(dst: &mut [T], count: &mut u32, src: &[T]) -> Result<(), Refusal> {
     if src.len() > dst.len() {
-        return Err(Refusal::failed(-307));
+        return Err(Refusal::failed(MIG_ARRAY_TOO_LARGE));
     }
     dst[..src.len()].copy_from_slice(src);
     *count = src.len() as u32;
@@ -83,7 +83,7 @@ pub fn fill<T: Copy>(dst: &mut [T], count: &mut u32, src: &[T]) -> Result<(), Re
 /// NUL and hold none itself.
 pub fn fill_c_string(dst: &mut [u8], src: &[u8]) -> Result<(), Refusal> {
     if src.len() >= dst.len() || src.contains(&0) {
-        return Err(Refusal::failed(-307));
+        return Err(Refusal::failed(MIG_ARRAY_TOO_LARGE));
     }
     dst[..src.len()].copy_from_slice(src);
     dst[src.len()..].fill(0);
@@ -241,7 +241,7 @@ mod tests {
         assert_eq!((dst, count), ([4, 5, 0], 2));
         assert_eq!(
             fill(&mut dst, &mut count, &[1; 4]),
-            Err(Refusal::failed(-307))
+            Err(Refusal::failed(MIG_ARRAY_TOO_LARGE))
         );
         let mut s = [9u8; 4];
         fill_c_string(&mut s, b"ab").unwrap();
