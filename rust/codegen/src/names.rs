@@ -170,6 +170,22 @@ pub fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
+/// `sub` with every argument named like a fixed message field (`head`, `body`, `ndr`,
+/// `ret_code`) renamed with a trailing `_`, as both writers name them, so field names agree
+/// across languages (`ndr` is a real argument name in iokit.defs, where C tells `NDR` from
+/// `ndr` by case).
+pub fn unclash_arguments(sub: &migz_defs::ir::Subsystem) -> migz_defs::ir::Subsystem {
+    let mut renamed = sub.clone();
+    for r in &mut renamed.routines {
+        for a in &mut r.args {
+            if ["head", "body", "ndr", "ret_code"].contains(&a.name.as_str()) {
+                a.name.push('_');
+            }
+        }
+    }
+    renamed
+}
+
 /// The name of a message struct field, the same in both languages before each language's
 /// sanitizer: Apple's `Head`/`msgh_body`/`NDR`/`RetCode` as `head`/`body`/`ndr`/`ret_code`,
 /// an argument's own name, and `<arg>_cnt`/`_offset`/`_pad` for MIG's `<arg>Cnt`/`Offset`/`Pad`.

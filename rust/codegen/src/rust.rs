@@ -20,15 +20,7 @@ use std::fmt::Write as _;
 
 /// Writes the Rust file for one subsystem. `source` is the `.defs` file name for the banner.
 pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
-    // The same renaming as the Zig writer, so that field names agree across languages.
-    let mut renamed = sub.clone();
-    for r in &mut renamed.routines {
-        for a in &mut r.args {
-            if ["head", "body", "ndr", "ret_code"].contains(&a.name.as_str()) {
-                a.name.push('_');
-            }
-        }
-    }
+    let renamed = crate::names::unclash_arguments(sub);
     let sub = &renamed;
     let mut g = Gen { out: String::new() };
     let _ = writeln!(
@@ -617,25 +609,9 @@ impl Gen {
             if c.results.len() > 1 {
                 any_results = true;
                 let types: Vec<&str> = c.results.iter().map(|r| r.0.as_str()).collect();
+                let doc = format!("The results of `{}`, in `.defs` order.", r.name);
                 let head = format!("pub type {}Results = (", pascal(&r.name));
-                let one_line = format!("{head}{});", types.join(", "));
-                let _ = writeln!(
-                    self.out,
-                    "/// The results of `{}`, in `.defs` order.",
-                    r.name
-                );
-                let tuple = format!("    ({});", types.join(", "));
-                if one_line.len() <= 100 {
-                    let _ = writeln!(self.out, "{one_line}");
-                } else if tuple.len() <= 100 && tuple.len() - 7 <= 60 {
-                    let _ = writeln!(self.out, "{}\n{tuple}", head.trim_end_matches(" ("));
-                } else {
-                    let _ = writeln!(self.out, "{head}");
-                    for t in types {
-                        let _ = writeln!(self.out, "    {t},");
-                    }
-                    self.out.push_str(");\n");
-                }
+                tuple_alias(&mut self.out, &doc, &head, &types);
             }
         }
         if any_results {
@@ -691,29 +667,16 @@ impl Gen {
                         }
                     })
                     .collect();
+                let doc = format!(
+                    "What an implementation of `{}` answers, in `.defs` order.",
+                    r.name
+                );
                 let head = format!(
                     "pub type {}ServerResults{} = (",
                     pascal(&r.name),
                     if borrows { "<'a>" } else { "" }
                 );
-                let one_line = format!("{head}{});", types.join(", "));
-                let _ = writeln!(
-                    self.out,
-                    "/// What an implementation of `{}` answers, in `.defs` order.",
-                    r.name
-                );
-                let tuple = format!("    ({});", types.join(", "));
-                if one_line.len() <= 100 {
-                    let _ = writeln!(self.out, "{one_line}");
-                } else if tuple.len() <= 100 && tuple.len() - 7 <= 60 {
-                    let _ = writeln!(self.out, "{}\n{tuple}", head.trim_end_matches(" ("));
-                } else {
-                    let _ = writeln!(self.out, "{head}");
-                    for t in types {
-                        let _ = writeln!(self.out, "    {t},");
-                    }
-                    self.out.push_str(");\n");
-                }
+                tuple_alias(&mut self.out, &doc, &head, &types);
             }
         }
         if any_results {
@@ -2108,6 +2071,28 @@ fn zero(ty: &Ty) -> String {
         }
     } else {
         "0".into()
+    }
+}
+
+/// A documented tuple type alias, `head` being `pub type Name = (`, laid out as rustfmt
+/// does: on one line when it fits in 100 columns; else the tuple alone on the next line
+/// when that fits (and is short, as rustfmt's small-heuristics want); else one element a
+/// line.
+fn tuple_alias(out: &mut String, doc: &str, head: &str, types: &[impl AsRef<str>]) {
+    let types: Vec<&str> = types.iter().map(AsRef::as_ref).collect();
+    let _ = writeln!(out, "/// {doc}");
+    let one_line = format!("{head}{});", types.join(", "));
+    let tuple = format!("    ({});", types.join(", "));
+    if one_line.len() <= 100 {
+        let _ = writeln!(out, "{one_line}");
+    } else if tuple.len() <= 100 && tuple.len() - 7 <= 60 {
+        let _ = writeln!(out, "{}\n{tuple}", head.trim_end_matches(" ("));
+    } else {
+        let _ = writeln!(out, "{head}");
+        for t in types {
+            let _ = writeln!(out, "    {t},");
+        }
+        out.push_str(");\n");
     }
 }
 

@@ -24,16 +24,7 @@ use std::fmt::Write as _;
 
 /// Writes the Zig file for one subsystem. `source` is the `.defs` file name for the banner.
 pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
-    // Arguments may not take the names of the fixed message fields (`ndr` is a real
-    // argument name in iokit.defs, where C tells `NDR` from `ndr` by case).
-    let mut renamed = sub.clone();
-    for r in &mut renamed.routines {
-        for a in &mut r.args {
-            if ["head", "body", "ndr", "ret_code"].contains(&a.name.as_str()) {
-                a.name.push('_');
-            }
-        }
-    }
+    let renamed = crate::names::unclash_arguments(sub);
     let sub = &renamed;
     let mut g = Gen {
         sub,

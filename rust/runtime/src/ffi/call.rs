@@ -402,7 +402,9 @@ mod tests {
     #[test]
     fn codes_sort_into_variants() {
         assert_eq!(
-            CallError::from(super::super::CodecError { code: MIG_ARRAY_TOO_LARGE }),
+            CallError::from(super::super::CodecError {
+                code: MIG_ARRAY_TOO_LARGE
+            }),
             CallError::Mig(MIG_ARRAY_TOO_LARGE)
         );
         assert_eq!(
