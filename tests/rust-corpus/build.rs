@@ -138,18 +138,9 @@ fn subsystem_names(
         .compile(&[file])
 }
 
-/// Lints the generated code of a module still trips, each waiting for a fix in the Rust
-/// writer (`migz-codegen`); empty since mixed-case routine names (`host_set_UNDServer`)
-/// got their `#[allow(non_snake_case)]`. An entry added here is a known bug, and removing
-/// it with its fix lets the crate prove the fix.
-const KNOWN_LINTS: &[(&str, &str)] = &[];
-
 /// Appends `pub mod module { include!(<OUT_DIR>/path.rs) }`.
 fn module(out: &mut String, module: &str, path: &str) {
     let _ = writeln!(out, "/// The `{module}` subsystem's generated stubs.");
-    for (_, lint) in KNOWN_LINTS.iter().filter(|(m, _)| *m == module) {
-        let _ = writeln!(out, "#[allow({lint})]");
-    }
     let _ = writeln!(
         out,
         "pub mod {module} {{\n    include!(concat!(env!(\"OUT_DIR\"), \"/{path}.rs\"));\n}}"
