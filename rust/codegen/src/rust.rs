@@ -596,7 +596,7 @@ impl Gen {
         let name = format!("{}Client", pascal(&sub.name));
         let _ = writeln!(
             self.out,
-            "/// A send right of the local transport, as client methods take and return it.\npub type SendRight = ::migz::rights::SendRight<{SPACE}>;\n/// A send-once right of the local transport.\npub type SendOnceRight = ::migz::rights::SendOnceRight<{SPACE}>;\n/// A receive right of the local transport.\npub type ReceiveRight = ::migz::rights::ReceiveRight<{SPACE}>;\n/// A right sent through a polymorphic argument, with its disposition.\npub type PolyRight<'a> = ::migz::rights::PolyRight<'a, {SPACE}>;\n/// A right received through a polymorphic argument.\npub type AnyRight = ::migz::rights::AnyRight<{SPACE}>;\n/// What a client method returns.\npub type CallResult<T> = Result<T, ::migz::ffi::CallError>;\n"
+            "/// A send right, as client methods take and return it (on the local transport unless\n/// `T` says otherwise).\npub type SendRight<T = {SPACE}> = ::migz::rights::SendRight<T>;\n/// A send-once right.\npub type SendOnceRight<T = {SPACE}> = ::migz::rights::SendOnceRight<T>;\n/// A receive right.\npub type ReceiveRight<T = {SPACE}> = ::migz::rights::ReceiveRight<T>;\n/// A right sent through a polymorphic argument, with its disposition.\npub type PolyRight<'a, T = {SPACE}> = ::migz::rights::PolyRight<'a, T>;\n/// A right received through a polymorphic argument.\npub type AnyRight<T = {SPACE}> = ::migz::rights::AnyRight<T>;\n/// What a client method returns.\npub type CallResult<T> = Result<T, ::migz::ffi::CallError>;\n"
         );
         let covered: Vec<(&Routine, Call)> = sub
             .routines
@@ -610,7 +610,12 @@ impl Gen {
                 any_results = true;
                 let types: Vec<&str> = c.results.iter().map(|r| r.0.as_str()).collect();
                 let doc = format!("The results of `{}`, in `.defs` order.", r.name);
-                let head = format!("pub type {}Results = (", pascal(&r.name));
+                let generic = if on_client_transport(&types) {
+                    format!("<T = {SPACE}>")
+                } else {
+                    String::new()
+                };
+                let head = format!("pub type {}Results{generic} = (", pascal(&r.name));
                 tuple_alias(&mut self.out, &doc, &head, &types);
             }
         }
@@ -619,7 +624,7 @@ impl Gen {
         }
         let _ = writeln!(
             self.out,
-            "/// A client of the `{}` subsystem over a send right to its server, on the local\n/// transport. Each routine has a blocking method and an `async` one (`_async`),\n/// both with an optional timeout for sending and for the reply. Rights an argument takes\n/// by value go into the request (and are released if it is not sent); rights in the\n/// reply come back owned. A blocking method blocks its thread until the reply: in async\n/// code use the `_async` one (a blocking call on a current-thread runtime that also\n/// serves the port never returns).\n#[derive(Debug)]\npub struct {name} {{\n    server: SendRight,\n}}\n\nimpl {name} {{\n    /// A client sending to `server`.\n    pub fn new(server: SendRight) -> Self {{\n        Self {{ server }}\n    }}\n\n    /// The server's send right.\n    pub fn server(&self) -> &SendRight {{\n        &self.server\n    }}\n\n    /// Gives back the server's send right.\n    pub fn into_server(self) -> SendRight {{\n        self.server\n    }}",
+            "/// A client of the `{}` subsystem over a send right to its server,\n/// on any transport `T` (the local one unless said otherwise). Each routine has a blocking\n/// method and an `async` one (`_async`), both with an optional timeout for sending and for\n/// the reply. Rights an argument takes by value go into the request (and are released if\n/// it is not sent); rights in the reply come back owned. A blocking method blocks its\n/// thread until the reply: in async code use the `_async` one (a blocking call on a\n/// current-thread runtime that also serves the port never returns).\n#[derive(Debug)]\npub struct {name}<T: ::migz::Transport = {SPACE}> {{\n    server: SendRight<T>,\n}}\n\nimpl<T: ::migz::Transport> {name}<T> {{\n    /// A client sending to `server`.\n    pub fn new(server: SendRight<T>) -> Self {{\n        Self {{ server }}\n    }}\n\n    /// The server's send right.\n    pub fn server(&self) -> &SendRight<T> {{\n        &self.server\n    }}\n\n    /// Gives back the server's send right.\n    pub fn into_server(self) -> SendRight<T> {{\n        self.server\n    }}",
             sub.name
         );
         for (r, c) in &covered {
@@ -1135,6 +1140,9 @@ impl Gen {
         let ret = match c.results.len() {
             0 => "()".to_string(),
             1 => c.results[0].0.clone(),
+            _ if on_client_transport(&c.results.iter().map(|r| &r.0).collect::<Vec<_>>()) => {
+                format!("{p}Results<T>")
+            }
             _ => format!("{p}Results"),
         };
         // Written as rustfmt lays it out: on one line when it fits in 100 columns, else one
@@ -1226,7 +1234,7 @@ impl Gen {
         }
         let call = match (simple, asynk) {
             (true, false) => "p::send(space, buf.bytes_mut(), size, timeout)",
-            (true, true) => "p::send_async(space, &buf.bytes()[..size], timeout).await",
+            (true, true) => "p::send_async(space, &mut buf, size, timeout).await",
             (false, false) => "p::call(space, buf.bytes_mut(), size, reply, timeout)",
             (false, true) => "p::call_async(space, &mut buf, size, reply, timeout).await",
         };
@@ -1691,7 +1699,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 let e = if t == "AnyRight" {
                     format!("p::any_rights(space, &out.{field}, {count}, out.{field}_poly)")
                 } else {
-                    format!("p::rights::<{t}>(space, &out.{field}, {count})")
+                    format!("p::rights::<{t}, _>(space, &out.{field}, {count})")
                 };
                 (format!("Vec<{t}>"), e, 1)
             }
@@ -1700,7 +1708,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 let e = if t == "AnyRight" {
                     format!("p::ool_any_rights(space, out.{field}, out.{field}_poly)?")
                 } else {
-                    format!("p::ool_rights::<{t}>(space, out.{field})?")
+                    format!("p::ool_rights::<{t}, _>(space, out.{field})?")
                 };
                 (format!("Vec<{t}>"), e, 0)
             }
@@ -1725,7 +1733,59 @@ fn plan_call(r: &Routine) -> Option<Call> {
         };
         c.results.push(result);
     }
+    for (_, t) in &mut c.params {
+        *t = on_transport(t);
+    }
+    for (t, e, _) in &mut c.results {
+        *t = on_transport(t);
+        *e = on_transport(e);
+    }
     Some(c)
+}
+
+/// Whether any of a client's result types is on its transport `T`.
+fn on_client_transport(types: &[impl AsRef<str>]) -> bool {
+    types
+        .iter()
+        .any(|t| t.as_ref().contains("<T>") || t.as_ref().contains(", T>"))
+}
+
+/// A client's view of right types: the aliases (whose transport defaults to the local one)
+/// on the client's transport `T`.
+fn on_transport(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(at) = rest.find(|ch: char| ch.is_ascii_alphabetic()) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest
+            .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+            .unwrap_or(rest.len());
+        let (word, after) = rest.split_at(end);
+        out.push_str(word);
+        rest = after;
+        let preceded = out[..out.len() - word.len()]
+            .chars()
+            .next_back()
+            .is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == ':');
+        if preceded {
+            continue;
+        }
+        match word {
+            "SendRight" | "SendOnceRight" | "ReceiveRight" | "AnyRight"
+                if !rest.starts_with('<') =>
+            {
+                out.push_str("<T>");
+            }
+            "PolyRight" if rest.starts_with("<'_>") => {
+                out.push_str("<'_, T>");
+                rest = &rest[4..];
+            }
+            _ => {}
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// How the typed server receives and answers one routine.
@@ -1860,7 +1920,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                             "let {local} = p::any_rights(space, &input.{field}, {count}, input.{field}_poly);"
                         )
                     } else {
-                        format!("let {local} = p::rights::<{t}>(space, &input.{field}, {count});")
+                        format!("let {local} = p::rights::<{t}, _>(space, &input.{field}, {count});")
                     });
                 }
                 Shape::OolPorts { .. } => {
@@ -1871,7 +1931,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                             "let {local} = p::ool_any_rights(space, input.{field}, input.{field}_poly)?;"
                         )
                     } else {
-                        format!("let {local} = p::ool_rights::<{t}>(space, input.{field})?;")
+                        format!("let {local} = p::ool_rights::<{t}, _>(space, input.{field})?;")
                     });
                 }
                 Shape::Ool { .. } => {

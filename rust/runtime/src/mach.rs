@@ -3,7 +3,11 @@
 //! stubs run unchanged on either; the calls themselves are in `sys::mach`.
 //!
 //! It is compiled only for `target_vendor = "apple"` and has not been built in this
-//! repository's Linux CI; async streams are offered for the local transport only.
+//! repository's Linux CI; async streams are offered for the local transport only, and
+//! generated clients' `_async` methods make their call in place (see
+//! [`Transport::msg_call_async`]). Out-of-line memory is sent as a copy (the runtime's
+//! regions are not the kernel's to deallocate) and received memory is copied out of the
+//! kernel's mapping.
 
 use crate::abi::*;
 use crate::error::Error;
@@ -128,5 +132,11 @@ impl Transport for Kernel {
         disp: MachMsgTypeName,
     ) -> Result<MachPortName, Error> {
         k::request_notification(self.task, name, msgid, sync, notify, disp).map_err(err)
+    }
+    fn msg_destroy(&self, msg: &[u8]) {
+        k::msg_destroy(msg)
+    }
+    fn take_region(&self, addr: usize, size: usize) -> Option<crate::sys::mem::Region> {
+        k::take_region(self.task, addr, size)
     }
 }

@@ -7,9 +7,9 @@
 //! No `unsafe` here: the region is the runtime's page-aligned allocation
 //! ([`crate::sys::mem::Region`]) and element views go through `zerocopy`.
 
-use crate::local::Space;
 use crate::local::vm;
 use crate::sys::mem::Region;
+use crate::transport::Transport;
 use core::marker::PhantomData;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -111,13 +111,13 @@ impl<T: OolElement> OolBuffer<T> {
         (self.region, self.len)
     }
 
-    /// Takes the region a received message left in `space` at `addr`, of `len` elements.
-    pub(crate) fn take(space: &Space, addr: usize, len: usize) -> Option<Self> {
+    /// Takes the region a received message left in `task` at `addr`, of `len` elements.
+    pub(crate) fn take(task: &impl Transport, addr: usize, len: usize) -> Option<Self> {
         let bytes = len.checked_mul(size_of::<T>())?;
         if bytes == 0 {
             return Some(Self::default());
         }
-        let region = vm::take_exact(addr, bytes, space.id())?;
+        let region = task.take_region(addr, bytes)?;
         Self::from_region(Some(region), len)
     }
 }

@@ -1,9 +1,14 @@
-//! The one internal interface both transports implement: the kernel calls typed rights
-//! and generated stubs need. `local::Space` implements it everywhere; on Apple systems
-//! `mach::Kernel` implements it over the real kernel through `mach2`.
+//! The one interface both transports implement: the kernel calls typed rights and
+//! generated stubs need. `local::Space` implements it everywhere; on Apple systems
+//! `mach::Kernel` implements it over the real kernel through `mach2`. Generated clients are
+//! generic over it, so another transport (a proxy, a recorder, a test double) only
+//! implements this trait.
 
 use crate::abi::*;
 use crate::error::Error;
+use crate::sys::mem::Region;
+use std::future::Future;
+use std::time::Duration;
 
 /// The kernel calls of one task, on some transport.
 pub trait Transport: Clone + Send + Sync + std::fmt::Debug + 'static {
@@ -84,6 +89,110 @@ pub trait Transport: Clone + Send + Sync + std::fmt::Debug + 'static {
         notify: MachPortName,
         disp: MachMsgTypeName,
     ) -> Result<MachPortName, Error>;
+
+    /// `mach_msg_destroy`: releases every right and region a received message carries.
+    fn msg_destroy(&self, msg: &[u8]);
+
+    /// Takes the out-of-line region of `size > 0` bytes at `addr` that a received message
+    /// brought: the caller owns it from now on. `None` when the transport knows of no such
+    /// region in this task.
+    fn take_region(&self, addr: usize, size: usize) -> Option<Region>;
+
+    /// Offers `region`, which a message about to be sent points at, to be moved with the
+    /// message (its descriptor marked to deallocate): `Ok` when the transport now holds it
+    /// and the message will take it. `Err` gives it back: the message then carries a copy,
+    /// and the caller keeps the region until the send is over. The default moves nothing.
+    fn give_region(&self, region: Region) -> Result<(), Region> {
+        Err(region)
+    }
+
+    /// Takes back a region [`Transport::give_region`] accepted, whose message was not
+    /// sent. The default knows of none.
+    fn take_back_region(&self, addr: usize, size: usize) -> Option<Region> {
+        let _ = (addr, size);
+        None
+    }
+
+    /// A receive right kept by [`Transport::pool_reply_port`] for another call, if any. The
+    /// default keeps none.
+    fn take_pooled_reply_port(&self) -> Option<MachPortName> {
+        None
+    }
+
+    /// Keeps the receive right `name`, whose one send-once right has been used, for a
+    /// later call; gives the name back (to be destroyed) when it does not. The default
+    /// keeps none.
+    fn pool_reply_port(&self, name: MachPortName) -> Result<(), MachPortName> {
+        Err(name)
+    }
+
+    /// Sends the message in `buf[..size]` without blocking the thread, waiting at most
+    /// `timeout` for room; the `mach_msg` code. The default sends in place (see
+    /// [`Transport::msg_call_async`]).
+    fn msg_send_async<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+        size: usize,
+        timeout: Option<Duration>,
+    ) -> impl Future<Output = MachMsgReturn> + Send + 'a {
+        async move {
+            let mut option = MACH_SEND_MSG;
+            if timeout.is_some() {
+                option |= MACH_SEND_TIMEOUT;
+            }
+            let ms = timeout_ms(timeout);
+            in_place(|| self.mach_msg(buf, option, size as u32, 0, 0, ms, 0))
+        }
+    }
+
+    /// Sends the request in `buf[..size]` and receives its reply on the receive right
+    /// `reply` into `buf`, without blocking the thread, waiting at most `timeout` for each:
+    /// the reply's length, or the failing `mach_msg` code. A transport without an async
+    /// wait (the default, and the kernel transport for now) makes the blocking call in
+    /// place: on tokio's multi-thread runtime through `block_in_place`, so the worker's
+    /// other tasks move elsewhere; elsewhere it blocks the polling thread.
+    fn msg_call_async<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+        size: usize,
+        reply: MachPortName,
+        timeout: Option<Duration>,
+    ) -> impl Future<Output = Result<usize, MachMsgReturn>> + Send + 'a {
+        async move {
+            let mut option = MACH_SEND_MSG | MACH_RCV_MSG;
+            if timeout.is_some() {
+                option |= MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT;
+            }
+            let ms = timeout_ms(timeout);
+            let rcv_size = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+            let rc = in_place(|| self.mach_msg(buf, option, size as u32, rcv_size, reply, ms, 0));
+            match rc {
+                MACH_MSG_SUCCESS => Ok(received_len(buf)),
+                rc => Err(rc),
+            }
+        }
+    }
+}
+
+/// A timeout in `mach_msg`'s milliseconds (saturating; no timeout is 0, unused).
+pub(crate) fn timeout_ms(timeout: Option<Duration>) -> MachMsgTimeout {
+    timeout.map_or(0, |t| u32::try_from(t.as_millis()).unwrap_or(u32::MAX))
+}
+
+/// How many bytes of `buf` a received message and its trailer fill.
+pub(crate) fn received_len(buf: &[u8]) -> usize {
+    let size = MachMsgHeader::read(buf).map_or(0, |h| h.msgh_size as usize);
+    (size + MAX_TRAILER_SIZE as usize).min(buf.len())
+}
+
+/// Runs a blocking call from async code: through `block_in_place` on a tokio multi-thread
+/// runtime, else directly.
+fn in_place<R>(f: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
 }
 
 impl Transport for crate::local::Space {
@@ -186,5 +295,63 @@ impl Transport for crate::local::Space {
         disp: MachMsgTypeName,
     ) -> Result<MachPortName, Error> {
         crate::local::Space::port_request_notification(self, name, msgid, sync, notify, disp)
+    }
+
+    fn msg_destroy(&self, msg: &[u8]) {
+        crate::local::Space::msg_destroy(self, msg)
+    }
+    fn take_region(&self, addr: usize, size: usize) -> Option<Region> {
+        crate::local::vm::take_exact(addr, size, self.id())
+    }
+    fn give_region(&self, region: Region) -> Result<(), Region> {
+        crate::local::vm::insert(region, self.id());
+        Ok(())
+    }
+    fn take_back_region(&self, addr: usize, size: usize) -> Option<Region> {
+        crate::local::vm::take_exact(addr, size, self.id())
+    }
+    fn take_pooled_reply_port(&self) -> Option<MachPortName> {
+        crate::local::Space::take_pooled_reply_port(self)
+    }
+    fn pool_reply_port(&self, name: MachPortName) -> Result<(), MachPortName> {
+        crate::local::Space::pool_reply_port(self, name)
+    }
+    async fn msg_send_async(
+        &self,
+        buf: &mut [u8],
+        size: usize,
+        timeout: Option<Duration>,
+    ) -> MachMsgReturn {
+        let msg = &buf[..size.min(buf.len())];
+        let sent = match timeout {
+            Some(t) => self.send_async_timeout(msg, t).await,
+            None => self.send_async(msg).await,
+        };
+        sent.err().map_or(MACH_MSG_SUCCESS, |e| e.code())
+    }
+    async fn msg_call_async(
+        &self,
+        buf: &mut [u8],
+        size: usize,
+        reply: MachPortName,
+        timeout: Option<Duration>,
+    ) -> Result<usize, MachMsgReturn> {
+        // The stream exists before the request leaves, so its wait covers the reply.
+        let mut stream = self.messages(reply).map_err(|e| e.code())?;
+        let sent = self.msg_send_async(buf, size, timeout).await;
+        if sent != MACH_MSG_SUCCESS {
+            return Err(sent);
+        }
+        let msg = match timeout {
+            Some(t) => stream.recv_timeout(t).await.map_err(|e| e.code())?,
+            None => stream.recv().await.ok_or(MACH_RCV_PORT_DIED)?,
+        };
+        let bytes = msg.into_bytes();
+        if bytes.len() > buf.len() {
+            crate::local::Space::msg_destroy(self, &bytes);
+            return Err(MACH_RCV_TOO_LARGE);
+        }
+        buf[..bytes.len()].copy_from_slice(&bytes);
+        Ok(bytes.len())
     }
 }

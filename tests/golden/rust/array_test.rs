@@ -104,44 +104,45 @@ const _: () = {
     migz1_array_test_sum_array_unpack_reply;
 }
 
-/// A send right of the local transport, as client methods take and return it.
-pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
-/// A send-once right of the local transport.
-pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
-/// A receive right of the local transport.
-pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// A send right, as client methods take and return it (on the local transport unless
+/// `T` says otherwise).
+pub type SendRight<T = ::migz::Space> = ::migz::rights::SendRight<T>;
+/// A send-once right.
+pub type SendOnceRight<T = ::migz::Space> = ::migz::rights::SendOnceRight<T>;
+/// A receive right.
+pub type ReceiveRight<T = ::migz::Space> = ::migz::rights::ReceiveRight<T>;
 /// A right sent through a polymorphic argument, with its disposition.
-pub type PolyRight<'a> = ::migz::rights::PolyRight<'a, ::migz::Space>;
+pub type PolyRight<'a, T = ::migz::Space> = ::migz::rights::PolyRight<'a, T>;
 /// A right received through a polymorphic argument.
-pub type AnyRight = ::migz::rights::AnyRight<::migz::Space>;
+pub type AnyRight<T = ::migz::Space> = ::migz::rights::AnyRight<T>;
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
-/// A client of the `array_test` subsystem over a send right to its server, on the local
-/// transport. Each routine has a blocking method and an `async` one (`_async`),
-/// both with an optional timeout for sending and for the reply. Rights an argument takes
-/// by value go into the request (and are released if it is not sent); rights in the
-/// reply come back owned. A blocking method blocks its thread until the reply: in async
-/// code use the `_async` one (a blocking call on a current-thread runtime that also
-/// serves the port never returns).
+/// A client of the `array_test` subsystem over a send right to its server,
+/// on any transport `T` (the local one unless said otherwise). Each routine has a blocking
+/// method and an `async` one (`_async`), both with an optional timeout for sending and for
+/// the reply. Rights an argument takes by value go into the request (and are released if
+/// it is not sent); rights in the reply come back owned. A blocking method blocks its
+/// thread until the reply: in async code use the `_async` one (a blocking call on a
+/// current-thread runtime that also serves the port never returns).
 #[derive(Debug)]
-pub struct ArrayTestClient {
-    server: SendRight,
+pub struct ArrayTestClient<T: ::migz::Transport = ::migz::Space> {
+    server: SendRight<T>,
 }
 
-impl ArrayTestClient {
+impl<T: ::migz::Transport> ArrayTestClient<T> {
     /// A client sending to `server`.
-    pub fn new(server: SendRight) -> Self {
+    pub fn new(server: SendRight<T>) -> Self {
         Self { server }
     }
 
     /// The server's send right.
-    pub fn server(&self) -> &SendRight {
+    pub fn server(&self) -> &SendRight<T> {
         &self.server
     }
 
     /// Gives back the server's send right.
-    pub fn into_server(self) -> SendRight {
+    pub fn into_server(self) -> SendRight<T> {
         self.server
     }
 

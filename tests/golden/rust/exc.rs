@@ -359,16 +359,17 @@ impl Default for ExceptionRaiseStateIdentityOut {
     migz1_exc_exception_raise_state_identity_unpack_reply;
 }
 
-/// A send right of the local transport, as client methods take and return it.
-pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
-/// A send-once right of the local transport.
-pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
-/// A receive right of the local transport.
-pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// A send right, as client methods take and return it (on the local transport unless
+/// `T` says otherwise).
+pub type SendRight<T = ::migz::Space> = ::migz::rights::SendRight<T>;
+/// A send-once right.
+pub type SendOnceRight<T = ::migz::Space> = ::migz::rights::SendOnceRight<T>;
+/// A receive right.
+pub type ReceiveRight<T = ::migz::Space> = ::migz::rights::ReceiveRight<T>;
 /// A right sent through a polymorphic argument, with its disposition.
-pub type PolyRight<'a> = ::migz::rights::PolyRight<'a, ::migz::Space>;
+pub type PolyRight<'a, T = ::migz::Space> = ::migz::rights::PolyRight<'a, T>;
 /// A right received through a polymorphic argument.
-pub type AnyRight = ::migz::rights::AnyRight<::migz::Space>;
+pub type AnyRight<T = ::migz::Space> = ::migz::rights::AnyRight<T>;
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
@@ -377,39 +378,39 @@ pub type ExceptionRaiseStateResults = (i32, Vec<u32>);
 /// The results of `exception_raise_state_identity`, in `.defs` order.
 pub type ExceptionRaiseStateIdentityResults = (i32, Vec<u32>);
 
-/// A client of the `exc` subsystem over a send right to its server, on the local
-/// transport. Each routine has a blocking method and an `async` one (`_async`),
-/// both with an optional timeout for sending and for the reply. Rights an argument takes
-/// by value go into the request (and are released if it is not sent); rights in the
-/// reply come back owned. A blocking method blocks its thread until the reply: in async
-/// code use the `_async` one (a blocking call on a current-thread runtime that also
-/// serves the port never returns).
+/// A client of the `exc` subsystem over a send right to its server,
+/// on any transport `T` (the local one unless said otherwise). Each routine has a blocking
+/// method and an `async` one (`_async`), both with an optional timeout for sending and for
+/// the reply. Rights an argument takes by value go into the request (and are released if
+/// it is not sent); rights in the reply come back owned. A blocking method blocks its
+/// thread until the reply: in async code use the `_async` one (a blocking call on a
+/// current-thread runtime that also serves the port never returns).
 #[derive(Debug)]
-pub struct ExcClient {
-    server: SendRight,
+pub struct ExcClient<T: ::migz::Transport = ::migz::Space> {
+    server: SendRight<T>,
 }
 
-impl ExcClient {
+impl<T: ::migz::Transport> ExcClient<T> {
     /// A client sending to `server`.
-    pub fn new(server: SendRight) -> Self {
+    pub fn new(server: SendRight<T>) -> Self {
         Self { server }
     }
 
     /// The server's send right.
-    pub fn server(&self) -> &SendRight {
+    pub fn server(&self) -> &SendRight<T> {
         &self.server
     }
 
     /// Gives back the server's send right.
-    pub fn into_server(self) -> SendRight {
+    pub fn into_server(self) -> SendRight<T> {
         self.server
     }
 
     /// Calls `exception_raise` (request id 2401).
     pub fn exception_raise(
         &self,
-        thread: &SendRight,
-        task: &SendRight,
+        thread: &SendRight<T>,
+        task: &SendRight<T>,
         exception: i32,
         code: &[i32],
         timeout: Option<::std::time::Duration>,
@@ -441,8 +442,8 @@ impl ExcClient {
     /// Calls `exception_raise` (request id 2401) without blocking the thread.
     pub async fn exception_raise_async(
         &self,
-        thread: &SendRight,
-        task: &SendRight,
+        thread: &SendRight<T>,
+        task: &SendRight<T>,
         exception: i32,
         code: &[i32],
         timeout: Option<::std::time::Duration>,
@@ -545,8 +546,8 @@ impl ExcClient {
     #[allow(clippy::too_many_arguments)]
     pub fn exception_raise_state_identity(
         &self,
-        thread: &SendRight,
-        task: &SendRight,
+        thread: &SendRight<T>,
+        task: &SendRight<T>,
         exception: i32,
         code: &[i32],
         flavor: i32,
@@ -585,8 +586,8 @@ impl ExcClient {
     #[allow(clippy::too_many_arguments)]
     pub async fn exception_raise_state_identity_async(
         &self,
-        thread: &SendRight,
-        task: &SendRight,
+        thread: &SendRight<T>,
+        task: &SendRight<T>,
         exception: i32,
         code: &[i32],
         flavor: i32,

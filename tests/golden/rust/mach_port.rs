@@ -4485,16 +4485,17 @@ const _: () = {
     migz1_mach_port_mach_port_assert_attributes_unpack_reply;
 }
 
-/// A send right of the local transport, as client methods take and return it.
-pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
-/// A send-once right of the local transport.
-pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
-/// A receive right of the local transport.
-pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// A send right, as client methods take and return it (on the local transport unless
+/// `T` says otherwise).
+pub type SendRight<T = ::migz::Space> = ::migz::rights::SendRight<T>;
+/// A send-once right.
+pub type SendOnceRight<T = ::migz::Space> = ::migz::rights::SendOnceRight<T>;
+/// A receive right.
+pub type ReceiveRight<T = ::migz::Space> = ::migz::rights::ReceiveRight<T>;
 /// A right sent through a polymorphic argument, with its disposition.
-pub type PolyRight<'a> = ::migz::rights::PolyRight<'a, ::migz::Space>;
+pub type PolyRight<'a, T = ::migz::Space> = ::migz::rights::PolyRight<'a, T>;
 /// A right received through a polymorphic argument.
-pub type AnyRight = ::migz::rights::AnyRight<::migz::Space>;
+pub type AnyRight<T = ::migz::Space> = ::migz::rights::AnyRight<T>;
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
@@ -4521,31 +4522,31 @@ pub type MachPortKobjectResults = (u32, u64);
 /// The results of `mach_port_kobject_description`, in `.defs` order.
 pub type MachPortKobjectDescriptionResults = (u32, u64, Vec<u8>);
 
-/// A client of the `mach_port` subsystem over a send right to its server, on the local
-/// transport. Each routine has a blocking method and an `async` one (`_async`),
-/// both with an optional timeout for sending and for the reply. Rights an argument takes
-/// by value go into the request (and are released if it is not sent); rights in the
-/// reply come back owned. A blocking method blocks its thread until the reply: in async
-/// code use the `_async` one (a blocking call on a current-thread runtime that also
-/// serves the port never returns).
+/// A client of the `mach_port` subsystem over a send right to its server,
+/// on any transport `T` (the local one unless said otherwise). Each routine has a blocking
+/// method and an `async` one (`_async`), both with an optional timeout for sending and for
+/// the reply. Rights an argument takes by value go into the request (and are released if
+/// it is not sent); rights in the reply come back owned. A blocking method blocks its
+/// thread until the reply: in async code use the `_async` one (a blocking call on a
+/// current-thread runtime that also serves the port never returns).
 #[derive(Debug)]
-pub struct MachPortClient {
-    server: SendRight,
+pub struct MachPortClient<T: ::migz::Transport = ::migz::Space> {
+    server: SendRight<T>,
 }
 
-impl MachPortClient {
+impl<T: ::migz::Transport> MachPortClient<T> {
     /// A client sending to `server`.
-    pub fn new(server: SendRight) -> Self {
+    pub fn new(server: SendRight<T>) -> Self {
         Self { server }
     }
 
     /// The server's send right.
-    pub fn server(&self) -> &SendRight {
+    pub fn server(&self) -> &SendRight<T> {
         &self.server
     }
 
     /// Gives back the server's send right.
-    pub fn into_server(self) -> SendRight {
+    pub fn into_server(self) -> SendRight<T> {
         self.server
     }
 
@@ -5530,9 +5531,9 @@ impl MachPortClient {
         name: u32,
         msgid: i32,
         sync: u32,
-        notify: PolyRight<'_>,
+        notify: PolyRight<'_, T>,
         timeout: Option<::std::time::Duration>,
-    ) -> CallResult<SendOnceRight> {
+    ) -> CallResult<SendOnceRight<T>> {
         use ::migz::private as p;
         type Request = MachPortRequestNotificationRequest;
         type Reply = MachPortRequestNotificationReply;
@@ -5600,9 +5601,9 @@ impl MachPortClient {
         name: u32,
         msgid: i32,
         sync: u32,
-        notify: PolyRight<'_>,
+        notify: PolyRight<'_, T>,
         timeout: Option<::std::time::Duration>,
-    ) -> CallResult<SendOnceRight> {
+    ) -> CallResult<SendOnceRight<T>> {
         use ::migz::private as p;
         type Request = MachPortRequestNotificationRequest;
         type Reply = MachPortRequestNotificationReply;
@@ -5643,7 +5644,7 @@ impl MachPortClient {
     pub fn mach_port_insert_right(
         &self,
         name: u32,
-        poly: PolyRight<'_>,
+        poly: PolyRight<'_, T>,
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
@@ -5683,7 +5684,7 @@ impl MachPortClient {
     pub async fn mach_port_insert_right_async(
         &self,
         name: u32,
-        poly: PolyRight<'_>,
+        poly: PolyRight<'_, T>,
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
@@ -5731,7 +5732,7 @@ impl MachPortClient {
         name: u32,
         msgt_name: u32,
         timeout: Option<::std::time::Duration>,
-    ) -> CallResult<AnyRight> {
+    ) -> CallResult<AnyRight<T>> {
         use ::migz::private as p;
         type Request = MachPortExtractRightRequest;
         type Reply = MachPortExtractRightReply;
@@ -5773,7 +5774,7 @@ impl MachPortClient {
         name: u32,
         msgt_name: u32,
         timeout: Option<::std::time::Duration>,
-    ) -> CallResult<AnyRight> {
+    ) -> CallResult<AnyRight<T>> {
         use ::migz::private as p;
         type Request = MachPortExtractRightRequest;
         type Reply = MachPortExtractRightReply;
@@ -6085,7 +6086,7 @@ impl MachPortClient {
     pub fn mach_port_allocate_full(
         &self,
         right: u32,
-        proto: &SendRight,
+        proto: &SendRight<T>,
         qos: [i32; 2],
         name: u32,
         timeout: Option<::std::time::Duration>,
@@ -6124,7 +6125,7 @@ impl MachPortClient {
     pub async fn mach_port_allocate_full_async(
         &self,
         right: u32,
-        proto: &SendRight,
+        proto: &SendRight<T>,
         qos: [i32; 2],
         name: u32,
         timeout: Option<::std::time::Duration>,

@@ -851,44 +851,45 @@ const _: () = {
     migz1_ports_ool_log_message_unpack_request;
 }
 
-/// A send right of the local transport, as client methods take and return it.
-pub type SendRight = ::migz::rights::SendRight<::migz::Space>;
-/// A send-once right of the local transport.
-pub type SendOnceRight = ::migz::rights::SendOnceRight<::migz::Space>;
-/// A receive right of the local transport.
-pub type ReceiveRight = ::migz::rights::ReceiveRight<::migz::Space>;
+/// A send right, as client methods take and return it (on the local transport unless
+/// `T` says otherwise).
+pub type SendRight<T = ::migz::Space> = ::migz::rights::SendRight<T>;
+/// A send-once right.
+pub type SendOnceRight<T = ::migz::Space> = ::migz::rights::SendOnceRight<T>;
+/// A receive right.
+pub type ReceiveRight<T = ::migz::Space> = ::migz::rights::ReceiveRight<T>;
 /// A right sent through a polymorphic argument, with its disposition.
-pub type PolyRight<'a> = ::migz::rights::PolyRight<'a, ::migz::Space>;
+pub type PolyRight<'a, T = ::migz::Space> = ::migz::rights::PolyRight<'a, T>;
 /// A right received through a polymorphic argument.
-pub type AnyRight = ::migz::rights::AnyRight<::migz::Space>;
+pub type AnyRight<T = ::migz::Space> = ::migz::rights::AnyRight<T>;
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
-/// A client of the `ports_ool` subsystem over a send right to its server, on the local
-/// transport. Each routine has a blocking method and an `async` one (`_async`),
-/// both with an optional timeout for sending and for the reply. Rights an argument takes
-/// by value go into the request (and are released if it is not sent); rights in the
-/// reply come back owned. A blocking method blocks its thread until the reply: in async
-/// code use the `_async` one (a blocking call on a current-thread runtime that also
-/// serves the port never returns).
+/// A client of the `ports_ool` subsystem over a send right to its server,
+/// on any transport `T` (the local one unless said otherwise). Each routine has a blocking
+/// method and an `async` one (`_async`), both with an optional timeout for sending and for
+/// the reply. Rights an argument takes by value go into the request (and are released if
+/// it is not sent); rights in the reply come back owned. A blocking method blocks its
+/// thread until the reply: in async code use the `_async` one (a blocking call on a
+/// current-thread runtime that also serves the port never returns).
 #[derive(Debug)]
-pub struct PortsOolClient {
-    server: SendRight,
+pub struct PortsOolClient<T: ::migz::Transport = ::migz::Space> {
+    server: SendRight<T>,
 }
 
-impl PortsOolClient {
+impl<T: ::migz::Transport> PortsOolClient<T> {
     /// A client sending to `server`.
-    pub fn new(server: SendRight) -> Self {
+    pub fn new(server: SendRight<T>) -> Self {
         Self { server }
     }
 
     /// The server's send right.
-    pub fn server(&self) -> &SendRight {
+    pub fn server(&self) -> &SendRight<T> {
         &self.server
     }
 
     /// Gives back the server's send right.
-    pub fn into_server(self) -> SendRight {
+    pub fn into_server(self) -> SendRight<T> {
         self.server
     }
 
@@ -898,7 +899,7 @@ impl PortsOolClient {
     pub fn register_port(
         &self,
         name: &str,
-        port: &ReceiveRight,
+        port: &ReceiveRight<T>,
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
@@ -929,7 +930,7 @@ impl PortsOolClient {
     pub async fn register_port_async(
         &self,
         name: &str,
-        port: &ReceiveRight,
+        port: &ReceiveRight<T>,
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
@@ -961,7 +962,7 @@ impl PortsOolClient {
         &self,
         name: &str,
         timeout: Option<::std::time::Duration>,
-    ) -> CallResult<SendRight> {
+    ) -> CallResult<SendRight<T>> {
         use ::migz::private as p;
         type Request = LookupPortRequest;
         type Reply = LookupPortReply;
@@ -991,7 +992,7 @@ impl PortsOolClient {
         &self,
         name: &str,
         timeout: Option<::std::time::Duration>,
-    ) -> CallResult<SendRight> {
+    ) -> CallResult<SendRight<T>> {
         use ::migz::private as p;
         type Request = LookupPortRequest;
         type Reply = LookupPortReply;
@@ -1019,7 +1020,7 @@ impl PortsOolClient {
     /// Calls `pass_right` (request id 3002).
     pub fn pass_right(
         &self,
-        right: PolyRight<'_>,
+        right: PolyRight<'_, T>,
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<Vec<u8>> {
         use ::migz::private as p;
@@ -1054,7 +1055,7 @@ impl PortsOolClient {
     /// Calls `pass_right` (request id 3002) without blocking the thread.
     pub async fn pass_right_async(
         &self,
-        right: PolyRight<'_>,
+        right: PolyRight<'_, T>,
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<Vec<u8>> {
         use ::migz::private as p;
@@ -1297,7 +1298,7 @@ impl PortsOolClient {
     /// Calls `count_ports` (request id 3006).
     pub fn count_ports(
         &self,
-        list: &[&SendRight],
+        list: &[&SendRight<T>],
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<i32> {
         use ::migz::private as p;
@@ -1331,7 +1332,7 @@ impl PortsOolClient {
     /// Calls `count_ports` (request id 3006) without blocking the thread.
     pub async fn count_ports_async(
         &self,
-        list: &[&SendRight],
+        list: &[&SendRight<T>],
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<i32> {
         use ::migz::private as p;
@@ -1449,7 +1450,7 @@ impl PortsOolClient {
         };
         let mut buf = p::AlignedBuf::new(172);
         let size = Request::pack(buf.bytes_mut(), &input, 0)?;
-        p::send_async(space, &buf.bytes()[..size], timeout).await
+        p::send_async(space, &mut buf, size, timeout).await
     }
 }
 
@@ -1672,7 +1673,7 @@ async fn handle_3006<S: PortsOolServer + ?Sized>(
     type Reply = CountPortsReply;
     let mut input = CountPortsIn::default();
     Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
-    let a0 = p::ool_rights::<SendRight>(space, input.list)?;
+    let a0 = p::ool_rights::<SendRight, _>(space, input.list)?;
     let future = S::count_ports(server, a0);
     let r0 = future.await.map_err(p::Refusal::failed)?;
     let out = CountPortsOut { count: r0 };

@@ -7,6 +7,7 @@ use crate::abi::*;
 use crate::error::Error;
 use crate::local::Space;
 use crate::rights::ReceiveRight;
+use crate::transport::{Transport, received_len, timeout_ms};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use zerocopy::IntoBytes;
@@ -148,31 +149,31 @@ impl Drop for AlignedBuf {
 
 /// The reply port of one call: a receive right that only this call names. After a call
 /// that received its reply (the one send-once right it made is used up) the port goes back
-/// to the space's pool for the next call; after any failure (a timeout, a send error, a
-/// dropped future) it is destroyed, so a late reply goes to a dead port rather than to
+/// to the transport's pool for the next call; after any failure (a timeout, a send error,
+/// a dropped future) it is destroyed, so a late reply goes to a dead port rather than to
 /// the next call, as Apple's stubs destroy their reply port after an error.
 #[derive(Debug)]
-pub struct ReplyPort {
-    right: Option<ReceiveRight<Space>>,
+pub struct ReplyPort<T: Transport = Space> {
+    right: Option<ReceiveRight<T>>,
     received: AtomicBool,
 }
 
-impl ReplyPort {
+impl<T: Transport> ReplyPort<T> {
     /// The port's name in its space.
     pub fn name(&self) -> MachPortName {
         self.right().name()
     }
 }
 
-impl Drop for ReplyPort {
+impl<T: Transport> Drop for ReplyPort<T> {
     fn drop(&mut self) {
         let Some(right) = self.right.take() else {
             return;
         };
         if self.received.load(Ordering::Relaxed) {
-            let space = right.task().clone();
-            if let Err(name) = space.pool_reply_port(right.into_raw()) {
-                drop(ReceiveRight::from_raw(space, name));
+            let task = right.task().clone();
+            if let Err(name) = task.pool_reply_port(right.into_raw()) {
+                drop(ReceiveRight::from_raw(task, name));
             }
         }
     }
@@ -180,21 +181,21 @@ impl Drop for ReplyPort {
 
 /// What a call receives its reply on: a pooled [`ReplyPort`] or, for a routine with an
 /// explicit reply port argument, the caller's own receive right.
-pub trait ReplyTo {
+pub trait ReplyTo<T: Transport> {
     /// The receive right.
-    fn right(&self) -> &ReceiveRight<Space>;
+    fn right(&self) -> &ReceiveRight<T>;
     /// Told that the call's reply (or send-once notification) arrived.
     fn received(&self) {}
 }
 
-impl ReplyTo for ReceiveRight<Space> {
-    fn right(&self) -> &ReceiveRight<Space> {
+impl<T: Transport> ReplyTo<T> for ReceiveRight<T> {
+    fn right(&self) -> &ReceiveRight<T> {
         self
     }
 }
 
-impl ReplyTo for ReplyPort {
-    fn right(&self) -> &ReceiveRight<Space> {
+impl<T: Transport> ReplyTo<T> for ReplyPort<T> {
+    fn right(&self) -> &ReceiveRight<T> {
         // Only `drop` takes the right out.
         self.right.as_ref().unwrap_or_else(|| unreachable!())
     }
@@ -204,12 +205,12 @@ impl ReplyTo for ReplyPort {
     }
 }
 
-/// The reply port of one call, from the space's pool or newly allocated (see
+/// The reply port of one call, from the transport's pool or newly allocated (see
 /// [`ReplyPort`]).
-pub fn reply_port(space: &Space) -> Result<ReplyPort, CallError> {
-    let right = match space.take_pooled_reply_port() {
-        Some(name) => ReceiveRight::from_raw(space.clone(), name),
-        None => ReceiveRight::allocate(space).map_err(CallError::ReplyPort)?,
+pub fn reply_port<T: Transport>(task: &T) -> Result<ReplyPort<T>, CallError> {
+    let right = match task.take_pooled_reply_port() {
+        Some(name) => ReceiveRight::from_raw(task.clone(), name),
+        None => ReceiveRight::allocate(task).map_err(CallError::ReplyPort)?,
     };
     Ok(ReplyPort {
         right: Some(right),
@@ -217,38 +218,37 @@ pub fn reply_port(space: &Space) -> Result<ReplyPort, CallError> {
     })
 }
 
-fn timeout_ms(timeout: Option<Duration>) -> u32 {
-    timeout.map_or(0, |t| u32::try_from(t.as_millis()).unwrap_or(u32::MAX))
-}
-
-/// How many bytes of `buf` a received message and its trailer fill.
-fn received_len(buf: &[u8]) -> usize {
-    let size = MachMsgHeader::read(buf).map_or(0, |h| h.msgh_size as usize);
-    (size + MAX_TRAILER_SIZE as usize).min(buf.len())
+/// A failed `mach_msg` code of a call as the error: receive errors share the
+/// `0x1000_4000` bit, everything else failed the send.
+fn call_error(rc: MachMsgReturn) -> CallError {
+    if rc & 0x0000_4000 != 0 {
+        CallError::Receive(rc)
+    } else {
+        CallError::Send(rc)
+    }
 }
 
 /// Sends the request in `buf[..size]` and receives the reply on `reply` into `buf`,
 /// waiting at most `timeout` for each. Returns the reply's valid length.
-pub fn call(
-    space: &Space,
+pub fn call<T: Transport>(
+    task: &T,
     buf: &mut [u8],
     size: usize,
-    reply: &(impl ReplyTo + ?Sized),
+    reply: &(impl ReplyTo<T> + ?Sized),
     timeout: Option<Duration>,
 ) -> Result<usize, CallError> {
-    let ms = timeout_ms(timeout);
     let mut option = MACH_SEND_MSG | MACH_RCV_MSG;
     if timeout.is_some() {
         option |= MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT;
     }
     let rcv_size = u32::try_from(buf.len()).unwrap_or(u32::MAX);
-    let rc = space.mach_msg(
+    let rc = task.mach_msg(
         buf,
         option,
         size as u32,
         rcv_size,
         reply.right().name(),
-        ms,
+        timeout_ms(timeout),
         0,
     );
     match rc {
@@ -256,15 +256,13 @@ pub fn call(
             reply.received();
             Ok(received_len(buf))
         }
-        // Receive errors share the 0x1000_4000 bit; everything else failed the send.
-        rc if rc & 0x0000_4000 != 0 => Err(CallError::Receive(rc)),
-        rc => Err(CallError::Send(rc)),
+        rc => Err(call_error(rc)),
     }
 }
 
 /// Sends a simpleroutine's request in `buf[..size]`, waiting at most `timeout` for room.
-pub fn send(
-    space: &Space,
+pub fn send<T: Transport>(
+    task: &T,
     buf: &mut [u8],
     size: usize,
     timeout: Option<Duration>,
@@ -273,57 +271,40 @@ pub fn send(
     if timeout.is_some() {
         option |= MACH_SEND_TIMEOUT;
     }
-    match space.mach_msg(buf, option, size as u32, 0, 0, timeout_ms(timeout), 0) {
+    match task.mach_msg(buf, option, size as u32, 0, 0, timeout_ms(timeout), 0) {
         MACH_MSG_SUCCESS => Ok(()),
         rc => Err(CallError::Send(rc)),
     }
 }
 
 /// [`send`] without blocking the thread.
-pub async fn send_async(
-    space: &Space,
-    msg: &[u8],
-    timeout: Option<Duration>,
-) -> Result<(), CallError> {
-    let sent = match timeout {
-        Some(t) => space.send_async_timeout(msg, t).await,
-        None => space.send_async(msg).await,
-    };
-    sent.map_err(|e| CallError::Send(e.code()))
-}
-
-/// [`call`] without blocking the thread: the reply is copied into `buf`.
-pub async fn call_async(
-    space: &Space,
+pub async fn send_async<T: Transport>(
+    task: &T,
     buf: &mut AlignedBuf,
     size: usize,
-    reply: &(impl ReplyTo + ?Sized + Sync),
+    timeout: Option<Duration>,
+) -> Result<(), CallError> {
+    match task.msg_send_async(buf.bytes_mut(), size, timeout).await {
+        MACH_MSG_SUCCESS => Ok(()),
+        rc => Err(CallError::Send(rc)),
+    }
+}
+
+/// [`call`] without blocking the thread (see [`Transport::msg_call_async`]).
+pub async fn call_async<T: Transport>(
+    task: &T,
+    buf: &mut AlignedBuf,
+    size: usize,
+    reply: &(impl ReplyTo<T> + ?Sized + Sync),
     timeout: Option<Duration>,
 ) -> Result<usize, CallError> {
-    // The stream exists before the request leaves, so the reply cannot be missed.
-    let mut stream = reply
-        .right()
-        .messages()
-        .map_err(|e| CallError::Receive(e.code()))?;
-    send_async(space, &buf.bytes()[..size], timeout).await?;
-    let msg = match timeout {
-        Some(t) => stream
-            .recv_timeout(t)
-            .await
-            .map_err(|e| CallError::Receive(e.code()))?,
-        None => stream
-            .recv()
-            .await
-            .ok_or(CallError::Receive(MACH_RCV_PORT_DIED))?,
-    };
+    let name = reply.right().name();
+    let len = task
+        .msg_call_async(buf.bytes_mut(), size, name, timeout)
+        .await
+        .map_err(call_error)?;
     reply.received();
-    let bytes = msg.into_bytes();
-    if bytes.len() > buf.bytes().len() {
-        space.msg_destroy(&bytes);
-        return Err(CallError::Receive(MACH_RCV_TOO_LARGE));
-    }
-    buf.bytes_mut()[..bytes.len()].copy_from_slice(&bytes);
-    Ok(bytes.len())
+    Ok(len)
 }
 
 /// Whether the request of a finished call left, so that rights it carried by value now
@@ -342,18 +323,21 @@ pub fn slice<T>(items: &[T]) -> Result<super::ConstSlice<'_, T>, CallError> {
 }
 
 /// Takes management of a send right a reply brought under `name`.
-pub fn send_right(space: &Space, name: MachPortName) -> crate::rights::SendRight<Space> {
-    crate::rights::SendRight::from_raw(space.clone(), name)
+pub fn send_right<T: Transport>(task: &T, name: MachPortName) -> crate::rights::SendRight<T> {
+    crate::rights::SendRight::from_raw(task.clone(), name)
 }
 
 /// Takes management of a send-once right a reply brought under `name`.
-pub fn send_once_right(space: &Space, name: MachPortName) -> crate::rights::SendOnceRight<Space> {
-    crate::rights::SendOnceRight::from_raw(space.clone(), name)
+pub fn send_once_right<T: Transport>(
+    task: &T,
+    name: MachPortName,
+) -> crate::rights::SendOnceRight<T> {
+    crate::rights::SendOnceRight::from_raw(task.clone(), name)
 }
 
 /// Takes management of a receive right a reply brought under `name`.
-pub fn receive_right(space: &Space, name: MachPortName) -> ReceiveRight<Space> {
-    ReceiveRight::from_raw(space.clone(), name)
+pub fn receive_right<T: Transport>(task: &T, name: MachPortName) -> ReceiveRight<T> {
+    ReceiveRight::from_raw(task.clone(), name)
 }
 
 /// The bytes of a NUL-terminated reply string, without the NUL.
@@ -369,8 +353,8 @@ pub fn prefix<T: Copy>(items: &[T], count: u32) -> Vec<T> {
 }
 
 /// Releases every right and region a reply that failed to unpack carried.
-pub fn discard(space: &Space, msg: &[u8]) {
-    space.msg_destroy(msg);
+pub fn discard<T: Transport>(task: &T, msg: &[u8]) {
+    task.msg_destroy(msg);
 }
 
 #[cfg(test)]

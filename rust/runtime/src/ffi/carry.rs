@@ -6,40 +6,45 @@
 use super::{CallError, CodecError, ConstSlice, Refusal};
 use crate::abi::*;
 use crate::local::Space;
-use crate::local::vm;
 use crate::ool::{OolBuffer, OolElement};
 use crate::rights::{AnyRight, PolyRight, ReceiveRight, SendOnceRight, SendRight};
+use crate::sys::mem::Region;
+use crate::transport::Transport;
 
 pub use crate::abi::{MIG_ARRAY_TOO_LARGE, MIG_TYPE_ERROR};
 
 /// The out-of-line regions a packed message was handed. Until [`Given::keep`] or a
-/// successful [`Given::settle`], they are still the sender's: dropping this takes them
-/// back out of the space and frees them, so a request that is never sent leaks nothing.
+/// successful [`Given::settle`], regions the transport took to move with the message are
+/// still the sender's: dropping this takes them back and frees them, so a request that is
+/// never sent leaks nothing. Regions the transport sends as copies stay here until the
+/// send is over and are then freed.
 #[derive(Debug)]
-pub struct Given<'s> {
-    space: &'s Space,
-    regions: Vec<(usize, usize)>,
+pub struct Given<'s, T: Transport = Space> {
+    task: &'s T,
+    moved: Vec<(usize, usize)>,
+    copied: Vec<Region>,
 }
 
-impl<'s> Given<'s> {
+impl<'s, T: Transport> Given<'s, T> {
     /// Nothing handed over yet.
-    pub fn new(space: &'s Space) -> Self {
+    pub fn new(task: &'s T) -> Self {
         Given {
-            space,
-            regions: Vec::new(),
+            task,
+            moved: Vec::new(),
+            copied: Vec::new(),
         }
     }
 
     /// Hands `buffer` to the message in `msg`, whose out-of-line descriptor (memory or
-    /// ports) at `offset` the pack export pointed at the buffer's memory. The region joins
-    /// the space's regions and the descriptor is marked to deallocate, so sending moves it
-    /// to the receiver without a copy (the buffer was the sender's to give: taken by
-    /// value, or a private copy of a borrowed slice).
-    pub fn ool<T: OolElement>(
+    /// ports) at `offset` the pack export pointed at the buffer's memory. When the
+    /// transport takes the region the descriptor is marked to deallocate, so sending moves
+    /// it to the receiver without a copy (the buffer was the sender's to give: taken by
+    /// value, or a private copy of a borrowed slice); otherwise the message carries a copy.
+    pub fn ool<E: OolElement>(
         &mut self,
         msg: &mut [u8],
         offset: usize,
-        buffer: OolBuffer<T>,
+        buffer: OolBuffer<E>,
     ) -> Result<(), CodecError> {
         let bad = CodecError {
             code: MIG_TYPE_ERROR,
@@ -58,9 +63,16 @@ impl<'s> Given<'s> {
             Some(r) if r.addr() == addr => {
                 let size = r.len();
                 // The low byte of the descriptor's second word is `deallocate`.
-                write_u32(msg, offset + 8, word | 1);
-                vm::insert(r, self.space.id());
-                self.regions.push((addr, size));
+                match self.task.give_region(r) {
+                    Ok(()) => {
+                        write_u32(msg, offset + 8, word | 1);
+                        self.moved.push((addr, size));
+                    }
+                    Err(r) => {
+                        write_u32(msg, offset + 8, word & !0xff);
+                        self.copied.push(r);
+                    }
+                }
                 Ok(())
             }
             _ => Err(bad),
@@ -69,35 +81,36 @@ impl<'s> Given<'s> {
 
     /// [`Given::ool`] for a reply a server packed: a failure is the server's
     /// (`Refusal::failed`), since the request was already handed to the implementation.
-    pub fn ool_reply<T: OolElement>(
+    pub fn ool_reply<E: OolElement>(
         &mut self,
         msg: &mut [u8],
         offset: usize,
-        buffer: OolBuffer<T>,
+        buffer: OolBuffer<E>,
     ) -> Result<(), Refusal> {
         self.ool(msg, offset, buffer)
             .map_err(|e| Refusal::failed(e.code))
     }
 
-    /// The message owns the regions now (it was sent, or a server loop will send or
-    /// destroy it).
+    /// The message owns the moved regions now (it was sent, or a server loop will send or
+    /// destroy it). Copied regions are freed: the message must have been sent, or be
+    /// sent before this returns, which is true of every caller.
     pub fn keep(mut self) {
-        self.regions.clear();
+        self.moved.clear();
     }
 
     /// After a call: the regions went with the request if it was sent, else they are
     /// taken back and freed.
-    pub fn settle<T>(self, result: &Result<T, CallError>) {
+    pub fn settle<R>(self, result: &Result<R, CallError>) {
         if super::was_sent(result) {
             self.keep();
         }
     }
 }
 
-impl Drop for Given<'_> {
+impl<T: Transport> Drop for Given<'_, T> {
     fn drop(&mut self) {
-        for &(addr, size) in &self.regions {
-            drop(vm::take_exact(addr, size, self.space.id()));
+        for &(addr, size) in &self.moved {
+            drop(self.task.take_back_region(addr, size));
         }
     }
 }
@@ -128,88 +141,92 @@ pub fn reply_ool_copy<T: OolElement>(items: &[T]) -> Result<OolBuffer<T>, Refusa
     ool_copy(items).map_err(|e| Refusal::failed(e.code()))
 }
 
-/// Takes the out-of-line region a received message brought for `items` out of the space:
+/// Takes the out-of-line region a received message brought for `items` out of the task:
 /// the caller owns it now.
-pub fn take_ool<T: OolElement>(
-    space: &Space,
-    items: ConstSlice<'_, T>,
-) -> Result<OolBuffer<T>, CodecError> {
-    OolBuffer::take(space, items.addr(), items.len() as usize).ok_or(CodecError {
+pub fn take_ool<T: Transport, E: OolElement>(
+    task: &T,
+    items: ConstSlice<'_, E>,
+) -> Result<OolBuffer<E>, CodecError> {
+    OolBuffer::take(task, items.addr(), items.len() as usize).ok_or(CodecError {
         code: MIG_TYPE_ERROR,
     })
 }
 
 /// A typed right made from a name a message brought.
-pub trait FromName: Sized {
+pub trait FromName<T: Transport>: Sized {
     /// Takes management of the right under `name`.
-    fn from_name(space: &Space, name: MachPortName) -> Self;
+    fn from_name(task: &T, name: MachPortName) -> Self;
 }
 
-impl FromName for SendRight<Space> {
-    fn from_name(space: &Space, name: MachPortName) -> Self {
-        SendRight::from_raw(space.clone(), name)
+impl<T: Transport> FromName<T> for SendRight<T> {
+    fn from_name(task: &T, name: MachPortName) -> Self {
+        SendRight::from_raw(task.clone(), name)
     }
 }
 
-impl FromName for SendOnceRight<Space> {
-    fn from_name(space: &Space, name: MachPortName) -> Self {
-        SendOnceRight::from_raw(space.clone(), name)
+impl<T: Transport> FromName<T> for SendOnceRight<T> {
+    fn from_name(task: &T, name: MachPortName) -> Self {
+        SendOnceRight::from_raw(task.clone(), name)
     }
 }
 
-impl FromName for ReceiveRight<Space> {
-    fn from_name(space: &Space, name: MachPortName) -> Self {
-        ReceiveRight::from_raw(space.clone(), name)
+impl<T: Transport> FromName<T> for ReceiveRight<T> {
+    fn from_name(task: &T, name: MachPortName) -> Self {
+        ReceiveRight::from_raw(task.clone(), name)
     }
 }
 
 /// The rights a message brought in a port array, owned. Every name of the array is taken,
 /// past `count` too (a well-formed message has null names there), so none is left behind;
 /// those past `count` are released.
-pub fn rights<R: FromName>(space: &Space, names: &[MachPortName], count: u32) -> Vec<R> {
-    let mut all: Vec<R> = names.iter().map(|&n| R::from_name(space, n)).collect();
+pub fn rights<R: FromName<T>, T: Transport>(
+    task: &T,
+    names: &[MachPortName],
+    count: u32,
+) -> Vec<R> {
+    let mut all: Vec<R> = names.iter().map(|&n| R::from_name(task, n)).collect();
     all.truncate(count as usize);
     all
 }
 
 /// The rights a message brought in an out-of-line port array, owned; the array's own
 /// memory is freed.
-pub fn ool_rights<R: FromName>(
-    space: &Space,
+pub fn ool_rights<R: FromName<T>, T: Transport>(
+    task: &T,
     names: ConstSlice<'_, MachPortName>,
 ) -> Result<Vec<R>, CodecError> {
-    let names = take_ool(space, names)?;
-    Ok(rights(space, &names, names.len() as u32))
+    let names = take_ool(task, names)?;
+    Ok(rights(task, &names, names.len() as u32))
 }
 
 /// A right that arrived through a polymorphic argument with `disposition`.
-pub fn any_right(space: &Space, name: MachPortName, disposition: u32) -> AnyRight<Space> {
-    AnyRight::from_raw(space.clone(), name, disposition)
+pub fn any_right<T: Transport>(task: &T, name: MachPortName, disposition: u32) -> AnyRight<T> {
+    AnyRight::from_raw(task.clone(), name, disposition)
 }
 
 /// The rights a message brought in a polymorphic port array (one disposition for all).
-pub fn any_rights(
-    space: &Space,
+pub fn any_rights<T: Transport>(
+    task: &T,
     names: &[MachPortName],
     count: u32,
     disposition: u32,
-) -> Vec<AnyRight<Space>> {
+) -> Vec<AnyRight<T>> {
     let mut all: Vec<_> = names
         .iter()
-        .map(|&n| any_right(space, n, disposition))
+        .map(|&n| any_right(task, n, disposition))
         .collect();
     all.truncate(count as usize);
     all
 }
 
 /// [`any_rights`] for an out-of-line array, whose memory is freed.
-pub fn ool_any_rights(
-    space: &Space,
+pub fn ool_any_rights<T: Transport>(
+    task: &T,
     names: ConstSlice<'_, MachPortName>,
     disposition: u32,
-) -> Result<Vec<AnyRight<Space>>, CodecError> {
-    let names = take_ool(space, names)?;
-    Ok(any_rights(space, &names, names.len() as u32, disposition))
+) -> Result<Vec<AnyRight<T>>, CodecError> {
+    let names = take_ool(task, names)?;
+    Ok(any_rights(task, &names, names.len() as u32, disposition))
 }
 
 /// Anything with a port name: typed rights, borrowed or owned.
@@ -224,25 +241,25 @@ impl<R: Named + ?Sized> Named for &R {
     }
 }
 
-impl Named for SendRight<Space> {
+impl<T: Transport> Named for SendRight<T> {
     fn port_name(&self) -> MachPortName {
         self.name()
     }
 }
 
-impl Named for SendOnceRight<Space> {
+impl<T: Transport> Named for SendOnceRight<T> {
     fn port_name(&self) -> MachPortName {
         self.name()
     }
 }
 
-impl Named for ReceiveRight<Space> {
+impl<T: Transport> Named for ReceiveRight<T> {
     fn port_name(&self) -> MachPortName {
         self.name()
     }
 }
 
-impl Named for PolyRight<'_, Space> {
+impl<T: Transport> Named for PolyRight<'_, T> {
     fn port_name(&self) -> MachPortName {
         self.name()
     }
@@ -272,7 +289,10 @@ pub fn inline_names<R: Named, const N: usize>(
 
 /// The one disposition a polymorphic port array is sent with: every element must agree
 /// (`MIG_TYPE_ERROR` otherwise); an empty array uses `default`.
-pub fn poly_disposition(rights: &[PolyRight<'_, Space>], default: u32) -> Result<u32, CallError> {
+pub fn poly_disposition<T: Transport>(
+    rights: &[PolyRight<'_, T>],
+    default: u32,
+) -> Result<u32, CallError> {
     let Some(first) = rights.first() else {
         return Ok(default);
     };
@@ -297,25 +317,25 @@ pub trait IntoRaw {
     fn into_raw_name(self) -> MachPortName;
 }
 
-impl IntoRaw for SendRight<Space> {
+impl<T: Transport> IntoRaw for SendRight<T> {
     fn into_raw_name(self) -> MachPortName {
         self.into_raw()
     }
 }
 
-impl IntoRaw for SendOnceRight<Space> {
+impl<T: Transport> IntoRaw for SendOnceRight<T> {
     fn into_raw_name(self) -> MachPortName {
         self.into_raw()
     }
 }
 
-impl IntoRaw for ReceiveRight<Space> {
+impl<T: Transport> IntoRaw for ReceiveRight<T> {
     fn into_raw_name(self) -> MachPortName {
         self.into_raw()
     }
 }
 
-impl IntoRaw for PolyRight<'_, Space> {
+impl<T: Transport> IntoRaw for PolyRight<'_, T> {
     fn into_raw_name(self) -> MachPortName {
         self.into_raw()
     }
@@ -357,8 +377,8 @@ pub fn reply_slice<T>(items: &[T]) -> Result<ConstSlice<'_, T>, Refusal> {
 }
 
 /// A polymorphic result array's one disposition, as [`poly_disposition`] checks it.
-pub fn reply_poly_disposition(
-    rights: &[PolyRight<'_, Space>],
+pub fn reply_poly_disposition<T: Transport>(
+    rights: &[PolyRight<'_, T>],
     default: u32,
 ) -> Result<u32, Refusal> {
     poly_disposition(rights, default).map_err(|e| Refusal::failed(e.code()))

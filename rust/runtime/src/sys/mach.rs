@@ -53,6 +53,51 @@ unsafe extern "C" {
         name: *mut u32,
     ) -> i32;
     fn mach_port_destruct(task: u32, name: u32, srdelta: i32, guard: u64) -> i32;
+    fn mach_msg_destroy(msg: *mut mach_msg_header_t);
+    fn vm_deallocate(task: u32, address: usize, size: usize) -> i32;
+}
+
+/// `mach_msg_destroy` on a received message: releases its rights and out-of-line memory.
+/// The message is copied to an aligned buffer first; one whose header claims more bytes
+/// than `msg` holds is left alone (it cannot have come from the kernel).
+pub fn msg_destroy(msg: &[u8]) {
+    let header = std::mem::size_of::<mach_msg_header_t>();
+    if msg.len() < header {
+        return;
+    }
+    let size = u32::from_ne_bytes([msg[4], msg[5], msg[6], msg[7]]) as usize;
+    if size < header || size > msg.len() {
+        return;
+    }
+    let mut words = vec![0u32; size.div_ceil(4)];
+    for (w, chunk) in words.iter_mut().zip(msg[..size].chunks(4)) {
+        let mut b = [0u8; 4];
+        b[..chunk.len()].copy_from_slice(chunk);
+        *w = u32::from_ne_bytes(b);
+    }
+    // SAFETY: `words` is a 4-byte aligned copy of the whole message (`msgh_size` bytes, as
+    // checked), which is all mach_msg_destroy reads; it deallocates what the descriptors
+    // name in our own task, as it does for any received message.
+    unsafe { mach_msg_destroy(words.as_mut_ptr().cast()) }
+}
+
+/// Takes the out-of-line region of `size` bytes at `addr` that the kernel mapped into
+/// `task` for a received message: its bytes move to a runtime [`Region`] (which frees
+/// itself like any other) and the kernel's mapping is deallocated.
+pub fn take_region(task: u32, addr: usize, size: usize) -> Option<super::mem::Region> {
+    if addr == 0 || size == 0 {
+        return None;
+    }
+    // SAFETY: the address and size come from an out-of-line descriptor of a message the
+    // kernel delivered to this task, so the range is mapped and readable until we
+    // deallocate it just below.
+    let region = unsafe { super::mem::Region::copy_from_raw(addr, size) };
+    // SAFETY: the range is the kernel's mapping for that message, now copied and owned by
+    // no one else; deallocating it is what the receiver of the message must do.
+    unsafe {
+        vm_deallocate(task, addr, size);
+    }
+    region
 }
 
 /// `mach_port_options_t`.
