@@ -14,7 +14,7 @@ use migz::abi::{
 };
 use migz::ffi::CallError;
 use migz::rights::allocate_pair;
-use migz::{OolBuffer, Space, bridge};
+use migz::{OolBuffer, Space, Transport, bridge};
 
 use crate::ports_ool::{
     self, AnyRight, PolyRight, PortsOolClient, PortsOolServer, ReceiveRight, SendRight, ServeResult,
@@ -284,7 +284,7 @@ fn runtime(step: &'static str) -> impl FnOnce(migz::Error) -> Failure {
 /// The answered scenario: calls every routine of an answering server with rights of every
 /// disposition and memory both ways, checks every answer, and checks that `stats` grew by
 /// exactly what was sent. Leaves the server as it found it, but for its counters.
-pub fn every_routine(client: &PortsOolClient) -> Result<(), Failure> {
+pub fn every_routine<T: Transport>(client: &PortsOolClient<T>) -> Result<(), Failure> {
     let space = client.server().task();
     let before = call("stats before", client.stats(STATS_LEN, None))?;
     check(
@@ -317,7 +317,7 @@ pub fn every_routine(client: &PortsOolClient) -> Result<(), Failure> {
 
     // The polymorphic right, with every disposition a caller can send.
     let (moved, moved_send) = allocate_pair(space).map_err(runtime("allocate a port"))?;
-    let rights: [(PolyRight<'_>, &[u8]); 6] = [
+    let rights: [(PolyRight<'_, T>, &[u8]); 6] = [
         (
             PolyRight::MoveSend(mine.make_send().map_err(runtime("make_send"))?),
             b"send",
@@ -411,7 +411,7 @@ pub fn every_routine(client: &PortsOolClient) -> Result<(), Failure> {
 /// every disposition and memory it must release, and checks every error. A caller that
 /// gets an error keeps nothing either: afterwards, nothing of this scenario is left in
 /// the space.
-pub fn every_routine_refused(client: &PortsOolClient) -> Result<(), Failure> {
+pub fn every_routine_refused<T: Transport>(client: &PortsOolClient<T>) -> Result<(), Failure> {
     let space = client.server().task();
     let (mine, mine_send) = allocate_pair(space).map_err(runtime("allocate a port"))?;
     let failed = KERN_FAILURE;
@@ -495,8 +495,8 @@ pub fn failing_server_entry(space: &Space, port: MachPortName, _arg: u64) -> i32
 /// `KERN_SUCCESS` or the [`Failure`]'s code.
 pub fn client_entry(space: &Space, port: MachPortName, arg: u64) -> i32 {
     let scenario = match arg {
-        SCENARIO_ANSWERED => every_routine,
-        SCENARIO_REFUSED => every_routine_refused,
+        SCENARIO_ANSWERED => every_routine::<Space>,
+        SCENARIO_REFUSED => every_routine_refused::<Space>,
         _ => return KERN_INVALID_ARGUMENT,
     };
     let server = match bridge::borrow_send(space, port) {
