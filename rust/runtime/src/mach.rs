@@ -2,12 +2,14 @@
 //! transport's API through the same `Transport` trait, so typed rights and generated
 //! stubs run unchanged on either; the calls themselves are in `sys::mach`.
 //!
-//! It is compiled only for `target_vendor = "apple"` and has not been built in this
-//! repository's Linux CI; async streams are offered for the local transport only, and
-//! generated clients' `_async` methods make their call in place (see
-//! [`Transport::msg_call_async`]). Out-of-line memory is sent as a copy (the runtime's
-//! regions are not the kernel's to deallocate) and received memory is copied out of the
-//! kernel's mapping.
+//! It is compiled only for `target_vendor = "apple"`. This repository's Linux CI cannot
+//! build for Apple targets, so `tests/mach-check` type-checks and lints this file and
+//! `sys/mach.rs` against a stand-in of the `mach2` items they use; neither has run here.
+//!
+//! Async streams are offered for the local transport only, and generated clients'
+//! `_async` methods make their call in place (see [`Transport::msg_call_async`]).
+//! Out-of-line memory is sent as a copy (the runtime's regions are not the kernel's to
+//! deallocate) and received memory is copied out of the kernel's mapping.
 
 use crate::abi::*;
 use crate::error::Error;

@@ -134,7 +134,7 @@ pub fn msg(
     }
     // The kernel accepts any 4-byte aligned buffer; an unaligned one is copied through an
     // aligned scratch buffer.
-    if (buf.as_ptr() as usize) % 4 != 0 {
+    if !(buf.as_ptr() as usize).is_multiple_of(4) {
         let mut words = vec![0u32; need.div_ceil(4)];
         let bytes = need.min(buf.len());
         for (i, chunk) in buf[..bytes].chunks(4).enumerate() {

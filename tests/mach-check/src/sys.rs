@@ -1,0 +1,7 @@
+//! The runtime's `sys` module, as the kernel transport sees it.
+
+pub use migz::sys::mem;
+
+/// `rust/runtime/src/sys/mach.rs`.
+#[path = "../../../rust/runtime/src/sys/mach.rs"]
+pub mod mach;
