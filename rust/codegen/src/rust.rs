@@ -810,7 +810,7 @@ impl Gen {
         }
         let _ = writeln!(
             self.out,
-            "/// Serves the requests arriving on `port` with `server`, at most `concurrency` at a\n/// time, until the port dies. Malformed requests get Apple's error replies and their\n/// rights and memory are destroyed.\npub async fn serve<S: {trait_name} + ?Sized>(\n    server: &S,\n    port: &ReceiveRight,\n    concurrency: usize,\n) -> Result<(), ::migz::Error> {{\n    use ::migz::private::{{self as p, StreamExt}};\n    let space = port.task();\n    p::requests(port)?\n        .for_each_concurrent(concurrency.max(1), |message| async move {{\n            let (request, len) = p::request_buf(message, {request_room});\n            let mut reply = p::AlignedBuf::new({room});\n            let dispatched = dispatch(server, space, request.bytes(), len, reply.bytes_mut());\n            let handled = p::guarded(dispatched).await;\n            p::finish(space, request.bytes(), &mut reply, handled).await;\n        }})\n        .await;\n    Ok(())\n}}\n"
+            "/// Serves the requests arriving on `port` (a receive right, or a port set of them) with\n/// `server`, at most `concurrency` at a time, until the port dies. Malformed requests get\n/// Apple's error replies and their rights and memory are destroyed.\npub async fn serve<S: {trait_name} + ?Sized>(\n    server: &S,\n    port: &(impl ::migz::rights::Receiving + ?Sized),\n    concurrency: usize,\n) -> Result<(), ::migz::Error> {{\n    use ::migz::private::{{self as p, StreamExt}};\n    let space = port.receiving_task();\n    p::requests(port)?\n        .for_each_concurrent(concurrency.max(1), |message| async move {{\n            let (request, len) = p::request_buf(message, {request_room});\n            let mut reply = p::AlignedBuf::new({room});\n            let dispatched = dispatch(server, space, request.bytes(), len, reply.bytes_mut());\n            let handled = p::guarded(dispatched).await;\n            p::finish(space, request.bytes(), &mut reply, handled).await;\n        }})\n        .await;\n    Ok(())\n}}\n"
         );
     }
 
@@ -946,17 +946,19 @@ impl Gen {
             .max()
             .unwrap_or(0);
         let ret = format!("Result<::migz::asynk::Requests<{name}>, ::migz::Error>");
-        let head = format!("pub fn messages(port: &ReceiveRight) -> {ret} {{");
+        let head = format!(
+            "pub fn messages(port: &(impl ::migz::rights::Receiving + ?Sized)) -> {ret} {{"
+        );
         let _ = writeln!(
             self.out,
-            "/// The simpleroutine requests arriving on `port`, as owned [`{name}`]s in a\n/// `futures::Stream` that receives a message only when polled for the next one, so the\n/// port's queue limit holds blocking senders back while the consumer is busy. A request\n/// that does not unpack (malformed, or of a routine with a reply) is destroyed,\n/// answered with Apple's error reply when it has a reply port, and comes out as `Err`\n/// with its code; the stream goes on until the port dies."
+            "/// The simpleroutine requests arriving on `port` (a receive right or port set), as\n/// owned [`{name}`]s in a `futures::Stream` that receives a message only when polled for\n/// the next one, so the port's queue limit holds blocking senders back while the\n/// consumer is busy. A request that does not unpack (malformed, or of a routine with a reply) is destroyed,\n/// answered with Apple's error reply when it has a reply port, and comes out as `Err`\n/// with its code; the stream goes on until the port dies."
         );
         if head.len() <= 100 {
             let _ = writeln!(self.out, "{head}");
         } else {
             let _ = writeln!(
                 self.out,
-                "pub fn messages(\n    port: &ReceiveRight,\n) -> {ret} {{"
+                "pub fn messages(\n    port: &(impl ::migz::rights::Receiving + ?Sized),\n) -> {ret} {{"
             );
         }
         let _ = writeln!(

@@ -43,6 +43,33 @@ macro_rules! common {
     };
 }
 
+/// What a server receives requests on: a receive right, or a port set whose members'
+/// messages all arrive through it.
+pub trait Receiving<T: Transport = Space> {
+    /// The right's or set's name in its task.
+    fn receiving_name(&self) -> MachPortName;
+    /// The task the name lives in.
+    fn receiving_task(&self) -> &T;
+}
+
+impl<T: Transport> Receiving<T> for ReceiveRight<T> {
+    fn receiving_name(&self) -> MachPortName {
+        self.name
+    }
+    fn receiving_task(&self) -> &T {
+        &self.task
+    }
+}
+
+impl<T: Transport> Receiving<T> for PortSet<T> {
+    fn receiving_name(&self) -> MachPortName {
+        self.name
+    }
+    fn receiving_task(&self) -> &T {
+        &self.task
+    }
+}
+
 /// A receive right.
 #[derive(Debug)]
 pub struct ReceiveRight<T: Transport = Space> {

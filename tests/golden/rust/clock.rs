@@ -694,16 +694,16 @@ pub async fn dispatch<S: ClockServer + ?Sized>(
     }
 }
 
-/// Serves the requests arriving on `port` with `server`, at most `concurrency` at a
-/// time, until the port dies. Malformed requests get Apple's error replies and their
-/// rights and memory are destroyed.
+/// Serves the requests arriving on `port` (a receive right, or a port set of them) with
+/// `server`, at most `concurrency` at a time, until the port dies. Malformed requests get
+/// Apple's error replies and their rights and memory are destroyed.
 pub async fn serve<S: ClockServer + ?Sized>(
     server: &S,
-    port: &ReceiveRight,
+    port: &(impl ::migz::rights::Receiving + ?Sized),
     concurrency: usize,
 ) -> Result<(), ::migz::Error> {
     use ::migz::private::{self as p, StreamExt};
-    let space = port.task();
+    let space = port.receiving_task();
     p::requests(port)?
         .for_each_concurrent(concurrency.max(1), |message| async move {
             let (request, len) = p::request_buf(message, 60);

@@ -1751,16 +1751,16 @@ pub async fn dispatch<S: PortsOolServer + ?Sized>(
     }
 }
 
-/// Serves the requests arriving on `port` with `server`, at most `concurrency` at a
-/// time, until the port dies. Malformed requests get Apple's error replies and their
-/// rights and memory are destroyed.
+/// Serves the requests arriving on `port` (a receive right, or a port set of them) with
+/// `server`, at most `concurrency` at a time, until the port dies. Malformed requests get
+/// Apple's error replies and their rights and memory are destroyed.
 pub async fn serve<S: PortsOolServer + ?Sized>(
     server: &S,
-    port: &ReceiveRight,
+    port: &(impl ::migz::rights::Receiving + ?Sized),
     concurrency: usize,
 ) -> Result<(), ::migz::Error> {
     use ::migz::private::{self as p, StreamExt};
-    let space = port.task();
+    let space = port.receiving_task();
     p::requests(port)?
         .for_each_concurrent(concurrency.max(1), |message| async move {
             let (request, len) = p::request_buf(message, 120);
@@ -1816,14 +1816,14 @@ fn take_message(
     }
 }
 
-/// The simpleroutine requests arriving on `port`, as owned [`PortsOolMessage`]s in a
-/// `futures::Stream` that receives a message only when polled for the next one, so the
-/// port's queue limit holds blocking senders back while the consumer is busy. A request
-/// that does not unpack (malformed, or of a routine with a reply) is destroyed,
+/// The simpleroutine requests arriving on `port` (a receive right or port set), as
+/// owned [`PortsOolMessage`]s in a `futures::Stream` that receives a message only when polled for
+/// the next one, so the port's queue limit holds blocking senders back while the
+/// consumer is busy. A request that does not unpack (malformed, or of a routine with a reply) is destroyed,
 /// answered with Apple's error reply when it has a reply port, and comes out as `Err`
 /// with its code; the stream goes on until the port dies.
 pub fn messages(
-    port: &ReceiveRight,
+    port: &(impl ::migz::rights::Receiving + ?Sized),
 ) -> Result<::migz::asynk::Requests<PortsOolMessage>, ::migz::Error> {
     ::migz::private::simple_requests(port, 104, take_message)
 }

@@ -7,7 +7,7 @@ use migz::OolBuffer;
 use migz::abi::*;
 use migz::ffi::{CallError, MsgBuf};
 use migz::rights::PolyRight;
-use migz::rights::allocate_pair;
+use migz::rights::{PortSet, allocate_pair};
 use migz::{MachMsgHeader, Space};
 use migz_rust_e2e::array_test::{self, ArrayTestClient, ArrayTestServer};
 use migz_rust_e2e::ports_ool::{
@@ -143,6 +143,33 @@ fn async_client_and_server() {
             refused.unwrap_err(),
             CallError::Server(KERN_INVALID_ARGUMENT)
         );
+    }
+    space.assert_no_leaks();
+}
+
+#[test]
+fn one_server_serves_a_port_set() {
+    let space = Space::new();
+    {
+        // Two services in one set: the serve loop receives through the set.
+        let set = PortSet::allocate(&space).unwrap();
+        let (first, first_send) = allocate_pair(&space).unwrap();
+        let (second, second_send) = allocate_pair(&space).unwrap();
+        set.insert(&first).unwrap();
+        set.insert(&second).unwrap();
+        let a = ArrayTestClient::new(first_send);
+        let b = ArrayTestClient::new(second_send);
+        let (x, y, refused) =
+            runtime().block_on(until(array_test::serve(&Summer, &set, 2), async {
+                let x = a.sum_array_async(&[1, 2, 3], None).await;
+                let y = b.sum_array_async(&[10, 20], None).await;
+                let refused = b.sum_array_async(&[], None).await;
+                (x, y, refused)
+            }));
+        assert_eq!(x, Ok(6));
+        assert_eq!(y, Ok(30));
+        assert_eq!(refused, Err(CallError::Server(KERN_INVALID_ARGUMENT)));
+        drop((first, second));
     }
     space.assert_no_leaks();
 }

@@ -93,9 +93,13 @@ pub fn fill_c_string(dst: &mut [u8], src: &[u8]) -> Result<(), Refusal> {
 /// The requests arriving on `port`, each with the trailer elements up to the audit token
 /// and the context, which generated unpack functions read for their implicit arguments.
 pub fn requests(
-    port: &crate::rights::ReceiveRight<Space>,
+    port: &(impl crate::rights::Receiving + ?Sized),
 ) -> Result<crate::asynk::MessageStream, crate::Error> {
-    crate::asynk::MessageStream::with_trailer(port.task(), port.name(), MACH_RCV_TRAILER_AV)
+    crate::asynk::MessageStream::with_trailer(
+        port.receiving_task(),
+        port.receiving_name(),
+        MACH_RCV_TRAILER_AV,
+    )
 }
 
 /// What a generated `take_message` does: unpacks one request into an owned value, or
@@ -135,12 +139,12 @@ impl<T> futures::Stream for Requests<T> {
 /// The requests arriving on `port` as values `take` unpacks from each, in an aligned
 /// buffer of at least `room` bytes (see [`Requests`]).
 pub fn simple_requests<T: Send + 'static>(
-    port: &crate::rights::ReceiveRight<Space>,
+    port: &(impl crate::rights::Receiving + ?Sized),
     room: usize,
     take: Take<T>,
 ) -> Result<Requests<T>, crate::Error> {
     use futures::StreamExt;
-    let space = port.task().clone();
+    let space = port.receiving_task().clone();
     // `then` polls the port again only after the previous item went out, so no message
     // is received ahead of the consumer.
     let stream = requests(port)?.then(move |message| {
