@@ -92,8 +92,9 @@ impl<'s, T: Transport> Given<'s, T> {
     }
 
     /// The message owns the moved regions now (it was sent, or a server loop will send or
-    /// destroy it). Copied regions are freed: the message must have been sent, or be
-    /// sent before this returns, which is true of every caller.
+    /// destroy it). Copied regions are freed, so the message must have left already: a
+    /// client keeps them only through [`Given::settle`], after its send; a server, whose
+    /// reply leaves later, runs on the local transport, which moves every region.
     pub fn keep(mut self) {
         self.moved.clear();
     }
