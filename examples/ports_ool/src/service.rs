@@ -61,32 +61,36 @@ pub enum Mode {
     Fail,
 }
 
-/// The server: a registry of send rights by name, and counters of what it was sent.
+/// The server: a registry of send rights by name, and counters of what it was sent. It
+/// serves on any transport `T` (the local one unless said otherwise).
 #[derive(Debug)]
-pub struct Registry {
+pub struct Registry<T: Transport = Space> {
     mode: Mode,
-    state: Mutex<State>,
+    state: Mutex<State<T>>,
 }
 
-#[derive(Debug, Default)]
-struct State {
-    ports: HashMap<Vec<u8>, SendRight>,
+#[derive(Debug)]
+struct State<T: Transport> {
+    ports: HashMap<Vec<u8>, SendRight<T>>,
     counters: [i32; STATS_LEN],
 }
 
-impl State {
+impl<T: Transport> State<T> {
     fn add(&mut self, counter: usize, n: usize) {
         let n = i32::try_from(n).unwrap_or(i32::MAX);
         self.counters[counter] = self.counters[counter].saturating_add(n);
     }
 }
 
-impl Registry {
+impl<T: Transport> Registry<T> {
     /// A server with nothing registered that answers as `mode` says.
     pub fn new(mode: Mode) -> Self {
         Self {
             mode,
-            state: Mutex::default(),
+            state: Mutex::new(State {
+                ports: HashMap::new(),
+                counters: [0; STATS_LEN],
+            }),
         }
     }
 
@@ -98,7 +102,7 @@ impl Registry {
         values
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
         // A routine that panicked left the state consistent: every update is one step.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -113,8 +117,8 @@ impl Registry {
     }
 }
 
-impl PortsOolServer for Registry {
-    async fn register_port(&self, name: &[u8], port: SendRight) -> ServeResult<()> {
+impl<T: Transport> PortsOolServer<T> for Registry<T> {
+    async fn register_port(&self, name: &[u8], port: SendRight<T>) -> ServeResult<()> {
         self.refuse()?;
         let mut state = self.lock();
         if state.ports.contains_key(name) {
@@ -127,13 +131,13 @@ impl PortsOolServer for Registry {
         Ok(())
     }
 
-    async fn lookup_port(&self, name: &[u8]) -> ServeResult<SendRight> {
+    async fn lookup_port(&self, name: &[u8]) -> ServeResult<SendRight<T>> {
         self.refuse()?;
         // Given back: the reply moves the registered right to the caller.
         self.lock().ports.remove(name).ok_or(KERN_INVALID_NAME)
     }
 
-    async fn pass_right(&self, right: AnyRight) -> ServeResult<Vec<u8>> {
+    async fn pass_right(&self, right: AnyRight<T>) -> ServeResult<Vec<u8>> {
         self.refuse()?;
         let label: &[u8] = match right {
             AnyRight::Send(_) => b"send",
@@ -167,7 +171,7 @@ impl PortsOolServer for Registry {
         Ok(self.snapshot()[..values_max.min(STATS_LEN)].to_vec())
     }
 
-    async fn count_ports(&self, list: Vec<SendRight>) -> ServeResult<i32> {
+    async fn count_ports(&self, list: Vec<SendRight<T>>) -> ServeResult<i32> {
         self.refuse()?;
         self.lock().add(stat::COUNTED, list.len());
         i32::try_from(list.len()).map_err(|_| KERN_INVALID_ARGUMENT)

@@ -18,7 +18,7 @@ use migz::rights::{ReceiveRight, SendRight, allocate_pair};
 use migz::sys::mem::Region;
 use migz::zerocopy::IntoBytes;
 use migz::{Error, OolBuffer, Space, Transport};
-use migz_example_ports_ool::ports_ool::{PolyRight, PortsOolClient};
+use migz_example_ports_ool::ports_ool::{self, PolyRight, PortsOolClient};
 use migz_example_ports_ool::service::{self, Mode, Registry, STATS_LEN};
 use migz_example_ports_ool::zig;
 
@@ -29,6 +29,8 @@ struct Seen {
     receives: AtomicUsize,
     destroyed: AtomicUsize,
     regions: AtomicUsize,
+    /// Receives that failed (a dead port, say).
+    failed_receives: AtomicUsize,
 }
 
 /// A transport that forwards to `space` and counts, with the trait's defaults for
@@ -72,8 +74,11 @@ impl Transport for Recorder {
         let rc = self
             .space
             .mach_msg(buf, option, send_size, rcv_size, rcv_name, timeout, notify);
-        if option & MACH_RCV_MSG != 0 && rc == MACH_MSG_SUCCESS {
-            self.seen.receives.fetch_add(1, Ordering::Relaxed);
+        if option & MACH_RCV_MSG != 0 {
+            match rc {
+                MACH_MSG_SUCCESS => self.seen.receives.fetch_add(1, Ordering::Relaxed),
+                _ => self.seen.failed_receives.fetch_add(1, Ordering::Relaxed),
+            };
         }
         rc
     }
@@ -168,14 +173,14 @@ impl Transport for Recorder {
         self.seen.regions.fetch_add(1, Ordering::Relaxed);
         Transport::take_region(&self.space, addr, size)
     }
-    fn give_region(&self, region: Region) -> Result<(), Region> {
+    fn give_region(&self, region: Region) -> Result<usize, Region> {
         if self.copies {
             return Err(region);
         }
         self.space.give_region(region)
     }
-    fn take_back_region(&self, addr: usize, size: usize) -> Option<Region> {
-        self.space.take_back_region(addr, size)
+    fn take_back_region(&self, addr: usize, size: usize) {
+        self.space.take_back_region(addr, size);
     }
 }
 
@@ -343,5 +348,80 @@ fn memory_the_transport_cannot_read_is_refused_and_nothing_leaks() {
         assert_eq!(rc, MACH_RCV_TIMED_OUT);
         drop(client);
     }
+    space.assert_no_leaks();
+}
+
+/// Serves `registry` on the recorder's `port` while the scenario `client` runs on a
+/// blocking thread against a send right to it on the local space; then destroys the port,
+/// which ends the server's receiving thread.
+fn serve_on_recorder<R: Send + 'static>(
+    space: &Space,
+    recorder: &Recorder,
+    registry: &Registry<Recorder>,
+    client: impl FnOnce(PortsOolClient) -> R + Send + 'static,
+) -> R {
+    let (port, send) = allocate_pair(recorder).unwrap();
+    let send = SendRight::from_raw(space.clone(), send.into_raw());
+    let value = multi_thread().block_on(async {
+        let serving = ports_ool::serve(registry, &port, 4);
+        let calling = tokio::task::spawn_blocking(move || client(PortsOolClient::new(send)));
+        tokio::select! {
+            served = serving => panic!("the server stopped: {served:?}"),
+            value = calling => value.unwrap(),
+        }
+    });
+    drop(port);
+    // The receiving thread sees the port die; waiting for it bounds nothing in time.
+    while recorder.count(|s| &s.failed_receives) == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    value
+}
+
+#[test]
+fn a_rust_server_over_another_transport_answers_every_routine() {
+    let space = Space::new();
+    let recorder = Recorder::new(&space);
+    let registry = Registry::<Recorder>::new(Mode::Answer);
+    serve_on_recorder(&space, &recorder, &registry, |client| {
+        service::every_routine(&client)
+    })
+    .unwrap();
+    // The server received the 23 requests of the scenario and sent 22 replies (the
+    // simpleroutine has none).
+    assert_eq!(recorder.count(|s| &s.receives), 23);
+    assert_eq!(recorder.count(|s| &s.sends), 22);
+    assert_eq!(recorder.count(|s| &s.failed_receives), 1);
+    drop(registry);
+    space.assert_no_leaks();
+}
+
+#[test]
+fn a_failing_rust_server_over_another_transport_releases_what_it_was_sent() {
+    let space = Space::new();
+    let recorder = Recorder::new(&space);
+    let registry = Registry::<Recorder>::new(Mode::Fail);
+    serve_on_recorder(&space, &recorder, &registry, |client| {
+        service::every_routine_refused(&client)
+    })
+    .unwrap();
+    assert_eq!(registry.snapshot(), [0; STATS_LEN]);
+    drop(registry);
+    space.assert_no_leaks();
+}
+
+#[test]
+fn a_server_whose_transport_only_copies_refuses_out_of_line_results() {
+    let space = Space::new();
+    let mut recorder = Recorder::new(&space);
+    recorder.copies = true;
+    let registry = Registry::<Recorder>::new(Mode::Answer);
+    let reversed = serve_on_recorder(&space, &recorder, &registry, |client| {
+        client.reverse(&[1, 2, 3], None).map(|b| b.to_vec())
+    });
+    // A copy could not outlive the routine, so the reply is Apple's error instead, and
+    // the request's region and the result's were both freed.
+    assert_eq!(reversed.map_err(|e| e.code()), Err(MIG_TYPE_ERROR));
+    drop(registry);
     space.assert_no_leaks();
 }

@@ -641,7 +641,7 @@ impl Gen {
         let covered: Vec<(&Routine, Serve)> = sub
             .routines
             .iter()
-            .filter_map(|r| plan_serve(r).map(|s| (r, s)))
+            .filter_map(|r| plan_serve(r).map(|s| (r, serve_on_transport(s))))
             .collect();
         let uncovered: Vec<&str> = sub
             .routines
@@ -676,11 +676,13 @@ impl Gen {
                     "What an implementation of `{}` answers, in `.defs` order.",
                     r.name
                 );
-                let head = format!(
-                    "pub type {}ServerResults{} = (",
-                    pascal(&r.name),
-                    if borrows { "<'a>" } else { "" }
-                );
+                let generics = match (borrows, on_client_transport(&types)) {
+                    (true, true) => format!("<'a, T = {SPACE}>"),
+                    (true, false) => "<'a>".to_string(),
+                    (false, true) => format!("<T = {SPACE}>"),
+                    (false, false) => String::new(),
+                };
+                let head = format!("pub type {}ServerResults{generics} = (", pascal(&r.name));
                 tuple_alias(&mut self.out, &doc, &head, &types);
             }
         }
@@ -689,7 +691,7 @@ impl Gen {
         }
         let _ = writeln!(
             self.out,
-            "/// The server side of the `{}` subsystem: one method per routine, answering with\n/// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and\n/// arrays in a request are the method's arguments, so it owns what it was sent.",
+            "/// The server side of the `{}` subsystem: one method per routine, answering with\n/// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and\n/// arrays in a request are the method's arguments, so it owns what it was sent. The\n/// rights are on the transport `T` the server receives on (the local one unless said\n/// otherwise).",
             sub.name
         );
         if !uncovered.is_empty() {
@@ -704,9 +706,15 @@ impl Gen {
             );
         }
         if covered.is_empty() {
-            let _ = writeln!(self.out, "pub trait {trait_name}: Send + Sync {{}}\n");
+            let _ = writeln!(
+                self.out,
+                "pub trait {trait_name}<T: ::migz::Transport = {SPACE}>: Send + Sync {{}}\n"
+            );
         } else {
-            let _ = writeln!(self.out, "pub trait {trait_name}: Send + Sync {{");
+            let _ = writeln!(
+                self.out,
+                "pub trait {trait_name}<T: ::migz::Transport = {SPACE}>: Send + Sync {{"
+            );
         }
         for (i, (r, s)) in covered.iter().enumerate() {
             if i > 0 {
@@ -721,15 +729,19 @@ impl Gen {
             let ret = match s.results.len() {
                 0 => "()".to_string(),
                 1 => s.results[0].0.clone(),
-                _ => format!(
-                    "{}ServerResults{}",
-                    pascal(&r.name),
-                    if s.results.iter().any(|r| borrowed(&r.0)) {
-                        "<'_>"
-                    } else {
-                        ""
-                    }
-                ),
+                _ => {
+                    let types: Vec<&str> = s.results.iter().map(|r| r.0.as_str()).collect();
+                    let generics = match (
+                        s.results.iter().any(|r| borrowed(&r.0)),
+                        on_client_transport(&types),
+                    ) {
+                        (true, true) => "<'_, T>",
+                        (true, false) => "<'_>",
+                        (false, true) => "<T>",
+                        (false, false) => "",
+                    };
+                    format!("{}ServerResults{generics}", pascal(&r.name))
+                }
             };
             // `&self` is one more argument.
             method_lints(&mut self.out, &r.name, &s.params, 1);
@@ -789,7 +801,7 @@ impl Gen {
             .unwrap_or(0);
         let _ = writeln!(
             self.out,
-            "/// Answers one request of the `{}` subsystem with `server`: unpacks and checks it,\n/// calls the routine and packs its reply into `reply`. Unknown ids are refused with\n/// `MIG_BAD_ID`.\npub async fn dispatch<S: {trait_name} + ?Sized>(\n    server: &S,\n    space: &::migz::Space,\n    request: &[u8],\n    len: usize,\n    reply: &mut [u8],\n) -> ::migz::private::Handled {{",
+            "/// Answers one request of the `{}` subsystem with `server`: unpacks and checks it,\n/// calls the routine and packs its reply into `reply`. Unknown ids are refused with\n/// `MIG_BAD_ID`.\npub async fn dispatch<T: ::migz::Transport, S: {trait_name}<T> + ?Sized>(\n    server: &S,\n    space: &T,\n    request: &[u8],\n    len: usize,\n    reply: &mut [u8],\n) -> ::migz::private::Handled {{",
             sub.name
         );
         if covered.is_empty() {
@@ -810,7 +822,7 @@ impl Gen {
         }
         let _ = writeln!(
             self.out,
-            "/// Serves the requests arriving on `port` (a receive right, or a port set of them) with\n/// `server`, at most `concurrency` at a time, until the port dies. Malformed requests get\n/// Apple's error replies and their rights and memory are destroyed.\npub async fn serve<S: {trait_name} + ?Sized>(\n    server: &S,\n    port: &(impl ::migz::rights::Receiving + ?Sized),\n    concurrency: usize,\n) -> Result<(), ::migz::Error> {{\n    use ::migz::private::{{self as p, StreamExt}};\n    let space = port.receiving_task();\n    p::requests(port)?\n        .for_each_concurrent(concurrency.max(1), |message| async move {{\n            let (request, len) = p::request_buf(message, {request_room});\n            let mut reply = p::AlignedBuf::new({room});\n            let dispatched = dispatch(server, space, request.bytes(), len, reply.bytes_mut());\n            let handled = p::guarded(dispatched).await;\n            p::finish(space, request.bytes(), &mut reply, handled).await;\n        }})\n        .await;\n    Ok(())\n}}\n"
+            "/// Serves the requests arriving on `port` (a receive right, or a port set of them) with\n/// `server`, at most `concurrency` at a time, until the port dies. Malformed requests get\n/// Apple's error replies and their rights and memory are destroyed.\npub async fn serve<T: ::migz::Transport, S: {trait_name}<T> + ?Sized>(\n    server: &S,\n    port: &(impl ::migz::rights::Receiving<T> + ?Sized),\n    concurrency: usize,\n) -> Result<(), ::migz::Error> {{\n    use ::migz::private::{{self as p, StreamExt}};\n    let space = port.receiving_task();\n    p::requests(port)?\n        .for_each_concurrent(concurrency.max(1), |message| async move {{\n            let (request, len) = p::request_buf(message, {request_room});\n            let mut reply = p::AlignedBuf::new({room});\n            let dispatched = dispatch(server, space, request.bytes(), len, reply.bytes_mut());\n            let handled = p::guarded(dispatched).await;\n            p::finish(space, request.bytes(), &mut reply, handled).await;\n        }})\n        .await;\n    Ok(())\n}}\n"
         );
     }
 
@@ -971,7 +983,7 @@ impl Gen {
         let p = pascal(&r.name);
         let _ = writeln!(
             self.out,
-            "/// Answers a request of `{}`.\nasync fn handle_{}<S: {trait_name} + ?Sized>(\n    server: &S,\n    space: &::migz::Space,\n    request: &[u8],\n    len: usize,\n    reply: &mut [u8],\n) -> ::migz::private::Handled {{\n    use ::migz::private as p;\n    type Request = {p}Request;",
+            "/// Answers a request of `{}`.\nasync fn handle_{}<T: ::migz::Transport, S: {trait_name}<T> + ?Sized>(\n    server: &S,\n    space: &T,\n    request: &[u8],\n    len: usize,\n    reply: &mut [u8],\n) -> ::migz::private::Handled {{\n    use ::migz::private as p;\n    type Request = {p}Request;",
             r.name, r.id
         );
         if r.reply.is_some() {
@@ -1097,7 +1109,7 @@ impl Gen {
                     &format!("given.ool_reply(reply, p::offset_of!(Reply, {f}), {g})?;"),
                 );
             }
-            self.out.push_str("    given.keep();\n");
+            self.out.push_str("    given.keep_reply()?;\n");
         }
         if !s.moved.is_empty() {
             self.out.push_str(
@@ -1743,6 +1755,21 @@ fn plan_call(r: &Routine) -> Option<Call> {
         *e = on_transport(e);
     }
     Some(c)
+}
+
+/// The typed server's view of `s` on its transport `T`: the right types of its method's
+/// parameters and results, and those its takes name.
+fn serve_on_transport(mut s: Serve) -> Serve {
+    for (_, t) in &mut s.params {
+        *t = on_transport(t);
+    }
+    for (t, _) in &mut s.results {
+        *t = on_transport(t);
+    }
+    for t in &mut s.takes {
+        *t = on_transport(t);
+    }
+    s
 }
 
 /// Whether any of a client's result types is on its transport `T`.

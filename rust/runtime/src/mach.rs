@@ -6,10 +6,12 @@
 //! build for Apple targets, so `tests/mach-check` type-checks and lints this file and
 //! `sys/mach.rs` against a stand-in of the `mach2` items they use; neither has run here.
 //!
-//! Async streams are offered for the local transport only, and generated clients'
-//! `_async` methods make their call in place (see [`Transport::msg_call_async`]).
-//! Out-of-line memory is sent as a copy (the runtime's regions are not the kernel's to
-//! deallocate) and received memory is copied out of the kernel's mapping.
+//! Generated clients' `_async` methods make their call in place (see
+//! [`Transport::msg_call_async`]) and generated servers receive on a thread of their own
+//! (see [`Transport::receive_stream`]). Out-of-line memory is copied once each way: a
+//! region a message moves is copied into memory from `vm_allocate` (the runtime's
+//! regions are not the kernel's to deallocate), and received memory is copied out of the
+//! kernel's mapping.
 
 use crate::abi::*;
 use crate::error::Error;
@@ -140,5 +142,14 @@ impl Transport for Kernel {
     }
     fn take_region(&self, addr: usize, size: usize) -> Option<crate::sys::mem::Region> {
         k::take_region(self.task, addr, size)
+    }
+    fn give_region(
+        &self,
+        region: crate::sys::mem::Region,
+    ) -> Result<usize, crate::sys::mem::Region> {
+        k::give_region(self.task, region)
+    }
+    fn take_back_region(&self, addr: usize, size: usize) {
+        k::take_back_region(self.task, addr, size)
     }
 }

@@ -99,18 +99,78 @@ pub trait Transport: Clone + Send + Sync + std::fmt::Debug + 'static {
     fn take_region(&self, addr: usize, size: usize) -> Option<Region>;
 
     /// Offers `region`, which a message about to be sent points at, to be moved with the
-    /// message (its descriptor marked to deallocate): `Ok` when the transport now holds it
-    /// and the message will take it. `Err` gives it back: the message then carries a copy,
-    /// and the caller keeps the region until the send is over. The default moves nothing.
-    fn give_region(&self, region: Region) -> Result<(), Region> {
+    /// message: `Ok` with the address the message carries instead (the region's own, or a
+    /// copy the transport made where the receiver can take it), its descriptor then marked
+    /// to deallocate. `Err` gives the region back: the message carries it as a copy, so
+    /// it must stay alive until the send is over. The default moves nothing, which
+    /// suits a client (its call sends before returning) but not a server, whose reply
+    /// leaves after the routine returned: a server's out-of-line results need `Ok`.
+    fn give_region(&self, region: Region) -> Result<usize, Region> {
         Err(region)
     }
 
-    /// Takes back a region [`Transport::give_region`] accepted, whose message was not
-    /// sent. The default knows of none.
-    fn take_back_region(&self, addr: usize, size: usize) -> Option<Region> {
+    /// Takes back a region [`Transport::give_region`] accepted at `addr`, whose message
+    /// was not sent, and frees it. The default knows of none.
+    fn take_back_region(&self, addr: usize, size: usize) {
         let _ = (addr, size);
-        None
+    }
+
+    /// The messages arriving on the receive right or port set `name`, each with
+    /// `trailer` trailer elements (`MACH_RCV_TRAILER_*`), as a stream that ends when the
+    /// port or set dies. The default receives on a thread of its own, blocking, keeping at
+    /// most one received message waiting for the consumer; a message it received after
+    /// the stream was dropped is destroyed, and the thread ends then or at its next
+    /// receive error (the port's death, say).
+    fn receive_stream(
+        &self,
+        name: MachPortName,
+        trailer: u32,
+    ) -> Result<impl futures::Stream<Item = Vec<u8>> + Send + 'static, Error> {
+        if self.port_type(name)? & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET) == 0 {
+            return Err(Error::RcvInvalidName);
+        }
+        let (mut tx, rx) = futures::channel::mpsc::channel::<Vec<u8>>(0);
+        let task = self.clone();
+        std::thread::Builder::new()
+            .name("migz-receive".into())
+            .spawn(move || {
+                let option = MACH_RCV_MSG
+                    | MACH_RCV_LARGE
+                    | mach_rcv_trailer_type(MACH_MSG_TRAILER_FORMAT_0)
+                    | mach_rcv_trailer_elements(trailer);
+                let mut room = 4096usize;
+                loop {
+                    let mut words = vec![0u64; room.div_ceil(8)];
+                    let buf = zerocopy::IntoBytes::as_mut_bytes(words.as_mut_slice());
+                    let rcv = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+                    match task.mach_msg(buf, option, 0, rcv, name, 0, 0) {
+                        MACH_MSG_SUCCESS => {}
+                        MACH_RCV_TOO_LARGE => {
+                            // The message stays queued; its size is in the header.
+                            let size = MachMsgHeader::read(buf).map_or(0, |h| h.msgh_size);
+                            room = (size as usize + MAX_TRAILER_SIZE as usize).max(room * 2);
+                            continue;
+                        }
+                        _ => return,
+                    }
+                    let msg = buf[..received_len(buf)].to_vec();
+                    // Wait for the consumer to poll, then hand the message over; a
+                    // stream dropped meanwhile leaves it to be destroyed here.
+                    let ready = futures::executor::block_on(futures::future::poll_fn(|cx| {
+                        tx.poll_ready(cx)
+                    }));
+                    let handed = match ready {
+                        Ok(()) => tx.try_send(msg).map_err(|e| e.into_inner()),
+                        Err(_) => Err(msg),
+                    };
+                    if let Err(msg) = handed {
+                        task.msg_destroy(&msg);
+                        return;
+                    }
+                }
+            })
+            .map_err(|_| Error::Other(KERN_RESOURCE_SHORTAGE))?;
+        Ok(rx)
     }
 
     /// A receive right kept by [`Transport::pool_reply_port`] for another call, if any. The
@@ -303,12 +363,22 @@ impl Transport for crate::local::Space {
     fn take_region(&self, addr: usize, size: usize) -> Option<Region> {
         crate::local::vm::take_exact(addr, size, self.id())
     }
-    fn give_region(&self, region: Region) -> Result<(), Region> {
-        crate::local::vm::insert(region, self.id());
-        Ok(())
+    fn give_region(&self, region: Region) -> Result<usize, Region> {
+        Ok(crate::local::vm::insert(region, self.id()))
     }
-    fn take_back_region(&self, addr: usize, size: usize) -> Option<Region> {
-        crate::local::vm::take_exact(addr, size, self.id())
+    fn take_back_region(&self, addr: usize, size: usize) {
+        drop(crate::local::vm::take_exact(addr, size, self.id()));
+    }
+    fn receive_stream(
+        &self,
+        name: MachPortName,
+        trailer: u32,
+    ) -> Result<impl futures::Stream<Item = Vec<u8>> + Send + 'static, Error> {
+        let stream = crate::asynk::MessageStream::with_trailer(self, name, trailer)?;
+        Ok(futures::StreamExt::map(
+            stream,
+            crate::asynk::Message::into_bytes,
+        ))
     }
     fn take_pooled_reply_port(&self) -> Option<MachPortName> {
         crate::local::Space::take_pooled_reply_port(self)

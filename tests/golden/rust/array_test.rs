@@ -214,8 +214,10 @@ use ::core::future::Future;
 
 /// The server side of the `array_test` subsystem: one method per routine, answering with
 /// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
-/// arrays in a request are the method's arguments, so it owns what it was sent.
-pub trait ArrayTestServer: Send + Sync {
+/// arrays in a request are the method's arguments, so it owns what it was sent. The
+/// rights are on the transport `T` the server receives on (the local one unless said
+/// otherwise).
+pub trait ArrayTestServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
     /// Sum the integers in 'data'.
     ///
     /// Handles `sum_array` (request id 2000).
@@ -223,9 +225,9 @@ pub trait ArrayTestServer: Send + Sync {
 }
 
 /// Answers a request of `sum_array`.
-async fn handle_2000<S: ArrayTestServer + ?Sized>(
+async fn handle_2000<T: ::migz::Transport, S: ArrayTestServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -248,9 +250,9 @@ async fn handle_2000<S: ArrayTestServer + ?Sized>(
 /// Answers one request of the `array_test` subsystem with `server`: unpacks and checks it,
 /// calls the routine and packs its reply into `reply`. Unknown ids are refused with
 /// `MIG_BAD_ID`.
-pub async fn dispatch<S: ArrayTestServer + ?Sized>(
+pub async fn dispatch<T: ::migz::Transport, S: ArrayTestServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -266,9 +268,9 @@ pub async fn dispatch<S: ArrayTestServer + ?Sized>(
 /// Serves the requests arriving on `port` (a receive right, or a port set of them) with
 /// `server`, at most `concurrency` at a time, until the port dies. Malformed requests get
 /// Apple's error replies and their rights and memory are destroyed.
-pub async fn serve<S: ArrayTestServer + ?Sized>(
+pub async fn serve<T: ::migz::Transport, S: ArrayTestServer<T> + ?Sized>(
     server: &S,
-    port: &(impl ::migz::rights::Receiving + ?Sized),
+    port: &(impl ::migz::rights::Receiving<T> + ?Sized),
     concurrency: usize,
 ) -> Result<(), ::migz::Error> {
     use ::migz::private::{self as p, StreamExt};

@@ -573,8 +573,10 @@ use ::core::future::Future;
 
 /// The server side of the `clock` subsystem: one method per routine, answering with
 /// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
-/// arrays in a request are the method's arguments, so it owns what it was sent.
-pub trait ClockServer: Send + Sync {
+/// arrays in a request are the method's arguments, so it owns what it was sent. The
+/// rights are on the transport `T` the server receives on (the local one unless said
+/// otherwise).
+pub trait ClockServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
     /// Get the clock time.
     /// Available to all.
     ///
@@ -599,14 +601,14 @@ pub trait ClockServer: Send + Sync {
         &self,
         alarm_type: i32,
         alarm_time: [i32; 2],
-        alarm_port: AnyRight,
+        alarm_port: AnyRight<T>,
     ) -> impl Future<Output = ServeResult<()>> + Send;
 }
 
 /// Answers a request of `clock_get_time`.
-async fn handle_1000<S: ClockServer + ?Sized>(
+async fn handle_1000<T: ::migz::Transport, S: ClockServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -626,9 +628,9 @@ async fn handle_1000<S: ClockServer + ?Sized>(
 }
 
 /// Answers a request of `clock_get_attributes`.
-async fn handle_1001<S: ClockServer + ?Sized>(
+async fn handle_1001<T: ::migz::Transport, S: ClockServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -651,9 +653,9 @@ async fn handle_1001<S: ClockServer + ?Sized>(
 }
 
 /// Answers a request of `clock_alarm`.
-async fn handle_1002<S: ClockServer + ?Sized>(
+async fn handle_1002<T: ::migz::Transport, S: ClockServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -677,9 +679,9 @@ async fn handle_1002<S: ClockServer + ?Sized>(
 /// Answers one request of the `clock` subsystem with `server`: unpacks and checks it,
 /// calls the routine and packs its reply into `reply`. Unknown ids are refused with
 /// `MIG_BAD_ID`.
-pub async fn dispatch<S: ClockServer + ?Sized>(
+pub async fn dispatch<T: ::migz::Transport, S: ClockServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -697,9 +699,9 @@ pub async fn dispatch<S: ClockServer + ?Sized>(
 /// Serves the requests arriving on `port` (a receive right, or a port set of them) with
 /// `server`, at most `concurrency` at a time, until the port dies. Malformed requests get
 /// Apple's error replies and their rights and memory are destroyed.
-pub async fn serve<S: ClockServer + ?Sized>(
+pub async fn serve<T: ::migz::Transport, S: ClockServer<T> + ?Sized>(
     server: &S,
-    port: &(impl ::migz::rights::Receiving + ?Sized),
+    port: &(impl ::migz::rights::Receiving<T> + ?Sized),
     concurrency: usize,
 ) -> Result<(), ::migz::Error> {
     use ::migz::private::{self as p, StreamExt};

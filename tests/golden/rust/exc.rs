@@ -635,13 +635,15 @@ pub type ExceptionRaiseStateIdentityServerResults = (i32, Vec<u32>);
 
 /// The server side of the `exc` subsystem: one method per routine, answering with
 /// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
-/// arrays in a request are the method's arguments, so it owns what it was sent.
-pub trait ExcServer: Send + Sync {
+/// arrays in a request are the method's arguments, so it owns what it was sent. The
+/// rights are on the transport `T` the server receives on (the local one unless said
+/// otherwise).
+pub trait ExcServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
     /// Handles `exception_raise` (request id 2401).
     fn exception_raise(
         &self,
-        thread: SendRight,
-        task: SendRight,
+        thread: SendRight<T>,
+        task: SendRight<T>,
         exception: i32,
         code: &[i32],
     ) -> impl Future<Output = ServeResult<()>> + Send;
@@ -658,8 +660,8 @@ pub trait ExcServer: Send + Sync {
     /// Handles `exception_raise_state_identity` (request id 2403).
     fn exception_raise_state_identity(
         &self,
-        thread: SendRight,
-        task: SendRight,
+        thread: SendRight<T>,
+        task: SendRight<T>,
         exception: i32,
         code: &[i32],
         flavor: i32,
@@ -668,9 +670,9 @@ pub trait ExcServer: Send + Sync {
 }
 
 /// Answers a request of `exception_raise`.
-async fn handle_2401<S: ExcServer + ?Sized>(
+async fn handle_2401<T: ::migz::Transport, S: ExcServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -693,9 +695,9 @@ async fn handle_2401<S: ExcServer + ?Sized>(
 }
 
 /// Answers a request of `exception_raise_state`.
-async fn handle_2402<S: ExcServer + ?Sized>(
+async fn handle_2402<T: ::migz::Transport, S: ExcServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -723,9 +725,9 @@ async fn handle_2402<S: ExcServer + ?Sized>(
 }
 
 /// Answers a request of `exception_raise_state_identity`.
-async fn handle_2403<S: ExcServer + ?Sized>(
+async fn handle_2403<T: ::migz::Transport, S: ExcServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -756,9 +758,9 @@ async fn handle_2403<S: ExcServer + ?Sized>(
 /// Answers one request of the `exc` subsystem with `server`: unpacks and checks it,
 /// calls the routine and packs its reply into `reply`. Unknown ids are refused with
 /// `MIG_BAD_ID`.
-pub async fn dispatch<S: ExcServer + ?Sized>(
+pub async fn dispatch<T: ::migz::Transport, S: ExcServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -776,9 +778,9 @@ pub async fn dispatch<S: ExcServer + ?Sized>(
 /// Serves the requests arriving on `port` (a receive right, or a port set of them) with
 /// `server`, at most `concurrency` at a time, until the port dies. Malformed requests get
 /// Apple's error replies and their rights and memory are destroyed.
-pub async fn serve<S: ExcServer + ?Sized>(
+pub async fn serve<T: ::migz::Transport, S: ExcServer<T> + ?Sized>(
     server: &S,
-    port: &(impl ::migz::rights::Receiving + ?Sized),
+    port: &(impl ::migz::rights::Receiving<T> + ?Sized),
     concurrency: usize,
 ) -> Result<(), ::migz::Error> {
     use ::migz::private::{self as p, StreamExt};

@@ -7589,8 +7589,10 @@ pub type MachPortKobjectDescriptionServerResults = (u32, u64, Vec<u8>);
 
 /// The server side of the `mach_port` subsystem: one method per routine, answering with
 /// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
-/// arrays in a request are the method's arguments, so it owns what it was sent.
-pub trait MachPortServer: Send + Sync {
+/// arrays in a request are the method's arguments, so it owns what it was sent. The
+/// rights are on the transport `T` the server receives on (the local one unless said
+/// otherwise).
+pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
     /// Returns the set of port and port set names
     /// to which the target task has access, along with
     /// the type (set or port) for each name.
@@ -7792,8 +7794,8 @@ pub trait MachPortServer: Send + Sync {
         name: u32,
         msgid: i32,
         sync: u32,
-        notify: SendOnceRight,
-    ) -> impl Future<Output = ServeResult<SendOnceRight>> + Send;
+        notify: SendOnceRight<T>,
+    ) -> impl Future<Output = ServeResult<SendOnceRight<T>>> + Send;
 
     /// Inserts the specified rights into the target task,
     /// using the specified name.  If inserting send/receive
@@ -7805,7 +7807,7 @@ pub trait MachPortServer: Send + Sync {
     fn mach_port_insert_right(
         &self,
         name: u32,
-        poly: AnyRight,
+        poly: AnyRight<T>,
     ) -> impl Future<Output = ServeResult<()>> + Send;
 
     /// Returns the specified right for the named port
@@ -7825,7 +7827,7 @@ pub trait MachPortServer: Send + Sync {
         &self,
         name: u32,
         msgt_name: u32,
-    ) -> impl Future<Output = ServeResult<PolyRight<'_>>> + Send;
+    ) -> impl Future<Output = ServeResult<PolyRight<'_, T>>> + Send;
 
     /// Only valid for receive rights.
     /// Sets the sequence number for the port.
@@ -7878,7 +7880,7 @@ pub trait MachPortServer: Send + Sync {
     fn mach_port_allocate_full(
         &self,
         right: u32,
-        proto: SendRight,
+        proto: SendRight<T>,
         qos: [i32; 2],
         name: u32,
     ) -> impl Future<Output = ServeResult<MachPortAllocateFullServerResults>> + Send;
@@ -8100,9 +8102,9 @@ pub trait MachPortServer: Send + Sync {
 }
 
 /// Answers a request of `mach_port_names`.
-async fn handle_3200<S: MachPortServer + ?Sized>(
+async fn handle_3200<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8123,14 +8125,14 @@ async fn handle_3200<S: MachPortServer + ?Sized>(
     let mut given = p::Given::new(space);
     given.ool_reply(reply, p::offset_of!(Reply, names), r0)?;
     given.ool_reply(reply, p::offset_of!(Reply, types), r1)?;
-    given.keep();
+    given.keep_reply()?;
     Ok(size)
 }
 
 /// Answers a request of `mach_port_type`.
-async fn handle_3201<S: MachPortServer + ?Sized>(
+async fn handle_3201<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8151,9 +8153,9 @@ async fn handle_3201<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_rename`.
-async fn handle_3202<S: MachPortServer + ?Sized>(
+async fn handle_3202<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8175,9 +8177,9 @@ async fn handle_3202<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_allocate_name`.
-async fn handle_3203<S: MachPortServer + ?Sized>(
+async fn handle_3203<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8199,9 +8201,9 @@ async fn handle_3203<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_allocate`.
-async fn handle_3204<S: MachPortServer + ?Sized>(
+async fn handle_3204<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8222,9 +8224,9 @@ async fn handle_3204<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_destroy`.
-async fn handle_3205<S: MachPortServer + ?Sized>(
+async fn handle_3205<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8245,9 +8247,9 @@ async fn handle_3205<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_deallocate`.
-async fn handle_3206<S: MachPortServer + ?Sized>(
+async fn handle_3206<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8268,9 +8270,9 @@ async fn handle_3206<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_get_refs`.
-async fn handle_3207<S: MachPortServer + ?Sized>(
+async fn handle_3207<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8292,9 +8294,9 @@ async fn handle_3207<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_mod_refs`.
-async fn handle_3208<S: MachPortServer + ?Sized>(
+async fn handle_3208<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8317,9 +8319,9 @@ async fn handle_3208<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_peek`.
-async fn handle_3209<S: MachPortServer + ?Sized>(
+async fn handle_3209<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8349,9 +8351,9 @@ async fn handle_3209<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_set_mscount`.
-async fn handle_3210<S: MachPortServer + ?Sized>(
+async fn handle_3210<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8373,9 +8375,9 @@ async fn handle_3210<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_get_set_status`.
-async fn handle_3211<S: MachPortServer + ?Sized>(
+async fn handle_3211<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8395,14 +8397,14 @@ async fn handle_3211<S: MachPortServer + ?Sized>(
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
     let mut given = p::Given::new(space);
     given.ool_reply(reply, p::offset_of!(Reply, members), r0)?;
-    given.keep();
+    given.keep_reply()?;
     Ok(size)
 }
 
 /// Answers a request of `mach_port_move_member`.
-async fn handle_3212<S: MachPortServer + ?Sized>(
+async fn handle_3212<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8424,9 +8426,9 @@ async fn handle_3212<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_request_notification`.
-async fn handle_3213<S: MachPortServer + ?Sized>(
+async fn handle_3213<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8453,9 +8455,9 @@ async fn handle_3213<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_insert_right`.
-async fn handle_3214<S: MachPortServer + ?Sized>(
+async fn handle_3214<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8476,9 +8478,9 @@ async fn handle_3214<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_extract_right`.
-async fn handle_3215<S: MachPortServer + ?Sized>(
+async fn handle_3215<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8505,9 +8507,9 @@ async fn handle_3215<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_set_seqno`.
-async fn handle_3216<S: MachPortServer + ?Sized>(
+async fn handle_3216<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8529,9 +8531,9 @@ async fn handle_3216<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_get_attributes`.
-async fn handle_3217<S: MachPortServer + ?Sized>(
+async fn handle_3217<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8555,9 +8557,9 @@ async fn handle_3217<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_set_attributes`.
-async fn handle_3218<S: MachPortServer + ?Sized>(
+async fn handle_3218<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8580,9 +8582,9 @@ async fn handle_3218<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_allocate_qos`.
-async fn handle_3219<S: MachPortServer + ?Sized>(
+async fn handle_3219<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8604,9 +8606,9 @@ async fn handle_3219<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_allocate_full`.
-async fn handle_3220<S: MachPortServer + ?Sized>(
+async fn handle_3220<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8629,9 +8631,9 @@ async fn handle_3220<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `task_set_port_space`.
-async fn handle_3221<S: MachPortServer + ?Sized>(
+async fn handle_3221<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8652,9 +8654,9 @@ async fn handle_3221<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_get_srights`.
-async fn handle_3222<S: MachPortServer + ?Sized>(
+async fn handle_3222<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8675,9 +8677,9 @@ async fn handle_3222<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_space_info`.
-async fn handle_3223<S: MachPortServer + ?Sized>(
+async fn handle_3223<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8699,14 +8701,14 @@ async fn handle_3223<S: MachPortServer + ?Sized>(
     let mut given = p::Given::new(space);
     given.ool_reply(reply, p::offset_of!(Reply, table_info), r1)?;
     given.ool_reply(reply, p::offset_of!(Reply, tree_info), r2)?;
-    given.keep();
+    given.keep_reply()?;
     Ok(size)
 }
 
 /// Answers a request of `mach_port_dnrequest_info`.
-async fn handle_3224<S: MachPortServer + ?Sized>(
+async fn handle_3224<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8730,9 +8732,9 @@ async fn handle_3224<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_kernel_object`.
-async fn handle_3225<S: MachPortServer + ?Sized>(
+async fn handle_3225<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8756,9 +8758,9 @@ async fn handle_3225<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_insert_member`.
-async fn handle_3226<S: MachPortServer + ?Sized>(
+async fn handle_3226<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8780,9 +8782,9 @@ async fn handle_3226<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_extract_member`.
-async fn handle_3227<S: MachPortServer + ?Sized>(
+async fn handle_3227<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8804,9 +8806,9 @@ async fn handle_3227<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_get_context`.
-async fn handle_3228<S: MachPortServer + ?Sized>(
+async fn handle_3228<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8827,9 +8829,9 @@ async fn handle_3228<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_set_context`.
-async fn handle_3229<S: MachPortServer + ?Sized>(
+async fn handle_3229<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8851,9 +8853,9 @@ async fn handle_3229<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_kobject`.
-async fn handle_3230<S: MachPortServer + ?Sized>(
+async fn handle_3230<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8877,9 +8879,9 @@ async fn handle_3230<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_construct`.
-async fn handle_3231<S: MachPortServer + ?Sized>(
+async fn handle_3231<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8900,9 +8902,9 @@ async fn handle_3231<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_destruct`.
-async fn handle_3232<S: MachPortServer + ?Sized>(
+async fn handle_3232<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8925,9 +8927,9 @@ async fn handle_3232<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_guard`.
-async fn handle_3233<S: MachPortServer + ?Sized>(
+async fn handle_3233<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8950,9 +8952,9 @@ async fn handle_3233<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_unguard`.
-async fn handle_3234<S: MachPortServer + ?Sized>(
+async fn handle_3234<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8974,9 +8976,9 @@ async fn handle_3234<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_space_basic_info`.
-async fn handle_3235<S: MachPortServer + ?Sized>(
+async fn handle_3235<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -8996,9 +8998,9 @@ async fn handle_3235<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_guard_with_flags`.
-async fn handle_3237<S: MachPortServer + ?Sized>(
+async fn handle_3237<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -9021,9 +9023,9 @@ async fn handle_3237<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_swap_guard`.
-async fn handle_3238<S: MachPortServer + ?Sized>(
+async fn handle_3238<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -9046,9 +9048,9 @@ async fn handle_3238<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_kobject_description`.
-async fn handle_3239<S: MachPortServer + ?Sized>(
+async fn handle_3239<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -9074,9 +9076,9 @@ async fn handle_3239<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_is_connection_for_service`.
-async fn handle_3240<S: MachPortServer + ?Sized>(
+async fn handle_3240<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -9100,9 +9102,9 @@ async fn handle_3240<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_get_service_port_info`.
-async fn handle_3241<S: MachPortServer + ?Sized>(
+async fn handle_3241<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -9123,9 +9125,9 @@ async fn handle_3241<S: MachPortServer + ?Sized>(
 }
 
 /// Answers a request of `mach_port_assert_attributes`.
-async fn handle_3242<S: MachPortServer + ?Sized>(
+async fn handle_3242<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -9150,9 +9152,9 @@ async fn handle_3242<S: MachPortServer + ?Sized>(
 /// Answers one request of the `mach_port` subsystem with `server`: unpacks and checks it,
 /// calls the routine and packs its reply into `reply`. Unknown ids are refused with
 /// `MIG_BAD_ID`.
-pub async fn dispatch<S: MachPortServer + ?Sized>(
+pub async fn dispatch<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -9209,9 +9211,9 @@ pub async fn dispatch<S: MachPortServer + ?Sized>(
 /// Serves the requests arriving on `port` (a receive right, or a port set of them) with
 /// `server`, at most `concurrency` at a time, until the port dies. Malformed requests get
 /// Apple's error replies and their rights and memory are destroyed.
-pub async fn serve<S: MachPortServer + ?Sized>(
+pub async fn serve<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     server: &S,
-    port: &(impl ::migz::rights::Receiving + ?Sized),
+    port: &(impl ::migz::rights::Receiving<T> + ?Sized),
     concurrency: usize,
 ) -> Result<(), ::migz::Error> {
     use ::migz::private::{self as p, StreamExt};

@@ -1461,26 +1461,28 @@ use ::core::future::Future;
 
 /// The server side of the `ports_ool` subsystem: one method per routine, answering with
 /// the results or a `kern_return_t` that goes back as Apple's error reply. Rights and
-/// arrays in a request are the method's arguments, so it owns what it was sent.
-pub trait PortsOolServer: Send + Sync {
+/// arrays in a request are the method's arguments, so it owns what it was sent. The
+/// rights are on the transport `T` the server receives on (the local one unless said
+/// otherwise).
+pub trait PortsOolServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
     /// Store a send right, made from the caller's receive right, under a name.
     ///
     /// Handles `register_port` (request id 3000).
     fn register_port(
         &self,
         name: &[u8],
-        port: SendRight,
+        port: SendRight<T>,
     ) -> impl Future<Output = ServeResult<()>> + Send;
 
     /// Give back a send right to the port stored under a name.
     ///
     /// Handles `lookup_port` (request id 3001).
-    fn lookup_port(&self, name: &[u8]) -> impl Future<Output = ServeResult<SendRight>> + Send;
+    fn lookup_port(&self, name: &[u8]) -> impl Future<Output = ServeResult<SendRight<T>>> + Send;
 
     /// Hand the server a right of any kind; the disposition travels with it.
     ///
     /// Handles `pass_right` (request id 3002).
-    fn pass_right(&self, right: AnyRight) -> impl Future<Output = ServeResult<Vec<u8>>> + Send;
+    fn pass_right(&self, right: AnyRight<T>) -> impl Future<Output = ServeResult<Vec<u8>>> + Send;
 
     /// Reverse an array sent out of line; the reversed copy comes back out of line.
     ///
@@ -1503,7 +1505,8 @@ pub trait PortsOolServer: Send + Sync {
     /// Send several send rights at once, out of line.
     ///
     /// Handles `count_ports` (request id 3006).
-    fn count_ports(&self, list: Vec<SendRight>) -> impl Future<Output = ServeResult<i32>> + Send;
+    fn count_ports(&self, list: Vec<SendRight<T>>)
+    -> impl Future<Output = ServeResult<i32>> + Send;
 
     /// Tell the caller its own audit token's first word, read from the request's trailer.
     ///
@@ -1517,9 +1520,9 @@ pub trait PortsOolServer: Send + Sync {
 }
 
 /// Answers a request of `register_port`.
-async fn handle_3000<S: PortsOolServer + ?Sized>(
+async fn handle_3000<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -1540,9 +1543,9 @@ async fn handle_3000<S: PortsOolServer + ?Sized>(
 }
 
 /// Answers a request of `lookup_port`.
-async fn handle_3001<S: PortsOolServer + ?Sized>(
+async fn handle_3001<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -1565,9 +1568,9 @@ async fn handle_3001<S: PortsOolServer + ?Sized>(
 }
 
 /// Answers a request of `pass_right`.
-async fn handle_3002<S: PortsOolServer + ?Sized>(
+async fn handle_3002<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -1588,9 +1591,9 @@ async fn handle_3002<S: PortsOolServer + ?Sized>(
 }
 
 /// Answers a request of `reverse`.
-async fn handle_3003<S: PortsOolServer + ?Sized>(
+async fn handle_3003<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -1610,14 +1613,14 @@ async fn handle_3003<S: PortsOolServer + ?Sized>(
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
     let mut given = p::Given::new(space);
     given.ool_reply(reply, p::offset_of!(Reply, reversed), r0)?;
-    given.keep();
+    given.keep_reply()?;
     Ok(size)
 }
 
 /// Answers a request of `upload`.
-async fn handle_3004<S: PortsOolServer + ?Sized>(
+async fn handle_3004<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -1637,9 +1640,9 @@ async fn handle_3004<S: PortsOolServer + ?Sized>(
 }
 
 /// Answers a request of `stats`.
-async fn handle_3005<S: PortsOolServer + ?Sized>(
+async fn handle_3005<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -1661,9 +1664,9 @@ async fn handle_3005<S: PortsOolServer + ?Sized>(
 }
 
 /// Answers a request of `count_ports`.
-async fn handle_3006<S: PortsOolServer + ?Sized>(
+async fn handle_3006<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -1673,7 +1676,7 @@ async fn handle_3006<S: PortsOolServer + ?Sized>(
     type Reply = CountPortsReply;
     let mut input = CountPortsIn::default();
     Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
-    let a0 = p::ool_rights::<SendRight, _>(space, input.list)?;
+    let a0 = p::ool_rights::<SendRight<T>, _>(space, input.list)?;
     let future = S::count_ports(server, a0);
     let r0 = future.await.map_err(p::Refusal::failed)?;
     let out = CountPortsOut { count: r0 };
@@ -1683,9 +1686,9 @@ async fn handle_3006<S: PortsOolServer + ?Sized>(
 }
 
 /// Answers a request of `whoami`.
-async fn handle_3007<S: PortsOolServer + ?Sized>(
+async fn handle_3007<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -1706,9 +1709,9 @@ async fn handle_3007<S: PortsOolServer + ?Sized>(
 }
 
 /// Answers a request of `log_message`.
-async fn handle_3008<S: PortsOolServer + ?Sized>(
+async fn handle_3008<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -1728,9 +1731,9 @@ async fn handle_3008<S: PortsOolServer + ?Sized>(
 /// Answers one request of the `ports_ool` subsystem with `server`: unpacks and checks it,
 /// calls the routine and packs its reply into `reply`. Unknown ids are refused with
 /// `MIG_BAD_ID`.
-pub async fn dispatch<S: PortsOolServer + ?Sized>(
+pub async fn dispatch<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     server: &S,
-    space: &::migz::Space,
+    space: &T,
     request: &[u8],
     len: usize,
     reply: &mut [u8],
@@ -1754,9 +1757,9 @@ pub async fn dispatch<S: PortsOolServer + ?Sized>(
 /// Serves the requests arriving on `port` (a receive right, or a port set of them) with
 /// `server`, at most `concurrency` at a time, until the port dies. Malformed requests get
 /// Apple's error replies and their rights and memory are destroyed.
-pub async fn serve<S: PortsOolServer + ?Sized>(
+pub async fn serve<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     server: &S,
-    port: &(impl ::migz::rights::Receiving + ?Sized),
+    port: &(impl ::migz::rights::Receiving<T> + ?Sized),
     concurrency: usize,
 ) -> Result<(), ::migz::Error> {
     use ::migz::private::{self as p, StreamExt};

@@ -64,9 +64,12 @@ impl<'s, T: Transport> Given<'s, T> {
                 let size = r.len();
                 // The low byte of the descriptor's second word is `deallocate`.
                 match self.task.give_region(r) {
-                    Ok(()) => {
+                    Ok(carried) => {
+                        msg.get_mut(offset..offset + 8)
+                            .ok_or(bad)?
+                            .copy_from_slice(&(carried as u64).to_ne_bytes());
                         write_u32(msg, offset + 8, word | 1);
-                        self.moved.push((addr, size));
+                        self.moved.push((carried, size));
                     }
                     Err(r) => {
                         write_u32(msg, offset + 8, word & !0xff);
@@ -93,10 +96,21 @@ impl<'s, T: Transport> Given<'s, T> {
 
     /// The message owns the moved regions now (it was sent, or a server loop will send or
     /// destroy it). Copied regions are freed, so the message must have left already: a
-    /// client keeps them only through [`Given::settle`], after its send; a server, whose
-    /// reply leaves later, runs on the local transport, which moves every region.
+    /// client keeps them only through [`Given::settle`], after its send.
     pub fn keep(mut self) {
         self.moved.clear();
+    }
+
+    /// [`Given::keep`] for a reply that leaves after this returns: a region the transport
+    /// would only send as a copy cannot outlive the dispatcher, so such a reply is refused
+    /// (`MIG_TYPE_ERROR`) rather than sent pointing at freed memory.
+    pub fn keep_reply(self) -> Result<(), Refusal> {
+        if self.copied.is_empty() {
+            self.keep();
+            Ok(())
+        } else {
+            Err(Refusal::failed(MIG_TYPE_ERROR))
+        }
     }
 
     /// After a call: the regions went with the request if it was sent, else they are
@@ -111,7 +125,7 @@ impl<'s, T: Transport> Given<'s, T> {
 impl<T: Transport> Drop for Given<'_, T> {
     fn drop(&mut self) {
         for &(addr, size) in &self.moved {
-            drop(self.task.take_back_region(addr, size));
+            self.task.take_back_region(addr, size);
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The server half of generated stubs over the local transport: what a dispatcher does with
+//! The server half of generated stubs, on any transport: what a dispatcher does with
 //! a request it could not or would not answer normally, and how replies leave. Generated
 //! `serve` functions drive [`futures::StreamExt::for_each_concurrent`] over a receive
 //! right's messages and call these. No `unsafe` here.
@@ -6,6 +6,7 @@
 use super::AlignedBuf;
 use crate::abi::*;
 use crate::local::Space;
+use crate::transport::Transport;
 use zerocopy::IntoBytes;
 
 pub use crate::abi::MIG_BAD_ID;
@@ -92,14 +93,11 @@ pub fn fill_c_string(dst: &mut [u8], src: &[u8]) -> Result<(), Refusal> {
 
 /// The requests arriving on `port`, each with the trailer elements up to the audit token
 /// and the context, which generated unpack functions read for their implicit arguments.
-pub fn requests(
-    port: &(impl crate::rights::Receiving + ?Sized),
-) -> Result<crate::asynk::MessageStream, crate::Error> {
-    crate::asynk::MessageStream::with_trailer(
-        port.receiving_task(),
-        port.receiving_name(),
-        MACH_RCV_TRAILER_AV,
-    )
+pub fn requests<T: Transport>(
+    port: &(impl crate::rights::Receiving<T> + ?Sized),
+) -> Result<impl futures::Stream<Item = Vec<u8>> + Send + 'static, crate::Error> {
+    port.receiving_task()
+        .receive_stream(port.receiving_name(), MACH_RCV_TRAILER_AV)
 }
 
 /// What a generated `take_message` does: unpacks one request into an owned value, or
@@ -168,8 +166,7 @@ pub fn simple_requests<T: Send + 'static>(
 
 /// A received message copied into an aligned buffer of at least `room` bytes (unpack
 /// functions want room for their whole message struct), and its valid length.
-pub fn request_buf(message: crate::asynk::Message, room: usize) -> (AlignedBuf, usize) {
-    let bytes = message.into_bytes();
+pub fn request_buf(bytes: Vec<u8>, room: usize) -> (AlignedBuf, usize) {
     let mut buf = AlignedBuf::new(bytes.len().max(room).max(HEADER_SIZE));
     buf.bytes_mut()[..bytes.len()].copy_from_slice(&bytes);
     (buf, bytes.len())
@@ -190,7 +187,12 @@ pub async fn guarded(dispatch: impl core::future::Future<Output = Handled>) -> H
 /// Sends what a dispatcher made of `request`: its reply, or Apple's error reply, destroying
 /// whatever must not outlive the exchange (a refused request's contents, a reply that
 /// could not be sent), as `mach_msg_server` does.
-pub async fn finish(space: &Space, request: &[u8], reply: &mut AlignedBuf, handled: Handled) {
+pub async fn finish<T: Transport>(
+    space: &T,
+    request: &[u8],
+    reply: &mut AlignedBuf,
+    handled: Handled,
+) {
     let head = request_header(request);
     let size = match handled {
         Ok(0) => return,
@@ -227,7 +229,7 @@ pub async fn finish(space: &Space, request: &[u8], reply: &mut AlignedBuf, handl
             36
         }
     };
-    if space.send_async(&reply.bytes()[..size]).await.is_err() {
+    if space.msg_send_async(reply.bytes_mut(), size, None).await != MACH_MSG_SUCCESS {
         // The client's reply port is gone: the reply's rights are still ours to release.
         space.msg_destroy(&reply.bytes()[..size]);
     }

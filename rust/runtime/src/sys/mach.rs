@@ -55,6 +55,38 @@ unsafe extern "C" {
     fn mach_port_destruct(task: u32, name: u32, srdelta: i32, guard: u64) -> i32;
     fn mach_msg_destroy(msg: *mut mach_msg_header_t);
     fn vm_deallocate(task: u32, address: usize, size: usize) -> i32;
+    fn vm_allocate(task: u32, address: *mut usize, size: usize, flags: i32) -> i32;
+}
+
+/// `VM_FLAGS_ANYWHERE`.
+const VM_FLAGS_ANYWHERE: i32 = 1;
+
+/// Copies `region` into fresh kernel-allocated memory of `task` that a message can move
+/// (its descriptor marked to deallocate), and returns that memory's address; the region
+/// is freed. `Err` gives the region back when the allocation fails.
+pub fn give_region(task: u32, region: super::mem::Region) -> Result<usize, super::mem::Region> {
+    let size = region.len();
+    let mut addr = 0usize;
+    // SAFETY: `addr` is a valid place for the kernel to write the new address.
+    let r = unsafe { vm_allocate(task, &mut addr, size, VM_FLAGS_ANYWHERE) };
+    if r != 0 || addr == 0 {
+        return Err(region);
+    }
+    // SAFETY: the kernel just mapped `size` writable bytes at `addr` for us alone, and the
+    // region is a distinct allocation of exactly `size` bytes.
+    unsafe {
+        std::ptr::copy_nonoverlapping(region.addr() as *const u8, addr as *mut u8, size);
+    }
+    Ok(addr)
+}
+
+/// Deallocates the memory [`give_region`] made for a message that was not sent.
+pub fn take_back_region(task: u32, addr: usize, size: usize) {
+    // SAFETY: the range is memory `give_region` allocated and nothing else refers to now
+    // that its message will not be sent.
+    unsafe {
+        vm_deallocate(task, addr, size);
+    }
 }
 
 /// `mach_msg_destroy` on a received message: releases its rights and out-of-line memory.
