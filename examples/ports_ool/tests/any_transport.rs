@@ -311,6 +311,9 @@ fn a_client_over_another_transport_against_the_zig_server() {
             .unwrap();
         let reversed = current.block_on(client.reverse_async(&[4, 5], None));
         assert_eq!(&*reversed.unwrap(), &[5, 4]);
+        // Straight from a multi-thread runtime's `block_on`, outside its workers.
+        let reversed = multi_thread().block_on(client.reverse_async(&[6, 7], None));
+        assert_eq!(&*reversed.unwrap(), &[7, 6]);
         drop(client);
         assert_eq!(server.join().unwrap(), Ok(()));
     }
