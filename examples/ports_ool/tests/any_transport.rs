@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use futures::StreamExt;
 use migz::abi::*;
 use migz::bridge;
 use migz::ffi::CallError;
@@ -18,7 +19,7 @@ use migz::rights::{ReceiveRight, SendRight, allocate_pair};
 use migz::sys::mem::Region;
 use migz::zerocopy::IntoBytes;
 use migz::{Error, OolBuffer, Space, Transport};
-use migz_example_ports_ool::ports_ool::{self, PolyRight, PortsOolClient};
+use migz_example_ports_ool::ports_ool::{self, PolyRight, PortsOolClient, PortsOolMessage};
 use migz_example_ports_ool::service::{self, Mode, Registry, STATS_LEN};
 use migz_example_ports_ool::zig;
 
@@ -426,5 +427,42 @@ fn a_server_whose_transport_only_copies_refuses_out_of_line_results() {
     // the request's region and the result's were both freed.
     assert_eq!(reversed.map_err(|e| e.code()), Err(MIG_TYPE_ERROR));
     drop(registry);
+    space.assert_no_leaks();
+}
+
+#[test]
+fn the_simpleroutine_stream_over_another_transport() {
+    let space = Space::new();
+    let recorder = Recorder::new(&space);
+    {
+        let (port, send) = allocate_pair(&recorder).unwrap();
+        let client = PortsOolClient::new(SendRight::from_raw(space.clone(), send.into_raw()));
+        client.log_message("one", None).unwrap();
+        client.log_message("two", None).unwrap();
+        let (first, second, refused, call) = std::thread::scope(|s| {
+            // A routine's request does not belong on the stream: refused with MIG_BAD_ID.
+            let call = s.spawn(|| client.whoami(Some(Duration::from_secs(30))));
+            let got = multi_thread().block_on(async {
+                let mut stream = ports_ool::messages(&port).unwrap();
+                let first = stream.next().await;
+                let second = stream.next().await;
+                let refused = stream.next().await;
+                (first, second, refused)
+            });
+            (got.0, got.1, got.2, call.join().unwrap())
+        });
+        let text = |m: Option<Result<PortsOolMessage, KernReturn>>| match m {
+            Some(Ok(PortsOolMessage::LogMessage { message })) => message,
+            other => panic!("not a log_message: {other:?}"),
+        };
+        assert_eq!(text(first), b"one");
+        assert_eq!(text(second), b"two");
+        assert!(matches!(refused, Some(Err(MIG_BAD_ID))));
+        assert_eq!(call.map_err(|e| e.code()), Err(MIG_BAD_ID));
+        drop(port);
+        while recorder.count(|s| &s.failed_receives) == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
     space.assert_no_leaks();
 }

@@ -835,12 +835,25 @@ impl Gen {
             .routines
             .iter()
             .filter(|r| r.reply.is_none())
-            .filter_map(|r| plan_serve(r).map(|s| (r, s)))
+            .filter_map(|r| plan_serve(r).map(|s| (r, serve_on_transport(s))))
             .collect();
         if simple.is_empty() {
             return;
         }
         let name = format!("{}Message", pascal(&sub.name));
+        // The enum names the transport only when a variant holds a right.
+        let types: Vec<&str> = simple
+            .iter()
+            .flat_map(|(_, s)| s.params.iter().map(|(_, t)| t.as_str()))
+            .collect();
+        let (generics, message) = if on_client_transport(&types) {
+            (
+                format!("<T: ::migz::Transport = {SPACE}>"),
+                format!("{name}<T>"),
+            )
+        } else {
+            (String::new(), name.clone())
+        };
         let _ = writeln!(
             self.out,
             "/// A simpleroutine request of the `{}` subsystem as an owned value, as [`messages`]\n/// yields it: arrays are copied out of the message, rights and out-of-line memory are\n/// owned, so dropping it releases what the request carried.\n#[derive(Debug)]",
@@ -859,7 +872,7 @@ impl Gen {
         if simple.len() > 1 {
             self.out.push_str("#[allow(clippy::large_enum_variant)]\n");
         }
-        let _ = writeln!(self.out, "pub enum {name} {{");
+        let _ = writeln!(self.out, "pub enum {name}{generics} {{");
         // Variant fields: the server method's parameters, with borrowed arrays owned.
         let fields = |s: &Serve| -> Vec<(String, String, String)> {
             s.params
@@ -907,7 +920,7 @@ impl Gen {
             let p = pascal(&r.name);
             let _ = writeln!(
                 self.out,
-                "/// Unpacks a request of `{}` into an owned message.\nfn take_{}(\n    space: &::migz::Space,\n    request: &[u8],\n    len: usize,\n) -> Result<{name}, ::migz::private::Refusal> {{\n    use ::migz::private as p;\n    type Request = {p}Request;",
+                "/// Unpacks a request of `{}` into an owned message.\nfn take_{}<T: ::migz::Transport>(\n    space: &T,\n    request: &[u8],\n    len: usize,\n) -> Result<{message}, ::migz::private::Refusal> {{\n    use ::migz::private as p;\n    type Request = {p}Request;",
                 r.name, r.id
             );
             let uses_space = s.takes.iter().any(|t| t.contains("(space,"));
@@ -941,7 +954,7 @@ impl Gen {
         }
         let _ = writeln!(
             self.out,
-            "/// Unpacks a simpleroutine request of the `{}` subsystem into an owned message; other\n/// ids (routines included) are refused with `MIG_BAD_ID`.\nfn take_message(\n    space: &::migz::Space,\n    request: &[u8],\n    len: usize,\n) -> Result<{name}, ::migz::private::Refusal> {{\n    match ::migz::private::request_id(request) {{",
+            "/// Unpacks a simpleroutine request of the `{}` subsystem into an owned message; other\n/// ids (routines included) are refused with `MIG_BAD_ID`.\nfn take_message<T: ::migz::Transport>(\n    space: &T,\n    request: &[u8],\n    len: usize,\n) -> Result<{message}, ::migz::private::Refusal> {{\n    match ::migz::private::request_id(request) {{",
             sub.name
         );
         for (r, _) in &simple {
@@ -957,25 +970,10 @@ impl Gen {
             .map(|(r, _)| r.request.size)
             .max()
             .unwrap_or(0);
-        let ret = format!("Result<::migz::asynk::Requests<{name}>, ::migz::Error>");
-        let head = format!(
-            "pub fn messages(port: &(impl ::migz::rights::Receiving + ?Sized)) -> {ret} {{"
-        );
+        let ret = format!("Result<::migz::asynk::Requests<{message}>, ::migz::Error>");
         let _ = writeln!(
             self.out,
-            "/// The simpleroutine requests arriving on `port` (a receive right or port set), as\n/// owned [`{name}`]s in a `futures::Stream` that receives a message only when polled for\n/// the next one, so the port's queue limit holds blocking senders back while the\n/// consumer is busy. A request that does not unpack (malformed, or of a routine with a reply) is destroyed,\n/// answered with Apple's error reply when it has a reply port, and comes out as `Err`\n/// with its code; the stream goes on until the port dies."
-        );
-        if head.len() <= 100 {
-            let _ = writeln!(self.out, "{head}");
-        } else {
-            let _ = writeln!(
-                self.out,
-                "pub fn messages(\n    port: &(impl ::migz::rights::Receiving + ?Sized),\n) -> {ret} {{"
-            );
-        }
-        let _ = writeln!(
-            self.out,
-            "    ::migz::private::simple_requests(port, {room}, take_message)\n}}\n"
+            "/// The simpleroutine requests arriving on `port` (a receive right or port set), as owned\n/// [`{name}`]s.\n///\n/// The `futures::Stream` receives a message only when polled for the next one, so the\n/// port's queue limit holds blocking senders back while the consumer is busy. A request\n/// that does not unpack (malformed, or of a routine with a reply) is destroyed, answered\n/// with Apple's error reply when it has a reply port, and comes out as `Err` with its\n/// code; the stream goes on until the port dies.\npub fn messages<T: ::migz::Transport>(\n    port: &(impl ::migz::rights::Receiving<T> + ?Sized),\n) -> {ret} {{\n    ::migz::private::simple_requests(port, {room}, take_message::<T>)\n}}\n"
         );
     }
 

@@ -1788,8 +1788,8 @@ pub enum PortsOolMessage {
 }
 
 /// Unpacks a request of `log_message` into an owned message.
-fn take_3008(
-    space: &::migz::Space,
+fn take_3008<T: ::migz::Transport>(
+    space: &T,
     request: &[u8],
     len: usize,
 ) -> Result<PortsOolMessage, ::migz::private::Refusal> {
@@ -1806,8 +1806,8 @@ fn take_3008(
 
 /// Unpacks a simpleroutine request of the `ports_ool` subsystem into an owned message; other
 /// ids (routines included) are refused with `MIG_BAD_ID`.
-fn take_message(
-    space: &::migz::Space,
+fn take_message<T: ::migz::Transport>(
+    space: &T,
     request: &[u8],
     len: usize,
 ) -> Result<PortsOolMessage, ::migz::private::Refusal> {
@@ -1819,14 +1819,16 @@ fn take_message(
     }
 }
 
-/// The simpleroutine requests arriving on `port` (a receive right or port set), as
-/// owned [`PortsOolMessage`]s in a `futures::Stream` that receives a message only when polled for
-/// the next one, so the port's queue limit holds blocking senders back while the
-/// consumer is busy. A request that does not unpack (malformed, or of a routine with a reply) is destroyed,
-/// answered with Apple's error reply when it has a reply port, and comes out as `Err`
-/// with its code; the stream goes on until the port dies.
-pub fn messages(
-    port: &(impl ::migz::rights::Receiving + ?Sized),
+/// The simpleroutine requests arriving on `port` (a receive right or port set), as owned
+/// [`PortsOolMessage`]s.
+///
+/// The `futures::Stream` receives a message only when polled for the next one, so the
+/// port's queue limit holds blocking senders back while the consumer is busy. A request
+/// that does not unpack (malformed, or of a routine with a reply) is destroyed, answered
+/// with Apple's error reply when it has a reply port, and comes out as `Err` with its
+/// code; the stream goes on until the port dies.
+pub fn messages<T: ::migz::Transport>(
+    port: &(impl ::migz::rights::Receiving<T> + ?Sized),
 ) -> Result<::migz::asynk::Requests<PortsOolMessage>, ::migz::Error> {
-    ::migz::private::simple_requests(port, 104, take_message)
+    ::migz::private::simple_requests(port, 104, take_message::<T>)
 }

@@ -5,7 +5,6 @@
 
 use super::AlignedBuf;
 use crate::abi::*;
-use crate::local::Space;
 use crate::transport::Transport;
 use zerocopy::IntoBytes;
 
@@ -100,15 +99,16 @@ pub fn requests<T: Transport>(
         .receive_stream(port.receiving_name(), MACH_RCV_TRAILER_AV)
 }
 
-/// What a generated `take_message` does: unpacks one request into an owned value, or
-/// refuses it.
-pub type Take<T> = fn(&Space, &[u8], usize) -> Result<T, Refusal>;
+/// What a generated `take_message` does: unpacks one request that arrived in task `T`
+/// into an owned value `M`, or refuses it.
+pub type Take<T, M> = fn(&T, &[u8], usize) -> Result<M, Refusal>;
 
 /// The simpleroutine requests of one subsystem arriving on a port, as owned values `T`
 /// (the generated `<Subsystem>Message`): what a generated `messages(port)` returns.
 ///
-/// It receives a message only when polled for the next item, one at a time, so the
-/// port's queue limit is the backpressure: while the consumer is busy with an item, at
+/// It receives a message only when polled for the next item, one at a time (on the local
+/// transport; the default receiving thread of other transports keeps at most one more),
+/// so the port's queue limit is the backpressure: while the consumer is busy with an item, at
 /// most `qlimit` more messages wait on the port and blocking senders wait for room. A
 /// request that does not unpack (malformed, or of a routine this stream does not take)
 /// is destroyed, answered with Apple's error reply when it has a reply port, and comes
@@ -136,11 +136,11 @@ impl<T> futures::Stream for Requests<T> {
 
 /// The requests arriving on `port` as values `take` unpacks from each, in an aligned
 /// buffer of at least `room` bytes (see [`Requests`]).
-pub fn simple_requests<T: Send + 'static>(
-    port: &(impl crate::rights::Receiving + ?Sized),
+pub fn simple_requests<T: Transport, M: Send + 'static>(
+    port: &(impl crate::rights::Receiving<T> + ?Sized),
     room: usize,
-    take: Take<T>,
-) -> Result<Requests<T>, crate::Error> {
+    take: Take<T, M>,
+) -> Result<Requests<M>, crate::Error> {
     use futures::StreamExt;
     let space = port.receiving_task().clone();
     // `then` polls the port again only after the previous item went out, so no message
@@ -254,6 +254,7 @@ mod tests {
         assert_eq!(s, *b"ab\0\0");
         assert!(fill_c_string(&mut s, b"abcd").is_err());
     }
+    use crate::local::Space;
     use crate::rights::allocate_pair;
 
     #[test]
