@@ -3,8 +3,10 @@
 //! stubs run unchanged on either; the calls themselves are in `sys::mach`.
 //!
 //! It is compiled only for `target_vendor = "apple"`. This repository's Linux CI cannot
-//! build for Apple targets, so `tests/mach-check` type-checks and lints this file and
-//! `sys/mach.rs` against a stand-in of the `mach2` items they use; neither has run here.
+//! build for Apple targets, so `tests/mach-check` builds and lints this file and
+//! `sys/mach.rs` against a stand-in of the `mach2` items they use, and its test runs
+//! generated clients and servers on them against a simulated kernel: the `mach_*` and
+//! `vm_*` calls linked to the emulation's C ABI. They have not run against a real kernel.
 //!
 //! Generated clients' `_async` methods make their call in place (see
 //! [`Transport::msg_call_async`]) and generated servers receive on a thread of their own

@@ -1,7 +1,7 @@
 //! The items of `mach2` 0.4 that `rust/runtime/src/sys/mach.rs` uses, declared with the
 //! same types, so that the kernel transport type-checks where `mach2` does not build (it
-//! stops with a `compile_error!` off Apple systems). Declarations only: nothing here is
-//! ever called or linked.
+//! stops with a `compile_error!` off Apple systems). `mach_msg` is left to the linker:
+//! `migz-mach-check`'s tests bind it to the emulation's `migz1_mach_msg`.
 
 #![allow(non_camel_case_types)]
 
@@ -41,17 +41,12 @@ pub mod message {
 
 /// Traps.
 pub mod traps {
-    unsafe extern "C" {
-        static mach_task_self_: u32;
-    }
-
-    /// `mach_task_self()`.
+    /// `mach_task_self()`: here the emulation's process-wide space, which is the task the
+    /// simulated kernel's calls (see `tests/mach-check/build.rs`) act on.
     ///
     /// # Safety
-    /// As in `mach2`: reads the task port name libSystem sets up.
+    /// None needed here; `unsafe` as in `mach2`, whose version reads a libSystem static.
     pub unsafe fn mach_task_self() -> u32 {
-        // SAFETY: declared only to type-check callers; as in `mach2`, the static is
-        // written by libSystem before `main`.
-        unsafe { mach_task_self_ }
+        migz::Space::global().task()
     }
 }
