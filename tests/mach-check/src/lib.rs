@@ -11,7 +11,7 @@ pub use migz::{abi, error, transport};
 
 pub mod sys;
 
-/// `rust/runtime/src/mach.rs`.
+// `rust/runtime/src/mach.rs` (documented by its inner docs).
 #[path = "../../../rust/runtime/src/mach.rs"]
 pub mod mach;
 

@@ -2,6 +2,6 @@
 
 pub use migz::sys::mem;
 
-/// `rust/runtime/src/sys/mach.rs`.
+// `rust/runtime/src/sys/mach.rs` (documented by its inner docs).
 #[path = "../../../rust/runtime/src/sys/mach.rs"]
 pub mod mach;

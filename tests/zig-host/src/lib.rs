@@ -20,7 +20,8 @@ pub mod array_test {
     include!(concat!(env!("OUT_DIR"), "/array_test.rs"));
 }
 
-/// The Rust half of the array_test example, the same source its crate uses.
+// The Rust half of the array_test example, the same source its crate uses (documented
+// by its own inner docs, whose links resolve there).
 #[path = "../../../examples/array_test/src/service.rs"]
 pub mod array_test_service;
 
@@ -32,7 +33,7 @@ pub mod ports_ool {
     include!(concat!(env!("OUT_DIR"), "/ports_ool.rs"));
 }
 
-/// The Rust half of the ports_ool example, the same source its crate uses.
+// The Rust half of the ports_ool example, the same source its crate uses.
 #[path = "../../../examples/ports_ool/src/service.rs"]
 pub mod ports_ool_service;
 

@@ -74,8 +74,8 @@ impl From<super::CodecError> for CallError {
 /// hundreds of kilobytes).
 ///
 /// Every generated call and every served request takes one or two of these, so their
-/// memory is recycled: a dropped buffer of at most [`SPARE_BYTES_MAX`] bytes waits, with
-/// at most [`SPARE_COUNT_MAX`] others, in a list of its thread for the next `new`. Taking
+/// memory is recycled: a dropped buffer of at most `SPARE_BYTES_MAX` bytes waits, with
+/// at most `SPARE_COUNT_MAX` others, in a list of its thread for the next `new`. Taking
 /// a kilobytes-sized block from glibc's allocator and giving it back on every call made it
 /// consolidate its free lists each time, about a tenth of a local round trip.
 #[derive(Clone, Debug)]

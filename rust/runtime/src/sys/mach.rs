@@ -114,8 +114,9 @@ pub fn msg_destroy(msg: &[u8]) {
 }
 
 /// Takes the out-of-line region of `size` bytes at `addr` that the kernel mapped into
-/// `task` for a received message: its bytes move to a runtime [`Region`] (which frees
-/// itself like any other) and the kernel's mapping is deallocated.
+/// `task` for a received message: its bytes move to a runtime
+/// [`Region`](super::mem::Region), which frees itself like any other, and the kernel's
+/// mapping is deallocated.
 pub fn take_region(task: u32, addr: usize, size: usize) -> Option<super::mem::Region> {
     if addr == 0 || size == 0 {
         return None;
