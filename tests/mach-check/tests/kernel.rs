@@ -11,6 +11,8 @@
 use migz::Space;
 use migz::bridge;
 use migz::rights::{ReceiveRight, SendRight, allocate_pair};
+use migz_example_array_test::array_test::{self, ArrayTestClient};
+use migz_example_array_test::service::{Summer, one_to};
 use migz_example_ports_ool::ports_ool::{self, PortsOolClient};
 use migz_example_ports_ool::service::{self, Mode, Registry, STATS_LEN};
 use migz_example_ports_ool::zig;
@@ -91,6 +93,28 @@ fn generated_stubs_on_the_kernel_transport() {
                 assert_eq!(registry.snapshot(), [0; STATS_LEN]);
             }
         }
+
+        // A request larger than the receiving thread's first buffer (4132 bytes with 1024
+        // integers): received again into a larger one.
+        let (port, send) = allocate_pair(&kernel).unwrap();
+        let client = ArrayTestClient::new(send);
+        let summer = Summer::default();
+        let totals = multi_thread().block_on(async {
+            let serving = array_test::serve(&summer, &port, 2);
+            // The client's calls block in place, so they run in a task of their own.
+            let calling = tokio::spawn(async move {
+                let big = client.sum_array_async(&one_to(1024), None).await;
+                let small = client.sum_array_async(&one_to(3), None).await;
+                (big, small)
+            });
+            tokio::select! {
+                served = serving => panic!("the server stopped: {served:?}"),
+                totals = calling => totals.unwrap(),
+            }
+        });
+        assert_eq!(totals, (Ok(1024 * 1025 / 2), Ok(6)));
+        assert_eq!(summer.calls(), 2);
+        drop(port);
     }
     // The last server's receiving thread holds its dead port until it wakes from its
     // receive with MACH_RCV_PORT_DIED; wait for that (without a time bound of substance).
