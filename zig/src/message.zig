@@ -1,6 +1,6 @@
 //! The wire types of Mach messages, with the xnu LP64 layout Apple's MIG packs to
-//! four bytes (`#pragma pack(4)`), and `msgDestroy`, which releases what a received
-//! message carries. Sizes and offsets are asserted next to each type.
+//! four bytes (`#pragma pack(4)`), and `msgDestroy`/`msgDestroyReceived`, which release
+//! what a message carries. Sizes and offsets are asserted next to each type.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -331,6 +331,12 @@ test "wire layouts match xnu LP64" {
 }
 
 /// Releases a right the way `mach_msg_destroy` does, by the disposition it has in a message.
+/// Releases the reply right a received request brought (`remote_port`, by its
+/// disposition), for a request that gets no reply: a simpleroutine's.
+pub fn destroyReplyRight(msg: *const MachMsgHeader) void {
+    destroyPort(msg.remote_port, abi.msghBitsRemote(msg.bits));
+}
+
 fn destroyPort(name: Port, disp: u32) void {
     if (!abi.portValid(name)) return;
     // The results are ignored as mach_msg_destroy ignores them: the right may already be
@@ -361,9 +367,9 @@ fn destroyPort(name: Port, disp: u32) void {
 /// `mach_msg_destroy`: the reply right in `remote_port` (and the voucher), by the
 /// dispositions in `bits`, and, in a complex message, each descriptor's right, port
 /// array (each right, and the array's memory when `deallocate` is set) and out-of-line
-/// region (when `deallocate` is set). A receive sets `deallocate` in every region that
-/// came by virtual copy, xnu's rule, which the emulation follows: a physically copied
-/// region stays with the receiver, as with `mach_msg_destroy`.
+/// region (when `deallocate` is set). This is for a message that was built and not
+/// sent, whose regions without `deallocate` belong to their owner; for a received one,
+/// use `msgDestroyReceived`.
 ///
 /// `local_port` is left alone, as xnu leaves it: in a received message it names the
 /// port the message arrived on, and the message holds no right to it.
@@ -371,6 +377,18 @@ fn destroyPort(name: Port, disp: u32) void {
 /// The message must be well formed (one the kernel or the emulation delivered, or one
 /// built by generated code): its descriptors must lie within `size`.
 pub fn msgDestroy(msg: *MachMsgHeader) void {
+    destroy(msg, false);
+}
+
+/// `msgDestroy` for a received message, whose out-of-line regions all belong to the
+/// receiver: each is freed whatever its `deallocate` says. A receive sets `deallocate`
+/// only in regions that came by virtual copy (xnu's rule, which the emulation follows),
+/// so `mach_msg_destroy` leaves a physically copied region behind; this does not.
+pub fn msgDestroyReceived(msg: *MachMsgHeader) void {
+    destroy(msg, true);
+}
+
+fn destroy(msg: *MachMsgHeader, received: bool) void {
     destroyPort(msg.remote_port, abi.msghBitsRemote(msg.bits));
     destroyPort(msg.voucher_port, abi.msghBitsVoucher(msg.bits));
     if (msg.bits & abi.msgh_bits_complex == 0) return;
@@ -391,7 +409,7 @@ pub fn msgDestroy(msg: *MachMsgHeader) void {
             abi.descriptor_type.ool, abi.descriptor_type.ool_volatile => {
                 assert(offset + @sizeOf(OolDescriptor) <= msg.size);
                 const d: *const OolDescriptor = @ptrCast(@alignCast(at));
-                if (d.deallocate != 0 and d.size != 0) _ = transport.vmDeallocate(d.address, d.size);
+                if ((received or d.deallocate != 0) and d.size != 0) _ = transport.vmDeallocate(d.address, d.size);
                 offset += @sizeOf(OolDescriptor);
             },
             abi.descriptor_type.ool_ports => {
@@ -401,7 +419,7 @@ pub fn msgDestroy(msg: *MachMsgHeader) void {
                     assert(d.address != 0);
                     const names: [*]const Port = @ptrFromInt(@as(usize, @intCast(d.address)));
                     for (names[0..d.count]) |name| destroyPort(name, d.disposition);
-                    if (d.deallocate != 0) _ = transport.vmDeallocate(d.address, @as(u64, d.count) * @sizeOf(Port));
+                    if (received or d.deallocate != 0) _ = transport.vmDeallocate(d.address, @as(u64, d.count) * @sizeOf(Port));
                 }
                 offset += @sizeOf(OolPortsDescriptor);
             },

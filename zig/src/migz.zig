@@ -89,6 +89,8 @@ pub const max_trailer_size = message.max_trailer_size;
 pub const trailerSize = message.trailerSize;
 /// `mach_msg_destroy`.
 pub const msgDestroy = message.msgDestroy;
+pub const msgDestroyReceived = message.msgDestroyReceived;
+pub const destroyReplyRight = message.destroyReplyRight;
 
 /// The transports.
 pub const Transport = transport_.Transport;

@@ -29,7 +29,7 @@ const rcv_trailer_options = abi.option.rcvTrailerType(abi.option.trailer_format_
 ///
 /// - when the reply is a simple `MigReplyError` with a non-zero `ret_code` other than
 ///   `mig.no_reply`, the request failed: its rights and out-of-line memory are
-///   destroyed (`msgDestroy`), except the reply right, which the reply carries;
+///   destroyed (`msgDestroyReceived`), except the reply right, which the reply carries;
 /// - the reply is not sent when `ret_code` is `mig.no_reply` or the request had no reply
 ///   port; a reply to a send right (not a send-once right) is sent with a zero send
 ///   timeout, so a client that does not read cannot block the server;
@@ -103,7 +103,7 @@ pub fn serveOnceWith(
             // The routine failed and took nothing: destroy the request's rights and
             // memory, but not the reply right, which the reply carries back.
             request.remote_port = abi.port_null;
-            message.msgDestroy(request);
+            message.msgDestroyReceived(request);
         }
     }
     if (reply.remote_port == abi.port_null) {
@@ -253,7 +253,12 @@ const test_add = struct {
             body: message.MsgBody,
             port: message.PortDescriptor,
             ool: message.OolDescriptor,
+            // A physically copied region arrives without `deallocate`: still the
+            // receiver's to free.
+            physical: message.OolDescriptor,
         };
+        const copied = try transport.vmAllocate(100);
+        defer _ = transport.vmDeallocate(@intFromPtr(copied), 100);
         const bad: *Bad = @ptrCast(&buf);
         bad.* = .{
             .head = .{
@@ -264,9 +269,10 @@ const test_add = struct {
                 .voucher_port = abi.port_null,
                 .id = id + 1,
             },
-            .body = .{ .descriptor_count = 2 },
+            .body = .{ .descriptor_count = 3 },
             .port = .{ .name = carried.name, .disposition = d.make_send },
             .ool = .{ .address = @intFromPtr(region), .deallocate = 1, .copy = abi.copy_option.virtual, .size = 4096 },
+            .physical = .{ .address = @intFromPtr(copied), .deallocate = 0, .copy = abi.copy_option.physical, .size = 100 },
         };
         try expectEqual(abi.msg_return.success, transport.machMsg(&bad.head, call, @sizeOf(Bad), buf.len, reply_port, 10_000, abi.port_null));
         const err: *const MigReplyError = @ptrCast(&buf);

@@ -923,7 +923,8 @@ impl Gen {
                 "/// Unpacks a request of `{}` into an owned message.\nfn take_{}<T: ::migz::Transport>(\n    space: &T,\n    request: &[u8],\n    len: usize,\n) -> Result<{message}, ::migz::private::Refusal> {{\n    use ::migz::private as p;\n    type Request = {p}Request;",
                 r.name, r.id
             );
-            let uses_space = s.takes.iter().any(|t| t.contains("(space,"));
+            let releases = !crate::zig::has_reply_port_arg(r);
+            let uses_space = s.takes.iter().any(|t| t.contains("(space,")) || releases;
             if !uses_space {
                 self.out.push_str("    let _ = space;\n");
             }
@@ -933,6 +934,9 @@ impl Gen {
             );
             for t in &s.takes {
                 self.stmt(4, t);
+            }
+            if releases {
+                self.out.push_str(RELEASE_REPLY_RIGHT);
             }
             let variant = pascal(&r.name);
             let f = fields(s);
@@ -987,7 +991,9 @@ impl Gen {
         if r.reply.is_some() {
             let _ = writeln!(self.out, "    type Reply = {p}Reply;");
         }
-        let uses_space = s.takes.iter().any(|t| t.contains("(space,")) || !s.gives.is_empty();
+        let releases = r.reply.is_none() && !crate::zig::has_reply_port_arg(r);
+        let uses_space =
+            s.takes.iter().any(|t| t.contains("(space,")) || !s.gives.is_empty() || releases;
         if !uses_space {
             self.out.push_str("    let _ = space;\n");
         }
@@ -1043,6 +1049,9 @@ impl Gen {
             "    {bind}future.await.map_err(p::Refusal::failed)?;"
         );
         if r.reply.is_none() {
+            if releases {
+                self.out.push_str(RELEASE_REPLY_RIGHT);
+            }
             self.out.push_str("    Ok(0)\n}\n\n");
             return;
         }
@@ -1421,6 +1430,10 @@ const CALL_LOCALS: &[&str] = &[
 ];
 
 const SPACE: &str = "::migz::Space";
+
+/// What a simpleroutine's handler does with a reply right its request brought although no
+/// argument takes it: no reply will carry it either.
+const RELEASE_REPLY_RIGHT: &str = "    // A simpleroutine has no reply: a reply right the request brought anyway goes.\n    p::release_reply_right(space, request);\n";
 
 /// The typed value that sends one right with disposition `d`, and whether the message
 /// takes it by value (`PolyRight` decides per variant).

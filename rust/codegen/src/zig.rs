@@ -1534,7 +1534,7 @@ impl Gen<'_> {
                 }
                 let _ = writeln!(
                     self.body,
-                    "        migz.consumeOnSendError(&buf.request.head, mr, .{consume});\n        return mr;\n    }}\n    const rc = unpack{p}Reply(&buf.reply, @sizeOf(@TypeOf(buf)), out);\n    if (rc != .ok) {{\n        migz.msgDestroy(&buf.reply.head);\n        return rc.code();\n    }}\n{room_checks}    return migz.kern.success;\n}}\n"
+                    "        migz.consumeOnSendError(&buf.request.head, mr, .{consume});\n        return mr;\n    }}\n    const rc = unpack{p}Reply(&buf.reply, @sizeOf(@TypeOf(buf)), out);\n    if (rc != .ok) {{\n        migz.msgDestroyReceived(&buf.reply.head);\n        return rc.code();\n    }}\n{room_checks}    return migz.kern.success;\n}}\n"
                 );
             }
         }
@@ -1650,6 +1650,10 @@ impl Gen<'_> {
                     );
                 }
                 RoutineKind::SimpleRoutine => {
+                    if !has_reply_port_arg(r) {
+                        // No reply will carry it, and no argument takes it.
+                        b.push_str("            // A simpleroutine has no reply: a reply right the request brought anyway is\n            // released here, as no argument takes it.\n            migz.destroyReplyRight(in);\n");
+                    }
                     b.push_str("            err.ret_code = migz.mig.no_reply;\n        }\n\n");
                 }
             }
@@ -1688,4 +1692,15 @@ fn uses_var(code: &str, var: &str) -> bool {
     [" ", "(", "&", "["]
         .iter()
         .any(|p| code.contains(&format!("{p}{var}.")))
+}
+
+/// Whether a routine names its reply port as an argument (which then owns the right the
+/// request's local port field brings).
+pub(crate) fn has_reply_port_arg(r: &Routine) -> bool {
+    r.args.iter().any(|a| {
+        matches!(
+            a.kind,
+            ArgKind::ReplyPort | ArgKind::SReplyPort | ArgKind::UReplyPort
+        )
+    })
 }

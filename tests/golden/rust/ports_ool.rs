@@ -1718,13 +1718,14 @@ async fn handle_3008<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
 ) -> ::migz::private::Handled {
     use ::migz::private as p;
     type Request = LogMessageRequest;
-    let _ = space;
     let _ = reply;
     let mut input = LogMessageIn::default();
     Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
     let a0 = p::items(input.message)?;
     let future = S::log_message(server, a0);
     future.await.map_err(p::Refusal::failed)?;
+    // A simpleroutine has no reply: a reply right the request brought anyway goes.
+    p::release_reply_right(space, request);
     Ok(0)
 }
 
@@ -1795,10 +1796,11 @@ fn take_3008<T: ::migz::Transport>(
 ) -> Result<PortsOolMessage, ::migz::private::Refusal> {
     use ::migz::private as p;
     type Request = LogMessageRequest;
-    let _ = space;
     let mut input = LogMessageIn::default();
     Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
     let a0 = p::items(input.message)?;
+    // A simpleroutine has no reply: a reply right the request brought anyway goes.
+    p::release_reply_right(space, request);
     Ok(PortsOolMessage::LogMessage {
         message: a0.to_vec(),
     })

@@ -200,7 +200,7 @@ pub fn sumArray(in: *const SumArrayIn, out: *SumArrayOut) migz.KernReturn {
     }
     const rc = unpackSumArrayReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;

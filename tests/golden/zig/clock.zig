@@ -173,7 +173,7 @@ pub fn clockGetTime(in: *const ClockGetTimeIn, out: *ClockGetTimeOut) migz.KernR
     }
     const rc = unpackClockGetTimeReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -390,7 +390,7 @@ pub fn clockGetAttributes(in: *const ClockGetAttributesIn, out: *ClockGetAttribu
     }
     const rc = unpackClockGetAttributesReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     if (out.clock_attr_cnt > in.clock_attr_cnt) return migz.mig.array_too_large;
@@ -583,7 +583,7 @@ pub fn clockAlarm(in: *const ClockAlarmIn, out: *ClockAlarmOut) migz.KernReturn 
     }
     const rc = unpackClockAlarmReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;

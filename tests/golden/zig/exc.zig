@@ -211,7 +211,7 @@ pub fn exceptionRaise(in: *const ExceptionRaiseIn, out: *ExceptionRaiseOut) migz
     }
     const rc = unpackExceptionRaiseReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -481,7 +481,7 @@ pub fn exceptionRaiseState(in: *const ExceptionRaiseStateIn, out: *ExceptionRais
     }
     const rc = unpackExceptionRaiseStateReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -770,7 +770,7 @@ pub fn exceptionRaiseStateIdentity(in: *const ExceptionRaiseStateIdentityIn, out
     }
     const rc = unpackExceptionRaiseStateIdentityReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;

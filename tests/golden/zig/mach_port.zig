@@ -228,7 +228,7 @@ pub fn machPortNames(in: *const MachPortNamesIn, out: *MachPortNamesOut) migz.Ke
     }
     const rc = unpackMachPortNamesReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -411,7 +411,7 @@ pub fn machPortType(in: *const MachPortTypeIn, out: *MachPortTypeOut) migz.KernR
     }
     const rc = unpackMachPortTypeReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -575,7 +575,7 @@ pub fn machPortRename(in: *const MachPortRenameIn, out: *MachPortRenameOut) migz
     }
     const rc = unpackMachPortRenameReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -779,7 +779,7 @@ pub fn machPortAllocateName(in: *const MachPortAllocateNameIn, out: *MachPortAll
     }
     const rc = unpackMachPortAllocateNameReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -978,7 +978,7 @@ pub fn machPortAllocate(in: *const MachPortAllocateIn, out: *MachPortAllocateOut
     }
     const rc = unpackMachPortAllocateReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -1156,7 +1156,7 @@ pub fn machPortDestroy(in: *const MachPortDestroyIn, out: *MachPortDestroyOut) m
     }
     const rc = unpackMachPortDestroyReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -1338,7 +1338,7 @@ pub fn machPortDeallocate(in: *const MachPortDeallocateIn, out: *MachPortDealloc
     }
     const rc = unpackMachPortDeallocateReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -1559,7 +1559,7 @@ pub fn machPortGetRefs(in: *const MachPortGetRefsIn, out: *MachPortGetRefsOut) m
     }
     const rc = unpackMachPortGetRefsReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -1781,7 +1781,7 @@ pub fn machPortModRefs(in: *const MachPortModRefsIn, out: *MachPortModRefsOut) m
     }
     const rc = unpackMachPortModRefsReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -2076,7 +2076,7 @@ pub fn machPortPeek(in: *const MachPortPeekIn, out: *MachPortPeekOut) migz.KernR
     }
     const rc = unpackMachPortPeekReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     if (out.trailer_infop_cnt > in.trailer_infop_cnt) return migz.mig.array_too_large;
@@ -2253,7 +2253,7 @@ pub fn machPortSetMscount(in: *const MachPortSetMscountIn, out: *MachPortSetMsco
     }
     const rc = unpackMachPortSetMscountReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -2444,7 +2444,7 @@ pub fn machPortGetSetStatus(in: *const MachPortGetSetStatusIn, out: *MachPortGet
     }
     const rc = unpackMachPortGetSetStatusReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -2632,7 +2632,7 @@ pub fn machPortMoveMember(in: *const MachPortMoveMemberIn, out: *MachPortMoveMem
     }
     const rc = unpackMachPortMoveMemberReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -2952,7 +2952,7 @@ pub fn machPortRequestNotification(in: *const MachPortRequestNotificationIn, out
     }
     const rc = unpackMachPortRequestNotificationReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -3150,7 +3150,7 @@ pub fn machPortInsertRight(in: *const MachPortInsertRightIn, out: *MachPortInser
     }
     const rc = unpackMachPortInsertRightReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -3376,7 +3376,7 @@ pub fn machPortExtractRight(in: *const MachPortExtractRightIn, out: *MachPortExt
     }
     const rc = unpackMachPortExtractRightReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -3552,7 +3552,7 @@ pub fn machPortSetSeqno(in: *const MachPortSetSeqnoIn, out: *MachPortSetSeqnoOut
     }
     const rc = unpackMachPortSetSeqnoReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -3771,7 +3771,7 @@ pub fn machPortGetAttributes(in: *const MachPortGetAttributesIn, out: *MachPortG
     }
     const rc = unpackMachPortGetAttributesReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     if (out.port_info_out_cnt > in.port_info_out_cnt) return migz.mig.array_too_large;
@@ -3975,7 +3975,7 @@ pub fn machPortSetAttributes(in: *const MachPortSetAttributesIn, out: *MachPortS
     }
     const rc = unpackMachPortSetAttributesReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -4178,7 +4178,7 @@ pub fn machPortAllocateQos(in: *const MachPortAllocateQosIn, out: *MachPortAlloc
     }
     const rc = unpackMachPortAllocateQosReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -4391,7 +4391,7 @@ pub fn machPortAllocateFull(in: *const MachPortAllocateFullIn, out: *MachPortAll
     }
     const rc = unpackMachPortAllocateFullReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -4565,7 +4565,7 @@ pub fn taskSetPortSpace(in: *const TaskSetPortSpaceIn, out: *TaskSetPortSpaceOut
     }
     const rc = unpackTaskSetPortSpaceReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -4744,7 +4744,7 @@ pub fn machPortGetSrights(in: *const MachPortGetSrightsIn, out: *MachPortGetSrig
     }
     const rc = unpackMachPortGetSrightsReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -4943,7 +4943,7 @@ pub fn machPortSpaceInfo(in: *const MachPortSpaceInfoIn, out: *MachPortSpaceInfo
     }
     const rc = unpackMachPortSpaceInfoReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -5128,7 +5128,7 @@ pub fn machPortDnrequestInfo(in: *const MachPortDnrequestInfoIn, out: *MachPortD
     }
     const rc = unpackMachPortDnrequestInfoReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -5301,7 +5301,7 @@ pub fn machPortKernelObject(in: *const MachPortKernelObjectIn, out: *MachPortKer
     }
     const rc = unpackMachPortKernelObjectReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -5521,7 +5521,7 @@ pub fn machPortInsertMember(in: *const MachPortInsertMemberIn, out: *MachPortIns
     }
     const rc = unpackMachPortInsertMemberReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -5733,7 +5733,7 @@ pub fn machPortExtractMember(in: *const MachPortExtractMemberIn, out: *MachPortE
     }
     const rc = unpackMachPortExtractMemberReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -5912,7 +5912,7 @@ pub fn machPortGetContext(in: *const MachPortGetContextIn, out: *MachPortGetCont
     }
     const rc = unpackMachPortGetContextReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -6088,7 +6088,7 @@ pub fn machPortSetContext(in: *const MachPortSetContextIn, out: *MachPortSetCont
     }
     const rc = unpackMachPortSetContextReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -6273,7 +6273,7 @@ pub fn machPortKobject(in: *const MachPortKobjectIn, out: *MachPortKobjectOut) m
     }
     const rc = unpackMachPortKobjectReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -6476,7 +6476,7 @@ pub fn machPortConstruct(in: *const MachPortConstructIn, out: *MachPortConstruct
     }
     const rc = unpackMachPortConstructReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -6662,7 +6662,7 @@ pub fn machPortDestruct(in: *const MachPortDestructIn, out: *MachPortDestructOut
     }
     const rc = unpackMachPortDestructReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -6848,7 +6848,7 @@ pub fn machPortGuard(in: *const MachPortGuardIn, out: *MachPortGuardOut) migz.Ke
     }
     const rc = unpackMachPortGuardReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -7028,7 +7028,7 @@ pub fn machPortUnguard(in: *const MachPortUnguardIn, out: *MachPortUnguardOut) m
     }
     const rc = unpackMachPortUnguardReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -7194,7 +7194,7 @@ pub fn machPortSpaceBasicInfo(in: *const MachPortSpaceBasicInfoIn, out: *MachPor
     }
     const rc = unpackMachPortSpaceBasicInfoReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -7380,7 +7380,7 @@ pub fn machPortGuardWithFlags(in: *const MachPortGuardWithFlagsIn, out: *MachPor
     }
     const rc = unpackMachPortGuardWithFlagsReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -7562,7 +7562,7 @@ pub fn machPortSwapGuard(in: *const MachPortSwapGuardIn, out: *MachPortSwapGuard
     }
     const rc = unpackMachPortSwapGuardReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -7783,7 +7783,7 @@ pub fn machPortKobjectDescription(in: *const MachPortKobjectDescriptionIn, out: 
     }
     const rc = unpackMachPortKobjectDescriptionReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -7972,7 +7972,7 @@ pub fn machPortIsConnectionForService(in: *const MachPortIsConnectionForServiceI
     }
     const rc = unpackMachPortIsConnectionForServiceReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -8151,7 +8151,7 @@ pub fn machPortGetServicePortInfo(in: *const MachPortGetServicePortInfoIn, out: 
     }
     const rc = unpackMachPortGetServicePortInfoReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -8346,7 +8346,7 @@ pub fn machPortAssertAttributes(in: *const MachPortAssertAttributesIn, out: *Mac
     }
     const rc = unpackMachPortAssertAttributesReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;

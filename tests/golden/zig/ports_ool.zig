@@ -208,7 +208,7 @@ pub fn registerPort(in: *const RegisterPortIn, out: *RegisterPortOut) migz.KernR
     }
     const rc = unpackRegisterPortReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -413,7 +413,7 @@ pub fn lookupPort(in: *const LookupPortIn, out: *LookupPortOut) migz.KernReturn 
     }
     const rc = unpackLookupPortReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -596,7 +596,7 @@ pub fn passRight(in: *const PassRightIn, out: *PassRightOut) migz.KernReturn {
     }
     const rc = unpackPassRightReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -797,7 +797,7 @@ pub fn reverse(in: *const ReverseIn, out: *ReverseOut) migz.KernReturn {
     }
     const rc = unpackReverseReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -989,7 +989,7 @@ pub fn upload(in: *const UploadIn, out: *UploadOut) migz.KernReturn {
     }
     const rc = unpackUploadReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -1196,7 +1196,7 @@ pub fn stats(in: *const StatsIn, out: *StatsOut) migz.KernReturn {
     }
     const rc = unpackStatsReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     if (out.values_cnt > in.values_cnt) return migz.mig.array_too_large;
@@ -1386,7 +1386,7 @@ pub fn countPorts(in: *const CountPortsIn, out: *CountPortsOut) migz.KernReturn 
     }
     const rc = unpackCountPortsReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -1562,7 +1562,7 @@ pub fn whoami(in: *const WhoamiIn, out: *WhoamiOut) migz.KernReturn {
     }
     const rc = unpackWhoamiReply(&buf.reply, @sizeOf(@TypeOf(buf)), out);
     if (rc != .ok) {
-        migz.msgDestroy(&buf.reply.head);
+        migz.msgDestroyReceived(&buf.reply.head);
         return rc.code();
     }
     return migz.kern.success;
@@ -1942,6 +1942,9 @@ pub fn Server(comptime Impl: type) type {
                 err.ret_code = kr;
                 return;
             }
+            // A simpleroutine has no reply: a reply right the request brought anyway is
+            // released here, as no argument takes it.
+            migz.destroyReplyRight(in);
             err.ret_code = migz.mig.no_reply;
         }
 

@@ -25,7 +25,7 @@ pub use carry::{
 pub use ring::{RawRing, WakeFn};
 pub use serve::{
     Handled, MIG_BAD_ID, Refusal, Requests, Take, fill, fill_c_string, finish, guarded, items,
-    request_buf, request_header, request_id, requests, simple_requests,
+    release_reply_right, request_buf, request_header, request_id, requests, simple_requests,
 };
 
 /// `migz.ConstSlice(T)` of the Zig runtime: a borrowed slice that crosses the C ABI as a

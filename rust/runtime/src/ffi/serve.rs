@@ -60,6 +60,27 @@ pub fn request_header(request: &[u8]) -> MachMsgHeader {
     MachMsgHeader::read(request).unwrap_or_default()
 }
 
+/// Releases the reply right a received request brought, for a request that gets no
+/// reply (a simpleroutine's, whose arguments do not take it): without this, a client that
+/// sent one anyway would leave the right with the server for good.
+pub fn release_reply_right<T: Transport>(space: &T, request: &[u8]) {
+    let head = request_header(request);
+    if head.msgh_remote_port == MACH_PORT_NULL {
+        return;
+    }
+    let mut only = [0u8; HEADER_SIZE];
+    MachMsgHeader {
+        msgh_bits: mach_msgh_bits(mach_msgh_bits_remote(head.msgh_bits), 0),
+        msgh_size: HEADER_SIZE as u32,
+        msgh_remote_port: head.msgh_remote_port,
+        msgh_local_port: MACH_PORT_NULL,
+        msgh_voucher_port: MACH_PORT_NULL,
+        msgh_id: head.msgh_id,
+    }
+    .write(&mut only);
+    space.msg_destroy(&only);
+}
+
 /// The elements of a request's array, or a refusal when Rust cannot view them in place
 /// (misaligned for `T`).
 pub fn items<T>(slice: super::ConstSlice<'_, T>) -> Result<&[T], Refusal> {

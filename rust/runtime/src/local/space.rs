@@ -317,9 +317,13 @@ impl Space {
                 .collect()
         };
         names.sort();
-        // Pooled reply ports belong to the space, not to any caller.
+        // Pooled reply ports belong to the space, not to any caller, as long as they are
+        // what the pool took: a bare receive right. A pooled name that holds anything
+        // else (a right someone sent or made under it by name) is reported.
         let pooled = self.reply_pool().clone();
-        names.retain(|(n, _, _)| !pooled.contains(n));
+        let before = names.len();
+        names.retain(|(n, bits, _)| !(pooled.contains(n) && *bits == MACH_PORT_TYPE_RECEIVE));
+        let hidden = before - names.len();
         Leaks {
             names,
             regions: vm::owned_by(self.inner.id),
@@ -327,7 +331,7 @@ impl Space {
                 .inner
                 .live_ports
                 .load(Ordering::Acquire)
-                .saturating_sub(pooled.len()),
+                .saturating_sub(hidden),
         }
     }
 
