@@ -7,8 +7,8 @@
 //! The servers are the usual ones, on the same space, and the space must hold nothing
 //! afterwards.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -16,174 +16,13 @@ use migz::abi::*;
 use migz::bridge;
 use migz::ffi::CallError;
 use migz::rights::{ReceiveRight, SendRight, allocate_pair};
-use migz::sys::mem::Region;
 use migz::zerocopy::IntoBytes;
-use migz::{Error, OolBuffer, Space, Transport};
+use migz::{OolBuffer, Space};
 use migz_example_ports_ool::ports_ool::{self, PolyRight, PortsOolClient, PortsOolMessage};
 use migz_example_ports_ool::service::{self, Mode, Registry, STATS_LEN};
 use migz_example_ports_ool::zig;
 
-/// What a [`Recorder`] saw.
-#[derive(Debug, Default)]
-struct Seen {
-    sends: AtomicUsize,
-    receives: AtomicUsize,
-    destroyed: AtomicUsize,
-    regions: AtomicUsize,
-    /// Receives that failed (a dead port, say).
-    failed_receives: AtomicUsize,
-}
-
-/// A transport that forwards to `space` and counts, with the trait's defaults for
-/// pooling and async calls.
-#[derive(Clone, Debug)]
-struct Recorder {
-    space: Space,
-    seen: Arc<Seen>,
-    /// Send out-of-line arrays as copies (the trait's default) rather than moving them.
-    copies: bool,
-}
-
-impl Recorder {
-    fn new(space: &Space) -> Self {
-        Recorder {
-            space: space.clone(),
-            seen: Arc::default(),
-            copies: false,
-        }
-    }
-
-    fn count(&self, which: fn(&Seen) -> &AtomicUsize) -> usize {
-        which(&self.seen).load(Ordering::Relaxed)
-    }
-}
-
-impl Transport for Recorder {
-    fn mach_msg(
-        &self,
-        buf: &mut [u8],
-        option: MachMsgOption,
-        send_size: u32,
-        rcv_size: u32,
-        rcv_name: MachPortName,
-        timeout: MachMsgTimeout,
-        notify: MachPortName,
-    ) -> MachMsgReturn {
-        if option & MACH_SEND_MSG != 0 {
-            self.seen.sends.fetch_add(1, Ordering::Relaxed);
-        }
-        let rc = self
-            .space
-            .mach_msg(buf, option, send_size, rcv_size, rcv_name, timeout, notify);
-        if option & MACH_RCV_MSG != 0 {
-            match rc {
-                MACH_MSG_SUCCESS => self.seen.receives.fetch_add(1, Ordering::Relaxed),
-                _ => self.seen.failed_receives.fetch_add(1, Ordering::Relaxed),
-            };
-        }
-        rc
-    }
-    fn port_allocate(&self, right: MachPortRight) -> Result<MachPortName, Error> {
-        self.space.port_allocate(right)
-    }
-    fn port_construct(&self, flags: u32, qlimit: u32, context: u64) -> Result<MachPortName, Error> {
-        Transport::port_construct(&self.space, flags, qlimit, context)
-    }
-    fn port_destruct(&self, name: MachPortName, srdelta: i32, guard: u64) -> Result<(), Error> {
-        self.space.port_destruct(name, srdelta, guard)
-    }
-    fn port_mod_refs(
-        &self,
-        name: MachPortName,
-        right: MachPortRight,
-        delta: i32,
-    ) -> Result<(), Error> {
-        self.space.port_mod_refs(name, right, delta)
-    }
-    fn port_get_refs(&self, name: MachPortName, right: MachPortRight) -> Result<u32, Error> {
-        self.space.port_get_refs(name, right)
-    }
-    fn port_type(&self, name: MachPortName) -> Result<MachPortType, Error> {
-        self.space.port_type(name)
-    }
-    fn port_insert_right(
-        &self,
-        name: MachPortName,
-        poly: MachPortName,
-        disp: MachMsgTypeName,
-    ) -> Result<(), Error> {
-        Transport::port_insert_right(&self.space, name, poly, disp)
-    }
-    fn port_extract_right(
-        &self,
-        name: MachPortName,
-        disp: MachMsgTypeName,
-    ) -> Result<(MachPortName, MachMsgTypeName), Error> {
-        Transport::port_extract_right(&self.space, name, disp)
-    }
-    fn port_get_context(&self, name: MachPortName) -> Result<u64, Error> {
-        self.space.port_get_context(name)
-    }
-    fn port_set_context(&self, name: MachPortName, context: u64) -> Result<(), Error> {
-        self.space.port_set_context(name, context)
-    }
-    fn port_guard(&self, name: MachPortName, guard: u64, strict: bool) -> Result<(), Error> {
-        self.space.port_guard(name, guard, strict)
-    }
-    fn port_unguard(&self, name: MachPortName, guard: u64) -> Result<(), Error> {
-        self.space.port_unguard(name, guard)
-    }
-    fn port_set_mscount(&self, name: MachPortName, mscount: u32) -> Result<(), Error> {
-        self.space.port_set_mscount(name, mscount)
-    }
-    fn port_get_attributes(
-        &self,
-        name: MachPortName,
-        flavor: i32,
-        info: &mut [u32],
-    ) -> Result<u32, Error> {
-        self.space.port_get_attributes(name, flavor, info)
-    }
-    fn port_set_attributes(
-        &self,
-        name: MachPortName,
-        flavor: i32,
-        info: &[u32],
-    ) -> Result<(), Error> {
-        self.space.port_set_attributes(name, flavor, info)
-    }
-    fn port_move_member(&self, member: MachPortName, after: MachPortName) -> Result<(), Error> {
-        self.space.port_move_member(member, after)
-    }
-    fn port_request_notification(
-        &self,
-        name: MachPortName,
-        msgid: i32,
-        sync: u32,
-        notify: MachPortName,
-        disp: MachMsgTypeName,
-    ) -> Result<MachPortName, Error> {
-        self.space
-            .port_request_notification(name, msgid, sync, notify, disp)
-    }
-    fn msg_destroy(&self, msg: &[u8]) {
-        self.seen.destroyed.fetch_add(1, Ordering::Relaxed);
-        self.space.msg_destroy(msg);
-    }
-    fn take_region(&self, addr: usize, size: usize) -> Option<Region> {
-        self.seen.regions.fetch_add(1, Ordering::Relaxed);
-        Transport::take_region(&self.space, addr, size)
-    }
-    fn give_region(&self, region: Region) -> Result<usize, Region> {
-        if self.copies {
-            return Err(region);
-        }
-        self.space.give_region(region)
-    }
-    fn take_back_region(&self, addr: usize, size: usize) {
-        self.space.take_back_region(addr, size);
-    }
-}
+use common::Recorder;
 
 /// The client end of a fresh port of `space`, on the recorder, and the server's end.
 fn recorded_pair(space: &Space, recorder: &Recorder) -> (ReceiveRight<Space>, SendRight<Recorder>) {
