@@ -22,20 +22,12 @@ use migz_example_ports_ool::ports_ool::{self, PolyRight, PortsOolClient, PortsOo
 use migz_example_ports_ool::service::{self, Mode, Registry, STATS_LEN};
 use migz_example_ports_ool::zig;
 
-use common::Recorder;
+use common::{Recorder, multi_thread};
 
 /// The client end of a fresh port of `space`, on the recorder, and the server's end.
 fn recorded_pair(space: &Space, recorder: &Recorder) -> (ReceiveRight<Space>, SendRight<Recorder>) {
     let (port, send) = allocate_pair(space).unwrap();
     (port, SendRight::from_raw(recorder.clone(), send.into_raw()))
-}
-
-fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_time()
-        .build()
-        .unwrap()
 }
 
 /// Serves `registry` on `port` while `client` runs on a tokio task, on a multi-thread

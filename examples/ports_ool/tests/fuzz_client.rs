@@ -22,42 +22,15 @@ use migz_example_ports_ool::service::{
 };
 use migz_example_ports_ool::zig;
 
+mod common;
+
+use common::{Rng, env_u64, multi_thread, read_u32, write_u32};
+
 /// The relay's names, far from the ones the relay space hands out, so that a mutated name
 /// is very unlikely to hit them.
 const RELAY_IN: MachPortName = 0x7a5c_e003;
 const TO_SERVER: MachPortName = 0x7a5d_e103;
 const FROM_SERVER: MachPortName = 0x7a5e_e203;
-
-/// xorshift64*.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn read_u32(b: &[u8], at: usize) -> u32 {
-    u32::from_ne_bytes(b[at..at + 4].try_into().unwrap())
-}
-
-fn write_u32(b: &mut [u8], at: usize, v: u32) {
-    b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
-}
 
 /// Receives on `port` of `space` into a fresh buffer: the message bytes, or `None` when
 /// nothing came within `ms` milliseconds.
@@ -272,11 +245,7 @@ fn through_relay(mode: Mode, seed: u64, client: impl FnOnce(SendRight<Space>) + 
     drop(send);
     let relay = Relay::start(&server, port.name(), seed);
     let to_relay = relay.client_right(&client_space);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_time()
-        .build()
-        .unwrap();
+    let runtime = multi_thread();
     runtime.block_on(async {
         let serving = ports_ool::serve(&registry, &port, 1);
         let calling = tokio::task::spawn_blocking(move || client(to_relay));

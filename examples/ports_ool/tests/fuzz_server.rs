@@ -21,42 +21,11 @@ use migz_example_ports_ool::ports_ool::{self, PolyRight, PortsOolClient, SendRig
 use migz_example_ports_ool::service::{FAILING_STATS_LEN, Mode, Registry, STATS_LEN};
 use migz_example_ports_ool::zig;
 
-use common::Recorder;
+use common::{Recorder, Rng, env_u64, multi_thread, read_u32, write_u32};
 
 /// The client space's name for its send right to the server (a space has one name for all
 /// its send rights to a port).
 const SERVER: MachPortName = 0x7_0003;
-
-/// xorshift64*: small, fast and reproducible from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn read_u32(b: &[u8], at: usize) -> u32 {
-    u32::from_ne_bytes(b[at..at + 4].try_into().unwrap())
-}
-
-fn write_u32(b: &mut [u8], at: usize, v: u32) {
-    b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
-}
 
 /// One request of every routine, as the generated client packs it (the rights and memory
 /// it named are gone: each use gets fresh ones).
@@ -361,11 +330,7 @@ fn mutated_requests_to_the_rust_server_lose_nothing() {
         let (port, send) = allocate_pair(&server).unwrap();
         drop(send);
         let name = port.name();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_time()
-            .build()
-            .unwrap();
+        let runtime = multi_thread();
         let (client, accepted) = runtime.block_on(async {
             let serving = ports_ool::serve(&registry, &port, 1);
             let space = server.clone();
@@ -456,11 +421,7 @@ fn servers_release_the_reply_right_a_simpleroutine_request_brought() {
         let (port, send) = allocate_pair(&server).unwrap();
         drop(send);
         let name = port.name();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_time()
-            .build()
-            .unwrap();
+        let runtime = multi_thread();
         let id = runtime.block_on(async {
             let serving = ports_ool::serve(&registry, &port, 1);
             let space = server.clone();
