@@ -206,10 +206,7 @@ fn serve_on_recorder<R: Send + 'static>(
         }
     });
     drop(port);
-    // The receiving thread sees the port die; waiting for it bounds nothing in time.
-    while recorder.count(|s| &s.failed_receives) == 0 {
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_for_the_receiving_thread(recorder);
     value
 }
 
@@ -291,9 +288,19 @@ fn the_simpleroutine_stream_over_another_transport() {
         assert!(matches!(refused, Some(Err(MIG_BAD_ID))));
         assert_eq!(call.map_err(|e| e.code()), Err(MIG_BAD_ID));
         drop(port);
-        while recorder.count(|s| &s.failed_receives) == 0 {
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        wait_for_the_receiving_thread(&recorder);
     }
     space.assert_no_leaks();
+}
+
+/// Waits until the recorder's receiving thread has seen its port die (a bound of a minute
+/// turns a thread that never wakes into a failure instead of a hang).
+fn wait_for_the_receiving_thread(recorder: &Recorder) {
+    for _ in 0..60_000 {
+        if recorder.count(|s| &s.failed_receives) > 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    panic!("the receiving thread did not see its port die");
 }

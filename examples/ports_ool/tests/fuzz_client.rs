@@ -52,11 +52,20 @@ fn receive(space: &Space, port: MachPortName, ms: u32) -> Option<Vec<u8>> {
     Some(buf.as_bytes()[..size].to_vec())
 }
 
+/// Releases the client's reply right `name` (as received, with `bits`).
+fn release_reply(space: &Space, name: MachPortName, bits: u32) {
+    let mut only = [0u8; 24];
+    write_u32(&mut only, 0, mach_msgh_bits(mach_msgh_bits_remote(bits), 0));
+    write_u32(&mut only, 4, 24);
+    write_u32(&mut only, 8, name);
+    space.msg_destroy(&only);
+}
+
 /// The relay: passes requests arriving on `RELAY_IN` to the server and the server's
 /// replies back, mutated, until `stop`. Every reply keeps its destination and its
 /// disposition; when the emulation refuses a mutated reply, the unmutated one is
 /// destroyed instead, which answers the client with a send-once notification.
-fn relay(space: Space, seed: u64, stop: Arc<AtomicBool>) {
+fn relay(space: Space, seed: u64, stop: Arc<AtomicBool>, failed: Arc<AtomicBool>) {
     let mut rng = Rng(seed | 1);
     while !stop.load(Ordering::Relaxed) {
         let Some(mut request) = receive(&space, RELAY_IN, 5) else {
@@ -77,15 +86,22 @@ fn relay(space: Space, seed: u64, stop: Arc<AtomicBool>) {
         let mut buf = vec![0u64; request.len().div_ceil(8) + 1];
         buf.as_mut_bytes()[..request.len()].copy_from_slice(&request);
         let rc = space.mach_msg(buf.as_mut_bytes(), MACH_SEND_MSG, size, 0, 0, 0, 0);
-        assert_eq!(
-            rc, MACH_MSG_SUCCESS,
-            "the relay could not pass a request on"
-        );
-        if mach_msgh_bits_local(client_bits) == 0 {
+        if rc != MACH_MSG_SUCCESS {
+            // Should not happen: say so, and answer the client (with the send-once
+            // notification) rather than leave it waiting.
+            failed.store(true, Ordering::Relaxed);
+            release_reply(&space, client_reply, client_bits);
+            continue;
+        }
+        if client_reply == MACH_PORT_NULL {
             // A simpleroutine: no reply.
             continue;
         }
-        let mut reply = receive(&space, FROM_SERVER, 30_000).expect("the server's reply");
+        let Some(mut reply) = receive(&space, FROM_SERVER, 30_000) else {
+            failed.store(true, Ordering::Relaxed);
+            release_reply(&space, client_reply, client_bits);
+            continue;
+        };
         // Back to the client on its reply right, moved.
         let bits = read_u32(&reply, 0);
         write_u32(
@@ -142,6 +158,7 @@ fn relay(space: Space, seed: u64, stop: Arc<AtomicBool>) {
 struct Relay {
     space: Space,
     stop: Arc<AtomicBool>,
+    failed: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -158,13 +175,15 @@ impl Relay {
             .port_insert_right(TO_SERVER, server, server_port, MACH_MSG_TYPE_MAKE_SEND)
             .unwrap();
         let stop = Arc::new(AtomicBool::new(false));
+        let failed = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (space, stop) = (space.clone(), stop.clone());
-            std::thread::spawn(move || relay(space, seed, stop))
+            let (space, stop, failed) = (space.clone(), stop.clone(), failed.clone());
+            std::thread::spawn(move || relay(space, seed, stop, failed))
         };
         Relay {
             space,
             stop,
+            failed,
             thread: Some(thread),
         }
     }
@@ -184,6 +203,10 @@ impl Relay {
     fn stop(mut self) {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.take().unwrap().join().unwrap();
+        assert!(
+            !self.failed.load(Ordering::Relaxed),
+            "the relay could not pass a request on, or got no reply"
+        );
         for (name, right) in [
             (RELAY_IN, MACH_PORT_RIGHT_RECEIVE),
             (FROM_SERVER, MACH_PORT_RIGHT_RECEIVE),
