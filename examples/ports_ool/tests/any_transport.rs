@@ -22,7 +22,7 @@ use migz_example_ports_ool::ports_ool::{self, PolyRight, PortsOolClient, PortsOo
 use migz_example_ports_ool::service::{self, Mode, Registry, STATS_LEN};
 use migz_example_ports_ool::zig;
 
-use common::{Recorder, multi_thread};
+use common::{Recorder, multi_thread, serve_while};
 
 /// The client end of a fresh port of `space`, on the recorder, and the server's end.
 fn recorded_pair(space: &Space, recorder: &Recorder) -> (ReceiveRight<Space>, SendRight<Recorder>) {
@@ -197,13 +197,8 @@ fn serve_on_recorder<R: Send + 'static>(
 ) -> R {
     let (port, send) = allocate_pair(recorder).unwrap();
     let send = SendRight::from_raw(space.clone(), send.into_raw());
-    let value = multi_thread().block_on(async {
-        let serving = ports_ool::serve(registry, &port, 4);
-        let calling = tokio::task::spawn_blocking(move || client(PortsOolClient::new(send)));
-        tokio::select! {
-            served = serving => panic!("the server stopped: {served:?}"),
-            value = calling => value.unwrap(),
-        }
+    let value = serve_while(registry, &port, 4, move || {
+        client(PortsOolClient::new(send))
     });
     drop(port);
     wait_for_the_receiving_thread(recorder);

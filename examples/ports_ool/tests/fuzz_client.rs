@@ -16,7 +16,7 @@ use migz::bridge;
 use migz::rights::{SendRight, allocate_pair};
 use migz::zerocopy::IntoBytes;
 use migz::{OolBuffer, Space};
-use migz_example_ports_ool::ports_ool::{self, PolyRight, PortsOolClient};
+use migz_example_ports_ool::ports_ool::{PolyRight, PortsOolClient};
 use migz_example_ports_ool::service::{
     FAILING_STATS_LEN, Mode, Registry, SCENARIO_ANSWERED, SCENARIO_REFUSED,
 };
@@ -24,7 +24,7 @@ use migz_example_ports_ool::zig;
 
 mod common;
 
-use common::{Rng, env_u64, multi_thread, read_u32, write_u32};
+use common::{Rng, env_u64, read_u32, serve_while, write_u32};
 
 /// The relay's names, far from the ones the relay space hands out, so that a mutated name
 /// is very unlikely to hit them.
@@ -268,15 +268,7 @@ fn through_relay(mode: Mode, seed: u64, client: impl FnOnce(SendRight<Space>) + 
     drop(send);
     let relay = Relay::start(&server, port.name(), seed);
     let to_relay = relay.client_right(&client_space);
-    let runtime = multi_thread();
-    runtime.block_on(async {
-        let serving = ports_ool::serve(&registry, &port, 1);
-        let calling = tokio::task::spawn_blocking(move || client(to_relay));
-        tokio::select! {
-            served = serving => panic!("the server stopped: {served:?}"),
-            done = calling => done.unwrap(),
-        }
-    });
+    serve_while(&registry, &port, 1, move || client(to_relay));
     relay.stop();
     drop((port, registry));
     client_space.assert_no_leaks();

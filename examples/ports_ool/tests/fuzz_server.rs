@@ -17,11 +17,11 @@ use migz::bridge;
 use migz::rights::allocate_pair;
 use migz::zerocopy::IntoBytes;
 use migz::{OolBuffer, Space};
-use migz_example_ports_ool::ports_ool::{self, PolyRight, PortsOolClient, SendRight};
+use migz_example_ports_ool::ports_ool::{PolyRight, PortsOolClient, SendRight};
 use migz_example_ports_ool::service::{FAILING_STATS_LEN, Mode, Registry, STATS_LEN};
 use migz_example_ports_ool::zig;
 
-use common::{Recorder, Rng, env_u64, multi_thread, read_u32, write_u32};
+use common::{Recorder, Rng, env_u64, read_u32, serve_while, write_u32};
 
 /// The client space's name for its send right to the server (a space has one name for all
 /// its send rights to a port).
@@ -330,15 +330,9 @@ fn mutated_requests_to_the_rust_server_lose_nothing() {
         let (port, send) = allocate_pair(&server).unwrap();
         drop(send);
         let name = port.name();
-        let runtime = multi_thread();
-        let (client, accepted) = runtime.block_on(async {
-            let serving = ports_ool::serve(&registry, &port, 1);
-            let space = server.clone();
-            let fuzzing = tokio::task::spawn_blocking(move || fuzz(&space, name, seed, iterations));
-            tokio::select! {
-                served = serving => panic!("the server stopped: {served:?}"),
-                accepted = fuzzing => accepted.unwrap(),
-            }
+        let space = server.clone();
+        let (client, accepted) = serve_while(&registry, &port, 1, move || {
+            fuzz(&space, name, seed, iterations)
         });
         eprintln!("rust server ({mode:?}): {accepted} of {iterations} mutated requests sent");
         drop((port, registry));
@@ -421,16 +415,9 @@ fn servers_release_the_reply_right_a_simpleroutine_request_brought() {
         let (port, send) = allocate_pair(&server).unwrap();
         drop(send);
         let name = port.name();
-        let runtime = multi_thread();
-        let id = runtime.block_on(async {
-            let serving = ports_ool::serve(&registry, &port, 1);
-            let space = server.clone();
-            let sending =
-                tokio::task::spawn_blocking(move || simpleroutine_with_a_reply_right(&space, name));
-            tokio::select! {
-                served = serving => panic!("the server stopped: {served:?}"),
-                id = sending => id.unwrap(),
-            }
+        let space = server.clone();
+        let id = serve_while(&registry, &port, 1, move || {
+            simpleroutine_with_a_reply_right(&space, name)
         });
         assert_eq!(id, MACH_NOTIFY_SEND_ONCE);
         drop((port, registry));

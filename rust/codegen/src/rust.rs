@@ -610,7 +610,7 @@ impl Gen {
                 any_results = true;
                 let types: Vec<&str> = c.results.iter().map(|r| r.0.as_str()).collect();
                 let doc = format!("The results of `{}`, in `.defs` order.", r.name);
-                let generic = if on_client_transport(&types) {
+                let generic = if mentions_transport(&types) {
                     format!("<T = {SPACE}>")
                 } else {
                     String::new()
@@ -676,7 +676,7 @@ impl Gen {
                     "What an implementation of `{}` answers, in `.defs` order.",
                     r.name
                 );
-                let generics = match (borrows, on_client_transport(&types)) {
+                let generics = match (borrows, mentions_transport(&types)) {
                     (true, true) => format!("<'a, T = {SPACE}>"),
                     (true, false) => "<'a>".to_string(),
                     (false, true) => format!("<T = {SPACE}>"),
@@ -733,7 +733,7 @@ impl Gen {
                     let types: Vec<&str> = s.results.iter().map(|r| r.0.as_str()).collect();
                     let generics = match (
                         s.results.iter().any(|r| borrowed(&r.0)),
-                        on_client_transport(&types),
+                        mentions_transport(&types),
                     ) {
                         (true, true) => "<'_, T>",
                         (true, false) => "<'_>",
@@ -846,7 +846,7 @@ impl Gen {
             .iter()
             .flat_map(|(_, s)| s.params.iter().map(|(_, t)| t.as_str()))
             .collect();
-        let (generics, message) = if on_client_transport(&types) {
+        let (generics, message) = if mentions_transport(&types) {
             (
                 format!("<T: ::migz::Transport = {SPACE}>"),
                 format!("{name}<T>"),
@@ -1161,7 +1161,7 @@ impl Gen {
         let ret = match c.results.len() {
             0 => "()".to_string(),
             1 => c.results[0].0.clone(),
-            _ if on_client_transport(&c.results.iter().map(|r| &r.0).collect::<Vec<_>>()) => {
+            _ if mentions_transport(&c.results.iter().map(|r| &r.0).collect::<Vec<_>>()) => {
                 format!("{p}Results<T>")
             }
             _ => format!("{p}Results"),
@@ -1783,8 +1783,8 @@ fn serve_on_transport(mut s: Serve) -> Serve {
     s
 }
 
-/// Whether any of a client's result types is on its transport `T`.
-fn on_client_transport(types: &[impl AsRef<str>]) -> bool {
+/// Whether any of `types` names the transport parameter `T`.
+fn mentions_transport(types: &[impl AsRef<str>]) -> bool {
     types
         .iter()
         .any(|t| t.as_ref().contains("<T>") || t.as_ref().contains(", T>"))

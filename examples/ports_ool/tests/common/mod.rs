@@ -6,8 +6,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use migz::abi::*;
+use migz::rights::ReceiveRight;
 use migz::sys::mem::Region;
 use migz::{Error, Space, Transport};
+use migz_example_ports_ool::ports_ool;
+use migz_example_ports_ool::service::Registry;
 
 /// What a [`Recorder`] saw.
 #[derive(Debug, Default)]
@@ -223,4 +226,23 @@ pub fn multi_thread() -> tokio::runtime::Runtime {
         .enable_time()
         .build()
         .unwrap()
+}
+
+/// Serves `registry` on `port` (`concurrency` requests at a time) on a multi-thread
+/// runtime while `client` runs on a blocking thread, and returns what `client` returns;
+/// a server that stops first fails the test.
+pub fn serve_while<T: Transport, R: Send + 'static>(
+    registry: &Registry<T>,
+    port: &ReceiveRight<T>,
+    concurrency: usize,
+    client: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    multi_thread().block_on(async {
+        let serving = ports_ool::serve(registry, port, concurrency);
+        let calling = tokio::task::spawn_blocking(client);
+        tokio::select! {
+            served = serving => panic!("the server stopped: {served:?}"),
+            value = calling => value.unwrap(),
+        }
+    })
 }

@@ -407,16 +407,7 @@ mod tests {
         {
             let (service, send) = crate::rights::allocate_pair(&space).unwrap();
             let reply = reply_port(&space).unwrap();
-            let mut buf = AlignedBuf::new(256);
-            MachMsgHeader {
-                msgh_bits: mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
-                msgh_size: 24,
-                msgh_remote_port: send.name(),
-                msgh_local_port: reply.name(),
-                msgh_id: 1,
-                ..Default::default()
-            }
-            .write(buf.bytes_mut());
+            let mut buf = request(&send, &reply);
             let err = call(
                 &space,
                 buf.bytes_mut(),
@@ -431,7 +422,7 @@ mod tests {
         space.assert_no_leaks();
     }
 
-    /// Sends a request with a send-once right to `reply` to `send`, as a client does.
+    /// A request to `send` with a send-once right to `reply`, as a client packs one.
     fn request(send: &crate::rights::SendRight<Space>, reply: &ReplyPort) -> AlignedBuf {
         let mut buf = AlignedBuf::new(256);
         MachMsgHeader {
