@@ -196,6 +196,51 @@ pub const msg_return = struct {
     pub const rcv_invalid_reply: MsgReturn = 0x1000_4012;
 };
 
+/// The C name of a return code (`"KERN_INVALID_NAME"`, `"MIG_BAD_ID"`,
+/// `"MACH_SEND_TIMED_OUT"`), or null for a number that `kern`, `mig` and `msg_return` do
+/// not name (a `MACH_MSG_*` resource bit or'ed into a code, a server's own code): for
+/// logs and failing tests, where a bare number says little. The names are derived from the
+/// constants above, so the two cannot disagree.
+pub fn codeName(code: i32) ?[]const u8 {
+    // Unrolled over some eighty constants, each name put in capitals at compile time.
+    @setEvalBranchQuota(20_000);
+    inline for (.{ .{ kern, "KERN_" }, .{ mig, "MIG_" }, .{ msg_return, "MACH_" } }) |group| {
+        inline for (comptime std.meta.declarations(group[0])) |decl| {
+            // The `MACH_MSG_*` masks and resource bits of `msg_return` are not codes.
+            const is_code = group[0] != msg_return or
+                comptime (std.mem.startsWith(u8, decl, "send_") or
+                    std.mem.startsWith(u8, decl, "rcv_"));
+            if (is_code and @field(group[0], decl) == code) {
+                return group[1] ++ comptime upperCase(decl);
+            }
+        }
+    }
+    return null;
+}
+
+/// `name` in capitals, at compile time.
+fn upperCase(comptime name: []const u8) *const [name.len]u8 {
+    comptime {
+        @setEvalBranchQuota(20_000);
+        var buf: [name.len]u8 = undefined;
+        for (name, 0..) |c, i| buf[i] = std.ascii.toUpper(c);
+        const result = buf;
+        return &result;
+    }
+}
+
+test codeName {
+    try std.testing.expectEqualStrings("KERN_SUCCESS", codeName(kern.success).?);
+    try std.testing.expectEqualStrings("KERN_INVALID_NAME", codeName(kern.invalid_name).?);
+    try std.testing.expectEqualStrings("KERN_NOT_FOUND", codeName(56).?);
+    try std.testing.expectEqualStrings("MIG_BAD_ID", codeName(-303).?);
+    try std.testing.expectEqualStrings("MIG_TRAILER_ERROR", codeName(mig.trailer_error).?);
+    try std.testing.expectEqualStrings("MACH_SEND_TIMED_OUT", codeName(0x1000_0004).?);
+    try std.testing.expectEqualStrings("MACH_RCV_TOO_LARGE", codeName(msg_return.rcv_too_large).?);
+    try std.testing.expectEqual(null, codeName(msg_return.ipc_space));
+    try std.testing.expectEqual(null, codeName(12345));
+}
+
 /// `mach_msg_option_t` bits and the trailer request macros (`mach/message.h`).
 pub const option = struct {
     /// `MACH_MSG_OPTION_NONE`.

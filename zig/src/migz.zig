@@ -32,6 +32,8 @@ pub const kern = abi.kern;
 pub const mig = abi.mig;
 /// `MACH_SEND_*`/`MACH_RCV_*` return codes.
 pub const msg_return = abi.msg_return;
+/// The C name of a return code (`"MIG_BAD_ID"`), or null (see `abi.codeName`).
+pub const codeName = abi.codeName;
 /// `mach_msg` options and trailer requests.
 pub const option = abi.option;
 /// `MACH_PORT_RIGHT_*`.
