@@ -1,12 +1,14 @@
-//! Compiles the C half of the cross-language test (`tests/c/client.c`) against
-//! `bridge/migz.h` into a static library that only the integration tests link.
+//! Compiles the C half of the cross-language test (`client.c`) against the header that
+//! `migz-ffi` ships (`rust/ffi/include/migz.h`, which is `bridge/migz.h`) into a static
+//! library that only this crate's tests link. It lives in a test-only crate so that
+//! `migz-ffi` itself builds nothing test-only and needs no C compiler from its dependents.
 
 fn main() {
-    println!("cargo::rerun-if-changed=tests/c/client.c");
-    println!("cargo::rerun-if-changed=../../bridge/migz.h");
+    println!("cargo::rerun-if-changed=client.c");
+    println!("cargo::rerun-if-changed=../../rust/ffi/include/migz.h");
     cc::Build::new()
-        .file("tests/c/client.c")
-        .include("../../bridge")
+        .file("client.c")
+        .include("../../rust/ffi/include")
         .flag_if_supported("-std=c11")
         .warnings(true)
         .extra_warnings(true)

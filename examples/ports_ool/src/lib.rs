@@ -14,9 +14,6 @@
 
 #![forbid(unsafe_code)]
 
-// The Zig half's local transport calls the `migz1_*` functions this crate provides.
-use migz_ffi as _;
-
 /// The stubs generated from `ports_ool.defs`.
 pub mod ports_ool {
     include!(concat!(env!("OUT_DIR"), "/ports_ool.rs"));

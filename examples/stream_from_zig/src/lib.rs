@@ -18,9 +18,6 @@ use migz::Space;
 use migz::rights::ReceiveRight;
 use migz::stream::{StreamError, from_zig};
 
-// The Zig half's local transport calls the `migz1_*` functions this crate provides.
-use migz_ffi as _;
-
 /// The stubs generated from `defs/chunk_stream.defs`.
 pub mod chunk_stream {
     include!(concat!(env!("OUT_DIR"), "/chunk_stream.rs"));

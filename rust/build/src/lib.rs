@@ -22,7 +22,11 @@
 //! Rust writer) and `<subsystem>.zig` (the Zig writer) into `OUT_DIR`, and builds all the
 //! Zig, with the migz Zig runtime embedded in this crate, into one static library that it
 //! tells Cargo to link. The Zig runtime's local transport calls the `migz1_*` C functions of
-//! the `migz-ffi` crate, so a crate using migz-build depends on `migz` and `migz-ffi`.
+//! the `migz` crate, so a crate using migz-build depends on `migz` (and nothing else: the
+//! functions are linked because the generated Rust uses `migz`).
+//!
+//! A crate with Zig code and no `.defs` (a stream producer, say) builds it with
+//! [`Config::zig_source`] and [`Config::compile_zig`].
 //!
 //! Zig is the pinned 0.17.1: `$ZIG`, else `zig` on `PATH`, else `python3 -m ziglang`
 //! (`pip install ziglang==0.17.1`, or `scripts/setup` in the migz repository).
@@ -40,54 +44,60 @@ pub const ZIG_VERSION: &str = "0.17.1";
 /// The migz Zig runtime (`zig/src`), embedded so that migz-build works outside the migz
 /// repository. Paths are relative to the runtime's root directory.
 const ZIG_RUNTIME: &[(&str, &str)] = &[
-    ("abi.zig", include_str!("../../../zig/src/abi.zig")),
-    ("bridge.zig", include_str!("../../../zig/src/bridge.zig")),
-    ("codec.zig", include_str!("../../../zig/src/codec.zig")),
-    ("channel.zig", include_str!("../../../zig/src/channel.zig")),
-    ("message.zig", include_str!("../../../zig/src/message.zig")),
-    ("migz.zig", include_str!("../../../zig/src/migz.zig")),
-    ("park.zig", include_str!("../../../zig/src/park.zig")),
-    ("rights.zig", include_str!("../../../zig/src/rights.zig")),
-    ("server.zig", include_str!("../../../zig/src/server.zig")),
-    ("stream.zig", include_str!("../../../zig/src/stream.zig")),
-    ("stubs.zig", include_str!("../../../zig/src/stubs.zig")),
-    ("testing.zig", include_str!("../../../zig/src/testing.zig")),
-    (
-        "transport.zig",
-        include_str!("../../../zig/src/transport.zig"),
-    ),
+    ("abi.zig", include_str!("../zig/abi.zig")),
+    ("bridge.zig", include_str!("../zig/bridge.zig")),
+    ("codec.zig", include_str!("../zig/codec.zig")),
+    ("channel.zig", include_str!("../zig/channel.zig")),
+    ("message.zig", include_str!("../zig/message.zig")),
+    ("migz.zig", include_str!("../zig/migz.zig")),
+    ("park.zig", include_str!("../zig/park.zig")),
+    ("rights.zig", include_str!("../zig/rights.zig")),
+    ("server.zig", include_str!("../zig/server.zig")),
+    ("stream.zig", include_str!("../zig/stream.zig")),
+    ("stubs.zig", include_str!("../zig/stubs.zig")),
+    ("testing.zig", include_str!("../zig/testing.zig")),
+    ("transport.zig", include_str!("../zig/transport.zig")),
     (
         "transport/local.zig",
-        include_str!("../../../zig/src/transport/local.zig"),
+        include_str!("../zig/transport/local.zig"),
     ),
     (
         "transport/mach.zig",
-        include_str!("../../../zig/src/transport/mach.zig"),
+        include_str!("../zig/transport/mach.zig"),
     ),
     (
         "transport/migz_c.zig",
-        include_str!("../../../zig/src/transport/migz_c.zig"),
+        include_str!("../zig/transport/migz_c.zig"),
     ),
 ];
 
 /// What can go wrong in [`Config::compile`].
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` is its `Display`, the message with the fix: a build script's
+/// `fn main() -> Result<(), Box<dyn std::error::Error>>` prints the error's `Debug`, and
+/// the user should read the diagnostics and Zig's errors as they were printed, not as
+/// escaped struct fields.
+#[derive(thiserror::Error)]
 pub enum Error {
-    /// A `.defs` file has errors; each was printed as a `cargo:warning` line.
-    #[error("{file} has {count} error(s): {first}")]
+    /// A `.defs` file has errors; each was also printed as a `cargo:warning` line.
+    #[error("{file} has {count} error(s); fix them and build again:\n\n{rendered}")]
     Defs {
         /// The `.defs` file.
         file: PathBuf,
         /// How many errors it has.
         count: usize,
-        /// The first error, on one line.
-        first: String,
+        /// The errors rendered as `migz check` renders them: code, location, source line
+        /// with a caret, and a note.
+        rendered: String,
     },
     /// A `.defs` file defines no subsystem.
-    #[error("{0} defines no subsystem")]
+    #[error("{0} defines no subsystem: add a `subsystem NAME BASE;` statement before its routines")]
     NoSubsystem(PathBuf),
     /// Two `.defs` files define subsystems of the same name.
-    #[error("subsystem `{0}` is defined twice")]
+    #[error(
+        "subsystem `{0}` is defined twice: each subsystem's stubs are one file, so give the \
+         .defs files to two `Config` runs with two `lib_name`s, or rename one subsystem"
+    )]
     DuplicateSubsystem(String),
     /// No Zig, or not the pinned version.
     #[error(
@@ -98,15 +108,25 @@ pub enum Error {
         found: String,
     },
     /// Zig ran but did not build the library.
-    #[error("zig build-lib failed ({status}):\n{stderr}")]
+    #[error(
+        "zig build-lib failed ({status}); Zig printed:\n\n{stderr}\n\
+         Errors in the crate's own `zig_source` files are the crate's to fix; errors in the \
+         generated stubs or in the migz runtime (under {out_dir}) are migz bugs: please \
+         report them with the `.defs`."
+    )]
     ZigBuild {
         /// Its exit status.
         status: String,
-        /// What it printed.
+        /// What it printed, as it printed it.
         stderr: String,
+        /// Where the generated files and the runtime were written.
+        out_dir: String,
     },
     /// An environment variable Cargo sets for build scripts is missing.
-    #[error("{0} is not set: migz-build runs inside a build script, or set out_dir")]
+    #[error(
+        "{0} is not set: call migz-build from a build script (build.rs), or set `out_dir` \
+         (and TARGET) when calling it from elsewhere"
+    )]
     Env(&'static str),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
@@ -116,6 +136,12 @@ pub enum Error {
         /// The error.
         source: std::io::Error,
     },
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// The settings of one generation run, built like `prost_build::Config`.
@@ -128,6 +154,8 @@ pub struct Config {
     emit_rust: bool,
     skip_zig_build: bool,
     zig_sources: Vec<PathBuf>,
+    /// The Rust target triple, when not `$TARGET` (tests).
+    target: Option<String>,
 }
 
 impl Config {
@@ -166,7 +194,8 @@ impl Config {
         self
     }
 
-    /// Names the static library (default `migzstubs_<first subsystem>`).
+    /// Names the static library (default `migzstubs_<first subsystem>`, or
+    /// `migzzig_<first Zig source's stem>` without `.defs`).
     pub fn lib_name(&mut self, name: &str) -> &mut Self {
         self.lib_name = Some(name.to_string());
         self
@@ -195,8 +224,16 @@ impl Config {
         self
     }
 
-    /// Generates stubs for every file in `defs`, builds the Zig half and links it.
-    /// Returns the subsystem names in order.
+    /// Builds and links the crate's [`zig_source`](Self::zig_source) files with the migz
+    /// Zig runtime and no `.defs`: for Zig code that only uses the runtime (a stream
+    /// producer, a channel service). The same as `compile` with no files.
+    pub fn compile_zig(&self) -> Result<(), Error> {
+        self.compile(&[] as &[&Path]).map(drop)
+    }
+
+    /// Generates stubs for every file in `defs`, builds the Zig half (the stubs and the
+    /// [`zig_source`](Self::zig_source) files) and links it. Returns the subsystem names in
+    /// order.
     pub fn compile(&self, defs: &[impl AsRef<Path>]) -> Result<Vec<String>, Error> {
         let out_dir = match &self.out_dir {
             Some(d) => d.clone(),
@@ -220,11 +257,16 @@ impl Config {
                 println!("cargo:warning={}", migz_defs::diag::one_line(&front.map, d));
             }
             if front.has_errors() {
-                let errors: Vec<_> = front.diagnostics.iter().filter(|d| d.is_error()).collect();
+                let errors: Vec<_> = front
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .cloned()
+                    .collect();
                 return Err(Error::Defs {
                     file: file.to_path_buf(),
                     count: errors.len(),
-                    first: migz_defs::diag::one_line(&front.map, errors[0]),
+                    rendered: migz_defs::diag::render(&front.map, &errors),
                 });
             }
             if front.subsystems.is_empty() {
@@ -249,7 +291,7 @@ impl Config {
                 }
             }
         }
-        if self.skip_zig_build || names.is_empty() {
+        if self.skip_zig_build || (names.is_empty() && self.zig_sources.is_empty()) {
             return Ok(names);
         }
         let runtime = out_dir.join("migz-zig");
@@ -283,11 +325,24 @@ impl Config {
         root.push_str("}\n");
         let root_path = out_dir.join("migz_stubs_root.zig");
         write(&root_path, &root)?;
-        let lib = self
-            .lib_name
-            .clone()
-            .unwrap_or_else(|| format!("migzstubs_{}", names[0]));
-        let target = zig_target(&std::env::var("TARGET").map_err(|_| Error::Env("TARGET"))?);
+        let lib = match (&self.lib_name, names.first()) {
+            (Some(name), _) => name.clone(),
+            (None, Some(first)) => format!("migzstubs_{first}"),
+            // Zig sources alone: the first one's stem names the library.
+            (None, None) => format!(
+                "migzzig_{}",
+                self.zig_sources[0]
+                    .file_stem()
+                    .map(|s| s
+                        .to_string_lossy()
+                        .replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
+                    .unwrap_or_default()
+            ),
+        };
+        let target = match &self.target {
+            Some(t) => zig_target(t),
+            None => zig_target(&std::env::var("TARGET").map_err(|_| Error::Env("TARGET"))?),
+        };
         let mut zig = zig_command()?;
         zig.args([
             "build-lib",
@@ -331,6 +386,7 @@ impl Config {
             return Err(Error::ZigBuild {
                 status: output.status.to_string(),
                 stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                out_dir: out_dir.display().to_string(),
             });
         }
         println!("cargo:rustc-link-search=native={}", out_dir.display());
@@ -430,8 +486,10 @@ mod tests {
 
     #[test]
     fn embedded_runtime_is_complete() {
-        // Every file of zig/src must be embedded, or a build outside the repository fails.
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../zig/src");
+        // Every file of the runtime directory must be embedded, or a build outside the
+        // repository fails. `zig/` in this crate is the runtime itself (in the repository,
+        // a link to `zig/src`; in the package, its files).
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("zig");
         let mut on_disk = Vec::new();
         for dir in ["", "transport"] {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
@@ -450,6 +508,80 @@ mod tests {
         let mut embedded: Vec<String> = ZIG_RUNTIME.iter().map(|(p, _)| p.to_string()).collect();
         embedded.sort();
         assert_eq!(on_disk, embedded);
+    }
+
+    #[test]
+    fn embedded_runtime_is_the_repositorys() {
+        // In the repository, what this crate embeds (and ships) must be `zig/src`, which
+        // `build.zig` builds and the Zig tests test: were the link ever replaced by a copy,
+        // the copies must not drift apart. In the package there is nothing to compare.
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../zig/src");
+        if !repo.join("migz.zig").is_file() {
+            return;
+        }
+        for (path, text) in ZIG_RUNTIME {
+            let on_disk = std::fs::read_to_string(repo.join(path)).unwrap();
+            assert!(
+                on_disk == *text,
+                "zig/src/{path} differs from what migz-build embeds"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_read_as_messages() {
+        // A build script's `main` prints the error's Debug: it must be the message.
+        let err = Error::Zig {
+            found: "`zig` did not run".into(),
+        };
+        assert_eq!(format!("{err:?}"), err.to_string());
+        assert!(!format!("{err:?}").contains("Zig {"), "{err:?}");
+    }
+
+    #[test]
+    fn a_zig_compile_error_is_printed_as_zig_printed_it() {
+        let dir = std::env::temp_dir().join(format!("migz-build-zigerr-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let source = dir.join("broken.zig");
+        std::fs::write(
+            &source,
+            "export fn broken() i32 {\n    return not_declared_here;\n}\n",
+        )
+        .unwrap();
+        let mut config = Config::new();
+        config.out_dir(&dir).zig_source(&source);
+        config.target = Some("x86_64-unknown-linux-gnu".into());
+        let err = config.compile_zig().unwrap_err();
+        let text = format!("{err:?}");
+        assert!(matches!(err, Error::ZigBuild { .. }), "{text}");
+        // Zig's own lines, unescaped: the file, line and column, and the message.
+        assert!(
+            text.contains(
+                "broken.zig:2:12: error: use of undeclared identifier 'not_declared_here'\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("crate's own `zig_source` files"), "{text}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn zig_sources_alone_build_a_library() {
+        let dir = std::env::temp_dir().join(format!("migz-build-zigonly-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let source = dir.join("only.zig");
+        std::fs::write(
+            &source,
+            "const migz = @import(\"migz\");\n\nexport fn only_success() i32 {\n    return migz.kern.success;\n}\n",
+        )
+        .unwrap();
+        let mut config = Config::new();
+        config.out_dir(&dir).zig_source(&source);
+        config.target = Some("x86_64-unknown-linux-gnu".into());
+        config.compile_zig().unwrap();
+        let lib = std::fs::read(dir.join("libmigzzig_only.a")).unwrap();
+        assert!(lib.windows(12).any(|w| w == b"only_success"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

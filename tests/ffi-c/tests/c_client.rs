@@ -1,4 +1,4 @@
-//! A C client (tests/c/client.c, written against bridge/migz.h) exchanges simple and
+//! A C client (`client.c`, written against `bridge/migz.h`) exchanges simple and
 //! complex messages with a Rust server thread through the library; each side has a space
 //! of its own, and both must hold nothing afterwards.
 

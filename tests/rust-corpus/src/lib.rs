@@ -8,9 +8,6 @@
 #![deny(warnings)]
 #![forbid(unsafe_code)]
 
-// The Zig half's local transport calls the `migz1_*` functions this crate provides.
-use migz_ffi as _;
-
 /// One generated C-layout struct (a message, or the `In`/`Out` arguments of one) and its
 /// layout in Rust.
 #[derive(Clone, Copy, Debug)]

@@ -55,9 +55,6 @@
 #![deny(warnings)]
 #![forbid(unsafe_code)]
 
-// The Zig half's local transport calls the `migz1_*` functions this crate provides.
-use migz_ffi as _;
-
 /// `examples/defs/array_test.defs`.
 pub mod array_test {
     include!(concat!(env!("OUT_DIR"), "/array_test.rs"));

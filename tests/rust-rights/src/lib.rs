@@ -6,9 +6,6 @@
 #![deny(warnings)]
 #![forbid(unsafe_code)]
 
-// The Zig half's local transport calls the `migz1_*` functions this crate provides.
-use migz_ffi as _;
-
 /// `defs/rights.defs`.
 pub mod rights {
     include!(concat!(env!("OUT_DIR"), "/rights.rs"));

@@ -6,8 +6,6 @@ use core::ffi::c_void;
 use migz::channel::{Receiver, Sender};
 use migz::ffi::RawRing;
 use migz::stream::{ConsumerEnd, ProducerEnd};
-// The Zig calls the `migz1_*` functions of migz-ffi, which this crate links.
-use migz_ffi as _;
 
 /// What a Zig consumer saw (`Summary` in `zig/ends.zig`).
 #[repr(C)]

@@ -1,15 +1,25 @@
-//! The exported functions. Each one checks its pointers, resolves its task handle to a
-//! space and calls the safe runtime; all `unsafe` of the crate is here, for reading and
-//! writing through the caller's pointers.
+//! The C ABI of the local Mach port emulation (`bridge/migz.h`): `migz1_`-prefixed
+//! functions with the signatures and return codes of the kernel calls they mirror. Each one
+//! checks its pointers, resolves its task handle to a space and calls the safe runtime,
+//! catching panics so nothing unwinds into C or Zig; `stream` adds the rings and channels
+//! shared with Zig.
+//!
+//! The functions live in this crate, not only in the `migz-ffi` static library, so that
+//! every Rust program using migz links them: the Zig half that `migz-build` links calls
+//! them, and a crate that depends on `migz` alone must not need to name another crate for
+//! the linker to keep them.
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use migz::Space;
-use migz::abi::*;
-use migz::error::Error;
-use migz::local::{Memory, PortOptions};
-use migz::sys::mem::ForeignMemory;
+pub mod stream;
+pub use stream::*;
+
+use crate::Space;
+use crate::abi::*;
+use crate::error::Error;
+use crate::local::{Memory, PortOptions};
+use crate::sys::mem::ForeignMemory;
 
 /// `mach_port_t` / `mach_port_name_t`.
 pub type MachPortT = u32;

@@ -7,6 +7,7 @@ use core::marker::PhantomData;
 mod bridge;
 pub use bridge::EntryFn;
 mod call;
+pub mod capi;
 mod carry;
 #[doc(hidden)]
 pub mod private;

@@ -4,9 +4,9 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use migz::channel::{self, Receiver, RecvError, SendError, Sender};
-use migz::ffi::RawRing;
-use migz::stream::{
+use crate::channel::{self, Receiver, RecvError, SendError, Sender};
+use crate::ffi::RawRing;
+use crate::stream::{
     STREAM_CLOSED, STREAM_FAILURE, STREAM_INVALID_ARGUMENT, STREAM_OK, STREAM_WOULD_BLOCK,
 };
 
@@ -34,7 +34,7 @@ pub unsafe extern "C" fn migz1_ring_create(
     if ring.is_null() {
         return STREAM_INVALID_ARGUMENT;
     }
-    guard(|| match migz::stream::create_raw(capacity, item_size) {
+    guard(|| match crate::stream::create_raw(capacity, item_size) {
         Ok(r) => {
             // SAFETY: checked non-null; the caller promised it is valid for a write.
             unsafe { ring.write_unaligned(r) };
