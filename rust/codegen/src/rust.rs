@@ -492,6 +492,13 @@ impl Gen {
             .iter()
             .map(|f| (msg_field(f, &r.args), field_type(f, &r.args)))
             .collect();
+        // Every public field has a doc line, so crates that deny `missing_docs` can include
+        // the stubs: Apple's name and C type of the field, and where it lies.
+        let docs: Vec<String> = l
+            .fields
+            .iter()
+            .map(|f| format!("`{}` (`{}`) at byte {}.", f.name, f.c_type, f.offset))
+            .collect();
         if fields
             .iter()
             .any(|(n, _)| n.chars().any(|c| c.is_ascii_uppercase()))
@@ -502,8 +509,8 @@ impl Gen {
             self.out,
             "#[repr(C, packed(4))]\n#[derive(Debug)]\npub struct {name} {{"
         );
-        for (fname, t) in &fields {
-            let _ = writeln!(self.out, "    pub {fname}: {t},");
+        for ((fname, t), doc) in fields.iter().zip(&docs) {
+            let _ = writeln!(self.out, "    /// {doc}\n    pub {fname}: {t},");
         }
         self.out.push_str("}\n\n");
         let offsets: Vec<(&str, u64)> = fields
@@ -539,8 +546,9 @@ impl Gen {
             if fields.is_empty() { "}\n" } else { "" }
         );
         for f in fields {
-            if let Some(d) = &f.doc {
-                let _ = writeln!(self.out, "    /// {d}");
+            match &f.doc {
+                Some(d) => _ = writeln!(self.out, "    /// {d}"),
+                None => _ = writeln!(self.out, "    /// Argument `{}`.", f.raw),
             }
             let _ = writeln!(self.out, "    pub {}: {},", f.name, f.ty.text);
         }
@@ -824,6 +832,11 @@ impl Gen {
             self.out,
             "/// Serves the requests arriving on `port` (a receive right, or a port set of them) with\n/// `server`, at most `concurrency` at a time, until the port dies. Malformed requests get\n/// Apple's error replies and their rights and memory are destroyed.\npub async fn serve<T: ::migz::Transport, S: {trait_name}<T> + ?Sized>(\n    server: &S,\n    port: &(impl ::migz::rights::Receiving<T> + ?Sized),\n    concurrency: usize,\n) -> Result<(), ::migz::Error> {{\n    use ::migz::private::{{self as p, StreamExt}};\n    let space = port.receiving_task();\n    p::requests(port)?\n        .for_each_concurrent(concurrency.max(1), |message| async move {{\n            let (request, len) = p::request_buf(message, {request_room});\n            let mut reply = p::AlignedBuf::new({room});\n            let dispatched = dispatch(server, space, request.bytes(), len, reply.bytes_mut());\n            let handled = p::guarded(dispatched).await;\n            p::finish(space, request.bytes(), &mut reply, handled).await;\n        }})\n        .await;\n    Ok(())\n}}\n"
         );
+        // The obvious way to stop: when the last client goes (`migz::server`).
+        let _ = writeln!(
+            self.out,
+            "/// Serves `port` as [`serve`] does until the port's last send right is gone (no client\n/// can send another request), then returns and destroys the port with whatever is still\n/// queued. Make the clients' send rights first: a port without any ends at once.\npub async fn serve_until_no_senders<T, S>(\n    server: &S,\n    port: ::migz::rights::ReceiveRight<T>,\n    concurrency: usize,\n) -> Result<(), ::migz::Error>\nwhere\n    T: ::migz::Transport,\n    S: {trait_name}<T> + ?Sized,\n{{\n    ::migz::server::serve_until_no_senders(port, async |port| {{\n        serve(server, port, concurrency).await\n    }})\n    .await\n}}\n"
+        );
     }
 
     /// The subsystem's simpleroutines as a stream of owned messages: an enum with a
@@ -900,20 +913,13 @@ impl Gen {
                 let _ = writeln!(self.out, "    {variant},");
                 continue;
             }
-            let body: Vec<String> = f.iter().map(|(n, t, _)| format!("{n}: {t}")).collect();
-            // rustfmt keeps a struct variant on one line up to 35 columns of fields
-            // (`struct_variant_width`) within the line width.
-            let joined = body.join(", ");
-            let line = format!("    {variant} {{ {joined} }},");
-            if joined.len() <= 35 && line.len() <= 100 {
-                let _ = writeln!(self.out, "{line}");
-            } else {
-                let _ = writeln!(self.out, "    {variant} {{");
-                for b in &body {
-                    let _ = writeln!(self.out, "        {b},");
-                }
-                self.out.push_str("    },\n");
+            // One field a line, each documented (for crates that deny `missing_docs`).
+            let _ = writeln!(self.out, "    {variant} {{");
+            for (n, t, _) in &f {
+                let raw = n.strip_prefix("r#").unwrap_or(n);
+                let _ = writeln!(self.out, "        /// Argument `{raw}`.\n        {n}: {t},");
             }
+            self.out.push_str("    },\n");
         }
         self.out.push_str("}\n\n");
         for (r, s) in &simple {

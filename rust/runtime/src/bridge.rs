@@ -27,9 +27,6 @@
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
-
-use futures::future::{Either, select};
 
 use crate::Space;
 use crate::abi::{
@@ -109,25 +106,9 @@ pub fn call_zig(server: &SendRight<Space>, arg: u64, entry: Entry) -> i32 {
     entry(server.task(), server.name(), arg)
 }
 
-/// Runs `serve` (such as a generated `serve(&impl, port, concurrency)`) on `port` until
-/// the port's last send right is gone, then destroys the port with whatever is still
-/// queued. A port without send rights ends at once; make the clients' rights first.
-pub async fn serve_until_no_senders<F>(port: ReceiveRight<Space>, serve: F) -> Result<(), Error>
-where
-    F: AsyncFnOnce(&ReceiveRight<Space>) -> Result<(), Error>,
-{
-    let notify = ReceiveRight::allocate(port.task())?;
-    // The earlier request's send-once right, if any, is released when dropped.
-    drop(port.request_no_senders(&notify, 0)?);
-    let mut notifications = notify.messages()?;
-    let serving = pin!(serve(&port));
-    let gone = pin!(notifications.recv());
-    match select(serving, gone).await {
-        Either::Left((result, _)) => result,
-        // The notification carries no right; dropping it releases nothing.
-        Either::Right(_) => Ok(()),
-    }
-}
+/// Serving until the last client goes, which bridged servers usually want: see
+/// [`crate::server`].
+pub use crate::server::serve_until_no_senders;
 
 /// Runs `future` to completion on a fresh current-thread tokio runtime: what a Rust
 /// entry that Zig calls (a thread of Zig's, outside any runtime) does with an async server.

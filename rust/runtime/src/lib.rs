@@ -56,6 +56,7 @@ pub mod private {
     pub use crate::ffi::private::*;
 }
 pub mod rights;
+pub mod server;
 /// Streams between Rust and Zig over a bounded ring (`migz1_ring_t` of `bridge/migz.h`):
 /// [`RingStream`](stream::RingStream) reads a Zig (or Rust) producer as a
 /// `futures::Stream` of borrowed chunks, [`RingSink`](stream::RingSink) writes for a Zig

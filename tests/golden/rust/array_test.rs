@@ -20,9 +20,13 @@ pub const SUM_ARRAY_ID: i32 = 2000;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct SumArrayRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `dataCnt` (`mach_msg_type_number_t`) at byte 32.
     pub data_cnt: u32,
+    /// `data` (`int32_t[1024]`) at byte 36.
     pub data: [i32; 1024],
 }
 
@@ -42,9 +46,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct SumArrayReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `total` (`int32_t`) at byte 36.
     pub total: i32,
 }
 
@@ -82,6 +90,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SumArrayOut {
+    /// Argument `total`.
     pub total: i32,
 }
 
@@ -285,4 +294,22 @@ pub async fn serve<T: ::migz::Transport, S: ArrayTestServer<T> + ?Sized>(
         })
         .await;
     Ok(())
+}
+
+/// Serves `port` as [`serve`] does until the port's last send right is gone (no client
+/// can send another request), then returns and destroys the port with whatever is still
+/// queued. Make the clients' send rights first: a port without any ends at once.
+pub async fn serve_until_no_senders<T, S>(
+    server: &S,
+    port: ::migz::rights::ReceiveRight<T>,
+    concurrency: usize,
+) -> Result<(), ::migz::Error>
+where
+    T: ::migz::Transport,
+    S: ArrayTestServer<T> + ?Sized,
+{
+    ::migz::server::serve_until_no_senders(port, async |port| {
+        serve(server, port, concurrency).await
+    })
+    .await
 }

@@ -21,6 +21,7 @@ pub const CLOCK_GET_TIME_ID: i32 = 1000;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ClockGetTimeRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
 }
 
@@ -38,9 +39,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ClockGetTimeReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `cur_time` (`mach_timespec_t`) at byte 36.
     pub cur_time: [i32; 2],
 }
 
@@ -76,6 +81,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ClockGetTimeOut {
+    /// Argument `cur_time`.
     pub cur_time: [i32; 2],
 }
 
@@ -108,9 +114,13 @@ pub const CLOCK_GET_ATTRIBUTES_ID: i32 = 1001;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ClockGetAttributesRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `flavor` (`clock_flavor_t`) at byte 32.
     pub flavor: i32,
+    /// `clock_attrCnt` (`mach_msg_type_number_t`) at byte 36.
     pub clock_attr_cnt: u32,
 }
 
@@ -131,10 +141,15 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ClockGetAttributesReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `clock_attrCnt` (`mach_msg_type_number_t`) at byte 36.
     pub clock_attr_cnt: u32,
+    /// `clock_attr` (`int[1]`) at byte 40.
     pub clock_attr: [i32; 1],
 }
 
@@ -158,6 +173,7 @@ const _: () = {
 pub struct ClockGetAttributesIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub clock_serv: u32,
+    /// Argument `flavor`.
     pub flavor: i32,
     /// How many elements of `clock_attr` the caller can take (MIG's CountInOut).
     pub clock_attr_cnt: u32,
@@ -186,6 +202,7 @@ impl Default for ClockGetAttributesIn {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ClockGetAttributesOut {
+    /// Argument `clock_attr`.
     pub clock_attr: [i32; 1],
     /// How many elements of `clock_attr` are valid.
     pub clock_attr_cnt: u32,
@@ -221,11 +238,17 @@ pub const CLOCK_ALARM_ID: i32 = 1002;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ClockAlarmRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `alarm_port` (`mach_msg_port_descriptor_t`) at byte 28.
     pub alarm_port: ::migz::MachMsgPortDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 40.
     pub ndr: ::migz::NdrRecord,
+    /// `alarm_type` (`alarm_type_t`) at byte 48.
     pub alarm_type: i32,
+    /// `alarm_time` (`mach_timespec_t`) at byte 52.
     pub alarm_time: [i32; 2],
 }
 
@@ -248,8 +271,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ClockAlarmReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -271,8 +297,11 @@ const _: () = {
 pub struct ClockAlarmIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub clock_serv: u32,
+    /// Argument `alarm_type`.
     pub alarm_type: i32,
+    /// Argument `alarm_time`.
     pub alarm_time: [i32; 2],
+    /// Argument `alarm_port`.
     pub alarm_port: u32,
     /// The disposition `alarm_port` travels with (MIG's `alarm_portPoly`).
     pub alarm_port_poly: u32,
@@ -716,4 +745,22 @@ pub async fn serve<T: ::migz::Transport, S: ClockServer<T> + ?Sized>(
         })
         .await;
     Ok(())
+}
+
+/// Serves `port` as [`serve`] does until the port's last send right is gone (no client
+/// can send another request), then returns and destroys the port with whatever is still
+/// queued. Make the clients' send rights first: a port without any ends at once.
+pub async fn serve_until_no_senders<T, S>(
+    server: &S,
+    port: ::migz::rights::ReceiveRight<T>,
+    concurrency: usize,
+) -> Result<(), ::migz::Error>
+where
+    T: ::migz::Transport,
+    S: ClockServer<T> + ?Sized,
+{
+    ::migz::server::serve_until_no_senders(port, async |port| {
+        serve(server, port, concurrency).await
+    })
+    .await
 }

@@ -18,13 +18,21 @@ pub const EXCEPTION_RAISE_ID: i32 = 2401;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ExceptionRaiseRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `thread` (`mach_msg_port_descriptor_t`) at byte 28.
     pub thread: ::migz::MachMsgPortDescriptor,
+    /// `task` (`mach_msg_port_descriptor_t`) at byte 40.
     pub task: ::migz::MachMsgPortDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 52.
     pub ndr: ::migz::NdrRecord,
+    /// `exception` (`exception_type_t`) at byte 60.
     pub exception: i32,
+    /// `codeCnt` (`mach_msg_type_number_t`) at byte 64.
     pub code_cnt: u32,
+    /// `code` (`integer_t[2]`) at byte 68.
     pub code: [i32; 2],
 }
 
@@ -46,8 +54,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ExceptionRaiseReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -66,8 +77,11 @@ const _: () = {
 pub struct ExceptionRaiseIn<'a> {
     /// The server's port: where the request goes (the server sees its own name).
     pub exception_port: u32,
+    /// Argument `thread`.
     pub thread: u32,
+    /// Argument `task`.
     pub task: u32,
+    /// Argument `exception`.
     pub exception: i32,
     /// At most 2 elements.
     pub code: ::migz::private::ConstSlice<'a, i32>,
@@ -114,13 +128,21 @@ pub const EXCEPTION_RAISE_STATE_ID: i32 = 2402;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ExceptionRaiseStateRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `exception` (`exception_type_t`) at byte 32.
     pub exception: i32,
+    /// `codeCnt` (`mach_msg_type_number_t`) at byte 36.
     pub code_cnt: u32,
+    /// `code` (`integer_t[2]`) at byte 40.
     pub code: [i32; 2],
+    /// `flavor` (`int`) at byte 48.
     pub flavor: i32,
+    /// `old_stateCnt` (`mach_msg_type_number_t`) at byte 52.
     pub old_state_cnt: u32,
+    /// `old_state` (`natural_t[1296]`) at byte 56.
     pub old_state: [u32; 1296],
 }
 
@@ -142,11 +164,17 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ExceptionRaiseStateReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `flavor` (`int`) at byte 36.
     pub flavor: i32,
+    /// `new_stateCnt` (`mach_msg_type_number_t`) at byte 40.
     pub new_state_cnt: u32,
+    /// `new_state` (`natural_t[1296]`) at byte 44.
     pub new_state: [u32; 1296],
 }
 
@@ -168,9 +196,11 @@ const _: () = {
 pub struct ExceptionRaiseStateIn<'a> {
     /// The server's port: where the request goes (the server sees its own name).
     pub exception_port: u32,
+    /// Argument `exception`.
     pub exception: i32,
     /// At most 2 elements.
     pub code: ::migz::private::ConstSlice<'a, i32>,
+    /// Argument `flavor`.
     pub flavor: i32,
     /// At most 1296 elements.
     pub old_state: ::migz::private::ConstSlice<'a, u32>,
@@ -191,7 +221,9 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct ExceptionRaiseStateOut {
+    /// Argument `flavor`.
     pub flavor: i32,
+    /// Argument `new_state`.
     pub new_state: [u32; 1296],
     /// How many elements of `new_state` are valid.
     pub new_state_cnt: u32,
@@ -235,16 +267,27 @@ pub const EXCEPTION_RAISE_STATE_IDENTITY_ID: i32 = 2403;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ExceptionRaiseStateIdentityRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `thread` (`mach_msg_port_descriptor_t`) at byte 28.
     pub thread: ::migz::MachMsgPortDescriptor,
+    /// `task` (`mach_msg_port_descriptor_t`) at byte 40.
     pub task: ::migz::MachMsgPortDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 52.
     pub ndr: ::migz::NdrRecord,
+    /// `exception` (`exception_type_t`) at byte 60.
     pub exception: i32,
+    /// `codeCnt` (`mach_msg_type_number_t`) at byte 64.
     pub code_cnt: u32,
+    /// `code` (`integer_t[2]`) at byte 68.
     pub code: [i32; 2],
+    /// `flavor` (`int`) at byte 76.
     pub flavor: i32,
+    /// `old_stateCnt` (`mach_msg_type_number_t`) at byte 80.
     pub old_state_cnt: u32,
+    /// `old_state` (`natural_t[1296]`) at byte 84.
     pub old_state: [u32; 1296],
 }
 
@@ -269,11 +312,17 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ExceptionRaiseStateIdentityReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `flavor` (`int`) at byte 36.
     pub flavor: i32,
+    /// `new_stateCnt` (`mach_msg_type_number_t`) at byte 40.
     pub new_state_cnt: u32,
+    /// `new_state` (`natural_t[1296]`) at byte 44.
     pub new_state: [u32; 1296],
 }
 
@@ -295,11 +344,15 @@ const _: () = {
 pub struct ExceptionRaiseStateIdentityIn<'a> {
     /// The server's port: where the request goes (the server sees its own name).
     pub exception_port: u32,
+    /// Argument `thread`.
     pub thread: u32,
+    /// Argument `task`.
     pub task: u32,
+    /// Argument `exception`.
     pub exception: i32,
     /// At most 2 elements.
     pub code: ::migz::private::ConstSlice<'a, i32>,
+    /// Argument `flavor`.
     pub flavor: i32,
     /// At most 1296 elements.
     pub old_state: ::migz::private::ConstSlice<'a, u32>,
@@ -322,7 +375,9 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct ExceptionRaiseStateIdentityOut {
+    /// Argument `flavor`.
     pub flavor: i32,
+    /// Argument `new_state`.
     pub new_state: [u32; 1296],
     /// How many elements of `new_state` are valid.
     pub new_state_cnt: u32,
@@ -795,4 +850,22 @@ pub async fn serve<T: ::migz::Transport, S: ExcServer<T> + ?Sized>(
         })
         .await;
     Ok(())
+}
+
+/// Serves `port` as [`serve`] does until the port's last send right is gone (no client
+/// can send another request), then returns and destroys the port with whatever is still
+/// queued. Make the clients' send rights first: a port without any ends at once.
+pub async fn serve_until_no_senders<T, S>(
+    server: &S,
+    port: ::migz::rights::ReceiveRight<T>,
+    concurrency: usize,
+) -> Result<(), ::migz::Error>
+where
+    T: ::migz::Transport,
+    S: ExcServer<T> + ?Sized,
+{
+    ::migz::server::serve_until_no_senders(port, async |port| {
+        serve(server, port, concurrency).await
+    })
+    .await
 }

@@ -22,6 +22,7 @@ pub const MACH_PORT_NAMES_ID: i32 = 3200;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortNamesRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
 }
 
@@ -40,12 +41,19 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortNamesReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `names` (`mach_msg_ool_descriptor_t`) at byte 28.
     pub names: ::migz::MachMsgOolDescriptor,
+    /// `types` (`mach_msg_ool_descriptor_t`) at byte 44.
     pub types: ::migz::MachMsgOolDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 60.
     pub ndr: ::migz::NdrRecord,
+    /// `namesCnt` (`mach_msg_type_number_t`) at byte 68.
     pub names_cnt: u32,
+    /// `typesCnt` (`mach_msg_type_number_t`) at byte 72.
     pub types_cnt: u32,
 }
 
@@ -122,8 +130,11 @@ pub const MACH_PORT_TYPE_ID: i32 = 3201;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortTypeRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
 }
 
@@ -144,9 +155,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortTypeReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `ptype` (`mach_port_type_t`) at byte 36.
     pub ptype: u32,
 }
 
@@ -170,6 +185,7 @@ const _: () = {
 pub struct MachPortTypeIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -185,6 +201,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortTypeOut {
+    /// Argument `ptype`.
     pub ptype: u32,
 }
 
@@ -214,9 +231,13 @@ pub const MACH_PORT_RENAME_ID: i32 = 3202;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortRenameRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `old_name` (`mach_port_name_t`) at byte 32.
     pub old_name: u32,
+    /// `new_name` (`mach_port_name_t`) at byte 36.
     pub new_name: u32,
 }
 
@@ -234,8 +255,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortRenameReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -254,7 +278,9 @@ const _: () = {
 pub struct MachPortRenameIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `old_name`.
     pub old_name: u32,
+    /// Argument `new_name`.
     pub new_name: u32,
 }
 
@@ -307,9 +333,13 @@ pub const MACH_PORT_ALLOCATE_NAME_ID: i32 = 3203;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortAllocateNameRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `right` (`mach_port_right_t`) at byte 32.
     pub right: u32,
+    /// `name` (`mach_port_name_t`) at byte 36.
     pub name: u32,
 }
 
@@ -337,8 +367,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortAllocateNameReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -367,7 +400,9 @@ const _: () = {
 pub struct MachPortAllocateNameIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `right`.
     pub right: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -418,8 +453,11 @@ pub const MACH_PORT_ALLOCATE_ID: i32 = 3204;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortAllocateRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `right` (`mach_port_right_t`) at byte 32.
     pub right: u32,
 }
 
@@ -444,9 +482,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortAllocateReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `name` (`mach_port_name_t`) at byte 36.
     pub name: u32,
 }
 
@@ -474,6 +516,7 @@ const _: () = {
 pub struct MachPortAllocateIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `right`.
     pub right: u32,
 }
 
@@ -489,6 +532,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortAllocateOut {
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -523,8 +567,11 @@ pub const MACH_PORT_DESTROY_ID: i32 = 3205;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortDestroyRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
 }
 
@@ -546,8 +593,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortDestroyReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -571,6 +621,7 @@ const _: () = {
 pub struct MachPortDestroyIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -618,8 +669,11 @@ pub const MACH_PORT_DEALLOCATE_ID: i32 = 3206;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortDeallocateRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
 }
 
@@ -642,8 +696,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortDeallocateReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -668,6 +725,7 @@ const _: () = {
 pub struct MachPortDeallocateIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -721,9 +779,13 @@ pub const MACH_PORT_GET_REFS_ID: i32 = 3207;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetRefsRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `right` (`mach_port_right_t`) at byte 36.
     pub right: u32,
 }
 
@@ -753,9 +815,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetRefsReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `refs` (`mach_port_urefs_t`) at byte 36.
     pub refs: u32,
 }
 
@@ -787,7 +853,9 @@ const _: () = {
 pub struct MachPortGetRefsIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `right`.
     pub right: u32,
 }
 
@@ -804,6 +872,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortGetRefsOut {
+    /// Argument `refs`.
     pub refs: u32,
 }
 
@@ -846,10 +915,15 @@ pub const MACH_PORT_MOD_REFS_ID: i32 = 3208;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortModRefsRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `right` (`mach_port_right_t`) at byte 36.
     pub right: u32,
+    /// `delta` (`mach_port_delta_t`) at byte 40.
     pub delta: i32,
 }
 
@@ -881,8 +955,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortModRefsReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -914,8 +991,11 @@ const _: () = {
 pub struct MachPortModRefsIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `right`.
     pub right: u32,
+    /// Argument `delta`.
     pub delta: i32,
 }
 
@@ -974,11 +1054,17 @@ pub const MACH_PORT_PEEK_ID: i32 = 3209;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortPeekRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `trailer_type` (`mach_msg_trailer_type_t`) at byte 36.
     pub trailer_type: i32,
+    /// `request_seqnop` (`mach_port_seqno_t`) at byte 40.
     pub request_seqnop: u32,
+    /// `trailer_infopCnt` (`mach_msg_type_number_t`) at byte 44.
     pub trailer_infop_cnt: u32,
 }
 
@@ -1013,13 +1099,21 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortPeekReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `request_seqnop` (`mach_port_seqno_t`) at byte 36.
     pub request_seqnop: u32,
+    /// `msg_sizep` (`mach_msg_size_t`) at byte 40.
     pub msg_sizep: u32,
+    /// `msg_idp` (`mach_msg_id_t`) at byte 44.
     pub msg_idp: i32,
+    /// `trailer_infopCnt` (`mach_msg_type_number_t`) at byte 48.
     pub trailer_infop_cnt: u32,
+    /// `trailer_infop` (`char[68]`) at byte 52.
     pub trailer_infop: [u8; 68],
 }
 
@@ -1058,8 +1152,11 @@ const _: () = {
 pub struct MachPortPeekIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `trailer_type`.
     pub trailer_type: i32,
+    /// Argument `request_seqnop`.
     pub request_seqnop: u32,
     /// How many elements of `trailer_infop` the caller can take (MIG's CountInOut).
     pub trailer_infop_cnt: u32,
@@ -1092,9 +1189,13 @@ impl Default for MachPortPeekIn {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct MachPortPeekOut {
+    /// Argument `request_seqnop`.
     pub request_seqnop: u32,
+    /// Argument `msg_sizep`.
     pub msg_sizep: u32,
+    /// Argument `msg_idp`.
     pub msg_idp: i32,
+    /// Argument `trailer_infop`.
     pub trailer_infop: [u8; 68],
     /// How many elements of `trailer_infop` are valid.
     pub trailer_infop_cnt: u32,
@@ -1145,9 +1246,13 @@ pub const MACH_PORT_SET_MSCOUNT_ID: i32 = 3210;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSetMscountRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `mscount` (`mach_port_mscount_t`) at byte 36.
     pub mscount: u32,
 }
 
@@ -1168,8 +1273,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSetMscountReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -1191,7 +1299,9 @@ const _: () = {
 pub struct MachPortSetMscountIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `mscount`.
     pub mscount: u32,
 }
 
@@ -1237,8 +1347,11 @@ pub const MACH_PORT_GET_SET_STATUS_ID: i32 = 3211;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetSetStatusRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
 }
 
@@ -1258,10 +1371,15 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetSetStatusReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `members` (`mach_msg_ool_descriptor_t`) at byte 28.
     pub members: ::migz::MachMsgOolDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 44.
     pub ndr: ::migz::NdrRecord,
+    /// `membersCnt` (`mach_msg_type_number_t`) at byte 52.
     pub members_cnt: u32,
 }
 
@@ -1285,6 +1403,7 @@ const _: () = {
 pub struct MachPortGetSetStatusIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -1336,9 +1455,13 @@ pub const MACH_PORT_MOVE_MEMBER_ID: i32 = 3212;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortMoveMemberRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `member` (`mach_port_name_t`) at byte 32.
     pub member: u32,
+    /// `after` (`mach_port_name_t`) at byte 36.
     pub after: u32,
 }
 
@@ -1362,8 +1485,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortMoveMemberReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -1388,7 +1514,9 @@ const _: () = {
 pub struct MachPortMoveMemberIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `member`.
     pub member: u32,
+    /// Argument `after`.
     pub after: u32,
 }
 
@@ -1462,12 +1590,19 @@ pub const MACH_PORT_REQUEST_NOTIFICATION_ID: i32 = 3213;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortRequestNotificationRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `notify` (`mach_msg_port_descriptor_t`) at byte 28.
     pub notify: ::migz::MachMsgPortDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 40.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 48.
     pub name: u32,
+    /// `msgid` (`mach_msg_id_t`) at byte 52.
     pub msgid: i32,
+    /// `sync` (`mach_port_mscount_t`) at byte 56.
     pub sync: u32,
 }
 
@@ -1519,8 +1654,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortRequestNotificationReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `previous` (`mach_msg_port_descriptor_t`) at byte 28.
     pub previous: ::migz::MachMsgPortDescriptor,
 }
 
@@ -1570,9 +1708,13 @@ const _: () = {
 pub struct MachPortRequestNotificationIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `msgid`.
     pub msgid: i32,
+    /// Argument `sync`.
     pub sync: u32,
+    /// Argument `notify`.
     pub notify: u32,
     /// The disposition `notify` travels with (MIG's `notifyPoly`).
     pub notify_poly: u32,
@@ -1607,6 +1749,7 @@ impl Default for MachPortRequestNotificationIn {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortRequestNotificationOut {
+    /// Argument `previous`.
     pub previous: u32,
 }
 
@@ -1642,10 +1785,15 @@ pub const MACH_PORT_INSERT_RIGHT_ID: i32 = 3214;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortInsertRightRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `poly` (`mach_msg_port_descriptor_t`) at byte 28.
     pub poly: ::migz::MachMsgPortDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 40.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 48.
     pub name: u32,
 }
 
@@ -1670,8 +1818,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortInsertRightReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -1696,7 +1847,9 @@ const _: () = {
 pub struct MachPortInsertRightIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `poly`.
     pub poly: u32,
     /// The disposition `poly` travels with (MIG's `polyPoly`).
     pub poly_poly: u32,
@@ -1765,9 +1918,13 @@ pub const MACH_PORT_EXTRACT_RIGHT_ID: i32 = 3215;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortExtractRightRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `msgt_name` (`mach_msg_type_name_t`) at byte 36.
     pub msgt_name: u32,
 }
 
@@ -1797,8 +1954,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortExtractRightReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `poly` (`mach_msg_port_descriptor_t`) at byte 28.
     pub poly: ::migz::MachMsgPortDescriptor,
 }
 
@@ -1829,7 +1989,9 @@ const _: () = {
 pub struct MachPortExtractRightIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `msgt_name`.
     pub msgt_name: u32,
 }
 
@@ -1846,6 +2008,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct MachPortExtractRightOut {
+    /// Argument `poly`.
     pub poly: u32,
     /// The disposition `poly` travels with (MIG's `polyPoly`).
     pub poly_poly: u32,
@@ -1890,9 +2053,13 @@ pub const MACH_PORT_SET_SEQNO_ID: i32 = 3216;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSetSeqnoRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `seqno` (`mach_port_seqno_t`) at byte 36.
     pub seqno: u32,
 }
 
@@ -1913,8 +2080,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSetSeqnoReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -1936,7 +2106,9 @@ const _: () = {
 pub struct MachPortSetSeqnoIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `seqno`.
     pub seqno: u32,
 }
 
@@ -1981,10 +2153,15 @@ pub const MACH_PORT_GET_ATTRIBUTES_ID: i32 = 3217;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetAttributesRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `flavor` (`mach_port_flavor_t`) at byte 36.
     pub flavor: i32,
+    /// `port_info_outCnt` (`mach_msg_type_number_t`) at byte 40.
     pub port_info_out_cnt: u32,
 }
 
@@ -2005,10 +2182,15 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetAttributesReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `port_info_outCnt` (`mach_msg_type_number_t`) at byte 36.
     pub port_info_out_cnt: u32,
+    /// `port_info_out` (`integer_t[17]`) at byte 40.
     pub port_info_out: [i32; 17],
 }
 
@@ -2031,7 +2213,9 @@ const _: () = {
 pub struct MachPortGetAttributesIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `flavor`.
     pub flavor: i32,
     /// How many elements of `port_info_out` the caller can take (MIG's CountInOut).
     pub port_info_out_cnt: u32,
@@ -2062,6 +2246,7 @@ impl Default for MachPortGetAttributesIn {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortGetAttributesOut {
+    /// Argument `port_info_out`.
     pub port_info_out: [i32; 17],
     /// How many elements of `port_info_out` are valid.
     pub port_info_out_cnt: u32,
@@ -2096,11 +2281,17 @@ pub const MACH_PORT_SET_ATTRIBUTES_ID: i32 = 3218;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSetAttributesRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `flavor` (`mach_port_flavor_t`) at byte 36.
     pub flavor: i32,
+    /// `port_infoCnt` (`mach_msg_type_number_t`) at byte 40.
     pub port_info_cnt: u32,
+    /// `port_info` (`integer_t[17]`) at byte 44.
     pub port_info: [i32; 17],
 }
 
@@ -2122,8 +2313,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSetAttributesReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -2144,7 +2338,9 @@ const _: () = {
 pub struct MachPortSetAttributesIn<'a> {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `flavor`.
     pub flavor: i32,
     /// At most 17 elements.
     pub port_info: ::migz::private::ConstSlice<'a, i32>,
@@ -2196,9 +2392,13 @@ pub const MACH_PORT_ALLOCATE_QOS_ID: i32 = 3219;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortAllocateQosRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `right` (`mach_port_right_t`) at byte 32.
     pub right: u32,
+    /// `qos` (`mach_port_qos_t`) at byte 36.
     pub qos: [i32; 2],
 }
 
@@ -2222,10 +2422,15 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortAllocateQosReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `qos` (`mach_port_qos_t`) at byte 36.
     pub qos: [i32; 2],
+    /// `name` (`mach_port_name_t`) at byte 44.
     pub name: u32,
 }
 
@@ -2252,7 +2457,9 @@ const _: () = {
 pub struct MachPortAllocateQosIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `right`.
     pub right: u32,
+    /// Argument `qos`.
     pub qos: [i32; 2],
 }
 
@@ -2269,7 +2476,9 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortAllocateQosOut {
+    /// Argument `qos`.
     pub qos: [i32; 2],
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -2304,12 +2513,19 @@ pub const MACH_PORT_ALLOCATE_FULL_ID: i32 = 3220;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortAllocateFullRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `proto` (`mach_msg_port_descriptor_t`) at byte 28.
     pub proto: ::migz::MachMsgPortDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 40.
     pub ndr: ::migz::NdrRecord,
+    /// `right` (`mach_port_right_t`) at byte 48.
     pub right: u32,
+    /// `qos` (`mach_port_qos_t`) at byte 52.
     pub qos: [i32; 2],
+    /// `name` (`mach_port_name_t`) at byte 60.
     pub name: u32,
 }
 
@@ -2334,10 +2550,15 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortAllocateFullReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `qos` (`mach_port_qos_t`) at byte 36.
     pub qos: [i32; 2],
+    /// `name` (`mach_port_name_t`) at byte 44.
     pub name: u32,
 }
 
@@ -2362,9 +2583,13 @@ const _: () = {
 pub struct MachPortAllocateFullIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `right`.
     pub right: u32,
+    /// Argument `proto`.
     pub proto: u32,
+    /// Argument `qos`.
     pub qos: [i32; 2],
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -2383,7 +2608,9 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortAllocateFullOut {
+    /// Argument `qos`.
     pub qos: [i32; 2],
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -2418,8 +2645,11 @@ pub const TASK_SET_PORT_SPACE_ID: i32 = 3221;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct TaskSetPortSpaceRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `table_entries` (`int`) at byte 32.
     pub table_entries: i32,
 }
 
@@ -2440,8 +2670,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct TaskSetPortSpaceReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -2464,6 +2697,7 @@ const _: () = {
 pub struct TaskSetPortSpaceIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `table_entries`.
     pub table_entries: i32,
 }
 
@@ -2508,8 +2742,11 @@ pub const MACH_PORT_GET_SRIGHTS_ID: i32 = 3222;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetSrightsRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
 }
 
@@ -2529,9 +2766,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetSrightsReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `srights` (`mach_port_rights_t`) at byte 36.
     pub srights: u32,
 }
 
@@ -2554,6 +2795,7 @@ const _: () = {
 pub struct MachPortGetSrightsIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -2569,6 +2811,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortGetSrightsOut {
+    /// Argument `srights`.
     pub srights: u32,
 }
 
@@ -2600,6 +2843,7 @@ pub const MACH_PORT_SPACE_INFO_ID: i32 = 3223;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSpaceInfoRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
 }
 
@@ -2616,13 +2860,21 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSpaceInfoReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `table_info` (`mach_msg_ool_descriptor_t`) at byte 28.
     pub table_info: ::migz::MachMsgOolDescriptor,
+    /// `tree_info` (`mach_msg_ool_descriptor_t`) at byte 44.
     pub tree_info: ::migz::MachMsgOolDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 60.
     pub ndr: ::migz::NdrRecord,
+    /// `space_info` (`ipc_info_space_t`) at byte 68.
     pub space_info: [u32; 6],
+    /// `table_infoCnt` (`mach_msg_type_number_t`) at byte 92.
     pub table_info_cnt: u32,
+    /// `tree_infoCnt` (`mach_msg_type_number_t`) at byte 96.
     pub tree_info_cnt: u32,
 }
 
@@ -2661,6 +2913,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortSpaceInfoOut<'a> {
+    /// Argument `space_info`.
     pub space_info: [u32; 6],
     /// Sent out of line.
     pub table_info: ::migz::private::ConstSlice<'a, [u32; 7]>,
@@ -2699,8 +2952,11 @@ pub const MACH_PORT_DNREQUEST_INFO_ID: i32 = 3224;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortDnrequestInfoRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
 }
 
@@ -2720,10 +2976,15 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortDnrequestInfoReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `dnr_total` (`unsigned`) at byte 36.
     pub dnr_total: u32,
+    /// `dnr_used` (`unsigned`) at byte 40.
     pub dnr_used: u32,
 }
 
@@ -2747,6 +3008,7 @@ const _: () = {
 pub struct MachPortDnrequestInfoIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -2762,7 +3024,9 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortDnrequestInfoOut {
+    /// Argument `dnr_total`.
     pub dnr_total: u32,
+    /// Argument `dnr_used`.
     pub dnr_used: u32,
 }
 
@@ -2793,8 +3057,11 @@ pub const MACH_PORT_KERNEL_OBJECT_ID: i32 = 3225;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortKernelObjectRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
 }
 
@@ -2811,10 +3078,15 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortKernelObjectReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `object_type` (`unsigned`) at byte 36.
     pub object_type: u32,
+    /// `object_addr` (`unsigned`) at byte 40.
     pub object_addr: u32,
 }
 
@@ -2835,6 +3107,7 @@ const _: () = {
 pub struct MachPortKernelObjectIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -2850,7 +3123,9 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortKernelObjectOut {
+    /// Argument `object_type`.
     pub object_type: u32,
+    /// Argument `object_addr`.
     pub object_addr: u32,
 }
 
@@ -2895,9 +3170,13 @@ pub const MACH_PORT_INSERT_MEMBER_ID: i32 = 3226;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortInsertMemberRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `pset` (`mach_port_name_t`) at byte 36.
     pub pset: u32,
 }
 
@@ -2929,8 +3208,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortInsertMemberReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -2963,7 +3245,9 @@ const _: () = {
 pub struct MachPortInsertMemberIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `pset`.
     pub pset: u32,
 }
 
@@ -3018,9 +3302,13 @@ pub const MACH_PORT_EXTRACT_MEMBER_ID: i32 = 3227;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortExtractMemberRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `pset` (`mach_port_name_t`) at byte 36.
     pub pset: u32,
 }
 
@@ -3050,8 +3338,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortExtractMemberReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -3082,7 +3373,9 @@ const _: () = {
 pub struct MachPortExtractMemberIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `pset`.
     pub pset: u32,
 }
 
@@ -3128,8 +3421,11 @@ pub const MACH_PORT_GET_CONTEXT_ID: i32 = 3228;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetContextRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
 }
 
@@ -3149,9 +3445,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetContextReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `context` (`mach_port_context_t`) at byte 36.
     pub context: u64,
 }
 
@@ -3174,6 +3474,7 @@ const _: () = {
 pub struct MachPortGetContextIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -3189,6 +3490,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortGetContextOut {
+    /// Argument `context`.
     pub context: u64,
 }
 
@@ -3221,9 +3523,13 @@ pub const MACH_PORT_SET_CONTEXT_ID: i32 = 3229;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSetContextRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `context` (`mach_port_context_t`) at byte 36.
     pub context: u64,
 }
 
@@ -3244,8 +3550,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSetContextReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -3267,7 +3576,9 @@ const _: () = {
 pub struct MachPortSetContextIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `context`.
     pub context: u64,
 }
 
@@ -3313,8 +3624,11 @@ pub const MACH_PORT_KOBJECT_ID: i32 = 3230;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortKobjectRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
 }
 
@@ -3334,10 +3648,15 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortKobjectReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `object_type` (`natural_t`) at byte 36.
     pub object_type: u32,
+    /// `object_addr` (`mach_vm_address_t`) at byte 40.
     pub object_addr: u64,
 }
 
@@ -3361,6 +3680,7 @@ const _: () = {
 pub struct MachPortKobjectIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -3376,7 +3696,9 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortKobjectOut {
+    /// Argument `object_type`.
     pub object_type: u32,
+    /// Argument `object_addr`.
     pub object_addr: u64,
 }
 
@@ -3412,10 +3734,15 @@ pub const MACH_PORT_CONSTRUCT_ID: i32 = 3231;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortConstructRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `options` (`mach_msg_ool_descriptor_t`) at byte 28.
     pub options: ::migz::MachMsgOolDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 44.
     pub ndr: ::migz::NdrRecord,
+    /// `context` (`mach_port_context_t`) at byte 52.
     pub context: u64,
 }
 
@@ -3439,9 +3766,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortConstructReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `name` (`mach_port_name_t`) at byte 36.
     pub name: u32,
 }
 
@@ -3468,6 +3799,7 @@ pub struct MachPortConstructIn<'a> {
     pub task: u32,
     /// Sent out of line.
     pub options: ::migz::private::ConstSlice<'a, u64>,
+    /// Argument `context`.
     pub context: u64,
 }
 
@@ -3484,6 +3816,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortConstructOut {
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -3517,10 +3850,15 @@ pub const MACH_PORT_DESTRUCT_ID: i32 = 3232;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortDestructRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `srdelta` (`mach_port_delta_t`) at byte 36.
     pub srdelta: i32,
+    /// `guard` (`mach_port_context_t`) at byte 40.
     pub guard: u64,
 }
 
@@ -3543,8 +3881,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortDestructReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -3567,8 +3908,11 @@ const _: () = {
 pub struct MachPortDestructIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `srdelta`.
     pub srdelta: i32,
+    /// Argument `guard`.
     pub guard: u64,
 }
 
@@ -3616,10 +3960,15 @@ pub const MACH_PORT_GUARD_ID: i32 = 3233;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGuardRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `guard` (`mach_port_context_t`) at byte 36.
     pub guard: u64,
+    /// `strict` (`boolean_t`) at byte 44.
     pub strict: i32,
 }
 
@@ -3642,8 +3991,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGuardReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -3666,8 +4018,11 @@ const _: () = {
 pub struct MachPortGuardIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `guard`.
     pub guard: u64,
+    /// Argument `strict`.
     pub strict: i32,
 }
 
@@ -3715,9 +4070,13 @@ pub const MACH_PORT_UNGUARD_ID: i32 = 3234;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortUnguardRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `guard` (`mach_port_context_t`) at byte 36.
     pub guard: u64,
 }
 
@@ -3739,8 +4098,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortUnguardReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -3763,7 +4125,9 @@ const _: () = {
 pub struct MachPortUnguardIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `guard`.
     pub guard: u64,
 }
 
@@ -3808,6 +4172,7 @@ pub const MACH_PORT_SPACE_BASIC_INFO_ID: i32 = 3235;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSpaceBasicInfoRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
 }
 
@@ -3824,9 +4189,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSpaceBasicInfoReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `basic_info` (`ipc_info_space_basic_t`) at byte 36.
     pub basic_info: [u32; 6],
 }
 
@@ -3861,6 +4230,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortSpaceBasicInfoOut {
+    /// Argument `basic_info`.
     pub basic_info: [u32; 6],
 }
 
@@ -3894,10 +4264,15 @@ pub const MACH_PORT_GUARD_WITH_FLAGS_ID: i32 = 3237;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGuardWithFlagsRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `guard` (`mach_port_context_t`) at byte 36.
     pub guard: u64,
+    /// `flags` (`uint64_t`) at byte 44.
     pub flags: u64,
 }
 
@@ -3920,8 +4295,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGuardWithFlagsReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -3944,8 +4322,11 @@ const _: () = {
 pub struct MachPortGuardWithFlagsIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `guard`.
     pub guard: u64,
+    /// Argument `flags`.
     pub flags: u64,
 }
 
@@ -3992,10 +4373,15 @@ pub const MACH_PORT_SWAP_GUARD_ID: i32 = 3238;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSwapGuardRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `old_guard` (`mach_port_context_t`) at byte 36.
     pub old_guard: u64,
+    /// `new_guard` (`mach_port_context_t`) at byte 44.
     pub new_guard: u64,
 }
 
@@ -4017,8 +4403,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortSwapGuardReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -4040,8 +4429,11 @@ const _: () = {
 pub struct MachPortSwapGuardIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `old_guard`.
     pub old_guard: u64,
+    /// Argument `new_guard`.
     pub new_guard: u64,
 }
 
@@ -4088,8 +4480,11 @@ pub const MACH_PORT_KOBJECT_DESCRIPTION_ID: i32 = 3239;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortKobjectDescriptionRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
 }
 
@@ -4109,13 +4504,21 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortKobjectDescriptionReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `object_type` (`natural_t`) at byte 36.
     pub object_type: u32,
+    /// `object_addr` (`mach_vm_address_t`) at byte 40.
     pub object_addr: u64,
+    /// `descriptionOffset` (`mach_msg_type_number_t`) at byte 48.
     pub description_offset: u32,
+    /// `descriptionCnt` (`mach_msg_type_number_t`) at byte 52.
     pub description_cnt: u32,
+    /// `description` (`char[512]`) at byte 56.
     pub description: [u8; 512],
 }
 
@@ -4142,6 +4545,7 @@ const _: () = {
 pub struct MachPortKobjectDescriptionIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -4157,7 +4561,9 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct MachPortKobjectDescriptionOut {
+    /// Argument `object_type`.
     pub object_type: u32,
+    /// Argument `object_addr`.
     pub object_addr: u64,
     /// NUL-terminated.
     pub description: [u8; 512],
@@ -4205,9 +4611,13 @@ pub const MACH_PORT_IS_CONNECTION_FOR_SERVICE_ID: i32 = 3240;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortIsConnectionForServiceRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `connection_port` (`mach_port_name_t`) at byte 32.
     pub connection_port: u32,
+    /// `service_port` (`mach_port_name_t`) at byte 36.
     pub service_port: u32,
 }
 
@@ -4229,9 +4639,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortIsConnectionForServiceReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `filter_policy_id` (`uint64_t`) at byte 36.
     pub filter_policy_id: u64,
 }
 
@@ -4255,7 +4669,9 @@ const _: () = {
 pub struct MachPortIsConnectionForServiceIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `connection_port`.
     pub connection_port: u32,
+    /// Argument `service_port`.
     pub service_port: u32,
 }
 
@@ -4272,6 +4688,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortIsConnectionForServiceOut {
+    /// Argument `filter_policy_id`.
     pub filter_policy_id: u64,
 }
 
@@ -4304,8 +4721,11 @@ pub const MACH_PORT_GET_SERVICE_PORT_INFO_ID: i32 = 3241;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetServicePortInfoRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
 }
 
@@ -4325,9 +4745,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortGetServicePortInfoReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `sp_info_out` (`mach_service_port_info_data_t`) at byte 36.
     pub sp_info_out: [u8; 256],
 }
 
@@ -4350,6 +4774,7 @@ const _: () = {
 pub struct MachPortGetServicePortInfoIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
 }
 
@@ -4365,6 +4790,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct MachPortGetServicePortInfoOut {
+    /// Argument `sp_info_out`.
     pub sp_info_out: [u8; 256],
 }
 
@@ -4402,11 +4828,17 @@ pub const MACH_PORT_ASSERT_ATTRIBUTES_ID: i32 = 3242;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortAssertAttributesRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `name` (`mach_port_name_t`) at byte 32.
     pub name: u32,
+    /// `flavor` (`mach_port_flavor_t`) at byte 36.
     pub flavor: i32,
+    /// `infoCnt` (`mach_msg_type_number_t`) at byte 40.
     pub info_cnt: u32,
+    /// `info` (`integer_t[17]`) at byte 44.
     pub info: [i32; 17],
 }
 
@@ -4426,8 +4858,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct MachPortAssertAttributesReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -4446,7 +4881,9 @@ const _: () = {
 pub struct MachPortAssertAttributesIn<'a> {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
+    /// Argument `name`.
     pub name: u32,
+    /// Argument `flavor`.
     pub flavor: i32,
     /// At most 17 elements.
     pub info: ::migz::private::ConstSlice<'a, i32>,
@@ -9228,4 +9665,22 @@ pub async fn serve<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
         })
         .await;
     Ok(())
+}
+
+/// Serves `port` as [`serve`] does until the port's last send right is gone (no client
+/// can send another request), then returns and destroys the port with whatever is still
+/// queued. Make the clients' send rights first: a port without any ends at once.
+pub async fn serve_until_no_senders<T, S>(
+    server: &S,
+    port: ::migz::rights::ReceiveRight<T>,
+    concurrency: usize,
+) -> Result<(), ::migz::Error>
+where
+    T: ::migz::Transport,
+    S: MachPortServer<T> + ?Sized,
+{
+    ::migz::server::serve_until_no_senders(port, async |port| {
+        serve(server, port, concurrency).await
+    })
+    .await
 }

@@ -20,12 +20,19 @@ pub const REGISTER_PORT_ID: i32 = 3000;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct RegisterPortRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `port` (`mach_msg_port_descriptor_t`) at byte 28.
     pub port: ::migz::MachMsgPortDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 40.
     pub ndr: ::migz::NdrRecord,
+    /// `nameOffset` (`mach_msg_type_number_t`) at byte 48.
     pub name_offset: u32,
+    /// `nameCnt` (`mach_msg_type_number_t`) at byte 52.
     pub name_cnt: u32,
+    /// `name` (`char[64]`) at byte 56.
     pub name: [u8; 64],
 }
 
@@ -48,8 +55,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct RegisterPortReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
 }
 
@@ -72,6 +82,7 @@ pub struct RegisterPortIn<'a> {
     pub server: u32,
     /// A C string of at most 63 bytes, without its NUL.
     pub name: ::migz::private::ConstSlice<'a, u8>,
+    /// Argument `port`.
     pub port: u32,
 }
 
@@ -116,10 +127,15 @@ pub const LOOKUP_PORT_ID: i32 = 3001;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct LookupPortRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `nameOffset` (`mach_msg_type_number_t`) at byte 32.
     pub name_offset: u32,
+    /// `nameCnt` (`mach_msg_type_number_t`) at byte 36.
     pub name_cnt: u32,
+    /// `name` (`char[64]`) at byte 40.
     pub name: [u8; 64],
 }
 
@@ -140,8 +156,11 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct LookupPortReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `port` (`mach_msg_port_descriptor_t`) at byte 28.
     pub port: ::migz::MachMsgPortDescriptor,
 }
 
@@ -178,6 +197,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LookupPortOut {
+    /// Argument `port`.
     pub port: u32,
 }
 
@@ -209,8 +229,11 @@ pub const PASS_RIGHT_ID: i32 = 3002;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct PassRightRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `right` (`mach_msg_port_descriptor_t`) at byte 28.
     pub right: ::migz::MachMsgPortDescriptor,
 }
 
@@ -229,9 +252,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct PassRightReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `label` (`label_t`) at byte 36.
     pub label: [u8; 32],
 }
 
@@ -253,6 +280,7 @@ const _: () = {
 pub struct PassRightIn {
     /// The server's port: where the request goes (the server sees its own name).
     pub server: u32,
+    /// Argument `right`.
     pub right: u32,
     /// The disposition `right` travels with (MIG's `rightPoly`).
     pub right_poly: u32,
@@ -313,10 +341,15 @@ pub const REVERSE_ID: i32 = 3003;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ReverseRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `data` (`mach_msg_ool_descriptor_t`) at byte 28.
     pub data: ::migz::MachMsgOolDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 44.
     pub ndr: ::migz::NdrRecord,
+    /// `dataCnt` (`mach_msg_type_number_t`) at byte 52.
     pub data_cnt: u32,
 }
 
@@ -337,10 +370,15 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct ReverseReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `reversed` (`mach_msg_ool_descriptor_t`) at byte 28.
     pub reversed: ::migz::MachMsgOolDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 44.
     pub ndr: ::migz::NdrRecord,
+    /// `reversedCnt` (`mach_msg_type_number_t`) at byte 52.
     pub reversed_cnt: u32,
 }
 
@@ -411,10 +449,15 @@ pub const UPLOAD_ID: i32 = 3004;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct UploadRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `blob` (`mach_msg_ool_descriptor_t`) at byte 28.
     pub blob: ::migz::MachMsgOolDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 44.
     pub ndr: ::migz::NdrRecord,
+    /// `blobCnt` (`mach_msg_type_number_t`) at byte 52.
     pub blob_cnt: u32,
 }
 
@@ -435,9 +478,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct UploadReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `total` (`int32_t`) at byte 36.
     pub total: i32,
 }
 
@@ -478,6 +525,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct UploadOut {
+    /// Argument `total`.
     pub total: i32,
 }
 
@@ -509,8 +557,11 @@ pub const STATS_ID: i32 = 3005;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct StatsRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `valuesCnt` (`mach_msg_type_number_t`) at byte 32.
     pub values_cnt: u32,
 }
 
@@ -529,10 +580,15 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct StatsReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `valuesCnt` (`mach_msg_type_number_t`) at byte 36.
     pub values_cnt: u32,
+    /// `values` (`int32_t[16]`) at byte 40.
     pub values: [i32; 16],
 }
 
@@ -580,6 +636,7 @@ impl Default for StatsIn {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StatsOut {
+    /// Argument `values`.
     pub values: [i32; 16],
     /// How many elements of `values` are valid.
     pub values_cnt: u32,
@@ -614,10 +671,15 @@ pub const COUNT_PORTS_ID: i32 = 3006;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct CountPortsRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `msgh_body` (`mach_msg_body_t`) at byte 24.
     pub body: ::migz::MachMsgBody,
+    /// `list` (`mach_msg_ool_ports_descriptor_t`) at byte 28.
     pub list: ::migz::MachMsgOolPortsDescriptor,
+    /// `NDR` (`NDR_record_t`) at byte 44.
     pub ndr: ::migz::NdrRecord,
+    /// `listCnt` (`mach_msg_type_number_t`) at byte 52.
     pub list_cnt: u32,
 }
 
@@ -638,9 +700,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct CountPortsReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `count` (`int32_t`) at byte 36.
     pub count: i32,
 }
 
@@ -678,6 +744,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CountPortsOut {
+    /// Argument `count`.
     pub count: i32,
 }
 
@@ -709,6 +776,7 @@ pub const WHOAMI_ID: i32 = 3007;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct WhoamiRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
 }
 
@@ -725,9 +793,13 @@ const _: () = {
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct WhoamiReply {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `RetCode` (`kern_return_t`) at byte 32.
     pub ret_code: ::migz::KernReturn,
+    /// `word` (`int32_t`) at byte 36.
     pub word: i32,
 }
 
@@ -765,6 +837,7 @@ const _: () = {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WhoamiOut {
+    /// Argument `word`.
     pub word: i32,
 }
 
@@ -796,10 +869,15 @@ pub const LOG_MESSAGE_ID: i32 = 3008;
 #[repr(C, packed(4))]
 #[derive(Debug)]
 pub struct LogMessageRequest {
+    /// `Head` (`mach_msg_header_t`) at byte 0.
     pub head: ::migz::MachMsgHeader,
+    /// `NDR` (`NDR_record_t`) at byte 24.
     pub ndr: ::migz::NdrRecord,
+    /// `messageOffset` (`mach_msg_type_number_t`) at byte 32.
     pub message_offset: u32,
+    /// `messageCnt` (`mach_msg_type_number_t`) at byte 36.
     pub message_cnt: u32,
+    /// `message` (`char[64]`) at byte 40.
     pub message: [u8; 64],
 }
 
@@ -1777,6 +1855,24 @@ pub async fn serve<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     Ok(())
 }
 
+/// Serves `port` as [`serve`] does until the port's last send right is gone (no client
+/// can send another request), then returns and destroys the port with whatever is still
+/// queued. Make the clients' send rights first: a port without any ends at once.
+pub async fn serve_until_no_senders<T, S>(
+    server: &S,
+    port: ::migz::rights::ReceiveRight<T>,
+    concurrency: usize,
+) -> Result<(), ::migz::Error>
+where
+    T: ::migz::Transport,
+    S: PortsOolServer<T> + ?Sized,
+{
+    ::migz::server::serve_until_no_senders(port, async |port| {
+        serve(server, port, concurrency).await
+    })
+    .await
+}
+
 /// A simpleroutine request of the `ports_ool` subsystem as an owned value, as [`messages`]
 /// yields it: arrays are copied out of the message, rights and out-of-line memory are
 /// owned, so dropping it releases what the request carried.
@@ -1785,7 +1881,10 @@ pub enum PortsOolMessage {
     /// Fire and forget: no reply.
     ///
     /// A request of `log_message` (id 3008).
-    LogMessage { message: Vec<u8> },
+    LogMessage {
+        /// Argument `message`.
+        message: Vec<u8>,
+    },
 }
 
 /// Unpacks a request of `log_message` into an owned message.

@@ -6,6 +6,8 @@
 //! generated Zig.
 
 #![deny(warnings)]
+// Generated code is documented, so a crate that denies undocumented items can use it.
+#![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 /// One generated C-layout struct (a message, or the `In`/`Out` arguments of one) and its
