@@ -13,10 +13,17 @@
 //!
 //! Options: `-Dtarget` and `-Doptimize`. The transport is `mach` on Darwin targets and
 //! `local` elsewhere (a root file can declare `pub const migz_transport = "local";`).
-//! The `local` transport links `target/release/libmigz_ffi.a`, which
-//! `cargo build --release -p migz-ffi` builds, or for binaries with Rust code in them the
-//! umbrella `libmigz_zig_host.a` (`tests/zig-host`); the step runs cargo every time and
-//! cargo decides what is stale.
+//! The `local` transport links `libmigz_ffi.a`, which `cargo build --release -p migz-ffi`
+//! builds, or for binaries with Rust code in them the umbrella `libmigz_zig_host.a`
+//! (`tests/zig-host`); the step runs cargo every time and cargo decides what is stale.
+//! Cargo writes into `target/` of this checkout when it is the root build, and under
+//! Zig's global cache (`migz-cargo/<package hash>`) when migz is a dependency, so a
+//! fetched package is never written to. Darwin targets link nothing from Rust.
+//!
+//! A Zig user who wants no Rust toolchain passes the two Rust outputs prebuilt:
+//! `-Dmigz-exe=PATH` (the `migz` generator that `addDefs` runs) and `-Dmigz-ffi-lib=PATH`
+//! (`libmigz_ffi.a` for the local transport), or the same through `b.dependency("migz",
+//! .{ .@"migz-exe" = ..., .@"migz-ffi-lib" = ... })`; then cargo never runs.
 
 const std = @import("std");
 const LazyPath = std.Build.LazyPath;
@@ -38,10 +45,17 @@ pub fn build(b: *std.Build) void {
 
     const target = b.standardTargetOptions(.{});
     const optimize = b.standardOptimizeOption(.{});
+    // The Rust outputs, prebuilt: `addDefs` finds the generator by this name on the
+    // builder that owns the runtime module.
+    if (b.option(LazyPath, "migz-exe", "A prebuilt `migz` binary for addDefs (no cargo)")) |exe| {
+        b.addNamedLazyPath("migz-exe", exe);
+    }
+    const ffi_lib = b.option(LazyPath, "migz-ffi-lib", "A prebuilt libmigz_ffi.a for the local transport (no cargo)");
     const migz = addRuntime(b, .{
         .name = "migz",
         .target = target,
         .optimize = optimize,
+        .prebuilt = ffi_lib,
     });
 
     // Every Zig test binary runs under `test_summary`, which prints the last line.
@@ -286,6 +300,8 @@ const RuntimeOptions = struct {
     /// alone) or an umbrella such as `migz-zig-host` (the transport and Rust code that
     /// Zig calls). One per binary, so Rust's runtime is linked once.
     rust_package: []const u8 = "migz-ffi",
+    /// The static library prebuilt (`-Dmigz-ffi-lib`), linked instead of running cargo.
+    prebuilt: ?LazyPath = null,
 };
 
 /// The `migz` module for one target: `zig/src/migz.zig` and, on the local transport
@@ -307,28 +323,50 @@ fn addRuntime(b: *std.Build, options: RuntimeOptions) *std.Build.Module {
     const module = if (options.name) |name| b.addModule(name, create) else b.createModule(create);
 
     if (local) {
-        module.addObjectFile(rustLibrary(b, options.rust_package));
+        module.addObjectFile(options.prebuilt orelse rustLibrary(b, options.rust_package));
         module.linkSystemLibrary("unwind", .{});
     }
     return module;
 }
 
-/// `target/release/lib<package>.a` (dashes as underscores), built by cargo. The library
-/// is copied into the cache so that every compilation that links it depends on the
-/// cargo step.
+/// `release/lib<package>.a` (dashes as underscores) of the cargo target directory, built
+/// by cargo. The library is copied into the cache so that every compilation that links
+/// it depends on the cargo step.
 fn rustLibrary(b: *std.Build, package: []const u8) LazyPath {
     const copy = b.addWriteFiles();
     copy.step.dependOn(&cargoBuild(b, b, package).step);
     const file = b.fmt("lib{s}.a", .{package});
     std.mem.replaceScalar(u8, file, '-', '_');
-    return copy.addCopyFile(b.path(b.fmt("target/release/{s}", .{file})), file);
+    return copy.addCopyFile(cargoOutput(b, b.fmt("release/{s}", .{file})), file);
+}
+
+/// Where cargo writes for the migz checkout whose build is `checkout`, whatever
+/// `CARGO_TARGET_DIR` says: its `target/` when it is the root build (shared with
+/// `cargo test`), else a directory of Zig's global cache named after the package's hash,
+/// so that a fetched package stays as fetched and every project using this version of
+/// migz shares one Rust build.
+fn cargoTargetDir(checkout: *std.Build) LazyPath {
+    if (checkout.isRoot()) return checkout.path("target");
+    return .{ .relative = .{
+        .base = .global_cache,
+        .sub_path = checkout.fmt("migz-cargo/{s}", .{checkout.pkg_hash}),
+    } };
+}
+
+/// `sub_path` in the cargo target directory of `checkout` (see `cargoTargetDir`).
+fn cargoOutput(checkout: *std.Build, sub_path: []const u8) LazyPath {
+    return cargoTargetDir(checkout).path(checkout, sub_path);
 }
 
 /// `cargo build --release -p <package>` in the migz checkout whose build is `checkout`,
-/// into its `target/` whatever `CARGO_TARGET_DIR` says, so the paths above hold. It runs
-/// on every build: cargo knows best what is stale.
+/// into `cargoTargetDir(checkout)`, so the paths above hold; `--locked` when migz is a
+/// dependency, so that not even `Cargo.lock` is written. It runs on every build: cargo
+/// knows best what is stale.
 fn cargoBuild(b: *std.Build, checkout: *std.Build, package: []const u8) *std.Build.Step.Run {
-    const cargo = b.addSystemCommand(&.{ "cargo", "build", "--release", "--quiet", "--target-dir", "target", "-p", package });
+    const cargo = b.addSystemCommand(&.{ "cargo", "build", "--release", "--quiet", "-p", package });
+    if (!checkout.isRoot()) cargo.addArg("--locked");
+    cargo.addArg("--target-dir");
+    cargo.addDirectoryArg(cargoTargetDir(checkout));
     cargo.setCwd(checkout.path("."));
     cargo.setName(b.fmt("cargo build -p {s}", .{package}));
     return cargo;
@@ -358,8 +396,9 @@ pub const DefsOptions = struct {
     subsystem: []const u8,
     /// The runtime module the generated code imports as `migz`.
     migz_module: *std.Build.Module,
-    /// The `migz` binary; null builds it with `cargo build --release -p migz-cli` in the
-    /// checkout that provides `migz_module`.
+    /// The `migz` binary; null takes the one given to the checkout that provides
+    /// `migz_module` (`-Dmigz-exe`), or builds it there with
+    /// `cargo build --release -p migz-cli`.
     migz_exe: ?LazyPath = null,
 };
 
@@ -369,13 +408,13 @@ pub const DefsOptions = struct {
 /// not known in advance; compilations are redone only when its output changed.
 pub fn addDefs(b: *std.Build, options: DefsOptions) *std.Build.Module {
     const gen = std.Build.Step.Run.create(b, b.fmt("migz gen --zig ({s})", .{options.subsystem}));
-    if (options.migz_exe) |exe| {
+    // The module's owner is migz's own build, also when `b` is a dependent's.
+    const checkout = options.migz_module.owner;
+    if (options.migz_exe orelse checkout.named_lazy_paths.get("migz-exe")) |exe| {
         gen.addFileArg(exe);
     } else {
-        // The module's owner is migz's own build, also when `b` is a dependent's.
-        const checkout = options.migz_module.owner;
         gen.step.dependOn(&cargoBuild(b, checkout, "migz-cli").step);
-        gen.addFileArg(checkout.path("target/release/migz"));
+        gen.addFileArg(cargoOutput(checkout, "release/migz"));
     }
     gen.addArgs(&.{ "gen", "--zig" });
     const out = gen.addOutputDirectoryArg("zig");
