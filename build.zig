@@ -347,9 +347,18 @@ fn rustLibrary(b: *std.Build, package: []const u8) LazyPath {
 /// migz shares one Rust build.
 fn cargoTargetDir(checkout: *std.Build) LazyPath {
     if (checkout.isRoot()) return checkout.path("target");
+    // A fetched package's hash is a file name; a path dependency's "hash" is its path,
+    // which is named by a hash of it instead.
+    const hash = checkout.pkg_hash;
+    const plain = for (hash) |c| {
+        if (!std.ascii.isAlphanumeric(c) and c != '-' and c != '_' and c != '.') break false;
+    } else true;
     return .{ .relative = .{
         .base = .global_cache,
-        .sub_path = checkout.fmt("migz-cargo/{s}", .{checkout.pkg_hash}),
+        .sub_path = if (plain)
+            checkout.fmt("migz-cargo/{s}", .{hash})
+        else
+            checkout.fmt("migz-cargo/path-{x:0>16}", .{std.hash.Wyhash.hash(0, hash)}),
     } };
 }
 
