@@ -595,9 +595,16 @@ mod tests {
             .skip_zig_build(true)
             .compile(&[&defs])
             .unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("bad.defs"), "{text}");
-        assert!(matches!(err, Error::Defs { count: 1.., .. }), "{text}");
+        let text = format!("{err:?}");
+        assert!(text.contains("bad.defs has 1 error(s); fix them"), "{text}");
+        assert!(matches!(err, Error::Defs { count: 1, .. }), "{text}");
+        // Rendered as `migz check` renders it: the code, the place, the source line.
+        assert!(
+            text.contains("error[unknown-type]: unknown type `nope_t`"),
+            "{text}"
+        );
+        assert!(text.contains("bad.defs:2:15"), "{text}");
+        assert!(text.contains("routine f(p : nope_t);"), "{text}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
