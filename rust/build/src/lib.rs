@@ -110,9 +110,9 @@ pub enum Error {
     /// Zig ran but did not build the library.
     #[error(
         "zig build-lib failed ({status}); Zig printed:\n\n{stderr}\n\
-         Errors in the crate's own `zig_source` files are the crate's to fix; errors in the \
+         errors in the crate's own `zig_source` files are the crate's to fix; errors in the \
          generated stubs or in the migz runtime (under {out_dir}) are migz bugs: please \
-         report them with the `.defs`."
+         report them with the `.defs`"
     )]
     ZigBuild {
         /// Its exit status.
