@@ -8,7 +8,7 @@
 //! | `test:unit` | runs the runtime's unit tests (`zig/src`), with the same last line    |
 //! | `check`     | compiles everything without emitting, including the `mach` transport  |
 //! |             | for aarch64-macos.11.0 and x86_64-macos.11.0                          |
-//! | `fmt`       | `zig fmt --check` of `build.zig`, `zig/`, `examples/`, `tests/zig-host/` |
+//! | `fmt`       | `zig fmt --check` of `build.zig`, `zig/`, `examples/`, `tests/zig-*/`  |
 //! | `demo`      | runs the array_test demo: Zig and Rust clients and servers talk       |
 //!
 //! Options: `-Dtarget` and `-Doptimize`. The transport is `mach` on Darwin targets and
@@ -211,7 +211,7 @@ pub fn build(b: *std.Build) void {
     }
 
     steps.fmt.dependOn(&b.addFmt(.{
-        .paths = &.{ b.path("build.zig"), b.path("zig"), b.path("examples"), b.path("tests/zig-host") },
+        .paths = &.{ b.path("build.zig"), b.path("zig"), b.path("examples"), b.path("tests/zig-host"), b.path("tests/zig-package") },
         .check = true,
     }).step);
 }
