@@ -41,8 +41,7 @@ impl<T: migz::Transport> ArrayTestServer<T> for Summer {
 /// Serves `port` with `summer` (four requests at a time) until its last send right is
 /// gone, then destroys it.
 pub async fn serve(summer: &Summer, port: ReceiveRight) -> Result<(), migz::Error> {
-    bridge::serve_until_no_senders(port, async |port| array_test::serve(summer, port, 4).await)
-        .await
+    array_test::serve_until_no_senders(summer, port, 4).await
 }
 
 /// 1, 2, ..., `n`.

@@ -182,9 +182,7 @@ fn a_panicking_rust_routine_answers_mig_exception_and_serving_goes_on() {
         let (port, send) = allocate_pair(&space).unwrap();
         let extra = send.copy_send().unwrap();
         runtime().block_on(async {
-            let serving = bridge::serve_until_no_senders(port, async |port| {
-                array_test::serve(&Unlucky, port, 2).await
-            });
+            let serving = array_test::serve_until_no_senders(&Unlucky, port, 2);
             let calling = async move {
                 let client = ArrayTestClient::new(send);
                 let err = client.sum_array_async(&[1; 13], None).await.unwrap_err();

@@ -195,8 +195,7 @@ impl<T: Transport> PortsOolServer<T> for Registry<T> {
 /// Serves `port` with `registry` (four requests at a time) until its last send right is
 /// gone, then destroys it.
 pub async fn serve(registry: &Registry, port: ReceiveRight) -> Result<(), migz::Error> {
-    bridge::serve_until_no_senders(port, async |port| ports_ool::serve(registry, port, 4).await)
-        .await
+    ports_ool::serve_until_no_senders(registry, port, 4).await
 }
 
 /// The sum of `bytes`, as `upload` answers it.
