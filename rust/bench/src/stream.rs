@@ -6,6 +6,12 @@
 //!   consumer on the other, against one thread that generates 64 KiB with the same
 //!   generator and sums it with the same code, block after block. Reference time over
 //!   candidate time: above 1 when two cores pay off.
+//! - `zigstream_efficiency`: that speed-up over the most two cores can give this split of
+//!   work, (generate + sum) / max(generate, sum), with both phases timed apart inside the
+//!   one-thread run of the same round: 1.0 is a stream that costs nothing.
+//! - `zigstream_balanced_{vs_one_thread,efficiency}`: the same two figures when the
+//!   consumer mixes every value (a finalizer as costly as the generator's) before summing,
+//!   so producing and consuming cost about the same and two cores can nearly halve the time.
 //! - `zigstream_vs_tokio_mpsc_chunks`: the same candidate against the same values sent as
 //!   64 KiB `Vec` chunks through a tokio mpsc channel of 16 (1 MiB in flight) and summed
 //!   from a `Stream` over it.
@@ -36,28 +42,74 @@ fn pin(cpu: usize) {
     let _ = migz::sys::os::pin_current_thread(cpu);
 }
 
-fn sum(xs: &[i32]) -> i64 {
-    xs.iter().map(|&x| i64::from(x)).sum()
+/// What the consumer does with each value.
+#[derive(Clone, Copy, Debug)]
+enum Work {
+    /// Sums the values: far cheaper than generating them.
+    Sum,
+    /// Mixes each value as the generator did, then sums: about as costly as generating.
+    MixSum,
 }
 
-/// One thread: generate a block, sum it, repeat.
-fn one_thread(items: u64) -> (f64, i64) {
+/// The Rust consumer's per-value mix for [`Work::MixSum`]: a finalizer of the same shape
+/// and cost as the Zig generator's.
+fn mix(x: i32) -> i64 {
+    let mut x = x as u32;
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x7FEB_352D);
+    x ^= x >> 15;
+    x = x.wrapping_mul(0x846C_A68B);
+    x ^= x >> 16;
+    i64::from(x)
+}
+
+fn consume(xs: &[i32], work: Work) -> i64 {
+    match work {
+        Work::Sum => xs.iter().map(|&x| i64::from(x)).sum(),
+        Work::MixSum => xs.iter().map(|&x| mix(x)).sum(),
+    }
+}
+
+/// The times of one run.
+#[derive(Clone, Copy, Debug)]
+struct Times {
+    /// The whole run, in seconds.
+    total: f64,
+    /// Of which generating (one thread only), in seconds.
+    generate: f64,
+    /// Of which consuming (one thread only), in seconds.
+    consume: f64,
+}
+
+/// One thread: generate a block, consume it, repeat; the two phases are timed apart.
+fn one_thread(items: u64, work: Work) -> (Times, i64) {
     pin(0);
     let t = Instant::now();
     let mut buf = vec![0i32; CHUNK_ITEMS];
     let mut total = 0i64;
     let mut next = 0u64;
+    let (mut generate, mut consuming) = (0.0, 0.0);
     while next < items {
         let n = (items - next).min(CHUNK_ITEMS as u64) as usize;
+        let g = Instant::now();
         ffi::fill_i32(&mut buf[..n], next);
-        total += sum(&buf[..n]);
+        let c = Instant::now();
+        total += consume(&buf[..n], work);
+        let done = Instant::now();
+        generate += (c - g).as_secs_f64();
+        consuming += (done - c).as_secs_f64();
         next += n as u64;
     }
-    (t.elapsed().as_secs_f64(), std::hint::black_box(total))
+    let times = Times {
+        total: t.elapsed().as_secs_f64(),
+        generate,
+        consume: consuming,
+    };
+    (times, std::hint::black_box(total))
 }
 
 /// The Zig producer on CPU 1, the Rust stream consumer on CPU 0.
-fn zig_stream(items: u64) -> (f64, i64) {
+fn zig_stream(items: u64, work: Work) -> (Times, i64) {
     pin(0);
     let t = Instant::now();
     let (mut stream, end) = migz::stream::from_zig::<i32>(RING_BYTES).expect("a ring");
@@ -68,16 +120,16 @@ fn zig_stream(items: u64) -> (f64, i64) {
     let total = futures::executor::block_on(async {
         let mut total = 0i64;
         while let Some(chunk) = stream.next().await {
-            total += sum(&chunk.expect("a clean stream"));
+            total += consume(&chunk.expect("a clean stream"), work);
         }
         total
     });
     assert_eq!(producer.join().expect("the producer"), 0);
-    (t.elapsed().as_secs_f64(), total)
+    (only_total(t.elapsed().as_secs_f64()), total)
 }
 
 /// 64 KiB `Vec`s through a tokio mpsc channel, read as a `Stream`.
-fn tokio_chunks(items: u64) -> (f64, i64) {
+fn tokio_chunks(items: u64, work: Work) -> (Times, i64) {
     pin(0);
     let t = Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<i32>>((RING_BYTES as usize) / CHUNK_BYTES);
@@ -95,31 +147,62 @@ fn tokio_chunks(items: u64) -> (f64, i64) {
         }
     });
     let stream = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    let total = futures::executor::block_on(stream.fold(0i64, |a, v| async move { a + sum(&v) }));
+    let total =
+        futures::executor::block_on(stream.fold(0i64, |a, v| async move { a + consume(&v, work) }));
     producer.join().expect("the producer");
-    (t.elapsed().as_secs_f64(), total)
+    (only_total(t.elapsed().as_secs_f64()), total)
+}
+
+/// The times of a run whose phases overlap and are not timed apart.
+fn only_total(total: f64) -> Times {
+    Times {
+        total,
+        generate: 0.0,
+        consume: 0.0,
+    }
 }
 
 fn median_of(mut v: Vec<f64>) -> f64 {
     report::median(&mut v)
 }
 
-/// Runs reference and candidate alternately `rounds` times; returns their median times.
+/// A run of the suite: items and work in, times and checksum out.
+type Run = fn(u64, Work) -> (Times, i64);
+
+/// Runs reference and candidate alternately `rounds` times; returns their median times
+/// (each field the median of its own samples).
 fn interleave(
     rounds: usize,
     items: u64,
-    reference: fn(u64) -> (f64, i64),
-    candidate: fn(u64) -> (f64, i64),
-) -> (f64, f64) {
+    work: Work,
+    reference: Run,
+    candidate: Run,
+) -> (Times, Times) {
     let (mut r, mut c) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
-        let (tr, sr) = reference(items);
-        let (tc, sc) = candidate(items);
-        assert_eq!(sr, sc, "both sum the same values");
+        let (tr, sr) = reference(items, work);
+        let (tc, sc) = candidate(items, work);
+        assert_eq!(sr, sc, "both consume the same values");
         r.push(tr);
         c.push(tc);
     }
-    (median_of(r), median_of(c))
+    (medians(&r), medians(&c))
+}
+
+fn medians(runs: &[Times]) -> Times {
+    Times {
+        total: median_of(runs.iter().map(|t| t.total).collect()),
+        generate: median_of(runs.iter().map(|t| t.generate).collect()),
+        consume: median_of(runs.iter().map(|t| t.consume).collect()),
+    }
+}
+
+/// How much of the overlap two cores allow the stream reaches: the speed-up over one
+/// thread divided by the ideal speed-up, (generate + consume) / max(generate, consume),
+/// every time from the same run.
+fn efficiency(one: Times, stream: Times) -> f64 {
+    let ideal = (one.generate + one.consume) / one.generate.max(one.consume);
+    (one.total / stream.total) / ideal
 }
 
 /// The time base both sides of a latency measurement read.
@@ -187,23 +270,40 @@ pub fn run(quick: bool) {
     } else {
         ((1u64 << 30) / 4, 5)
     };
-    let (one, zig) = interleave(rounds, items, one_thread, zig_stream);
-    println!(
-        "one thread {:.1} ms, zig stream {:.1} ms ({} MiB, median of {rounds})",
-        one * 1e3,
-        zig * 1e3,
-        (items * 4) >> 20
-    );
-    let (tokio, zig2) = interleave(rounds, items, tokio_chunks, zig_stream);
-    println!(
+    let mib = (items * 4) >> 20;
+    for (work, prefix, speedup_goal) in [
+        (Work::Sum, "zigstream", 1.2),
+        (Work::MixSum, "zigstream_balanced", 1.6),
+    ] {
+        let (one, zig) = interleave(rounds, items, work, one_thread, zig_stream);
+        eprintln!(
+            "{prefix}: one thread {:.1} ms (generate {:.1} ms, consume {:.1} ms), \
+             zig stream {:.1} ms ({mib} MiB, median of {rounds})",
+            one.total * 1e3,
+            one.generate * 1e3,
+            one.consume * 1e3,
+            zig.total * 1e3,
+        );
+        report::ratio(
+            &format!("{prefix}_vs_one_thread"),
+            one.total / zig.total,
+            Goal::AtLeast(speedup_goal),
+        );
+        report::ratio(
+            &format!("{prefix}_efficiency"),
+            efficiency(one, zig),
+            Goal::AtLeast(0.9),
+        );
+    }
+    let (tokio, zig) = interleave(rounds, items, Work::Sum, tokio_chunks, zig_stream);
+    eprintln!(
         "tokio mpsc chunks {:.1} ms, zig stream {:.1} ms",
-        tokio * 1e3,
-        zig2 * 1e3
+        tokio.total * 1e3,
+        zig.total * 1e3
     );
-    report::ratio("zigstream_vs_one_thread", one / zig, Goal::AtLeast(1.2));
     report::ratio(
         "zigstream_vs_tokio_mpsc_chunks",
-        tokio / zig2,
+        tokio.total / zig.total,
         Goal::AtLeast(1.3),
     );
 
@@ -219,7 +319,7 @@ pub fn run(quick: bool) {
             c.push(sparse(cpus, count, pause, true));
         }
         let (r, c) = (median_of(r), median_of(c));
-        println!("sparse {name}: tokio mpsc p50 {r:.0} ns, zig stream p50 {c:.0} ns");
+        eprintln!("sparse {name}: tokio mpsc p50 {r:.0} ns, zig stream p50 {c:.0} ns");
         report::ratio(
             &format!("zigstream_sparse_p50_vs_tokio_mpsc_{name}"),
             c / r,

@@ -3,6 +3,10 @@
 //! - `local_rtt_vs_crossbeam_{same,split}`: a 64-byte request/reply round trip between two
 //!   threads through `migz1_mach_msg`, against a crossbeam `bounded(1)` ping-pong, with both
 //!   threads pinned to one CPU (`same`) or to two (`split`).
+//! - `local_rtt_vs_spin_split`: the same round trip against the physical limit of a
+//!   hand-off between the two CPUs: one cache line bounced by two spinning threads. Unlike
+//!   crossbeam, which sometimes parks on a futex and sometimes spins (a twentyfold jump
+//!   here), this reference does not change with the scheduler's mood.
 //! - `local_async_rtt_vs_tokio_mpsc_{same,split}`: the same with async client and server,
 //!   each on a current-thread tokio runtime, against a tokio mpsc ping-pong.
 //! - `ool_1mib_vs_memcpy`: sending and receiving a 1 MiB out-of-line region (moved, not
@@ -11,6 +15,8 @@
 //! Reference and candidate run in alternating batches in the same process, and each ratio
 //! is the median candidate batch over the median reference batch.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -89,7 +95,43 @@ fn ffi_server(task: u32, port: u32, cpu: usize) {
     }
 }
 
-fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
+/// One cache line of its own, bounced between two spinning threads.
+#[repr(align(128))]
+#[derive(Debug, Default)]
+struct Line(AtomicU64);
+
+/// The value that stops [`spin_echo`].
+const SPIN_STOP: u64 = u64::MAX;
+
+/// Answers every odd value written to `line` with the next even one, spinning, until
+/// [`SPIN_STOP`].
+fn spin_echo(line: &Line, cpu: usize) {
+    pin(cpu);
+    loop {
+        match line.0.load(Ordering::Acquire) {
+            SPIN_STOP => return,
+            v if v % 2 == 1 => line.0.store(v + 1, Ordering::Release),
+            _ => std::hint::spin_loop(),
+        }
+    }
+}
+
+/// The median and the 99th percentile of some batches, for the figures' detail lines.
+fn spread(batches: &[f64]) -> (f64, f64) {
+    let mut v = batches.to_vec();
+    (report::median(&mut v), report::percentile(&mut v, 99))
+}
+
+/// Round-trip figures of one `sync_rtt` run, nanoseconds per round trip.
+#[derive(Debug)]
+struct SyncRtt {
+    /// migz over crossbeam, medians of batches.
+    vs_crossbeam: f64,
+    /// migz over the spinning cache line, medians of batches (only across two CPUs).
+    vs_spin: Option<f64>,
+}
+
+fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
     // Client and server are separate tasks, as a MIG client and server would be.
     let (task, client_task) = (ffi::task_create(), ffi::task_create());
     let space = Space::from_task(task).expect("just created");
@@ -113,6 +155,13 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
                 return;
             }
         }
+    });
+
+    // Spinning on one CPU would only measure the scheduler's time slice.
+    let spin_line = (cpus.0 != cpus.1).then(|| Arc::new(Line::default()));
+    let spinner = spin_line.clone().map(|line| {
+        let cpu = cpus.1;
+        std::thread::spawn(move || spin_echo(&line, cpu))
     });
 
     let (out_tx, out_rx) = mpsc::channel();
@@ -139,14 +188,32 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
             req_tx.send(msg).expect("echo thread alive");
             let _ = rep_rx.recv().expect("echo thread alive");
         };
-        // Warm both up before measuring.
+        let mut sent = 0u64;
+        let mut rtt_spin = || {
+            if let Some(line) = &spin_line {
+                sent += 2;
+                line.0.store(sent - 1, Ordering::Release);
+                while line.0.load(Ordering::Acquire) != sent {
+                    std::hint::spin_loop();
+                }
+            }
+        };
+        // Warm all up before measuring.
         time(iters, &mut rtt_migz);
         time(iters, rtt_cb);
+        time(iters, &mut rtt_spin);
         let mut reference = Vec::new();
+        let mut spin = Vec::new();
         let mut candidate = Vec::new();
         for _ in 0..rounds {
             reference.push(time(iters, rtt_cb));
+            if spin_line.is_some() {
+                spin.push(time(iters, &mut rtt_spin));
+            }
             candidate.push(time(iters, &mut rtt_migz));
+        }
+        if let Some(line) = &spin_line {
+            line.0.store(SPIN_STOP, Ordering::Release);
         }
         let stop = header(mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, 0), port, 0, STOP_ID);
         let mut b = stop;
@@ -154,15 +221,15 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
         assert_eq!(rc, 0);
         migz_ffi::migz1_mig_dealloc_reply_port(reply);
         drop(req_tx);
-        let _ = out_tx.send((
-            report::median(&mut reference),
-            report::median(&mut candidate),
-        ));
+        let _ = out_tx.send((reference, spin, candidate));
     });
     client.join().expect("client");
+    if let Some(spinner) = spinner {
+        spinner.join().expect("spinner");
+    }
     server.join().expect("server");
     echo.join().expect("echo");
-    let (r, c) = out_rx.recv().expect("figures");
+    let (reference, spin, candidate) = out_rx.recv().expect("figures");
     client_space
         .port_deallocate(server_send)
         .expect("send right");
@@ -174,8 +241,20 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> f64 {
     drop((space, client_space));
     assert_eq!(migz_ffi::migz1_task_destroy(task), 0);
     assert_eq!(migz_ffi::migz1_task_destroy(client_task), 0);
-    eprintln!("  sync rtt cpus {cpus:?}: crossbeam {r:.0} ns, migz {c:.0} ns");
-    c / r
+    let ((r, r99), (c, c99)) = (spread(&reference), spread(&candidate));
+    eprintln!(
+        "  sync rtt cpus {cpus:?}, batches of {iters}: crossbeam median {r:.0} ns p99 {r99:.0} ns, \
+         migz median {c:.0} ns p99 {c99:.0} ns"
+    );
+    let vs_spin = (!spin.is_empty()).then(|| {
+        let (s, s99) = spread(&spin);
+        eprintln!("  sync rtt cpus {cpus:?}: spinning cache line median {s:.0} ns p99 {s99:.0} ns");
+        c / s
+    });
+    SyncRtt {
+        vs_crossbeam: c / r,
+        vs_spin,
+    }
 }
 
 fn current_thread_runtime() -> tokio::runtime::Runtime {
@@ -368,14 +447,19 @@ pub fn run(quick: bool) {
     let split = (0, if cpus > 1 { 1 } else { 0 });
     report::ratio(
         "local_rtt_vs_crossbeam_same",
-        sync_rtt((0, 0), rounds, iters),
+        sync_rtt((0, 0), rounds, iters).vs_crossbeam,
         Goal::AtMost(1.5),
     );
+    let split_rtt = sync_rtt(split, rounds, iters);
     report::ratio(
         "local_rtt_vs_crossbeam_split",
-        sync_rtt(split, rounds, iters),
+        split_rtt.vs_crossbeam,
         Goal::AtMost(1.5),
     );
+    match split_rtt.vs_spin {
+        Some(vs_spin) => report::ratio("local_rtt_vs_spin_split", vs_spin, Goal::AtMost(3.0)),
+        None => eprintln!("  local_rtt_vs_spin_split: one CPU only, no figure"),
+    }
     report::ratio(
         "local_async_rtt_vs_tokio_mpsc_same",
         async_rtt((0, 0), rounds, iters / 2),
