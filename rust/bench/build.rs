@@ -8,6 +8,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // suite uses the generated Rust.
     migz_build::Config::new()
         .lib_name("migzbench")
+        // Inlines the Zig pack functions into Rust when built with `-Clinker-plugin-lto`.
+        .cross_language_lto(true)
         // The `stream` suite's Zig producers.
         .zig_source("zig/stream.zig")
         .compile(&["defs/bench.defs"])?;

@@ -33,6 +33,8 @@
 
 #![forbid(unsafe_code)]
 
+mod lto;
+
 use migz_defs::pp::MacroArg;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -156,6 +158,7 @@ pub struct Config {
     zig_sources: Vec<PathBuf>,
     /// The Rust target triple, when not `$TARGET` (tests).
     target: Option<String>,
+    cross_language_lto: bool,
 }
 
 impl Config {
@@ -221,6 +224,22 @@ impl Config {
     /// generated subsystem by its name (`@import("mach_port")`); its `export`s are linked.
     pub fn zig_source(&mut self, file: impl AsRef<Path>) -> &mut Self {
         self.zig_sources.push(file.as_ref().to_path_buf());
+        self
+    }
+
+    /// Links the Zig half as LLVM bitcode when the build allows it, so that the linker
+    /// inlines the generated pack and unpack functions into their Rust callers.
+    ///
+    /// It takes effect when Rust emits bitcode too (`-Clinker-plugin-lto` in `RUSTFLAGS`),
+    /// the linker reads bitcode (rust-lld, the default on `x86_64-unknown-linux-gnu`) and
+    /// rustc and the pinned Zig are on the same LLVM major version; otherwise the build
+    /// warns why and links machine code as without it.
+    ///
+    /// ```text
+    /// RUSTFLAGS="-Clinker-plugin-lto" cargo build --release
+    /// ```
+    pub fn cross_language_lto(&mut self, yes: bool) -> &mut Self {
+        self.cross_language_lto = yes;
         self
     }
 
@@ -339,10 +358,11 @@ impl Config {
                     .unwrap_or_default()
             ),
         };
-        let target = match &self.target {
-            Some(t) => zig_target(t),
-            None => zig_target(&std::env::var("TARGET").map_err(|_| Error::Env("TARGET"))?),
+        let rust_target = match &self.target {
+            Some(t) => t.clone(),
+            None => std::env::var("TARGET").map_err(|_| Error::Env("TARGET"))?,
         };
+        let target = zig_target(&rust_target);
         let mut zig = zig_command()?;
         zig.args([
             "build-lib",
@@ -371,17 +391,21 @@ impl Config {
             }
             zig.arg(format!("-M{name}={}", path.display()));
         }
-        let output = zig
-            .arg(format!("-Mmigz={}", runtime.join("migz.zig").display()))
-            .arg(format!(
-                "-femit-bin={}",
-                out_dir.join(format!("lib{lib}.a")).display()
-            ))
-            .current_dir(&out_dir)
-            .output()
-            .map_err(|e| Error::Zig {
-                found: format!("zig did not run ({e})"),
-            })?;
+        zig.arg(format!("-Mmigz={}", runtime.join("migz.zig").display()));
+        let archive = out_dir.join(format!("lib{lib}.a"));
+        let bitcode = out_dir.join(format!("lib{lib}.bc"));
+        let lto = self.cross_language_lto && lto_available(&rust_target)?;
+        if lto {
+            zig.args([
+                "-fno-emit-bin",
+                &format!("-femit-llvm-bc={}", bitcode.display()),
+            ]);
+        } else {
+            zig.arg(format!("-femit-bin={}", archive.display()));
+        }
+        let output = zig.current_dir(&out_dir).output().map_err(|e| Error::Zig {
+            found: format!("zig did not run ({e})"),
+        })?;
         if !output.status.success() {
             return Err(Error::ZigBuild {
                 status: output.status.to_string(),
@@ -389,10 +413,34 @@ impl Config {
                 out_dir: out_dir.display().to_string(),
             });
         }
+        if lto {
+            lto::archive_thin_bitcode(zig_command, &target, &bitcode, &archive, &out_dir)?;
+        }
         println!("cargo:rustc-link-search=native={}", out_dir.display());
         println!("cargo:rustc-link-lib=static={lib}");
         Ok(names)
     }
+}
+
+/// Whether a build for `target` can link the Zig half as bitcode; prints why not as a
+/// warning.
+fn lto_available(target: &str) -> Result<bool, Error> {
+    let rustflags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    let rustc = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()));
+    let mut zig_cc = zig_command()?;
+    zig_cc.arg("cc");
+    let why = lto::unavailable(
+        &rustflags,
+        target,
+        &lto::version_text(rustc, "-vV"),
+        &lto::version_text(zig_cc, "--version"),
+    );
+    if let Some(why) = &why {
+        println!(
+            "cargo:warning=migz-build: cross-language LTO is off and the Zig half is linked as machine code: {why}"
+        );
+    }
+    Ok(why.is_none())
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Error> {
