@@ -339,6 +339,68 @@ migz1_kern_return_t migz1_mach_port_request_notification(
     migz1_mach_port_mscount_t sync, migz1_mach_port_t notify,
     migz1_mach_msg_type_name_t notifyPoly, migz1_mach_port_t *previous);
 
+/* ---- Task, host and special ports (task.defs, mach_host.defs) --------------------- */
+
+#define MIGZ1_TASK_KERNEL_PORT 1    /* the task's own port: mach_task_self() */
+#define MIGZ1_TASK_HOST_PORT 2      /* the host port: mach_host_self() */
+#define MIGZ1_TASK_BOOTSTRAP_PORT 4 /* the bootstrap server (launchd) */
+#define MIGZ1_KERN_NOT_SUPPORTED 46
+#define MIGZ1_MIG_BAD_ID (-303)
+
+/* mach_task_self(): the current space's send right to its own task port. Its name is the
+ * space's task handle, so it works with the calls above and as the destination of
+ * generated task.defs/mach_port.defs stubs, whose messages the emulation answers. */
+migz1_mach_port_t migz1_mach_task_self(void);
+/* mach_host_self(): a send right to the host port in the current space; as in xnu, each
+ * call adds a user reference for the caller to release. */
+migz1_mach_port_t migz1_mach_host_self(void);
+/* The right lands in the calling thread's current space. Only MIGZ1_TASK_KERNEL_PORT,
+ * _HOST_PORT and _BOOTSTRAP_PORT are known (others: KERN_INVALID_ARGUMENT); an unset
+ * port is MIGZ1_MACH_PORT_NULL. */
+migz1_kern_return_t migz1_task_get_special_port(migz1_mach_port_t task, int32_t which_port,
+                                                migz1_mach_port_t *special_port);
+/* `special_port` names a send right in the current space (copied) or is null. Only
+ * MIGZ1_TASK_BOOTSTRAP_PORT can be set. */
+migz1_kern_return_t migz1_task_set_special_port(migz1_mach_port_t task, int32_t which_port,
+                                                migz1_mach_port_t special_port);
+
+/* ---- Bootstrap (servers/bootstrap.h) ---------------------------------------------- */
+
+/* launchd's codes (servers/bootstrap_defs.h). */
+#define MIGZ1_BOOTSTRAP_SUCCESS 0
+#define MIGZ1_BOOTSTRAP_NOT_PRIVILEGED 1100
+#define MIGZ1_BOOTSTRAP_NAME_IN_USE 1101
+#define MIGZ1_BOOTSTRAP_UNKNOWN_SERVICE 1102
+#define MIGZ1_BOOTSTRAP_SERVICE_ACTIVE 1103
+#define MIGZ1_BOOTSTRAP_BAD_COUNT 1104
+#define MIGZ1_BOOTSTRAP_NO_MEMORY 1105
+#define MIGZ1_BOOTSTRAP_NO_CHILDREN 1106
+/* A name and its NUL fit in this many bytes (name_t); a longer one is BOOTSTRAP_BAD_COUNT. */
+#define MIGZ1_BOOTSTRAP_MAX_NAME_LEN 128
+
+/* Each call acts on the calling thread's current space; `bp` is a send right there to a
+ * bootstrap namespace (from migz1_task_get_special_port(..., MIGZ1_TASK_BOOTSTRAP_PORT, ...)).
+ * A `bp` that is no such right: MIGZ1_MACH_SEND_INVALID_DEST (MIGZ1_MIG_BAD_ID for the task
+ * or host port). */
+/* A send right to the service; MIGZ1_BOOTSTRAP_UNKNOWN_SERVICE when there is none. */
+migz1_kern_return_t migz1_bootstrap_look_up(migz1_mach_port_t bp, const char *service_name,
+                                            migz1_mach_port_t *sp);
+/* The receive right of a service this space declared (migz1_bootstrap_create_service), or
+ * of a new one under an unknown name, which this space then owns. NOT_PRIVILEGED: another
+ * space owns it; SERVICE_ACTIVE: already checked in or registered. When the receive right
+ * dies, the name is unknown again and the clients' send rights are dead names. */
+migz1_kern_return_t migz1_bootstrap_check_in(migz1_mach_port_t bp, const char *service_name,
+                                             migz1_mach_port_t *sp);
+/* Registers a copy of the send right `sp` under the name (null: nothing). NOT_PRIVILEGED:
+ * another space owns the name; SERVICE_ACTIVE: it is in use. */
+migz1_kern_return_t migz1_bootstrap_register(migz1_mach_port_t bp, const char *service_name,
+                                             migz1_mach_port_t sp);
+/* Declares a service owned by this space, as a launchd plist does: a send right comes back
+ * at once and messages queue until the space checks in. NAME_IN_USE: the name is taken. */
+migz1_kern_return_t migz1_bootstrap_create_service(migz1_mach_port_t bp,
+                                                   const char *service_name,
+                                                   migz1_mach_port_t *sp);
+
 /* ---- MIG reply ports -------------------------------------------------------------- */
 
 migz1_mach_port_t migz1_mig_get_reply_port(void);

@@ -27,6 +27,12 @@ const CALLS: &[&str] = &[
     "mach_port_request_notification",
     "vm_allocate",
     "vm_deallocate",
+    "bootstrap_look_up",
+    "bootstrap_check_in",
+    "bootstrap_register",
+    "task_get_special_port",
+    "task_set_special_port",
+    "mach_host_self",
 ];
 
 fn main() {

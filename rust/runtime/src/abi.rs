@@ -69,6 +69,36 @@ pub const KERN_INVALID_CAPABILITY: KernReturn = 20;
 pub const KERN_RIGHT_EXISTS: KernReturn = 21;
 /// A wait timed out.
 pub const KERN_OPERATION_TIMED_OUT: KernReturn = 49;
+/// `KERN_NOT_SUPPORTED`.
+pub const KERN_NOT_SUPPORTED: KernReturn = 46;
+
+/// `TASK_KERNEL_PORT`: the special port that is the task's own port (`mach_task_self()`).
+pub const TASK_KERNEL_PORT: i32 = 1;
+/// `TASK_HOST_PORT`: the special port that is the host's port (`mach_host_self()`).
+pub const TASK_HOST_PORT: i32 = 2;
+/// `TASK_NAME_PORT`.
+pub const TASK_NAME_PORT: i32 = 3;
+/// `TASK_BOOTSTRAP_PORT`: the special port of the bootstrap server (launchd).
+pub const TASK_BOOTSTRAP_PORT: i32 = 4;
+
+/// `BOOTSTRAP_SUCCESS` (`servers/bootstrap_defs.h`).
+pub const BOOTSTRAP_SUCCESS: KernReturn = 0;
+/// `BOOTSTRAP_NOT_PRIVILEGED`: the service belongs to another job.
+pub const BOOTSTRAP_NOT_PRIVILEGED: KernReturn = 1100;
+/// `BOOTSTRAP_NAME_IN_USE`: a service of that name exists.
+pub const BOOTSTRAP_NAME_IN_USE: KernReturn = 1101;
+/// `BOOTSTRAP_UNKNOWN_SERVICE`: no service has that name.
+pub const BOOTSTRAP_UNKNOWN_SERVICE: KernReturn = 1102;
+/// `BOOTSTRAP_SERVICE_ACTIVE`: the service is already checked in (or registered).
+pub const BOOTSTRAP_SERVICE_ACTIVE: KernReturn = 1103;
+/// `BOOTSTRAP_BAD_COUNT`.
+pub const BOOTSTRAP_BAD_COUNT: KernReturn = 1104;
+/// `BOOTSTRAP_NO_MEMORY`.
+pub const BOOTSTRAP_NO_MEMORY: KernReturn = 1105;
+/// `BOOTSTRAP_NO_CHILDREN`.
+pub const BOOTSTRAP_NO_CHILDREN: KernReturn = 1106;
+/// `BOOTSTRAP_MAX_NAME_LEN`: a service name and its NUL fit in this many bytes (`name_t`).
+pub const BOOTSTRAP_MAX_NAME_LEN: usize = 128;
 
 // message.h: return codes.
 /// `mach_msg` success.
@@ -580,6 +610,14 @@ pub fn code_name(code: i32) -> Option<&'static str> {
         KERN_INVALID_CAPABILITY => "KERN_INVALID_CAPABILITY",
         KERN_RIGHT_EXISTS => "KERN_RIGHT_EXISTS",
         KERN_OPERATION_TIMED_OUT => "KERN_OPERATION_TIMED_OUT",
+        KERN_NOT_SUPPORTED => "KERN_NOT_SUPPORTED",
+        BOOTSTRAP_NOT_PRIVILEGED => "BOOTSTRAP_NOT_PRIVILEGED",
+        BOOTSTRAP_NAME_IN_USE => "BOOTSTRAP_NAME_IN_USE",
+        BOOTSTRAP_UNKNOWN_SERVICE => "BOOTSTRAP_UNKNOWN_SERVICE",
+        BOOTSTRAP_SERVICE_ACTIVE => "BOOTSTRAP_SERVICE_ACTIVE",
+        BOOTSTRAP_BAD_COUNT => "BOOTSTRAP_BAD_COUNT",
+        BOOTSTRAP_NO_MEMORY => "BOOTSTRAP_NO_MEMORY",
+        BOOTSTRAP_NO_CHILDREN => "BOOTSTRAP_NO_CHILDREN",
         MACH_SEND_INVALID_DATA => "MACH_SEND_INVALID_DATA",
         MACH_SEND_INVALID_DEST => "MACH_SEND_INVALID_DEST",
         MACH_SEND_TIMED_OUT => "MACH_SEND_TIMED_OUT",

@@ -148,6 +148,7 @@
 
 pub mod abi;
 pub mod asynk;
+pub mod bootstrap;
 pub mod bridge;
 pub mod channel;
 pub mod error;
@@ -177,6 +178,7 @@ pub mod stream {
     };
 }
 pub mod sys;
+pub mod task;
 pub mod transport;
 
 pub use abi::{

@@ -142,6 +142,48 @@ impl Transport for Kernel {
     fn msg_destroy(&self, msg: &[u8]) {
         k::msg_destroy(msg)
     }
+    fn task_self_port(&self) -> Result<MachPortName, Error> {
+        Ok(self.task)
+    }
+    fn host_self_port(&self) -> Result<MachPortName, Error> {
+        match crate::sys::bootstrap::host_self() {
+            MACH_PORT_NULL => Err(Error::Failure),
+            name => Ok(name),
+        }
+    }
+    fn task_get_special_port(&self, which: i32) -> Result<MachPortName, Error> {
+        crate::sys::bootstrap::get_special_port(self.task, which).map_err(err)
+    }
+    fn task_set_special_port(&self, which: i32, port: MachPortName) -> Result<(), Error> {
+        unit(crate::sys::bootstrap::set_special_port(
+            self.task, which, port,
+        ))
+    }
+    fn bootstrap_look_up(
+        &self,
+        bp: MachPortName,
+        name: &std::ffi::CStr,
+    ) -> Result<MachPortName, KernReturn> {
+        crate::sys::bootstrap::look_up(bp, name)
+    }
+    fn bootstrap_check_in(
+        &self,
+        bp: MachPortName,
+        name: &std::ffi::CStr,
+    ) -> Result<MachPortName, KernReturn> {
+        crate::sys::bootstrap::check_in(bp, name)
+    }
+    fn bootstrap_register(
+        &self,
+        bp: MachPortName,
+        name: &std::ffi::CStr,
+        sp: MachPortName,
+    ) -> Result<(), KernReturn> {
+        match crate::sys::bootstrap::register(bp, name, sp) {
+            KERN_SUCCESS => Ok(()),
+            code => Err(code),
+        }
+    }
     fn take_region(&self, addr: usize, size: usize) -> Option<crate::sys::mem::Region> {
         k::take_region(self.task, addr, size)
     }

@@ -7,6 +7,7 @@
 use crate::abi::*;
 use crate::error::Error;
 use crate::sys::mem::Region;
+use std::ffi::CStr;
 use std::future::Future;
 use std::time::Duration;
 
@@ -92,6 +93,65 @@ pub trait Transport: Clone + Send + Sync + std::fmt::Debug + 'static {
 
     /// `mach_msg_destroy`: releases every right and region a received message carries.
     fn msg_destroy(&self, msg: &[u8]);
+
+    /// `mach_task_self()`: the name of this task's send right to its own port, owned by
+    /// the task (like libSystem's cached `mach_task_self_`, not to be deallocated). The
+    /// default, for a transport without task ports, is `KERN_NOT_SUPPORTED`.
+    fn task_self_port(&self) -> Result<MachPortName, Error> {
+        Err(Error::Other(KERN_NOT_SUPPORTED))
+    }
+
+    /// `mach_host_self()`: a new user reference of a send right to the host port, the
+    /// caller's to release. The default is `KERN_NOT_SUPPORTED`.
+    fn host_self_port(&self) -> Result<MachPortName, Error> {
+        Err(Error::Other(KERN_NOT_SUPPORTED))
+    }
+
+    /// `task_get_special_port` on this task: a new send right to the special port `which`
+    /// (`TASK_BOOTSTRAP_PORT`, ...), or `MACH_PORT_NULL` when it is unset. The default is
+    /// `KERN_NOT_SUPPORTED`.
+    fn task_get_special_port(&self, which: i32) -> Result<MachPortName, Error> {
+        let _ = which;
+        Err(Error::Other(KERN_NOT_SUPPORTED))
+    }
+
+    /// `task_set_special_port` on this task, with a copy of the send right `port` (or
+    /// `MACH_PORT_NULL`). The default is `KERN_NOT_SUPPORTED`.
+    fn task_set_special_port(&self, which: i32, port: MachPortName) -> Result<(), Error> {
+        let _ = (which, port);
+        Err(Error::Other(KERN_NOT_SUPPORTED))
+    }
+
+    /// `bootstrap_look_up`: a send right to the service `name` of the bootstrap server
+    /// the send right `bp` reaches, or launchd's code (`BOOTSTRAP_UNKNOWN_SERVICE`, ...).
+    /// The default is `KERN_NOT_SUPPORTED`.
+    fn bootstrap_look_up(&self, bp: MachPortName, name: &CStr) -> Result<MachPortName, KernReturn> {
+        let _ = (bp, name);
+        Err(KERN_NOT_SUPPORTED)
+    }
+
+    /// `bootstrap_check_in`: the receive right of the service `name`, or launchd's code.
+    /// The default is `KERN_NOT_SUPPORTED`.
+    fn bootstrap_check_in(
+        &self,
+        bp: MachPortName,
+        name: &CStr,
+    ) -> Result<MachPortName, KernReturn> {
+        let _ = (bp, name);
+        Err(KERN_NOT_SUPPORTED)
+    }
+
+    /// `bootstrap_register`: registers a copy of the send right `sp` under `name`, or
+    /// launchd's code. The default is `KERN_NOT_SUPPORTED`.
+    fn bootstrap_register(
+        &self,
+        bp: MachPortName,
+        name: &CStr,
+        sp: MachPortName,
+    ) -> Result<(), KernReturn> {
+        let _ = (bp, name, sp);
+        Err(KERN_NOT_SUPPORTED)
+    }
 
     /// Takes the out-of-line region of `size > 0` bytes at `addr` that a received message
     /// brought: the caller owns it from now on. `None` when the transport knows of no such
@@ -359,6 +419,36 @@ impl Transport for crate::local::Space {
 
     fn msg_destroy(&self, msg: &[u8]) {
         crate::local::Space::msg_destroy(self, msg)
+    }
+    fn task_self_port(&self) -> Result<MachPortName, Error> {
+        Ok(crate::local::Space::mach_task_self(self))
+    }
+    fn host_self_port(&self) -> Result<MachPortName, Error> {
+        crate::local::Space::mach_host_self(self)
+    }
+    fn task_get_special_port(&self, which: i32) -> Result<MachPortName, Error> {
+        crate::local::Space::task_get_special_port(self, which, self)
+    }
+    fn task_set_special_port(&self, which: i32, port: MachPortName) -> Result<(), Error> {
+        crate::local::Space::task_set_special_port(self, which, self, port)
+    }
+    fn bootstrap_look_up(&self, bp: MachPortName, name: &CStr) -> Result<MachPortName, KernReturn> {
+        crate::local::Space::bootstrap_look_up(self, bp, name.to_bytes())
+    }
+    fn bootstrap_check_in(
+        &self,
+        bp: MachPortName,
+        name: &CStr,
+    ) -> Result<MachPortName, KernReturn> {
+        crate::local::Space::bootstrap_check_in(self, bp, name.to_bytes())
+    }
+    fn bootstrap_register(
+        &self,
+        bp: MachPortName,
+        name: &CStr,
+        sp: MachPortName,
+    ) -> Result<(), KernReturn> {
+        crate::local::Space::bootstrap_register(self, bp, name.to_bytes(), sp)
     }
     fn take_region(&self, addr: usize, size: usize) -> Option<Region> {
         crate::local::vm::take_exact(addr, size, self.id())

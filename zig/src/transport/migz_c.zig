@@ -213,6 +213,14 @@ pub extern fn migz1_mach_port_set_attributes(task: migz1_mach_port_t, name: migz
 pub extern fn migz1_mach_port_get_attributes(task: migz1_mach_port_t, name: migz1_mach_port_t, flavor: migz1_mach_port_flavor_t, port_info_out: [*c]u32, port_infoCnt: [*c]migz1_mach_msg_type_number_t) migz1_kern_return_t;
 pub extern fn migz1_mach_port_move_member(task: migz1_mach_port_t, member: migz1_mach_port_t, after: migz1_mach_port_t) migz1_kern_return_t;
 pub extern fn migz1_mach_port_request_notification(task: migz1_mach_port_t, name: migz1_mach_port_t, msgid: migz1_mach_msg_id_t, sync: migz1_mach_port_mscount_t, notify: migz1_mach_port_t, notifyPoly: migz1_mach_msg_type_name_t, previous: [*c]migz1_mach_port_t) migz1_kern_return_t;
+pub extern fn migz1_mach_task_self() migz1_mach_port_t;
+pub extern fn migz1_mach_host_self() migz1_mach_port_t;
+pub extern fn migz1_task_get_special_port(task: migz1_mach_port_t, which_port: i32, special_port: [*c]migz1_mach_port_t) migz1_kern_return_t;
+pub extern fn migz1_task_set_special_port(task: migz1_mach_port_t, which_port: i32, special_port: migz1_mach_port_t) migz1_kern_return_t;
+pub extern fn migz1_bootstrap_look_up(bp: migz1_mach_port_t, service_name: [*c]const u8, sp: [*c]migz1_mach_port_t) migz1_kern_return_t;
+pub extern fn migz1_bootstrap_check_in(bp: migz1_mach_port_t, service_name: [*c]const u8, sp: [*c]migz1_mach_port_t) migz1_kern_return_t;
+pub extern fn migz1_bootstrap_register(bp: migz1_mach_port_t, service_name: [*c]const u8, sp: migz1_mach_port_t) migz1_kern_return_t;
+pub extern fn migz1_bootstrap_create_service(bp: migz1_mach_port_t, service_name: [*c]const u8, sp: [*c]migz1_mach_port_t) migz1_kern_return_t;
 pub extern fn migz1_mig_get_reply_port() migz1_mach_port_t;
 pub extern fn migz1_mig_dealloc_reply_port(reply_port: migz1_mach_port_t) void;
 pub extern fn migz1_mig_put_reply_port(reply_port: migz1_mach_port_t) void;
@@ -1228,6 +1236,20 @@ pub inline fn MIGZ1_DESCRIPTOR_DISPOSITION(word: anytype) @TypeOf((__helpers.cas
     _ = &word;
     return (__helpers.cast(u32, word) >> @as(c_int, 16)) & @as(c_uint, 0xff);
 }
+pub const MIGZ1_TASK_KERNEL_PORT = @as(c_int, 1);
+pub const MIGZ1_TASK_HOST_PORT = @as(c_int, 2);
+pub const MIGZ1_TASK_BOOTSTRAP_PORT = @as(c_int, 4);
+pub const MIGZ1_KERN_NOT_SUPPORTED = @as(c_int, 46);
+pub const MIGZ1_MIG_BAD_ID = -@as(c_int, 303);
+pub const MIGZ1_BOOTSTRAP_SUCCESS = @as(c_int, 0);
+pub const MIGZ1_BOOTSTRAP_NOT_PRIVILEGED = @as(c_int, 1100);
+pub const MIGZ1_BOOTSTRAP_NAME_IN_USE = @as(c_int, 1101);
+pub const MIGZ1_BOOTSTRAP_UNKNOWN_SERVICE = @as(c_int, 1102);
+pub const MIGZ1_BOOTSTRAP_SERVICE_ACTIVE = @as(c_int, 1103);
+pub const MIGZ1_BOOTSTRAP_BAD_COUNT = @as(c_int, 1104);
+pub const MIGZ1_BOOTSTRAP_NO_MEMORY = @as(c_int, 1105);
+pub const MIGZ1_BOOTSTRAP_NO_CHILDREN = @as(c_int, 1106);
+pub const MIGZ1_BOOTSTRAP_MAX_NAME_LEN = @as(c_int, 128);
 pub const MIGZ1_STREAM_OK = @as(c_int, 0);
 pub const MIGZ1_STREAM_WOULD_BLOCK = @as(c_int, 1);
 pub const MIGZ1_STREAM_CLOSED = @as(c_int, 2);

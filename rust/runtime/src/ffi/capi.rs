@@ -611,3 +611,175 @@ pub unsafe extern "C" fn migz1_vm_allocate(
 pub extern "C" fn migz1_vm_deallocate(task: MachPortT, address: usize, size: usize) -> KernReturnT {
     with_task(task, |s| s.vm_deallocate(address, size))
 }
+
+/// `mach_task_self()`: the calling thread's current space's send right to its own task
+/// port, whose name is the space's task handle (0 when the thread's space is gone).
+/// Messages to it are answered by the emulation, so generated `mach_port.defs` stubs work.
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_task_self() -> MachPortT {
+    catch_unwind(|| current().map_or(0, |s| s.mach_task_self())).unwrap_or(0)
+}
+
+/// `mach_host_self()`: a send right to the host port in the calling thread's current
+/// space; each call adds a user reference, as in xnu (0 on failure).
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_mach_host_self() -> MachPortT {
+    catch_unwind(|| current().and_then(|s| s.mach_host_self().ok()).unwrap_or(0)).unwrap_or(0)
+}
+
+/// `task_get_special_port`: the right lands in the calling thread's current space.
+///
+/// # Safety
+/// `port` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_task_get_special_port(
+    task: MachPortT,
+    which: i32,
+    port: *mut MachPortT,
+) -> KernReturnT {
+    with_task(task, |s| {
+        if port.is_null() {
+            return Err(Error::InvalidArgument);
+        }
+        let into = current().ok_or(Error::InvalidTask)?;
+        let n = s.task_get_special_port(which, &into)?;
+        // SAFETY: non-null, and the caller promised it is writable.
+        unsafe { put(port, n) }.inspect_err(|_| {
+            let _ = into.port_deallocate(n);
+        })
+    })
+}
+
+/// `task_set_special_port`: `port` names a send right in the calling thread's current
+/// space (or is `MACH_PORT_NULL`).
+#[unsafe(no_mangle)]
+pub extern "C" fn migz1_task_set_special_port(
+    task: MachPortT,
+    which: i32,
+    port: MachPortT,
+) -> KernReturnT {
+    with_task(task, |s| {
+        let from = current().ok_or(Error::InvalidTask)?;
+        s.task_set_special_port(which, &from, port)
+    })
+}
+
+/// Reads a service name: at most `BOOTSTRAP_MAX_NAME_LEN` bytes up to its NUL, or
+/// `BOOTSTRAP_BAD_COUNT` when no NUL comes within them.
+///
+/// # Safety
+/// `name` is null or a NUL-terminated string.
+unsafe fn service_name(name: *const std::ffi::c_char) -> Result<Vec<u8>, KernReturnT> {
+    if name.is_null() {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    let mut v = Vec::new();
+    for i in 0..BOOTSTRAP_MAX_NAME_LEN {
+        // SAFETY: the caller promised a NUL-terminated string, and the loop stops at its
+        // NUL, so every byte read is within it.
+        let b = unsafe { name.add(i).read() } as u8;
+        if b == 0 {
+            return Ok(v);
+        }
+        v.push(b);
+    }
+    Err(BOOTSTRAP_BAD_COUNT)
+}
+
+/// Runs a bootstrap call on the calling thread's current space and writes the name it
+/// gives through `out`, releasing the right again when `out` is null.
+///
+/// # Safety
+/// `name` is null or a NUL-terminated string, `out` is null or valid for a write.
+unsafe fn bootstrap_call(
+    name: *const std::ffi::c_char,
+    out: *mut MachPortT,
+    f: impl FnOnce(&Space, &[u8]) -> Result<MachPortT, KernReturnT>,
+) -> KernReturnT {
+    guard(|| {
+        // SAFETY: forwarded from the caller.
+        let name = match unsafe { service_name(name) } {
+            Ok(n) => n,
+            Err(code) => return code,
+        };
+        if out.is_null() {
+            return KERN_INVALID_ARGUMENT;
+        }
+        let Some(s) = current() else {
+            return MACH_SEND_INVALID_DEST;
+        };
+        match f(&s, &name) {
+            Ok(n) => {
+                // SAFETY: non-null, and the caller promised it is writable.
+                unsafe { out.write_unaligned(n) };
+                KERN_SUCCESS
+            }
+            Err(code) => code,
+        }
+    })
+}
+
+/// `bootstrap_look_up`: a send right to the service `service_name` of the namespace the
+/// send right `bp` (in the calling thread's current space) reaches. Codes are launchd's
+/// (`BOOTSTRAP_UNKNOWN_SERVICE`, ...).
+///
+/// # Safety
+/// `service_name` is a NUL-terminated string, `sp` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_bootstrap_look_up(
+    bp: MachPortT,
+    service_name: *const std::ffi::c_char,
+    sp: *mut MachPortT,
+) -> KernReturnT {
+    // SAFETY: forwarded from the caller.
+    unsafe { bootstrap_call(service_name, sp, |s, n| s.bootstrap_look_up(bp, n)) }
+}
+
+/// `bootstrap_check_in`: the receive right of the service `service_name` (see
+/// `Space::bootstrap_check_in`).
+///
+/// # Safety
+/// `service_name` is a NUL-terminated string, `sp` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_bootstrap_check_in(
+    bp: MachPortT,
+    service_name: *const std::ffi::c_char,
+    sp: *mut MachPortT,
+) -> KernReturnT {
+    // SAFETY: forwarded from the caller.
+    unsafe { bootstrap_call(service_name, sp, |s, n| s.bootstrap_check_in(bp, n)) }
+}
+
+/// `bootstrap_create_service`: declares `service_name` for the calling space and gives a
+/// send right to it; the receive right waits for `migz1_bootstrap_check_in`.
+///
+/// # Safety
+/// `service_name` is a NUL-terminated string, `sp` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_bootstrap_create_service(
+    bp: MachPortT,
+    service_name: *const std::ffi::c_char,
+    sp: *mut MachPortT,
+) -> KernReturnT {
+    // SAFETY: forwarded from the caller.
+    unsafe { bootstrap_call(service_name, sp, |s, n| s.bootstrap_create_service(bp, n)) }
+}
+
+/// `bootstrap_register`: registers a copy of the send right `sp` under `service_name`.
+///
+/// # Safety
+/// `service_name` is a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn migz1_bootstrap_register(
+    bp: MachPortT,
+    service_name: *const std::ffi::c_char,
+    sp: MachPortT,
+) -> KernReturnT {
+    let mut unused = 0;
+    // SAFETY: forwarded from the caller; `unused` is a local.
+    unsafe {
+        bootstrap_call(service_name, &mut unused, |s, n| {
+            s.bootstrap_register(bp, n, sp).map(|()| 0)
+        })
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use super::kmsg::{KRight, Kmsg};
 use super::park::{WaitList, Waiter};
@@ -101,6 +101,9 @@ pub struct Port {
     pub epoch: AtomicU64,
     /// See `Hints`.
     pub hints: Hints,
+    /// What the emulation itself serves on this port (a task, the host, a bootstrap
+    /// namespace), set once right after creation; unset for ports of ordinary receivers.
+    pub kobject: OnceLock<super::task::KObject>,
     live: Arc<AtomicUsize>,
 }
 
@@ -150,6 +153,7 @@ impl Port {
                 qlimit: AtomicU32::new(MACH_PORT_QLIMIT_DEFAULT),
                 alive: AtomicU32::new(1),
             },
+            kobject: OnceLock::new(),
             live,
         })
     }

@@ -84,16 +84,20 @@ pub struct Table {
     generation: u32,
     /// The most names the table may hold.
     pub limit: usize,
+    /// The name kept for `mach_task_self()` (the space's task handle), never handed out
+    /// as a fresh name.
+    reserved: MachPortName,
 }
 
 impl Table {
-    fn new(limit: usize) -> Table {
+    fn new(limit: usize, reserved: MachPortName) -> Table {
         Table {
             entries: IntMap::default(),
             by_port: IntMap::default(),
             next_index: 1,
             generation: 3,
             limit,
+            reserved,
         }
     }
 
@@ -109,7 +113,8 @@ impl Table {
                 self.next_index = 1;
                 self.generation = self.generation.wrapping_add(4);
             }
-            if name != MACH_PORT_DEAD && !self.entries.contains_key(&name) {
+            if name != MACH_PORT_DEAD && name != self.reserved && !self.entries.contains_key(&name)
+            {
                 return Ok(name);
             }
         }
@@ -164,12 +169,19 @@ pub struct SpaceInner {
     pub live_ports: Arc<AtomicUsize>,
     /// Reply ports of finished calls, kept for the next ones (see `Space::pool_reply_port`).
     reply_pool: Mutex<Vec<MachPortName>>,
+    /// The task port and the special ports (see `task`).
+    special: Mutex<super::task::Special>,
 }
 
 impl SpaceInner {
     /// Locks the table (see `Port::lock` on poisoning).
     pub fn lock(&self) -> MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Locks the special ports (never while holding the table lock).
+    pub fn special(&self) -> MutexGuard<'_, super::task::Special> {
+        self.special.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -179,8 +191,12 @@ impl Drop for SpaceInner {
         tasks().remove(&self.task);
         let t = std::mem::replace(
             self.table.get_mut().unwrap_or_else(|e| e.into_inner()),
-            Table::new(0),
+            Table::new(0, 0),
         );
+        // The task port dies with the space (send rights elsewhere become dead names),
+        // and the special ports' rights are released, before the deferred work flushes.
+        let special = std::mem::take(self.special.get_mut().unwrap_or_else(|e| e.into_inner()));
+        drop(special);
         let me: *const SpaceInner = self;
         for (name, e) in t.entries {
             release_entry(me, name, e);
@@ -258,9 +274,10 @@ impl Space {
         let inner = Arc::new(SpaceInner {
             id,
             task,
-            table: Mutex::new(Table::new(limit)),
+            table: Mutex::new(Table::new(limit, task)),
             live_ports: Arc::new(AtomicUsize::new(0)),
             reply_pool: Mutex::new(Vec::new()),
+            special: Mutex::new(super::task::Special::default()),
         });
         tasks()
             .0
@@ -304,6 +321,8 @@ impl Space {
     /// Everything still held: names, regions and live ports.
     pub fn leaks(&self) -> Leaks {
         let _f = FlushOnDrop;
+        // Services that are gone release the namespaces' rights to their ports first.
+        super::bootstrap::purge_all();
         super::kmsg::flush();
         let mut names: Vec<_> = {
             let mut t = self.lock();
@@ -323,6 +342,8 @@ impl Space {
         let pooled = self.reply_pool().clone();
         let before = names.len();
         names.retain(|(n, bits, _)| !(pooled.contains(n) && *bits == MACH_PORT_TYPE_RECEIVE));
+        // The name `mach_task_self()` returns is the space's own, as on a Mac.
+        names.retain(|(n, bits, _)| !self.is_task_self(*n, *bits));
         let hidden = before - names.len();
         Leaks {
             names,

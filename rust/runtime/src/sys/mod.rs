@@ -2,6 +2,8 @@
 //! few OS calls std does not wrap. Everything above this module is safe code.
 
 #[cfg(target_vendor = "apple")]
+pub mod bootstrap;
+#[cfg(target_vendor = "apple")]
 pub mod mach;
 pub mod mem;
 pub mod os;
