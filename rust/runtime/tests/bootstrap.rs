@@ -474,3 +474,80 @@ fn special_ports_of_another_task_land_in_the_callers_space() {
     b.port_deallocate(name).unwrap();
     b.assert_no_leaks();
 }
+
+/// Sends `msg` to the task port with a reply port and returns the reply's id and
+/// `RetCode` (a `mig_reply_error_t`).
+fn ask_task(space: &Space, mut msg: Vec<u8>) -> (i32, u32, i32) {
+    let reply = space.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let mut h = common::header(&msg);
+    h.msgh_local_port = reply;
+    h.msgh_bits = (h.msgh_bits & MACH_MSGH_BITS_COMPLEX)
+        | mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    h.write(&mut msg);
+    assert_eq!(send(space, &msg, Some(0)), MACH_MSG_SUCCESS);
+    let (r, b) = recv(space, reply, 256, 0, Some(0));
+    assert_eq!(r, MACH_MSG_SUCCESS);
+    let rh = common::header(&b);
+    space
+        .port_mod_refs(reply, MACH_PORT_RIGHT_RECEIVE, -1)
+        .unwrap();
+    (rh.msgh_id, rh.msgh_size, read_u32(&b, 32).unwrap() as i32)
+}
+
+#[test]
+fn the_task_port_answers_bad_requests_as_a_mig_server() {
+    let space = Space::new();
+    let me = space.mach_task_self();
+    {
+        let ndr_and = |args: &[u32]| {
+            let mut p = NDR_RECORD.to_vec();
+            for a in args {
+                p.extend_from_slice(&a.to_ne_bytes());
+            }
+            p
+        };
+        // mach_port_allocate (3204) one word short, and one word long.
+        let short = simple(me, MACH_MSG_TYPE_COPY_SEND, 0, 0, 3204, &NDR_RECORD);
+        assert_eq!(ask_task(&space, short), (3304, 36, MIG_BAD_ARGUMENTS));
+        let long = simple(me, MACH_MSG_TYPE_COPY_SEND, 0, 0, 3204, &ndr_and(&[1, 2]));
+        assert_eq!(ask_task(&space, long), (3304, 36, MIG_BAD_ARGUMENTS));
+        // An id outside what the task port implements: MIG_BAD_ID, reply id + 100.
+        let unknown = simple(me, MACH_MSG_TYPE_COPY_SEND, 0, 0, 3200, &[]);
+        assert_eq!(ask_task(&space, unknown), (3300, 36, MIG_BAD_ID));
+        let foreign = simple(me, MACH_MSG_TYPE_COPY_SEND, 0, 0, 77, &[]);
+        assert_eq!(ask_task(&space, foreign), (177, 36, MIG_BAD_ID));
+        // A complex mach_port_insert_right whose descriptor is out-of-line memory: the
+        // emulation refuses it and releases what it carried.
+        let region = space.vm_allocate(4096).unwrap();
+        // Header, body, a 16-byte descriptor, NDR: 52 bytes, insert_right's size.
+        let m = common::complex(
+            me,
+            MACH_MSG_TYPE_COPY_SEND,
+            0,
+            0,
+            3214,
+            &[common::Desc::Ool(region, 4096, true, MACH_MSG_VIRTUAL_COPY)],
+            &NDR_RECORD,
+        );
+        assert_eq!(m.len(), 52);
+        assert_eq!(ask_task(&space, m), (3314, 36, MIG_TYPE_ERROR));
+        // A simple request with no reply port is served, and answers nobody.
+        let once = simple(
+            me,
+            MACH_MSG_TYPE_COPY_SEND,
+            0,
+            0,
+            3204,
+            &ndr_and(&[MACH_PORT_RIGHT_DEAD_NAME]),
+        );
+        assert_eq!(send(&space, &once, Some(0)), MACH_MSG_SUCCESS);
+        let names = space.names();
+        let dead: Vec<_> = names
+            .iter()
+            .filter(|(_, t)| *t == MACH_PORT_TYPE_DEAD_NAME)
+            .collect();
+        assert_eq!(dead.len(), 1);
+        space.port_deallocate(dead[0].0).unwrap();
+    }
+    space.assert_no_leaks();
+}

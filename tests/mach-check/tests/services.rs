@@ -24,7 +24,9 @@ fn bootstrap_and_special_ports_on_the_kernel_transport() {
         );
         let port = bootstrap::check_in(&bp, "mach-check.svc").unwrap();
         assert_eq!(
-            bootstrap::check_in(&bp, "mach-check.svc").unwrap_err().code(),
+            bootstrap::check_in(&bp, "mach-check.svc")
+                .unwrap_err()
+                .code(),
             BOOTSTRAP_SERVICE_ACTIVE
         );
         let send = bootstrap::look_up(&bp, "mach-check.svc").unwrap();

@@ -5,6 +5,7 @@
 
 pub mod bootstrap;
 pub(crate) mod kmsg;
+pub mod kserver;
 pub(crate) mod msg;
 pub(crate) mod park;
 pub(crate) mod port;

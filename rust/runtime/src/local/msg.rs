@@ -312,6 +312,12 @@ pub fn copyout_right(t: &mut Table, val: PortVal) -> Result<MachPortName, (Error
 /// own destination: queued, such a message could never be received and its port would
 /// live forever, so xnu destroys it and still reports success; the emulation does the same.
 fn enqueue_or_destroy(res: port::Reservation, kmsg: Kmsg) {
+    if super::kserver::is_kobject(kmsg.dest.port()) {
+        // The emulation answers its own ports at once, in the sender's thread.
+        drop(res);
+        super::kserver::serve(kmsg);
+        return;
+    }
     let dest = kmsg.dest.port();
     let own_receive = |v: &PortVal| match v {
         PortVal::Right(r) => r.kind() == RightKind::Receive && Arc::ptr_eq(r.port(), dest),
@@ -720,6 +726,11 @@ impl Space {
             Ok(p) => p,
             Err(e) => return e,
         };
+        if p.h.msgh_remote_port == self.inner.task {
+            // The task's own port is named by its handle from the start, as
+            // `mach_task_self()` is on a Mac: the right is made on first use.
+            self.mach_task_self();
+        }
         let deadline = Deadline::new(option & MACH_SEND_TIMEOUT != 0, timeout);
         // The destination can change between resolving it and copying in (another thread
         // may move its right); a few retries settle that without looping forever.

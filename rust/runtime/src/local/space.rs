@@ -744,7 +744,7 @@ impl Space {
 
     /// Gives a right the name `name`, merging with what the name already denotes when it
     /// is the same port.
-    fn copyout_at(
+    pub(crate) fn copyout_at(
         &self,
         t: &mut Table,
         name: MachPortName,

@@ -24,7 +24,6 @@ use crate::error::Error;
 #[derive(Debug)]
 pub enum KObject {
     /// A task port: messages to it act on this space (`kserver`).
-    #[allow(dead_code)] // Read by the task port's server, next.
     Task(Weak<SpaceInner>),
     /// The host port.
     Host,
