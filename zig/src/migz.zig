@@ -188,6 +188,14 @@ pub const channel = @import("channel.zig");
 /// Whether the Rust library is linked (see `transport.rust_linked`).
 pub const rust_linked = transport_.rust_linked;
 
+/// Finding services by name: `bootstrap.port`, `lookUp`, `checkIn`, `register`.
+pub const bootstrap = @import("bootstrap.zig");
+/// The task's and host's ports and the task's special ports: `task.taskPort`,
+/// `hostSelf`, `getSpecialPort`, `setSpecialPort`.
+pub const task = @import("task.zig");
+/// `mach_host_self()` (raw; `task.hostSelf` gives a typed right).
+pub const hostSelf = transport_.hostSelf;
+
 /// Right accounting for tests (local transport).
 pub const testing = @import("testing.zig");
 /// Entry points between Rust and Zig in one process.
@@ -197,7 +205,7 @@ test {
     // Every file's tests, and every declaration analyzed, so that `zig build check`
     // compiles all of the runtime for each target.
     std.testing.refAllDecls(@This());
-    inline for (.{ abi, message, rights, server, transport_, testing, codec, stubs, bridge }) |file| {
+    inline for (.{ abi, message, rights, server, transport_, testing, codec, stubs, bridge, bootstrap, task }) |file| {
         std.testing.refAllDecls(file);
     }
     // Rings are created, and channels live, in the Rust library.

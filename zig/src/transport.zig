@@ -130,6 +130,39 @@ pub fn enterTask(task: Port) KernReturn {
     return impl.enterTask(task);
 }
 
+/// `mach_host_self()`: a send right to the host port; each call adds a user reference
+/// for the caller to release.
+pub fn hostSelf() Port {
+    return impl.hostSelf();
+}
+
+/// `task_get_special_port(task, which, port)`: a send right to the task's special port
+/// `which` (`MACH_PORT_NULL` when unset), in the calling thread's task.
+pub fn taskGetSpecialPort(task: Port, which: i32, port: *Port) KernReturn {
+    return impl.taskGetSpecialPort(task, which, port);
+}
+
+/// `task_set_special_port(task, which, port)`: a copy of the send right `port` (or
+/// nothing) becomes the special port `which`.
+pub fn taskSetSpecialPort(task: Port, which: i32, port: Port) KernReturn {
+    return impl.taskSetSpecialPort(task, which, port);
+}
+
+/// `bootstrap_look_up(bp, name, sp)`: a send right to the service `name`.
+pub fn bootstrapLookUp(bp: Port, name: [*:0]const u8, sp: *Port) KernReturn {
+    return impl.bootstrapLookUp(bp, name, sp);
+}
+
+/// `bootstrap_check_in(bp, name, sp)`: the receive right of the service `name`.
+pub fn bootstrapCheckIn(bp: Port, name: [*:0]const u8, sp: *Port) KernReturn {
+    return impl.bootstrapCheckIn(bp, name, sp);
+}
+
+/// `bootstrap_register(bp, name, sp)`: registers a copy of the send right `sp`.
+pub fn bootstrapRegister(bp: Port, name: [*:0]const u8, sp: Port) KernReturn {
+    return impl.bootstrapRegister(bp, name, sp);
+}
+
 /// The errors of `vmAllocate`.
 pub const VmAllocateError = error{
     /// No room in the address space (`KERN_NO_SPACE`, `KERN_RESOURCE_SHORTAGE`).

@@ -244,3 +244,33 @@ test "descriptor bytes agree with the header's word macros" {
         word(&ports),
     );
 }
+
+/// See `transport.hostSelf`.
+pub fn hostSelf() Port {
+    return c.migz1_mach_host_self();
+}
+
+/// See `transport.taskGetSpecialPort`.
+pub fn taskGetSpecialPort(task: Port, which: i32, port: *Port) KernReturn {
+    return c.migz1_task_get_special_port(task, which, port);
+}
+
+/// See `transport.taskSetSpecialPort`.
+pub fn taskSetSpecialPort(task: Port, which: i32, port: Port) KernReturn {
+    return c.migz1_task_set_special_port(task, which, port);
+}
+
+/// See `transport.bootstrapLookUp`.
+pub fn bootstrapLookUp(bp: Port, name: [*:0]const u8, sp: *Port) KernReturn {
+    return c.migz1_bootstrap_look_up(bp, name, sp);
+}
+
+/// See `transport.bootstrapCheckIn`.
+pub fn bootstrapCheckIn(bp: Port, name: [*:0]const u8, sp: *Port) KernReturn {
+    return c.migz1_bootstrap_check_in(bp, name, sp);
+}
+
+/// See `transport.bootstrapRegister`.
+pub fn bootstrapRegister(bp: Port, name: [*:0]const u8, sp: Port) KernReturn {
+    return c.migz1_bootstrap_register(bp, name, sp);
+}

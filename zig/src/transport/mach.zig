@@ -1,7 +1,7 @@
 //! The `mach` transport: the Darwin kernel, through libSystem. `std.c` has most of
 //! the calls; the few it lacks (`mach_port_mod_refs`, `mach_port_extract_right`,
-//! `vm_allocate`, the `mig_*` reply-port calls) are declared here with their
-//! libSystem signatures.
+//! `vm_allocate`, the `mig_*` reply-port calls, the special-port and `bootstrap_*`
+//! calls) are declared here with their libSystem signatures.
 
 const std = @import("std");
 const builtin = @import("builtin");
@@ -40,6 +40,11 @@ extern "c" fn vm_allocate(task: Port, address: *usize, size: usize, flags: c_int
 extern "c" fn mig_get_reply_port() Port;
 extern "c" fn mig_dealloc_reply_port(reply_port: Port) void;
 extern "c" fn mig_put_reply_port(reply_port: Port) void;
+extern "c" fn task_get_special_port(task: Port, which_port: c_int, special_port: *Port) KernReturn;
+extern "c" fn task_set_special_port(task: Port, which_port: c_int, special_port: Port) KernReturn;
+extern "c" fn bootstrap_look_up(bp: Port, service_name: [*:0]const u8, sp: *Port) KernReturn;
+extern "c" fn bootstrap_check_in(bp: Port, service_name: [*:0]const u8, sp: *Port) KernReturn;
+extern "c" fn bootstrap_register(bp: Port, service_name: [*:0]const u8, sp: Port) KernReturn;
 
 /// `VM_FLAGS_ANYWHERE`.
 const vm_flags_anywhere: c_int = 1;
@@ -130,4 +135,34 @@ pub fn portRequestNotification(name: Port, msgid: i32, sync: u32, notify: Port, 
 pub fn enterTask(task: Port) KernReturn {
     if (task == abi.port_null or task == taskSelf()) return abi.kern.success;
     return abi.kern.invalid_task;
+}
+
+/// See `transport.hostSelf`.
+pub fn hostSelf() Port {
+    return darwin.mach_host_self();
+}
+
+/// See `transport.taskGetSpecialPort`.
+pub fn taskGetSpecialPort(task: Port, which: i32, port: *Port) KernReturn {
+    return task_get_special_port(task, which, port);
+}
+
+/// See `transport.taskSetSpecialPort`.
+pub fn taskSetSpecialPort(task: Port, which: i32, port: Port) KernReturn {
+    return task_set_special_port(task, which, port);
+}
+
+/// See `transport.bootstrapLookUp`.
+pub fn bootstrapLookUp(bp: Port, name: [*:0]const u8, sp: *Port) KernReturn {
+    return bootstrap_look_up(bp, name, sp);
+}
+
+/// See `transport.bootstrapCheckIn`.
+pub fn bootstrapCheckIn(bp: Port, name: [*:0]const u8, sp: *Port) KernReturn {
+    return bootstrap_check_in(bp, name, sp);
+}
+
+/// See `transport.bootstrapRegister`.
+pub fn bootstrapRegister(bp: Port, name: [*:0]const u8, sp: Port) KernReturn {
+    return bootstrap_register(bp, name, sp);
 }
