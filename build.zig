@@ -189,7 +189,15 @@ pub fn build(b: *std.Build) void {
     // The matrices need the Rust library, which exists only for the local transport.
     const darwin = target.result.os.tag.isDarwin();
     const every_test = [_]*std.Build.Step.Compile{ unit_tests, tool_tests } ++ e2e_tests ++ .{ matrix, ports_ool_matrix };
-    const all_tests: []const *std.Build.Step.Compile = if (darwin) every_test[0 .. every_test.len - 2] else &every_test;
+    const some_tests: []const *std.Build.Step.Compile = if (darwin) every_test[0 .. every_test.len - 2] else &every_test;
+    // Generated mach_port.defs stubs on the emulation's own task port (local transport,
+    // with the corpus beside the checkout).
+    var test_list: std.ArrayList(*std.Build.Step.Compile) = .empty;
+    test_list.appendSlice(b.allocator, some_tests) catch @panic("out of memory");
+    if (!darwin) {
+        if (taskPortTest(b, migz, test_runner, target, optimize)) |t| test_list.append(b.allocator, t) catch @panic("out of memory");
+    }
+    const all_tests = test_list.items;
     steps.test_unit.dependOn(&runTests(b, summary, &.{unit_tests}).step);
     steps.@"test".dependOn(&runTests(b, summary, all_tests).step);
     for (all_tests) |t| steps.build.dependOn(&t.step);
@@ -256,6 +264,43 @@ fn machPortProgram(b: *std.Build, target: ?std.Build.ResolvedTarget, optimize: s
                 .{ .name = "mach_port", .module = stubs },
             },
         }),
+    });
+}
+
+/// `zig/tests/task_port_e2e.zig`: Apple's `mach_port.defs` from ../shared/corpus,
+/// generated for the local transport and called on the emulation's task port; null
+/// without the corpus.
+fn taskPortTest(
+    b: *std.Build,
+    migz: *std.Build.Module,
+    test_runner: std.Build.Step.Compile.TestRunner,
+    target: std.Build.ResolvedTarget,
+    optimize: std.builtin.Optimize,
+) ?*std.Build.Step.Compile {
+    b.root.access(b.graph.io, "../shared/corpus", .{}) catch return null;
+    const corpus = b.root.joinString(b.allocator, "../shared/corpus") catch @panic("out of memory");
+    const stubs = addDefs(b, .{
+        .defs = b.graph.cwdRelativePath(b.pathJoin(&.{ corpus, "xnu/libsyscall/mach/mach_port.defs" })),
+        .include_dirs = &.{
+            b.graph.cwdRelativePath(b.pathJoin(&.{ corpus, "xnu/osfmk" })),
+            b.graph.cwdRelativePath(b.pathJoin(&.{ corpus, "include" })),
+        },
+        .defines = &.{"LIBSYSCALL_INTERFACE"},
+        .subsystem = "mach_port",
+        .migz_module = migz,
+    });
+    return b.addTest(.{
+        .name = "task_port-e2e",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("zig/tests/task_port_e2e.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = &.{
+                .{ .name = "migz", .module = migz },
+                .{ .name = "mach_port", .module = stubs },
+            },
+        }),
+        .test_runner = test_runner,
     });
 }
 
