@@ -47,6 +47,7 @@ pub const ZIG_VERSION: &str = "0.17.1";
 /// repository. Paths are relative to the runtime's root directory.
 const ZIG_RUNTIME: &[(&str, &str)] = &[
     ("abi.zig", include_str!("../zig/abi.zig")),
+    ("bootstrap.zig", include_str!("../zig/bootstrap.zig")),
     ("bridge.zig", include_str!("../zig/bridge.zig")),
     ("codec.zig", include_str!("../zig/codec.zig")),
     ("channel.zig", include_str!("../zig/channel.zig")),
@@ -57,6 +58,7 @@ const ZIG_RUNTIME: &[(&str, &str)] = &[
     ("server.zig", include_str!("../zig/server.zig")),
     ("stream.zig", include_str!("../zig/stream.zig")),
     ("stubs.zig", include_str!("../zig/stubs.zig")),
+    ("task.zig", include_str!("../zig/task.zig")),
     ("testing.zig", include_str!("../zig/testing.zig")),
     ("transport.zig", include_str!("../zig/transport.zig")),
     (
