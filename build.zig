@@ -120,6 +120,11 @@ pub fn build(b: *std.Build) void {
         .subsystem = "ports_ool",
         .migz_module = host,
     });
+    const adder_stubs = addDefs(b, .{
+        .defs = b.path("examples/bootstrap/defs/adder.defs"),
+        .subsystem = "adder",
+        .migz_module = host,
+    });
     // The umbrella's generated Rust calls the Zig exports of every example's stubs: each
     // binary linking it imports them all through this module.
     const host_exports = b.createModule(.{
@@ -127,6 +132,7 @@ pub fn build(b: *std.Build) void {
         .imports = &.{
             .{ .name = "array_test", .module = host_stubs },
             .{ .name = "ports_ool", .module = ports_ool_stubs },
+            .{ .name = "adder", .module = adder_stubs },
         },
     });
     const array_test_service = b.createModule(.{
@@ -175,6 +181,28 @@ pub fn build(b: *std.Build) void {
         }),
         .test_runner = test_runner,
     });
+    // The bootstrap example's Zig half against the umbrella library: services found by name.
+    const bootstrap_service = b.createModule(.{
+        .root_source_file = b.path("examples/bootstrap/zig/service.zig"),
+        .imports = &.{
+            .{ .name = "migz", .module = host },
+            .{ .name = "adder", .module = adder_stubs },
+        },
+    });
+    const bootstrap_example = b.addTest(.{
+        .name = "bootstrap-example",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("examples/bootstrap/zig/test.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = &.{
+                .{ .name = "migz", .module = host },
+                .{ .name = "service", .module = bootstrap_service },
+                .{ .name = "zig_host", .module = host_exports },
+            },
+        }),
+        .test_runner = test_runner,
+    });
     const demo = b.addExecutable(.{
         .name = "array_test_demo",
         .root_module = b.createModule(.{
@@ -188,8 +216,8 @@ pub fn build(b: *std.Build) void {
 
     // The matrices need the Rust library, which exists only for the local transport.
     const darwin = target.result.os.tag.isDarwin();
-    const every_test = [_]*std.Build.Step.Compile{ unit_tests, tool_tests } ++ e2e_tests ++ .{ matrix, ports_ool_matrix };
-    const some_tests: []const *std.Build.Step.Compile = if (darwin) every_test[0 .. every_test.len - 2] else &every_test;
+    const every_test = [_]*std.Build.Step.Compile{ unit_tests, tool_tests } ++ e2e_tests ++ .{ matrix, ports_ool_matrix, bootstrap_example };
+    const some_tests: []const *std.Build.Step.Compile = if (darwin) every_test[0 .. every_test.len - 3] else &every_test;
     // Generated mach_port.defs stubs on the emulation's own task port (local transport,
     // with the corpus beside the checkout).
     var test_list: std.ArrayList(*std.Build.Step.Compile) = .empty;

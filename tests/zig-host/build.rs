@@ -6,6 +6,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     migz_build::Config::new().skip_zig_build(true).compile(&[
         "../../examples/defs/array_test.defs",
         "../../examples/defs/ports_ool.defs",
+        "../../examples/bootstrap/defs/adder.defs",
     ])?;
     Ok(())
 }

@@ -6,4 +6,5 @@
 comptime {
     _ = @import("array_test");
     _ = @import("ports_ool");
+    _ = @import("adder");
 }

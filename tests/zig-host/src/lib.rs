@@ -10,6 +10,8 @@
 //! | `migz_example_ports_ool_rust_server`       | takes a receive right, serves `ports_ool` until its last send right goes |
 //! | `migz_example_ports_ool_rust_failing_server` | the same, with every routine failing after taking its arguments |
 //! | `migz_example_ports_ool_rust_client`       | borrows a send right, runs the scenario `arg` (0: answered, 1: refused) |
+//! | `migz_example_bootstrap_rust_server`       | checks in under the example's Rust name, tells the borrowed send right, serves until stopped |
+//! | `migz_example_bootstrap_rust_client`       | looks up the example's Zig name, makes `arg` calls and stops the server |
 
 #![forbid(unsafe_code)]
 
@@ -42,3 +44,15 @@ migz::export_entry!(
     migz_example_ports_ool_rust_failing_server => ports_ool_service::failing_server_entry
 );
 migz::export_entry!(migz_example_ports_ool_rust_client => ports_ool_service::client_entry);
+
+/// The stubs generated from `examples/bootstrap/defs/adder.defs`.
+pub mod adder {
+    include!(concat!(env!("OUT_DIR"), "/adder.rs"));
+}
+
+// The Rust half of the bootstrap example, the same source its crate uses.
+#[path = "../../../examples/bootstrap/src/service.rs"]
+pub mod bootstrap_service;
+
+migz::export_entry!(migz_example_bootstrap_rust_server => bootstrap_service::server_entry);
+migz::export_entry!(migz_example_bootstrap_rust_client => bootstrap_service::client_entry);
