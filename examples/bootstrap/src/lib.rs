@@ -86,29 +86,29 @@ pub fn rust_server_zig_client(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|_| migz::Error::Failure)?;
-    let server_task2 = server_task.clone();
-    let server = std::thread::spawn(move || {
-        runtime.block_on(service::serve(
-            &server_task2,
-            service::RUST_SERVICE,
-            Some(&ready_send),
-        ))
-    });
-    let waited = service::wait_ready(&ready);
-    let called = waited.and_then(|()| {
-        match zig::client(entry_space(client_task), 0, u64::from(count.unsigned_abs())) {
-            migz::abi::KERN_SUCCESS => Ok(()),
-            code => Err(service::ExampleError::Code(code)),
+    std::thread::scope(|scope| {
+        let server = scope.spawn(|| {
+            runtime.block_on(service::serve(
+                server_task,
+                service::RUST_SERVICE,
+                Some(&ready_send),
+            ))
+        });
+        let called = service::wait_ready(&ready).and_then(|()| {
+            match zig::client(entry_space(client_task), 0, u64::from(count.unsigned_abs())) {
+                migz::abi::KERN_SUCCESS => Ok(()),
+                code => Err(service::ExampleError::Code(code)),
+            }
+        });
+        if called.is_err() {
+            // The client did not get to stop the server: stop it here, so it ends.
+            let _ = service::stop(client_task, service::RUST_SERVICE);
         }
-    });
-    if called.is_err() {
-        // The client did not get to stop the server: stop it here, so it ends.
-        let _ = service::stop(client_task, service::RUST_SERVICE);
-    }
-    let served = server
-        .join()
-        .unwrap_or(Err(service::ExampleError::Code(migz::abi::KERN_FAILURE)));
-    called.and(served)
+        let served = server
+            .join()
+            .unwrap_or(Err(service::ExampleError::Code(migz::abi::KERN_FAILURE)));
+        called.and(served)
+    })
 }
 
 /// A Zig server in `server_task`, a Rust client in `client_task`.
@@ -118,23 +118,19 @@ pub fn zig_server_rust_client(
     count: i32,
 ) -> Result<(), service::ExampleError> {
     let (ready, ready_send) = migz::rights::allocate_pair(server_task)?;
-    let space = entry_space(server_task).clone();
-    let ready_name = ready_send.name();
-    let server = std::thread::spawn(move || {
-        let code = zig::server(&space, ready_name, 0);
-        drop(ready_send);
-        code
-    });
-    let waited = service::wait_ready(&ready);
-    let called = waited.and_then(|()| service::call(client_task, service::ZIG_SERVICE, 2, count));
-    if called.is_err() {
-        // The client did not get to stop the server: stop it here, so it ends.
-        let _ = service::stop(client_task, service::ZIG_SERVICE);
-    }
-    let served = match server.join() {
-        Ok(migz::abi::KERN_SUCCESS) => Ok(()),
-        Ok(code) => Err(service::ExampleError::Code(code)),
-        Err(_) => Err(service::ExampleError::Code(migz::abi::KERN_FAILURE)),
-    };
-    called.and(served)
+    std::thread::scope(|scope| {
+        let server = scope.spawn(|| zig::server(entry_space(server_task), ready_send.name(), 0));
+        let called = service::wait_ready(&ready)
+            .and_then(|()| service::call(client_task, service::ZIG_SERVICE, 2, count));
+        if called.is_err() {
+            // The client did not get to stop the server: stop it here, so it ends.
+            let _ = service::stop(client_task, service::ZIG_SERVICE);
+        }
+        let served = match server.join() {
+            Ok(migz::abi::KERN_SUCCESS) => Ok(()),
+            Ok(code) => Err(service::ExampleError::Code(code)),
+            Err(_) => Err(service::ExampleError::Code(migz::abi::KERN_FAILURE)),
+        };
+        called.and(served)
+    })
 }
