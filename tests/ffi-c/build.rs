@@ -15,6 +15,17 @@ fn main() {
         .warnings_into_errors(true)
         .cargo_metadata(false)
         .compile("migz_ctest");
+    // Bootstrap and special ports from C (`tests/c_bootstrap.rs`).
+    println!("cargo::rerun-if-changed=bootstrap.c");
+    cc::Build::new()
+        .file("bootstrap.c")
+        .include("../../rust/ffi/include")
+        .flag_if_supported("-std=c11")
+        .warnings(true)
+        .extra_warnings(true)
+        .warnings_into_errors(true)
+        .cargo_metadata(false)
+        .compile("migz_cbootstrap");
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     println!("cargo::rustc-link-search=native={out}");
 }
