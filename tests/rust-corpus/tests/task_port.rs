@@ -164,3 +164,77 @@ fn host_and_bootstrap_ports_answer_bad_id() {
     }
     space.assert_no_leaks();
 }
+
+#[test]
+fn no_senders_requested_through_the_task_port() {
+    let space = Space::new();
+    {
+        let c = client(&space);
+        let (port, send) = allocate_pair(&space).unwrap();
+        let notify = migz::rights::ReceiveRight::allocate(&space).unwrap();
+        let previous = c
+            .mach_port_request_notification(
+                port.name(),
+                MACH_NOTIFY_NO_SENDERS,
+                0,
+                PolyRight::MakeSendOnce(&notify),
+                None,
+            )
+            .unwrap();
+        assert_eq!(previous.name(), MACH_PORT_NULL);
+        drop(previous);
+        // A second request gives the first one's send-once right back, owned.
+        let first = c
+            .mach_port_request_notification(
+                port.name(),
+                MACH_NOTIFY_NO_SENDERS,
+                0,
+                PolyRight::MakeSendOnce(&notify),
+                None,
+            )
+            .unwrap();
+        assert_eq!(space.port_type(first.name()), Ok(MACH_PORT_TYPE_SEND_ONCE));
+        drop(first);
+        // The first right's send-once notification, then no-senders once `send` goes.
+        let mut buf = [0u8; 128];
+        let rcv = |buf: &mut [u8]| {
+            space.mach_msg(
+                buf,
+                MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+                0,
+                128,
+                notify.name(),
+                0,
+                0,
+            )
+        };
+        assert_eq!(rcv(&mut buf), MACH_MSG_SUCCESS);
+        assert_eq!(
+            MachMsgHeader::read(&buf).unwrap().msgh_id,
+            MACH_NOTIFY_SEND_ONCE
+        );
+        drop(send);
+        assert_eq!(rcv(&mut buf), MACH_MSG_SUCCESS);
+        assert_eq!(
+            MachMsgHeader::read(&buf).unwrap().msgh_id,
+            MACH_NOTIFY_NO_SENDERS
+        );
+        // A no-senders request on a name without a receive right.
+        let bad = c.mach_port_request_notification(
+            0x7777_0003,
+            MACH_NOTIFY_NO_SENDERS,
+            0,
+            PolyRight::MakeSendOnce(&notify),
+            None,
+        );
+        assert_eq!(bad.unwrap_err(), CallError::Server(KERN_INVALID_NAME));
+        // The refused request's send-once right was released: its notification arrives.
+        assert_eq!(rcv(&mut buf), MACH_MSG_SUCCESS);
+        assert_eq!(
+            MachMsgHeader::read(&buf).unwrap().msgh_id,
+            MACH_NOTIFY_SEND_ONCE
+        );
+        drop((port, notify));
+    }
+    space.assert_no_leaks();
+}

@@ -37,6 +37,8 @@ pub const MACH_PORT_MOD_REFS_ID: i32 = 3208;
 pub const MACH_PORT_SET_MSCOUNT_ID: i32 = 3210;
 /// `mach_port_move_member`.
 pub const MACH_PORT_MOVE_MEMBER_ID: i32 = 3212;
+/// `mach_port_request_notification`.
+pub const MACH_PORT_REQUEST_NOTIFICATION_ID: i32 = 3213;
 /// `mach_port_insert_right`.
 pub const MACH_PORT_INSERT_RIGHT_ID: i32 = 3214;
 /// `mach_port_extract_right`.
@@ -66,6 +68,7 @@ pub const TASK_PORT_ROUTINES: &[i32] = &[
     MACH_PORT_MOD_REFS_ID,
     MACH_PORT_SET_MSCOUNT_ID,
     MACH_PORT_MOVE_MEMBER_ID,
+    MACH_PORT_REQUEST_NOTIFICATION_ID,
     MACH_PORT_INSERT_RIGHT_ID,
     MACH_PORT_EXTRACT_RIGHT_ID,
     MACH_PORT_GET_ATTRIBUTES_ID,
@@ -219,6 +222,7 @@ fn task_routine(space: &Space, kmsg: &mut Kmsg) -> Answer {
         MACH_PORT_MOVE_MEMBER_ID if r.simple(40) => space
             .port_move_member(r.u32_at(ARGS), r.u32_at(ARGS + 4))
             .into(),
+        MACH_PORT_REQUEST_NOTIFICATION_ID => request_notification(space, &r, &mut kmsg.descs),
         MACH_PORT_INSERT_RIGHT_ID => insert_right(space, &r, &mut kmsg.descs),
         MACH_PORT_EXTRACT_RIGHT_ID if r.simple(40) => {
             extract_right(space, r.u32_at(ARGS), r.u32_at(ARGS + 4))
@@ -274,14 +278,9 @@ fn task_routine(space: &Space, kmsg: &mut Kmsg) -> Answer {
 /// `mach_port_insert_right`: the request carries the right (`poly`, a port descriptor at
 /// 28) already taken from the sender; it is given the name `name` (at 48) in `space`.
 fn insert_right(space: &Space, r: &Request<'_>, descs: &mut Vec<KDesc>) -> Answer {
-    if !r.complex || r.bytes.len() != 52 || r.u32_at(24) != 1 || descs.len() != 1 {
-        return Answer::Code(MIG_BAD_ARGUMENTS);
-    }
-    let Some(KDesc::Port { off: 28, .. }) = descs.first() else {
-        return Answer::Code(MIG_TYPE_ERROR);
-    };
-    let Some(KDesc::Port { val, .. }) = descs.pop() else {
-        unreachable!("matched as a port descriptor just above")
+    let val = match one_port(r, 52, descs) {
+        Ok(v) => v,
+        Err(code) => return Answer::Code(code),
     };
     let name = r.u32_at(48);
     match val {
@@ -300,6 +299,40 @@ fn insert_right(space: &Space, r: &Request<'_>, descs: &mut Vec<KDesc>) -> Answe
         }
         // A null or dead `poly` is no right to insert.
         PortVal::Null | PortVal::Dead => Answer::Code(KERN_INVALID_CAPABILITY),
+    }
+}
+
+/// The port descriptor at 28 of a complex request of `size` bytes with one descriptor:
+/// its right, taken out of the request. `Err` is the MIG code to answer.
+fn one_port(r: &Request<'_>, size: usize, descs: &mut Vec<KDesc>) -> Result<PortVal, KernReturn> {
+    if !r.complex || r.bytes.len() != size || r.u32_at(24) != 1 || descs.len() != 1 {
+        return Err(MIG_BAD_ARGUMENTS);
+    }
+    match descs.pop() {
+        Some(KDesc::Port { off: 28, val, .. }) => Ok(val),
+        // Another descriptor goes back into the request, to be released with it.
+        Some(other) => {
+            descs.push(other);
+            Err(MIG_TYPE_ERROR)
+        }
+        None => Err(MIG_BAD_ARGUMENTS),
+    }
+}
+
+/// `mach_port_request_notification`: the request carries the notify send-once right
+/// (`notify`, a port descriptor at 28); `name` (48), `msgid` (52) and `sync` (56) follow.
+/// The previous send-once right, if any, comes back in the reply's port descriptor.
+fn request_notification(space: &Space, r: &Request<'_>, descs: &mut Vec<KDesc>) -> Answer {
+    let notify = match one_port(r, 60, descs) {
+        Ok(PortVal::Right(right)) => Some(right),
+        Ok(PortVal::Null) => None,
+        Ok(PortVal::Dead) => return Answer::Code(KERN_INVALID_CAPABILITY),
+        Err(code) => return Answer::Code(code),
+    };
+    match space.port_request_notification_with(r.u32_at(48), r.i32_at(52), r.u32_at(56), notify) {
+        Ok(Some(previous)) => Answer::Port(PortVal::Right(previous), MACH_MSG_TYPE_PORT_SEND_ONCE),
+        Ok(None) => Answer::Port(PortVal::Null, MACH_MSG_TYPE_PORT_SEND_ONCE),
+        Err(e) => Answer::Code(e.code()),
     }
 }
 

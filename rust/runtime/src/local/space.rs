@@ -1133,7 +1133,66 @@ impl Space {
                 Err(_) => return Err(Error::Other(KERN_INVALID_CAPABILITY)),
             }
         };
-        let previous = match msgid {
+        match self.request_notification_locked(&mut t, name, msgid, sync, &e, so) {
+            None => Ok(MACH_PORT_NULL),
+            Some(r) => self.copyout_new(&mut t, PortVal::Right(r)),
+        }
+    }
+
+    /// `mach_port_request_notification` with the notify right already taken (from a
+    /// message to the task port), giving back the previous send-once right rather than
+    /// naming it: `so` is released, which sends its send-once notification, when the
+    /// request is refused.
+    pub(crate) fn port_request_notification_with(
+        &self,
+        name: MachPortName,
+        msgid: i32,
+        sync: u32,
+        so: Option<KRight>,
+    ) -> Result<Option<KRight>, Error> {
+        let _f = FlushOnDrop;
+        let mut t = self.lock();
+        t.check_dead(name);
+        let e = t.entries.get(&name).ok_or(Error::InvalidName)?.clone();
+        match msgid {
+            MACH_NOTIFY_NO_SENDERS if !e.has(MACH_PORT_TYPE_RECEIVE) => {
+                return Err(Error::InvalidRight);
+            }
+            MACH_NOTIFY_NO_SENDERS => {}
+            MACH_NOTIFY_DEAD_NAME if e.has(MACH_PORT_TYPE_DEAD_NAME) && sync == 0 => {
+                return Err(Error::InvalidArgument);
+            }
+            MACH_NOTIFY_DEAD_NAME
+                if !e.has(
+                    MACH_PORT_TYPE_DEAD_NAME
+                        | MACH_PORT_TYPE_SEND
+                        | MACH_PORT_TYPE_SEND_ONCE
+                        | MACH_PORT_TYPE_RECEIVE,
+                ) =>
+            {
+                return Err(Error::InvalidRight);
+            }
+            MACH_NOTIFY_DEAD_NAME => {}
+            _ => return Err(Error::InvalidValue),
+        }
+        if so.as_ref().is_some_and(|r| r.kind() != RightKind::SendOnce) {
+            return Err(Error::Other(KERN_INVALID_CAPABILITY));
+        }
+        Ok(self.request_notification_locked(&mut t, name, msgid, sync, &e, so))
+    }
+
+    /// The second half of `port_request_notification`, once `name` (whose entry is `e`)
+    /// was checked and the notify right taken.
+    fn request_notification_locked(
+        &self,
+        t: &mut Table,
+        name: MachPortName,
+        msgid: i32,
+        sync: u32,
+        e: &Entry,
+        so: Option<KRight>,
+    ) -> Option<KRight> {
+        match msgid {
             MACH_NOTIFY_NO_SENDERS => {
                 let p = e.port().cloned().expect("a receive right has a port");
                 let mut st = p.lock();
@@ -1198,10 +1257,6 @@ impl Space {
                     prev
                 }
             }
-        };
-        match previous {
-            None => Ok(MACH_PORT_NULL),
-            Some(r) => self.copyout_new(&mut t, PortVal::Right(r)),
         }
     }
 
