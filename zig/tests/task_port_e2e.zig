@@ -47,8 +47,22 @@ test "mach_port routines on the task's own port" {
 
         // The kernel's codes, and MIG_BAD_ID for a routine the emulation lacks.
         try expectEqual(migz.kern.invalid_name, mach_port.machPortType(&.{ .task = self, .name = name }, &ptype));
+        // mach_port_names: out-of-line arrays that now belong to this task.
         var names: mach_port.MachPortNamesOut = .{};
-        try expectEqual(migz.mig.bad_id, mach_port.machPortNames(&.{ .task = self }, &names));
+        try expectEqual(migz.kern.success, mach_port.machPortNames(&.{ .task = self }, &names));
+        try expectEqual(names.names.len, names.types.len);
+        var found = false;
+        for (names.names.items(), names.types.items()) |n, t| {
+            if (n == self) {
+                try expectEqual(@as(u32, 0x0001_0000), t); // MACH_PORT_TYPE_SEND
+                found = true;
+            }
+        }
+        try std.testing.expect(found);
+        try expectEqual(migz.kern.success, migz.vmDeallocate(@intFromPtr(names.names.ptr.?), names.names.len * 4));
+        try expectEqual(migz.kern.success, migz.vmDeallocate(@intFromPtr(names.types.ptr.?), names.types.len * 4));
+        var srights: mach_port.MachPortGetSrightsOut = .{};
+        try expectEqual(migz.mig.bad_id, mach_port.machPortGetSrights(&.{ .task = self, .name = 1 }, &srights));
 
         // The host port knows no mach_port routine.
         const host = try migz.task.hostSelf();

@@ -85,7 +85,7 @@ fn mach_port_routines_on_the_task_port() {
         );
         // A routine the emulation does not implement.
         assert_eq!(
-            c.mach_port_names(None).unwrap_err(),
+            c.mach_port_get_srights(1, None).unwrap_err(),
             CallError::Mig(MIG_BAD_ID)
         );
     }
@@ -235,6 +235,41 @@ fn no_senders_requested_through_the_task_port() {
             MACH_NOTIFY_SEND_ONCE
         );
         drop((port, notify));
+    }
+    space.assert_no_leaks();
+}
+
+#[test]
+fn names_and_construct_through_the_task_port() {
+    let space = Space::new();
+    {
+        let c = client(&space);
+        // construct: options out of line (flags MPO_QLIMIT | MPO_INSERT_SEND_RIGHT, a
+        // queue limit of 9), a context.
+        let flags = u64::from(MPO_QLIMIT | MPO_INSERT_SEND_RIGHT);
+        let name = c
+            .mach_port_construct(&[flags | (9 << 32), 0, 0], 0xabc, None)
+            .unwrap();
+        assert_eq!(
+            space.port_type(name),
+            Ok(MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_SEND)
+        );
+        assert_eq!(space.port_get_context(name), Ok(0xabc));
+        let mut limits = [0u32; 1];
+        space
+            .port_get_attributes(name, MACH_PORT_LIMITS_INFO, &mut limits)
+            .unwrap();
+        assert_eq!(limits, [9]);
+
+        // names: every name with its type, out of line, as Apple's stub gives them.
+        let (names, types) = c.mach_port_names(None).unwrap();
+        let expected = space.names();
+        assert_eq!(names.len(), expected.len());
+        let got: Vec<(u32, u32)> = names.iter().copied().zip(types.iter().copied()).collect();
+        assert_eq!(got, expected);
+        assert!(got.contains(&(name, MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_SEND)));
+        drop((names, types));
+        space.port_destruct(name, -1, 0).unwrap();
     }
     space.assert_no_leaks();
 }

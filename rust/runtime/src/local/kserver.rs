@@ -19,8 +19,8 @@ use super::task::KObject;
 use crate::abi::*;
 use crate::error::Error;
 
-/// The `mach_port` subsystem's first id.
-pub const MACH_PORT_BASE: i32 = 3200;
+/// The `mach_port` subsystem's first id, `mach_port_names`.
+pub const MACH_PORT_NAMES_ID: i32 = 3200;
 /// `mach_port_type`.
 pub const MACH_PORT_TYPE_ID: i32 = 3201;
 /// `mach_port_allocate_name`.
@@ -55,11 +55,14 @@ pub const MACH_PORT_SET_CONTEXT_ID: i32 = 3229;
 pub const MACH_PORT_DESTRUCT_ID: i32 = 3232;
 /// `mach_port_guard`.
 pub const MACH_PORT_GUARD_ID: i32 = 3233;
+/// `mach_port_construct`.
+pub const MACH_PORT_CONSTRUCT_ID: i32 = 3231;
 /// `mach_port_unguard`.
 pub const MACH_PORT_UNGUARD_ID: i32 = 3234;
 
 /// The routines a task port answers (the rest of `mach_port.defs` is `MIG_BAD_ID`).
 pub const TASK_PORT_ROUTINES: &[i32] = &[
+    MACH_PORT_NAMES_ID,
     MACH_PORT_TYPE_ID,
     MACH_PORT_ALLOCATE_NAME_ID,
     MACH_PORT_ALLOCATE_ID,
@@ -75,6 +78,7 @@ pub const TASK_PORT_ROUTINES: &[i32] = &[
     MACH_PORT_SET_ATTRIBUTES_ID,
     MACH_PORT_GET_CONTEXT_ID,
     MACH_PORT_SET_CONTEXT_ID,
+    MACH_PORT_CONSTRUCT_ID,
     MACH_PORT_DESTRUCT_ID,
     MACH_PORT_GUARD_ID,
     MACH_PORT_UNGUARD_ID,
@@ -94,6 +98,9 @@ enum Answer {
     Data(Vec<u8>),
     /// A complex reply of one port descriptor (`msgh_body`, the descriptor).
     Port(PortVal, MachMsgTypeName),
+    /// A complex reply: the bytes after the header, and the descriptors' contents (their
+    /// offsets from the message's start).
+    Complex(Vec<u8>, Vec<KDesc>),
 }
 
 impl From<Result<(), Error>> for Answer {
@@ -173,6 +180,11 @@ fn reply_kmsg(dest: KRight, id: i32, answer: Answer) -> Kmsg {
                 val,
             });
         }
+        Answer::Complex(body, d) => {
+            complex = true;
+            bytes.extend_from_slice(&body);
+            descs = d;
+        }
     }
     debug_assert_eq!(bytes.len() % 4, 0);
     Kmsg {
@@ -195,6 +207,8 @@ fn task_routine(space: &Space, kmsg: &mut Kmsg) -> Answer {
     };
     let bad = Answer::Code(MIG_BAD_ARGUMENTS);
     match kmsg.id {
+        MACH_PORT_NAMES_ID if r.simple(24) => names(space),
+        MACH_PORT_CONSTRUCT_ID => construct(space, &r, &mut kmsg.descs),
         MACH_PORT_TYPE_ID if r.simple(36) => match space.port_type(r.u32_at(ARGS)) {
             Ok(t) => Answer::Data(t.to_ne_bytes().to_vec()),
             Err(e) => Answer::Code(e.code()),
@@ -299,6 +313,86 @@ fn insert_right(space: &Space, r: &Request<'_>, descs: &mut Vec<KDesc>) -> Answe
         }
         // A null or dead `poly` is no right to insert.
         PortVal::Null | PortVal::Dead => Answer::Code(KERN_INVALID_CAPABILITY),
+    }
+}
+
+/// An out-of-line descriptor's bytes in a reply (its address is written on copyout).
+fn ool_desc(body: &mut Vec<u8>, size: usize) {
+    body.extend_from_slice(&0u64.to_ne_bytes());
+    body.extend_from_slice(&ool_descriptor_word(true, MACH_MSG_VIRTUAL_COPY).to_ne_bytes());
+    body.extend_from_slice(&(size as u32).to_ne_bytes());
+}
+
+/// `mach_port_names`: every name of `space` and its type, as two out-of-line arrays
+/// (`names` at 28, `types` at 44, then `NDR`, `namesCnt`, `typesCnt`).
+fn names(space: &Space) -> Answer {
+    let all = space.names();
+    let mut names = Vec::with_capacity(all.len() * 4);
+    let mut types = Vec::with_capacity(all.len() * 4);
+    for (n, t) in &all {
+        names.extend_from_slice(&n.to_ne_bytes());
+        types.extend_from_slice(&t.to_ne_bytes());
+    }
+    let region = |bytes: &[u8]| {
+        if bytes.is_empty() {
+            Ok(None)
+        } else {
+            crate::sys::mem::Region::copy_of(bytes)
+                .map(Some)
+                .ok_or(KERN_RESOURCE_SHORTAGE)
+        }
+    };
+    let (names_region, types_region) = match (region(&names), region(&types)) {
+        (Ok(n), Ok(t)) => (n, t),
+        _ => return Answer::Code(KERN_RESOURCE_SHORTAGE),
+    };
+    let count = all.len() as u32;
+    let mut body = 2u32.to_ne_bytes().to_vec();
+    ool_desc(&mut body, names.len());
+    ool_desc(&mut body, types.len());
+    body.extend_from_slice(&NDR_RECORD);
+    body.extend_from_slice(&count.to_ne_bytes());
+    body.extend_from_slice(&count.to_ne_bytes());
+    let descs = vec![
+        KDesc::Ool {
+            off: 28,
+            copy: MACH_MSG_VIRTUAL_COPY,
+            region: names_region,
+            size: names.len() as u32,
+        },
+        KDesc::Ool {
+            off: 44,
+            copy: MACH_MSG_VIRTUAL_COPY,
+            region: types_region,
+            size: types.len() as u32,
+        },
+    ];
+    Answer::Complex(body, descs)
+}
+
+/// `mach_port_construct`: the options (`mach_port_options_t`, 24 bytes) travel out of
+/// line (a descriptor at 28), the context at 52; the new name comes back.
+fn construct(space: &Space, r: &Request<'_>, descs: &mut [KDesc]) -> Answer {
+    if !r.complex || r.bytes.len() != 60 || r.u32_at(24) != 1 || descs.len() != 1 {
+        return Answer::Code(MIG_BAD_ARGUMENTS);
+    }
+    let options = match &descs[0] {
+        KDesc::Ool {
+            off: 28,
+            region: Some(region),
+            ..
+        } if region.len() >= 8 => region.as_slice(),
+        KDesc::Ool { off: 28, .. } => return Answer::Code(KERN_INVALID_ARGUMENT),
+        _ => return Answer::Code(MIG_TYPE_ERROR),
+    };
+    let word = |i: usize| read_u32(options, i).unwrap_or(0);
+    let o = super::PortOptions {
+        flags: word(0),
+        qlimit: word(4),
+    };
+    match space.port_construct(&o, r.u64_at(52)) {
+        Ok(n) => Answer::Data(n.to_ne_bytes().to_vec()),
+        Err(e) => Answer::Code(e.code()),
     }
 }
 
