@@ -3,7 +3,7 @@
 //! `task_get_special_port`/`task_set_special_port`; on the emulation each `Space` has a
 //! task port whose messages the emulation answers (the `mach_port_*` routines of
 //! `mach_port.defs`, `MIG_BAD_ID` for routines it lacks), and the host port answers
-//! `MIG_BAD_ID`. So generated stubs of `mach_port.defs` can be called on the task's own
+//! `_host_page_size` of `mach_host.defs` (`MIG_BAD_ID` for the rest). So generated stubs of `mach_port.defs` can be called on the task's own
 //! port as on a Mac.
 
 use crate::abi::*;

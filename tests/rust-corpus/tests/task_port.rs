@@ -9,6 +9,7 @@ use migz::abi::*;
 use migz::ffi::CallError;
 use migz::rights::{PolyRight, allocate_pair};
 use migz::{Space, task};
+use migz_rust_corpus::mach_host::MachHostClient;
 use migz_rust_corpus::mach_port::MachPortClient;
 
 fn client(space: &Space) -> MachPortClient {
@@ -140,7 +141,7 @@ fn another_tasks_port_acts_on_that_task() {
 }
 
 #[test]
-fn host_and_bootstrap_ports_answer_bad_id() {
+fn host_and_bootstrap_ports() {
     let space = Space::new();
     {
         let host = MachPortClient::new(task::host_self(&space).unwrap());
@@ -149,6 +150,14 @@ fn host_and_bootstrap_ports_answer_bad_id() {
                 .unwrap_err(),
             CallError::Mig(MIG_BAD_ID)
         );
+        // mach_host.defs on the host port: the page size, and MIG_BAD_ID for the rest.
+        let mach_host = MachHostClient::new(task::host_self(&space).unwrap());
+        assert_eq!(mach_host._host_page_size(None).unwrap(), 4096);
+        assert_eq!(
+            mach_host.host_kernel_version(None).unwrap_err(),
+            CallError::Mig(MIG_BAD_ID)
+        );
+        drop(mach_host);
         let bp = MachPortClient::new(migz::bootstrap::port(&space).unwrap());
         assert_eq!(
             bp.mach_port_type(1, None).unwrap_err(),

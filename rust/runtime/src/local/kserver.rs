@@ -1,8 +1,9 @@
 //! The emulation's answers to messages sent to its own ports, as xnu's kernel serves its
 //! objects' ports (`ipc_kobject_server`): a message to a task port runs the `mach_port.defs`
 //! routine its id names on that task's space, in the sender's thread, and the reply goes
-//! to the message's reply right in Apple MIG's exact layout; any other id, and any message
-//! to the host port or a bootstrap namespace's port, is answered `MIG_BAD_ID`. A request
+//! to the message's reply right in Apple MIG's exact layout; the host port answers
+//! `mach_host.defs`' `_host_page_size`; any other id, and any message to a bootstrap
+//! namespace's port, is answered `MIG_BAD_ID`. A request
 //! whose size or complex bit is not the routine's is answered `MIG_BAD_ARGUMENTS`, as a
 //! MIG server stub answers it. The request's rights are consumed: those a routine does
 //! not keep are released with the request.
@@ -141,6 +142,7 @@ pub fn serve(mut kmsg: Kmsg) {
             Some(inner) => task_routine(&Space { inner }, &mut kmsg),
             None => Answer::Code(KERN_INVALID_TASK),
         },
+        Some(KObject::Host) => host_routine(&kmsg),
         _ => Answer::Code(MIG_BAD_ID),
     };
     let id = kmsg.id;
@@ -196,6 +198,26 @@ fn reply_kmsg(dest: KRight, id: i32, answer: Answer) -> Kmsg {
         bytes,
         descs,
         kernel: true,
+    }
+}
+
+/// `_host_page_size` of `mach_host.defs`.
+pub const HOST_PAGE_SIZE_ID: i32 = 202;
+
+/// Runs the `mach_host.defs` routine `kmsg.id`: only `_host_page_size`, which answers the
+/// emulation's page (the alignment of its `vm_allocate` regions).
+fn host_routine(kmsg: &Kmsg) -> Answer {
+    let r = Request {
+        bytes: &kmsg.bytes[..(kmsg.size as usize).min(kmsg.bytes.len())],
+        complex: kmsg.bits & MACH_MSGH_BITS_COMPLEX != 0,
+    };
+    match kmsg.id {
+        HOST_PAGE_SIZE_ID if r.simple(HEADER_SIZE) => {
+            let page = crate::sys::mem::REGION_ALIGN as u64;
+            Answer::Data(page.to_ne_bytes().to_vec())
+        }
+        HOST_PAGE_SIZE_ID => Answer::Code(MIG_BAD_ARGUMENTS),
+        _ => Answer::Code(MIG_BAD_ID),
     }
 }
 
