@@ -241,3 +241,49 @@ test "another task's name is not privileged, and registered rights are looked up
     }
     try owner.expectNoLeaks();
 }
+
+test "the name service survives its servers and clients dying in either order" {
+    if (transport.transport != .local) return error.SkipZigTest;
+    const c = @import("transport/migz_c.zig");
+    for ([_]bool{ true, false }) |server_first| {
+        const server = try testing.begin();
+        var buf: [64]u8 = undefined;
+        const name = uniqueName(&buf, server, "churn");
+        const bp = try port();
+        const receive = try checkIn(bp, name);
+        bp.deinit();
+        const client = try testing.begin();
+        const cbp = try port();
+        const service = try lookUp(cbp, name);
+        if (server_first) {
+            // The server's task dies with its receive right in it: the client holds a
+            // dead name, and the name is unknown again.
+            client.leave();
+            server.enter();
+            server.end();
+            client.enter();
+            var ty: u32 = 0;
+            try std.testing.expectEqual(abi.kern.success, c.migz1_mach_port_type(client.port, service.name, &ty));
+            try std.testing.expectEqual(@as(u32, 0x0010_0000), ty); // MACH_PORT_TYPE_DEAD_NAME
+            try std.testing.expectError(error.UnknownService, lookUp(cbp, name));
+            service.deinit();
+            cbp.deinit();
+            try client.expectNoLeaks();
+            client.end();
+        } else {
+            // The client's task dies with its send right in it: the service lives on,
+            // until its receive right goes.
+            client.end();
+            server.enter();
+            const sbp = try port();
+            const again = try lookUp(sbp, name);
+            try std.testing.expectEqual(receive.name, again.name);
+            again.deinit();
+            receive.deinit();
+            try std.testing.expectError(error.UnknownService, lookUp(sbp, name));
+            sbp.deinit();
+            try server.expectNoLeaks();
+            server.end();
+        }
+    }
+}
