@@ -39,7 +39,7 @@ fn hostile_requests_get_replies_and_leave_nothing() {
             let mut msg = vec![0u8; size];
             for i in (HEADER_SIZE..size).step_by(4) {
                 // Small words often, so names and counts sometimes mean something.
-                let w = if rng.next() % 2 == 0 {
+                let w = if rng.next().is_multiple_of(2) {
                     rng.next() % 8
                 } else {
                     rng.next()
@@ -50,7 +50,7 @@ fn hostile_requests_get_replies_and_leave_nothing() {
                 // A body that claims no descriptors, so the message stays sendable.
                 write_u32(&mut msg, 24, 0);
             }
-            let complex = size >= 28 && rng.next() % 4 == 0;
+            let complex = size >= 28 && rng.next().is_multiple_of(4);
             MachMsgHeader {
                 msgh_bits: mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE)
                     | if complex { MACH_MSGH_BITS_COMPLEX } else { 0 },
