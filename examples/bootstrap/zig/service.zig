@@ -17,14 +17,17 @@ pub const ready_id: i32 = 4699;
 
 /// The server: adds, and stops when asked.
 pub const Impl = struct {
+    /// Set by `stop`; `serve` ends after the request that set it.
     stopped: bool = false,
 
+    /// `add`: the sum, or `KERN_INVALID_VALUE` when it does not fit in an `int32_t`.
     pub fn add(self: *Impl, in: *const adder.AddIn, out: *adder.AddOut) migz.KernReturn {
         _ = self;
         out.sum = std.math.add(i32, in.a, in.b) catch return migz.kern.invalid_value;
         return migz.kern.success;
     }
 
+    /// `stop` (a simpleroutine): the server ends after answering it.
     pub fn stop(self: *Impl, in: *const adder.StopIn, out: *adder.StopOut) migz.KernReturn {
         _ = in;
         _ = out;
