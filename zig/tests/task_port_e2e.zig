@@ -61,8 +61,8 @@ test "mach_port routines on the task's own port" {
         try std.testing.expect(found);
         try expectEqual(migz.kern.success, migz.vmDeallocate(@intFromPtr(names.names.ptr.?), names.names.len * 4));
         try expectEqual(migz.kern.success, migz.vmDeallocate(@intFromPtr(names.types.ptr.?), names.types.len * 4));
-        var srights: mach_port.MachPortGetSrightsOut = .{};
-        try expectEqual(migz.mig.bad_id, mach_port.machPortGetSrights(&.{ .task = self, .name = 1 }, &srights));
+        var destroyed_too: mach_port.MachPortDestroyOut = .{};
+        try expectEqual(migz.mig.bad_id, mach_port.machPortDestroy(&.{ .task = self, .name = 1 }, &destroyed_too));
 
         // The host port knows no mach_port routine.
         const host = try migz.task.hostSelf();

@@ -68,6 +68,11 @@ fn mach_port_routines_on_the_task_port() {
             .mach_port_get_attributes(name, MACH_PORT_LIMITS_INFO, 17, None)
             .unwrap();
         assert_eq!(limits, vec![MACH_PORT_QLIMIT_DEFAULT as i32]);
+        // get_srights counts the port's send rights, wherever they are.
+        let send = recv.make_send().unwrap();
+        assert_eq!(c.mach_port_get_srights(name, None).unwrap(), 1);
+        drop(send);
+        assert_eq!(c.mach_port_get_srights(name, None).unwrap(), 0);
         drop(recv);
 
         // Failures carry the kernel's codes.
@@ -84,9 +89,9 @@ fn mach_port_routines_on_the_task_port() {
                 .unwrap_err(),
             CallError::Server(KERN_INVALID_NAME)
         );
-        // A routine the emulation does not implement.
+        // A routine the emulation does not implement (mach_port_destroy).
         assert_eq!(
-            c.mach_port_get_srights(1, None).unwrap_err(),
+            c.mach_port_destroy(1, None).unwrap_err(),
             CallError::Mig(MIG_BAD_ID)
         );
     }

@@ -48,6 +48,8 @@ pub const MACH_PORT_EXTRACT_RIGHT_ID: i32 = 3215;
 pub const MACH_PORT_GET_ATTRIBUTES_ID: i32 = 3217;
 /// `mach_port_set_attributes`.
 pub const MACH_PORT_SET_ATTRIBUTES_ID: i32 = 3218;
+/// `mach_port_get_srights`.
+pub const MACH_PORT_GET_SRIGHTS_ID: i32 = 3222;
 /// `mach_port_get_context`.
 pub const MACH_PORT_GET_CONTEXT_ID: i32 = 3228;
 /// `mach_port_set_context`.
@@ -77,6 +79,7 @@ pub const TASK_PORT_ROUTINES: &[i32] = &[
     MACH_PORT_EXTRACT_RIGHT_ID,
     MACH_PORT_GET_ATTRIBUTES_ID,
     MACH_PORT_SET_ATTRIBUTES_ID,
+    MACH_PORT_GET_SRIGHTS_ID,
     MACH_PORT_GET_CONTEXT_ID,
     MACH_PORT_SET_CONTEXT_ID,
     MACH_PORT_CONSTRUCT_ID,
@@ -249,6 +252,10 @@ fn task_routine(space: &Space, kmsg: &mut Kmsg) -> Answer {
                 Err(e) => Answer::Code(e.code()),
             }
         }
+        MACH_PORT_GET_SRIGHTS_ID if r.simple(36) => match space.port_get_srights(r.u32_at(ARGS)) {
+            Ok(n) => Answer::Data(n.to_ne_bytes().to_vec()),
+            Err(e) => Answer::Code(e.code()),
+        },
         MACH_PORT_MOD_REFS_ID if r.simple(44) => space
             .port_mod_refs(r.u32_at(ARGS), r.u32_at(ARGS + 4), r.i32_at(ARGS + 8))
             .into(),

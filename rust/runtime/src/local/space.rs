@@ -952,6 +952,18 @@ impl Space {
         Ok(())
     }
 
+    /// `mach_port_get_srights`: how many send rights to the port of the receive right
+    /// `name` exist, in any space or message.
+    pub fn port_get_srights(&self, name: MachPortName) -> Result<u32, Error> {
+        let t = self.lock();
+        let e = t.entries.get(&name).ok_or(Error::InvalidName)?;
+        if !e.has(MACH_PORT_TYPE_RECEIVE) {
+            return Err(Error::InvalidRight);
+        }
+        let p = e.port().ok_or(Error::InvalidRight)?;
+        Ok(p.srights.load(Ordering::Acquire))
+    }
+
     /// `mach_port_set_mscount`.
     pub fn port_set_mscount(&self, name: MachPortName, mscount: u32) -> Result<(), Error> {
         let mut t = self.lock();
