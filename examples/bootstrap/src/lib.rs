@@ -12,9 +12,6 @@
 
 #![forbid(unsafe_code)]
 
-// The Zig half's local transport calls the `migz1_*` functions this crate provides.
-use migz_ffi as _;
-
 /// The stubs generated from `defs/adder.defs`.
 pub mod adder {
     include!(concat!(env!("OUT_DIR"), "/adder.rs"));

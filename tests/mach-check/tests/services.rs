@@ -14,7 +14,7 @@ use migz_mach_check::mach::Kernel;
 #[test]
 fn bootstrap_and_special_ports_on_the_kernel_transport() {
     // Linked into the test binary by `-u`, so the simulated kernel's calls resolve.
-    let _ = migz_ffi::migz1_task_self;
+    let _ = migz::ffi::capi::migz1_task_self;
     let k = Kernel::task_self();
     {
         let bp = bootstrap::port(&k).unwrap();
