@@ -112,6 +112,7 @@ fn run_loaded(mut map: SourceMap, file: source::FileId, options: &Options) -> Ou
         include_dirs: options.include_dirs.clone(),
         macros,
         max_include_depth: 0,
+        no_builtin_includes: false,
     };
     let pre = pp::preprocess(&mut map, file, &pp_options);
     let mut diagnostics = pre.diagnostics;

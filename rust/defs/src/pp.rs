@@ -7,6 +7,7 @@
 //! input can make it panic, hang or run out of memory. The diagnostic codes it emits are
 //! listed in [`codes`].
 
+pub mod builtin;
 mod engine;
 mod expr;
 mod lex;
@@ -150,7 +151,11 @@ pub struct Token {
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     /// `-I` directories, searched in order (after the including file's directory for `"..."`).
+    /// The built-in standard includes ([`builtin`]) are searched after all of them.
     pub include_dirs: Vec<PathBuf>,
+    /// Leaves the built-in standard includes out of the search (like a C compiler's
+    /// `-nostdinc`), so only files on disk are found.
+    pub no_builtin_includes: bool,
     /// `-D NAME[=VALUE]` and `-U NAME`, in command-line order.
     pub macros: Vec<MacroArg>,
     /// How deep `#include` may nest before it is an error; 0 means
@@ -861,7 +866,7 @@ error[file-not-found]: file not found: `mach/missing.defs`
 2 │ #include <mach/missing.defs>
   │          ^^^^^^^^^^^^^^^^^^^ included here
   │
-  = searched: /opt/none
+  = searched: /opt/none, <migz built-in>
 
 ";
         assert_eq!(crate::diag::render(&map, &out.diagnostics), expected);

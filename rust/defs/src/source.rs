@@ -140,6 +140,17 @@ impl SourceMap {
         self.load(path)
     }
 
+    /// Adds a file from memory under `path` unless that path is already loaded, in which
+    /// case the earlier [`FileId`] is returned (for built-in files included many times).
+    pub fn add_cached(&mut self, path: &Path, text: &str) -> FileId {
+        if let Some(&id) = self.by_path.get(path) {
+            return id;
+        }
+        let id = self.add(path, text.to_string());
+        self.by_path.insert(path.to_path_buf(), id);
+        id
+    }
+
     /// The file behind an id.
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]

@@ -57,6 +57,8 @@ fn options(corpus: &Path, file: &Path) -> Options {
         include_dirs: vec![corpus.join("xnu/osfmk"), corpus.join("include")],
         macros,
         max_include_depth: 0,
+        // `cpp` has no built-in MIG includes: both must read the corpus's own.
+        no_builtin_includes: true,
     }
 }
 

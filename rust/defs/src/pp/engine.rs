@@ -4,10 +4,10 @@
 //! recursion stop). Expansion pushes its result back onto a token stack and rescans it in
 //! a loop; the only recursion is argument pre-expansion, and that is bounded.
 
-use super::codes;
 use super::expr::{self, ExprTok};
 use super::lex::{self, FxMap, Interner, RawTok, Sym};
 use super::{MacroArg, Options, Output, Token, TokenKind};
+use super::{builtin, codes};
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 use std::collections::HashSet;
@@ -267,6 +267,8 @@ enum Src<'s> {
 struct Pp<'m> {
     map: &'m mut SourceMap,
     include_dirs: Vec<PathBuf>,
+    /// Whether the built-in standard includes are searched after `include_dirs`.
+    builtins: bool,
     limits: Limits,
     interner: Interner,
     /// Macro definitions indexed by the name's [`Sym`].
@@ -316,6 +318,7 @@ pub(crate) fn run(map: &mut SourceMap, file: FileId, options: &Options, limits: 
     let mut pp = Pp {
         map,
         include_dirs: options.include_dirs.clone(),
+        builtins: !options.no_builtin_includes,
         limits,
         interner: Interner::new(),
         macros: Vec::new(),
@@ -603,7 +606,11 @@ impl Pp<'_> {
 
     /// Records a file for [`Output::files_read`], once, whether or not its text is used.
     fn mark_read(&mut self, id: FileId) {
-        if self.read.insert(id) && Some(id) != self.command_line {
+        // Built-in files are not on disk, so a build script cannot watch them.
+        if self.read.insert(id)
+            && Some(id) != self.command_line
+            && !self.map.file(id).path.starts_with(builtin::DIR)
+        {
             self.files_read.push(self.map.file(id).path.clone());
         }
     }
@@ -1847,6 +1854,10 @@ impl Pp<'_> {
                     shown => shown,
                 })
                 .collect();
+            let mut searched = searched;
+            if self.builtins && builtin::covers_directory_of(&header) {
+                searched.push(builtin::DIR.to_string());
+            }
             let note = if searched.is_empty() {
                 "no directories were searched; add one with `-I`".to_string()
             } else {
@@ -1876,7 +1887,9 @@ impl Pp<'_> {
 
     /// Finds an included file: for `"..."` the including file's directory first, then the
     /// `-I` directories in order (for `#include_next`, those after the one the current file
-    /// came from). Returns the file and its `-I` index, and the directories searched.
+    /// came from), then the built-in standard includes, which count as one more directory
+    /// after the last `-I`. Returns the file and its `-I` index, and the directories
+    /// searched on disk.
     fn resolve(
         &mut self,
         header: &str,
@@ -1911,6 +1924,19 @@ impl Pp<'_> {
                     self.missing.insert(candidate);
                 }
             }
+        }
+        let after_last_dir = self.include_dirs.len();
+        let start = match (next, self.files.last()) {
+            (true, Some(f)) => f.found_in.map_or(0, |i| i + 1),
+            _ => 0,
+        };
+        if self.builtins
+            && start <= after_last_dir
+            && !Path::new(header).is_absolute()
+            && let Some((path, text)) = builtin::find(header)
+        {
+            let id = self.map.add_cached(&path, text);
+            return (Some((id, Some(after_last_dir))), Vec::new());
         }
         (None, dirs.into_iter().map(|(d, _)| d).collect())
     }
