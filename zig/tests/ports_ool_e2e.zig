@@ -197,6 +197,8 @@ test "ports_ool: every kind of argument, Zig client and Zig server" {
 
         var who: po.WhoamiOut = .{};
         try expectEqual(ok, po.whoami(&.{ .server = s }, &who));
+        // The server answers word 5 of the audit token the emulation stamped: our pid.
+        try expectEqual(@as(i32, std.c.getpid()), who.word);
 
         try expectEqual(ok, po.logMessage(&.{ .server = s, .message = .of("hello") }));
         // A string at its bound (64 bytes with the NUL) is refused before sending.

@@ -8,6 +8,7 @@ use migz::abi::{
     MACH_SEND_INVALID_DEST, MIG_ARRAY_TOO_LARGE, MIG_EXCEPTION,
 };
 use migz::bridge;
+use migz::ffi::CallError;
 use migz::rights::allocate_pair;
 use migz_example_array_test::array_test::{self, ArrayTestClient, ArrayTestServer, ServeResult};
 use migz_example_array_test::service::{self, Summer};
@@ -57,7 +58,11 @@ fn rust_client_zig_server_with_a_request_limit() {
         assert_eq!(client.sum_array(&[3, 4], None), Ok(7));
         // After two requests the Zig server stops and destroys the port.
         assert_eq!(server.join().unwrap(), Ok(()));
-        assert!(client.sum_array(&[5], None).is_err());
+        // The client's right is a dead name now: nothing can be sent.
+        assert_eq!(
+            client.sum_array(&[5], None),
+            Err(CallError::Send(MACH_SEND_INVALID_DEST))
+        );
     }
     space.assert_no_leaks();
 }

@@ -4,15 +4,20 @@
 //! answer: the mutated reply, or the send-once notification when the emulation refuses
 //! it). The clients must take whatever comes without a panic or a hang, and afterwards
 //! the client space must hold nothing (no right or region a refused reply brought).
+//! One reply in eight passes unmutated: the relay notes the code it carries, and the Rust
+//! client's call must then give exactly that answer (success, or the server's code).
 //! `MIGZ_FUZZ_ITERATIONS` sets the number of Rust calls (default 1500; the Zig client
-//! runs its scenario a tenth as many times), `MIGZ_FUZZ_SEED` the seed.
+//! runs its scenario a tenth as many times); each run draws a fresh seed and prints it,
+//! and `MIGZ_FUZZ_SEED` replays one.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use migz::abi::*;
 use migz::bridge;
+use migz::ffi::CallError;
 use migz::rights::{SendRight, allocate_pair};
 use migz::zerocopy::IntoBytes;
 use migz::{OolBuffer, Space};
@@ -24,13 +29,18 @@ use migz_example_ports_ool::zig;
 
 mod common;
 
-use common::{Rng, env_u64, read_u32, serve_while, write_u32};
+use common::{Rng, env_u64, fuzz_seed, read_u32, serve_while, write_u32};
 
 /// The relay's names, far from the ones the relay space hands out, so that a mutated name
 /// is very unlikely to hit them.
 const RELAY_IN: MachPortName = 0x7a5c_e003;
 const TO_SERVER: MachPortName = 0x7a5d_e103;
 const FROM_SERVER: MachPortName = 0x7a5e_e203;
+
+/// What the relay did to each reply, in order: `Some(code)` for a reply it passed on
+/// unmutated (0 for success, else the `RetCode` of the server's error reply), `None` for
+/// one it mutated.
+type Verdicts = Arc<Mutex<VecDeque<Option<KernReturn>>>>;
 
 /// Receives on `port` of `space` into a fresh buffer: the message bytes, or `None` when
 /// nothing came within `ms` milliseconds.
@@ -65,7 +75,13 @@ fn release_reply(space: &Space, name: MachPortName, bits: u32) {
 /// replies back, mutated, until `stop`. Every reply keeps its destination and its
 /// disposition; when the emulation refuses a mutated reply, the unmutated one is
 /// destroyed instead, which answers the client with a send-once notification.
-fn relay(space: Space, seed: u64, stop: Arc<AtomicBool>, failed: Arc<AtomicBool>) {
+fn relay(
+    space: Space,
+    seed: u64,
+    stop: Arc<AtomicBool>,
+    failed: Arc<AtomicBool>,
+    verdicts: Verdicts,
+) {
     let mut rng = Rng(seed | 1);
     while !stop.load(Ordering::Relaxed) {
         let Some(mut request) = receive(&space, RELAY_IN, 5) else {
@@ -74,14 +90,21 @@ fn relay(space: Space, seed: u64, stop: Arc<AtomicBool>, failed: Arc<AtomicBool>
         // As received: the client's reply right is in `remote_port`, moved.
         let client_reply = read_u32(&request, 8);
         let client_bits = read_u32(&request, 0);
+        // A simpleroutine goes on without a reply port: given one, the server would drop
+        // it unanswered, and its send-once notification would come back on FROM_SERVER
+        // as the next routine's reply, putting every later reply one call behind.
+        let (reply_port, reply_disposition) = if client_reply == MACH_PORT_NULL {
+            (MACH_PORT_NULL, 0)
+        } else {
+            (FROM_SERVER, MACH_MSG_TYPE_MAKE_SEND_ONCE)
+        };
         write_u32(
             &mut request,
             0,
-            (client_bits & !0xffff)
-                | mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+            (client_bits & !0xffff) | mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, reply_disposition),
         );
         write_u32(&mut request, 8, TO_SERVER);
-        write_u32(&mut request, 12, FROM_SERVER);
+        write_u32(&mut request, 12, reply_port);
         let size = request.len() as u32;
         let mut buf = vec![0u64; request.len().div_ceil(8) + 1];
         buf.as_mut_bytes()[..request.len()].copy_from_slice(&request);
@@ -113,7 +136,17 @@ fn relay(space: Space, seed: u64, stop: Arc<AtomicBool>, failed: Arc<AtomicBool>
         write_u32(&mut reply, 12, MACH_PORT_NULL);
         let mut mutated = reply.clone();
         let mut size = mutated.len();
-        if rng.below(8) != 0 {
+        let mutate = rng.below(8) != 0;
+        // Noted before the send, so the client finds it once the reply arrived. An error
+        // reply is always simple, with its code after the NDR record.
+        verdicts.lock().unwrap().push_back((!mutate).then(|| {
+            if bits & MACH_MSGH_BITS_COMPLEX != 0 {
+                KERN_SUCCESS
+            } else {
+                read_u32(&reply, 32) as KernReturn
+            }
+        }));
+        if mutate {
             for _ in 0..1 + rng.below(4) {
                 // Anything but the bits and the destination.
                 let at = loop {
@@ -159,6 +192,7 @@ struct Relay {
     space: Space,
     stop: Arc<AtomicBool>,
     failed: Arc<AtomicBool>,
+    verdicts: Verdicts,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -176,14 +210,21 @@ impl Relay {
             .unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let failed = Arc::new(AtomicBool::new(false));
+        let verdicts = Verdicts::default();
         let thread = {
-            let (space, stop, failed) = (space.clone(), stop.clone(), failed.clone());
-            std::thread::spawn(move || relay(space, seed, stop, failed))
+            let (space, stop, failed, verdicts) = (
+                space.clone(),
+                stop.clone(),
+                failed.clone(),
+                verdicts.clone(),
+            );
+            std::thread::spawn(move || relay(space, seed, stop, failed, verdicts))
         };
         Relay {
             space,
             stop,
             failed,
+            verdicts,
             thread: Some(thread),
         }
     }
@@ -219,48 +260,89 @@ impl Relay {
 }
 
 /// Calls the routines of `client` in a random order `calls` times with good arguments,
-/// taking whatever comes back.
-fn call_everything(client: &PortsOolClient, calls: u64, seed: u64) -> usize {
+/// taking whatever comes back; a call whose reply came unmutated (as `verdicts` says)
+/// must give exactly the reply's answer. Returns the calls answered with success and
+/// the unmutated replies checked.
+fn call_everything(
+    client: &PortsOolClient,
+    calls: u64,
+    seed: u64,
+    verdicts: &Verdicts,
+) -> (usize, usize) {
     let space = client.server().task().clone();
     let mut rng = Rng(seed.rotate_left(17) | 1);
-    let mut answered = 0;
+    let (mut answered, mut checked) = (0, 0);
     let t = Some(Duration::from_secs(30));
-    for _ in 0..calls {
+    for i in 0..calls {
         let (mine, mine_send) = allocate_pair(&space).unwrap();
-        let ok = match rng.below(10) {
-            0 => client.register_port("mine", &mine, t).is_ok(),
-            1 => client.lookup_port("mine", t).is_ok(),
+        let (routine, result) = match rng.below(10) {
+            0 => ("register_port", client.register_port("mine", &mine, t)),
+            1 => ("lookup_port", client.lookup_port("mine", t).map(drop)),
             2 => {
                 let right = match rng.below(3) {
                     0 => PolyRight::MoveSend(mine.make_send().unwrap()),
                     1 => PolyRight::MakeSendOnce(&mine),
                     _ => PolyRight::CopySend(&mine_send),
                 };
-                client.pass_right(right, t).is_ok()
+                ("pass_right", client.pass_right(right, t).map(drop))
             }
-            3 => client.reverse(&[1, 2, 3, 4, 5], t).is_ok(),
-            4 => client.upload(&[7u8; 300][..], t).is_ok(),
-            5 => client.upload(OolBuffer::from(vec![3u8; 5000]), t).is_ok(),
-            6 => client.stats(FAILING_STATS_LEN, t).is_ok(),
-            7 => client.count_ports(&[&mine_send, &mine_send], t).is_ok(),
-            8 => client.whoami(t).is_ok(),
-            _ => client.log_message("hello", t).is_ok(),
+            3 => ("reverse", client.reverse(&[1, 2, 3, 4, 5], t).map(drop)),
+            4 => ("upload", client.upload(&[7u8; 300][..], t).map(drop)),
+            5 => (
+                "upload owned",
+                client.upload(OolBuffer::from(vec![3u8; 5000]), t).map(drop),
+            ),
+            6 => ("stats", client.stats(FAILING_STATS_LEN, t).map(drop)),
+            7 => (
+                "count_ports",
+                client.count_ports(&[&mine_send, &mine_send], t).map(drop),
+            ),
+            8 => ("whoami", client.whoami(t).map(drop)),
+            _ => {
+                // A simpleroutine: no reply, so no verdict; sending must succeed.
+                assert_eq!(client.log_message("hello", t), Ok(()), "call {i}");
+                answered += 1;
+                continue;
+            }
         };
-        answered += usize::from(ok);
+        answered += usize::from(result.is_ok());
+        // A request that was never sent got no reply from the relay.
+        if matches!(result, Err(CallError::Send(_))) {
+            continue;
+        }
+        let verdict = verdicts.lock().unwrap().pop_front();
+        let Some(Some(code)) = verdict else {
+            assert!(
+                verdict.is_some(),
+                "call {i} ({routine}): the relay sent no reply"
+            );
+            continue;
+        };
+        let expected = if code == KERN_SUCCESS {
+            Ok(())
+        } else {
+            Err(CallError::Server(code))
+        };
+        assert_eq!(
+            result, expected,
+            "call {i} ({routine}) got its reply unmutated"
+        );
+        checked += 1;
     }
-    answered
+    (answered, checked)
 }
 
 fn settings() -> (u64, u64) {
-    (
-        env_u64("MIGZ_FUZZ_SEED", 0x0fa1_5eed),
-        env_u64("MIGZ_FUZZ_ITERATIONS", 1500),
-    )
+    (fuzz_seed(), env_u64("MIGZ_FUZZ_ITERATIONS", 1500))
 }
 
 /// Runs `client` against the Rust server of `mode` through a mutating relay, and checks
 /// that the client's space holds nothing afterwards.
-fn through_relay(mode: Mode, seed: u64, client: impl FnOnce(SendRight<Space>) + Send + 'static) {
+fn through_relay(
+    mode: Mode,
+    seed: u64,
+    client: impl FnOnce(SendRight<Space>, Verdicts) + Send + 'static,
+) {
     let server = Space::new();
     let client_space = Space::new();
     let registry = Registry::<Space>::new(mode);
@@ -268,7 +350,8 @@ fn through_relay(mode: Mode, seed: u64, client: impl FnOnce(SendRight<Space>) + 
     drop(send);
     let relay = Relay::start(&server, port.name(), seed);
     let to_relay = relay.client_right(&client_space);
-    serve_while(&registry, &port, 1, move || client(to_relay));
+    let verdicts = relay.verdicts.clone();
+    serve_while(&registry, &port, 1, move || client(to_relay, verdicts));
     relay.stop();
     drop((port, registry));
     client_space.assert_no_leaks();
@@ -279,10 +362,19 @@ fn through_relay(mode: Mode, seed: u64, client: impl FnOnce(SendRight<Space>) + 
 fn mutated_replies_to_the_rust_client_lose_nothing() {
     let (seed, iterations) = settings();
     for mode in [Mode::Answer, Mode::Fail] {
-        through_relay(mode, seed, move |to_relay| {
+        through_relay(mode, seed, move |to_relay, verdicts| {
             let client = PortsOolClient::new(to_relay);
-            let answered = call_everything(&client, iterations, seed);
-            eprintln!("rust client ({mode:?}): {answered} of {iterations} calls answered");
+            let (answered, checked) = call_everything(&client, iterations, seed, &verdicts);
+            eprintln!(
+                "rust client ({mode:?}): {answered} of {iterations} calls answered, \
+                 {checked} unmutated replies gave exactly their answer"
+            );
+            // About one reply in eight is unmutated; none at all would mean the check
+            // above never ran.
+            assert!(
+                checked > 0 || iterations < 100,
+                "no unmutated reply was checked"
+            );
         });
     }
 }
@@ -294,7 +386,7 @@ fn mutated_replies_to_the_zig_client_lose_nothing() {
         (Mode::Answer, SCENARIO_ANSWERED),
         (Mode::Fail, SCENARIO_REFUSED),
     ] {
-        through_relay(mode, seed, move |to_relay| {
+        through_relay(mode, seed, move |to_relay, _| {
             let runs = iterations / 10;
             let passed = (0..runs)
                 .filter(|_| bridge::call_zig(&to_relay, scenario, zig::client) == KERN_SUCCESS)

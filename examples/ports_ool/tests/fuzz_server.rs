@@ -5,7 +5,8 @@
 //! refuse each and release what it brought. After every request a valid call must still
 //! be answered (no panic that stopped the server, no hang), and at the end neither space
 //! may hold anything (no leaked right or region). `MIGZ_FUZZ_ITERATIONS` sets the number
-//! of requests per server (default 1500), `MIGZ_FUZZ_SEED` the seed.
+//! of requests per server (default 1500); each run draws a fresh seed and prints it, and
+//! `MIGZ_FUZZ_SEED` replays one.
 
 mod common;
 
@@ -21,7 +22,7 @@ use migz_example_ports_ool::ports_ool::{PolyRight, PortsOolClient, SendRight};
 use migz_example_ports_ool::service::{FAILING_STATS_LEN, Mode, Registry, STATS_LEN};
 use migz_example_ports_ool::zig;
 
-use common::{Recorder, Rng, env_u64, read_u32, serve_while, write_u32};
+use common::{Recorder, Rng, env_u64, fuzz_seed, read_u32, serve_while, write_u32};
 
 /// The client space's name for its send right to the server (a space has one name for all
 /// its send rights to a port).
@@ -315,10 +316,7 @@ fn fuzz(server: &Space, port: MachPortName, seed: u64, iterations: u64) -> (Spac
 }
 
 fn settings() -> (u64, u64) {
-    (
-        env_u64("MIGZ_FUZZ_SEED", 0x5eed_0fa1),
-        env_u64("MIGZ_FUZZ_ITERATIONS", 1500),
-    )
+    (fuzz_seed(), env_u64("MIGZ_FUZZ_ITERATIONS", 1500))
 }
 
 #[test]

@@ -9,6 +9,7 @@ use migz::abi::{
     MACH_SEND_INVALID_DEST, MIG_ARRAY_TOO_LARGE,
 };
 use migz::bridge::{self, Entry};
+use migz::ffi::CallError;
 use migz::rights::allocate_pair;
 use migz_example_ports_ool::ports_ool::{PolyRight, PortsOolClient, SendRight};
 use migz_example_ports_ool::service::{
@@ -113,10 +114,15 @@ fn rust_client_answered_by_a_zig_server_that_stops_after_two_requests() {
         let client = PortsOolClient::new(send);
         let (mine, _mine_send) = allocate_pair(&space).unwrap();
         assert_eq!(client.register_port("a", &mine, None), Ok(()));
-        assert_eq!(client.whoami(None).map(|_| ()), Ok(()));
+        // The Zig server answers word 0 of the audit token: the process's effective uid.
+        let (euid, _) = migz::sys::os::effective_ids();
+        assert_eq!(client.whoami(None), Ok(euid as i32));
         // The server stopped and released the right it kept; the port is gone.
         assert_eq!(server.join().unwrap(), Ok(()));
-        assert!(client.lookup_port("a", None).is_err());
+        assert_eq!(
+            client.lookup_port("a", None).map(drop),
+            Err(CallError::Send(MACH_SEND_INVALID_DEST))
+        );
     }
     space.assert_no_leaks();
 }

@@ -1,11 +1,14 @@
 //! A mutation fuzzer for the whole front end, seeded with the corpus and with hand-written
 //! hostile inputs (include loops, deep nesting, absurd sizes, invalid UTF-8).
 //!
-//! Under `cargo test` it runs a fixed number of inputs from a fixed seed. For a long run:
+//! Under `cargo test` it runs a fixed number of inputs from a fresh seed each run, printed
+//! as `fuzz seed 0x...`; `MIGZ_FUZZ_SEED=0x...` replays a run. For a long run:
 //! `MIGZ_FUZZ_SECONDS=1800 cargo test --release -p migz-defs --test fuzz -- --nocapture`.
 //! Every input must finish without a panic, within a time bound, within a memory bound, and
 //! every layout it produces must be self-consistent. A failing input is saved to
 //! `target/fuzz-failures/` before the test fails.
+
+mod common;
 
 use migz_defs::{Options, diag, pp::MacroArg};
 use std::path::{Path, PathBuf};
@@ -26,6 +29,34 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
+}
+
+/// The seed: `MIGZ_FUZZ_SEED` (decimal or `0x` hex) replays a run; without it each run
+/// draws a fresh one. Either way it is printed, so a failing run names the seed that
+/// replays it.
+fn fuzz_seed() -> u64 {
+    let seed = match std::env::var("MIGZ_FUZZ_SEED") {
+        Ok(text) => {
+            let parsed = match text.strip_prefix("0x") {
+                Some(hex) => u64::from_str_radix(hex, 16),
+                None => text.parse(),
+            };
+            parsed.unwrap_or_else(|_| panic!("MIGZ_FUZZ_SEED={text:?} is not a number"))
+        }
+        Err(_) => {
+            use std::hash::{BuildHasher, Hasher};
+            // The standard library seeds each RandomState from the system's randomness.
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+            );
+            h.finish()
+        }
+    };
+    eprintln!("fuzz seed {seed:#x} (replay with MIGZ_FUZZ_SEED={seed:#x})");
+    seed
 }
 
 const DICTIONARY: &[&str] = &[
@@ -253,10 +284,9 @@ fn check_one(path: &Path, options: &migz_defs::Options) -> Result<bool, String> 
 #[test]
 fn fuzz_front_end() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let corpus = root.join("../shared/corpus");
     let mut seeds = hostile_seeds();
     let mut options = Options::default();
-    if corpus.is_dir() {
+    if let Some(corpus) = common::corpus() {
         seeds.extend(corpus_seeds(&corpus));
         options.include_dirs = vec![corpus.join("xnu/osfmk"), corpus.join("include")];
         options.macros = vec![MacroArg::Define("LIBSYSCALL_INTERFACE".into(), None)];
@@ -304,7 +334,8 @@ fn fuzz_front_end() {
         });
     }
 
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seconds.unwrap_or(0));
+    // xorshift never leaves the all-zero state, so the low bit is set.
+    let mut rng = Rng(fuzz_seed() | 1);
     let start = Instant::now();
     let baseline = resident_bytes();
     let mut executions = 0u64;

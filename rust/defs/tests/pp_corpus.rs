@@ -1,6 +1,6 @@
 //! Compares the preprocessor with the system `cpp -P` on every `.defs` file of the xnu
-//! corpus, token by token. It runs when the corpus (`../shared/corpus` beside the
-//! workspace) and `cpp` are both present, and says so when it skips.
+//! corpus, token by token. It needs the corpus (`../shared/corpus` beside the workspace)
+//! and `cpp`; without either it fails, unless `MIGZ_SKIP` says to skip.
 
 use migz_defs::pp::{self, MacroArg, Options, TokenKind};
 use migz_defs::source::SourceMap;
@@ -8,18 +8,21 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn corpus() -> Option<PathBuf> {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    [beside, PathBuf::from("/work/shared/corpus")]
-        .into_iter()
-        .find(|p| p.join("xnu").is_dir())
-}
+mod common;
 
+use common::{corpus, missing};
+
+/// Whether the system `cpp` runs; when it does not, the test fails unless `MIGZ_SKIP`
+/// lists `cpp`.
 fn have_cpp() -> bool {
-    Command::new("cpp")
+    let found = Command::new("cpp")
         .arg("--version")
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        missing("cpp", "the system C preprocessor `cpp` is not on PATH");
+    }
+    found
 }
 
 fn defs_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -78,11 +81,9 @@ fn spellings(text: String) -> Vec<String> {
 #[test]
 fn corpus_matches_cpp() {
     let Some(corpus) = corpus() else {
-        eprintln!("skipped: no corpus at ../shared/corpus");
         return;
     };
     if !have_cpp() {
-        eprintln!("skipped: no `cpp` on PATH");
         return;
     }
     let mut files = Vec::new();
@@ -147,7 +148,6 @@ fn corpus_matches_cpp() {
 #[test]
 fn rnserver_reports_file_not_found_at_its_include() {
     let Some(corpus) = corpus() else {
-        eprintln!("skipped: no corpus at ../shared/corpus");
         return;
     };
     let file = corpus.join("xnu/tests/rnserver.defs");
@@ -220,7 +220,6 @@ const SNIPPETS: &[&str] = &[
 #[test]
 fn snippets_match_cpp() {
     if !have_cpp() {
-        eprintln!("skipped: no `cpp` on PATH");
         return;
     }
     for (i, src) in SNIPPETS.iter().enumerate() {

@@ -150,7 +150,10 @@ mod tests {
                 borrow_send(&space, once.name()).err(),
                 Some(KERN_INVALID_RIGHT)
             );
-            assert!(take_receive(&space, 0x1234_5678).is_err());
+            assert_eq!(
+                take_receive(&space, 0x1234_5678).err(),
+                Some(crate::abi::KERN_INVALID_NAME)
+            );
             let borrowed = borrow_send(&space, send.name()).unwrap();
             drop(borrowed);
             // The caller's own reference is still there.

@@ -142,7 +142,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     prop_assert_eq!(r, Ok(()));
                     e.send += 1;
                 } else {
-                    prop_assert!(r.is_err());
+                    prop_assert_eq!(r, Err(migz::Error::InvalidRight));
                 }
             }
             Op::ModSend(i, d) => {
@@ -150,7 +150,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let r = s.port_mod_refs(n, MACH_PORT_RIGHT_SEND, d);
                 let e = m.names.get_mut(&n).unwrap();
                 if e.send == 0 {
-                    prop_assert!(r.is_err());
+                    prop_assert_eq!(r, Err(migz::Error::InvalidRight));
                 } else if (e.send as i32) + d < 0 {
                     prop_assert_eq!(r, Err(migz::Error::InvalidValue));
                 } else {
@@ -172,7 +172,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     prop_assert_eq!(r, Ok(()));
                     e.dead -= 1;
                 } else {
-                    prop_assert!(r.is_err());
+                    prop_assert_eq!(r, Err(migz::Error::InvalidRight));
                 }
                 if e.send == 0 && e.dead == 0 && !e.receive && !e.set {
                     m.names.remove(&n);
@@ -192,7 +192,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     }
                     m.kill(p);
                 } else {
-                    prop_assert!(r.is_err());
+                    prop_assert_eq!(r, Err(migz::Error::InvalidRight));
                 }
             }
             Op::Send { dest, id, carry } => {
@@ -326,7 +326,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let e = m.names[&member].clone();
                 let target_ok = after == 0 || m.names[&after].set;
                 if !e.receive || !target_ok {
-                    prop_assert!(r.is_err());
+                    prop_assert_eq!(r, Err(migz::Error::InvalidRight));
                 } else if after == 0 && m.ports[e.port.unwrap()].set.is_none() {
                     prop_assert_eq!(r, Err(migz::Error::NotInSet));
                 } else {
@@ -346,7 +346,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         }
                     }
                 } else {
-                    prop_assert!(r.is_err());
+                    prop_assert_eq!(r, Err(migz::Error::InvalidRight));
                 }
             }
             Op::SetQlimit(i, q) => {
@@ -357,7 +357,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     prop_assert_eq!(r, Ok(()));
                     m.ports[e.port.unwrap()].qlimit = q as usize;
                 } else {
-                    prop_assert!(r.is_err());
+                    prop_assert_eq!(r, Err(migz::Error::InvalidRight));
                 }
             }
         }

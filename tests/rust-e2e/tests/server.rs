@@ -98,7 +98,8 @@ impl PortsOolServer for Names {
     }
 
     async fn whoami(&self, atoken: [u32; 8]) -> ServeResult<i32> {
-        Ok(atoken[0] as i32)
+        // The sender's pid (word 5 of an audit token): a value the test knows.
+        Ok(atoken[5] as i32)
     }
 
     async fn log_message(&self, message: &[u8]) -> ServeResult<()> {
@@ -212,12 +213,13 @@ fn rights_travel_both_ways_and_nothing_leaks() {
                 let word = client.whoami_async(None).await;
                 client.log_message_async("note", None).await.unwrap();
                 // A second round trip, so the simpleroutine was handled before the end.
-                let _ = client.whoami_async(None).await;
+                let again = client.whoami_async(None).await;
+                assert_eq!(again, Ok(std::process::id() as i32));
                 (found, missing, word)
             }));
         assert_eq!(found.unwrap().name(), registered.name());
         assert_eq!(missing.unwrap_err(), CallError::Server(KERN_INVALID_NAME));
-        word.unwrap();
+        assert_eq!(word, Ok(std::process::id() as i32));
         assert_eq!(names.logged.load(Ordering::SeqCst), 1);
         drop(names);
     }
@@ -340,7 +342,10 @@ async fn every_routine_async(client: &PortsOolClient, space: &Space) {
         .pass_right_async(PolyRight::MoveReceive(moved), None)
         .await;
     assert_eq!(label.unwrap(), b"receive");
-    client.whoami_async(None).await.unwrap();
+    assert_eq!(
+        client.whoami_async(None).await,
+        Ok(std::process::id() as i32)
+    );
     let data: Vec<i32> = (1..=7).collect();
     let reversed = client.reverse_async(&data, None).await.unwrap();
     assert_eq!(&*reversed, &[7, 6, 5, 4, 3, 2, 1]);
@@ -358,7 +363,10 @@ async fn every_routine_async(client: &PortsOolClient, space: &Space) {
     assert_eq!(counted.unwrap(), 3);
     client.log_message_async("note", None).await.unwrap();
     // A round trip after the simpleroutine, so it was handled before the end.
-    client.whoami_async(None).await.unwrap();
+    assert_eq!(
+        client.whoami_async(None).await,
+        Ok(std::process::id() as i32)
+    );
 }
 
 /// Every `ports_ool` routine, blocking.
@@ -377,14 +385,14 @@ fn every_routine_blocking(client: &PortsOolClient, space: &Space) {
         client.pass_right(PolyRight::CopySend(&send), None).unwrap(),
         b"send"
     );
-    client.whoami(None).unwrap();
+    assert_eq!(client.whoami(None), Ok(std::process::id() as i32));
     let reversed = client.reverse(&[1, 2, 3], None).unwrap();
     assert_eq!(&*reversed, &[3, 2, 1]);
     assert_eq!(client.upload(&[1u8, 2, 3][..], None).unwrap(), 6);
     assert_eq!(client.stats(2, None).unwrap(), [0, 10]);
     assert_eq!(client.count_ports(&[&send], None).unwrap(), 1);
     client.log_message("note", None).unwrap();
-    client.whoami(None).unwrap();
+    assert_eq!(client.whoami(None), Ok(std::process::id() as i32));
 }
 
 /// Runs a `Names` server on a thread of its own while `f` runs on this one.
@@ -481,20 +489,20 @@ fn unsent_requests_leak_nothing() {
         let err = client
             .pass_right(PolyRight::MoveSend(moved), None)
             .unwrap_err();
-        assert!(matches!(err, CallError::Send(_)), "{err:?}");
-        assert!(matches!(
-            client.reverse(&[1], None),
-            Err(CallError::Send(_))
-        ));
+        assert_eq!(err, CallError::Send(MACH_SEND_INVALID_DEST));
+        assert_eq!(
+            client.reverse(&[1], None).map(drop),
+            Err(CallError::Send(MACH_SEND_INVALID_DEST))
+        );
         let owned = OolBuffer::from_slice(&[1u8; 10]);
-        assert!(matches!(
+        assert_eq!(
             client.upload(owned, None),
-            Err(CallError::Send(_))
-        ));
-        assert!(matches!(
+            Err(CallError::Send(MACH_SEND_INVALID_DEST))
+        );
+        assert_eq!(
             client.count_ports(&[client.server()], None),
-            Err(CallError::Send(_))
-        ));
+            Err(CallError::Send(MACH_SEND_INVALID_DEST))
+        );
     }
     space.assert_no_leaks();
 }

@@ -6,18 +6,47 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// `../shared/corpus` beside the checkout, if it is there. When it is missing the corpus
-/// tests cannot run: under CI that is a failure, elsewhere a notice.
+/// `../shared/corpus` beside the checkout. When it is missing the corpus tests cannot
+/// run, which is a failure unless `MIGZ_SKIP` lists `corpus` (see [`missing`]).
 pub fn corpus() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
     if dir.is_dir() {
         return Some(dir.canonicalize().expect("corpus path resolves"));
     }
-    if std::env::var_os("CI").is_some() {
-        panic!("the shared corpus is missing at {}", dir.display());
-    }
-    eprintln!("note: {} is missing; corpus test not run", dir.display());
+    missing(
+        "corpus",
+        &format!("the shared corpus is missing at {}", dir.display()),
+    );
     None
+}
+
+/// An input the running test needs is missing (`input` is one of `corpus`, `cpp`, `zig`,
+/// `sdk`). A test that passes without running proves nothing, so this fails the test
+/// unless the comma-separated `MIGZ_SKIP` lists `input` (or `all`); then it prints a note
+/// and appends a line to the file `MIGZ_SKIP_LOG` names, which `scripts/test` counts.
+pub fn missing(input: &str, what: &str) {
+    let allowed = std::env::var("MIGZ_SKIP").unwrap_or_default();
+    if !allowed
+        .split(',')
+        .any(|s| s.trim() == input || s.trim() == "all")
+    {
+        panic!("{what}; install it, or set MIGZ_SKIP={input} to skip the tests that need it");
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    eprintln!("skipped: {test}: {what} (MIGZ_SKIP={allowed})");
+    if let Some(log) = std::env::var_os("MIGZ_SKIP_LOG") {
+        use std::io::Write as _;
+        let line = format!("{input} {} {test}\n", env!("CARGO_PKG_NAME"));
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| f.write_all(line.as_bytes()))
+            .expect("MIGZ_SKIP_LOG names a writable file");
+    }
 }
 
 /// Runs `migz` with arguments.
@@ -66,8 +95,8 @@ pub fn defs_with_subsystem(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The pinned Zig: `$ZIG`, `zig` on PATH, or `python3 -m ziglang`. Missing Zig fails under
-/// CI and is a notice elsewhere.
+/// The pinned Zig: `$ZIG`, `zig` on PATH, or `python3 -m ziglang`. Missing Zig fails the
+/// test unless `MIGZ_SKIP` lists `zig`.
 pub fn zig() -> Option<Command> {
     if let Some(z) = std::env::var_os("ZIG") {
         return Some(Command::new(z));
@@ -88,9 +117,6 @@ pub fn zig() -> Option<Command> {
         c.args(["-m", "ziglang"]);
         return Some(c);
     }
-    if std::env::var_os("CI").is_some() {
-        panic!("Zig is missing: run scripts/setup");
-    }
-    eprintln!("note: Zig not found; test not run");
+    missing("zig", "Zig is missing (run scripts/setup)");
     None
 }

@@ -457,7 +457,12 @@ mod tests {
             // A buffer the descriptor does not point at is refused and freed.
             msg[..8].copy_from_slice(&1u64.to_ne_bytes());
             let other = OolBuffer::from_slice(&[4u8]);
-            assert!(Given::new(&space).ool(&mut msg, 0, other).is_err());
+            assert_eq!(
+                Given::new(&space).ool(&mut msg, 0, other),
+                Err(CodecError {
+                    code: MIG_TYPE_ERROR
+                })
+            );
         }
         space.assert_no_leaks();
     }
@@ -477,7 +482,10 @@ mod tests {
             check_capacity(3, 2),
             Err(CallError::Mig(MIG_ARRAY_TOO_LARGE))
         );
-        assert!(fill_same(&mut [0; 4], &[1, 2], 3).is_err());
+        assert_eq!(
+            fill_same(&mut [0; 4], &[1, 2], 3),
+            Err(Refusal::failed(crate::ffi::MIG_BAD_ARGUMENTS))
+        );
         assert_eq!(capacity(usize::MAX), u32::MAX);
     }
 }

@@ -273,7 +273,15 @@ mod tests {
         let mut s = [9u8; 4];
         fill_c_string(&mut s, b"ab").unwrap();
         assert_eq!(s, *b"ab\0\0");
-        assert!(fill_c_string(&mut s, b"abcd").is_err());
+        assert_eq!(
+            fill_c_string(&mut s, b"abcd"),
+            Err(Refusal::failed(MIG_ARRAY_TOO_LARGE))
+        );
+        // A name with a NUL inside would be cut short on the wire: refused as well.
+        assert_eq!(
+            fill_c_string(&mut s, b"a\0"),
+            Err(Refusal::failed(MIG_ARRAY_TOO_LARGE))
+        );
     }
     use crate::local::Space;
     use crate::rights::allocate_pair;
