@@ -503,16 +503,23 @@ mod tests {
         assert_eq!(eval("0 && 1 / 0"), Ok(0));
         assert_eq!(eval("1 || 1 / 0"), Ok(1));
         assert_eq!(eval("1 ? 2 : 1 / 0"), Ok(2));
-        assert!(eval("1 +").is_err());
-        assert!(eval("(1").is_err());
-        assert!(eval("1 2").is_err());
-        assert!(eval("1.5").is_err());
-        assert!(eval("\"s\"").is_err());
-        assert!(eval("1 = 2").is_err());
-        assert!(eval("99999999999999999999").is_err());
-        assert!(eval("08").is_err());
-        assert!(eval("''").is_err());
-        assert!(eval("").is_err());
+        for (src, error) in [
+            ("1 +", "expected a value at the end of #if"),
+            ("(1", "missing `)` in #if expression"),
+            ("1 2", "missing binary operator before `2`"),
+            ("1.5", "`1.5` is not an integer constant"),
+            ("\"s\"", "token `\"s\"` is not valid in a #if expression"),
+            ("1 = 2", "missing binary operator before `=`"),
+            (
+                "99999999999999999999",
+                "integer constant `99999999999999999999` is too large",
+            ),
+            ("08", "invalid digit `8` in constant `08`"),
+            ("''", "empty character constant"),
+            ("", "#if with no expression"),
+        ] {
+            assert_eq!(eval(src), Err(error.to_string()), "{src:?}");
+        }
         let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
         assert!(eval(&deep).unwrap_err().contains("nested too deeply"));
         let unary = format!("{}1", "- ".repeat(10_000));
