@@ -174,3 +174,64 @@ pub fn one_line(map: &SourceMap, d: &Diagnostic) -> String {
         None => format!("{}[{}]: {}", severity_word(d.severity), d.code, d.message),
     }
 }
+
+/// Diagnostics collected by one stage of the front end, bounded: the first
+/// [`Diags::KEEP`] are kept, later ones are only counted. Broken input can produce a
+/// diagnostic per token, and a run must not hold millions of them to show a hundred.
+#[derive(Debug, Default)]
+pub struct Diags {
+    kept: Vec<Diagnostic>,
+    dropped_errors: usize,
+    dropped_warnings: usize,
+}
+
+impl Diags {
+    /// How many diagnostics one stage keeps; more than the run shows
+    /// (`crate::DIAGNOSTICS_MAX`), so the run's first ones are all kept.
+    pub const KEEP: usize = 200;
+
+    /// An empty sink.
+    pub fn new() -> Diags {
+        Diags::default()
+    }
+
+    /// Keeps `d` while there is room, else counts it.
+    pub fn push(&mut self, d: Diagnostic) {
+        if self.kept.len() < Self::KEEP {
+            self.kept.push(d);
+        } else if d.is_error() {
+            self.dropped_errors += 1;
+        } else {
+            self.dropped_warnings += 1;
+        }
+    }
+
+    /// Pushes each of `ds`.
+    pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
+        for d in ds {
+            self.push(d);
+        }
+    }
+
+    /// Adds another sink's diagnostics and counts.
+    pub fn append(&mut self, other: Diags) {
+        self.dropped_errors += other.dropped_errors;
+        self.dropped_warnings += other.dropped_warnings;
+        self.extend(other.kept);
+    }
+
+    /// The kept diagnostics.
+    pub fn kept(&self) -> &[Diagnostic] {
+        &self.kept
+    }
+
+    /// Whether any diagnostic, kept or counted, is an error.
+    pub fn has_errors(&self) -> bool {
+        self.dropped_errors > 0 || self.kept.iter().any(Diagnostic::is_error)
+    }
+
+    /// The kept diagnostics and the numbers of errors and warnings dropped.
+    pub fn into_parts(self) -> (Vec<Diagnostic>, usize, usize) {
+        (self.kept, self.dropped_errors, self.dropped_warnings)
+    }
+}

@@ -71,6 +71,14 @@ pub struct Type {
     pub signed: bool,
     /// The element type of an array, struct or pointer.
     pub element: Option<Box<Type>>,
+    /// Sent out of line because of a `^` (migcom clears its `itMigInLine`): such a type
+    /// cannot be made out of line again, while an unbounded `array[]`, out of line only
+    /// by MIG's choice, can take a `^`.
+    pub pointer: bool,
+    /// Where a `struct[n]` layer (n > 1) over port rights was written, if the type has
+    /// one: migcom lays it out as one port descriptor for n ports and its stubs do not
+    /// compile, so an argument of such a type is refused.
+    pub struct_of_ports: Option<Span>,
 }
 
 /// The translation decorations of a type.
@@ -102,16 +110,27 @@ impl Type {
         (self.number.saturating_mul(self.element_bits as u64)).div_ceil(8)
     }
 
-    /// Bytes of one element as it is counted (for arrays: the element type's bytes).
+    /// Bytes of one element as it is counted (for arrays: the element type's bytes; for
+    /// in-line port arrays one port, see [`Type::element_count_max`]).
     pub fn element_bytes(&self) -> u64 {
+        if self.inline && self.is_port() {
+            return (self.element_bits as u64).div_ceil(8).max(1);
+        }
         match &self.element {
             Some(e) => e.inline_bytes().max(1),
             None => (self.element_bits as u64).div_ceil(8).max(1),
         }
     }
 
-    /// How many elements of `element_bytes` make the maximum (the declared bound).
+    /// How many elements of `element_bytes` make the maximum (the declared bound). An
+    /// in-line array of ports counts ports: migcom multiplies its descriptor count
+    /// (`itKPD_Number`) through every array layer, so `array[2] of p3_t` with
+    /// `p3_t = array[3] of mach_port_t` is 6 port descriptors, and a variable one's count
+    /// is a number of descriptors too (its count argument has multiplier 1).
     pub fn element_count_max(&self) -> u64 {
+        if self.inline && self.is_port() {
+            return self.number;
+        }
         match &self.element {
             Some(e) if e.number > 0 => self.number / e.number,
             _ => self.number,
@@ -431,8 +450,8 @@ pub struct Subsystem {
     pub imports: Vec<Import>,
     /// Routines in id order (skips are not listed; they only consume numbers).
     pub routines: Vec<Routine>,
-    /// Named types in declaration order.
-    pub types: Vec<Type>,
+    /// Named types in declaration order (one list shared by every subsystem of a file).
+    pub types: std::sync::Arc<[Type]>,
     /// The number of message ids used (routines and skips).
     pub id_count: u32,
     /// Where the subsystem statement is.

@@ -71,23 +71,34 @@ pub fn run(path: &Path, options: &Options) -> Output {
 /// rendering each with its source line must stay cheap however broken the input.
 pub const DIAGNOSTICS_MAX: usize = 100;
 
-fn limit_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
-    if diagnostics.len() <= DIAGNOSTICS_MAX {
+/// Keeps the first [`DIAGNOSTICS_MAX`] of a run's diagnostics and sums up the rest, with
+/// those the stages only counted (`dropped_errors`, `dropped_warnings`). The summary is an
+/// error when an error was left out, so a run's verdict never depends on what is shown.
+fn limit_diagnostics(
+    diagnostics: &mut Vec<Diagnostic>,
+    dropped_errors: usize,
+    dropped_warnings: usize,
+) {
+    let (mut errors, mut warnings) = (dropped_errors, dropped_warnings);
+    if diagnostics.len() > DIAGNOSTICS_MAX {
+        let dropped = &diagnostics[DIAGNOSTICS_MAX..];
+        let e = dropped.iter().filter(|d| d.is_error()).count();
+        errors += e;
+        warnings += dropped.len() - e;
+        diagnostics.truncate(DIAGNOSTICS_MAX);
+    }
+    if errors + warnings == 0 {
         return;
     }
-    let dropped = &diagnostics[DIAGNOSTICS_MAX..];
-    let errors = dropped.iter().filter(|d| d.is_error()).count();
-    let warnings = dropped.len() - errors;
-    diagnostics.truncate(DIAGNOSTICS_MAX);
-    diagnostics.push(
-        Diagnostic::error(
-            "too-many-errors",
-            format!("{errors} more error(s) and {warnings} more warning(s) not shown"),
-        )
-        .note(format!(
-            "migz shows the first {DIAGNOSTICS_MAX} diagnostics of a run"
-        )),
-    );
+    let message = format!("{errors} more error(s) and {warnings} more warning(s) not shown");
+    let summary = if errors > 0 {
+        Diagnostic::error("too-many-errors", message)
+    } else {
+        Diagnostic::warning("too-many-warnings", message)
+    };
+    diagnostics.push(summary.note(format!(
+        "migz shows the first {DIAGNOSTICS_MAX} diagnostics of a run"
+    )));
 }
 
 /// Runs the front end on text in memory, named `path` in diagnostics (includes are still
@@ -115,16 +126,23 @@ fn run_loaded(mut map: SourceMap, file: source::FileId, options: &Options) -> Ou
         no_builtin_includes: false,
     };
     let pre = pp::preprocess(&mut map, file, &pp_options);
-    let mut diagnostics = pre.diagnostics;
+    let mut diags = diag::Diags::new();
+    diags.extend(pre.diagnostics);
     let eof = {
         let len = map.file(file).text.len();
         Span::new(file, len, len)
     };
     let (ast, parse_diags) = parse::parse(&pre.tokens, eof);
-    diagnostics.extend(parse_diags);
+    drop(pre.tokens);
+    diags.append(parse_diags);
     let (subsystems, sema_diags) = sema::analyze(&map, &ast);
-    diagnostics.extend(sema_diags);
-    limit_diagnostics(&mut diagnostics);
+    diags.append(sema_diags);
+    if subsystems.is_empty() && !diags.has_errors() {
+        diags.push(sema::no_subsystem(&ast));
+    }
+    drop(ast);
+    let (mut diagnostics, dropped_errors, dropped_warnings) = diags.into_parts();
+    limit_diagnostics(&mut diagnostics, dropped_errors, dropped_warnings);
     let mut files_read = vec![path];
     files_read.extend(pre.files_read);
     files_read.dedup();

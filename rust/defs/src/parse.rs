@@ -5,7 +5,7 @@
 //! next statement keyword), so one run reports every broken statement.
 
 use crate::ast::*;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Diags};
 use crate::pp::{self, TokenKind};
 use crate::source::Span;
 
@@ -181,7 +181,7 @@ struct MTok {
 
 /// Turns preprocessed tokens into migcom's tokens: keywords, flags, symbolic types,
 /// numbers, strings and one-character punctuators.
-fn lex(tokens: &[pp::Token], diags: &mut Vec<Diagnostic>) -> Vec<MTok> {
+fn lex(tokens: &[pp::Token], diags: &mut Diags) -> Vec<MTok> {
     let mut out = Vec::with_capacity(tokens.len());
     for t in tokens {
         match t.kind {
@@ -298,13 +298,13 @@ const TYPE_DEPTH_MAX: usize = 64;
 struct Parser<'a> {
     toks: &'a [MTok],
     pos: usize,
-    diags: Vec<Diagnostic>,
+    diags: Diags,
     eof_span: Span,
 }
 
 /// Parses preprocessed tokens into a file. Always returns a tree; problems are diagnostics.
-pub fn parse(tokens: &[pp::Token], eof_span: Span) -> (File, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+pub fn parse(tokens: &[pp::Token], eof_span: Span) -> (File, Diags) {
+    let mut diags = Diags::new();
     let toks = lex(tokens, &mut diags);
     let mut p = Parser {
         toks: &toks,

@@ -2,7 +2,7 @@
 //! numbers the routines, and asks [`crate::layout`] for every message layout.
 
 use crate::ast::{self, ArgType, Decoration, Direction, Flag, IpcName, ItemKind, TypeSpec};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Diags};
 use crate::ir::{self, Arg, ConsumeOnSendError, Count, Dealloc, Subsystem, Type, msgt};
 use crate::source::{SourceMap, Span};
 use std::collections::HashMap;
@@ -47,17 +47,17 @@ struct Analyzer<'a> {
     map: &'a SourceMap,
     types: HashMap<String, Type>,
     type_order: Vec<String>,
-    diags: Vec<Diagnostic>,
+    diags: Diags,
 }
 
 /// Analyzes a parsed file. Returns one subsystem per `subsystem` statement (routines belong
 /// to the subsystem declared before them) and the diagnostics.
-pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Vec<Diagnostic>) {
+pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Diags) {
     let mut a = Analyzer {
         map,
         types: HashMap::new(),
         type_order: Vec::new(),
-        diags: Vec::new(),
+        diags: Diags::new(),
     };
     let mut subsystems: Vec<Subsystem> = Vec::new();
     let mut settings = Settings::default();
@@ -100,7 +100,7 @@ pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Vec<Diagno
                     rcs_id: None,
                     imports: std::mem::take(&mut pending_imports),
                     routines: Vec::new(),
-                    types: Vec::new(),
+                    types: std::sync::Arc::from([]),
                     id_count: 0,
                     span: item.span,
                 });
@@ -178,9 +178,14 @@ pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Vec<Diagno
                     );
                 }
                 let base = sub.base;
-                if let Some(routine) =
-                    a.routine(r, this, base, &settings, sub.kernel_server, item.span)
-                {
+                if let Some(routine) = a.routine(
+                    r,
+                    this,
+                    base,
+                    &settings,
+                    (sub.kernel_user, sub.kernel_server),
+                    item.span,
+                ) {
                     sub.routines.push(routine);
                 }
             }
@@ -189,14 +194,13 @@ pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Vec<Diagno
             sub.id_count = number;
         }
     }
-    if subsystems.is_empty()
-        && file
-            .items
-            .iter()
-            .any(|i| matches!(i.kind, ItemKind::Routine(_)))
-    {
-        // Already reported per routine.
-    }
+    // One list of named types shared by every subsystem: copying it into each would make
+    // memory grow as subsystem statements times types.
+    let types: std::sync::Arc<[Type]> = a
+        .type_order
+        .iter()
+        .filter_map(|n| a.types.get(n).cloned())
+        .collect();
     for sub in &mut subsystems {
         sub.user_prefix = settings.user_prefix.clone();
         sub.server_prefix = settings.server_prefix.clone();
@@ -208,13 +212,24 @@ pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Vec<Diagno
         sub.use_special_reply_port = settings.use_special_reply_port;
         sub.consume_on_send_error = settings.consume_on_send_error;
         sub.rcs_id = settings.rcs_id.clone();
-        sub.types = a
-            .type_order
-            .iter()
-            .filter_map(|n| a.types.get(n).cloned())
-            .collect();
+        sub.types = types.clone();
     }
     (subsystems, a.diags)
+}
+
+/// migcom's more_global: nothing can be generated without a subsystem name, so a file
+/// checked or generated on its own needs one. Files of types only are meant to be included
+/// by one that has it, and stay fine there. The run reports this only when nothing else
+/// went wrong: a statement that did not parse may have been the subsystem.
+pub(crate) fn no_subsystem(file: &ast::File) -> Diagnostic {
+    let d = Diagnostic::error("no-subsystem", "no SubSystem declaration").note(
+        "Apple's mig refuses a file without `subsystem NAME BASE;`; a file of `type` \
+         lines only is meant to be #included by one that has it",
+    );
+    match file.items.first() {
+        Some(first) => d.at(first.span, "the file starts here and never names a subsystem"),
+        None => d,
+    }
 }
 
 #[derive(Default)]
@@ -296,6 +311,32 @@ impl Analyzer<'_> {
                 "IPC type declaration is too complicated",
             )
             .at(span, why.to_string()),
+        );
+        None
+    }
+
+    /// migcom's `sizeof(...) == 0` warning: a fixed type of no bytes is declared as a
+    /// field of no bytes and carries nothing.
+    fn warn_empty(&mut self, ty: &Type, span: Span) {
+        if ty.number == 0 && !ty.var_array {
+            self.diags.push(
+                Diagnostic::warning("zero-size", "this type has a size of 0 bytes")
+                    .at(span, "declared with 0 elements")
+                    .note("Apple's mig warns `sizeof(...) == 0` and declares an empty field"),
+            );
+        }
+    }
+
+    /// An array whose elements are out-of-line types: migcom sends one descriptor per
+    /// element, which migz does not generate yet.
+    fn ool_elements(&mut self, span: Span) -> Option<Type> {
+        self.diags.push(
+            Diagnostic::error(
+                "type-too-complex",
+                "arrays of out-of-line types are not supported by migz",
+            )
+            .at(span, "each element would be its own out-of-line descriptor")
+            .note("Apple's mig accepts this; migz does not generate it yet"),
         );
         None
     }
@@ -384,42 +425,72 @@ impl Analyzer<'_> {
                     native: false,
                     signed: false,
                     element: None,
+                    pointer: false,
+                    struct_of_ports: None,
                 })
             }
             TypeSpec::Array {
                 count,
                 element,
                 span,
-            }
-            | TypeSpec::Struct {
-                count,
-                element,
-                span,
             } => {
                 let el = self.type_spec(element)?;
-                if !el.inline || el.var_array {
-                    return self
-                        .too_complicated(*span, "the element type must be fixed-size and in line");
+                // migcom's itArrayDecl: an array of an out-of-line type is an array of
+                // descriptors, an array of a variable array is too complicated.
+                if !el.inline {
+                    return self.ool_elements(*span);
                 }
-                if *count == 0 {
-                    return self.too_complicated(*span, "a fixed array needs at least one element");
+                if el.var_array {
+                    return self.too_complicated(*span, "the element type is a variable array");
                 }
                 let mut ty = el.clone();
                 ty.name = describe(spec);
                 ty.user_type = ty.name.clone();
                 ty.server_type = ty.name.clone();
                 ty.number = el.number.checked_mul(*count)?;
-                ty.is_struct = matches!(spec, TypeSpec::Struct { .. });
+                ty.is_struct = false;
                 ty.is_string = false;
                 ty.element = Some(Box::new(el));
                 self.check_size(&ty, *span)?;
+                self.warn_empty(&ty, *span);
+                Some(ty)
+            }
+            TypeSpec::Struct {
+                count,
+                element,
+                span,
+            } => {
+                let el = self.type_spec(element)?;
+                // migcom's itStructDecl.
+                if !el.inline || el.var_array {
+                    return self.too_complicated(
+                        *span,
+                        "a struct's element type must be fixed-size and in line",
+                    );
+                }
+                let mut ty = el.clone();
+                ty.name = describe(spec);
+                ty.user_type = ty.name.clone();
+                ty.server_type = ty.name.clone();
+                ty.number = el.number.checked_mul(*count)?;
+                ty.is_struct = true;
+                ty.is_string = false;
+                if el.is_port() && *count > 1 {
+                    ty.struct_of_ports = Some(*span);
+                }
+                ty.element = Some(Box::new(el));
+                self.check_size(&ty, *span)?;
+                self.warn_empty(&ty, *span);
                 Some(ty)
             }
             TypeSpec::VarArray { max, element, span } => {
                 let el = self.type_spec(element)?;
-                if !el.inline || el.var_array {
-                    return self
-                        .too_complicated(*span, "the element type must be fixed-size and in line");
+                // migcom's itVarArrayDecl.
+                if !el.inline {
+                    return self.ool_elements(*span);
+                }
+                if el.var_array {
+                    return self.too_complicated(*span, "the element type is a variable array");
                 }
                 let mut ty = el.clone();
                 ty.name = describe(spec);
@@ -444,25 +515,34 @@ impl Analyzer<'_> {
             }
             TypeSpec::Pointer { target, span } => {
                 let t = self.type_spec(target)?;
-                // `^array[] of T` is allowed: an unbounded array is out of line already.
-                if !(t.inline || t.var_array && t.number == 0) {
-                    return self.too_complicated(*span, "the type is already out of line");
+                // migcom's itPtrDecl: an unbounded `array[]` is out of line by MIG's choice
+                // and takes a `^`; anything a `^` already made out of line does not.
+                if !t.inline && t.pointer {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "already-out-of-line",
+                            "IPC type decl is already defined to be Out-Of-Line",
+                        )
+                        .at(
+                            *span,
+                            "this `^` applies to a type that is already out of line",
+                        )
+                        .note("remove one `^`"),
+                    );
+                    return None;
                 }
                 let mut ty = t.clone();
                 ty.name = describe(spec);
                 ty.user_type = ty.name.clone();
                 ty.server_type = ty.name.clone();
                 ty.inline = false;
+                ty.pointer = true;
                 if ty.element.is_none() {
                     ty.element = Some(Box::new(t));
                 }
                 Some(ty)
             }
             TypeSpec::CString { max, varying, span } => {
-                if *max == 0 {
-                    return self
-                        .too_complicated(*span, "a C string needs room for at least its NUL");
-                }
                 let ch = Type {
                     name: "char".into(),
                     user_type: "char".into(),
@@ -479,6 +559,8 @@ impl Analyzer<'_> {
                     native: false,
                     signed: false,
                     element: None,
+                    pointer: false,
+                    struct_of_ports: None,
                 };
                 let name = describe(spec);
                 let ty = Type {
@@ -497,8 +579,11 @@ impl Analyzer<'_> {
                     native: false,
                     signed: false,
                     element: Some(Box::new(ch)),
+                    pointer: false,
+                    struct_of_ports: None,
                 };
                 self.check_size(&ty, *span)?;
+                self.warn_empty(&ty, *span);
                 Some(ty)
             }
             TypeSpec::Native { phrase, .. } => Some(Type {
@@ -517,6 +602,8 @@ impl Analyzer<'_> {
                 native: true,
                 signed: false,
                 element: None,
+                pointer: false,
+                struct_of_ports: None,
             }),
         }
     }
@@ -562,6 +649,23 @@ impl Analyzer<'_> {
         }
     }
 
+    /// A type constructor written in an argument (`data : array[*:4] of int32_t`) is a
+    /// migz extension: Apple's grammar takes a type name, `name = spec` or a native type
+    /// there, and its `mig` stops with a syntax error.
+    fn warn_in_place(&mut self, arg: &str, spec: &TypeSpec) {
+        let text = self_describe(self.map, spec);
+        self.diags.push(
+            Diagnostic::warning(
+                "apple-syntax",
+                format!("Apple's mig rejects the type of `{arg}` written in place"),
+            )
+            .at(spec.span(), "a type constructor in an argument is a migz extension")
+            .note(format!(
+                "declare it with a `type` line, `type {arg}_t = {text};`, and write `{arg} : {arg}_t`"
+            )),
+        );
+    }
+
     fn warn_flag(&mut self, span: Span, arg: &str, why: &str) {
         self.diags.push(
             Diagnostic::warning("ignored-flag", format!("{arg}: {why}"))
@@ -575,10 +679,9 @@ impl Analyzer<'_> {
         number: u32,
         base: u32,
         settings: &Settings,
-        kernel_server: bool,
+        (kernel_user, kernel_server): (bool, bool),
         span: Span,
     ) -> Option<ir::Routine> {
-        let _ = (settings, kernel_server);
         let one_way = r.kind == ast::RoutineKind::SimpleRoutine;
         let mut args: Vec<Arg> = Vec::new();
         let mut failed = false;
@@ -596,10 +699,34 @@ impl Analyzer<'_> {
                 );
                 failed = true;
             }
+            if let ArgType::Anonymous(spec, _) = &a.ty {
+                self.warn_in_place(&a.name.text, spec);
+            }
             let Some(ty) = self.arg_type(&a.ty) else {
                 failed = true;
                 continue;
             };
+            if let Some(layer) = ty.struct_of_ports {
+                // migcom multiplies the element count of a struct but not its descriptor
+                // count: its header has one port descriptor for all the ports, and its
+                // stubs do not compile.
+                self.diags.push(
+                    Diagnostic::error(
+                        "struct-of-ports",
+                        format!(
+                            "`{}` sends a `struct` of port rights, which Apple's MIG cannot carry",
+                            a.name.text
+                        ),
+                    )
+                    .at(a.name.span, "its type has a struct layer over ports")
+                    .also(layer, "Apple's mig lays this out as one port descriptor")
+                    .note(
+                        "declare it as `array[N] of` the port type: one port descriptor per right",
+                    ),
+                );
+                failed = true;
+                continue;
+            }
             let kind = match a.direction {
                 Some(d) => d,
                 None if !has_request_port => Direction::RequestPort,
@@ -651,6 +778,21 @@ impl Analyzer<'_> {
                         &arg.name,
                         "Dealloc is meaningless for this type of argument",
                     );
+                } else if maybe.is_some() && ty.inline {
+                    // migcom's rtSuffixExtArg: `Dealloc[]` becomes a `deallocate` field of
+                    // the descriptor, and a port descriptor has none.
+                    self.diags.push(
+                        Diagnostic::error(
+                            "kpd-inconsistent",
+                            format!("{}: Type of kernel processed data inconsistent", arg.name),
+                        )
+                        .at(s, "`Dealloc[]` on a port sent in line")
+                        .note(
+                            "Apple's mig refuses it: a port descriptor has no deallocate flag; \
+                             only out-of-line data and out-of-line port arrays take `Dealloc[]`",
+                        ),
+                    );
+                    failed = true;
                 } else {
                     arg.dealloc = if maybe.is_some() {
                         Dealloc::Maybe
@@ -700,6 +842,16 @@ impl Analyzer<'_> {
                         &arg.name,
                         "Overwrite is ignored: it must be Out and out of line",
                     );
+                } else if kernel_user {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "overwrite-kernel-user",
+                            "Overwrite option(s) do not match with the KernelUser personality",
+                        )
+                        .at(s, "Apple's mig refuses Overwrite in a KernelUser subsystem")
+                        .note("drop `Overwrite` or `KernelUser`"),
+                    );
+                    failed = true;
                 } else {
                     arg.overwrite = true;
                 }
@@ -825,7 +977,21 @@ impl Analyzer<'_> {
             );
             failed = true;
         }
-        if one_way && let Some(out) = args.iter().find(|a| a.in_reply) {
+        // migcom's rtCheckRoutine: a simpleroutine has no reply, so nothing may come back
+        // to the client, trailers the client receives included.
+        if one_way
+            && let Some(out) = args.iter().find(|a| {
+                a.in_reply
+                    || matches!(
+                        a.kind,
+                        Direction::SecToken
+                            | Direction::AuditToken
+                            | Direction::UserSecToken
+                            | Direction::UserAuditToken
+                            | Direction::UserImpl
+                    )
+            })
+        {
             self.diags.push(
                 Diagnostic::error(
                     "out-in-simpleroutine",
@@ -833,6 +999,25 @@ impl Analyzer<'_> {
                 )
                 .at(out.span, "a simpleroutine has no reply to carry it")
                 .note("make it a `routine`, or drop the argument"),
+            );
+            failed = true;
+        }
+        // migcom's rtProcessUseSpecialReplyPort, for every routine that waits for a reply
+        // on the special reply port (no explicit user reply port).
+        if settings.use_special_reply_port
+            && (kernel_user || kernel_server)
+            && !one_way
+            && !args
+                .iter()
+                .any(|a| matches!(a.kind, Direction::ReplyPort | Direction::UReplyPort))
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    "special-reply-port-kernel",
+                    "UseSpecialReplyPort option cannot be used with KernelUser / KernelServer",
+                )
+                .at(r.name.span, "this routine would use the special reply port")
+                .note("Apple's mig refuses it; drop `UseSpecialReplyPort 1` or the kernel keyword"),
             );
             failed = true;
         }

@@ -45,7 +45,7 @@ impl Limits {
     pub(crate) fn for_options(options: &Options) -> Limits {
         Limits {
             include_depth: options.include_depth_limit(),
-            includes: 100_000,
+            includes: 10_000,
             expansion_tokens: 500_000,
             expansion_work: 20_000_000,
             output_tokens: 2_000_000,
@@ -1830,6 +1830,9 @@ impl Pp<'_> {
                 header_span,
                 "not included",
             );
+            // Like a C preprocessor's fatal error: an include tree this large is a loop
+            // whose copies would only repeat the same tokens and diagnostics.
+            self.halted = true;
             return;
         }
         self.includes += 1;
@@ -1843,6 +1846,9 @@ impl Pp<'_> {
                 .at(header_span, "not included")
                 .note("a file that includes itself needs an include guard or `#pragma once`"),
             );
+            // Fatal, as in clang and GCC: a file that includes itself twice would otherwise
+            // go on through an exponential tree of includes below the limit.
+            self.halted = true;
             return;
         }
         let (found, searched) = self.resolve(&header, angled, next, current);
