@@ -132,8 +132,7 @@ fn run_loaded(mut map: SourceMap, file: source::FileId, options: &Options) -> Ou
         let len = map.file(file).text.len();
         Span::new(file, len, len)
     };
-    let (ast, parse_diags) = parse::parse(&pre.tokens, eof);
-    drop(pre.tokens);
+    let (ast, parse_diags) = parse::parse(pre.tokens, eof);
     diags.append(parse_diags);
     let (subsystems, sema_diags) = sema::analyze(&map, &ast);
     diags.append(sema_diags);

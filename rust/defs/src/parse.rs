@@ -181,8 +181,9 @@ struct MTok {
 
 /// Turns preprocessed tokens into migcom's tokens: keywords, flags, symbolic types,
 /// numbers, strings and one-character punctuators.
-fn lex(tokens: &[pp::Token], diags: &mut Diags) -> Vec<MTok> {
+fn lex(tokens: Vec<pp::Token>, diags: &mut Diags) -> Vec<MTok> {
     let mut out = Vec::with_capacity(tokens.len());
+    // Each token is moved, so the preprocessor's copy is freed as the parser's is made.
     for t in tokens {
         match t.kind {
             TokenKind::Ident => {
@@ -207,7 +208,7 @@ fn lex(tokens: &[pp::Token], diags: &mut Diags) -> Vec<MTok> {
                 };
                 out.push(MTok {
                     tok,
-                    text: t.text.clone(),
+                    text: t.text,
                     span: t.span,
                     space_before: t.space_before,
                 });
@@ -228,7 +229,7 @@ fn lex(tokens: &[pp::Token], diags: &mut Diags) -> Vec<MTok> {
                 };
                 out.push(MTok {
                     tok,
-                    text: t.text.clone(),
+                    text: t.text,
                     span: t.span,
                     space_before: t.space_before,
                 });
@@ -267,7 +268,7 @@ fn lex(tokens: &[pp::Token], diags: &mut Diags) -> Vec<MTok> {
             }
             TokenKind::Char | TokenKind::Other => out.push(MTok {
                 tok: Tok::Bad(t.text.clone()),
-                text: t.text.clone(),
+                text: t.text,
                 span: t.span,
                 space_before: t.space_before,
             }),
@@ -293,7 +294,7 @@ type PResult<T> = Result<T, Abandon>;
 
 /// Nesting bound for type constructors (`^array[] of array[2] of ...`), so hostile input
 /// cannot exhaust the stack.
-const TYPE_DEPTH_MAX: usize = 64;
+pub(crate) const TYPE_DEPTH_MAX: usize = 64;
 
 struct Parser<'a> {
     toks: &'a [MTok],
@@ -303,7 +304,7 @@ struct Parser<'a> {
 }
 
 /// Parses preprocessed tokens into a file. Always returns a tree; problems are diagnostics.
-pub fn parse(tokens: &[pp::Token], eof_span: Span) -> (File, Diags) {
+pub fn parse(tokens: Vec<pp::Token>, eof_span: Span) -> (File, Diags) {
     let mut diags = Diags::new();
     let toks = lex(tokens, &mut diags);
     let mut p = Parser {

@@ -227,7 +227,10 @@ pub(crate) fn no_subsystem(file: &ast::File) -> Diagnostic {
          lines only is meant to be #included by one that has it",
     );
     match file.items.first() {
-        Some(first) => d.at(first.span, "the file starts here and never names a subsystem"),
+        Some(first) => d.at(
+            first.span,
+            "the file starts here and never names a subsystem",
+        ),
         None => d,
     }
 }
@@ -313,6 +316,34 @@ impl Analyzer<'_> {
             .at(span, why.to_string()),
         );
         None
+    }
+
+    /// Refuses a type whose constructors nest, through named types, deeper than the parser
+    /// allows in one declaration: each named type holds its whole element chain, so an
+    /// unbounded chain of `type tN = array[1] of tN-1;` would take memory and time growing
+    /// as the square of the file.
+    fn within_depth(&mut self, ty: Type, span: Span) -> Option<Type> {
+        let mut depth = 0;
+        let mut at = ty.element.as_deref();
+        while let Some(el) = at {
+            depth += 1;
+            at = el.element.as_deref();
+        }
+        if depth > crate::parse::TYPE_DEPTH_MAX {
+            self.diags.push(
+                Diagnostic::error("type-too-deep", "type constructors nest too deeply")
+                    .at(
+                        span,
+                        format!(
+                            "more than {} levels, counting named types",
+                            crate::parse::TYPE_DEPTH_MAX
+                        ),
+                    )
+                    .note("declare the type with fewer `array`, `struct` and `^` layers"),
+            );
+            return None;
+        }
+        Some(ty)
     }
 
     /// migcom's `sizeof(...) == 0` warning: a fixed type of no bytes is declared as a
@@ -453,7 +484,7 @@ impl Analyzer<'_> {
                 ty.element = Some(Box::new(el));
                 self.check_size(&ty, *span)?;
                 self.warn_empty(&ty, *span);
-                Some(ty)
+                self.within_depth(ty, *span)
             }
             TypeSpec::Struct {
                 count,
@@ -481,7 +512,7 @@ impl Analyzer<'_> {
                 ty.element = Some(Box::new(el));
                 self.check_size(&ty, *span)?;
                 self.warn_empty(&ty, *span);
-                Some(ty)
+                self.within_depth(ty, *span)
             }
             TypeSpec::VarArray { max, element, span } => {
                 let el = self.type_spec(element)?;
@@ -511,7 +542,7 @@ impl Analyzer<'_> {
                 }
                 ty.element = Some(Box::new(el));
                 self.check_size(&ty, *span)?;
-                Some(ty)
+                self.within_depth(ty, *span)
             }
             TypeSpec::Pointer { target, span } => {
                 let t = self.type_spec(target)?;
@@ -540,7 +571,7 @@ impl Analyzer<'_> {
                 if ty.element.is_none() {
                     ty.element = Some(Box::new(t));
                 }
-                Some(ty)
+                self.within_depth(ty, *span)
             }
             TypeSpec::CString { max, varying, span } => {
                 let ch = Type {
