@@ -1,10 +1,11 @@
-//! Generates the Rust and Zig stubs of both examples with migz-build, as a user's crate
+//! Generates the Rust and Zig stubs of both examples and of `tests/conformance` with migz-build, as a user's crate
 //! would, and links the Zig half.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     migz_build::Config::new().compile(&[
         "../../examples/defs/array_test.defs",
         "../../examples/defs/ports_ool.defs",
+        "../conformance/aggregates.defs",
     ])?;
     Ok(())
 }

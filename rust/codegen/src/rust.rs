@@ -1604,8 +1604,15 @@ fn plan_call(r: &Routine) -> Option<Call> {
                         } else {
                             format!("&{param}")
                         };
+                        // A fixed array's count is known (checked above), so only a
+                        // variable one binds it.
+                        let count = if var && same.is_none() {
+                            format!("c{i}")
+                        } else {
+                            "_".to_string()
+                        };
                         c.pre.push(format!(
-                            "let ({g}, c{i}) = p::inline_names::<_, {n}>({list})?;"
+                            "let ({g}, {count}) = p::inline_names::<_, {n}>({list})?;"
                         ));
                         c.inputs.push((field.clone(), g.clone()));
                         if var && same.is_none() {

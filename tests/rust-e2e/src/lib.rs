@@ -64,3 +64,8 @@ pub mod array_test {
 pub mod ports_ool {
     include!(concat!(env!("OUT_DIR"), "/ports_ool.rs"));
 }
+
+/// `tests/conformance/aggregates.defs`: arrays of arrays of ports.
+pub mod aggregates {
+    include!(concat!(env!("OUT_DIR"), "/aggregates.rs"));
+}
