@@ -6,6 +6,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "../../examples/defs/array_test.defs",
         "../../examples/defs/ports_ool.defs",
         "../conformance/aggregates.defs",
+        "../conformance/checks.defs",
     ])?;
     Ok(())
 }

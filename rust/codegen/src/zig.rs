@@ -1228,16 +1228,39 @@ impl Gen<'_> {
                         Shape::CStr { max, .. } => max,
                         _ => a.ty.element_count_max(),
                     };
-                    if max > 0 {
-                        let _ = writeln!(b, "    if ({cv} > {max}) return {bad};");
-                    }
-                    // The server sees the caller's CountInOut capacity.
-                    if side == Side::Request && a.kind == ArgKind::Out && a.count_in_out {
+                    let count_in_out =
+                        side == Side::Request && a.kind == ArgKind::Out && a.count_in_out;
+                    let ool_var = matches!(
+                        shape(&a.ty),
+                        Shape::Ool { var: true, .. } | Shape::OolPorts { var: true, .. }
+                    );
+                    if count_in_out {
+                        // The server sees the caller's CountInOut capacity. Apple's server
+                        // clamps a capacity above the bound to the bound instead of
+                        // refusing it: the reply can never carry more anyway.
                         let _ = writeln!(
                             b,
-                            "    in.{} = {cv};",
+                            "    in.{} = @min({cv}, {max});",
                             zig_ident(&format!("{}_cnt", a.name))
                         );
+                    } else if ool_var {
+                        // Checked after the descriptor's size, where Apple's stubs check it
+                        // (a descriptor that disagrees with the count is MIG_TYPE_ERROR
+                        // before a count above the bound is refused).
+                    } else if max > 0 {
+                        // A reply's port array above its bound: Apple's client answers
+                        // MIG_ARRAY_TOO_LARGE, as for any array the caller cannot take.
+                        // In a request, Apple's server reads the descriptors up to the
+                        // count unchecked (its demux crashes for a count past the bound);
+                        // migz refuses such a request as malformed instead.
+                        let code = if side == Side::Reply
+                            && matches!(shape(&a.ty), Shape::PortArray { var: true, .. })
+                        {
+                            ".array_too_large"
+                        } else {
+                            bad
+                        };
+                        let _ = writeln!(b, "    if ({cv} > {max}) return {code};");
                     }
                     if side == Side::Reply
                         && matches!(
@@ -1281,7 +1304,7 @@ impl Gen<'_> {
                             Side::Request => {
                                 let _ = writeln!(
                                     b,
-                                    "    {{\n        const s: []const u8 = {srcb};\n        in.{f} = .of(s[0 .. migz.strnlen(s) orelse s.len]);\n    }}"
+                                    "    {{\n        const s: []const u8 = {srcb};\n        in.{f} = .of(s[0 .. migz.strnlen(s) orelse return .bad_arguments]);\n    }}"
                                 );
                             }
                             Side::Reply => {
@@ -1312,13 +1335,22 @@ impl Gen<'_> {
                     };
                     let _ = writeln!(
                         b,
-                        "    {{\n        const used: usize = @as(usize, {cv}) * {element_size};\n        if (off + migz.round4(used) > size) return {bad};\n        const items = migz.sliceAt({el}, msg_bytes, off, {cv});"
+                        "    {{\n        const used: usize = @as(usize, {cv}) * {element_size};\n        if (off + migz.round4(used) > size) return {bad};"
                     );
+                    if !matches!((shape(&a.ty), side), (Shape::CStr { .. }, Side::Request)) {
+                        let _ = writeln!(
+                            b,
+                            "        const items = migz.sliceAt({el}, msg_bytes, off, {cv});"
+                        );
+                    }
                     match (shape(&a.ty), side) {
-                        (Shape::CStr { .. }, Side::Request) => {
+                        (Shape::CStr { max, .. }, Side::Request) => {
+                            // Apple's server looks for the NUL within min(message end, N)
+                            // bytes from the string, not within its count, and the string
+                            // it hands on is what comes before that NUL.
                             let _ = writeln!(
                                 b,
-                                "        in.{f} = .of(items[0 .. migz.strnlen(items) orelse return .bad_arguments]);"
+                                "        const window = migz.sliceAt(u8, msg_bytes, off, @min(size - off, {max}));\n        in.{f} = .of(window[0 .. migz.strnlen(window) orelse return .bad_arguments]);"
                             );
                         }
                         (Shape::CStr { .. }, Side::Reply) => {
@@ -1368,9 +1400,16 @@ impl Gen<'_> {
             } else {
                 format!("@as(u64, msg.{fname}.size) != @as(u64, {cnt}) * @sizeOf({el})")
             };
+            let _ = writeln!(b, "    if ({size_check}) return .type_error;");
+            if let Shape::Ool { var: true, n } | Shape::OolPorts { var: true, n } = shape(&a.ty)
+                && n > 0
+            {
+                // The bound, after the descriptor agreed with the count (Apple's order).
+                let _ = writeln!(b, "    if ({cnt} > {n}) return {bad};");
+            }
             let _ = writeln!(
                 b,
-                "    if ({size_check}) return .type_error;\n    if (msg.{fname}.address % {align} != 0 or (msg.{fname}.address == 0 and {cnt} != 0)) return .type_error;\n    {dst}.{f} = .{{ .ptr = @ptrFromInt(@as(usize, @intCast(msg.{fname}.address))), .len = {cnt} }};"
+                "    if (msg.{fname}.address % {align} != 0 or (msg.{fname}.address == 0 and {cnt} != 0)) return .type_error;\n    {dst}.{f} = .{{ .ptr = @ptrFromInt(@as(usize, @intCast(msg.{fname}.address))), .len = {cnt} }};"
             );
         }
         // Trailer arguments (server side).
@@ -1654,7 +1693,10 @@ impl Gen<'_> {
                         // No reply will carry it, and no argument takes it.
                         b.push_str("            // A simpleroutine has no reply: a reply right the request brought anyway is\n            // released here, as no argument takes it.\n            migz.destroyReplyRight(in);\n");
                     }
-                    b.push_str("            err.ret_code = migz.mig.no_reply;\n        }\n\n");
+                    // Apple's demux leaves RetCode KERN_SUCCESS after a simpleroutine (its
+                    // result); no reply is sent, as there is no reply port to send it to
+                    // (a reply right the request brought anyway was taken or released).
+                    b.push_str("            err.ret_code = migz.kern.success;\n            out.remote_port = migz.port_null;\n        }\n\n");
                 }
             }
         }

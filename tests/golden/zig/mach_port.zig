@@ -1972,8 +1972,7 @@ pub fn unpackMachPortPeekRequest(msg: *const MachPortPeekRequest, len: usize, in
     in.trailer_type = msg.trailer_type;
     in.request_seqnop = msg.request_seqnop;
     const cnt_6: u32 = msg.trailer_infop_cnt;
-    if (cnt_6 > 68) return .bad_arguments;
-    in.trailer_infop_cnt = cnt_6;
+    in.trailer_infop_cnt = @min(cnt_6, 68);
     return .ok;
 }
 
@@ -3686,8 +3685,7 @@ pub fn unpackMachPortGetAttributesRequest(msg: *const MachPortGetAttributesReque
     in.name = msg.name;
     in.flavor = msg.flavor;
     const cnt_3: u32 = msg.port_info_out_cnt;
-    if (cnt_3 > 17) return .bad_arguments;
-    in.port_info_out_cnt = cnt_3;
+    in.port_info_out_cnt = @min(cnt_3, 17);
     return .ok;
 }
 

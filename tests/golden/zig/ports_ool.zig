@@ -143,8 +143,8 @@ pub fn unpackRegisterPortRequest(msg: *const RegisterPortRequest, len: usize, in
     {
         const used: usize = @as(usize, cnt_1) * 1;
         if (off + migz.round4(used) > size) return .bad_arguments;
-        const items = migz.sliceAt(u8, msg_bytes, off, cnt_1);
-        in.name = .of(items[0 .. migz.strnlen(items) orelse return .bad_arguments]);
+        const window = migz.sliceAt(u8, msg_bytes, off, @min(size - off, 64));
+        in.name = .of(window[0 .. migz.strnlen(window) orelse return .bad_arguments]);
         off += migz.round4(used);
     }
     if (off != size) return .bad_arguments;
@@ -345,8 +345,8 @@ pub fn unpackLookupPortRequest(msg: *const LookupPortRequest, len: usize, in: *L
     {
         const used: usize = @as(usize, cnt_1) * 1;
         if (off + migz.round4(used) > size) return .bad_arguments;
-        const items = migz.sliceAt(u8, msg_bytes, off, cnt_1);
-        in.name = .of(items[0 .. migz.strnlen(items) orelse return .bad_arguments]);
+        const window = migz.sliceAt(u8, msg_bytes, off, @min(size - off, 64));
+        in.name = .of(window[0 .. migz.strnlen(window) orelse return .bad_arguments]);
         off += migz.round4(used);
     }
     if (off != size) return .bad_arguments;
@@ -1111,8 +1111,7 @@ pub fn unpackStatsRequest(msg: *const StatsRequest, len: usize, in: *StatsIn) mi
     if (size != 36) return .bad_arguments;
     in.server = msg.head.local_port;
     const cnt_1: u32 = msg.values_cnt;
-    if (cnt_1 > 16) return .bad_arguments;
-    in.values_cnt = cnt_1;
+    in.values_cnt = @min(cnt_1, 16);
     return .ok;
 }
 
@@ -1676,8 +1675,8 @@ pub fn unpackLogMessageRequest(msg: *const LogMessageRequest, len: usize, in: *L
     {
         const used: usize = @as(usize, cnt_1) * 1;
         if (off + migz.round4(used) > size) return .bad_arguments;
-        const items = migz.sliceAt(u8, msg_bytes, off, cnt_1);
-        in.message = .of(items[0 .. migz.strnlen(items) orelse return .bad_arguments]);
+        const window = migz.sliceAt(u8, msg_bytes, off, @min(size - off, 64));
+        in.message = .of(window[0 .. migz.strnlen(window) orelse return .bad_arguments]);
         off += migz.round4(used);
     }
     if (off != size) return .bad_arguments;
@@ -1945,7 +1944,8 @@ pub fn Server(comptime Impl: type) type {
             // A simpleroutine has no reply: a reply right the request brought anyway is
             // released here, as no argument takes it.
             migz.destroyReplyRight(in);
-            err.ret_code = migz.mig.no_reply;
+            err.ret_code = migz.kern.success;
+            out.remote_port = migz.port_null;
         }
 
         /// Receives one request on `rcv` (a receive right or port set), handles it and sends

@@ -69,3 +69,8 @@ pub mod ports_ool {
 pub mod aggregates {
     include!(concat!(env!("OUT_DIR"), "/aggregates.rs"));
 }
+
+/// `tests/conformance/checks.defs`: the checks Apple's stubs make, one routine per rule.
+pub mod checks {
+    include!(concat!(env!("OUT_DIR"), "/checks.rs"));
+}
