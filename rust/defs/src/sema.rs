@@ -1085,30 +1085,39 @@ impl Analyzer<'_> {
     /// Checks the types of arguments with special roles, as migcom's `itCheck*Type` do.
     fn check_role(&mut self, arg: &Arg, a: &ast::Arg) {
         let ty = &arg.ty;
+        // One 32-bit value in line, not an array: migcom's checks also want `itStruct`,
+        // which its scalars and `struct[1]` have and arrays and strings do not.
+        let single = ty.inline
+            && !ty.var_array
+            && !ty.is_string
+            && ty.number == 1
+            && ty.element_bits == 32
+            && (ty.element.is_none() || ty.is_struct);
         let bad = match arg.kind {
-            Direction::RequestPort
-            | Direction::ReplyPort
-            | Direction::SReplyPort
-            | Direction::UReplyPort => {
-                if !(ty.inline
-                    && !ty.var_array
-                    && ty.number == 1
-                    && (ty.is_port() || ty.in_name == msgt::PORT_NAME))
-                {
-                    Some("must be a single port")
-                } else {
-                    None
-                }
+            // migcom's itCheckRequestPortType: a send or send-once right as received.
+            Direction::RequestPort => (!(single
+                && matches!(
+                    ty.out_name,
+                    msgt::MOVE_SEND | msgt::MOVE_SEND_ONCE | msgt::POLYMORPHIC
+                )))
+            .then_some("isn't a proper request port: it must be one send or send-once right"),
+            // migcom's itCheckReplyPortType.
+            Direction::ReplyPort | Direction::SReplyPort | Direction::UReplyPort => (!(single
+                && matches!(
+                    ty.out_name,
+                    msgt::MOVE_SEND | msgt::MOVE_SEND_ONCE | msgt::POLYMORPHIC
+                )))
+            .then_some("isn't a proper reply port: it must be one send or send-once right"),
+            // migcom's itCheckIntType.
+            Direction::WaitTime | Direction::SendTime | Direction::MsgOption => {
+                (!(single && ty.in_name == 2 && ty.out_name == 2))
+                    .then_some("isn't a proper integer: it must be a MACH_MSG_TYPE_INTEGER_32")
             }
-            Direction::WaitTime
-            | Direction::SendTime
-            | Direction::MsgOption
-            | Direction::MsgSeqno => {
-                if !(ty.inline && ty.number == 1 && ty.element_bits == 32 && !ty.is_port()) {
-                    Some("must be a 32-bit integer")
-                } else {
-                    None
-                }
+            // migcom never checks a trailer's type (its check runs before it counts the
+            // trailer arguments); migz reads the sequence number as 32 bits.
+            Direction::MsgSeqno => {
+                (!(ty.inline && ty.number == 1 && ty.element_bits == 32 && !ty.is_port()))
+                    .then_some("must be a 32-bit integer")
             }
             _ => None,
         };
