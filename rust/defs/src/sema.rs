@@ -50,8 +50,9 @@ struct Analyzer<'a> {
     diags: Diags,
 }
 
-/// Analyzes a parsed file. Returns one subsystem per `subsystem` statement (routines belong
-/// to the subsystem declared before them) and the diagnostics.
+/// Analyzes a parsed file. Returns its subsystem (none without a `subsystem` statement; as
+/// in migcom a later statement renames the one subsystem and moves its base, and routines
+/// are numbered in file order from the first) and the diagnostics.
 pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Diags) {
     let mut a = Analyzer {
         map,
@@ -64,6 +65,7 @@ pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Diags) {
     let mut pending_imports = Vec::new();
     let mut number = 0u32;
     let mut seen_routines: HashMap<String, Span> = HashMap::new();
+    let mut early_routines: Vec<ir::Routine> = Vec::new();
     for item in &file.items {
         match &item.kind {
             ItemKind::Subsystem {
@@ -72,38 +74,54 @@ pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Diags) {
                 name,
                 base,
             } => {
-                if let Some(prev) = subsystems.last() {
+                // migcom keeps one subsystem: a later statement renames it and moves its
+                // base (for every routine, as ids are base + number at the end), the
+                // numbering goes on, and the kernel keywords are the new statement's.
+                if let Some(sub) = subsystems.last_mut() {
                     a.diags.push(
                         Diagnostic::warning(
                             "second-subsystem",
-                            format!("a second subsystem `{}` starts here", name.text),
+                            format!(
+                                "previous Subsystem decl (of `{}`) will be ignored",
+                                sub.name
+                            ),
                         )
-                        .at(name.span, "routines from here on belong to this subsystem")
-                        .also(prev.span, "the previous subsystem"),
+                        .at(
+                            name.span,
+                            "this name and base apply to every routine of the file",
+                        )
+                        .also(sub.span, "the previous subsystem")
+                        .note("Apple's mig generates one subsystem per file, numbered on from the first routine"),
                     );
+                    sub.name = name.text.clone();
+                    sub.base = *base;
+                    sub.kernel_user = *kernel_user;
+                    sub.kernel_server = *kernel_server;
+                    sub.span = item.span;
+                    sub.imports.append(&mut pending_imports);
+                } else {
+                    subsystems.push(Subsystem {
+                        name: name.text.clone(),
+                        base: *base,
+                        kernel_user: *kernel_user,
+                        kernel_server: *kernel_server,
+                        user_prefix: String::new(),
+                        server_prefix: String::new(),
+                        server_demux: None,
+                        wait_time: None,
+                        send_time: None,
+                        msg_option: None,
+                        error_proc: None,
+                        use_special_reply_port: false,
+                        consume_on_send_error: ConsumeOnSendError::None,
+                        rcs_id: None,
+                        imports: std::mem::take(&mut pending_imports),
+                        routines: std::mem::take(&mut early_routines),
+                        types: std::sync::Arc::from([]),
+                        id_count: 0,
+                        span: item.span,
+                    });
                 }
-                number = 0;
-                subsystems.push(Subsystem {
-                    name: name.text.clone(),
-                    base: *base,
-                    kernel_user: *kernel_user,
-                    kernel_server: *kernel_server,
-                    user_prefix: String::new(),
-                    server_prefix: String::new(),
-                    server_demux: None,
-                    wait_time: None,
-                    send_time: None,
-                    msg_option: None,
-                    error_proc: None,
-                    use_special_reply_port: false,
-                    consume_on_send_error: ConsumeOnSendError::None,
-                    rcs_id: None,
-                    imports: std::mem::take(&mut pending_imports),
-                    routines: Vec::new(),
-                    types: std::sync::Arc::from([]),
-                    id_count: 0,
-                    span: item.span,
-                });
             }
             ItemKind::WaitTime(v) => settings.wait_time = v.as_ref().map(|i| i.text.clone()),
             ItemKind::SendTime(v) => settings.send_time = v.as_ref().map(|i| i.text.clone()),
@@ -156,17 +174,6 @@ pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Diags) {
             ItemKind::Routine(r) => {
                 let this = number;
                 number += 1;
-                let Some(sub) = subsystems.last_mut() else {
-                    a.diags.push(
-                        Diagnostic::error(
-                            "no-subsystem",
-                            "routine before any `subsystem` statement",
-                        )
-                        .at(r.name.span, "no subsystem to number this routine in")
-                        .note("start the file with `subsystem NAME BASE;`"),
-                    );
-                    continue;
-                };
                 if let Some(prev) = seen_routines.insert(r.name.text.clone(), r.name.span) {
                     a.diags.push(
                         Diagnostic::error(
@@ -177,21 +184,26 @@ pub fn analyze(map: &SourceMap, file: &ast::File) -> (Vec<Subsystem>, Diags) {
                         .also(prev, "first declared here"),
                     );
                 }
-                let base = sub.base;
-                if let Some(routine) = a.routine(
-                    r,
-                    this,
-                    base,
-                    &settings,
-                    (sub.kernel_user, sub.kernel_server),
-                    item.span,
-                ) {
-                    sub.routines.push(routine);
+                // A routine before the subsystem statement is numbered like the others
+                // (migcom numbers routines as it meets them and adds the base at the end).
+                let kernel = subsystems
+                    .last()
+                    .map_or((false, false), |s| (s.kernel_user, s.kernel_server));
+                if let Some(routine) = a.routine(r, this, 0, &settings, kernel, item.span) {
+                    match subsystems.last_mut() {
+                        Some(sub) => sub.routines.push(routine),
+                        None => early_routines.push(routine),
+                    }
                 }
             }
         }
         if let Some(sub) = subsystems.last_mut() {
             sub.id_count = number;
+        }
+    }
+    for sub in &mut subsystems {
+        for r in &mut sub.routines {
+            r.id = sub.base.wrapping_add(r.number);
         }
     }
     // One list of named types shared by every subsystem: copying it into each would make
