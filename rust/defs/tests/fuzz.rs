@@ -181,6 +181,14 @@ fn hostile_seeds() -> Vec<Vec<u8>> {
             .chain((0..20_000).map(|i| format!("subsystem s{i} {i};\n")))
             .collect::<String>()
             .into_bytes(),
+        // Found by fuzzing: an unclosed macro argument list over a file that includes
+        // itself collected every level's tokens as arguments (600 MB below the include
+        // depth limit); argument collection has its own limit now.
+        format!(
+            "{}#include \"input.defs\"\n#include \"input.defs\"\n",
+            "#define F(x) #x\nF(".repeat(7600)
+        )
+        .into_bytes(),
         // A chain of named array types: each held its whole element chain (8 GB).
         std::iter::once("type t0 = MACH_MSG_TYPE_INTEGER_32;\n".to_string())
             .chain((1..20_000).map(|i| format!("type t{i} = array[1] of t{};\n", i - 1)))

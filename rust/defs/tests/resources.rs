@@ -53,6 +53,16 @@ fn cases() -> Vec<(&'static str, String, &'static str)> {
         ),
         // A chain of named array types: each held its whole element chain.
         ("chain.defs", chain, "type-too-deep"),
+        // An unclosed macro argument list over a file that includes itself: each level
+        // added its tokens to the arguments.
+        (
+            "args.defs",
+            format!(
+                "{}#include \"args.defs\"\n#include \"args.defs\"\n",
+                "#define F(x) #x\nF(".repeat(7600)
+            ),
+            "expansion-limit",
+        ),
         // A diagnostic per statement, far past what is shown.
         (
             "errors.defs",

@@ -38,6 +38,9 @@ pub(crate) struct Limits {
     pub arg_nesting: usize,
     /// Diagnostics reported before preprocessing stops.
     pub diagnostics: usize,
+    /// Tokens one macro invocation may collect as its arguments: an unclosed `(` collects
+    /// the rest of the input, includes and all (a self-including file held 6 million).
+    pub arg_tokens: usize,
 }
 
 impl Limits {
@@ -48,11 +51,12 @@ impl Limits {
             includes: 10_000,
             expansion_tokens: 500_000,
             expansion_work: 20_000_000,
-            output_tokens: 2_000_000,
+            output_tokens: 1_000_000,
             output_bytes: 64 << 20,
             hide_set: 1000,
             arg_nesting: 200,
             diagnostics: 1000,
+            arg_tokens: 500_000,
         }
     }
 }
@@ -925,7 +929,24 @@ impl Pp<'_> {
         let nparams = m.params.len();
         let mut args: Vec<Vec<PTok>> = vec![Vec::new()];
         let mut depth = 0usize;
+        let mut collected = 0usize;
         let rparen = loop {
+            collected += 1;
+            if collected > self.limits.arg_tokens {
+                let macro_name = self.interner.get(name.sym).to_string();
+                self.error(
+                    codes::EXPANSION_LIMIT,
+                    format!(
+                        "the arguments of macro `{macro_name}` exceed {} tokens",
+                        self.limits.arg_tokens
+                    ),
+                    name.span,
+                    "macro invoked here",
+                );
+                // Like the output limit, this ends the run: the rest is an unclosed `(`.
+                self.halted = true;
+                return None;
+            }
             let Some(t) = self.next(src) else {
                 let macro_name = self.interner.get(name.sym).to_string();
                 self.error(
