@@ -430,6 +430,37 @@ mod tests {
     }
 
     #[test]
+    fn a_second_subsystem_renames_the_one_subsystem_and_numbering_goes_on() {
+        let text = "type int32_t = MACH_MSG_TYPE_INTEGER_32;\n\
+            type port = MACH_MSG_TYPE_COPY_SEND;\n\
+            routine early(server : port; x : int32_t);\n\
+            subsystem first 100;\n\
+            routine a(server : port; x : int32_t);\n\
+            skip;\n\
+            subsystem KernelServer second 200;\n\
+            routine b(server : port; x : int32_t);\n";
+        let out = crate::run_text(
+            std::path::Path::new("t.defs"),
+            text.to_string(),
+            &Default::default(),
+        );
+        assert!(!out.has_errors(), "{:?}", out.diagnostics);
+        assert_eq!(out.subsystems.len(), 1);
+        let sub = &out.subsystems[0];
+        assert_eq!(
+            (sub.name.as_str(), sub.base, sub.kernel_server),
+            ("second", 200, true)
+        );
+        let ids: Vec<(&str, u32)> = sub
+            .routines
+            .iter()
+            .map(|r| (r.name.as_str(), r.id))
+            .collect();
+        assert_eq!(ids, [("early", 200), ("a", 201), ("b", 203)]);
+        assert_eq!(sub.id_count, 4);
+    }
+
+    #[test]
     fn skip_consumes_an_id_and_count_in_out_travels_in_the_request() {
         let rs = routines(&format!(
             "{PRELUDE}skip;\nroutine r(p : mach_port_t; out info : array[*:8] of int32_t, CountInOut);"
