@@ -166,6 +166,11 @@ fn main() -> ExitCode {
                     |n| n.to_string_lossy().into_owned(),
                 );
                 for sub in &out.subsystems {
+                    if let Some(why) = migz_codegen::unsupported(sub) {
+                        eprintln!("migz gen: {}: {why}", file.display());
+                        failed = true;
+                        continue;
+                    }
                     let writers: [(&Option<PathBuf>, Writer); 2] = [
                         (&zig, migz_codegen::zig::generate),
                         (&rust, migz_codegen::rust::generate),

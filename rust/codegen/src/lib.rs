@@ -19,3 +19,17 @@ pub struct GeneratedFile {
     /// Its contents.
     pub contents: String,
 }
+
+/// Why a subsystem cannot be generated yet, if it cannot: an argument that is an array of
+/// out-of-line elements (one descriptor per element, Apple's `<name>Subs` counts), which
+/// the front end lays out as Apple does but neither back end generates. The generated
+/// file is then only a compile error saying so, and `migz gen` fails.
+pub fn unsupported(sub: &migz_defs::ir::Subsystem) -> Option<String> {
+    sub.routines.iter().find_map(|r| {
+        let a = r.args.iter().find(|a| a.ty.ool_elements.is_some())?;
+        Some(format!(
+            "migz cannot generate routine `{}` yet: argument `{}` is an array of out-of-line elements",
+            r.name, a.name
+        ))
+    })
+}

@@ -200,10 +200,12 @@ pub fn message_field(f: &migz_defs::ir::Field, args: &[migz_defs::ir::Arg]) -> S
         FieldKind::Count { arg } => format!("{}_cnt", arg_name(*arg)),
         FieldKind::StringOffset { arg } => format!("{}_offset", arg_name(*arg)),
         FieldKind::Pad { arg } => format!("{}_pad", arg_name(*arg)),
+        FieldKind::SubCounts { arg, .. } => format!("{}_subs", arg_name(*arg)),
         FieldKind::PortDescriptor { arg }
         | FieldKind::PortDescriptorArray { arg, .. }
         | FieldKind::OolDescriptor { arg }
         | FieldKind::OolPortsDescriptor { arg }
+        | FieldKind::OolDescriptorArray { arg, .. }
         | FieldKind::Data { arg }
         | FieldKind::VarData { arg, .. } => arg_name(*arg),
     }

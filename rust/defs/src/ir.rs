@@ -79,6 +79,11 @@ pub struct Type {
     /// one: migcom lays it out as one port descriptor for n ports and its stubs do not
     /// compile, so an argument of such a type is refused.
     pub struct_of_ports: Option<Span>,
+    /// An array layer over an out-of-line type (`array[2] of buf_t` with
+    /// `buf_t = array[] of int32_t`): how many elements, each its own descriptor
+    /// (migcom's `itKPD_Number`; the bound for `array[*:N]`). `element` is the
+    /// out-of-line type. The back ends do not generate such arguments yet.
+    pub ool_elements: Option<u64>,
 }
 
 /// The translation decorations of a type.
@@ -135,6 +140,13 @@ impl Type {
             Some(e) if e.number > 0 => self.number / e.number,
             _ => self.number,
         }
+    }
+
+    /// Whether an array of out-of-line elements has variable-sized elements, so a count
+    /// per element (`<name>Subs`) travels in the body.
+    pub fn has_sub_counts(&self) -> bool {
+        self.ool_elements.is_some_and(|n| n > 1)
+            && self.element.as_ref().is_some_and(|e| e.var_array)
     }
 
     /// migcom's "kernel processed data": sent through a descriptor.
@@ -248,6 +260,25 @@ pub enum FieldKind {
     OolPortsDescriptor {
         /// Index into the routine's arguments.
         arg: usize,
+    },
+    /// `mach_msg_ool_descriptor_t name[n]` (or the out-of-line ports descriptor) for an
+    /// array of out-of-line elements, one descriptor each.
+    OolDescriptorArray {
+        /// Index into the routine's arguments.
+        arg: usize,
+        /// How many descriptors (always all of them are sent).
+        count: u32,
+        /// Out-of-line port arrays rather than memory.
+        ports: bool,
+    },
+    /// `mach_msg_type_number_t <name>Subs[n]`: the element count of each out-of-line
+    /// element of a fixed array of them. (For a variable array, `<name>SubsCnt` is a
+    /// [`FieldKind::Count`] and `<name>Subs` a [`FieldKind::VarData`] of 4-byte counts.)
+    SubCounts {
+        /// Index into the routine's arguments.
+        arg: usize,
+        /// How many counts.
+        count: u32,
     },
     /// `NDR_record_t NDR`.
     Ndr,

@@ -125,6 +125,28 @@ fn message(args: &[Arg], side: Side) -> Result<Layout, String> {
                     "mach_msg_port_descriptor_t".into(),
                 );
                 descriptor_count += 1;
+            } else if let Some(n) = ty.ool_elements.filter(|n| *n > 1) {
+                // migcom's multiple KPD over out-of-line elements: one descriptor each,
+                // all of them sent whatever the count.
+                let n32 =
+                    u32::try_from(n).map_err(|_| format!("`{}` has too many elements", a.name))?;
+                let (kind, c_type) = if ty.is_port() {
+                    ("mach_msg_ool_ports_descriptor_t", true)
+                } else {
+                    ("mach_msg_ool_descriptor_t", false)
+                };
+                push(
+                    &mut fields,
+                    a.name.clone(),
+                    OOL_DESCRIPTOR_SIZE as u64 * n,
+                    FieldKind::OolDescriptorArray {
+                        arg: i,
+                        count: n32,
+                        ports: c_type,
+                    },
+                    format!("{kind}[{n}]"),
+                );
+                descriptor_count += n32;
             } else if ty.is_port() {
                 push(
                     &mut fields,
@@ -153,7 +175,8 @@ fn message(args: &[Arg], side: Side) -> Result<Layout, String> {
     // (out-of-line data counts) or any count.
     let ndr = side == Side::Reply && !complex
         || args.iter().any(|a| {
-            (carried_here(a) && (!a.ty.is_port() || has_count_field(a))) || count_in_out_here(a)
+            (carried_here(a) && (!a.ty.is_port() || has_count_field(a) || a.ty.has_sub_counts()))
+                || count_in_out_here(a)
         });
     if ndr {
         push(
@@ -177,7 +200,42 @@ fn message(args: &[Arg], side: Side) -> Result<Layout, String> {
     for (i, a) in args.iter().enumerate() {
         if carried_here(a) {
             let ty = &a.ty;
-            if ty.is_kpd() {
+            if ty.has_sub_counts() {
+                // migcom's rtAddCountArg for a multiple KPD of variable elements: a count
+                // per element (`Subs`), itself a variable array with its own count when
+                // the outer array is variable; no `Cnt` for the outer array.
+                let n = ty.ool_elements.unwrap_or(0);
+                let n32 = u32::try_from(n).map_err(|_| "too many elements".to_string())?;
+                if ty.var_array {
+                    push(
+                        &mut fields,
+                        format!("{}SubsCnt", a.name),
+                        4,
+                        FieldKind::Count { arg: i },
+                        "mach_msg_type_number_t".into(),
+                    );
+                    push(
+                        &mut fields,
+                        format!("{}Subs", a.name),
+                        4 * n,
+                        FieldKind::VarData {
+                            arg: i,
+                            element_size: 4,
+                            max_count: n32,
+                        },
+                        format!("mach_msg_type_number_t[{n}]"),
+                    );
+                    var_bytes += 4 * n;
+                } else {
+                    push(
+                        &mut fields,
+                        format!("{}Subs", a.name),
+                        4 * n,
+                        FieldKind::SubCounts { arg: i, count: n32 },
+                        format!("mach_msg_type_number_t[{n}]"),
+                    );
+                }
+            } else if ty.is_kpd() {
                 if has_count_field(a) {
                     push(
                         &mut fields,
@@ -427,6 +485,47 @@ mod tests {
                 ("sPad", 54, 2)
             ]
         );
+    }
+
+    #[test]
+    fn arrays_of_out_of_line_elements_are_a_descriptor_each_with_sub_counts() {
+        let r = &routines(&format!(
+            "{PRELUDE}type buf_t = array[] of int32_t;\n\
+             type bufs_t = array[2] of buf_t;\n\
+             type vbufs_t = array[*:3] of buf_t;\n\
+             type fixed_t = ^array[4] of int32_t;\n\
+             type vfixeds_t = array[*:2] of fixed_t;\n\
+             type one_t = array[1] of buf_t;\n\
+             routine r(p : mach_port_t; in a : bufs_t; in b : vbufs_t; in d : vfixeds_t; \
+             in e : one_t; in h : int32_t);"
+        ))[0];
+        assert_eq!(r.request.descriptor_count, 2 + 3 + 2 + 1);
+        assert_eq!(
+            names(&r.request),
+            [
+                ("Head", 0, 24),
+                ("msgh_body", 24, 4),
+                ("a", 28, 32),
+                ("b", 60, 48),
+                ("d", 108, 32),
+                ("e", 140, 16),
+                ("NDR", 156, 8),
+                ("aSubs", 164, 8),
+                ("bSubsCnt", 172, 4),
+                ("bSubs", 176, 12),
+                ("dCnt", 188, 4),
+                ("h", 192, 4)
+            ]
+        );
+        // The variable `bSubs` moves `dCnt` and `h` up on the wire.
+        assert_eq!(r.request.min_size, 196 - 12);
+        let text = format!(
+            "{PRELUDE}type buf_t = array[] of int32_t;\ntype many_t = array[] of buf_t;\n\
+             type twice_t = ^buf_t;\n"
+        );
+        let out = crate::run_text(std::path::Path::new("t.defs"), text, &Default::default());
+        let codes: Vec<&str> = out.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["type-too-complex"]);
     }
 
     #[test]

@@ -371,17 +371,61 @@ impl Analyzer<'_> {
     }
 
     /// An array whose elements are out-of-line types: migcom sends one descriptor per
-    /// element, which migz does not generate yet.
-    fn ool_elements(&mut self, span: Span) -> Option<Type> {
-        self.diags.push(
-            Diagnostic::error(
-                "type-too-complex",
-                "arrays of out-of-line types are not supported by migz",
-            )
-            .at(span, "each element would be its own out-of-line descriptor")
-            .note("Apple's mig accepts this; migz does not generate it yet"),
-        );
-        None
+    /// element (its `itKPD_Number` multiplied by the count), which only works on an
+    /// element of one descriptor, and an unbounded array of them is too complicated.
+    fn ool_array(
+        &mut self,
+        spec: &TypeSpec,
+        el: Type,
+        count: u64,
+        varying: bool,
+        span: Span,
+    ) -> Option<Type> {
+        if el.ool_elements.is_some() || count == 0 {
+            self.diags.push(
+                Diagnostic::error(
+                    "type-too-complex",
+                    "IPC type decl is too complicated for Kernel Processed Data",
+                )
+                .at(
+                    span,
+                    if count == 0 {
+                        "an unbounded array of out-of-line elements"
+                    } else {
+                        "an array of arrays of out-of-line elements"
+                    },
+                )
+                .note(
+                    "Apple's mig refuses it: give the array a bound, and one level of descriptors",
+                ),
+            );
+            return None;
+        }
+        if count > u64::from(u16::MAX) {
+            return self.too_complicated(span, "too many out-of-line elements");
+        }
+        let name = self_describe(self.map, spec);
+        Some(Type {
+            name: name.clone(),
+            user_type: name.clone(),
+            server_type: name,
+            translation: Default::default(),
+            in_name: el.in_name,
+            out_name: el.out_name,
+            element_bits: el.element_bits,
+            number: 1,
+            inline: false,
+            var_array: varying,
+            is_struct: false,
+            is_string: false,
+            native: false,
+            signed: el.signed,
+            // Already out of line: a `^` over it is refused as migcom refuses it.
+            pointer: true,
+            struct_of_ports: el.struct_of_ports,
+            ool_elements: Some(count),
+            element: Some(Box::new(el)),
+        })
     }
 
     fn check_size(&mut self, ty: &Type, span: Span) -> Option<()> {
@@ -470,6 +514,7 @@ impl Analyzer<'_> {
                     element: None,
                     pointer: false,
                     struct_of_ports: None,
+                    ool_elements: None,
                 })
             }
             TypeSpec::Array {
@@ -481,7 +526,7 @@ impl Analyzer<'_> {
                 // migcom's itArrayDecl: an array of an out-of-line type is an array of
                 // descriptors, an array of a variable array is too complicated.
                 if !el.inline {
-                    return self.ool_elements(*span);
+                    return self.ool_array(spec, el, *count, false, *span);
                 }
                 if el.var_array {
                     return self.too_complicated(*span, "the element type is a variable array");
@@ -530,7 +575,7 @@ impl Analyzer<'_> {
                 let el = self.type_spec(element)?;
                 // migcom's itVarArrayDecl.
                 if !el.inline {
-                    return self.ool_elements(*span);
+                    return self.ool_array(spec, el, max.unwrap_or(0), true, *span);
                 }
                 if el.var_array {
                     return self.too_complicated(*span, "the element type is a variable array");
@@ -604,6 +649,7 @@ impl Analyzer<'_> {
                     element: None,
                     pointer: false,
                     struct_of_ports: None,
+                    ool_elements: None,
                 };
                 let name = describe(spec);
                 let ty = Type {
@@ -624,6 +670,7 @@ impl Analyzer<'_> {
                     element: Some(Box::new(ch)),
                     pointer: false,
                     struct_of_ports: None,
+                    ool_elements: None,
                 };
                 self.check_size(&ty, *span)?;
                 self.warn_empty(&ty, *span);
@@ -647,6 +694,7 @@ impl Analyzer<'_> {
                 element: None,
                 pointer: false,
                 struct_of_ports: None,
+                ool_elements: None,
             }),
         }
     }
