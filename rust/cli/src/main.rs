@@ -258,8 +258,11 @@ fn report(map: &migz_defs::source::SourceMap, diagnostics: &[Diagnostic]) {
     } else {
         codespan_reporting::term::termcolor::ColorChoice::Never
     };
-    let mut stderr = codespan_reporting::term::termcolor::StandardStream::stderr(choice);
+    // Buffered: a diagnostic on a long source line is written in many small pieces, and a
+    // write call each made showing a hundred of them take seconds.
+    let mut stderr = codespan_reporting::term::termcolor::BufferedStandardStream::stderr(choice);
     diag::emit(map, diagnostics, &mut stderr);
+    let _ = std::io::Write::flush(&mut stderr);
     let errors = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)

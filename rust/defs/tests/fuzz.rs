@@ -189,6 +189,13 @@ fn hostile_seeds() -> Vec<Vec<u8>> {
             "#define F(x) #x\nF(".repeat(7600)
         )
         .into_bytes(),
+        // Found by fuzzing: a long broken routine in a file that includes itself twice
+        // reached the output token limit with 175 MB; the limit is half of that now.
+        format!(
+            "subsystem s 1;\nroutine r({}\n#include \"input.defs\"\n#include \"input.defs\"\n",
+            "p : int;".repeat(2500)
+        )
+        .into_bytes(),
         // A chain of named array types: each held its whole element chain (8 GB).
         std::iter::once("type t0 = MACH_MSG_TYPE_INTEGER_32;\n".to_string())
             .chain((1..20_000).map(|i| format!("type t{i} = array[1] of t{};\n", i - 1)))

@@ -51,12 +51,12 @@ impl Limits {
             includes: 10_000,
             expansion_tokens: 500_000,
             expansion_work: 20_000_000,
-            output_tokens: 1_000_000,
+            output_tokens: 500_000,
             output_bytes: 64 << 20,
             hide_set: 1000,
             arg_nesting: 200,
             diagnostics: 1000,
-            arg_tokens: 500_000,
+            arg_tokens: 250_000,
         }
     }
 }
