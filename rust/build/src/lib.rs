@@ -229,13 +229,13 @@ impl Config {
         self
     }
 
-    /// Links the Zig half as LLVM bitcode when the build allows it, so that the linker
-    /// inlines the generated pack and unpack functions into their Rust callers.
+    /// Links the Zig half as LLVM bitcode when Rust's half is (the build passes
+    /// `-Clinker-plugin-lto`), so that the linker inlines the generated pack and unpack
+    /// functions into their Rust callers; without that flag nothing changes.
     ///
-    /// It takes effect when Rust emits bitcode too (`-Clinker-plugin-lto` in `RUSTFLAGS`),
-    /// the linker reads bitcode (rust-lld, the default on `x86_64-unknown-linux-gnu`) and
-    /// rustc and the pinned Zig are on the same LLVM major version; otherwise the build
-    /// warns why and links machine code as without it.
+    /// It also takes a linker that reads bitcode (rust-lld, the default on
+    /// `x86_64-unknown-linux-gnu`) and rustc and the pinned Zig on the same LLVM major
+    /// version; when either is missing the build warns why and links machine code.
     ///
     /// ```text
     /// RUSTFLAGS="-Clinker-plugin-lto" cargo build --release
@@ -424,25 +424,32 @@ impl Config {
     }
 }
 
-/// Whether a build for `target` can link the Zig half as bitcode; prints why not as a
-/// warning.
+/// Whether a build for `target` links the Zig half as bitcode: when Rust's half is bitcode
+/// and the Zig half can join it; warns when it cannot.
 fn lto_available(target: &str) -> Result<bool, Error> {
     let rustflags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    if !rustflags.contains("linker-plugin-lto") {
+        // Rust's half is machine code: so is the Zig half, and there is nothing to ask.
+        return Ok(false);
+    }
     let rustc = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()));
     let mut zig_cc = zig_command()?;
     zig_cc.arg("cc");
-    let why = lto::unavailable(
+    match lto::plan(
         &rustflags,
         target,
         &lto::version_text(rustc, "-vV"),
         &lto::version_text(zig_cc, "--version"),
-    );
-    if let Some(why) = &why {
-        println!(
-            "cargo:warning=migz-build: cross-language LTO is off and the Zig half is linked as machine code: {why}"
-        );
+    ) {
+        lto::Link::Bitcode => Ok(true),
+        lto::Link::MachineCode => Ok(false),
+        lto::Link::Fallback(why) => {
+            println!(
+                "cargo:warning=migz-build: cross-language LTO is off and the Zig half is linked as machine code: {why}"
+            );
+            Ok(false)
+        }
     }
-    Ok(why.is_none())
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Error> {

@@ -2,12 +2,13 @@
 //! as LLVM ThinLTO bitcode, so that the linker's LTO inlines the pack and unpack functions
 //! into their Rust callers instead of calling them through the C ABI.
 //!
-//! It takes three things at once, and each missing one falls back to ordinary machine code
-//! with a build warning, never to a build that links bitcode it cannot optimise:
-//! - Rust emits bitcode too: `-Clinker-plugin-lto` in `RUSTFLAGS` (or `build.rustflags`);
-//! - the linker reads bitcode: rust-lld, the default linker of `x86_64-unknown-linux-gnu`
+//! It follows Rust: when Rust emits bitcode (`-Clinker-plugin-lto` in `RUSTFLAGS` or
+//! `build.rustflags`) the Zig half does too, and otherwise both are machine code without a
+//! word. When Rust emits bitcode but the Zig half cannot join it, the build links the Zig
+//! half as machine code and warns why, never linking bitcode it cannot optimise:
+//! - the linker must read bitcode: rust-lld, the default linker of `x86_64-unknown-linux-gnu`
 //!   (another target needs `-Clink-arg=-fuse-ld=lld` in its flags);
-//! - both compilers are on the same LLVM major version (`rustc -vV` against `zig cc
+//! - both compilers must be on the same LLVM major version (`rustc -vV` against `zig cc
 //!   --version`): bitcode is only read back by the LLVM that wrote it, or a later minor.
 //!
 //! Rust's bitcode carries ThinLTO summaries, and the linker optimises full-LTO and ThinLTO
@@ -21,14 +22,24 @@ use std::process::Command;
 
 use crate::Error;
 
-/// Why this build links the Zig half as machine code although LTO was asked for, or
-/// `None` when it can link bitcode.
-pub(crate) fn unavailable(
+/// How a build links the Zig half.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Link {
+    /// ThinLTO bitcode, which the linker optimises together with Rust's.
+    Bitcode,
+    /// Machine code, as Rust's half is (no `-Clinker-plugin-lto`).
+    MachineCode,
+    /// Machine code although Rust's half is bitcode, for this reason.
+    Fallback(String),
+}
+
+/// How this build links the Zig half, from what cargo passes a build script.
+pub(crate) fn plan(
     encoded_rustflags: &str,
     target: &str,
     rustc_version: &str,
     zig_cc_version: &str,
-) -> Option<String> {
+) -> Link {
     let flags: Vec<&str> = encoded_rustflags.split('\x1f').collect();
     let has = |flag: &str| {
         flags.iter().any(|f| f.contains(flag))
@@ -37,23 +48,21 @@ pub(crate) fn unavailable(
                 .any(|w| w[0] == "-C" && w[1].starts_with(flag))
     };
     if !has("linker-plugin-lto") {
-        return Some(
-            "RUSTFLAGS lacks -Clinker-plugin-lto, so Rust's half is not bitcode".to_owned(),
-        );
+        return Link::MachineCode;
     }
     if target != "x86_64-unknown-linux-gnu" && !has("fuse-ld=lld") {
-        return Some(format!(
+        return Link::Fallback(format!(
             "the linker of {target} may not read bitcode: add -Clink-arg=-fuse-ld=lld to RUSTFLAGS"
         ));
     }
     let rust = llvm_major(rustc_version, "LLVM version: ");
     let zig = llvm_major(zig_cc_version, "clang version ");
     match (rust, zig) {
-        (Some(r), Some(z)) if r == z => None,
-        (Some(r), Some(z)) => Some(format!(
+        (Some(r), Some(z)) if r == z => Link::Bitcode,
+        (Some(r), Some(z)) => Link::Fallback(format!(
             "rustc is on LLVM {r} and Zig on LLVM {z}; bitcode does not cross LLVM versions"
         )),
-        _ => Some("the LLVM versions of rustc and Zig could not be read".to_owned()),
+        _ => Link::Fallback("the LLVM versions of rustc and Zig could not be read".to_owned()),
     }
 }
 
@@ -140,43 +149,53 @@ mod tests {
     const LINUX: &str = "x86_64-unknown-linux-gnu";
 
     #[test]
-    fn bitcode_needs_rust_bitcode_first() {
-        let why = unavailable("-Copt-level=3", LINUX, RUSTC, ZIG_CC).expect("no LTO");
-        assert!(why.contains("-Clinker-plugin-lto"), "{why}");
+    fn the_zig_half_follows_rust() {
         assert_eq!(
-            unavailable("-Clinker-plugin-lto", LINUX, RUSTC, ZIG_CC),
-            None
+            plan("-Copt-level=3", LINUX, RUSTC, ZIG_CC),
+            Link::MachineCode
+        );
+        assert_eq!(plan("", LINUX, RUSTC, ZIG_CC), Link::MachineCode);
+        assert_eq!(
+            plan("-Clinker-plugin-lto", LINUX, RUSTC, ZIG_CC),
+            Link::Bitcode
         );
         assert_eq!(
-            unavailable("-C\x1flinker-plugin-lto", LINUX, RUSTC, ZIG_CC),
-            None
+            plan("-C\x1flinker-plugin-lto", LINUX, RUSTC, ZIG_CC),
+            Link::Bitcode
         );
     }
 
     #[test]
     fn another_llvm_major_falls_back() {
         let old = RUSTC.replace("22.1.2", "21.1.0");
-        let why = unavailable("-Clinker-plugin-lto", LINUX, &old, ZIG_CC).expect("no LTO");
         assert_eq!(
-            why,
-            "rustc is on LLVM 21 and Zig on LLVM 22; bitcode does not cross LLVM versions"
+            plan("-Clinker-plugin-lto", LINUX, &old, ZIG_CC),
+            Link::Fallback(
+                "rustc is on LLVM 21 and Zig on LLVM 22; bitcode does not cross LLVM versions"
+                    .to_owned()
+            )
         );
-        let why = unavailable("-Clinker-plugin-lto", LINUX, RUSTC, "").expect("no LTO");
-        assert!(why.contains("could not be read"), "{why}");
+        assert_eq!(
+            plan("-Clinker-plugin-lto", LINUX, RUSTC, ""),
+            Link::Fallback("the LLVM versions of rustc and Zig could not be read".to_owned())
+        );
     }
 
     #[test]
     fn other_targets_need_lld_named() {
         let mac = "aarch64-apple-darwin";
-        assert!(unavailable("-Clinker-plugin-lto", mac, RUSTC, ZIG_CC).is_some());
+        assert!(matches!(
+            plan("-Clinker-plugin-lto", mac, RUSTC, ZIG_CC),
+            Link::Fallback(_)
+        ));
         assert_eq!(
-            unavailable(
+            plan(
                 "-Clinker-plugin-lto\x1f-Clink-arg=-fuse-ld=lld",
                 mac,
                 RUSTC,
                 ZIG_CC
             ),
-            None
+            Link::Bitcode
         );
     }
 }

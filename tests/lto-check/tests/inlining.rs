@@ -89,11 +89,8 @@ fn the_zig_pack_function_is_inlined_into_its_rust_caller_under_lto() {
 
     let plain = build("", &target.join("plain"));
     assert!(
-        plain.stderr.contains(
-            "cross-language LTO is off and the Zig half is linked as machine code: \
-             RUSTFLAGS lacks -Clinker-plugin-lto"
-        ),
-        "a build without Rust bitcode says why it links machine code:\n{}",
+        !plain.stderr.contains("cross-language LTO"),
+        "a build without Rust bitcode links machine code without a word:\n{}",
         plain.stderr
     );
     assert!(plain.has_export, "without LTO the Zig export is linked");
