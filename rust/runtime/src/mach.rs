@@ -13,7 +13,9 @@
 //! (see [`Transport::receive_stream`]). Out-of-line memory is copied once each way: a
 //! region a message moves is copied into memory from `vm_allocate` (the runtime's
 //! regions are not the kernel's to deallocate), and received memory is copied out of the
-//! kernel's mapping.
+//! kernel's mapping. Addresses in messages are checked against the regions the transport
+//! made or received (see `sys::mach`), so no safe call reads, frees or sends memory on a
+//! caller's word.
 
 use crate::abi::*;
 use crate::error::Error;
@@ -185,15 +187,15 @@ impl Transport for Kernel {
         }
     }
     fn take_region(&self, addr: usize, size: usize) -> Option<crate::sys::mem::Region> {
-        k::take_region(self.task, addr, size)
+        k::take_region(addr, size)
     }
     fn give_region(
         &self,
         region: crate::sys::mem::Region,
     ) -> Result<usize, crate::sys::mem::Region> {
-        k::give_region(self.task, region)
+        k::give_region(region)
     }
     fn take_back_region(&self, addr: usize, size: usize) {
-        k::take_back_region(self.task, addr, size)
+        k::take_back_region(addr, size)
     }
 }

@@ -13,7 +13,10 @@ use std::time::Duration;
 
 /// The kernel calls of one task, on some transport.
 pub trait Transport: Clone + Send + Sync + std::fmt::Debug + 'static {
-    /// `mach_msg`.
+    /// `mach_msg`. A message to send may carry out-of-line memory only in regions the
+    /// transport vouches for (given to it by [`Transport::give_region`]), never at an
+    /// address the caller merely wrote into the message; others are refused with
+    /// `MACH_SEND_INVALID_MEMORY`.
     #[allow(clippy::too_many_arguments)]
     fn mach_msg(
         &self,
@@ -92,6 +95,8 @@ pub trait Transport: Clone + Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<MachPortName, Error>;
 
     /// `mach_msg_destroy`: releases every right and region a received message carries.
+    /// The bytes are anyone's to write, so a transport frees only regions it knows a
+    /// message it received brought, and leaves any other address alone.
     fn msg_destroy(&self, msg: &[u8]);
 
     /// `mach_task_self()`: the name of this task's send right to its own port, owned by
@@ -170,7 +175,8 @@ pub trait Transport: Clone + Send + Sync + std::fmt::Debug + 'static {
     }
 
     /// Takes back a region [`Transport::give_region`] accepted at `addr`, whose message
-    /// was not sent, and frees it. The default knows of none.
+    /// was not sent, and frees it; any other range is left alone. The default knows of
+    /// none.
     fn take_back_region(&self, addr: usize, size: usize) {
         let _ = (addr, size);
     }

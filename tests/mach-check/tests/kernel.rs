@@ -115,6 +115,8 @@ fn generated_stubs_on_the_kernel_transport() {
         assert_eq!(totals, (Ok(1024 * 1025 / 2), Ok(6)));
         assert_eq!(summer.calls(), 2);
         drop(port);
+
+        addresses_the_kernel_transport_cannot_vouch_for(&kernel);
     }
     // The last server's receiving thread holds its dead port until it wakes from its
     // receive with MACH_RCV_PORT_DIED; wait for that (without a time bound of substance).
@@ -125,4 +127,121 @@ fn generated_stubs_on_the_kernel_transport() {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     space.assert_no_leaks();
+}
+
+/// A complex message to `dest` (a send right's name) with one out-of-line descriptor of
+/// `kind` naming `size` bytes at `addr`, and `count` as its descriptor count.
+fn ool_message(
+    dest: u32,
+    addr: usize,
+    size: u32,
+    deallocate: bool,
+    kind: u32,
+    count: u32,
+) -> Vec<u8> {
+    use migz::abi::*;
+    let mut m = vec![0u8; 44];
+    let bits = MACH_MSG_TYPE_COPY_SEND | MACH_MSGH_BITS_COMPLEX;
+    for (off, word) in [(0, bits), (4, 44), (8, dest), (20, 7), (24, count)] {
+        m[off..off + 4].copy_from_slice(&word.to_ne_bytes());
+    }
+    m[28..36].copy_from_slice(&(addr as u64).to_ne_bytes());
+    let word = u32::from(deallocate) | (kind << 24);
+    m[36..40].copy_from_slice(&word.to_ne_bytes());
+    m[40..44].copy_from_slice(&size.to_ne_bytes());
+    m
+}
+
+/// Safe calls on the kernel transport act only on regions it knows: memory no message
+/// brought is neither read, freed nor sent, however a caller names it; a region a message
+/// brought is taken once; descriptors the kernel would refuse get its codes first.
+fn addresses_the_kernel_transport_cannot_vouch_for(kernel: &Kernel) {
+    use migz::Transport;
+    use migz::abi::*;
+    let (port, send) = allocate_pair(kernel).unwrap();
+    let victim = vec![7u8; 8192];
+    let addr = victim.as_ptr() as usize;
+
+    assert!(kernel.take_region(addr, 4096).is_none());
+    kernel.take_back_region(addr, 4096);
+    for deallocate in [false, true] {
+        let mut m = ool_message(
+            send.name(),
+            addr,
+            4096,
+            deallocate,
+            MACH_MSG_OOL_DESCRIPTOR,
+            1,
+        );
+        let rc = kernel.mach_msg(&mut m, MACH_SEND_MSG, 44, 0, 0, 0, 0);
+        assert_eq!(rc, MACH_SEND_INVALID_MEMORY);
+        let mut m = ool_message(
+            send.name(),
+            addr,
+            4,
+            deallocate,
+            MACH_MSG_OOL_PORTS_DESCRIPTOR,
+            1,
+        );
+        let rc = kernel.mach_msg(&mut m, MACH_SEND_MSG, 44, 0, 0, 0, 0);
+        assert_eq!(rc, MACH_SEND_INVALID_MEMORY);
+        // Destroying caller-built bytes frees nothing they name.
+        kernel.msg_destroy(&ool_message(
+            0,
+            addr,
+            4096,
+            deallocate,
+            MACH_MSG_OOL_DESCRIPTOR,
+            1,
+        ));
+    }
+    let mut m = ool_message(send.name(), addr, 4096, true, 9, 1);
+    assert_eq!(
+        kernel.mach_msg(&mut m, MACH_SEND_MSG, 44, 0, 0, 0, 0),
+        MACH_SEND_INVALID_TYPE
+    );
+    let mut m = ool_message(send.name(), addr, 4096, true, MACH_MSG_OOL_DESCRIPTOR, 3);
+    assert_eq!(
+        kernel.mach_msg(&mut m, MACH_SEND_MSG, 44, 0, 0, 0, 0),
+        MACH_SEND_MSG_TOO_SMALL
+    );
+    assert!(victim.iter().all(|&b| b == 7));
+
+    // A region given to a message moves once; the one that arrives is taken once.
+    let region = migz::sys::mem::Region::copy_of(&[1, 2, 3, 4]).unwrap();
+    let given = kernel.give_region(region).unwrap();
+    let mut m = ool_message(send.name(), given, 4, true, MACH_MSG_OOL_DESCRIPTOR, 1);
+    assert_eq!(
+        kernel.mach_msg(&mut m, MACH_SEND_MSG, 44, 0, 0, 0, 0),
+        MACH_MSG_SUCCESS
+    );
+    let mut again = ool_message(send.name(), given, 4, true, MACH_MSG_OOL_DESCRIPTOR, 1);
+    let rc = kernel.mach_msg(&mut again, MACH_SEND_MSG, 44, 0, 0, 0, 0);
+    assert_eq!(rc, MACH_SEND_INVALID_MEMORY);
+    let mut buf = vec![0u8; 256];
+    let rc = kernel.mach_msg(&mut buf, MACH_RCV_MSG, 0, 256, port.name(), 0, 0);
+    assert_eq!(rc, MACH_MSG_SUCCESS);
+    let arrived = u64::from_ne_bytes(buf[28..36].try_into().unwrap()) as usize;
+    // Memory that arrived is not the sender's to send on.
+    let mut forward = ool_message(send.name(), arrived, 4, false, MACH_MSG_OOL_DESCRIPTOR, 1);
+    let rc = kernel.mach_msg(&mut forward, MACH_SEND_MSG, 44, 0, 0, 0, 0);
+    assert_eq!(rc, MACH_SEND_INVALID_MEMORY);
+    assert!(kernel.take_region(arrived, 3).is_none());
+    let taken = kernel.take_region(arrived, 4).unwrap();
+    assert_eq!(taken.as_slice(), &[1, 2, 3, 4]);
+    assert!(kernel.take_region(arrived, 4).is_none());
+    // Destroying the message now releases its rights and frees no memory a second time.
+    kernel.msg_destroy(&buf);
+    drop(taken);
+
+    // A region given and never sent is taken back once.
+    let region = migz::sys::mem::Region::copy_of(&[5; 16]).unwrap();
+    let given = kernel.give_region(region).unwrap();
+    kernel.take_back_region(given, 16);
+    let mut m = ool_message(send.name(), given, 16, true, MACH_MSG_OOL_DESCRIPTOR, 1);
+    assert_eq!(
+        kernel.mach_msg(&mut m, MACH_SEND_MSG, 44, 0, 0, 0, 0),
+        MACH_SEND_INVALID_MEMORY
+    );
+    kernel.take_back_region(given, 16);
 }

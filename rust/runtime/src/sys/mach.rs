@@ -1,8 +1,25 @@
 //! The kernel calls behind the `mach` transport (Apple systems only): thin safe wrappers
 //! over `mach2` and libSystem's `mach_port_*` MIG stubs, each returning the kernel's code.
 //! Pointers passed down always come from Rust references of the right size.
+//!
+//! Out-of-line memory is named by addresses inside message bytes, which safe callers can
+//! write at will, so no function here reads, frees or sends memory on an address alone: a
+//! book of the regions this process holds for messages (the ones [`give_region`] made to
+//! be sent, and the ones the kernel mapped for a message [`msg`] received) vouches for each
+//! address first. A region leaves the book when it is taken, freed or moved by a send, so
+//! it is never freed twice; a send whose outcome for a moved region the kernel does not
+//! say forgets the region rather than risk freeing someone else's memory.
 
+use crate::abi::{
+    MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_PORTS_DESCRIPTOR, MACH_MSG_OOL_VOLATILE_DESCRIPTOR,
+    MACH_MSG_PORT_DESCRIPTOR, MACH_MSGH_BITS_COMPLEX, MACH_RCV_MSG, MACH_SEND_INTERRUPTED,
+    MACH_SEND_INVALID_DEST, MACH_SEND_INVALID_HEADER, MACH_SEND_INVALID_MEMORY,
+    MACH_SEND_INVALID_REPLY, MACH_SEND_INVALID_TYPE, MACH_SEND_MSG, MACH_SEND_MSG_TOO_SMALL,
+    MACH_SEND_TIMED_OUT, MACH_SEND_TOO_LARGE, read_u32, read_u64, write_u32, write_u64,
+};
 use mach2::message::mach_msg_header_t;
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
 
 unsafe extern "C" {
     fn mach_port_get_refs(task: u32, name: u32, right: u32, refs: *mut u32) -> i32;
@@ -61,10 +78,175 @@ unsafe extern "C" {
 /// `VM_FLAGS_ANYWHERE`.
 const VM_FLAGS_ANYWHERE: i32 = 1;
 
-/// Copies `region` into fresh kernel-allocated memory of `task` that a message can move
-/// (its descriptor marked to deallocate), and returns that memory's address; the region
-/// is freed. `Err` gives the region back when the allocation fails.
-pub fn give_region(task: u32, region: super::mem::Region) -> Result<usize, super::mem::Region> {
+/// Who holds a region in the book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Holder {
+    /// Made by [`give_region`] for a message to move; ours until a send moves it.
+    Given,
+    /// Mapped by the kernel for a message this process received; ours to take or free.
+    Received,
+}
+
+/// The regions of this process that messages carry: address to size and holder. The
+/// kernel never maps two live regions at one address, so the address is the key.
+static BOOK: Mutex<BTreeMap<usize, (usize, Holder)>> = Mutex::new(BTreeMap::new());
+
+fn book() -> MutexGuard<'static, BTreeMap<usize, (usize, Holder)>> {
+    // The book holds plain numbers, consistent after any panic, so a poisoned lock is used.
+    BOOK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Takes the region of exactly `size` bytes at `addr` held by `holder` out of the book:
+/// whether it was there.
+fn claim(
+    book: &mut BTreeMap<usize, (usize, Holder)>,
+    addr: usize,
+    size: usize,
+    holder: Holder,
+) -> bool {
+    if book.get(&addr) == Some(&(size, holder)) {
+        book.remove(&addr);
+        true
+    } else {
+        false
+    }
+}
+
+/// The out-of-line descriptor (memory or ports) at `offset` of a message, naming `size`
+/// bytes at `addr`.
+#[derive(Clone, Copy, Debug)]
+struct OolAt {
+    offset: usize,
+    addr: usize,
+    size: usize,
+    deallocate: bool,
+}
+
+/// The out-of-line descriptors of the message in `msg[..size]` that name memory (a size
+/// above 0), read as the kernel reads them: `Err` with the kernel's code when the
+/// descriptors run past `size` or one has a type the kernel does not know.
+fn ool_descriptors(msg: &[u8], size: usize) -> Result<Vec<OolAt>, i32> {
+    const GUARDED_PORT: u32 = 4;
+    let size = size.min(msg.len());
+    let bits = read_u32(msg, 0).ok_or(MACH_SEND_MSG_TOO_SMALL)?;
+    if bits & MACH_MSGH_BITS_COMPLEX == 0 {
+        return Ok(Vec::new());
+    }
+    let count = read_u32(msg, 24).ok_or(MACH_SEND_MSG_TOO_SMALL)? as usize;
+    // Each descriptor takes at least 12 bytes, which bounds the loop below.
+    if size < 28 || count > (size - 28) / 12 {
+        return Err(MACH_SEND_MSG_TOO_SMALL);
+    }
+    let mut out = Vec::new();
+    let mut off = 28;
+    for _ in 0..count {
+        let word = read_u32(msg, off + 8).filter(|_| off + 12 <= size);
+        let word = word.ok_or(MACH_SEND_MSG_TOO_SMALL)?;
+        let kind = word >> 24;
+        let len = match kind {
+            MACH_MSG_PORT_DESCRIPTOR => 12,
+            MACH_MSG_OOL_DESCRIPTOR
+            | MACH_MSG_OOL_PORTS_DESCRIPTOR
+            | MACH_MSG_OOL_VOLATILE_DESCRIPTOR
+            | GUARDED_PORT => 16,
+            _ => return Err(MACH_SEND_INVALID_TYPE),
+        };
+        if off + len > size {
+            return Err(MACH_SEND_MSG_TOO_SMALL);
+        }
+        if matches!(
+            kind,
+            MACH_MSG_OOL_DESCRIPTOR
+                | MACH_MSG_OOL_PORTS_DESCRIPTOR
+                | MACH_MSG_OOL_VOLATILE_DESCRIPTOR
+        ) {
+            let addr = read_u64(msg, off).unwrap_or(0) as usize;
+            let n = read_u32(msg, off + 12).unwrap_or(0) as usize;
+            // An out-of-line port array holds 4-byte names in user space.
+            let bytes = if kind == MACH_MSG_OOL_PORTS_DESCRIPTOR {
+                n * 4
+            } else {
+                n
+            };
+            if bytes > 0 {
+                out.push(OolAt {
+                    offset: off,
+                    addr,
+                    size: bytes,
+                    deallocate: word & 0xff != 0,
+                });
+            }
+        }
+        off += len;
+    }
+    Ok(out)
+}
+
+/// Books the regions of a message the kernel just delivered into `msg`.
+fn record_received(msg: &[u8]) {
+    let size = read_u32(msg, 4).unwrap_or(0) as usize;
+    if let Ok(regions) = ool_descriptors(msg, size) {
+        let mut book = book();
+        for r in regions {
+            book.insert(r.addr, (r.size, Holder::Received));
+        }
+    }
+}
+
+/// Claims, before a send, every region the message in `msg[..size]` names: each must be
+/// one [`give_region`] made (memory a received message brought, or any other address, is
+/// refused with `MACH_SEND_INVALID_MEMORY`, before the kernel sees it).
+fn claim_for_send(msg: &[u8], size: usize) -> Result<Vec<OolAt>, i32> {
+    let regions = ool_descriptors(msg, size)?;
+    let mut book = book();
+    for (i, r) in regions.iter().enumerate() {
+        if !claim(&mut book, r.addr, r.size, Holder::Given) {
+            for back in &regions[..i] {
+                book.insert(back.addr, (back.size, Holder::Given));
+            }
+            return Err(MACH_SEND_INVALID_MEMORY);
+        }
+    }
+    Ok(regions)
+}
+
+/// Settles the regions [`claim_for_send`] claimed, after the kernel answered `rc`: a
+/// region the message did not deallocate is still ours; a moved one is gone once sent,
+/// still ours when the kernel refused the header (it copied nothing in), ours at the
+/// address the kernel wrote back when the send timed out or was interrupted (it gave the
+/// message back, as a pseudo-receive); after any other failure the kernel may have freed
+/// it, so it is forgotten (a leak at worst, never a second free).
+fn settle_send(rc: i32, claimed: &[OolAt], msg: &[u8]) {
+    let sent = rc == 0 || (0x1000_4000..0x1000_8000).contains(&rc);
+    let untouched = matches!(
+        rc,
+        MACH_SEND_INVALID_DEST
+            | MACH_SEND_INVALID_REPLY
+            | MACH_SEND_INVALID_HEADER
+            | MACH_SEND_TOO_LARGE
+    );
+    let given_back = matches!(rc, MACH_SEND_TIMED_OUT | MACH_SEND_INTERRUPTED);
+    let mut book = book();
+    for r in claimed {
+        if !r.deallocate || untouched {
+            book.insert(r.addr, (r.size, Holder::Given));
+        } else if !sent && given_back {
+            match read_u64(msg, r.offset) {
+                Some(addr) if addr != 0 => {
+                    book.insert(addr as usize, (r.size, Holder::Given));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Copies `region` into fresh kernel-allocated memory of this task that a message can
+/// move (its descriptor marked to deallocate), and returns that memory's address; the
+/// region is freed. `Err` gives the region back when the allocation fails. (The regions
+/// calls take no task: the book and the copies are this process's memory.)
+pub fn give_region(region: super::mem::Region) -> Result<usize, super::mem::Region> {
+    let task = task_self();
     let size = region.len();
     let mut addr = 0usize;
     // SAFETY: `addr` is a valid place for the kernel to write the new address.
@@ -77,21 +259,30 @@ pub fn give_region(task: u32, region: super::mem::Region) -> Result<usize, super
     unsafe {
         std::ptr::copy_nonoverlapping(region.addr() as *const u8, addr as *mut u8, size);
     }
+    book().insert(addr, (size, Holder::Given));
     Ok(addr)
 }
 
-/// Deallocates the memory [`give_region`] made for a message that was not sent.
-pub fn take_back_region(task: u32, addr: usize, size: usize) {
-    // SAFETY: the range is memory `give_region` allocated and nothing else refers to now
-    // that its message will not be sent.
+/// Deallocates the memory [`give_region`] made at `addr` for a message that was not sent;
+/// any other range is left alone.
+pub fn take_back_region(addr: usize, size: usize) {
+    if !claim(&mut book(), addr, size, Holder::Given) {
+        return;
+    }
+    let task = task_self();
+    // SAFETY: the book vouches that the range is memory `give_region` allocated and no
+    // send moved; it left the book just now, so nothing else will free it.
     unsafe {
         vm_deallocate(task, addr, size);
     }
 }
 
-/// `mach_msg_destroy` on a received message: releases its rights and out-of-line memory.
-/// The message is copied to an aligned buffer first; one whose header claims more bytes
-/// than `msg` holds is left alone (it cannot have come from the kernel).
+/// `mach_msg_destroy` on a received message: releases its rights, and the out-of-line
+/// memory the kernel mapped for it. The message is copied to an aligned buffer first; one
+/// whose header claims more bytes than `msg` holds is left alone (it cannot have come from
+/// the kernel). A region the book does not hold as received is not touched (its
+/// descriptor is emptied in the copy, so rights in an unknown port array stay too), and
+/// descriptors the kernel could not have written leave only the header's rights released.
 pub fn msg_destroy(msg: &[u8]) {
     let header = std::mem::size_of::<mach_msg_header_t>();
     if msg.len() < header {
@@ -101,32 +292,52 @@ pub fn msg_destroy(msg: &[u8]) {
     if size < header || size > msg.len() {
         return;
     }
+    let mut copy = msg[..size].to_vec();
+    match ool_descriptors(&copy, size) {
+        Ok(regions) => {
+            let mut book = book();
+            for r in regions {
+                if !claim(&mut book, r.addr, r.size, Holder::Received) {
+                    write_u64(&mut copy, r.offset, 0);
+                    write_u32(&mut copy, r.offset + 12, 0);
+                }
+            }
+        }
+        Err(_) => {
+            let bits = read_u32(&copy, 0).unwrap_or(0);
+            write_u32(&mut copy, 0, bits & !MACH_MSGH_BITS_COMPLEX);
+        }
+    }
     let mut words = vec![0u32; size.div_ceil(4)];
-    for (w, chunk) in words.iter_mut().zip(msg[..size].chunks(4)) {
+    for (w, chunk) in words.iter_mut().zip(copy.chunks(4)) {
         let mut b = [0u8; 4];
         b[..chunk.len()].copy_from_slice(chunk);
         *w = u32::from_ne_bytes(b);
     }
     // SAFETY: `words` is a 4-byte aligned copy of the whole message (`msgh_size` bytes, as
-    // checked), which is all mach_msg_destroy reads; it deallocates what the descriptors
-    // name in our own task, as it does for any received message.
+    // checked), which is all mach_msg_destroy reads; every descriptor left in it that
+    // names memory names a region the kernel mapped for this received message (the book
+    // vouched for it, and it left the book just now), which is what mach_msg_destroy
+    // deallocates; rights are released by name, which the kernel checks.
     unsafe { mach_msg_destroy(words.as_mut_ptr().cast()) }
 }
 
-/// Takes the out-of-line region of `size` bytes at `addr` that the kernel mapped into
-/// `task` for a received message: its bytes move to a runtime
+/// Takes the out-of-line region of `size` bytes at `addr` that the kernel mapped into this
+/// task for a received message: its bytes move to a runtime
 /// [`Region`](super::mem::Region), which frees itself like any other, and the kernel's
-/// mapping is deallocated.
-pub fn take_region(task: u32, addr: usize, size: usize) -> Option<super::mem::Region> {
-    if addr == 0 || size == 0 {
+/// mapping is deallocated. `None`, touching nothing, for a range the book does not hold as
+/// received.
+pub fn take_region(addr: usize, size: usize) -> Option<super::mem::Region> {
+    if addr == 0 || size == 0 || !claim(&mut book(), addr, size, Holder::Received) {
         return None;
     }
-    // SAFETY: the address and size come from an out-of-line descriptor of a message the
-    // kernel delivered to this task, so the range is mapped and readable until we
-    // deallocate it just below.
+    let task = task_self();
+    // SAFETY: the book vouches that the range is the kernel's mapping for a message this
+    // process received, mapped and readable until we deallocate it just below; it left
+    // the book just now, so no one else reads or frees it meanwhile.
     let region = unsafe { super::mem::Region::copy_from_raw(addr, size) };
-    // SAFETY: the range is the kernel's mapping for that message, now copied and owned by
-    // no one else; deallocating it is what the receiver of the message must do.
+    // SAFETY: as above: the mapping is now copied and owned by no one else; deallocating it
+    // is what the receiver of the message must do.
     unsafe {
         vm_deallocate(task, addr, size);
     }
@@ -151,7 +362,10 @@ pub fn task_self() -> u32 {
     unsafe { mach2::traps::mach_task_self() }
 }
 
-/// `mach_msg` on a byte buffer that holds at least `max(send_size, rcv_size)` bytes.
+/// `mach_msg` on a byte buffer that holds at least `max(send_size, rcv_size)` bytes. A
+/// message to send may name only out-of-line memory [`give_region`] made (anything else
+/// is `MACH_SEND_INVALID_MEMORY`, and a descriptor the kernel would refuse gets its code,
+/// before the kernel sees the message); the regions of a received one go into the book.
 pub fn msg(
     buf: &mut [u8],
     option: i32,
@@ -165,6 +379,38 @@ pub fn msg(
     if buf.len() < need || buf.len() < std::mem::size_of::<mach_msg_header_t>() {
         return crate::abi::MACH_SEND_INVALID_DATA;
     }
+    let claimed = if option & MACH_SEND_MSG != 0 {
+        match claim_for_send(buf, send_size as usize) {
+            Ok(claimed) => claimed,
+            Err(code) => return code,
+        }
+    } else {
+        Vec::new()
+    };
+    let rc = raw_msg(
+        buf, need, option, send_size, rcv_size, rcv_name, timeout, notify,
+    );
+    if option & MACH_SEND_MSG != 0 {
+        settle_send(rc, &claimed, buf);
+    }
+    if option & MACH_RCV_MSG != 0 && rc == 0 {
+        record_received(buf);
+    }
+    rc
+}
+
+/// [`msg`] once its buffer is checked to hold `need` bytes.
+#[allow(clippy::too_many_arguments)]
+fn raw_msg(
+    buf: &mut [u8],
+    need: usize,
+    option: i32,
+    send_size: u32,
+    rcv_size: u32,
+    rcv_name: u32,
+    timeout: u32,
+    notify: u32,
+) -> i32 {
     // The kernel accepts any 4-byte aligned buffer; an unaligned one is copied through an
     // aligned scratch buffer.
     if !(buf.as_ptr() as usize).is_multiple_of(4) {
