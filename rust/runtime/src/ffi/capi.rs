@@ -19,7 +19,7 @@ use crate::Space;
 use crate::abi::*;
 use crate::error::Error;
 use crate::local::{Memory, PortOptions};
-use crate::sys::mem::ForeignMemory;
+use crate::sys::mem as sys_mem;
 
 /// `mach_port_t` / `mach_port_name_t`.
 pub type MachPortT = u32;
@@ -162,9 +162,16 @@ pub unsafe extern "C" fn migz1_task_leaks(
 
 /// `mach_msg`, on the calling thread's current space.
 ///
+/// Every address the caller gives is read and written as the kernel does, through checked
+/// copies, so a bad one is an error code and never a fault: a message buffer that cannot
+/// be read is `MACH_SEND_INVALID_DATA`, out-of-line memory or a port array that cannot be
+/// is `MACH_SEND_INVALID_MEMORY` (nothing is taken from the sender), and a receive buffer
+/// that cannot be written is `MACH_RCV_INVALID_DATA`: a message received into it is
+/// destroyed, as xnu destroys one it cannot copy out, its rights and memory released.
+///
 /// # Safety
-/// `msg` is valid for reads of `send_size` bytes when sending and for writes of
-/// `rcv_size` bytes when receiving; out-of-line descriptors point at readable memory.
+/// None beyond `mach_msg`'s: the memory at `msg` is copied in and out, not borrowed, so
+/// the caller only keeps it from being used for anything else during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn migz1_mach_msg(
     msg: *mut u8,
@@ -176,62 +183,103 @@ pub unsafe extern "C" fn migz1_mach_msg(
     notify: MachPortT,
 ) -> i32 {
     guard(|| {
-        let mut len = 0usize;
-        if option & MACH_SEND_MSG != 0 {
-            len = send_size as usize;
-        }
-        if option & MACH_RCV_MSG != 0 {
-            len = len.max(rcv_size as usize);
-        }
+        let sending = option & MACH_SEND_MSG != 0;
+        let receiving = option & MACH_RCV_MSG != 0;
         if msg.is_null() {
-            return if option & MACH_SEND_MSG != 0 {
+            return if sending {
                 MACH_SEND_INVALID_DATA
             } else {
                 MACH_RCV_INVALID_DATA
             };
         }
-        // SAFETY: the caller promised `msg` covers the larger of the two sizes it asked for.
-        let buf = unsafe { std::slice::from_raw_parts_mut(msg, len) };
-        // SAFETY: `mach_msg`'s contract makes the caller vouch for descriptor addresses.
-        let foreign = unsafe { ForeignMemory::assume_readable() };
         let Some(space) = current() else {
-            return if option & MACH_SEND_MSG != 0 {
+            return if sending {
                 MACH_SEND_INVALID_DEST
             } else {
                 MACH_RCV_INVALID_NAME
             };
         };
-        space.mach_msg_with(
-            buf,
+        // No message is larger than MESSAGE_SIZE_MAX (a larger send is refused before its
+        // bytes matter), so the private buffer is bounded whatever the sizes say.
+        let send_len = if sending {
+            (send_size as usize).min(MESSAGE_SIZE_MAX + 4)
+        } else {
+            0
+        };
+        let rcv_len = if receiving {
+            (rcv_size as usize).min(MESSAGE_SIZE_MAX + MAX_TRAILER_SIZE as usize)
+        } else {
+            0
+        };
+        // The header a too-large receive writes back is read first, so that bytes the
+        // receive does not write keep the caller's values.
+        let head_len = rcv_len.min(HEADER_SIZE);
+        let mut buf = vec![0u8; send_len.max(rcv_len)];
+        if !sys_mem::read_checked(msg as usize, &mut buf[..send_len.max(head_len)]) {
+            return if sending {
+                MACH_SEND_INVALID_DATA
+            } else {
+                MACH_RCV_INVALID_DATA
+            };
+        }
+        let foreign = sys_mem::ForeignMemory::new();
+        let rc = space.mach_msg_with(
+            &mut buf,
             option,
             send_size,
-            rcv_size,
+            rcv_len as u32,
             rcv_name,
             timeout,
             notify,
             Memory::Foreign(&foreign),
-        )
+        );
+        if !receiving {
+            return rc;
+        }
+        let written = match rc {
+            MACH_MSG_SUCCESS => received_len(&buf, rcv_len),
+            MACH_RCV_TOO_LARGE => head_len,
+            _ => return rc,
+        };
+        if sys_mem::write_checked(msg as usize, &buf[..written]) {
+            return rc;
+        }
+        if rc == MACH_MSG_SUCCESS {
+            space.msg_destroy(&buf[..written]);
+        }
+        MACH_RCV_INVALID_DATA
     })
 }
 
+/// How many bytes a received message and its trailer fill in a buffer of `max` bytes.
+fn received_len(buf: &[u8], max: usize) -> usize {
+    let size = read_u32(buf, 4).unwrap_or(0) as usize;
+    let trailer = read_u32(buf, size + 4).unwrap_or(0) as usize;
+    (size + trailer).min(max).min(buf.len())
+}
+
 /// `mach_msg_destroy`: releases the rights and memory a received message carries, in the
-/// calling thread's current space.
+/// calling thread's current space. A message that cannot be read is left alone.
 ///
 /// # Safety
-/// `msg` points to a received message of `msg->msgh_size` bytes.
+/// None beyond `mach_msg_destroy`'s: the message is read through checked copies.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn migz1_mach_msg_destroy(msg: *const u8) {
     let _ = catch_unwind(|| {
         if msg.is_null() {
             return;
         }
-        // SAFETY: the caller promised a received message: at least a header is readable.
-        let head = unsafe { std::slice::from_raw_parts(msg, HEADER_SIZE) };
-        let size = read_u32(head, 4).unwrap_or(0).max(HEADER_SIZE as u32) as usize;
-        // SAFETY: the caller promised `msgh_size` bytes are readable.
-        let all = unsafe { std::slice::from_raw_parts(msg, size.min(MESSAGE_SIZE_MAX)) };
+        let mut head = [0u8; HEADER_SIZE];
+        if !sys_mem::read_checked(msg as usize, &mut head) {
+            return;
+        }
+        let size = read_u32(&head, 4).unwrap_or(0).max(HEADER_SIZE as u32) as usize;
+        let mut all = vec![0u8; size.min(MESSAGE_SIZE_MAX)];
+        if !sys_mem::read_checked(msg as usize, &mut all) {
+            return;
+        }
         if let Some(s) = current() {
-            s.msg_destroy(all);
+            s.msg_destroy(&all);
         }
     });
 }

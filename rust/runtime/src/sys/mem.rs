@@ -92,19 +92,6 @@ impl Drop for Region {
     }
 }
 
-/// Reads `len` bytes at an address the caller vouches for into a vector.
-///
-/// # Safety
-/// `[addr, addr + len)` must be readable memory for the duration of the call.
-pub unsafe fn read_raw(addr: usize, len: usize) -> Vec<u8> {
-    let mut v = vec![0u8; len];
-    if len > 0 {
-        // SAFETY: the caller guarantees the source is readable; `v` has `len` bytes.
-        unsafe { std::ptr::copy_nonoverlapping(addr as *const u8, v.as_mut_ptr(), len) };
-    }
-    v
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,36 +105,58 @@ mod tests {
         let c = Region::copy_of(b"abc").unwrap();
         assert_eq!(c.as_slice(), b"abc");
     }
+
+    #[test]
+    fn checked_copies_answer_bad_addresses() {
+        static READ_ONLY: [u8; 4] = [1, 2, 3, 4];
+        let mut dst = [0u8; 4];
+        assert!(read_checked(READ_ONLY.as_ptr() as usize, &mut dst));
+        assert_eq!(dst, [1, 2, 3, 4]);
+        assert!(!read_checked(0x10, &mut dst));
+        assert!(!read_checked(usize::MAX - 1, &mut dst));
+        assert!(!write_checked(READ_ONLY.as_ptr() as usize, &[9; 4]));
+        assert_eq!(READ_ONLY, [1, 2, 3, 4]);
+        let mut target = [0u8; 4];
+        assert!(write_checked(target.as_mut_ptr() as usize, &[5, 6, 7, 8]));
+        assert_eq!(std::hint::black_box(target), [5, 6, 7, 8]);
+        assert!(!write_checked(0x10, &[1]));
+        let f = ForeignMemory::new();
+        assert!(f.copy_region(0x10, 4096).is_none());
+        assert!(f.read(0x10, 4).is_none());
+        assert_eq!(
+            f.read(READ_ONLY.as_ptr() as usize, 4).unwrap(),
+            [1, 2, 3, 4]
+        );
+    }
 }
 
-/// Permission to read caller-supplied addresses found inside messages (OOL descriptors
-/// that point at memory the emulation did not allocate). Only the C ABI creates one,
-/// because C's `mach_msg` contract already makes the caller vouch for those addresses.
-#[derive(Debug)]
+/// Reads caller-supplied addresses found inside messages (out-of-line descriptors that
+/// point at memory the emulation did not allocate, as C callers of `mach_msg` write them)
+/// with every fault answered instead of taken: a range that is not wholly mapped and
+/// readable reads as `None`, as xnu's copyin answers `MACH_SEND_INVALID_MEMORY`.
+#[derive(Debug, Default)]
 pub struct ForeignMemory {
     _private: (),
 }
 
 impl ForeignMemory {
-    /// Creates the token.
-    ///
-    /// # Safety
-    /// For as long as the token lives, every non-null `(address, size)` pair handed to its
-    /// methods must be readable memory, as `mach_msg` requires of out-of-line descriptors.
-    pub unsafe fn assume_readable() -> ForeignMemory {
+    /// Creates the reader.
+    pub fn new() -> ForeignMemory {
         ForeignMemory { _private: () }
     }
 
-    /// Copies a foreign range into a new region (`None` for size 0 or a null address).
+    /// Copies a foreign range into a new region (`None` for size 0, a null address, or a
+    /// range that is not readable).
     pub fn copy_region(&self, addr: usize, len: usize) -> Option<Region> {
         if addr == 0 || len == 0 {
             return None;
         }
-        // SAFETY: the token's creator promised every range given to it is readable.
-        unsafe { Region::copy_from_raw(addr, len) }
+        let mut r = Region::zeroed(len)?;
+        read_checked(addr, r.as_mut_slice()).then_some(r)
     }
 
-    /// Copies a foreign range into a vector (empty for size 0; `None` for a null address).
+    /// Copies a foreign range into a vector (empty for size 0; `None` for a null address
+    /// or a range that is not readable).
     pub fn read(&self, addr: usize, len: usize) -> Option<Vec<u8>> {
         if len == 0 {
             return Some(Vec::new());
@@ -155,7 +164,113 @@ impl ForeignMemory {
         if addr == 0 {
             return None;
         }
-        // SAFETY: as for `copy_region`.
-        Some(unsafe { read_raw(addr, len) })
+        let mut v = vec![0u8; len];
+        read_checked(addr, &mut v).then_some(v)
     }
+}
+
+/// Copies `dst.len()` bytes of this process's memory at `addr` into `dst`; `false` (with
+/// `dst` in any state) when any of the range is not mapped readable. The copy goes
+/// through the kernel (`process_vm_readv` on the own process, `mach_vm_read_overwrite` on
+/// the own task), so a bad address is an error code, not a fault.
+pub fn read_checked(addr: usize, dst: &mut [u8]) -> bool {
+    if dst.is_empty() {
+        return true;
+    }
+    if addr.checked_add(dst.len()).is_none() {
+        return false;
+    }
+    os_read(addr, dst)
+}
+
+/// Copies `src` into this process's memory at `addr`; `false` when any of the range is
+/// not mapped writable (some bytes may have been written). As [`read_checked`], through
+/// the kernel, so a bad address is an error code, not a fault.
+pub fn write_checked(addr: usize, src: &[u8]) -> bool {
+    if src.is_empty() {
+        return true;
+    }
+    if addr.checked_add(src.len()).is_none() {
+        return false;
+    }
+    os_write(addr, src)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn os_read(addr: usize, dst: &mut [u8]) -> bool {
+    let local = libc::iovec {
+        iov_base: dst.as_mut_ptr().cast(),
+        iov_len: dst.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr as *mut libc::c_void,
+        iov_len: dst.len(),
+    };
+    // SAFETY: `local` describes `dst`, ours to write; the kernel reads `remote` on our
+    // behalf, checking every page, and reports an unmapped or unreadable one as an error
+    // (or a short count), never as a fault in this process.
+    let n = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
+    usize::try_from(n) == Ok(dst.len())
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn os_write(addr: usize, src: &[u8]) -> bool {
+    let local = libc::iovec {
+        iov_base: src.as_ptr() as *mut libc::c_void,
+        iov_len: src.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr as *mut libc::c_void,
+        iov_len: src.len(),
+    };
+    // SAFETY: the kernel only reads `local` (`src`, borrowed) and writes `remote` on our
+    // behalf, checking that every page is mapped writable and reporting it if not; the
+    // caller of the C ABI handed us that range to receive into.
+    let n = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
+    usize::try_from(n) == Ok(src.len())
+}
+
+#[cfg(target_vendor = "apple")]
+fn os_read(addr: usize, dst: &mut [u8]) -> bool {
+    let mut out: u64 = 0;
+    // SAFETY: the kernel writes at most `dst.len()` bytes into `dst`, ours to write, and
+    // reads the source range on our behalf, answering an unmapped one with an error code.
+    let r = unsafe {
+        mach2::vm::mach_vm_read_overwrite(
+            mach2::traps::mach_task_self(),
+            addr as u64,
+            dst.len() as u64,
+            dst.as_mut_ptr() as u64,
+            &mut out,
+        )
+    };
+    r == 0 && out == dst.len() as u64
+}
+
+#[cfg(target_vendor = "apple")]
+fn os_write(addr: usize, src: &[u8]) -> bool {
+    src.chunks(1 << 30).enumerate().all(|(i, chunk)| {
+        // SAFETY: the kernel reads `chunk` (borrowed) and writes the destination range on
+        // our behalf, checking its protection and answering a bad range with an error.
+        let r = unsafe {
+            mach2::vm::mach_vm_write(
+                mach2::traps::mach_task_self(),
+                (addr + i * (1 << 30)) as u64,
+                chunk.as_ptr() as usize,
+                chunk.len() as u32,
+            )
+        };
+        r == 0
+    })
+}
+
+/// Elsewhere there is no checked copy here yet, so every foreign range is refused.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+fn os_read(_addr: usize, _dst: &mut [u8]) -> bool {
+    false
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+fn os_write(_addr: usize, _src: &[u8]) -> bool {
+    false
 }
