@@ -211,16 +211,16 @@ pub unsafe extern "C" fn migz1_mach_msg(
         } else {
             0
         };
-        // The header a too-large receive writes back is read first, so that bytes the
-        // receive does not write keep the caller's values.
-        let head_len = rcv_len.min(HEADER_SIZE);
         let mut buf = vec![0u8; send_len.max(rcv_len)];
-        if !sys_mem::read_checked(msg as usize, &mut buf[..send_len.max(head_len)]) {
-            return if sending {
-                MACH_SEND_INVALID_DATA
-            } else {
-                MACH_RCV_INVALID_DATA
-            };
+        if !sys_mem::read_checked(msg as usize, &mut buf[..send_len]) {
+            return MACH_SEND_INVALID_DATA;
+        }
+        // The header a too-large receive writes back is read first, so that bytes the
+        // receive does not write keep the caller's values. One that cannot be read is no
+        // error yet: as in xnu, the receive happens and its copy out fails.
+        let head_len = rcv_len.min(HEADER_SIZE);
+        if head_len > send_len {
+            let _ = sys_mem::read_checked(msg as usize, &mut buf[..head_len]);
         }
         let foreign = sys_mem::ForeignMemory::new();
         let rc = space.mach_msg_with(
