@@ -106,6 +106,14 @@ impl Ty {
             borrows: true,
         }
     }
+
+    /// An out-of-line array: laid out as a slice, but not viewable (see `OolSlice`).
+    fn ool_slice(el: &Ty) -> Ty {
+        Ty {
+            text: format!("::migz::private::OolSlice<'a, {}>", el.text),
+            ..Ty::slice(el)
+        }
+    }
 }
 
 fn scalar(bits: u32, signed: bool) -> Ty {
@@ -271,7 +279,7 @@ fn arg_fields(a: &Arg, side: Side, out: &mut Vec<ArgField>) {
         } else {
             out.push(field(
                 &a.name,
-                Ty::slice(&port()),
+                Ty::ool_slice(&port()),
                 Some("Sent out of line.".into()),
             ));
             if a.dealloc == Dealloc::Maybe {
@@ -282,7 +290,7 @@ fn arg_fields(a: &Arg, side: Side, out: &mut Vec<ArgField>) {
     } else if !ty.inline {
         out.push(field(
             &a.name,
-            Ty::slice(&elem_type(ty)),
+            Ty::ool_slice(&elem_type(ty)),
             Some("Sent out of line.".into()),
         ));
         if a.dealloc == Dealloc::Maybe {
@@ -582,7 +590,8 @@ impl Gen {
         let mut values = Vec::new();
         for f in fields {
             let value = if f.ty.borrows {
-                "::migz::private::ConstSlice::default()".to_string()
+                let slice = f.ty.text.split('<').next().unwrap_or_default();
+                format!("{slice}::default()")
             } else if let Some(d) = &f.default {
                 d.clone()
             } else {
@@ -1639,7 +1648,8 @@ fn plan_call(r: &Routine) -> Option<Call> {
                         };
                         c.pre
                             .push(format!("let {g} = p::ool_copy(&p::names({list}))?;"));
-                        c.inputs.push((field.clone(), format!("p::slice(&{g})?")));
+                        c.inputs
+                            .push((field.clone(), format!("p::ool_slice(&{g})?")));
                         if a.dealloc == Dealloc::Maybe {
                             c.inputs.push((format!("{field}_dealloc"), "true".into()));
                         }
@@ -1682,7 +1692,8 @@ fn plan_call(r: &Routine) -> Option<Call> {
                             .push(format!("p::same_count(\"{}\", {g}.len(), {n})?;", a.name));
                     }
                     check_len(&mut c, format!("{g}.len()"));
-                    c.inputs.push((field.clone(), format!("p::slice(&{g})?")));
+                    c.inputs
+                        .push((field.clone(), format!("p::ool_slice(&{g})?")));
                     if a.dealloc == Dealloc::Maybe {
                         c.inputs.push((format!("{field}_dealloc"), "true".into()));
                     }
@@ -2076,7 +2087,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     let g = format!("g{n}");
                     s.pre
                         .push(format!("let {g} = p::reply_ool_copy(&p::names(&{rn}))?;"));
-                    fields.push((field.clone(), format!("p::reply_slice(&{g})?")));
+                    fields.push((field.clone(), format!("p::reply_ool_slice(&{g})?")));
                     if a.dealloc == Dealloc::Maybe {
                         fields.push((format!("{field}_dealloc"), "true".into()));
                     }
@@ -2100,7 +2111,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
             }
             Shape::Ool { var, n } => {
                 len_check(&mut s, (!var).then_some(n));
-                let mut fields = vec![(field.clone(), format!("p::reply_slice(&{rn})?"))];
+                let mut fields = vec![(field.clone(), format!("p::reply_ool_slice(&{rn})?"))];
                 if a.dealloc == Dealloc::Maybe {
                     fields.push((format!("{field}_dealloc"), "true".into()));
                 }

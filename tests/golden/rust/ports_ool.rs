@@ -402,7 +402,7 @@ pub struct ReverseIn<'a> {
     /// The server's port: where the request goes (the server sees its own name).
     pub server: u32,
     /// Sent out of line.
-    pub data: ::migz::private::ConstSlice<'a, i32>,
+    pub data: ::migz::private::OolSlice<'a, i32>,
 }
 
 const _: () = {
@@ -418,7 +418,7 @@ const _: () = {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReverseOut<'a> {
     /// Sent out of line.
-    pub reversed: ::migz::private::ConstSlice<'a, i32>,
+    pub reversed: ::migz::private::OolSlice<'a, i32>,
 }
 
 const _: () = {
@@ -507,7 +507,7 @@ pub struct UploadIn<'a> {
     /// The server's port: where the request goes (the server sees its own name).
     pub server: u32,
     /// Sent out of line.
-    pub blob: ::migz::private::ConstSlice<'a, u8>,
+    pub blob: ::migz::private::OolSlice<'a, u8>,
     /// Whether sending `blob` also deallocates it (MIG's `Dealloc[]`).
     pub blob_dealloc: bool,
 }
@@ -729,7 +729,7 @@ pub struct CountPortsIn<'a> {
     /// The server's port: where the request goes (the server sees its own name).
     pub server: u32,
     /// Sent out of line.
-    pub list: ::migz::private::ConstSlice<'a, u32>,
+    pub list: ::migz::private::OolSlice<'a, u32>,
 }
 
 const _: () = {
@@ -1178,7 +1178,7 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let g1 = p::ool_copy(data)?;
         let input = ReverseIn {
             server: self.server.name(),
-            data: p::slice(&g1)?,
+            data: p::ool_slice(&g1)?,
         };
         let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(124);
@@ -1212,7 +1212,7 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let g1 = p::ool_copy(data)?;
         let input = ReverseIn {
             server: self.server.name(),
-            data: p::slice(&g1)?,
+            data: p::ool_slice(&g1)?,
         };
         let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(124);
@@ -1247,7 +1247,7 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let g1 = p::ool_buffer(g1)?;
         let input = UploadIn {
             server: self.server.name(),
-            blob: p::slice(&g1)?,
+            blob: p::ool_slice(&g1)?,
             blob_dealloc: true,
         };
         let reply = &p::reply_port(space)?;
@@ -1283,7 +1283,7 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let g1 = p::ool_buffer(g1)?;
         let input = UploadIn {
             server: self.server.name(),
-            blob: p::slice(&g1)?,
+            blob: p::ool_slice(&g1)?,
             blob_dealloc: true,
         };
         let reply = &p::reply_port(space)?;
@@ -1386,7 +1386,7 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let g1 = p::ool_copy(&p::names(list))?;
         let input = CountPortsIn {
             server: self.server.name(),
-            list: p::slice(&g1)?,
+            list: p::ool_slice(&g1)?,
         };
         let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(124);
@@ -1420,7 +1420,7 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let g1 = p::ool_copy(&p::names(list))?;
         let input = CountPortsIn {
             server: self.server.name(),
-            list: p::slice(&g1)?,
+            list: p::ool_slice(&g1)?,
         };
         let reply = &p::reply_port(space)?;
         let mut buf = p::AlignedBuf::new(124);
@@ -1685,7 +1685,7 @@ async fn handle_3003<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     let future = S::reverse(server, a0);
     let r0 = future.await.map_err(p::Refusal::failed)?;
     let out = ReverseOut {
-        reversed: p::reply_slice(&r0)?,
+        reversed: p::reply_ool_slice(&r0)?,
     };
     let head = p::request_header(request);
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;

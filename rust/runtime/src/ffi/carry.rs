@@ -3,7 +3,7 @@
 //! regions and rights taken out of a received one, port arrays turned into typed rights
 //! and back, and count checks. No `unsafe` here.
 
-use super::{CallError, CodecError, ConstSlice, Refusal};
+use super::{CallError, CodecError, ConstSlice, OolSlice, Refusal};
 use crate::abi::*;
 use crate::local::Space;
 use crate::ool::{OolBuffer, OolElement};
@@ -156,11 +156,23 @@ pub fn reply_ool_copy<T: OolElement>(items: &[T]) -> Result<OolBuffer<T>, Refusa
     ool_copy(items).map_err(|e| Refusal::failed(e.code()))
 }
 
+/// Points a message's out-of-line descriptor at `buffer`, which [`Given::ool`] then hands
+/// to the message (`MIG_ARRAY_TOO_LARGE` past `u32::MAX` elements).
+pub fn ool_slice<T: OolElement>(buffer: &OolBuffer<T>) -> Result<OolSlice<'_, T>, CallError> {
+    OolSlice::new(buffer).ok_or(CallError::Mig(MIG_ARRAY_TOO_LARGE))
+}
+
+/// [`ool_slice`] for a reply (a failure is the server's).
+pub fn reply_ool_slice<T: OolElement>(buffer: &OolBuffer<T>) -> Result<OolSlice<'_, T>, Refusal> {
+    OolSlice::new(buffer).ok_or(Refusal::failed(MIG_ARRAY_TOO_LARGE))
+}
+
 /// Takes the out-of-line region a received message brought for `items` out of the task:
-/// the caller owns it now.
+/// the caller owns it now. The transport checks the address: one no message it received
+/// brought (crafted bytes can name any) is `MIG_TYPE_ERROR`, and nothing is read.
 pub fn take_ool<T: Transport, E: OolElement>(
     task: &T,
-    items: ConstSlice<'_, E>,
+    items: OolSlice<'_, E>,
 ) -> Result<OolBuffer<E>, CodecError> {
     OolBuffer::take(task, items.addr(), items.len() as usize).ok_or(CodecError {
         code: MIG_TYPE_ERROR,
@@ -208,7 +220,7 @@ pub fn rights<R: FromName<T>, T: Transport>(
 /// memory is freed.
 pub fn ool_rights<R: FromName<T>, T: Transport>(
     task: &T,
-    names: ConstSlice<'_, MachPortName>,
+    names: OolSlice<'_, MachPortName>,
 ) -> Result<Vec<R>, CodecError> {
     let names = take_ool(task, names)?;
     Ok(rights(task, &names, names.len() as u32))
@@ -237,7 +249,7 @@ pub fn any_rights<T: Transport>(
 /// [`any_rights`] for an out-of-line array, whose memory is freed.
 pub fn ool_any_rights<T: Transport>(
     task: &T,
-    names: ConstSlice<'_, MachPortName>,
+    names: OolSlice<'_, MachPortName>,
     disposition: u32,
 ) -> Result<Vec<AnyRight<T>>, CodecError> {
     let names = take_ool(task, names)?;

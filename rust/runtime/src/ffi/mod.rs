@@ -20,8 +20,8 @@ pub use call::{
 pub use carry::{
     FromName, Given, IntoRaw, MIG_ARRAY_TOO_LARGE, MIG_TYPE_ERROR, Named, any_right, any_rights,
     capacity, check_capacity, check_len, fill_names, fill_same, inline_names, into_raw_all, names,
-    ool_any_rights, ool_buffer, ool_copy, ool_rights, poly_disposition, reply_ool_copy,
-    reply_poly_disposition, reply_slice, rights, same_count, take_ool,
+    ool_any_rights, ool_buffer, ool_copy, ool_rights, ool_slice, poly_disposition, reply_ool_copy,
+    reply_ool_slice, reply_poly_disposition, reply_slice, rights, same_count, take_ool,
 };
 pub use ring::{RawRing, WakeFn};
 pub use serve::{
@@ -106,6 +106,90 @@ impl<'a, T> ConstSlice<'a, T> {
         // a slice borrowed for 'a, or by a Zig unpack export from message bytes borrowed for
         // 'a (the wrappers in `private` tie the lifetimes), with `len` elements in bounds.
         Some(unsafe { core::slice::from_raw_parts(self.ptr, self.len as usize) })
+    }
+}
+
+/// An out-of-line array in an `In`/`Out` struct: it crosses the C ABI exactly as a
+/// [`ConstSlice`] (an address and a count), but the memory it names lies outside the
+/// message (a region a received message brought, or one a message to send will carry), so
+/// nothing can view it: unpacking crafted bytes may leave any address here. Only a
+/// transport, which checks the address against the regions it knows, takes what it names
+/// ([`private::take_ool`](crate::private::take_ool)).
+///
+/// ```compile_fail
+/// fn view(s: migz::private::OolSlice<'_, u32>) -> Option<&[u32]> {
+///     s.get() // there is no way to read the memory behind an address a message names
+/// }
+/// ```
+///
+/// ```compile_fail
+/// fn view(s: migz::private::OolSlice<'_, u32>) -> Option<&[u32]> {
+///     migz::private::items(s).ok() // nor through the helpers that read in-line arrays
+/// }
+/// ```
+///
+/// Nor can one be made to name memory that is not an out-of-line buffer, so a transport is
+/// never asked to take (and free) a borrowed slice:
+///
+/// ```compile_fail
+/// let space = migz::Space::new();
+/// let mine = [1u32, 2, 3];
+/// let slice = migz::private::ConstSlice::new(&mine[..]).unwrap();
+/// let _ = migz::private::take_ool(&space, slice);
+/// ```
+///
+/// ```compile_fail
+/// let mine = [1u32, 2, 3];
+/// let _ = migz::private::OolSlice::new(&mine[..]);
+/// ```
+///
+/// The same with an out-of-line buffer compiles:
+///
+/// ```
+/// let buffer = migz::OolBuffer::from_slice(&[1u32, 2, 3]);
+/// assert_eq!(migz::private::OolSlice::new(&buffer).unwrap().len(), 3);
+/// ```
+#[repr(transparent)]
+#[derive(Debug)]
+pub struct OolSlice<'a, T>(ConstSlice<'a, T>);
+
+impl<T> Default for OolSlice<'_, T> {
+    fn default() -> Self {
+        OolSlice(ConstSlice::default())
+    }
+}
+
+impl<T> Clone for OolSlice<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for OolSlice<'_, T> {}
+
+impl<'a, T> OolSlice<'a, T> {
+    /// Points at the memory of `buffer`, which a message to send will carry. `None` past
+    /// `u32::MAX` elements.
+    pub fn new(buffer: &'a crate::ool::OolBuffer<T>) -> Option<Self>
+    where
+        T: crate::ool::OolElement,
+    {
+        ConstSlice::new(buffer).map(OolSlice)
+    }
+
+    /// The address of the first element (0 when there is none).
+    pub(crate) fn addr(&self) -> usize {
+        self.0.addr()
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> u32 {
+        self.0.len()
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
