@@ -114,7 +114,7 @@ impl<'a, T> ConstSlice<'a, T> {
 /// message (a region a received message brought, or one a message to send will carry), so
 /// nothing can view it: unpacking crafted bytes may leave any address here. Only a
 /// transport, which checks the address against the regions it knows, takes what it names
-/// ([`private::take_ool`](crate::private::take_ool)).
+/// ([`private::take_ool`]).
 ///
 /// ```compile_fail
 /// fn view(s: migz::private::OolSlice<'_, u32>) -> Option<&[u32]> {
