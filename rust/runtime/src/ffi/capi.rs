@@ -170,8 +170,9 @@ pub unsafe extern "C" fn migz1_task_leaks(
 /// destroyed, as xnu destroys one it cannot copy out, its rights and memory released.
 ///
 /// # Safety
-/// None beyond `mach_msg`'s: the memory at `msg` is copied in and out, not borrowed, so
-/// the caller only keeps it from being used for anything else during the call.
+/// As for `mach_msg`: the memory at `msg`, and the out-of-line memory and port arrays the
+/// message names, are the caller's to hand over for the call (nothing else uses them
+/// meanwhile). A bad address needs no promise: it is answered, not dereferenced.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn migz1_mach_msg(
     msg: *mut u8,
@@ -212,7 +213,8 @@ pub unsafe extern "C" fn migz1_mach_msg(
             0
         };
         let mut buf = vec![0u8; send_len.max(rcv_len)];
-        if !sys_mem::read_checked(msg as usize, &mut buf[..send_len]) {
+        // SAFETY: `mach_msg`'s contract: the message to send is the caller's to read.
+        if !unsafe { sys_mem::read_checked(msg as usize, &mut buf[..send_len]) } {
             return MACH_SEND_INVALID_DATA;
         }
         // The header a too-large receive writes back is read first, so that bytes the
@@ -220,9 +222,12 @@ pub unsafe extern "C" fn migz1_mach_msg(
         // error yet: as in xnu, the receive happens and its copy out fails.
         let head_len = rcv_len.min(HEADER_SIZE);
         if head_len > send_len {
-            let _ = sys_mem::read_checked(msg as usize, &mut buf[..head_len]);
+            // SAFETY: the receive buffer is the caller's, handed over for the call.
+            let _ = unsafe { sys_mem::read_checked(msg as usize, &mut buf[..head_len]) };
         }
-        let foreign = sys_mem::ForeignMemory::new();
+        // SAFETY: `mach_msg`'s contract makes the caller vouch that out-of-line memory and
+        // port arrays it names are its own to send; unmapped ones are answered.
+        let foreign = unsafe { sys_mem::ForeignMemory::new() };
         let rc = space.mach_msg_with(
             &mut buf,
             option,
@@ -241,7 +246,9 @@ pub unsafe extern "C" fn migz1_mach_msg(
             MACH_RCV_TOO_LARGE => head_len,
             _ => return rc,
         };
-        if sys_mem::write_checked(msg as usize, &buf[..written]) {
+        // SAFETY: the receive buffer is the caller's, handed over for the call; no Rust
+        // reference points into it.
+        if unsafe { sys_mem::write_checked(msg as usize, &buf[..written]) } {
             return rc;
         }
         if rc == MACH_MSG_SUCCESS {
@@ -262,7 +269,8 @@ fn received_len(buf: &[u8], max: usize) -> usize {
 /// calling thread's current space. A message that cannot be read is left alone.
 ///
 /// # Safety
-/// None beyond `mach_msg_destroy`'s: the message is read through checked copies.
+/// As for `mach_msg_destroy`: the message is the caller's. A bad address needs no
+/// promise: it is read through checked copies.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn migz1_mach_msg_destroy(msg: *const u8) {
     let _ = catch_unwind(|| {
@@ -270,12 +278,14 @@ pub unsafe extern "C" fn migz1_mach_msg_destroy(msg: *const u8) {
             return;
         }
         let mut head = [0u8; HEADER_SIZE];
-        if !sys_mem::read_checked(msg as usize, &mut head) {
+        // SAFETY: the message is the caller's to read, by `mach_msg_destroy`'s contract.
+        if !unsafe { sys_mem::read_checked(msg as usize, &mut head) } {
             return;
         }
         let size = read_u32(&head, 4).unwrap_or(0).max(HEADER_SIZE as u32) as usize;
         let mut all = vec![0u8; size.min(MESSAGE_SIZE_MAX)];
-        if !sys_mem::read_checked(msg as usize, &mut all) {
+        // SAFETY: as for the header.
+        if !unsafe { sys_mem::read_checked(msg as usize, &mut all) } {
             return;
         }
         if let Some(s) = current() {

@@ -110,17 +110,23 @@ mod tests {
     fn checked_copies_answer_bad_addresses() {
         static READ_ONLY: [u8; 4] = [1, 2, 3, 4];
         let mut dst = [0u8; 4];
-        assert!(read_checked(READ_ONLY.as_ptr() as usize, &mut dst));
-        assert_eq!(dst, [1, 2, 3, 4]);
-        assert!(!read_checked(0x10, &mut dst));
-        assert!(!read_checked(usize::MAX - 1, &mut dst));
-        assert!(!write_checked(READ_ONLY.as_ptr() as usize, &[9; 4]));
-        assert_eq!(READ_ONLY, [1, 2, 3, 4]);
         let mut target = [0u8; 4];
-        assert!(write_checked(target.as_mut_ptr() as usize, &[5, 6, 7, 8]));
+        let here = target.as_mut_ptr() as usize;
+        // SAFETY: the mapped ranges are a static nothing writes and a local array no
+        // reference points at during the calls; the others are unmapped or read-only.
+        unsafe {
+            assert!(read_checked(READ_ONLY.as_ptr() as usize, &mut dst));
+            assert!(!read_checked(0x10, &mut dst));
+            assert!(!read_checked(usize::MAX - 1, &mut dst));
+            assert!(!write_checked(READ_ONLY.as_ptr() as usize, &[9; 4]));
+            assert!(write_checked(here, &[5, 6, 7, 8]));
+            assert!(!write_checked(0x10, &[1]));
+        }
+        assert_eq!(dst, [1, 2, 3, 4]);
+        assert_eq!(READ_ONLY, [1, 2, 3, 4]);
         assert_eq!(std::hint::black_box(target), [5, 6, 7, 8]);
-        assert!(!write_checked(0x10, &[1]));
-        let f = ForeignMemory::new();
+        // SAFETY: the only mapped range given is the static, which nothing writes.
+        let f = unsafe { ForeignMemory::new() };
         assert!(f.copy_region(0x10, 4096).is_none());
         assert!(f.read(0x10, 4).is_none());
         assert_eq!(
@@ -133,15 +139,29 @@ mod tests {
 /// Reads caller-supplied addresses found inside messages (out-of-line descriptors that
 /// point at memory the emulation did not allocate, as C callers of `mach_msg` write them)
 /// with every fault answered instead of taken: a range that is not wholly mapped and
-/// readable reads as `None`, as xnu's copyin answers `MACH_SEND_INVALID_MEMORY`.
-#[derive(Debug, Default)]
+/// readable reads as `None`, as xnu's copyin answers `MACH_SEND_INVALID_MEMORY`. Only the
+/// C ABI makes one, since only C's `mach_msg` contract lets a caller name memory by
+/// address.
+#[derive(Debug)]
 pub struct ForeignMemory {
     _private: (),
 }
 
 impl ForeignMemory {
     /// Creates the reader.
-    pub fn new() -> ForeignMemory {
+    ///
+    /// # Safety
+    /// For as long as it lives, every range handed to its methods that is mapped must be
+    /// memory the caller may let the kernel read (nothing writes it meanwhile), as
+    /// `mach_msg` requires of out-of-line descriptors. Unmapped or unreadable ranges need
+    /// no promise: they are answered with `None`.
+    ///
+    /// Safe code cannot let the emulation read memory a message names by address:
+    ///
+    /// ```compile_fail
+    /// let foreign = migz::sys::mem::ForeignMemory::new();
+    /// ```
+    pub unsafe fn new() -> ForeignMemory {
         ForeignMemory { _private: () }
     }
 
@@ -152,7 +172,8 @@ impl ForeignMemory {
             return None;
         }
         let mut r = Region::zeroed(len)?;
-        read_checked(addr, r.as_mut_slice()).then_some(r)
+        // SAFETY: the reader's creator vouched for every mapped range given to it.
+        unsafe { read_checked(addr, r.as_mut_slice()) }.then_some(r)
     }
 
     /// Copies a foreign range into a vector (empty for size 0; `None` for a null address
@@ -165,7 +186,8 @@ impl ForeignMemory {
             return None;
         }
         let mut v = vec![0u8; len];
-        read_checked(addr, &mut v).then_some(v)
+        // SAFETY: as for `copy_region`.
+        unsafe { read_checked(addr, &mut v) }.then_some(v)
     }
 }
 
@@ -173,31 +195,57 @@ impl ForeignMemory {
 /// `dst` in any state) when any of the range is not mapped readable. The copy goes
 /// through the kernel (`process_vm_readv` on the own process, `mach_vm_read_overwrite` on
 /// the own task), so a bad address is an error code, not a fault.
-pub fn read_checked(addr: usize, dst: &mut [u8]) -> bool {
+///
+/// # Safety
+/// If the range is mapped, it must be memory the caller may read: nothing writes it
+/// during the call. (An unmapped or unreadable range needs no promise.)
+///
+/// ```compile_fail
+/// let mut out = [0u8; 4];
+/// migz::sys::mem::read_checked(0x1000, &mut out);
+/// ```
+pub unsafe fn read_checked(addr: usize, dst: &mut [u8]) -> bool {
     if dst.is_empty() {
         return true;
     }
     if addr.checked_add(dst.len()).is_none() {
         return false;
     }
-    os_read(addr, dst)
+    // SAFETY: passed on from the caller.
+    unsafe { os_read(addr, dst) }
 }
 
 /// Copies `src` into this process's memory at `addr`; `false` when any of the range is
 /// not mapped writable (some bytes may have been written). As [`read_checked`], through
 /// the kernel, so a bad address is an error code, not a fault.
-pub fn write_checked(addr: usize, src: &[u8]) -> bool {
+///
+/// # Safety
+/// If the range is mapped writable, it must be memory the caller may write: no Rust
+/// reference to it is live and nothing else reads or writes it during the call.
+///
+/// Writing memory named by a bare address is no safe call, however it is checked:
+///
+/// ```compile_fail
+/// let bytes = [0u8; 4];
+/// migz::sys::mem::write_checked(bytes.as_ptr() as usize, &[1, 2, 3, 4]);
+/// ```
+pub unsafe fn write_checked(addr: usize, src: &[u8]) -> bool {
     if src.is_empty() {
         return true;
     }
     if addr.checked_add(src.len()).is_none() {
         return false;
     }
-    os_write(addr, src)
+    // SAFETY: passed on from the caller.
+    unsafe { os_write(addr, src) }
 }
 
+/// [`read_checked`] without the range checks.
+///
+/// # Safety
+/// As for [`read_checked`].
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn os_read(addr: usize, dst: &mut [u8]) -> bool {
+unsafe fn os_read(addr: usize, dst: &mut [u8]) -> bool {
     let local = libc::iovec {
         iov_base: dst.as_mut_ptr().cast(),
         iov_len: dst.len(),
@@ -208,13 +256,18 @@ fn os_read(addr: usize, dst: &mut [u8]) -> bool {
     };
     // SAFETY: `local` describes `dst`, ours to write; the kernel reads `remote` on our
     // behalf, checking every page, and reports an unmapped or unreadable one as an error
-    // (or a short count), never as a fault in this process.
+    // (or a short count), never as a fault in this process; the caller vouched that a
+    // mapped `remote` is ours to read.
     let n = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
     usize::try_from(n) == Ok(dst.len())
 }
 
+/// [`write_checked`] without the range checks.
+///
+/// # Safety
+/// As for [`write_checked`].
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn os_write(addr: usize, src: &[u8]) -> bool {
+unsafe fn os_write(addr: usize, src: &[u8]) -> bool {
     let local = libc::iovec {
         iov_base: src.as_ptr() as *mut libc::c_void,
         iov_len: src.len(),
@@ -225,16 +278,21 @@ fn os_write(addr: usize, src: &[u8]) -> bool {
     };
     // SAFETY: the kernel only reads `local` (`src`, borrowed) and writes `remote` on our
     // behalf, checking that every page is mapped writable and reporting it if not; the
-    // caller of the C ABI handed us that range to receive into.
+    // caller vouched that a mapped `remote` is ours to write.
     let n = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
     usize::try_from(n) == Ok(src.len())
 }
 
+/// [`read_checked`] without the range checks.
+///
+/// # Safety
+/// As for [`read_checked`].
 #[cfg(target_vendor = "apple")]
-fn os_read(addr: usize, dst: &mut [u8]) -> bool {
+unsafe fn os_read(addr: usize, dst: &mut [u8]) -> bool {
     let mut out: u64 = 0;
     // SAFETY: the kernel writes at most `dst.len()` bytes into `dst`, ours to write, and
-    // reads the source range on our behalf, answering an unmapped one with an error code.
+    // reads the source range on our behalf, answering an unmapped one with an error code;
+    // the caller vouched that a mapped source is ours to read.
     let r = unsafe {
         mach2::vm::mach_vm_read_overwrite(
             mach2::traps::mach_task_self(),
@@ -247,11 +305,16 @@ fn os_read(addr: usize, dst: &mut [u8]) -> bool {
     r == 0 && out == dst.len() as u64
 }
 
+/// [`write_checked`] without the range checks.
+///
+/// # Safety
+/// As for [`write_checked`].
 #[cfg(target_vendor = "apple")]
-fn os_write(addr: usize, src: &[u8]) -> bool {
+unsafe fn os_write(addr: usize, src: &[u8]) -> bool {
     src.chunks(1 << 30).enumerate().all(|(i, chunk)| {
         // SAFETY: the kernel reads `chunk` (borrowed) and writes the destination range on
-        // our behalf, checking its protection and answering a bad range with an error.
+        // our behalf, checking its protection and answering a bad range with an error; the
+        // caller vouched that a mapped destination is ours to write.
         let r = unsafe {
             mach2::vm::mach_vm_write(
                 mach2::traps::mach_task_self(),
@@ -265,12 +328,19 @@ fn os_write(addr: usize, src: &[u8]) -> bool {
 }
 
 /// Elsewhere there is no checked copy here yet, so every foreign range is refused.
+///
+/// # Safety
+/// None needed: nothing is read.
 #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
-fn os_read(_addr: usize, _dst: &mut [u8]) -> bool {
+unsafe fn os_read(_addr: usize, _dst: &mut [u8]) -> bool {
     false
 }
 
+/// As `os_read` here: every range is refused.
+///
+/// # Safety
+/// None needed: nothing is written.
 #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
-fn os_write(_addr: usize, _src: &[u8]) -> bool {
+unsafe fn os_write(_addr: usize, _src: &[u8]) -> bool {
     false
 }
