@@ -271,12 +271,12 @@ migz1_kern_return_t migz1_task_leaks(migz1_mach_port_t task, uint32_t *names, ui
 
 /* ---- Messages --------------------------------------------------------------------- */
 
-/* Every address given (the message, its out-of-line regions and port arrays, the receive
- * buffer) is read and written through checked copies, as the kernel does: an unreadable
- * message is MIGZ1_MACH_SEND_INVALID_DATA, unreadable out-of-line memory or a port array
+/* The message to send must be readable (send_size bytes). The addresses it names (its
+ * out-of-line regions and port arrays) and the receive buffer are read and written through
+ * checked copies, as the kernel does: unreadable out-of-line memory or a port array is
  * MIGZ1_MACH_SEND_INVALID_MEMORY (the sender keeps everything), and a receive buffer that
  * cannot be written MIGZ1_MACH_RCV_INVALID_DATA (the message is destroyed, as xnu does,
- * its rights and memory released). A bad address is an error code, never a crash. */
+ * its rights and memory released): an error code, never a crash. */
 migz1_mach_msg_return_t migz1_mach_msg(void *msg, migz1_mach_msg_option_t option,
                                        migz1_mach_msg_size_t send_size,
                                        migz1_mach_msg_size_t rcv_size, migz1_mach_port_t rcv_name,

@@ -193,8 +193,8 @@ impl ForeignMemory {
 
 /// Copies `dst.len()` bytes of this process's memory at `addr` into `dst`; `false` (with
 /// `dst` in any state) when any of the range is not mapped readable. The copy goes
-/// through the kernel (`process_vm_readv` on the own process, `mach_vm_read_overwrite` on
-/// the own task), so a bad address is an error code, not a fault.
+/// through the kernel (a pipe's `write` and `read` on Unix, `mach_vm_read_overwrite` on
+/// Apple systems), so a bad address is an error code, not a fault.
 ///
 /// # Safety
 /// If the range is mapped, it must be memory the caller may read: nothing writes it
@@ -244,43 +244,153 @@ pub unsafe fn write_checked(addr: usize, src: &[u8]) -> bool {
 ///
 /// # Safety
 /// As for [`read_checked`].
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(unix, not(target_vendor = "apple")))]
 unsafe fn os_read(addr: usize, dst: &mut [u8]) -> bool {
-    let local = libc::iovec {
-        iov_base: dst.as_mut_ptr().cast(),
-        iov_len: dst.len(),
-    };
-    let remote = libc::iovec {
-        iov_base: addr as *mut libc::c_void,
-        iov_len: dst.len(),
-    };
-    // SAFETY: `local` describes `dst`, ours to write; the kernel reads `remote` on our
-    // behalf, checking every page, and reports an unmapped or unreadable one as an error
-    // (or a short count), never as a fault in this process; the caller vouched that a
-    // mapped `remote` is ours to read.
-    let n = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
-    usize::try_from(n) == Ok(dst.len())
+    // SAFETY: `dst` is ours to write; the caller vouched for a mapped source.
+    unsafe { pipe_copy::copy(addr, dst.as_mut_ptr() as usize, dst.len()) }
 }
 
 /// [`write_checked`] without the range checks.
 ///
 /// # Safety
 /// As for [`write_checked`].
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(unix, not(target_vendor = "apple")))]
 unsafe fn os_write(addr: usize, src: &[u8]) -> bool {
-    let local = libc::iovec {
-        iov_base: src.as_ptr() as *mut libc::c_void,
-        iov_len: src.len(),
-    };
-    let remote = libc::iovec {
-        iov_base: addr as *mut libc::c_void,
-        iov_len: src.len(),
-    };
-    // SAFETY: the kernel only reads `local` (`src`, borrowed) and writes `remote` on our
-    // behalf, checking that every page is mapped writable and reporting it if not; the
-    // caller vouched that a mapped `remote` is ours to write.
-    let n = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
-    usize::try_from(n) == Ok(src.len())
+    // SAFETY: `src` is ours to read; the caller vouched for a mapped destination.
+    unsafe { pipe_copy::copy(src.as_ptr() as usize, addr, src.len()) }
+}
+
+/// Copies through a pipe of the thread's own: `write` from the source and `read` into the
+/// destination are the kernel's `copy_from_user` and `copy_to_user`, which answer a bad
+/// page with `EFAULT`. (`process_vm_readv`/`writev` answer the same, but pin every page
+/// and were measured at 2.7 µs a call here, against 0.3 µs for a plain system call, and
+/// slowed a round trip between threads on two CPUs a hundredfold.) The pipe is left empty
+/// after every copy, failed or not.
+#[cfg(all(unix, not(target_vendor = "apple")))]
+mod pipe_copy {
+    use std::cell::RefCell;
+
+    /// The two ends and how much one chunk may be (what the pipe holds without blocking).
+    #[derive(Debug)]
+    struct Pipe {
+        read: libc::c_int,
+        write: libc::c_int,
+        chunk: usize,
+    }
+
+    impl Drop for Pipe {
+        fn drop(&mut self) {
+            // SAFETY: both descriptors are this pipe's own, closed once, here.
+            unsafe {
+                libc::close(self.read);
+                libc::close(self.write);
+            }
+        }
+    }
+
+    impl Pipe {
+        fn open() -> Option<Pipe> {
+            let mut fds = [0 as libc::c_int; 2];
+            // SAFETY: `fds` has room for the two descriptors `pipe` writes.
+            if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+                return None;
+            }
+            // Non-blocking, so a copy that did not fit could never hang the thread (it
+            // shows as a short count instead).
+            for fd in fds {
+                // SAFETY: a descriptor just made, flagged close-on-exec and non-blocking.
+                unsafe {
+                    libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+                    libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK);
+                }
+            }
+            // A pipe holds at least one page; a bigger one, where the system grants it,
+            // means fewer calls for large copies.
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            // SAFETY: plain `fcntl` calls on our own descriptor.
+            let chunk = unsafe {
+                libc::fcntl(fds[1], libc::F_SETPIPE_SZ, 1 << 20);
+                libc::fcntl(fds[1], libc::F_GETPIPE_SZ)
+            };
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            let chunk = 4096;
+            Some(Pipe {
+                read: fds[0],
+                write: fds[1],
+                chunk: usize::try_from(chunk).unwrap_or(0).max(4096),
+            })
+        }
+
+        /// Reads and discards `left` bytes still in the pipe; false if it cannot.
+        fn drain(&self, mut left: usize) -> bool {
+            let mut scratch = [0u8; 4096];
+            while left > 0 {
+                let want = left.min(scratch.len());
+                // SAFETY: `scratch` holds `want` bytes for the kernel to write.
+                let n = unsafe { libc::read(self.read, scratch.as_mut_ptr().cast(), want) };
+                match usize::try_from(n) {
+                    Ok(n) if n > 0 => left -= n,
+                    _ => return false,
+                }
+            }
+            true
+        }
+
+        /// One chunk from `src` to `dst`: `Some(true)` when all `len` bytes went,
+        /// `Some(false)` on a fault (the pipe emptied again), `None` when the pipe could
+        /// not be emptied.
+        fn chunk(&self, src: usize, dst: usize, len: usize) -> Option<bool> {
+            // SAFETY: the kernel reads the source with its fault checks (a bad page is
+            // EFAULT or a short count); the caller vouched for a mapped source.
+            let n = unsafe { libc::write(self.write, src as *const libc::c_void, len) };
+            let wrote = usize::try_from(n).unwrap_or(0);
+            if wrote != len {
+                return self.drain(wrote).then_some(false);
+            }
+            // SAFETY: as above, for the destination the kernel writes.
+            let m = unsafe { libc::read(self.read, dst as *mut libc::c_void, len) };
+            let read = usize::try_from(m).unwrap_or(0);
+            if read != len {
+                return self.drain(len - read).then_some(false);
+            }
+            Some(true)
+        }
+    }
+
+    thread_local! {
+        static PIPE: RefCell<Option<Pipe>> = const { RefCell::new(None) };
+    }
+
+    /// Copies `len` bytes from `src` to `dst` through the thread's pipe.
+    ///
+    /// # Safety
+    /// As for `read_checked` and `write_checked`: mapped ranges are the caller's to read
+    /// (`src`) and write (`dst`).
+    pub unsafe fn copy(src: usize, dst: usize, len: usize) -> bool {
+        PIPE.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.is_none() {
+                *slot = Pipe::open();
+            }
+            let Some(pipe) = slot.as_ref() else {
+                return false;
+            };
+            let mut done = 0;
+            while done < len {
+                let n = (len - done).min(pipe.chunk);
+                match pipe.chunk(src + done, dst + done, n) {
+                    Some(true) => done += n,
+                    Some(false) => return false,
+                    // A pipe that could not be emptied is replaced before the next copy.
+                    None => {
+                        *slot = None;
+                        return false;
+                    }
+                }
+            }
+            true
+        })
+    }
 }
 
 /// [`read_checked`] without the range checks.
@@ -331,7 +441,7 @@ unsafe fn os_write(addr: usize, src: &[u8]) -> bool {
 ///
 /// # Safety
 /// None needed: nothing is read.
-#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+#[cfg(not(unix))]
 unsafe fn os_read(_addr: usize, _dst: &mut [u8]) -> bool {
     false
 }
@@ -340,7 +450,7 @@ unsafe fn os_read(_addr: usize, _dst: &mut [u8]) -> bool {
 ///
 /// # Safety
 /// None needed: nothing is written.
-#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+#[cfg(not(unix))]
 unsafe fn os_write(_addr: usize, _src: &[u8]) -> bool {
     false
 }
