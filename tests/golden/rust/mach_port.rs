@@ -94,9 +94,9 @@ const _: () = {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortNamesOut<'a> {
     /// Sent out of line.
-    pub names: ::migz::private::ConstSlice<'a, u32>,
+    pub names: ::migz::private::OolSlice<'a, u32>,
     /// Sent out of line.
-    pub types: ::migz::private::ConstSlice<'a, u32>,
+    pub types: ::migz::private::OolSlice<'a, u32>,
 }
 
 const _: () = {
@@ -1420,7 +1420,7 @@ const _: () = {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MachPortGetSetStatusOut<'a> {
     /// Sent out of line.
-    pub members: ::migz::private::ConstSlice<'a, u32>,
+    pub members: ::migz::private::OolSlice<'a, u32>,
 }
 
 const _: () = {
@@ -2916,9 +2916,9 @@ pub struct MachPortSpaceInfoOut<'a> {
     /// Argument `space_info`.
     pub space_info: [u32; 6],
     /// Sent out of line.
-    pub table_info: ::migz::private::ConstSlice<'a, [u32; 7]>,
+    pub table_info: ::migz::private::OolSlice<'a, [u32; 7]>,
     /// Sent out of line.
-    pub tree_info: ::migz::private::ConstSlice<'a, [u32; 9]>,
+    pub tree_info: ::migz::private::OolSlice<'a, [u32; 9]>,
 }
 
 const _: () = {
@@ -3798,7 +3798,7 @@ pub struct MachPortConstructIn<'a> {
     /// The server's port: where the request goes (the server sees its own name).
     pub task: u32,
     /// Sent out of line.
-    pub options: ::migz::private::ConstSlice<'a, u64>,
+    pub options: ::migz::private::OolSlice<'a, u64>,
     /// Argument `context`.
     pub context: u64,
 }
@@ -7277,7 +7277,7 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         p::same_count("options", g1.len(), 3)?;
         let input = MachPortConstructIn {
             task: self.server.name(),
-            options: p::slice(&g1)?,
+            options: p::ool_slice(&g1)?,
             context,
         };
         let reply = &p::reply_port(space)?;
@@ -7317,7 +7317,7 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         p::same_count("options", g1.len(), 3)?;
         let input = MachPortConstructIn {
             task: self.server.name(),
-            options: p::slice(&g1)?,
+            options: p::ool_slice(&g1)?,
             context,
         };
         let reply = &p::reply_port(space)?;
@@ -8554,8 +8554,8 @@ async fn handle_3200<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     let future = S::mach_port_names(server);
     let (r0, r1) = future.await.map_err(p::Refusal::failed)?;
     let out = MachPortNamesOut {
-        names: p::reply_slice(&r0)?,
-        types: p::reply_slice(&r1)?,
+        names: p::reply_ool_slice(&r0)?,
+        types: p::reply_ool_slice(&r1)?,
     };
     let head = p::request_header(request);
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
@@ -8828,7 +8828,7 @@ async fn handle_3211<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     let future = S::mach_port_get_set_status(server, a0);
     let r0 = future.await.map_err(p::Refusal::failed)?;
     let out = MachPortGetSetStatusOut {
-        members: p::reply_slice(&r0)?,
+        members: p::reply_ool_slice(&r0)?,
     };
     let head = p::request_header(request);
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
@@ -9130,8 +9130,8 @@ async fn handle_3223<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     let (r0, r1, r2) = future.await.map_err(p::Refusal::failed)?;
     let out = MachPortSpaceInfoOut {
         space_info: r0,
-        table_info: p::reply_slice(&r1)?,
-        tree_info: p::reply_slice(&r2)?,
+        table_info: p::reply_ool_slice(&r1)?,
+        tree_info: p::reply_ool_slice(&r2)?,
     };
     let head = p::request_header(request);
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
