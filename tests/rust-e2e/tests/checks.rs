@@ -137,11 +137,12 @@ fn a_count_in_out_capacity_above_the_bound_is_clamped() {
 fn an_out_of_line_descriptor_is_checked_before_the_bound() {
     let space = Space::new();
     let server = Recorder::default();
-    let data = [1i32, 2, 3];
+    // An out-of-line argument points at an out-of-line buffer (`OolSlice` takes nothing else).
+    let data = migz::OolBuffer::from_slice(&[1i32, 2, 3]);
     let mut req = MsgBuf::<256>::new();
     let input = BufferIn {
         server: 1,
-        data: migz::private::ConstSlice::new(&data).unwrap(),
+        data: migz::private::OolSlice::new(&data).unwrap(),
     };
     let size = BufferRequest::pack(&mut req.0, &input, 0).unwrap();
     assert_eq!(size, 56);
