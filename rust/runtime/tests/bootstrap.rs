@@ -552,3 +552,38 @@ fn the_task_port_answers_bad_requests_as_a_mig_server() {
     }
     space.assert_no_leaks();
 }
+
+#[test]
+fn a_full_namespace_answers_no_memory_and_keeps_nothing_it_refused() {
+    let (names, [owner]) = spaces();
+    {
+        let bp = bootstrap::port(&owner).unwrap();
+        // Fill the namespace two ways: checked in and registered.
+        let mut receive_rights = Vec::new();
+        let (port, send) = allocate_pair(&owner).unwrap();
+        for i in 0..migz::local::bootstrap::SERVICES_MAX {
+            let name = format!("svc.{i}");
+            if i % 2 == 0 {
+                receive_rights.push(bootstrap::check_in(&bp, &name).unwrap());
+            } else {
+                bootstrap::register(&bp, &name, &send).unwrap();
+            }
+        }
+        let e = bootstrap::check_in(&bp, "one.more").unwrap_err();
+        assert_eq!(
+            (e, e.code()),
+            (BootstrapError::NoMemory, BOOTSTRAP_NO_MEMORY)
+        );
+        let e = bootstrap::register(&bp, "one.more", &send).unwrap_err();
+        assert_eq!(e.code(), BOOTSTRAP_NO_MEMORY);
+        assert_eq!(names.declare(&owner, "one.more"), Err(BOOTSTRAP_NO_MEMORY));
+        assert_eq!(
+            bootstrap::look_up(&bp, "one.more").unwrap_err(),
+            BootstrapError::UnknownService
+        );
+        drop((port, send, receive_rights));
+    }
+    // Every service died with its port: the namespace forgets them all.
+    assert_eq!(names.services(), Vec::<String>::new());
+    owner.assert_no_leaks();
+}

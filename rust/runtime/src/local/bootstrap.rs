@@ -107,19 +107,11 @@ impl Namespace {
             None => {
                 // An unknown name becomes the caller's, checked in at once, as launchd
                 // does for a process that is not one of its declared jobs.
-                if s.len() >= SERVICES_MAX {
-                    return Err(BOOTSTRAP_NO_MEMORY);
-                }
                 let p = Port::new(space.inner.live_ports.clone());
                 let send = make_send(&p);
-                s.insert(
-                    name.to_vec(),
-                    Service {
-                        owner: Arc::downgrade(&space.inner),
-                        state: State::CheckedIn(send),
-                    },
-                );
-                Ok(KRight::adopt(p, RightKind::Receive))
+                let receive = KRight::adopt(p, RightKind::Receive);
+                Self::add(&mut s, space, name, State::CheckedIn(send))?;
+                Ok(receive)
             }
             Some(svc) if !svc.owned_by(&space.inner) => Err(BOOTSTRAP_NOT_PRIVILEGED),
             Some(svc) => match &svc.state {
@@ -150,17 +142,7 @@ impl Namespace {
             Some(_) => Err(BOOTSTRAP_SERVICE_ACTIVE),
             None => {
                 let Some(send) = send else { return Ok(()) };
-                if s.len() >= SERVICES_MAX {
-                    return Err(BOOTSTRAP_NO_MEMORY);
-                }
-                s.insert(
-                    name.to_vec(),
-                    Service {
-                        owner: Arc::downgrade(&space.inner),
-                        state: State::Registered(send),
-                    },
-                );
-                Ok(())
+                Self::add(&mut s, space, name, State::Registered(send))
             }
         }
     }
@@ -171,19 +153,31 @@ impl Namespace {
         if s.contains_key(name) {
             return Err(BOOTSTRAP_NAME_IN_USE);
         }
-        if s.len() >= SERVICES_MAX {
-            return Err(BOOTSTRAP_NO_MEMORY);
-        }
         let p = Port::new(space.inner.live_ports.clone());
         let send = make_send(&p);
-        s.insert(
-            name.to_vec(),
-            Service {
-                owner: Arc::downgrade(&space.inner),
-                state: State::Declared(KRight::adopt(p, RightKind::Receive)),
-            },
-        );
+        Self::add(
+            &mut s,
+            space,
+            name,
+            State::Declared(KRight::adopt(p, RightKind::Receive)),
+        )?;
         Ok(send)
+    }
+
+    /// Adds `name`, not yet in `services`, as `space`'s service in `state`, within the
+    /// namespace's limit; over it the state (and the rights it holds) is released.
+    fn add(
+        services: &mut HashMap<Vec<u8>, Service>,
+        space: &Space,
+        name: &[u8],
+        state: State,
+    ) -> Result<(), KernReturn> {
+        if services.len() >= SERVICES_MAX {
+            return Err(BOOTSTRAP_NO_MEMORY);
+        }
+        let owner = Arc::downgrade(&space.inner);
+        services.insert(name.to_vec(), Service { owner, state });
+        Ok(())
     }
 }
 
