@@ -201,34 +201,6 @@ impl Rng {
     }
 }
 
-/// The fuzzers' seed: `MIGZ_FUZZ_SEED` (decimal or `0x` hex) replays a run; without it
-/// each run draws a fresh one. Either way it is printed, so a failing run names the seed
-/// that replays it.
-pub fn fuzz_seed() -> u64 {
-    let seed = match std::env::var("MIGZ_FUZZ_SEED") {
-        Ok(text) => {
-            let parsed = match text.strip_prefix("0x") {
-                Some(hex) => u64::from_str_radix(hex, 16),
-                None => text.parse(),
-            };
-            parsed.unwrap_or_else(|_| panic!("MIGZ_FUZZ_SEED={text:?} is not a number"))
-        }
-        Err(_) => {
-            use std::hash::{BuildHasher, Hasher};
-            // The standard library seeds each RandomState from the system's randomness.
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u128(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos()),
-            );
-            h.finish()
-        }
-    };
-    eprintln!("fuzz seed {seed:#x} (replay with MIGZ_FUZZ_SEED={seed:#x})");
-    seed
-}
-
 /// The number in the environment variable `name`, or `default`.
 pub fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -274,3 +246,9 @@ pub fn serve_while<T: Transport, R: Send + 'static>(
         }
     })
 }
+
+#[path = "../../../../tests/support/inputs.rs"]
+mod inputs;
+// Not every test that includes this module uses each helper.
+#[allow(unused_imports)]
+pub use inputs::fuzz_seed;
