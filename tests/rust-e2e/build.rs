@@ -1,4 +1,4 @@
-//! Generates the Rust and Zig stubs of both examples and of `tests/conformance` with migz-build, as a user's crate
+//! Generates the Rust and Zig stubs of both examples, of `tests/conformance` and of `defs/` with migz-build, as a user's crate
 //! would, and links the Zig half.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "../../examples/defs/ports_ool.defs",
         "../conformance/aggregates.defs",
         "../conformance/checks.defs",
+        "defs/task_special.defs",
     ])?;
     Ok(())
 }

@@ -1228,6 +1228,12 @@ pub fn doc_comment_before(map: &SourceMap, span: Span) -> Option<String> {
     let trimmed = before.trim_end();
     let body = if let Some(head) = trimmed.strip_suffix("*/") {
         let start = head.rfind("/*")?;
+        // A comment after code on its line (`skip; /* task_resume */`) belongs to that
+        // code, not to the next statement.
+        let line_start = head[..start].rfind('\n').map_or(0, |i| i + 1);
+        if !head[line_start..start].trim().is_empty() {
+            return None;
+        }
         head[start + 2..].to_string()
     } else {
         // `//` comment lines right above.

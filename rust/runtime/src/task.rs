@@ -2,9 +2,10 @@
 //! transport: on the kernel `mach_task_self()`, `mach_host_self()` and libSystem's
 //! `task_get_special_port`/`task_set_special_port`; on the emulation each `Space` has a
 //! task port whose messages the emulation answers (the `mach_port_*` routines of
-//! `mach_port.defs`, `MIG_BAD_ID` for routines it lacks), and the host port answers
-//! `_host_page_size` of `mach_host.defs` (`MIG_BAD_ID` for the rest). So generated stubs of `mach_port.defs` can be called on the task's own
-//! port as on a Mac.
+//! `mach_port.defs` and `task.defs`' `task_get_special_port`/`task_set_special_port`,
+//! `MIG_BAD_ID` for routines it lacks), and the host port answers `_host_page_size` of
+//! `mach_host.defs` (`MIG_BAD_ID` for the rest). So generated stubs of `mach_port.defs`
+//! and `task.defs` can be called on the task's own port as on a Mac.
 
 use crate::abi::*;
 use crate::error::Error;

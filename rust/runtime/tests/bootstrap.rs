@@ -532,6 +532,37 @@ fn the_task_port_answers_bad_requests_as_a_mig_server() {
         );
         assert_eq!(m.len(), 52);
         assert_eq!(ask_task(&space, m), (3314, 36, MIG_TYPE_ERROR));
+        // task_get_special_port (3409) one word short; task_set_special_port (3410)
+        // sent simple, and with a send-once right where the port goes: refused, and the
+        // right it carried is released with the request.
+        let short = simple(me, MACH_MSG_TYPE_COPY_SEND, 0, 0, 3409, &NDR_RECORD);
+        assert_eq!(ask_task(&space, short), (3509, 36, MIG_BAD_ARGUMENTS));
+        let flat = simple(
+            me,
+            MACH_MSG_TYPE_COPY_SEND,
+            0,
+            0,
+            3410,
+            &ndr_and(&[4, 0, 0, 0]),
+        );
+        assert_eq!(ask_task(&space, flat), (3510, 36, MIG_BAD_ARGUMENTS));
+        let (port, send_right) = allocate_pair(&space).unwrap();
+        let m = common::complex(
+            me,
+            MACH_MSG_TYPE_COPY_SEND,
+            0,
+            0,
+            3410,
+            &[common::Desc::Port(
+                port.name(),
+                MACH_MSG_TYPE_MAKE_SEND_ONCE,
+            )],
+            &ndr_and(&[TASK_BOOTSTRAP_PORT as u32]),
+        );
+        assert_eq!(m.len(), 52);
+        assert_eq!(ask_task(&space, m), (3510, 36, KERN_INVALID_CAPABILITY));
+        assert_eq!(space.port_get_srights(port.name()), Ok(1));
+        drop((port, send_right));
         // A simple request with no reply port is served, and answers nobody.
         let once = simple(
             me,

@@ -74,3 +74,9 @@ pub mod aggregates {
 pub mod checks {
     include!(concat!(env!("OUT_DIR"), "/checks.rs"));
 }
+
+/// `defs/task_special.defs`: `task.defs`' special-port routines, which the emulation's task
+/// port answers as xnu does.
+pub mod task {
+    include!(concat!(env!("OUT_DIR"), "/task.rs"));
+}

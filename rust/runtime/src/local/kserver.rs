@@ -1,6 +1,7 @@
 //! The emulation's answers to messages sent to its own ports, as xnu's kernel serves its
 //! objects' ports (`ipc_kobject_server`): a message to a task port runs the `mach_port.defs`
-//! routine its id names on that task's space, in the sender's thread, and the reply goes
+//! routine its id names on that task's space (or `task.defs`' `task_get_special_port` and
+//! `task_set_special_port`), in the sender's thread, and the reply goes
 //! to the message's reply right in Apple MIG's exact layout; the host port answers
 //! `mach_host.defs`' `_host_page_size`; any other id, and any message to a bootstrap
 //! namespace's port, is answered `MIG_BAD_ID`. A request
@@ -63,8 +64,16 @@ pub const MACH_PORT_CONSTRUCT_ID: i32 = 3231;
 /// `mach_port_unguard`.
 pub const MACH_PORT_UNGUARD_ID: i32 = 3234;
 
-/// The routines a task port answers (the rest of `mach_port.defs` is `MIG_BAD_ID`).
+/// `task.defs`' `task_get_special_port`.
+pub const TASK_GET_SPECIAL_PORT_ID: i32 = 3409;
+/// `task.defs`' `task_set_special_port`.
+pub const TASK_SET_SPECIAL_PORT_ID: i32 = 3410;
+
+/// The routines a task port answers (the rest of `mach_port.defs` and `task.defs` is
+/// `MIG_BAD_ID`).
 pub const TASK_PORT_ROUTINES: &[i32] = &[
+    TASK_GET_SPECIAL_PORT_ID,
+    TASK_SET_SPECIAL_PORT_ID,
     MACH_PORT_NAMES_ID,
     MACH_PORT_TYPE_ID,
     MACH_PORT_ALLOCATE_NAME_ID,
@@ -313,9 +322,40 @@ fn task_routine(space: &Space, kmsg: &mut Kmsg) -> Answer {
         MACH_PORT_UNGUARD_ID if r.simple(44) => space
             .port_unguard(r.u32_at(ARGS), r.u64_at(ARGS + 4))
             .into(),
+        TASK_GET_SPECIAL_PORT_ID if r.simple(36) => {
+            let _f = super::kmsg::FlushOnDrop;
+            match space.special_port_right(r.i32_at(ARGS)) {
+                Ok(right) => Answer::Port(
+                    right.map_or(PortVal::Null, PortVal::Right),
+                    MACH_MSG_TYPE_PORT_SEND,
+                ),
+                Err(e) => Answer::Code(e.code()),
+            }
+        }
+        TASK_SET_SPECIAL_PORT_ID => set_special_port(space, &r, &mut kmsg.descs),
         id if TASK_PORT_ROUTINES.contains(&id) => bad,
         _ => Answer::Code(MIG_BAD_ID),
     }
+}
+
+/// `task_set_special_port`: the request carries the send right (`special_port`, a port
+/// descriptor at 28) already taken from the sender, then `NDR` and `which_port` (48). A
+/// null or dead right clears the port, as `MACH_PORT_NULL` does in the direct call.
+fn set_special_port(space: &Space, r: &Request<'_>, descs: &mut Vec<KDesc>) -> Answer {
+    // Rights released below (the old port, a refused right) are flushed when this drops.
+    let _f = super::kmsg::FlushOnDrop;
+    let val = match one_port(r, 52, descs) {
+        Ok(v) => v,
+        Err(code) => return Answer::Code(code),
+    };
+    let right = match val {
+        PortVal::Right(right) if right.kind() == super::kmsg::RightKind::Send => Some(right),
+        // A receive or send-once right is not a special port: it is released with the
+        // refusal (xnu's stub takes only send rights for `mach_port_t`).
+        PortVal::Right(_) => return Answer::Code(KERN_INVALID_CAPABILITY),
+        PortVal::Null | PortVal::Dead => None,
+    };
+    space.set_special_port_right(r.i32_at(48), right).into()
 }
 
 /// `mach_port_insert_right`: the request carries the right (`poly`, a port descriptor at

@@ -149,20 +149,29 @@ impl Space {
     /// never set has the default namespace's (`Bootstrap::global`).
     pub fn task_get_special_port(&self, which: i32, into: &Space) -> Result<MachPortName, Error> {
         let _f = FlushOnDrop;
-        let r = match which {
-            TASK_KERNEL_PORT => {
-                if into.same(self) {
-                    // The reference merges into the name `mach_task_self()` returns.
-                    self.mach_task_self();
-                }
-                make_send(&self.task_port())
-            }
+        if which == TASK_KERNEL_PORT && into.same(self) {
+            // The reference merges into the name `mach_task_self()` returns.
+            self.mach_task_self();
+        }
+        let Some(r) = self.special_port_right(which)? else {
+            return Ok(MACH_PORT_NULL);
+        };
+        let mut t = into.lock();
+        into.copyout_new(&mut t, PortVal::Right(r))
+    }
+
+    /// A new send right to this space's special port `which` (`None` when it is set to
+    /// `MACH_PORT_NULL`), as `task_get_special_port` answers it on either path: the call
+    /// above, and the `task.defs` routine sent to the task port (`kserver`).
+    pub(crate) fn special_port_right(&self, which: i32) -> Result<Option<KRight>, Error> {
+        Ok(Some(match which {
+            TASK_KERNEL_PORT => make_send(&self.task_port()),
             TASK_HOST_PORT => make_send(host_port()),
             TASK_BOOTSTRAP_PORT => {
                 let sp = self.inner.special();
                 match &sp.bootstrap {
                     Some(Some(r)) => copy_send(r),
-                    Some(None) => return Ok(MACH_PORT_NULL),
+                    Some(None) => return Ok(None),
                     None => {
                         drop(sp);
                         make_send(super::bootstrap::Bootstrap::global().port())
@@ -170,9 +179,7 @@ impl Space {
                 }
             }
             _ => return Err(Error::InvalidArgument),
-        };
-        let mut t = into.lock();
-        into.copyout_new(&mut t, PortVal::Right(r))
+        }))
     }
 
     /// `task_set_special_port`: makes a copy of the send right `name` of `from` this
@@ -197,7 +204,20 @@ impl Space {
                 PortVal::Null | PortVal::Dead => None,
             }
         };
-        // The old right, if any, is released when the guard above flushes.
+        self.set_special_port_right(which, right)
+    }
+
+    /// Makes the send right `right` (`None`: `MACH_PORT_NULL`) this space's special port
+    /// `which`; only `TASK_BOOTSTRAP_PORT` can be set. The previous right is released when
+    /// the caller's `FlushOnDrop` guard flushes; a refused right is released with it.
+    pub(crate) fn set_special_port_right(
+        &self,
+        which: i32,
+        right: Option<KRight>,
+    ) -> Result<(), Error> {
+        if which != TASK_BOOTSTRAP_PORT {
+            return Err(Error::InvalidArgument);
+        }
         let old = self.inner.special().bootstrap.replace(right);
         drop(old);
         Ok(())
