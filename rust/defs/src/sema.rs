@@ -757,6 +757,66 @@ impl Analyzer<'_> {
         );
     }
 
+    /// migcom's rtCheckRoutineArg: a routine has one request port, one reply port, one
+    /// timeout and one message option. When a role comes again, the earlier argument
+    /// "won't be used" (migcom warns, never checks its type, and sends nothing for it),
+    /// except that a `SendTime` after a `WaitTime` is the one left unused. The unused
+    /// argument is dropped here, with that warning. Returns whether `arg` itself is the
+    /// one dropped.
+    fn supersede_role<'a>(
+        &mut self,
+        routine: &str,
+        args: &mut Vec<Arg>,
+        role_checks: &mut Vec<Option<&'a ast::Arg>>,
+        arg: &Arg,
+    ) -> bool {
+        let role = |k: Direction| match k {
+            Direction::RequestPort => Some("RequestPort"),
+            Direction::ReplyPort | Direction::SReplyPort | Direction::UReplyPort => {
+                Some("ReplyPort")
+            }
+            Direction::WaitTime | Direction::SendTime => Some("WaitTime/SendTime type"),
+            Direction::MsgOption => Some("MsgOption"),
+            _ => None,
+        };
+        let Some(mine) = role(arg.kind) else {
+            return false;
+        };
+        let Some(at) = args.iter().position(|b| role(b.kind) == Some(mine)) else {
+            return false;
+        };
+        if arg.kind == Direction::SendTime && args[at].kind == Direction::WaitTime {
+            self.diags.push(
+                Diagnostic::warning(
+                    "unused-argument",
+                    format!(
+                        "SendTime type argument after a WaitTime in {routine}; SendTime {} won't be used",
+                        arg.name
+                    ),
+                )
+                .at(arg.span, "dropped: the WaitTime argument sets the timeout")
+                .also(args[at].span, "the WaitTime argument"),
+            );
+            return true;
+        }
+        let old = args.remove(at);
+        role_checks.remove(at);
+        let what = if arg.kind == Direction::SendTime {
+            "SendTime type"
+        } else {
+            mine
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                "unused-argument",
+                format!("multiple {what} args in {routine}; {} won't be used", old.name),
+            )
+            .at(old.span, "dropped: Apple's mig sends nothing for it")
+            .also(arg.span, "the argument that takes its role"),
+        );
+        false
+    }
+
     fn warn_flag(&mut self, span: Span, arg: &str, why: &str) {
         self.diags.push(
             Diagnostic::warning("ignored-flag", format!("{arg}: {why}"))
@@ -778,6 +838,9 @@ impl Analyzer<'_> {
         let mut failed = false;
         let mut names: HashMap<&str, Span> = HashMap::new();
         let mut has_request_port = false;
+        // The arguments whose role types are checked once every argument is known: a
+        // role given twice keeps only its last holder (see `supersede_role`).
+        let mut role_checks: Vec<Option<&ast::Arg>> = Vec::new();
         for a in &r.args {
             if let Some(prev) = names.insert(a.name.text.as_str(), a.name.span) {
                 self.diags.push(
@@ -1042,10 +1105,16 @@ impl Analyzer<'_> {
                 );
                 failed = true;
             }
-            if !ty.native {
-                self.check_role(&arg, a);
+            if self.supersede_role(&r.name.text, &mut args, &mut role_checks, &arg) {
+                continue;
             }
+            role_checks.push((!ty.native).then_some(a));
             args.push(arg);
+        }
+        for (arg, a) in args.iter().zip(&role_checks) {
+            if let Some(a) = a {
+                self.check_role(arg, a);
+            }
         }
         let request_ports = args
             .iter()
