@@ -809,7 +809,10 @@ impl Analyzer<'_> {
         self.diags.push(
             Diagnostic::warning(
                 "unused-argument",
-                format!("multiple {what} args in {routine}; {} won't be used", old.name),
+                format!(
+                    "multiple {what} args in {routine}; {} won't be used",
+                    old.name
+                ),
             )
             .at(old.span, "dropped: Apple's mig sends nothing for it")
             .also(arg.span, "the argument that takes its role"),
