@@ -763,11 +763,11 @@ impl Analyzer<'_> {
     /// except that a `SendTime` after a `WaitTime` is the one left unused. The unused
     /// argument is dropped here, with that warning. Returns whether `arg` itself is the
     /// one dropped.
-    fn supersede_role<'a>(
+    fn supersede_role(
         &mut self,
         routine: &str,
         args: &mut Vec<Arg>,
-        role_checks: &mut Vec<Option<&'a ast::Arg>>,
+        role_checks: &mut Vec<Option<&ast::Arg>>,
         arg: &Arg,
     ) -> bool {
         let role = |k: Direction| match k {
