@@ -1098,6 +1098,26 @@ impl Analyzer<'_> {
                 );
                 failed = true;
             }
+            // A variable array of out-of-line elements carries its per-element counts as
+            // an in-line variable array (`<name>Subs`), which migcom refuses to make InOut
+            // as it refuses any in-line variable array.
+            if ty.ool_elements.is_some() && ty.var_array && in_request && in_reply {
+                self.diags.push(
+                    Diagnostic::error(
+                        "inout-variable",
+                        format!(
+                            "{}Subs: in-line variable-sized arguments can't be InOut",
+                            arg.name
+                        ),
+                    )
+                    .at(
+                        a.name.span,
+                        "its element counts travel in line as a variable array",
+                    )
+                    .note("make it `in` or `out`, or give the array a fixed count"),
+                );
+                failed = true;
+            }
             if ty.native && !matches!(kind, Direction::In | Direction::Out | Direction::InOut) {
                 self.diags.push(
                     Diagnostic::error("native-direction", "illegal direction for a native type")
