@@ -25,11 +25,30 @@ pub struct GeneratedFile {
 /// the front end lays out as Apple does but neither back end generates. The generated
 /// file is then only a compile error saying so, and `migz gen` fails.
 pub fn unsupported(sub: &migz_defs::ir::Subsystem) -> Option<String> {
+    if let Some(why) = unsendable(sub) {
+        return Some(why);
+    }
     sub.routines.iter().find_map(|r| {
         let a = r.args.iter().find(|a| a.ty.ool_elements.is_some())?;
         Some(format!(
             "migz cannot generate routine `{}` yet: argument `{}` is an array of out-of-line elements",
             r.name, a.name
         ))
+    })
+}
+
+/// A routine whose request or reply is larger than Mach's message limit: Apple's mig
+/// declares it (and `migz check` accepts it with a warning), but no kernel would carry it,
+/// so nothing is generated for it.
+fn unsendable(sub: &migz_defs::ir::Subsystem) -> Option<String> {
+    let limit = migz_defs::sema::MESSAGE_SIZE_MAX;
+    sub.routines.iter().find_map(|r| {
+        let size = u64::from(r.request.size).max(r.reply.as_ref().map_or(0, |l| u64::from(l.size)));
+        (size > limit).then(|| {
+            format!(
+                "migz cannot generate routine `{}`: a message of {size} bytes is over Mach's limit of {limit} bytes",
+                r.name
+            )
+        })
     })
 }

@@ -326,7 +326,9 @@ fn message(args: &[Arg], side: Side) -> Result<Layout, String> {
             );
         }
     }
-    if offset > crate::sema::MESSAGE_SIZE_MAX {
+    // Apple's mig declares any size its 32-bit arithmetic holds; sending more than
+    // Mach's limit fails at run time, which `migz gen` refuses up front.
+    if offset > u64::from(u32::MAX) {
         return Err(format!("the message would take {offset} bytes"));
     }
     Ok(Layout {

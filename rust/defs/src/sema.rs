@@ -428,20 +428,41 @@ impl Analyzer<'_> {
         })
     }
 
-    fn check_size(&mut self, ty: &Type, span: Span) -> Option<()> {
+    /// The size rules of an argument's type. migcom never refuses a size: it computes
+    /// them in 32-bit arithmetic, which wraps, and a type nobody uses costs nothing. So
+    /// migz checks sizes where a type is used: a type whose data cannot be described by
+    /// Mach's 32-bit sizes is refused; in-line data over Mach's message limit is
+    /// declared (as Apple declares it) with a warning, and `migz gen` refuses to
+    /// generate a routine that could never be sent.
+    fn check_size(&mut self, ty: &Type, arg: &str, span: Span) -> Option<()> {
         let bytes = (ty.number as u128 * ty.element_bits as u128).div_ceil(8);
-        if bytes > MESSAGE_SIZE_MAX as u128 {
+        if bytes > u128::from(u32::MAX) {
             self.diags.push(
                 Diagnostic::error(
                     "type-too-large",
-                    format!("`{}` would take {bytes} bytes", ty.name),
+                    format!("`{arg}`'s type `{}` would take {bytes} bytes", ty.name),
+                )
+                .at(span, "too large for a Mach message")
+                .note(
+                    "Mach describes sizes in 32 bits (Apple's mig computes them in 32 bits, \
+                     which wraps around)",
+                ),
+            );
+            return None;
+        }
+        if ty.inline && bytes > u128::from(MESSAGE_SIZE_MAX) {
+            self.diags.push(
+                Diagnostic::warning(
+                    "type-too-large",
+                    format!("`{arg}` carries {bytes} bytes in line"),
                 )
                 .at(span, "too large for a Mach message")
                 .note(format!(
-                    "migz accepts at most {MESSAGE_SIZE_MAX} bytes of data in line"
+                    "Mach refuses messages over {MESSAGE_SIZE_MAX} bytes: the routine can be \
+                     declared but never sent, and `migz gen` refuses it; send the data out of \
+                     line with `^`"
                 )),
             );
-            return None;
         }
         Some(())
     }
@@ -535,11 +556,10 @@ impl Analyzer<'_> {
                 ty.name = describe(spec);
                 ty.user_type = ty.name.clone();
                 ty.server_type = ty.name.clone();
-                ty.number = el.number.checked_mul(*count)?;
+                ty.number = el.number.saturating_mul(*count);
                 ty.is_struct = false;
                 ty.is_string = false;
                 ty.element = Some(Box::new(el));
-                self.check_size(&ty, *span)?;
                 self.warn_empty(&ty, *span);
                 self.within_depth(ty, *span)
             }
@@ -560,14 +580,13 @@ impl Analyzer<'_> {
                 ty.name = describe(spec);
                 ty.user_type = ty.name.clone();
                 ty.server_type = ty.name.clone();
-                ty.number = el.number.checked_mul(*count)?;
+                ty.number = el.number.saturating_mul(*count);
                 ty.is_struct = true;
                 ty.is_string = false;
                 if el.is_port() && *count > 1 {
                     ty.struct_of_ports = Some(*span);
                 }
                 ty.element = Some(Box::new(el));
-                self.check_size(&ty, *span)?;
                 self.warn_empty(&ty, *span);
                 self.within_depth(ty, *span)
             }
@@ -594,11 +613,10 @@ impl Analyzer<'_> {
                         ty.inline = false;
                     }
                     Some(n) => {
-                        ty.number = el.number.checked_mul(*n)?;
+                        ty.number = el.number.saturating_mul(*n);
                     }
                 }
                 ty.element = Some(Box::new(el));
-                self.check_size(&ty, *span)?;
                 self.within_depth(ty, *span)
             }
             TypeSpec::Pointer { target, span } => {
@@ -672,7 +690,6 @@ impl Analyzer<'_> {
                     struct_of_ports: None,
                     ool_elements: None,
                 };
-                self.check_size(&ty, *span)?;
                 self.warn_empty(&ty, *span);
                 Some(ty)
             }
@@ -863,6 +880,10 @@ impl Analyzer<'_> {
                 failed = true;
                 continue;
             };
+            if self.check_size(&ty, &a.name.text, a.span).is_none() {
+                failed = true;
+                continue;
+            }
             if let Some(layer) = ty.struct_of_ports {
                 // migcom multiplies the element count of a struct but not its descriptor
                 // count: its header has one port descriptor for all the ports, and its
