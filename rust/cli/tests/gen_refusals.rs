@@ -1,6 +1,8 @@
 //! What `migz check` accepts as Apple's mig does but `migz gen` refuses to generate, each
 //! with a clear error and nothing written: a routine whose message is over Mach's size
-//! limit (Apple declares it; no kernel carries it).
+//! limit (Apple declares it; no kernel carries it), and types Apple lays out but whose
+//! stubs cannot carry them (an in-line array of no ports, an array of out-of-line arrays
+//! collapsed into one region).
 
 mod common;
 
@@ -44,5 +46,55 @@ fn a_message_over_machs_limit_is_checked_but_not_generated() {
         0,
         "nothing is written"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn types_apple_lays_out_but_cannot_carry_are_checked_but_not_generated() {
+    let dir = std::env::temp_dir().join(format!("migz-gen-degenerate-{}", std::process::id()));
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let cases = [
+        (
+            "no_ports",
+            "type p0 = array[0] of port;\ntype v = array[*:3] of p0;\nroutine r(server : port; x : v);\n",
+            "x",
+        ),
+        (
+            "collapsed",
+            "type buf_t = array[] of int;\ntype one_t = ^array[4] of buf_t;\nroutine r(server : port; b : one_t);\n",
+            "b",
+        ),
+    ];
+    for (name, body, arg) in cases {
+        let defs = dir.join(format!("{name}.defs"));
+        std::fs::write(
+            &defs,
+            format!("subsystem s 10;\ntype int = MACH_MSG_TYPE_INTEGER_32;\ntype port = MACH_MSG_TYPE_COPY_SEND;\n{body}"),
+        )
+        .unwrap();
+        let path = defs.display().to_string();
+        let check = common::migz(&["check", &path]);
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        let out_dir = out.display().to_string();
+        let gen_ = common::migz(&["gen", "--rust", &out_dir, "--zig", &out_dir, &path]);
+        let stderr = String::from_utf8_lossy(&gen_.stderr);
+        assert!(!gen_.status.success(), "{name}");
+        assert!(
+            stderr.contains(&format!(
+                "migz cannot generate routine `r`: Apple's mig lays out argument `{arg}` but its stubs cannot carry it"
+            )),
+            "{name}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read_dir(&out).unwrap().count(),
+            0,
+            "nothing is written"
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -25,7 +25,7 @@ pub struct GeneratedFile {
 /// the front end lays out as Apple does but neither back end generates. The generated
 /// file is then only a compile error saying so, and `migz gen` fails.
 pub fn unsupported(sub: &migz_defs::ir::Subsystem) -> Option<String> {
-    if let Some(why) = unsendable(sub) {
+    if let Some(why) = unsendable(sub).or_else(|| degenerate(sub)) {
         return Some(why);
     }
     sub.routines.iter().find_map(|r| {
@@ -50,5 +50,27 @@ fn unsendable(sub: &migz_defs::ir::Subsystem) -> Option<String> {
                 r.name
             )
         })
+    })
+}
+
+/// An argument of a type Apple's mig accepts but cannot carry: an in-line array of no
+/// ports (its header declares a descriptor its client does not count), or an out-of-line
+/// type whose element is out of line too (an array of out-of-line arrays collapsed into
+/// one region, whose client and server disagree on its size). `migz check` warns about
+/// both; nothing is generated for them.
+fn degenerate(sub: &migz_defs::ir::Subsystem) -> Option<String> {
+    sub.routines.iter().find_map(|r| {
+        let a = r.args.iter().find(|a| {
+            let t = &a.ty;
+            let no_ports = t.inline && t.is_port() && t.element_count_max() == 0;
+            let collapsed = !t.inline
+                && t.ool_elements.is_none()
+                && t.element.as_ref().is_some_and(|e| !e.inline || e.ool_elements.is_some());
+            no_ports || collapsed
+        })?;
+        Some(format!(
+            "migz cannot generate routine `{}`: Apple's mig lays out argument `{}` but its stubs cannot carry it",
+            r.name, a.name
+        ))
     })
 }

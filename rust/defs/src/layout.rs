@@ -104,7 +104,18 @@ fn message(args: &[Arg], side: Side) -> Result<Layout, String> {
                 continue;
             }
             let ty = &a.ty;
-            if ty.inline && ty.is_multiple_kpd() {
+            if ty.inline && ty.is_port() && ty.element_count_max() == 0 {
+                // An in-line array of no ports: migcom declares one descriptor (it writes
+                // `[n]` only for more than one) and counts none (its itKPD_Number is 0).
+                // `migz gen` refuses such an argument.
+                push(
+                    &mut fields,
+                    a.name.clone(),
+                    PORT_DESCRIPTOR_SIZE as u64,
+                    FieldKind::PortDescriptor { arg: i },
+                    "mach_msg_port_descriptor_t".into(),
+                );
+            } else if ty.inline && ty.is_multiple_kpd() {
                 let n = ty.element_count_max();
                 let n32 =
                     u32::try_from(n).map_err(|_| format!("`{}` has too many ports", a.name))?;

@@ -381,6 +381,11 @@ impl Analyzer<'_> {
         varying: bool,
         span: Span,
     ) -> Option<Type> {
+        if count == 0 && !varying && el.ool_elements.is_none() {
+            // migcom multiplies the descriptor count by 0 and then, seeing no multiple,
+            // declares one descriptor and checks it as one element (see `collapsed`).
+            return Some(self.collapsed(spec, &el, false, 1, span));
+        }
         if el.ool_elements.is_some() || count == 0 {
             self.diags.push(
                 Diagnostic::error(
@@ -420,8 +425,9 @@ impl Analyzer<'_> {
             is_string: false,
             native: false,
             signed: el.signed,
-            // Already out of line: a `^` over it is refused as migcom refuses it.
-            pointer: true,
+            // migcom copies `itMigInLine` from the element: a `^` over an array of
+            // unbounded arrays is taken (and collapses it), over an array of `^` types not.
+            pointer: el.pointer,
             struct_of_ports: el.struct_of_ports,
             ool_elements: Some(count),
             element: Some(Box::new(el)),
@@ -434,6 +440,64 @@ impl Analyzer<'_> {
     /// Mach's 32-bit sizes is refused; in-line data over Mach's message limit is
     /// declared (as Apple declares it) with a warning, and `migz gen` refuses to
     /// generate a routine that could never be sent.
+    /// A type migcom accepts but collapses: `array[0] of` an out-of-line type, or a `^`
+    /// over an array of unbounded arrays. Its header declares one descriptor (and a count
+    /// when `varying`), its stubs send one element's bytes (or a size of 0 per element)
+    /// and its server checks disagree with its client, so nothing sensible travels. migz
+    /// lays it out as Apple does, with a warning, and `migz gen` refuses it: the type is
+    /// out of line and so is its element (`migz_codegen::unsupported`).
+    fn collapsed(
+        &mut self,
+        spec: &TypeSpec,
+        t: &Type,
+        varying: bool,
+        bound: u64,
+        span: Span,
+    ) -> Type {
+        let name = self_describe(self.map, spec);
+        self.diags.push(
+            Diagnostic::warning(
+                "collapsed-type",
+                format!("Apple's mig collapses `{name}` into one out-of-line region"),
+            )
+            .at(
+                span,
+                "an array of out-of-line arrays that migcom reduces to one descriptor",
+            )
+            .note(
+                "its stubs send and check one element (the client and server disagree), so \
+                 `migz gen` refuses it; write `array[N] of` the out-of-line type without `^`, \
+                 with N > 0",
+            ),
+        );
+        let inner = t.element.as_deref().unwrap_or(t);
+        let el = if t.ool_elements.is_some() {
+            inner.clone()
+        } else {
+            t.clone()
+        };
+        Type {
+            name: name.clone(),
+            user_type: name.clone(),
+            server_type: name,
+            translation: Default::default(),
+            in_name: el.in_name,
+            out_name: el.out_name,
+            element_bits: el.element_bits,
+            number: bound,
+            inline: false,
+            var_array: varying,
+            is_struct: false,
+            is_string: false,
+            native: false,
+            signed: el.signed,
+            pointer: el.pointer,
+            struct_of_ports: el.struct_of_ports,
+            ool_elements: None,
+            element: Some(Box::new(el)),
+        }
+    }
+
     fn check_size(&mut self, ty: &Type, arg: &str, span: Span) -> Option<()> {
         let bytes = (ty.number as u128 * ty.element_bits as u128).div_ceil(8);
         if bytes > u128::from(u32::MAX) {
@@ -636,6 +700,13 @@ impl Analyzer<'_> {
                         .note("remove one `^`"),
                     );
                     return None;
+                }
+                if let Some(n) = t.ool_elements {
+                    // migcom's itPtrDecl resets the descriptor count to one: the array of
+                    // descriptors collapses into one region.
+                    let mut ty = self.collapsed(spec, &t, t.var_array, n, *span);
+                    ty.pointer = true;
+                    return self.within_depth(ty, *span);
                 }
                 let mut ty = t.clone();
                 ty.name = describe(spec);
