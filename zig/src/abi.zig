@@ -420,3 +420,50 @@ test msghBitsSet {
     try std.testing.expectEqual(@as(u32, 0x8013_0013), bits);
     try std.testing.expectEqual(disposition.copy_send, msghBitsVoucher(bits));
 }
+
+/// `mach_port_right_t` as an enum, for the idiomatic API (`.receive`): the right a call
+/// such as `mach_port_allocate` or `mach_port_mod_refs` acts on. Non-exhaustive, so a
+/// value this enum does not name still passes through unchanged.
+pub const PortRight = enum(u32) {
+    /// `MACH_PORT_RIGHT_SEND`.
+    send = port_right.send,
+    /// `MACH_PORT_RIGHT_RECEIVE`.
+    receive = port_right.receive,
+    /// `MACH_PORT_RIGHT_SEND_ONCE`.
+    send_once = port_right.send_once,
+    /// `MACH_PORT_RIGHT_PORT_SET`.
+    port_set = port_right.port_set,
+    /// `MACH_PORT_RIGHT_DEAD_NAME`.
+    dead_name = port_right.dead_name,
+    _,
+};
+
+/// `mach_msg_type_name_t` as an enum, for the idiomatic API (`.make_send`): what a
+/// message does with a right. Non-exhaustive, like `PortRight`.
+pub const Disposition = enum(u32) {
+    /// `MACH_MSG_TYPE_PORT_NONE`.
+    none = disposition.none,
+    /// `MACH_MSG_TYPE_PORT_NAME`.
+    port_name = disposition.port_name,
+    /// `MACH_MSG_TYPE_MOVE_RECEIVE`.
+    move_receive = disposition.move_receive,
+    /// `MACH_MSG_TYPE_MOVE_SEND`.
+    move_send = disposition.move_send,
+    /// `MACH_MSG_TYPE_MOVE_SEND_ONCE`.
+    move_send_once = disposition.move_send_once,
+    /// `MACH_MSG_TYPE_COPY_SEND`.
+    copy_send = disposition.copy_send,
+    /// `MACH_MSG_TYPE_MAKE_SEND`.
+    make_send = disposition.make_send,
+    /// `MACH_MSG_TYPE_MAKE_SEND_ONCE`.
+    make_send_once = disposition.make_send_once,
+    /// `MACH_MSG_TYPE_COPY_RECEIVE`.
+    copy_receive = disposition.copy_receive,
+    _,
+};
+
+test "the enums carry the C values" {
+    try std.testing.expectEqual(port_right.receive, @backingInt(PortRight.receive));
+    try std.testing.expectEqual(@as(u32, 20), @backingInt(Disposition.make_send));
+    try std.testing.expectEqual(@as(u32, 7), @backingInt(@as(PortRight, @fromBackingInt(@intCast(7)))));
+}

@@ -13,6 +13,8 @@ const server = @import("server.zig");
 const transport_ = @import("transport.zig");
 const codec = @import("codec.zig");
 const stubs = @import("stubs.zig");
+const errors = @import("errors.zig");
+const api = @import("api.zig");
 
 /// `mach_port_name_t`.
 pub const Port = abi.Port;
@@ -137,6 +139,44 @@ pub const SendOnceRight = rights.SendOnceRight;
 /// A receive right, destroyed by `deinit`.
 pub const ReceiveRight = rights.ReceiveRight;
 
+/// A right sent through a polymorphic argument, with its disposition.
+pub const PolyRight = rights.PolyRight;
+/// A right received through a polymorphic argument.
+pub const AnyRight = rights.AnyRight;
+/// `mach_port_right_t` as an enum (`.receive`).
+pub const PortRight = abi.PortRight;
+/// `mach_msg_type_name_t` as an enum (`.make_send`).
+pub const Disposition = abi.Disposition;
+
+/// Every Mach and MIG return code by name, and `Unknown` (see `errors.zig`).
+pub const Error = errors.Error;
+/// The error of a failure code, remembered as `lastCode`.
+pub const fail = errors.fail;
+/// The error that names a code, or `Unknown`.
+pub const errorOf = errors.errorOf;
+/// The code a named error stands for, or null for `Unknown`.
+pub const codeOf = errors.codeOf;
+/// The code of the last failure this thread turned into an error.
+pub const lastCode = errors.lastCode;
+/// `KERN_SUCCESS` as success, anything else as its error.
+pub const check = errors.check;
+/// The code a server answers with for an implementation's error.
+pub const codeToSend = errors.codeToSend;
+/// Up to `max` elements returned by value.
+pub const InlineArray = api.InlineArray;
+/// Out-of-line memory a message brought, owned until `deinit`.
+pub const OolSlice = api.OolSlice;
+/// A C string in a fixed buffer, without its NUL.
+pub const cString = api.cString;
+/// Copies elements into a fixed room, or `MigArrayTooLarge`.
+pub const copyOut = api.copyOut;
+/// Copies a C string into a fixed room with its NUL, or `MigArrayTooLarge`.
+pub const copyCString = api.copyCString;
+/// The owned right that arrived under a name, or null.
+pub const received = api.received;
+/// Whether a failed call left the request's moved rights with the caller.
+pub const rightsKept = api.rightsKept;
+
 /// A MIG demux function (`<subsystem>_server`).
 pub const Demux = server.Demux;
 /// `mach_msg_server_once`.
@@ -147,6 +187,10 @@ pub const serve = server.serve;
 pub const serveOnceWith = server.serveOnceWith;
 /// `serve` for a demux with a context (generated servers).
 pub const serveWith = server.serveWith;
+/// One turn of the serve loop for a generated server value (buffers sized by its type).
+pub const serveGeneratedOnce = server.serveGeneratedOnce;
+/// The serve loop for a generated server value, until receiving fails.
+pub const serveGenerated = server.serveGenerated;
 
 // What generated pack, unpack, client and server code needs besides the above.
 
@@ -205,7 +249,7 @@ test {
     // Every file's tests, and every declaration analyzed, so that `zig build check`
     // compiles all of the runtime for each target.
     std.testing.refAllDecls(@This());
-    inline for (.{ abi, message, rights, server, transport_, testing, codec, stubs, bridge, bootstrap, task }) |file| {
+    inline for (.{ abi, message, rights, server, transport_, testing, codec, stubs, bridge, bootstrap, task, errors, api }) |file| {
         std.testing.refAllDecls(file);
     }
     // Rings are created, and channels live, in the Rust library.

@@ -117,6 +117,98 @@ pub const ReceiveRight = struct {
     }
 };
 
+/// A right sent through a polymorphic argument (`mach_port_poly_t`), with the disposition
+/// it goes with. The `move_*` variants give the right away (the call takes it); the
+/// others lend it (it stays the caller's).
+pub const PolyRight = union(enum) {
+    /// Moves the receive right.
+    move_receive: ReceiveRight,
+    /// Moves the send right (one user reference).
+    move_send: SendRight,
+    /// Moves the send-once right.
+    move_send_once: SendOnceRight,
+    /// Copies a send right: the caller keeps its reference.
+    copy_send: SendRight,
+    /// Makes a send right from the caller's receive right.
+    make_send: ReceiveRight,
+    /// Makes a send-once right from the caller's receive right.
+    make_send_once: ReceiveRight,
+
+    /// The name the message carries.
+    pub fn name(right: PolyRight) Port {
+        return switch (right) {
+            inline else => |r| r.name,
+        };
+    }
+
+    /// The disposition the message carries (`MACH_MSG_TYPE_*`).
+    pub fn disposition(right: PolyRight) u32 {
+        return switch (right) {
+            .move_receive => abi.disposition.move_receive,
+            .move_send => abi.disposition.move_send,
+            .move_send_once => abi.disposition.move_send_once,
+            .copy_send => abi.disposition.copy_send,
+            .make_send => abi.disposition.make_send,
+            .make_send_once => abi.disposition.make_send_once,
+        };
+    }
+
+    /// Whether the message takes the right away from the caller.
+    pub fn moved(right: PolyRight) bool {
+        return switch (right) {
+            .move_receive, .move_send, .move_send_once => true,
+            .copy_send, .make_send, .make_send_once => false,
+        };
+    }
+
+    /// Releases a moved right that was not sent after all; a lent one stays the caller's.
+    pub fn release(right: PolyRight) void {
+        switch (right) {
+            .move_receive => |r| r.deinit(),
+            .move_send => |r| r.deinit(),
+            .move_send_once => |r| r.deinit(),
+            .copy_send, .make_send, .make_send_once => {},
+        }
+    }
+};
+
+/// A right received through a polymorphic argument: its kind is known only at run time.
+pub const AnyRight = union(enum) {
+    /// A receive right.
+    receive: ReceiveRight,
+    /// A send right (or the dead name it became).
+    send: SendRight,
+    /// A send-once right.
+    send_once: SendOnceRight,
+
+    /// The right that arrived under `name` with `disposition`, owned from now on; null
+    /// when the message carried no right (`MACH_PORT_NULL` or `MACH_PORT_DEAD`), and
+    /// also null for a disposition that carries none, such as `MACH_MSG_TYPE_PORT_NAME`.
+    pub fn fromReceived(port: Port, disposition: u32) ?AnyRight {
+        if (!abi.portValid(port)) return null;
+        return switch (disposition) {
+            abi.disposition.move_receive => .{ .receive = ReceiveRight.fromName(port) },
+            abi.disposition.move_send => .{ .send = SendRight.fromName(port) },
+            abi.disposition.move_send_once => .{ .send_once = SendOnceRight.fromName(port) },
+            else => null,
+        };
+    }
+
+    /// The right's name in this task's space.
+    pub fn name(right: AnyRight) Port {
+        return switch (right) {
+            inline else => |r| r.name,
+        };
+    }
+
+    /// Releases the right.
+    pub fn deinit(right: AnyRight) void {
+        switch (right) {
+            inline else => |r| r.deinit(),
+        }
+    }
+};
+
 test "typed rights release exactly their own reference" {
     const task = try @import("testing.zig").begin();
     defer task.end();
@@ -148,6 +240,32 @@ test "a send right outlives its port as a dead name" {
         // which deinit still releases.
         receive.deinit();
         send.deinit();
+    }
+    try task.expectNoLeaks();
+}
+
+test "polymorphic rights: lent or moved, and received" {
+    const task = try @import("testing.zig").begin();
+    defer task.end();
+    {
+        const receive = try ReceiveRight.allocate();
+        const lent: PolyRight = .{ .make_send = receive };
+        try std.testing.expectEqual(receive.name, lent.name());
+        try std.testing.expectEqual(abi.disposition.make_send, lent.disposition());
+        try std.testing.expect(!lent.moved());
+        lent.release(); // A lent right stays the caller's: nothing is released.
+
+        const moved: PolyRight = .{ .move_send = try receive.makeSend() };
+        try std.testing.expect(moved.moved());
+        moved.release();
+
+        try std.testing.expectEqual(@as(?AnyRight, null), AnyRight.fromReceived(abi.port_null, abi.disposition.move_send));
+        try std.testing.expectEqual(@as(?AnyRight, null), AnyRight.fromReceived(receive.name, abi.disposition.port_name));
+        const send = (try receive.makeSend()).name;
+        const any = AnyRight.fromReceived(send, abi.disposition.move_send).?;
+        try std.testing.expectEqual(send, any.name());
+        any.deinit();
+        receive.deinit();
     }
     try task.expectNoLeaks();
 }

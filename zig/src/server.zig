@@ -156,6 +156,26 @@ pub fn serveWith(
     }
 }
 
+/// One turn of the serve loop for a generated server value (`api.Server(Impl)` of a
+/// generated file, or any type with the same declarations): its type declares
+/// `request_size_max` and `reply_size_max` (bytes of the subsystem's largest request and
+/// reply) and `demuxLen`. The buffers live on this function's stack, so a generated file
+/// carries no loop of its own.
+pub fn serveGeneratedOnce(server: anytype, rcv: Port, timeout_ms: ?u32) MsgReturn {
+    const S = @TypeOf(server);
+    var in_buf: [S.request_size_max + message.max_trailer_size]u8 align(8) = undefined;
+    var out_buf: [@max(S.reply_size_max, @sizeOf(MigReplyError))]u8 align(8) = undefined;
+    return serveOnceWith(rcv, server, S.demuxLen, &in_buf, &out_buf, timeout_ms);
+}
+
+/// `serveGeneratedOnce` until receiving fails, as `serveWith`, and returns why.
+pub fn serveGenerated(server: anytype, rcv: Port, timeout_ms: ?u32) MsgReturn {
+    const S = @TypeOf(server);
+    var in_buf: [S.request_size_max + message.max_trailer_size]u8 align(8) = undefined;
+    var out_buf: [@max(S.reply_size_max, @sizeOf(MigReplyError))]u8 align(8) = undefined;
+    return serveWith(rcv, server, S.demuxLen, &in_buf, &out_buf, timeout_ms);
+}
+
 /// The test subsystem: routine 500 adds two numbers; any other id is unknown.
 const test_add = struct {
     const id = 500;
