@@ -28,6 +28,13 @@ pub fn InlineArray(comptime T: type, comptime max: u32) type {
             return self.buf[0..self.len];
         }
 
+        /// The C string in `buf` (a reply's NUL-terminated array), without its NUL: the
+        /// whole buffer when it holds no NUL.
+        pub fn fromCString(buf: [max]T) Self {
+            comptime assert(T == u8);
+            return .{ .buf = buf, .len = @intCast(cString(&buf).len) };
+        }
+
         /// A copy of `items`, or `MigArrayTooLarge` when they do not fit.
         pub fn fromSlice(items: []const T) errors.Error!Self {
             var array: Self = .{};
@@ -42,6 +49,8 @@ test InlineArray {
     const a = try A.fromSlice(&.{ 1, 2 });
     try std.testing.expectEqualSlices(u16, &.{ 1, 2 }, a.slice());
     try std.testing.expectError(error.MigArrayTooLarge, A.fromSlice(&.{ 1, 2, 3, 4 }));
+    const s = InlineArray(u8, 4).fromCString("ab\x00c".*);
+    try std.testing.expectEqualStrings("ab", s.slice());
 }
 
 /// A NUL-terminated C string returned in a fixed buffer, as a slice without its NUL (the

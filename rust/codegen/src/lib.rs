@@ -7,6 +7,7 @@
 pub mod names;
 pub mod rust;
 pub mod zig;
+mod zig_api;
 
 /// The version written into `@generated` banners.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -86,6 +86,7 @@ pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
         out.push('\n');
     }
     out.push_str(&g.body);
+    out.push_str(&crate::zig_api::generate(sub, &g.aliases));
     // refAllDecls walks every declaration at compile time; big subsystems (iokit) need
     // more than the default branch quota.
     let _ = write!(

@@ -306,6 +306,111 @@ pub fn Server(comptime Impl: type) type {
     };
 }
 
+// ---- the idiomatic API ----
+
+/// This file, for `api` to reach the functions above by their names.
+const wire = @This();
+
+/// The idiomatic API of `array_test`: per routine a function with the `.defs` arguments in
+/// order, typed rights (a moved right is taken by the call, a copied or made one is
+/// lent), enums for right kinds and dispositions, slices for arrays, the results returned
+/// (several as `<Routine>Result`) and failures as `migz.Error`, whose exact code
+/// `migz.lastCode()` keeps. Each calls the function of the same name above, which keeps
+/// Apple's semantics (reply port, timeouts, reply checks) and whose C-ABI exports Rust
+/// uses: those keep the top-level names, and `@import("array_test").api` gives these the
+/// natural ones. A routine whose arguments this API cannot express yet is left out, with
+/// a comment saying why.
+pub const api = struct {
+    /// Calls `sum_array` (id 2000) through `wire.sumArray`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `server_port`, the server's port, is lent.
+    pub fn sumArray(server_port: migz.SendRight, data: []const int32_t) migz.Error!int32_t {
+        var out: SumArrayOut = .{};
+        const kr = wire.sumArray(&.{
+            .server_port = server_port.name,
+            .data = .of(data),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.total;
+    }
+
+    /// The server side: `Impl` has one method per routine taking the arguments the
+    /// request carries as the functions above take them (received rights owned, arrays as
+    /// slices, out-of-line memory as `migz.OolSlice`), and returning its results or a
+    /// `migz.Error` (`migz.fail(code)` answers with that exact code). On success the method
+    /// owns what the request brought; on an error the serve loop destroys it, as MIG does.
+    /// A routine left out of `api` keeps the raw method `fn(self, in, out) KernReturn`.
+    pub fn Server(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+            /// Bytes of the largest request, for `migz.serveGenerated`.
+            pub const request_size_max = wire.request_size_max;
+            /// Bytes of the largest reply, for `migz.serveGenerated`.
+            pub const reply_size_max = wire.reply_size_max;
+
+            /// Handles one request into `out` (see `wire.Server`).
+            pub fn demuxLen(
+                self: Self,
+                in: *const migz.MachMsgHeader,
+                len: usize,
+                out: *migz.MachMsgHeader,
+            ) bool {
+                var adapter: Adapter(Impl) = .{ .impl = self.impl };
+                const inner: wire.Server(Adapter(Impl)) = .{ .impl = &adapter };
+                return inner.demuxLen(in, len, out);
+            }
+
+            /// Receives one request on `rcv`, handles it and sends the reply.
+            pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGeneratedOnce(self, rcv, timeout_ms);
+            }
+
+            /// Serves requests until receiving fails, and returns why.
+            pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGenerated(self, rcv, timeout_ms);
+            }
+        };
+    }
+
+    /// The raw implementation `Server` calls: each method turns `in` into the typed
+    /// arguments, calls `Impl`, and stores its answer in `out`.
+    fn Adapter(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+            pub fn sumArray(
+                self: *const Self,
+                in: *const SumArrayIn,
+                out: *SumArrayOut,
+            ) migz.KernReturn {
+                const res = self.impl.sumArray(
+                    in.server_port,
+                    in.data.items(),
+                ) catch |err| return migz.codeToSend(err);
+                out.total = res;
+                return migz.kern.success;
+            }
+        };
+    }
+};
+
+test {
+    std.testing.refAllDecls(api);
+    std.testing.refAllDecls(api.Server(ApiTestStub));
+}
+
+/// An implementation of `api` that fails every routine, so tests analyze `api.Server`.
+const ApiTestStub = struct {
+    pub fn sumArray(_: *ApiTestStub, _: migz.Port, _: []const int32_t) migz.Error!int32_t {
+        return error.Failure;
+    }
+};
+
 test {
     @setEvalBranchQuota(1000);
     std.testing.refAllDecls(@This());

@@ -732,6 +732,195 @@ pub fn Server(comptime Impl: type) type {
     };
 }
 
+// ---- the idiomatic API ----
+
+/// This file, for `api` to reach the functions above by their names.
+const wire = @This();
+
+/// The idiomatic API of `clock`: per routine a function with the `.defs` arguments in
+/// order, typed rights (a moved right is taken by the call, a copied or made one is
+/// lent), enums for right kinds and dispositions, slices for arrays, the results returned
+/// (several as `<Routine>Result`) and failures as `migz.Error`, whose exact code
+/// `migz.lastCode()` keeps. Each calls the function of the same name above, which keeps
+/// Apple's semantics (reply port, timeouts, reply checks) and whose C-ABI exports Rust
+/// uses: those keep the top-level names, and `@import("clock").api` gives these the
+/// natural ones. A routine whose arguments this API cannot express yet is left out, with
+/// a comment saying why.
+pub const api = struct {
+    /// Calls `clock_get_time` (id 1000) through `wire.clockGetTime`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `clock_serv`, the server's port, is lent.
+    pub fn clockGetTime(clock_serv: migz.SendRight) migz.Error!mach_timespec_t {
+        var out: ClockGetTimeOut = .{};
+        const kr = wire.clockGetTime(&.{
+            .clock_serv = clock_serv.name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.cur_time;
+    }
+
+    /// Calls `clock_get_attributes` (id 1001) through `wire.clockGetAttributes`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `clock_serv`, the server's port, is lent.
+    pub fn clockGetAttributes(
+        clock_serv: migz.SendRight,
+        flavor: clock_flavor_t,
+    ) migz.Error!migz.InlineArray(int, 1) {
+        var out: ClockGetAttributesOut = .{};
+        const kr = wire.clockGetAttributes(&.{
+            .clock_serv = clock_serv.name,
+            .flavor = flavor,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{ .buf = out.clock_attr, .len = out.clock_attr_cnt };
+    }
+
+    /// Calls `clock_alarm` (id 1002) through `wire.clockAlarm`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `clock_serv`, the server's port, is lent.
+    /// `alarm_port` is lent: it stays the caller's.
+    pub fn clockAlarm(
+        clock_serv: migz.SendRight,
+        alarm_type: alarm_type_t,
+        alarm_time: mach_timespec_t,
+        alarm_port: migz.ReceiveRight,
+    ) migz.Error!void {
+        var out: ClockAlarmOut = .{};
+        const kr = wire.clockAlarm(&.{
+            .clock_serv = clock_serv.name,
+            .alarm_type = alarm_type,
+            .alarm_time = alarm_time,
+            .alarm_port = alarm_port.name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// The server side: `Impl` has one method per routine taking the arguments the
+    /// request carries as the functions above take them (received rights owned, arrays as
+    /// slices, out-of-line memory as `migz.OolSlice`), and returning its results or a
+    /// `migz.Error` (`migz.fail(code)` answers with that exact code). On success the method
+    /// owns what the request brought; on an error the serve loop destroys it, as MIG does.
+    /// A routine left out of `api` keeps the raw method `fn(self, in, out) KernReturn`.
+    pub fn Server(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+            /// Bytes of the largest request, for `migz.serveGenerated`.
+            pub const request_size_max = wire.request_size_max;
+            /// Bytes of the largest reply, for `migz.serveGenerated`.
+            pub const reply_size_max = wire.reply_size_max;
+
+            /// Handles one request into `out` (see `wire.Server`).
+            pub fn demuxLen(
+                self: Self,
+                in: *const migz.MachMsgHeader,
+                len: usize,
+                out: *migz.MachMsgHeader,
+            ) bool {
+                var adapter: Adapter(Impl) = .{ .impl = self.impl };
+                const inner: wire.Server(Adapter(Impl)) = .{ .impl = &adapter };
+                return inner.demuxLen(in, len, out);
+            }
+
+            /// Receives one request on `rcv`, handles it and sends the reply.
+            pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGeneratedOnce(self, rcv, timeout_ms);
+            }
+
+            /// Serves requests until receiving fails, and returns why.
+            pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGenerated(self, rcv, timeout_ms);
+            }
+        };
+    }
+
+    /// The raw implementation `Server` calls: each method turns `in` into the typed
+    /// arguments, calls `Impl`, and stores its answer in `out`.
+    fn Adapter(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+            pub fn clockGetTime(
+                self: *const Self,
+                in: *const ClockGetTimeIn,
+                out: *ClockGetTimeOut,
+            ) migz.KernReturn {
+                const res = self.impl.clockGetTime(
+                    in.clock_serv,
+                ) catch |err| return migz.codeToSend(err);
+                out.cur_time = res;
+                return migz.kern.success;
+            }
+
+            pub fn clockGetAttributes(
+                self: *const Self,
+                in: *const ClockGetAttributesIn,
+                out: *ClockGetAttributesOut,
+            ) migz.KernReturn {
+                const res = self.impl.clockGetAttributes(
+                    in.clock_serv,
+                    in.flavor,
+                ) catch |err| return migz.codeToSend(err);
+                out.clock_attr_cnt = migz.copyOut(
+                    int,
+                    &out.clock_attr,
+                    res,
+                ) catch |err| {
+                    return migz.codeToSend(err);
+                };
+                return migz.kern.success;
+            }
+
+            pub fn clockAlarm(
+                self: *const Self,
+                in: *const ClockAlarmIn,
+                out: *ClockAlarmOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.clockAlarm(
+                    in.clock_serv,
+                    in.alarm_type,
+                    in.alarm_time,
+                    migz.AnyRight.fromReceived(in.alarm_port, in.alarm_port_poly),
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+        };
+    }
+};
+
+test {
+    std.testing.refAllDecls(api);
+    std.testing.refAllDecls(api.Server(ApiTestStub));
+}
+
+/// An implementation of `api` that fails every routine, so tests analyze `api.Server`.
+const ApiTestStub = struct {
+    pub fn clockGetTime(_: *ApiTestStub, _: migz.Port) migz.Error!mach_timespec_t {
+        return error.Failure;
+    }
+    pub fn clockGetAttributes(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: clock_flavor_t,
+    ) migz.Error![]const int {
+        return error.Failure;
+    }
+    pub fn clockAlarm(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: alarm_type_t,
+        _: mach_timespec_t,
+        _: ?migz.AnyRight,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+};
+
 test {
     @setEvalBranchQuota(1000);
     std.testing.refAllDecls(@This());

@@ -920,6 +920,281 @@ pub fn Server(comptime Impl: type) type {
     };
 }
 
+// ---- the idiomatic API ----
+
+/// This file, for `api` to reach the functions above by their names.
+const wire = @This();
+
+/// The idiomatic API of `exc`: per routine a function with the `.defs` arguments in
+/// order, typed rights (a moved right is taken by the call, a copied or made one is
+/// lent), enums for right kinds and dispositions, slices for arrays, the results returned
+/// (several as `<Routine>Result`) and failures as `migz.Error`, whose exact code
+/// `migz.lastCode()` keeps. Each calls the function of the same name above, which keeps
+/// Apple's semantics (reply port, timeouts, reply checks) and whose C-ABI exports Rust
+/// uses: those keep the top-level names, and `@import("exc").api` gives these the
+/// natural ones. A routine whose arguments this API cannot express yet is left out, with
+/// a comment saying why.
+pub const api = struct {
+    /// Calls `exception_raise` (id 2401) through `wire.exceptionRaise`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `exception_port`, the server's port, is lent.
+    /// `thread` is lent: it stays the caller's.
+    /// `task` is lent: it stays the caller's.
+    pub fn exceptionRaise(
+        exception_port: migz.SendRight,
+        thread: migz.SendRight,
+        task: migz.SendRight,
+        exception: exception_type_t,
+        code: []const integer_t,
+    ) migz.Error!void {
+        var out: ExceptionRaiseOut = .{};
+        const kr = wire.exceptionRaise(&.{
+            .exception_port = exception_port.name,
+            .thread = thread.name,
+            .task = task.name,
+            .exception = exception,
+            .code = .of(code),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Results of `exception_raise_state`.
+    pub const ExceptionRaiseStateResult = struct {
+        flavor: int,
+        new_state: migz.InlineArray(natural_t, 1296),
+    };
+
+    /// Calls `exception_raise_state` (id 2402) through `wire.exceptionRaiseState`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `exception_port`, the server's port, is lent.
+    pub fn exceptionRaiseState(
+        exception_port: migz.SendRight,
+        exception: exception_type_t,
+        code: []const integer_t,
+        flavor: int,
+        old_state: []const natural_t,
+    ) migz.Error!ExceptionRaiseStateResult {
+        var out: ExceptionRaiseStateOut = .{};
+        const kr = wire.exceptionRaiseState(&.{
+            .exception_port = exception_port.name,
+            .exception = exception,
+            .code = .of(code),
+            .flavor = flavor,
+            .old_state = .of(old_state),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{
+            .flavor = out.flavor,
+            .new_state = .{ .buf = out.new_state, .len = out.new_state_cnt },
+        };
+    }
+
+    /// Results of `exception_raise_state_identity`.
+    pub const ExceptionRaiseStateIdentityResult = struct {
+        flavor: int,
+        new_state: migz.InlineArray(natural_t, 1296),
+    };
+
+    /// Calls `exception_raise_state_identity` (id 2403) through `wire.exceptionRaiseStateIdentity`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `exception_port`, the server's port, is lent.
+    /// `thread` is lent: it stays the caller's.
+    /// `task` is lent: it stays the caller's.
+    pub fn exceptionRaiseStateIdentity(
+        exception_port: migz.SendRight,
+        thread: migz.SendRight,
+        task: migz.SendRight,
+        exception: exception_type_t,
+        code: []const integer_t,
+        flavor: int,
+        old_state: []const natural_t,
+    ) migz.Error!ExceptionRaiseStateIdentityResult {
+        var out: ExceptionRaiseStateIdentityOut = .{};
+        const kr = wire.exceptionRaiseStateIdentity(&.{
+            .exception_port = exception_port.name,
+            .thread = thread.name,
+            .task = task.name,
+            .exception = exception,
+            .code = .of(code),
+            .flavor = flavor,
+            .old_state = .of(old_state),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{
+            .flavor = out.flavor,
+            .new_state = .{ .buf = out.new_state, .len = out.new_state_cnt },
+        };
+    }
+
+    /// What a server answers to `exception_raise_state`.
+    pub const ExceptionRaiseStateAnswer = struct {
+        flavor: int,
+        new_state: []const natural_t,
+    };
+
+    /// What a server answers to `exception_raise_state_identity`.
+    pub const ExceptionRaiseStateIdentityAnswer = struct {
+        flavor: int,
+        new_state: []const natural_t,
+    };
+
+    /// The server side: `Impl` has one method per routine taking the arguments the
+    /// request carries as the functions above take them (received rights owned, arrays as
+    /// slices, out-of-line memory as `migz.OolSlice`), and returning its results or a
+    /// `migz.Error` (`migz.fail(code)` answers with that exact code). On success the method
+    /// owns what the request brought; on an error the serve loop destroys it, as MIG does.
+    /// A routine left out of `api` keeps the raw method `fn(self, in, out) KernReturn`.
+    pub fn Server(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+            /// Bytes of the largest request, for `migz.serveGenerated`.
+            pub const request_size_max = wire.request_size_max;
+            /// Bytes of the largest reply, for `migz.serveGenerated`.
+            pub const reply_size_max = wire.reply_size_max;
+
+            /// Handles one request into `out` (see `wire.Server`).
+            pub fn demuxLen(
+                self: Self,
+                in: *const migz.MachMsgHeader,
+                len: usize,
+                out: *migz.MachMsgHeader,
+            ) bool {
+                var adapter: Adapter(Impl) = .{ .impl = self.impl };
+                const inner: wire.Server(Adapter(Impl)) = .{ .impl = &adapter };
+                return inner.demuxLen(in, len, out);
+            }
+
+            /// Receives one request on `rcv`, handles it and sends the reply.
+            pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGeneratedOnce(self, rcv, timeout_ms);
+            }
+
+            /// Serves requests until receiving fails, and returns why.
+            pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGenerated(self, rcv, timeout_ms);
+            }
+        };
+    }
+
+    /// The raw implementation `Server` calls: each method turns `in` into the typed
+    /// arguments, calls `Impl`, and stores its answer in `out`.
+    fn Adapter(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+            pub fn exceptionRaise(
+                self: *const Self,
+                in: *const ExceptionRaiseIn,
+                out: *ExceptionRaiseOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.exceptionRaise(
+                    in.exception_port,
+                    migz.received(migz.SendRight, in.thread),
+                    migz.received(migz.SendRight, in.task),
+                    in.exception,
+                    in.code.items(),
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn exceptionRaiseState(
+                self: *const Self,
+                in: *const ExceptionRaiseStateIn,
+                out: *ExceptionRaiseStateOut,
+            ) migz.KernReturn {
+                const res = self.impl.exceptionRaiseState(
+                    in.exception_port,
+                    in.exception,
+                    in.code.items(),
+                    in.flavor,
+                    in.old_state.items(),
+                ) catch |err| return migz.codeToSend(err);
+                out.new_state_cnt = migz.copyOut(
+                    natural_t,
+                    &out.new_state,
+                    res.new_state,
+                ) catch |err| {
+                    return migz.codeToSend(err);
+                };
+                out.flavor = res.flavor;
+                return migz.kern.success;
+            }
+
+            pub fn exceptionRaiseStateIdentity(
+                self: *const Self,
+                in: *const ExceptionRaiseStateIdentityIn,
+                out: *ExceptionRaiseStateIdentityOut,
+            ) migz.KernReturn {
+                const res = self.impl.exceptionRaiseStateIdentity(
+                    in.exception_port,
+                    migz.received(migz.SendRight, in.thread),
+                    migz.received(migz.SendRight, in.task),
+                    in.exception,
+                    in.code.items(),
+                    in.flavor,
+                    in.old_state.items(),
+                ) catch |err| return migz.codeToSend(err);
+                out.new_state_cnt = migz.copyOut(
+                    natural_t,
+                    &out.new_state,
+                    res.new_state,
+                ) catch |err| {
+                    return migz.codeToSend(err);
+                };
+                out.flavor = res.flavor;
+                return migz.kern.success;
+            }
+        };
+    }
+};
+
+test {
+    std.testing.refAllDecls(api);
+    std.testing.refAllDecls(api.Server(ApiTestStub));
+}
+
+/// An implementation of `api` that fails every routine, so tests analyze `api.Server`.
+const ApiTestStub = struct {
+    pub fn exceptionRaise(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: ?migz.SendRight,
+        _: ?migz.SendRight,
+        _: exception_type_t,
+        _: []const integer_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn exceptionRaiseState(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: exception_type_t,
+        _: []const integer_t,
+        _: int,
+        _: []const natural_t,
+    ) migz.Error!api.ExceptionRaiseStateAnswer {
+        return error.Failure;
+    }
+    pub fn exceptionRaiseStateIdentity(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: ?migz.SendRight,
+        _: ?migz.SendRight,
+        _: exception_type_t,
+        _: []const integer_t,
+        _: int,
+        _: []const natural_t,
+    ) migz.Error!api.ExceptionRaiseStateIdentityAnswer {
+        return error.Failure;
+    }
+};
+
 test {
     @setEvalBranchQuota(1000);
     std.testing.refAllDecls(@This());

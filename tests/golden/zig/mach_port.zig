@@ -9352,6 +9352,1870 @@ pub fn Server(comptime Impl: type) type {
     };
 }
 
+// ---- the idiomatic API ----
+
+/// This file, for `api` to reach the functions above by their names.
+const wire = @This();
+
+/// The idiomatic API of `mach_port`: per routine a function with the `.defs` arguments in
+/// order, typed rights (a moved right is taken by the call, a copied or made one is
+/// lent), enums for right kinds and dispositions, slices for arrays, the results returned
+/// (several as `<Routine>Result`) and failures as `migz.Error`, whose exact code
+/// `migz.lastCode()` keeps. Each calls the function of the same name above, which keeps
+/// Apple's semantics (reply port, timeouts, reply checks) and whose C-ABI exports Rust
+/// uses: those keep the top-level names, and `@import("mach_port").api` gives these the
+/// natural ones. A routine whose arguments this API cannot express yet is left out, with
+/// a comment saying why.
+pub const api = struct {
+    /// Results of `mach_port_names`.
+    pub const MachPortNamesResult = struct {
+        names: migz.OolSlice(mach_port_name_t),
+        types: migz.OolSlice(mach_port_type_t),
+    };
+
+    /// Calls `mach_port_names` (id 3200) through `wire.machPortNames`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortNames(task: migz.SendRight) migz.Error!MachPortNamesResult {
+        var out: MachPortNamesOut = .{};
+        const kr = wire.machPortNames(&.{
+            .task = task.name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{
+            .names = migz.OolSlice(mach_port_name_t).fromReceived(out.names),
+            .types = migz.OolSlice(mach_port_type_t).fromReceived(out.types),
+        };
+    }
+
+    /// Calls `mach_port_type` (id 3201) through `wire.machPortType`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortType(task: migz.SendRight, name: mach_port_name_t) migz.Error!mach_port_type_t {
+        var out: MachPortTypeOut = .{};
+        const kr = wire.machPortType(&.{
+            .task = task.name,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.ptype;
+    }
+
+    /// Calls `mach_port_rename` (id 3202) through `wire.machPortRename`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortRename(
+        task: migz.SendRight,
+        old_name: mach_port_name_t,
+        new_name: mach_port_name_t,
+    ) migz.Error!void {
+        var out: MachPortRenameOut = .{};
+        const kr = wire.machPortRename(&.{
+            .task = task.name,
+            .old_name = old_name,
+            .new_name = new_name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_allocate_name` (id 3203) through `wire.machPortAllocateName`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortAllocateName(
+        task: migz.SendRight,
+        right_arg: migz.PortRight,
+        name: mach_port_name_t,
+    ) migz.Error!void {
+        var out: MachPortAllocateNameOut = .{};
+        const kr = wire.machPortAllocateName(&.{
+            .task = task.name,
+            .right = @backingInt(right_arg),
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_allocate` (id 3204) through `wire.machPortAllocate`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortAllocate(
+        task: migz.SendRight,
+        right_arg: migz.PortRight,
+    ) migz.Error!mach_port_name_t {
+        var out: MachPortAllocateOut = .{};
+        const kr = wire.machPortAllocate(&.{
+            .task = task.name,
+            .right = @backingInt(right_arg),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.name;
+    }
+
+    /// Calls `mach_port_destroy` (id 3205) through `wire.machPortDestroy`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortDestroy(task: migz.SendRight, name: mach_port_name_t) migz.Error!void {
+        var out: MachPortDestroyOut = .{};
+        const kr = wire.machPortDestroy(&.{
+            .task = task.name,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_deallocate` (id 3206) through `wire.machPortDeallocate`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortDeallocate(task: migz.SendRight, name: mach_port_name_t) migz.Error!void {
+        var out: MachPortDeallocateOut = .{};
+        const kr = wire.machPortDeallocate(&.{
+            .task = task.name,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_get_refs` (id 3207) through `wire.machPortGetRefs`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortGetRefs(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        right_arg: migz.PortRight,
+    ) migz.Error!mach_port_urefs_t {
+        var out: MachPortGetRefsOut = .{};
+        const kr = wire.machPortGetRefs(&.{
+            .task = task.name,
+            .name = name,
+            .right = @backingInt(right_arg),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.refs;
+    }
+
+    /// Calls `mach_port_mod_refs` (id 3208) through `wire.machPortModRefs`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortModRefs(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        right_arg: migz.PortRight,
+        delta: mach_port_delta_t,
+    ) migz.Error!void {
+        var out: MachPortModRefsOut = .{};
+        const kr = wire.machPortModRefs(&.{
+            .task = task.name,
+            .name = name,
+            .right = @backingInt(right_arg),
+            .delta = delta,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Results of `mach_port_peek`.
+    pub const MachPortPeekResult = struct {
+        request_seqnop: mach_port_seqno_t,
+        msg_sizep: mach_msg_size_t,
+        msg_idp: mach_msg_id_t,
+        trailer_infop: migz.InlineArray(char, 68),
+    };
+
+    /// Calls `mach_port_peek` (id 3209) through `wire.machPortPeek`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortPeek(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        trailer_type: mach_msg_trailer_type_t,
+        request_seqnop: mach_port_seqno_t,
+    ) migz.Error!MachPortPeekResult {
+        var out: MachPortPeekOut = .{};
+        const kr = wire.machPortPeek(&.{
+            .task = task.name,
+            .name = name,
+            .trailer_type = trailer_type,
+            .request_seqnop = request_seqnop,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{
+            .request_seqnop = out.request_seqnop,
+            .msg_sizep = out.msg_sizep,
+            .msg_idp = out.msg_idp,
+            .trailer_infop = .{ .buf = out.trailer_infop, .len = out.trailer_infop_cnt },
+        };
+    }
+
+    /// Calls `mach_port_set_mscount` (id 3210) through `wire.machPortSetMscount`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortSetMscount(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        mscount: mach_port_mscount_t,
+    ) migz.Error!void {
+        var out: MachPortSetMscountOut = .{};
+        const kr = wire.machPortSetMscount(&.{
+            .task = task.name,
+            .name = name,
+            .mscount = mscount,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_get_set_status` (id 3211) through `wire.machPortGetSetStatus`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortGetSetStatus(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+    ) migz.Error!migz.OolSlice(mach_port_name_t) {
+        var out: MachPortGetSetStatusOut = .{};
+        const kr = wire.machPortGetSetStatus(&.{
+            .task = task.name,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return migz.OolSlice(mach_port_name_t).fromReceived(out.members);
+    }
+
+    /// Calls `mach_port_move_member` (id 3212) through `wire.machPortMoveMember`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortMoveMember(
+        task: migz.SendRight,
+        member: mach_port_name_t,
+        after: mach_port_name_t,
+    ) migz.Error!void {
+        var out: MachPortMoveMemberOut = .{};
+        const kr = wire.machPortMoveMember(&.{
+            .task = task.name,
+            .member = member,
+            .after = after,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_request_notification` (id 3213) through `wire.machPortRequestNotification`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    /// `notify` is moved or lent as its variant says.
+    pub fn machPortRequestNotification(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        msgid: mach_msg_id_t,
+        sync: mach_port_mscount_t,
+        notify: migz.PolyRight,
+    ) migz.Error!?migz.SendOnceRight {
+        var out: MachPortRequestNotificationOut = .{};
+        const kr = wire.machPortRequestNotification(&.{
+            .task = task.name,
+            .name = name,
+            .msgid = msgid,
+            .sync = sync,
+            .notify = notify.name(),
+            .notify_poly = notify.disposition(),
+        }, &out);
+        if (kr != migz.kern.success) {
+            // A request that was not sent leaves its moved rights here: release them.
+            if (migz.rightsKept(kr, .none)) {
+                notify.release();
+            }
+            return migz.fail(kr);
+        }
+        return migz.received(migz.SendOnceRight, out.previous);
+    }
+
+    /// Calls `mach_port_insert_right` (id 3214) through `wire.machPortInsertRight`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    /// `poly` is moved or lent as its variant says.
+    pub fn machPortInsertRight(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        poly: migz.PolyRight,
+    ) migz.Error!void {
+        var out: MachPortInsertRightOut = .{};
+        const kr = wire.machPortInsertRight(&.{
+            .task = task.name,
+            .name = name,
+            .poly = poly.name(),
+            .poly_poly = poly.disposition(),
+        }, &out);
+        if (kr != migz.kern.success) {
+            // A request that was not sent leaves its moved rights here: release them.
+            if (migz.rightsKept(kr, .none)) {
+                poly.release();
+            }
+            return migz.fail(kr);
+        }
+    }
+
+    /// Calls `mach_port_extract_right` (id 3215) through `wire.machPortExtractRight`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortExtractRight(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        msgt_name: migz.Disposition,
+    ) migz.Error!?migz.AnyRight {
+        var out: MachPortExtractRightOut = .{};
+        const kr = wire.machPortExtractRight(&.{
+            .task = task.name,
+            .name = name,
+            .msgt_name = @backingInt(msgt_name),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return migz.AnyRight.fromReceived(out.poly, out.poly_poly);
+    }
+
+    /// Calls `mach_port_set_seqno` (id 3216) through `wire.machPortSetSeqno`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortSetSeqno(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        seqno: mach_port_seqno_t,
+    ) migz.Error!void {
+        var out: MachPortSetSeqnoOut = .{};
+        const kr = wire.machPortSetSeqno(&.{
+            .task = task.name,
+            .name = name,
+            .seqno = seqno,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_get_attributes` (id 3217) through `wire.machPortGetAttributes`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortGetAttributes(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        flavor: mach_port_flavor_t,
+    ) migz.Error!migz.InlineArray(integer_t, 17) {
+        var out: MachPortGetAttributesOut = .{};
+        const kr = wire.machPortGetAttributes(&.{
+            .task = task.name,
+            .name = name,
+            .flavor = flavor,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{ .buf = out.port_info_out, .len = out.port_info_out_cnt };
+    }
+
+    /// Calls `mach_port_set_attributes` (id 3218) through `wire.machPortSetAttributes`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortSetAttributes(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        flavor: mach_port_flavor_t,
+        port_info: []const integer_t,
+    ) migz.Error!void {
+        var out: MachPortSetAttributesOut = .{};
+        const kr = wire.machPortSetAttributes(&.{
+            .task = task.name,
+            .name = name,
+            .flavor = flavor,
+            .port_info = .of(port_info),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Results of `mach_port_allocate_qos`.
+    pub const MachPortAllocateQosResult = struct {
+        qos: mach_port_qos_t,
+        name: mach_port_name_t,
+    };
+
+    /// Calls `mach_port_allocate_qos` (id 3219) through `wire.machPortAllocateQos`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortAllocateQos(
+        task: migz.SendRight,
+        right_arg: migz.PortRight,
+        qos: mach_port_qos_t,
+    ) migz.Error!MachPortAllocateQosResult {
+        var out: MachPortAllocateQosOut = .{};
+        const kr = wire.machPortAllocateQos(&.{
+            .task = task.name,
+            .right = @backingInt(right_arg),
+            .qos = qos,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{
+            .qos = out.qos,
+            .name = out.name,
+        };
+    }
+
+    /// Results of `mach_port_allocate_full`.
+    pub const MachPortAllocateFullResult = struct {
+        qos: mach_port_qos_t,
+        name: mach_port_name_t,
+    };
+
+    /// Calls `mach_port_allocate_full` (id 3220) through `wire.machPortAllocateFull`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    /// `proto` is lent: it stays the caller's.
+    pub fn machPortAllocateFull(
+        task: migz.SendRight,
+        right_arg: migz.PortRight,
+        proto: migz.SendRight,
+        qos: mach_port_qos_t,
+        name: mach_port_name_t,
+    ) migz.Error!MachPortAllocateFullResult {
+        var out: MachPortAllocateFullOut = .{};
+        const kr = wire.machPortAllocateFull(&.{
+            .task = task.name,
+            .right = @backingInt(right_arg),
+            .proto = proto.name,
+            .qos = qos,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{
+            .qos = out.qos,
+            .name = out.name,
+        };
+    }
+
+    /// Calls `task_set_port_space` (id 3221) through `wire.taskSetPortSpace`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn taskSetPortSpace(task: migz.SendRight, table_entries: int) migz.Error!void {
+        var out: TaskSetPortSpaceOut = .{};
+        const kr = wire.taskSetPortSpace(&.{
+            .task = task.name,
+            .table_entries = table_entries,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_get_srights` (id 3222) through `wire.machPortGetSrights`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortGetSrights(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+    ) migz.Error!mach_port_rights_t {
+        var out: MachPortGetSrightsOut = .{};
+        const kr = wire.machPortGetSrights(&.{
+            .task = task.name,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.srights;
+    }
+
+    /// Results of `mach_port_space_info`.
+    pub const MachPortSpaceInfoResult = struct {
+        space_info: ipc_info_space_t,
+        table_info: migz.OolSlice(ipc_info_name_t),
+        tree_info: migz.OolSlice(ipc_info_tree_name_t),
+    };
+
+    /// Calls `mach_port_space_info` (id 3223) through `wire.machPortSpaceInfo`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `space`, the server's port, is lent.
+    pub fn machPortSpaceInfo(space: migz.SendRight) migz.Error!MachPortSpaceInfoResult {
+        var out: MachPortSpaceInfoOut = .{};
+        const kr = wire.machPortSpaceInfo(&.{
+            .space = space.name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{
+            .space_info = out.space_info,
+            .table_info = migz.OolSlice(ipc_info_name_t).fromReceived(out.table_info),
+            .tree_info = migz.OolSlice(ipc_info_tree_name_t).fromReceived(out.tree_info),
+        };
+    }
+
+    /// Results of `mach_port_dnrequest_info`.
+    pub const MachPortDnrequestInfoResult = struct {
+        dnr_total: unsigned,
+        dnr_used: unsigned,
+    };
+
+    /// Calls `mach_port_dnrequest_info` (id 3224) through `wire.machPortDnrequestInfo`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortDnrequestInfo(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+    ) migz.Error!MachPortDnrequestInfoResult {
+        var out: MachPortDnrequestInfoOut = .{};
+        const kr = wire.machPortDnrequestInfo(&.{
+            .task = task.name,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{
+            .dnr_total = out.dnr_total,
+            .dnr_used = out.dnr_used,
+        };
+    }
+
+    /// Results of `mach_port_kernel_object`.
+    pub const MachPortKernelObjectResult = struct {
+        object_type: unsigned,
+        object_addr: unsigned,
+    };
+
+    /// Calls `mach_port_kernel_object` (id 3225) through `wire.machPortKernelObject`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortKernelObject(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+    ) migz.Error!MachPortKernelObjectResult {
+        var out: MachPortKernelObjectOut = .{};
+        const kr = wire.machPortKernelObject(&.{
+            .task = task.name,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{
+            .object_type = out.object_type,
+            .object_addr = out.object_addr,
+        };
+    }
+
+    /// Calls `mach_port_insert_member` (id 3226) through `wire.machPortInsertMember`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortInsertMember(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        pset: mach_port_name_t,
+    ) migz.Error!void {
+        var out: MachPortInsertMemberOut = .{};
+        const kr = wire.machPortInsertMember(&.{
+            .task = task.name,
+            .name = name,
+            .pset = pset,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_extract_member` (id 3227) through `wire.machPortExtractMember`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortExtractMember(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        pset: mach_port_name_t,
+    ) migz.Error!void {
+        var out: MachPortExtractMemberOut = .{};
+        const kr = wire.machPortExtractMember(&.{
+            .task = task.name,
+            .name = name,
+            .pset = pset,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_get_context` (id 3228) through `wire.machPortGetContext`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortGetContext(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+    ) migz.Error!mach_port_context_t {
+        var out: MachPortGetContextOut = .{};
+        const kr = wire.machPortGetContext(&.{
+            .task = task.name,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.context;
+    }
+
+    /// Calls `mach_port_set_context` (id 3229) through `wire.machPortSetContext`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortSetContext(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        context: mach_port_context_t,
+    ) migz.Error!void {
+        var out: MachPortSetContextOut = .{};
+        const kr = wire.machPortSetContext(&.{
+            .task = task.name,
+            .name = name,
+            .context = context,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Results of `mach_port_kobject`.
+    pub const MachPortKobjectResult = struct {
+        object_type: natural_t,
+        object_addr: mach_vm_address_t,
+    };
+
+    /// Calls `mach_port_kobject` (id 3230) through `wire.machPortKobject`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortKobject(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+    ) migz.Error!MachPortKobjectResult {
+        var out: MachPortKobjectOut = .{};
+        const kr = wire.machPortKobject(&.{
+            .task = task.name,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{
+            .object_type = out.object_type,
+            .object_addr = out.object_addr,
+        };
+    }
+
+    /// Calls `mach_port_construct` (id 3231) through `wire.machPortConstruct`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortConstruct(
+        task: migz.SendRight,
+        options: []const uint64_t,
+        context: mach_port_context_t,
+    ) migz.Error!mach_port_name_t {
+        var out: MachPortConstructOut = .{};
+        const kr = wire.machPortConstruct(&.{
+            .task = task.name,
+            .options = .of(options),
+            .context = context,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.name;
+    }
+
+    /// Calls `mach_port_destruct` (id 3232) through `wire.machPortDestruct`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortDestruct(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        srdelta: mach_port_delta_t,
+        guard: mach_port_context_t,
+    ) migz.Error!void {
+        var out: MachPortDestructOut = .{};
+        const kr = wire.machPortDestruct(&.{
+            .task = task.name,
+            .name = name,
+            .srdelta = srdelta,
+            .guard = guard,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_guard` (id 3233) through `wire.machPortGuard`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortGuard(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        guard: mach_port_context_t,
+        strict: boolean_t,
+    ) migz.Error!void {
+        var out: MachPortGuardOut = .{};
+        const kr = wire.machPortGuard(&.{
+            .task = task.name,
+            .name = name,
+            .guard = guard,
+            .strict = strict,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_unguard` (id 3234) through `wire.machPortUnguard`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortUnguard(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        guard: mach_port_context_t,
+    ) migz.Error!void {
+        var out: MachPortUnguardOut = .{};
+        const kr = wire.machPortUnguard(&.{
+            .task = task.name,
+            .name = name,
+            .guard = guard,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_space_basic_info` (id 3235) through `wire.machPortSpaceBasicInfo`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortSpaceBasicInfo(task: migz.SendRight) migz.Error!ipc_info_space_basic_t {
+        var out: MachPortSpaceBasicInfoOut = .{};
+        const kr = wire.machPortSpaceBasicInfo(&.{
+            .task = task.name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.basic_info;
+    }
+
+    /// Calls `mach_port_guard_with_flags` (id 3237) through `wire.machPortGuardWithFlags`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortGuardWithFlags(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        guard: mach_port_context_t,
+        flags: uint64_t,
+    ) migz.Error!void {
+        var out: MachPortGuardWithFlagsOut = .{};
+        const kr = wire.machPortGuardWithFlags(&.{
+            .task = task.name,
+            .name = name,
+            .guard = guard,
+            .flags = flags,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `mach_port_swap_guard` (id 3238) through `wire.machPortSwapGuard`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortSwapGuard(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        old_guard: mach_port_context_t,
+        new_guard: mach_port_context_t,
+    ) migz.Error!void {
+        var out: MachPortSwapGuardOut = .{};
+        const kr = wire.machPortSwapGuard(&.{
+            .task = task.name,
+            .name = name,
+            .old_guard = old_guard,
+            .new_guard = new_guard,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Results of `mach_port_kobject_description`.
+    pub const MachPortKobjectDescriptionResult = struct {
+        object_type: natural_t,
+        object_addr: mach_vm_address_t,
+        description: migz.InlineArray(u8, 512),
+    };
+
+    /// Calls `mach_port_kobject_description` (id 3239) through `wire.machPortKobjectDescription`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortKobjectDescription(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+    ) migz.Error!MachPortKobjectDescriptionResult {
+        var out: MachPortKobjectDescriptionOut = .{};
+        const kr = wire.machPortKobjectDescription(&.{
+            .task = task.name,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{
+            .object_type = out.object_type,
+            .object_addr = out.object_addr,
+            .description = migz.InlineArray(u8, 512).fromCString(out.description),
+        };
+    }
+
+    /// Calls `mach_port_is_connection_for_service` (id 3240)
+    /// through `wire.machPortIsConnectionForService`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortIsConnectionForService(
+        task: migz.SendRight,
+        connection_port: mach_port_name_t,
+        service_port: mach_port_name_t,
+    ) migz.Error!uint64_t {
+        var out: MachPortIsConnectionForServiceOut = .{};
+        const kr = wire.machPortIsConnectionForService(&.{
+            .task = task.name,
+            .connection_port = connection_port,
+            .service_port = service_port,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.filter_policy_id;
+    }
+
+    /// Calls `mach_port_get_service_port_info` (id 3241) through `wire.machPortGetServicePortInfo`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortGetServicePortInfo(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+    ) migz.Error!mach_service_port_info_data_t {
+        var out: MachPortGetServicePortInfoOut = .{};
+        const kr = wire.machPortGetServicePortInfo(&.{
+            .task = task.name,
+            .name = name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.sp_info_out;
+    }
+
+    /// Calls `mach_port_assert_attributes` (id 3242) through `wire.machPortAssertAttributes`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `task`, the server's port, is lent.
+    pub fn machPortAssertAttributes(
+        task: migz.SendRight,
+        name: mach_port_name_t,
+        flavor: mach_port_flavor_t,
+        info: []const integer_t,
+    ) migz.Error!void {
+        var out: MachPortAssertAttributesOut = .{};
+        const kr = wire.machPortAssertAttributes(&.{
+            .task = task.name,
+            .name = name,
+            .flavor = flavor,
+            .info = .of(info),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// What a server answers to `mach_port_names`.
+    pub const MachPortNamesAnswer = struct {
+        names: []const mach_port_name_t,
+        types: []const mach_port_type_t,
+    };
+
+    /// What a server answers to `mach_port_peek`.
+    pub const MachPortPeekAnswer = struct {
+        request_seqnop: mach_port_seqno_t,
+        msg_sizep: mach_msg_size_t,
+        msg_idp: mach_msg_id_t,
+        trailer_infop: []const char,
+    };
+
+    /// What a server answers to `mach_port_allocate_qos`.
+    pub const MachPortAllocateQosAnswer = struct {
+        qos: mach_port_qos_t,
+        name: mach_port_name_t,
+    };
+
+    /// What a server answers to `mach_port_allocate_full`.
+    pub const MachPortAllocateFullAnswer = struct {
+        qos: mach_port_qos_t,
+        name: mach_port_name_t,
+    };
+
+    /// What a server answers to `mach_port_space_info`.
+    pub const MachPortSpaceInfoAnswer = struct {
+        space_info: ipc_info_space_t,
+        table_info: []const ipc_info_name_t,
+        tree_info: []const ipc_info_tree_name_t,
+    };
+
+    /// What a server answers to `mach_port_dnrequest_info`.
+    pub const MachPortDnrequestInfoAnswer = struct {
+        dnr_total: unsigned,
+        dnr_used: unsigned,
+    };
+
+    /// What a server answers to `mach_port_kernel_object`.
+    pub const MachPortKernelObjectAnswer = struct {
+        object_type: unsigned,
+        object_addr: unsigned,
+    };
+
+    /// What a server answers to `mach_port_kobject`.
+    pub const MachPortKobjectAnswer = struct {
+        object_type: natural_t,
+        object_addr: mach_vm_address_t,
+    };
+
+    /// What a server answers to `mach_port_kobject_description`.
+    pub const MachPortKobjectDescriptionAnswer = struct {
+        object_type: natural_t,
+        object_addr: mach_vm_address_t,
+        description: []const u8,
+    };
+
+    /// The server side: `Impl` has one method per routine taking the arguments the
+    /// request carries as the functions above take them (received rights owned, arrays as
+    /// slices, out-of-line memory as `migz.OolSlice`), and returning its results or a
+    /// `migz.Error` (`migz.fail(code)` answers with that exact code). On success the method
+    /// owns what the request brought; on an error the serve loop destroys it, as MIG does.
+    /// A routine left out of `api` keeps the raw method `fn(self, in, out) KernReturn`.
+    pub fn Server(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+            /// Bytes of the largest request, for `migz.serveGenerated`.
+            pub const request_size_max = wire.request_size_max;
+            /// Bytes of the largest reply, for `migz.serveGenerated`.
+            pub const reply_size_max = wire.reply_size_max;
+
+            /// Handles one request into `out` (see `wire.Server`).
+            pub fn demuxLen(
+                self: Self,
+                in: *const migz.MachMsgHeader,
+                len: usize,
+                out: *migz.MachMsgHeader,
+            ) bool {
+                var adapter: Adapter(Impl) = .{ .impl = self.impl };
+                const inner: wire.Server(Adapter(Impl)) = .{ .impl = &adapter };
+                return inner.demuxLen(in, len, out);
+            }
+
+            /// Receives one request on `rcv`, handles it and sends the reply.
+            pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGeneratedOnce(self, rcv, timeout_ms);
+            }
+
+            /// Serves requests until receiving fails, and returns why.
+            pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGenerated(self, rcv, timeout_ms);
+            }
+        };
+    }
+
+    /// The raw implementation `Server` calls: each method turns `in` into the typed
+    /// arguments, calls `Impl`, and stores its answer in `out`.
+    fn Adapter(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+            pub fn machPortNames(
+                self: *const Self,
+                in: *const MachPortNamesIn,
+                out: *MachPortNamesOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortNames(
+                    in.task,
+                ) catch |err| return migz.codeToSend(err);
+                out.names = .of(res.names);
+                out.types = .of(res.types);
+                return migz.kern.success;
+            }
+
+            pub fn machPortType(
+                self: *const Self,
+                in: *const MachPortTypeIn,
+                out: *MachPortTypeOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortType(
+                    in.task,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                out.ptype = res;
+                return migz.kern.success;
+            }
+
+            pub fn machPortRename(
+                self: *const Self,
+                in: *const MachPortRenameIn,
+                out: *MachPortRenameOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortRename(
+                    in.task,
+                    in.old_name,
+                    in.new_name,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortAllocateName(
+                self: *const Self,
+                in: *const MachPortAllocateNameIn,
+                out: *MachPortAllocateNameOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortAllocateName(
+                    in.task,
+                    @fromBackingInt(in.right),
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortAllocate(
+                self: *const Self,
+                in: *const MachPortAllocateIn,
+                out: *MachPortAllocateOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortAllocate(
+                    in.task,
+                    @fromBackingInt(in.right),
+                ) catch |err| return migz.codeToSend(err);
+                out.name = res;
+                return migz.kern.success;
+            }
+
+            pub fn machPortDestroy(
+                self: *const Self,
+                in: *const MachPortDestroyIn,
+                out: *MachPortDestroyOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortDestroy(
+                    in.task,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortDeallocate(
+                self: *const Self,
+                in: *const MachPortDeallocateIn,
+                out: *MachPortDeallocateOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortDeallocate(
+                    in.task,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortGetRefs(
+                self: *const Self,
+                in: *const MachPortGetRefsIn,
+                out: *MachPortGetRefsOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortGetRefs(
+                    in.task,
+                    in.name,
+                    @fromBackingInt(in.right),
+                ) catch |err| return migz.codeToSend(err);
+                out.refs = res;
+                return migz.kern.success;
+            }
+
+            pub fn machPortModRefs(
+                self: *const Self,
+                in: *const MachPortModRefsIn,
+                out: *MachPortModRefsOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortModRefs(
+                    in.task,
+                    in.name,
+                    @fromBackingInt(in.right),
+                    in.delta,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortPeek(
+                self: *const Self,
+                in: *const MachPortPeekIn,
+                out: *MachPortPeekOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortPeek(
+                    in.task,
+                    in.name,
+                    in.trailer_type,
+                    in.request_seqnop,
+                ) catch |err| return migz.codeToSend(err);
+                out.trailer_infop_cnt = migz.copyOut(
+                    char,
+                    &out.trailer_infop,
+                    res.trailer_infop,
+                ) catch |err| {
+                    return migz.codeToSend(err);
+                };
+                out.request_seqnop = res.request_seqnop;
+                out.msg_sizep = res.msg_sizep;
+                out.msg_idp = res.msg_idp;
+                return migz.kern.success;
+            }
+
+            pub fn machPortSetMscount(
+                self: *const Self,
+                in: *const MachPortSetMscountIn,
+                out: *MachPortSetMscountOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortSetMscount(
+                    in.task,
+                    in.name,
+                    in.mscount,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortGetSetStatus(
+                self: *const Self,
+                in: *const MachPortGetSetStatusIn,
+                out: *MachPortGetSetStatusOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortGetSetStatus(
+                    in.task,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                out.members = .of(res);
+                return migz.kern.success;
+            }
+
+            pub fn machPortMoveMember(
+                self: *const Self,
+                in: *const MachPortMoveMemberIn,
+                out: *MachPortMoveMemberOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortMoveMember(
+                    in.task,
+                    in.member,
+                    in.after,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortRequestNotification(
+                self: *const Self,
+                in: *const MachPortRequestNotificationIn,
+                out: *MachPortRequestNotificationOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortRequestNotification(
+                    in.task,
+                    in.name,
+                    in.msgid,
+                    in.sync,
+                    migz.received(migz.SendOnceRight, in.notify),
+                ) catch |err| return migz.codeToSend(err);
+                out.previous = if (res) |right| right.name else migz.port_null;
+                return migz.kern.success;
+            }
+
+            pub fn machPortInsertRight(
+                self: *const Self,
+                in: *const MachPortInsertRightIn,
+                out: *MachPortInsertRightOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortInsertRight(
+                    in.task,
+                    in.name,
+                    migz.AnyRight.fromReceived(in.poly, in.poly_poly),
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortExtractRight(
+                self: *const Self,
+                in: *const MachPortExtractRightIn,
+                out: *MachPortExtractRightOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortExtractRight(
+                    in.task,
+                    in.name,
+                    @fromBackingInt(in.msgt_name),
+                ) catch |err| return migz.codeToSend(err);
+                if (res) |right| {
+                    out.poly = right.name();
+                    out.poly_poly = right.disposition();
+                }
+                return migz.kern.success;
+            }
+
+            pub fn machPortSetSeqno(
+                self: *const Self,
+                in: *const MachPortSetSeqnoIn,
+                out: *MachPortSetSeqnoOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortSetSeqno(
+                    in.task,
+                    in.name,
+                    in.seqno,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortGetAttributes(
+                self: *const Self,
+                in: *const MachPortGetAttributesIn,
+                out: *MachPortGetAttributesOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortGetAttributes(
+                    in.task,
+                    in.name,
+                    in.flavor,
+                ) catch |err| return migz.codeToSend(err);
+                out.port_info_out_cnt = migz.copyOut(
+                    integer_t,
+                    &out.port_info_out,
+                    res,
+                ) catch |err| {
+                    return migz.codeToSend(err);
+                };
+                return migz.kern.success;
+            }
+
+            pub fn machPortSetAttributes(
+                self: *const Self,
+                in: *const MachPortSetAttributesIn,
+                out: *MachPortSetAttributesOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortSetAttributes(
+                    in.task,
+                    in.name,
+                    in.flavor,
+                    in.port_info.items(),
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortAllocateQos(
+                self: *const Self,
+                in: *const MachPortAllocateQosIn,
+                out: *MachPortAllocateQosOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortAllocateQos(
+                    in.task,
+                    @fromBackingInt(in.right),
+                    in.qos,
+                ) catch |err| return migz.codeToSend(err);
+                out.qos = res.qos;
+                out.name = res.name;
+                return migz.kern.success;
+            }
+
+            pub fn machPortAllocateFull(
+                self: *const Self,
+                in: *const MachPortAllocateFullIn,
+                out: *MachPortAllocateFullOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortAllocateFull(
+                    in.task,
+                    @fromBackingInt(in.right),
+                    migz.received(migz.SendRight, in.proto),
+                    in.qos,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                out.qos = res.qos;
+                out.name = res.name;
+                return migz.kern.success;
+            }
+
+            pub fn taskSetPortSpace(
+                self: *const Self,
+                in: *const TaskSetPortSpaceIn,
+                out: *TaskSetPortSpaceOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.taskSetPortSpace(
+                    in.task,
+                    in.table_entries,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortGetSrights(
+                self: *const Self,
+                in: *const MachPortGetSrightsIn,
+                out: *MachPortGetSrightsOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortGetSrights(
+                    in.task,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                out.srights = res;
+                return migz.kern.success;
+            }
+
+            pub fn machPortSpaceInfo(
+                self: *const Self,
+                in: *const MachPortSpaceInfoIn,
+                out: *MachPortSpaceInfoOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortSpaceInfo(
+                    in.space,
+                ) catch |err| return migz.codeToSend(err);
+                out.space_info = res.space_info;
+                out.table_info = .of(res.table_info);
+                out.tree_info = .of(res.tree_info);
+                return migz.kern.success;
+            }
+
+            pub fn machPortDnrequestInfo(
+                self: *const Self,
+                in: *const MachPortDnrequestInfoIn,
+                out: *MachPortDnrequestInfoOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortDnrequestInfo(
+                    in.task,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                out.dnr_total = res.dnr_total;
+                out.dnr_used = res.dnr_used;
+                return migz.kern.success;
+            }
+
+            pub fn machPortKernelObject(
+                self: *const Self,
+                in: *const MachPortKernelObjectIn,
+                out: *MachPortKernelObjectOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortKernelObject(
+                    in.task,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                out.object_type = res.object_type;
+                out.object_addr = res.object_addr;
+                return migz.kern.success;
+            }
+
+            pub fn machPortInsertMember(
+                self: *const Self,
+                in: *const MachPortInsertMemberIn,
+                out: *MachPortInsertMemberOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortInsertMember(
+                    in.task,
+                    in.name,
+                    in.pset,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortExtractMember(
+                self: *const Self,
+                in: *const MachPortExtractMemberIn,
+                out: *MachPortExtractMemberOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortExtractMember(
+                    in.task,
+                    in.name,
+                    in.pset,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortGetContext(
+                self: *const Self,
+                in: *const MachPortGetContextIn,
+                out: *MachPortGetContextOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortGetContext(
+                    in.task,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                out.context = res;
+                return migz.kern.success;
+            }
+
+            pub fn machPortSetContext(
+                self: *const Self,
+                in: *const MachPortSetContextIn,
+                out: *MachPortSetContextOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortSetContext(
+                    in.task,
+                    in.name,
+                    in.context,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortKobject(
+                self: *const Self,
+                in: *const MachPortKobjectIn,
+                out: *MachPortKobjectOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortKobject(
+                    in.task,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                out.object_type = res.object_type;
+                out.object_addr = res.object_addr;
+                return migz.kern.success;
+            }
+
+            pub fn machPortConstruct(
+                self: *const Self,
+                in: *const MachPortConstructIn,
+                out: *MachPortConstructOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortConstruct(
+                    in.task,
+                    migz.OolSlice(uint64_t).fromReceived(in.options),
+                    in.context,
+                ) catch |err| return migz.codeToSend(err);
+                out.name = res;
+                return migz.kern.success;
+            }
+
+            pub fn machPortDestruct(
+                self: *const Self,
+                in: *const MachPortDestructIn,
+                out: *MachPortDestructOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortDestruct(
+                    in.task,
+                    in.name,
+                    in.srdelta,
+                    in.guard,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortGuard(
+                self: *const Self,
+                in: *const MachPortGuardIn,
+                out: *MachPortGuardOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortGuard(
+                    in.task,
+                    in.name,
+                    in.guard,
+                    in.strict,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortUnguard(
+                self: *const Self,
+                in: *const MachPortUnguardIn,
+                out: *MachPortUnguardOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortUnguard(
+                    in.task,
+                    in.name,
+                    in.guard,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortSpaceBasicInfo(
+                self: *const Self,
+                in: *const MachPortSpaceBasicInfoIn,
+                out: *MachPortSpaceBasicInfoOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortSpaceBasicInfo(
+                    in.task,
+                ) catch |err| return migz.codeToSend(err);
+                out.basic_info = res;
+                return migz.kern.success;
+            }
+
+            pub fn machPortGuardWithFlags(
+                self: *const Self,
+                in: *const MachPortGuardWithFlagsIn,
+                out: *MachPortGuardWithFlagsOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortGuardWithFlags(
+                    in.task,
+                    in.name,
+                    in.guard,
+                    in.flags,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortSwapGuard(
+                self: *const Self,
+                in: *const MachPortSwapGuardIn,
+                out: *MachPortSwapGuardOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortSwapGuard(
+                    in.task,
+                    in.name,
+                    in.old_guard,
+                    in.new_guard,
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn machPortKobjectDescription(
+                self: *const Self,
+                in: *const MachPortKobjectDescriptionIn,
+                out: *MachPortKobjectDescriptionOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortKobjectDescription(
+                    in.task,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                migz.copyCString(&out.description, res.description) catch |err| {
+                    return migz.codeToSend(err);
+                };
+                out.object_type = res.object_type;
+                out.object_addr = res.object_addr;
+                return migz.kern.success;
+            }
+
+            pub fn machPortIsConnectionForService(
+                self: *const Self,
+                in: *const MachPortIsConnectionForServiceIn,
+                out: *MachPortIsConnectionForServiceOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortIsConnectionForService(
+                    in.task,
+                    in.connection_port,
+                    in.service_port,
+                ) catch |err| return migz.codeToSend(err);
+                out.filter_policy_id = res;
+                return migz.kern.success;
+            }
+
+            pub fn machPortGetServicePortInfo(
+                self: *const Self,
+                in: *const MachPortGetServicePortInfoIn,
+                out: *MachPortGetServicePortInfoOut,
+            ) migz.KernReturn {
+                const res = self.impl.machPortGetServicePortInfo(
+                    in.task,
+                    in.name,
+                ) catch |err| return migz.codeToSend(err);
+                out.sp_info_out = res;
+                return migz.kern.success;
+            }
+
+            pub fn machPortAssertAttributes(
+                self: *const Self,
+                in: *const MachPortAssertAttributesIn,
+                out: *MachPortAssertAttributesOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.machPortAssertAttributes(
+                    in.task,
+                    in.name,
+                    in.flavor,
+                    in.info.items(),
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+        };
+    }
+};
+
+test {
+    std.testing.refAllDecls(api);
+    std.testing.refAllDecls(api.Server(ApiTestStub));
+}
+
+/// An implementation of `api` that fails every routine, so tests analyze `api.Server`.
+const ApiTestStub = struct {
+    pub fn machPortNames(_: *ApiTestStub, _: migz.Port) migz.Error!api.MachPortNamesAnswer {
+        return error.Failure;
+    }
+    pub fn machPortType(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+    ) migz.Error!mach_port_type_t {
+        return error.Failure;
+    }
+    pub fn machPortRename(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_name_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortAllocateName(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: migz.PortRight,
+        _: mach_port_name_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortAllocate(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: migz.PortRight,
+    ) migz.Error!mach_port_name_t {
+        return error.Failure;
+    }
+    pub fn machPortDestroy(_: *ApiTestStub, _: migz.Port, _: mach_port_name_t) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortDeallocate(_: *ApiTestStub, _: migz.Port, _: mach_port_name_t) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortGetRefs(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: migz.PortRight,
+    ) migz.Error!mach_port_urefs_t {
+        return error.Failure;
+    }
+    pub fn machPortModRefs(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: migz.PortRight,
+        _: mach_port_delta_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortPeek(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_msg_trailer_type_t,
+        _: mach_port_seqno_t,
+    ) migz.Error!api.MachPortPeekAnswer {
+        return error.Failure;
+    }
+    pub fn machPortSetMscount(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_mscount_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortGetSetStatus(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+    ) migz.Error![]const mach_port_name_t {
+        return error.Failure;
+    }
+    pub fn machPortMoveMember(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_name_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortRequestNotification(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_msg_id_t,
+        _: mach_port_mscount_t,
+        _: ?migz.SendOnceRight,
+    ) migz.Error!?migz.SendOnceRight {
+        return error.Failure;
+    }
+    pub fn machPortInsertRight(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: ?migz.AnyRight,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortExtractRight(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: migz.Disposition,
+    ) migz.Error!?migz.PolyRight {
+        return error.Failure;
+    }
+    pub fn machPortSetSeqno(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_seqno_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortGetAttributes(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_flavor_t,
+    ) migz.Error![]const integer_t {
+        return error.Failure;
+    }
+    pub fn machPortSetAttributes(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_flavor_t,
+        _: []const integer_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortAllocateQos(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: migz.PortRight,
+        _: mach_port_qos_t,
+    ) migz.Error!api.MachPortAllocateQosAnswer {
+        return error.Failure;
+    }
+    pub fn machPortAllocateFull(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: migz.PortRight,
+        _: ?migz.SendRight,
+        _: mach_port_qos_t,
+        _: mach_port_name_t,
+    ) migz.Error!api.MachPortAllocateFullAnswer {
+        return error.Failure;
+    }
+    pub fn taskSetPortSpace(_: *ApiTestStub, _: migz.Port, _: int) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortGetSrights(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+    ) migz.Error!mach_port_rights_t {
+        return error.Failure;
+    }
+    pub fn machPortSpaceInfo(_: *ApiTestStub, _: migz.Port) migz.Error!api.MachPortSpaceInfoAnswer {
+        return error.Failure;
+    }
+    pub fn machPortDnrequestInfo(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+    ) migz.Error!api.MachPortDnrequestInfoAnswer {
+        return error.Failure;
+    }
+    pub fn machPortKernelObject(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+    ) migz.Error!api.MachPortKernelObjectAnswer {
+        return error.Failure;
+    }
+    pub fn machPortInsertMember(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_name_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortExtractMember(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_name_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortGetContext(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+    ) migz.Error!mach_port_context_t {
+        return error.Failure;
+    }
+    pub fn machPortSetContext(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_context_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortKobject(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+    ) migz.Error!api.MachPortKobjectAnswer {
+        return error.Failure;
+    }
+    pub fn machPortConstruct(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: migz.OolSlice(uint64_t),
+        _: mach_port_context_t,
+    ) migz.Error!mach_port_name_t {
+        return error.Failure;
+    }
+    pub fn machPortDestruct(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_delta_t,
+        _: mach_port_context_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortGuard(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_context_t,
+        _: boolean_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortUnguard(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_context_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortSpaceBasicInfo(_: *ApiTestStub, _: migz.Port) migz.Error!ipc_info_space_basic_t {
+        return error.Failure;
+    }
+    pub fn machPortGuardWithFlags(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_context_t,
+        _: uint64_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortSwapGuard(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_context_t,
+        _: mach_port_context_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn machPortKobjectDescription(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+    ) migz.Error!api.MachPortKobjectDescriptionAnswer {
+        return error.Failure;
+    }
+    pub fn machPortIsConnectionForService(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_name_t,
+    ) migz.Error!uint64_t {
+        return error.Failure;
+    }
+    pub fn machPortGetServicePortInfo(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+    ) migz.Error!mach_service_port_info_data_t {
+        return error.Failure;
+    }
+    pub fn machPortAssertAttributes(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: mach_port_name_t,
+        _: mach_port_flavor_t,
+        _: []const integer_t,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+};
+
 test {
     @setEvalBranchQuota(8400);
     std.testing.refAllDecls(@This());

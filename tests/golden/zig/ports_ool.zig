@@ -1966,6 +1966,309 @@ pub fn Server(comptime Impl: type) type {
     };
 }
 
+// ---- the idiomatic API ----
+
+/// This file, for `api` to reach the functions above by their names.
+const wire = @This();
+
+/// The idiomatic API of `ports_ool`: per routine a function with the `.defs` arguments in
+/// order, typed rights (a moved right is taken by the call, a copied or made one is
+/// lent), enums for right kinds and dispositions, slices for arrays, the results returned
+/// (several as `<Routine>Result`) and failures as `migz.Error`, whose exact code
+/// `migz.lastCode()` keeps. Each calls the function of the same name above, which keeps
+/// Apple's semantics (reply port, timeouts, reply checks) and whose C-ABI exports Rust
+/// uses: those keep the top-level names, and `@import("ports_ool").api` gives these the
+/// natural ones. A routine whose arguments this API cannot express yet is left out, with
+/// a comment saying why.
+pub const api = struct {
+    /// Calls `register_port` (id 3000) through `wire.registerPort`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `server`, the server's port, is lent.
+    /// `port` is lent: it stays the caller's.
+    pub fn registerPort(
+        server: migz.SendRight,
+        name: []const u8,
+        port: migz.ReceiveRight,
+    ) migz.Error!void {
+        var out: RegisterPortOut = .{};
+        const kr = wire.registerPort(&.{
+            .server = server.name,
+            .name = .of(name),
+            .port = port.name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// Calls `lookup_port` (id 3001) through `wire.lookupPort`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `server`, the server's port, is lent.
+    pub fn lookupPort(server: migz.SendRight, name: []const u8) migz.Error!?migz.SendRight {
+        var out: LookupPortOut = .{};
+        const kr = wire.lookupPort(&.{
+            .server = server.name,
+            .name = .of(name),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return migz.received(migz.SendRight, out.port);
+    }
+
+    /// Calls `pass_right` (id 3002) through `wire.passRight`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `server`, the server's port, is lent.
+    /// `right_arg` is moved or lent as its variant says.
+    pub fn passRight(
+        server: migz.SendRight,
+        right_arg: migz.PolyRight,
+    ) migz.Error!migz.InlineArray(u8, 32) {
+        var out: PassRightOut = .{};
+        const kr = wire.passRight(&.{
+            .server = server.name,
+            .right = right_arg.name(),
+            .right_poly = right_arg.disposition(),
+        }, &out);
+        if (kr != migz.kern.success) {
+            // A request that was not sent leaves its moved rights here: release them.
+            if (migz.rightsKept(kr, .none)) {
+                right_arg.release();
+            }
+            return migz.fail(kr);
+        }
+        return migz.InlineArray(u8, 32).fromCString(out.label);
+    }
+
+    // `reverse` has no typed function yet: `reversed` is deallocated when sent (Dealloc).
+    // Call `wire.reverse`.
+
+    // `upload` has no typed function yet: `blob` is deallocated when sent (Dealloc).
+    // Call `wire.upload`.
+
+    /// Calls `stats` (id 3005) through `wire.stats`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `server`, the server's port, is lent.
+    pub fn stats(server: migz.SendRight) migz.Error!migz.InlineArray(int32_t, 16) {
+        var out: StatsOut = .{};
+        const kr = wire.stats(&.{
+            .server = server.name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return .{ .buf = out.values, .len = out.values_cnt };
+    }
+
+    // `count_ports` has no typed function yet: `list` is an array of rights.
+    // Call `wire.countPorts`.
+
+    /// Calls `whoami` (id 3007) through `wire.whoami`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `server`, the server's port, is lent.
+    pub fn whoami(server: migz.SendRight) migz.Error!int32_t {
+        var out: WhoamiOut = .{};
+        const kr = wire.whoami(&.{
+            .server = server.name,
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.word;
+    }
+
+    /// Calls `log_message` (id 3008) through `wire.logMessage`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `server`, the server's port, is lent.
+    pub fn logMessage(server: migz.SendRight, message: []const u8) migz.Error!void {
+        const kr = wire.logMessage(&.{
+            .server = server.name,
+            .message = .of(message),
+        });
+        if (kr != migz.kern.success) return migz.fail(kr);
+    }
+
+    /// The server side: `Impl` has one method per routine taking the arguments the
+    /// request carries as the functions above take them (received rights owned, arrays as
+    /// slices, out-of-line memory as `migz.OolSlice`), and returning its results or a
+    /// `migz.Error` (`migz.fail(code)` answers with that exact code). On success the method
+    /// owns what the request brought; on an error the serve loop destroys it, as MIG does.
+    /// A routine left out of `api` keeps the raw method `fn(self, in, out) KernReturn`.
+    pub fn Server(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+            /// Bytes of the largest request, for `migz.serveGenerated`.
+            pub const request_size_max = wire.request_size_max;
+            /// Bytes of the largest reply, for `migz.serveGenerated`.
+            pub const reply_size_max = wire.reply_size_max;
+
+            /// Handles one request into `out` (see `wire.Server`).
+            pub fn demuxLen(
+                self: Self,
+                in: *const migz.MachMsgHeader,
+                len: usize,
+                out: *migz.MachMsgHeader,
+            ) bool {
+                var adapter: Adapter(Impl) = .{ .impl = self.impl };
+                const inner: wire.Server(Adapter(Impl)) = .{ .impl = &adapter };
+                return inner.demuxLen(in, len, out);
+            }
+
+            /// Receives one request on `rcv`, handles it and sends the reply.
+            pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGeneratedOnce(self, rcv, timeout_ms);
+            }
+
+            /// Serves requests until receiving fails, and returns why.
+            pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGenerated(self, rcv, timeout_ms);
+            }
+        };
+    }
+
+    /// The raw implementation `Server` calls: each method turns `in` into the typed
+    /// arguments, calls `Impl`, and stores its answer in `out`.
+    fn Adapter(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+            pub fn registerPort(
+                self: *const Self,
+                in: *const RegisterPortIn,
+                out: *RegisterPortOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.registerPort(
+                    in.server,
+                    in.name.items(),
+                    migz.received(migz.SendRight, in.port),
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+
+            pub fn lookupPort(
+                self: *const Self,
+                in: *const LookupPortIn,
+                out: *LookupPortOut,
+            ) migz.KernReturn {
+                const res = self.impl.lookupPort(
+                    in.server,
+                    in.name.items(),
+                ) catch |err| return migz.codeToSend(err);
+                out.port = if (res) |right| right.name else migz.port_null;
+                return migz.kern.success;
+            }
+
+            pub fn passRight(
+                self: *const Self,
+                in: *const PassRightIn,
+                out: *PassRightOut,
+            ) migz.KernReturn {
+                const res = self.impl.passRight(
+                    in.server,
+                    migz.AnyRight.fromReceived(in.right, in.right_poly),
+                ) catch |err| return migz.codeToSend(err);
+                migz.copyCString(&out.label, res) catch |err| {
+                    return migz.codeToSend(err);
+                };
+                return migz.kern.success;
+            }
+
+            pub fn reverse(
+                self: *const Self,
+                in: *const ReverseIn,
+                out: *ReverseOut,
+            ) migz.KernReturn {
+                return self.impl.reverse(in, out);
+            }
+
+            pub fn upload(self: *const Self, in: *const UploadIn, out: *UploadOut) migz.KernReturn {
+                return self.impl.upload(in, out);
+            }
+
+            pub fn stats(self: *const Self, in: *const StatsIn, out: *StatsOut) migz.KernReturn {
+                const res = self.impl.stats(in.server) catch |err| return migz.codeToSend(err);
+                out.values_cnt = migz.copyOut(
+                    int32_t,
+                    &out.values,
+                    res,
+                ) catch |err| {
+                    return migz.codeToSend(err);
+                };
+                return migz.kern.success;
+            }
+
+            pub fn countPorts(
+                self: *const Self,
+                in: *const CountPortsIn,
+                out: *CountPortsOut,
+            ) migz.KernReturn {
+                return self.impl.countPorts(in, out);
+            }
+
+            pub fn whoami(self: *const Self, in: *const WhoamiIn, out: *WhoamiOut) migz.KernReturn {
+                const res = self.impl.whoami(
+                    in.server,
+                    in.atoken,
+                ) catch |err| return migz.codeToSend(err);
+                out.word = res;
+                return migz.kern.success;
+            }
+
+            pub fn logMessage(
+                self: *const Self,
+                in: *const LogMessageIn,
+                out: *LogMessageOut,
+            ) migz.KernReturn {
+                _ = out;
+                self.impl.logMessage(
+                    in.server,
+                    in.message.items(),
+                ) catch |err| return migz.codeToSend(err);
+                return migz.kern.success;
+            }
+        };
+    }
+};
+
+test {
+    std.testing.refAllDecls(api);
+    std.testing.refAllDecls(api.Server(ApiTestStub));
+}
+
+/// An implementation of `api` that fails every routine, so tests analyze `api.Server`.
+const ApiTestStub = struct {
+    pub fn registerPort(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: []const u8,
+        _: ?migz.SendRight,
+    ) migz.Error!void {
+        return error.Failure;
+    }
+    pub fn lookupPort(_: *ApiTestStub, _: migz.Port, _: []const u8) migz.Error!?migz.SendRight {
+        return error.Failure;
+    }
+    pub fn passRight(_: *ApiTestStub, _: migz.Port, _: ?migz.AnyRight) migz.Error![]const u8 {
+        return error.Failure;
+    }
+    pub fn reverse(_: *ApiTestStub, _: *const ReverseIn, _: *ReverseOut) migz.KernReturn {
+        return migz.kern.failure;
+    }
+    pub fn upload(_: *ApiTestStub, _: *const UploadIn, _: *UploadOut) migz.KernReturn {
+        return migz.kern.failure;
+    }
+    pub fn stats(_: *ApiTestStub, _: migz.Port) migz.Error![]const int32_t {
+        return error.Failure;
+    }
+    pub fn countPorts(_: *ApiTestStub, _: *const CountPortsIn, _: *CountPortsOut) migz.KernReturn {
+        return migz.kern.failure;
+    }
+    pub fn whoami(_: *ApiTestStub, _: migz.Port, _: migz.AuditToken) migz.Error!int32_t {
+        return error.Failure;
+    }
+    pub fn logMessage(_: *ApiTestStub, _: migz.Port, _: []const u8) migz.Error!void {
+        return error.Failure;
+    }
+};
+
 test {
     @setEvalBranchQuota(1800);
     std.testing.refAllDecls(@This());

@@ -1,0 +1,947 @@
+//! The idiomatic Zig API of a generated file: the namespace `<subsystem>.api`, written
+//! beside the C-ABI-shaped functions (`In`/`Out` structs, `kern_return_t`), which stay as
+//! they are because Rust calls their exports and the idiomatic functions call them.
+//!
+//! Per routine, `api.<routine>` takes the `.defs` arguments positionally, typed rights
+//! (`migz.SendRight`, `migz.SendOnceRight`, `migz.ReceiveRight`, `migz.PolyRight`),
+//! enums where an argument takes a right kind or a disposition (`migz.PortRight`,
+//! `migz.Disposition`), and slices for arrays; it returns its results (one directly,
+//! several as `<Routine>Result`) or a `migz.Error`, whose exact code `migz.lastCode()`
+//! keeps. It calls the routine's existing client function, so Apple's reply port
+//! handling, timeouts and reply checks stay in one place. `api.Server(Impl)` adapts an
+//! implementation with the same typed methods onto the existing `Server`.
+//!
+//! The idiomatic functions live in `api` rather than taking the top-level names, so the
+//! existing functions and their C-ABI exports keep their names; `const mach_port =
+//! @import("mach_port").api;` gives a user the natural names. An argument shape this
+//! writer cannot express yet (arrays of rights, arrays of out-of-line elements, explicit
+//! reply ports, `Dealloc` arrays, `InOut` arguments) leaves the routine out of `api`, with
+//! a comment saying why; its server method then keeps the raw `(in, out)` signature.
+
+use crate::names::{camel, is_identifier, pascal, zig_ident};
+use crate::zig::{Shape, shape};
+use migz_defs::ir::{Arg, ArgKind, ConsumeOnSendError, Count, Dealloc, Routine, Subsystem, Type};
+use migz_defs::ir::{RoutineKind, msgt};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+/// The file-level name under which `api` reaches the existing functions.
+const WIRE: &str = "wire";
+
+/// How a right is passed to or returned from a call.
+struct RightType {
+    /// The Zig type.
+    ty: &'static str,
+    /// Whether the message takes it away from its holder.
+    moved: bool,
+}
+
+/// The typed right that sends one right with disposition `d` (as the Rust writer's
+/// `send_right_type`): moved rights are owned values the call takes, copied and made
+/// rights are lent.
+fn send_right(d: u32) -> Option<RightType> {
+    let (ty, moved) = match d {
+        msgt::MOVE_SEND => ("migz.SendRight", true),
+        msgt::MOVE_SEND_ONCE => ("migz.SendOnceRight", true),
+        msgt::MOVE_RECEIVE => ("migz.ReceiveRight", true),
+        msgt::COPY_SEND => ("migz.SendRight", false),
+        msgt::MAKE_SEND | msgt::MAKE_SEND_ONCE => ("migz.ReceiveRight", false),
+        msgt::POLYMORPHIC => ("migz.PolyRight", true),
+        _ => return None,
+    };
+    Some(RightType { ty, moved })
+}
+
+/// The owned right a received right of `ty` becomes (`migz.AnyRight` for polymorphic).
+fn recv_right(ty: &Type) -> Option<&'static str> {
+    if ty.out_name == msgt::POLYMORPHIC {
+        return Some("migz.AnyRight");
+    }
+    Some(match msgt::received_as(ty.out_name) {
+        msgt::MOVE_SEND => "migz.SendRight",
+        msgt::MOVE_SEND_ONCE => "migz.SendOnceRight",
+        msgt::MOVE_RECEIVE => "migz.ReceiveRight",
+        _ => return None,
+    })
+}
+
+/// The runtime enum of a scalar argument that takes a right kind or a disposition.
+fn value_enum(ty: &Type) -> Option<&'static str> {
+    if ty.element.is_some() || ty.element_bits != 32 || ty.is_port() {
+        return None;
+    }
+    match ty.name.as_str() {
+        "mach_port_right_t" => Some("migz.PortRight"),
+        "mach_msg_type_name_t" => Some("migz.Disposition"),
+        _ => None,
+    }
+}
+
+/// Zig types as the Zig writer names them: the `.defs` alias where the writer declared
+/// one for the same structure, else the structure.
+struct Types<'a> {
+    aliases: &'a BTreeMap<String, String>,
+}
+
+impl Types<'_> {
+    fn scalar(bits: u32, signed: bool) -> String {
+        match bits {
+            8 | 16 | 32 | 64 => format!("{}{bits}", if signed { 'i' } else { 'u' }),
+            b => format!("[{}]u8", b.div_ceil(8).max(1)),
+        }
+    }
+
+    /// The type of a fixed-size in-line value (the Zig writer's `value_type`).
+    fn value(&self, ty: &Type) -> String {
+        let structural = if ty.is_port() && ty.element.is_none() {
+            "migz.Port".to_string()
+        } else {
+            match &ty.element {
+                None => Self::scalar(ty.element_bits, ty.signed),
+                Some(_) if ty.element_bits == 1 => format!("[{}]u8", ty.inline_bytes()),
+                Some(el) => format!("[{}]{}", ty.element_count_max(), self.value(el)),
+            }
+        };
+        if is_identifier(&ty.name) && !ty.var_array && ty.inline {
+            let alias = zig_ident(&ty.name);
+            if self.aliases.get(&alias) == Some(&structural) {
+                return alias;
+            }
+        }
+        structural
+    }
+
+    /// The type of one counted element of an array (the Zig writer's `elem_type`).
+    fn elem(&self, ty: &Type) -> String {
+        if ty.is_port() {
+            return "migz.Port".to_string();
+        }
+        match &ty.element {
+            Some(el) => self.value(el),
+            None => Self::scalar(ty.element_bits, ty.signed),
+        }
+    }
+}
+
+/// One parameter of a client function or server method: its name and type.
+struct Param {
+    name: String,
+    ty: String,
+    /// Said in the doc comment.
+    note: Option<String>,
+}
+
+/// One result: the `Out` field it comes from or goes to, and its types on either side.
+struct Result {
+    field: String,
+    client_ty: String,
+    /// From `out` into the client's value.
+    client_expr: String,
+    server_ty: String,
+    /// The statement storing the server's value (`@V@`) into `out`.
+    server_store: String,
+    /// Whether the store can fail (`MIG_ARRAY_TOO_LARGE`); it then ends in `catch`.
+    fallible: bool,
+    /// How a server's value (`@V@`) that moves a right releases it when no reply takes it.
+    server_release: Option<String>,
+}
+
+/// The typed view of one routine, or why it has none.
+struct Plan {
+    client: Vec<Param>,
+    /// `In` field initializers of the client call.
+    inputs: Vec<(String, String)>,
+    /// Moved rights to release when the request kept them: (parameter, polymorphic).
+    moved: Vec<(String, bool)>,
+    /// Whether packing the request checks lengths (then no right may be moved).
+    checked: bool,
+    server: Vec<Param>,
+    /// The server method's arguments, from `in`.
+    server_args: Vec<String>,
+    results: Vec<Result>,
+}
+
+/// Plans the typed API of `r`, or says which argument it cannot express.
+fn plan(r: &Routine, types: &Types, names: &Names) -> std::result::Result<Plan, String> {
+    let mut p = Plan {
+        client: Vec::new(),
+        inputs: Vec::new(),
+        moved: Vec::new(),
+        checked: false,
+        server: Vec::new(),
+        server_args: Vec::new(),
+        results: Vec::new(),
+    };
+    for a in &r.args {
+        let field = zig_ident(&a.name);
+        let param = names.param(&a.name);
+        let why = |what: &str| Err(format!("`{}` is {what}", a.name));
+        if a.ty.ool_elements.is_some() {
+            return why("an array of out-of-line elements");
+        }
+        match a.kind {
+            ArgKind::RequestPort => {
+                let Some(rt) = send_right(a.ty.in_name) else {
+                    return why("a request port of an unusual disposition");
+                };
+                // A polymorphic request port goes with its default disposition.
+                let rt = if a.ty.in_name == msgt::POLYMORPHIC {
+                    send_right(msgt::COPY_SEND).expect("copy_send is a right")
+                } else {
+                    rt
+                };
+                let note = if rt.moved { "moved" } else { "lent" };
+                p.client.push(Param {
+                    name: param.clone(),
+                    ty: rt.ty.into(),
+                    note: Some(format!("`{param}`, the server's port, is {note}")),
+                });
+                p.inputs.push((field.clone(), format!("{param}.name")));
+                if rt.moved {
+                    p.moved.push((param.clone(), false));
+                }
+                p.server.push(Param {
+                    name: param,
+                    ty: "migz.Port".into(),
+                    note: None,
+                });
+                p.server_args.push(format!("in.{field}"));
+                continue;
+            }
+            ArgKind::WaitTime | ArgKind::SendTime => {
+                p.client.push(Param {
+                    name: param.clone(),
+                    ty: "u32".into(),
+                    note: Some(format!("`{param}` is a timeout in milliseconds")),
+                });
+                p.inputs.push((field, param));
+                continue;
+            }
+            ArgKind::MsgOption => {
+                p.client.push(Param {
+                    name: param.clone(),
+                    ty: "i32".into(),
+                    note: None,
+                });
+                p.inputs.push((field, param));
+                continue;
+            }
+            ArgKind::MsgSeqno | ArgKind::ServerSecToken | ArgKind::SecToken => {
+                let ty = if a.kind == ArgKind::MsgSeqno {
+                    "u32"
+                } else {
+                    "migz.SecurityToken"
+                };
+                p.server.push(Param {
+                    name: param,
+                    ty: ty.into(),
+                    note: None,
+                });
+                p.server_args.push(format!("in.{field}"));
+                continue;
+            }
+            ArgKind::AuditToken | ArgKind::ServerAuditToken => {
+                p.server.push(Param {
+                    name: param,
+                    ty: "migz.AuditToken".into(),
+                    note: None,
+                });
+                p.server_args.push(format!("in.{field}"));
+                continue;
+            }
+            ArgKind::ServerContextToken => {
+                p.server.push(Param {
+                    name: param,
+                    ty: "u64".into(),
+                    note: None,
+                });
+                p.server_args.push(format!("in.{field}"));
+                continue;
+            }
+            ArgKind::ServerImpl => continue,
+            ArgKind::ReplyPort | ArgKind::UReplyPort | ArgKind::SReplyPort => {
+                return why("an explicit reply port");
+            }
+            ArgKind::UserSecToken | ArgKind::UserAuditToken | ArgKind::UserImpl => {
+                return why("a client-side trailer argument");
+            }
+            ArgKind::InOut => {
+                // A plain value goes both ways: a parameter and a result.
+                if shape(&a.ty) != Shape::Value {
+                    return why("an array or right both sent and returned (InOut)");
+                }
+                input(a, &field, &param, types, &mut p)?;
+                output(a, &field, types, &mut p)?;
+            }
+            ArgKind::In => input(a, &field, &param, types, &mut p)?,
+            ArgKind::Out => output(a, &field, types, &mut p)?,
+        }
+    }
+    if p.checked && !p.moved.is_empty() {
+        return Err("moving a right beside an array whose length the request checks".into());
+    }
+    Ok(p)
+}
+
+/// Plans an argument that the request carries.
+fn input(
+    a: &Arg,
+    field: &str,
+    param: &str,
+    types: &Types,
+    p: &mut Plan,
+) -> std::result::Result<(), String> {
+    let why = |what: &str| Err(format!("`{}` is {what}", a.name));
+    match shape(&a.ty) {
+        Shape::Port => {
+            let Some(rt) = send_right(a.ty.in_name) else {
+                return why("a right of an unusual disposition");
+            };
+            let poly = a.ty.in_name == msgt::POLYMORPHIC;
+            let note = match (poly, rt.moved) {
+                (true, _) => "moved or lent as its variant says",
+                (false, true) => "moved: the call takes it, also when it fails",
+                (false, false) => "lent: it stays the caller's",
+            };
+            p.client.push(Param {
+                name: param.into(),
+                ty: rt.ty.into(),
+                note: Some(format!("`{param}` is {note}")),
+            });
+            let poly_field = zig_ident(&format!("{}_poly", a.name));
+            if poly {
+                p.inputs.push((field.into(), format!("{param}.name()")));
+                p.inputs
+                    .push((poly_field.clone(), format!("{param}.disposition()")));
+            } else {
+                p.inputs.push((field.into(), format!("{param}.name")));
+            }
+            // The server owns what arrived; a polymorphic right says its kind in `_poly`.
+            let Some(owned) = recv_right(&a.ty) else {
+                return why("a right the server cannot own");
+            };
+            p.server.push(Param {
+                name: param.into(),
+                ty: format!("?{owned}"),
+                note: None,
+            });
+            p.server_args.push(if owned == "migz.AnyRight" {
+                format!("migz.AnyRight.fromReceived(in.{field}, in.{poly_field})")
+            } else {
+                format!("migz.received({owned}, in.{field})")
+            });
+            if rt.moved {
+                p.moved.push((param.into(), poly));
+            }
+        }
+        Shape::PortArray { .. } | Shape::OolPorts { .. } => return why("an array of rights"),
+        Shape::Value => {
+            let (ty, to_wire, from_wire) = match value_enum(&a.ty) {
+                Some(e) => (
+                    e.to_string(),
+                    format!("@backingInt({param})"),
+                    format!("@fromBackingInt(in.{field})"),
+                ),
+                None => (types.value(&a.ty), param.into(), format!("in.{field}")),
+            };
+            p.client.push(Param {
+                name: param.into(),
+                ty: ty.clone(),
+                note: None,
+            });
+            p.inputs.push((field.into(), to_wire));
+            p.server.push(Param {
+                name: param.into(),
+                ty,
+                note: None,
+            });
+            p.server_args.push(from_wire);
+        }
+        Shape::Ool { .. } => {
+            if a.dealloc != Dealloc::No {
+                return why("deallocated when sent (Dealloc)");
+            }
+            let el = types.elem(&a.ty);
+            p.client.push(Param {
+                name: param.into(),
+                ty: format!("[]const {el}"),
+                note: None,
+            });
+            p.inputs.push((field.into(), format!(".of({param})")));
+            p.server.push(Param {
+                name: param.into(),
+                ty: format!("migz.OolSlice({el})"),
+                note: None,
+            });
+            p.server_args
+                .push(format!("migz.OolSlice({el}).fromReceived(in.{field})"));
+            p.checked = true;
+        }
+        Shape::VarInline { .. } | Shape::CStr { .. } => {
+            let el = if a.ty.is_string {
+                "u8".to_string()
+            } else {
+                types.elem(&a.ty)
+            };
+            p.client.push(Param {
+                name: param.into(),
+                ty: format!("[]const {el}"),
+                note: None,
+            });
+            p.inputs.push((field.into(), format!(".of({param})")));
+            p.server.push(Param {
+                name: param.into(),
+                ty: format!("[]const {el}"),
+                note: None,
+            });
+            p.server_args.push(format!("in.{field}.items()"));
+            p.checked = true;
+        }
+    }
+    Ok(())
+}
+
+/// Plans an argument that the reply carries.
+fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Result<(), String> {
+    let why = |what: &str| Err(format!("`{}` is {what}", a.name));
+    let result = match shape(&a.ty) {
+        Shape::Port => {
+            let Some(owned) = recv_right(&a.ty) else {
+                return why("a right of an unusual disposition");
+            };
+            let Some(rt) = send_right(a.ty.in_name) else {
+                return why("a right of an unusual disposition");
+            };
+            if a.ty.out_name == msgt::POLYMORPHIC {
+                let poly = zig_ident(&format!("{}_poly", a.name));
+                Result {
+                    field: field.into(),
+                    client_ty: format!("?{owned}"),
+                    client_expr: format!("migz.AnyRight.fromReceived(out.{field}, out.{poly})"),
+                    server_ty: "?migz.PolyRight".into(),
+                    server_store: format!(
+                        "if (@V@) |right| {{\n    out.{field} = right.name();\n    out.{poly} = right.disposition();\n}}"
+                    ),
+                    fallible: false,
+                    server_release: Some("if (@V@) |right| right.release();".into()),
+                }
+            } else {
+                Result {
+                    field: field.into(),
+                    client_ty: format!("?{owned}"),
+                    client_expr: format!("migz.received({owned}, out.{field})"),
+                    server_ty: format!("?{}", rt.ty),
+                    server_store: format!(
+                        "out.{field} = if (@V@) |right| right.name else migz.port_null;"
+                    ),
+                    fallible: false,
+                    server_release: rt
+                        .moved
+                        .then(|| "if (@V@) |right| right.deinit();".to_string()),
+                }
+            }
+        }
+        Shape::PortArray { .. } | Shape::OolPorts { .. } => return why("an array of rights"),
+        Shape::Value => match value_enum(&a.ty) {
+            Some(e) => Result {
+                field: field.into(),
+                client_ty: e.into(),
+                client_expr: format!("@fromBackingInt(out.{field})"),
+                server_ty: e.into(),
+                server_store: format!("out.{field} = @backingInt(@V@);"),
+                fallible: false,
+                server_release: None,
+            },
+            None => {
+                let ty = types.value(&a.ty);
+                Result {
+                    field: field.into(),
+                    client_ty: ty.clone(),
+                    client_expr: format!("out.{field}"),
+                    server_ty: ty,
+                    server_store: format!("out.{field} = @V@;"),
+                    fallible: false,
+                    server_release: None,
+                }
+            }
+        },
+        Shape::Ool { .. } => {
+            if a.dealloc != Dealloc::No {
+                return why("deallocated when sent (Dealloc)");
+            }
+            let el = types.elem(&a.ty);
+            Result {
+                field: field.into(),
+                client_ty: format!("migz.OolSlice({el})"),
+                client_expr: format!("migz.OolSlice({el}).fromReceived(out.{field})"),
+                server_ty: format!("[]const {el}"),
+                server_store: format!("out.{field} = .of(@V@);"),
+                fallible: false,
+                server_release: None,
+            }
+        }
+        Shape::VarInline { max } => {
+            if !matches!(a.count, Count::Own) {
+                return why("a reply array counted by another argument (SameCount)");
+            }
+            let el = types.elem(&a.ty);
+            let cnt = zig_ident(&format!("{}_cnt", a.name));
+            Result {
+                field: field.into(),
+                client_ty: format!("migz.InlineArray({el}, {max})"),
+                client_expr: format!(".{{ .buf = out.{field}, .len = out.{cnt} }}"),
+                server_ty: format!("[]const {el}"),
+                server_store: format!(
+                    "out.{cnt} = migz.copyOut(\n    {el},\n    &out.{field},\n    @V@,\n)"
+                ),
+                fallible: true,
+                server_release: None,
+            }
+        }
+        Shape::CStr { max, .. } => Result {
+            field: field.into(),
+            client_ty: format!("migz.InlineArray(u8, {max})"),
+            client_expr: format!("migz.InlineArray(u8, {max}).fromCString(out.{field})"),
+            server_ty: "[]const u8".into(),
+            server_store: format!("migz.copyCString(&out.{field}, @V@)"),
+            fallible: true,
+            server_release: None,
+        },
+    };
+    p.results.push(result);
+    Ok(())
+}
+
+/// Names a parameter may not take: every declaration of the file and of `api` (Zig refuses
+/// a parameter that shadows one), and the generated bodies' locals.
+struct Names {
+    taken: BTreeSet<String>,
+}
+
+impl Names {
+    fn new(sub: &Subsystem, aliases: &BTreeMap<String, String>) -> Names {
+        let mut taken: BTreeSet<String> = [
+            "std",
+            "migz",
+            "assert",
+            "subsystem_name",
+            "base_id",
+            "id_count",
+            "request_size_max",
+            "reply_size_max",
+            "Server",
+            "TestStub",
+            "ApiTestStub",
+            "Adapter",
+            "api",
+            WIRE,
+            "in",
+            "out",
+            "kr",
+            "v",
+            "res",
+            "err",
+            "self",
+            "right",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        taken.extend(aliases.keys().cloned());
+        for r in &sub.routines {
+            taken.insert(format!("{}_id", r.name));
+            taken.insert(zig_ident(&camel(&r.name)));
+        }
+        Names { taken }
+    }
+
+    /// The parameter name of argument `name`: its own, or with `_arg` appended on a clash.
+    fn param(&self, name: &str) -> String {
+        let id = zig_ident(name);
+        if self.taken.contains(&id) {
+            zig_ident(&format!("{name}_arg"))
+        } else {
+            id
+        }
+    }
+}
+
+/// Writes `pub fn name(params) ret {` within 100 columns at `indent`.
+fn signature(out: &mut String, indent: &str, head: &str, params: &[String], ret: &str) {
+    let one_line = format!("{indent}{head}({}) {ret} {{", params.join(", "));
+    if one_line.len() <= 100 {
+        let _ = writeln!(out, "{one_line}");
+        return;
+    }
+    let _ = writeln!(out, "{indent}{head}(");
+    for p in params {
+        let _ = writeln!(out, "{indent}    {p},");
+    }
+    let _ = writeln!(out, "{indent}) {ret} {{");
+}
+
+/// The client's return type and the expression building it from `out`.
+fn client_return(r: &Routine, p: &Plan) -> (String, String) {
+    match p.results.as_slice() {
+        [] => ("void".into(), String::new()),
+        [one] => (one.client_ty.clone(), one.client_expr.clone()),
+        many => {
+            let mut value = ".{\n".to_string();
+            for x in many {
+                let _ = writeln!(value, "            .{} = {},", x.field, x.client_expr);
+            }
+            value.push_str("        }");
+            (format!("{}Result", pascal(&r.name)), value)
+        }
+    }
+}
+
+/// The server method's result type.
+fn server_return(r: &Routine, p: &Plan) -> String {
+    match p.results.as_slice() {
+        [] => "void".into(),
+        [one] => one.server_ty.clone(),
+        _ => format!("{}Answer", pascal(&r.name)),
+    }
+}
+
+/// Appends `text` re-indented by `indent`.
+fn indented(out: &mut String, indent: &str, text: &str) {
+    for line in text.lines() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+}
+
+/// The client function of a planned routine.
+fn client(out: &mut String, sub: &Subsystem, r: &Routine, p: &Plan) {
+    let p_name = pascal(&r.name);
+    let f = zig_ident(&camel(&r.name));
+    let (ret, value) = client_return(r, p);
+    if p.results.len() > 1 {
+        let _ = writeln!(
+            out,
+            "    /// Results of `{}`.\n    pub const {ret} = struct {{",
+            r.name
+        );
+        for x in &p.results {
+            let _ = writeln!(out, "        {}: {},", x.field, x.client_ty);
+        }
+        out.push_str("    };\n\n");
+    }
+    let head = format!("    /// Calls `{}` (id {})", r.name, r.id);
+    let through = format!("through `{WIRE}.{f}`,");
+    if head.len() + through.len() < 100 {
+        let _ = writeln!(out, "{head} {through}");
+    } else {
+        let _ = writeln!(out, "{head}\n    /// {through}");
+    }
+    out.push_str("    /// which keeps Apple's reply port handling, timeouts and reply checks.\n");
+    for note in p.client.iter().filter_map(|x| x.note.as_ref()) {
+        let _ = writeln!(out, "    /// {note}.");
+    }
+    let params: Vec<String> = p
+        .client
+        .iter()
+        .map(|x| format!("{}: {}", x.name, x.ty))
+        .collect();
+    signature(
+        out,
+        "    ",
+        &format!("pub fn {f}"),
+        &params,
+        &format!("migz.Error!{ret}"),
+    );
+    let inputs = if p.inputs.is_empty() {
+        "&.{}".to_string()
+    } else {
+        let mut s = "&.{\n".to_string();
+        for (field, value) in &p.inputs {
+            let _ = writeln!(s, "            .{field} = {value},");
+        }
+        s.push_str("        }");
+        s
+    };
+    let simple = r.kind == RoutineKind::SimpleRoutine;
+    if simple {
+        let _ = writeln!(out, "        const kr = {WIRE}.{f}({inputs});");
+    } else {
+        let _ = writeln!(
+            out,
+            "        var out: {p_name}Out = .{{}};\n        const kr = {WIRE}.{f}({inputs}, &out);"
+        );
+    }
+    if p.moved.is_empty() {
+        out.push_str("        if (kr != migz.kern.success) return migz.fail(kr);\n");
+    } else {
+        let mode = match sub.consume_on_send_error {
+            ConsumeOnSendError::None => "none",
+            ConsumeOnSendError::Timeout => "timeout",
+            ConsumeOnSendError::Any => "any",
+        };
+        let _ = writeln!(
+            out,
+            "        if (kr != migz.kern.success) {{\n            // A request that was not sent leaves its moved rights here: release them.\n            if (migz.rightsKept(kr, .{mode})) {{"
+        );
+        for (m, poly) in &p.moved {
+            let release = if *poly { "release" } else { "deinit" };
+            let _ = writeln!(out, "                {m}.{release}();");
+        }
+        out.push_str("            }\n            return migz.fail(kr);\n        }\n");
+    }
+    if !simple && !value.is_empty() {
+        let _ = writeln!(out, "        return {value};");
+    }
+    out.push_str("    }\n\n");
+}
+
+/// The adapter method that turns the raw server call into the typed one, or forwards the
+/// raw call for a routine without a typed view.
+fn adapter_method(out: &mut String, r: &Routine, p: Option<&Plan>) {
+    let p_name = pascal(&r.name);
+    let f = zig_ident(&camel(&r.name));
+    signature(
+        out,
+        "            ",
+        &format!("pub fn {f}"),
+        &[
+            "self: *const Self".into(),
+            format!("in: *const {p_name}In"),
+            format!("out: *{p_name}Out"),
+        ],
+        "migz.KernReturn",
+    );
+    let ind = "                ";
+    let Some(p) = p else {
+        let _ = writeln!(out, "{ind}return self.impl.{f}(in, out);\n            }}\n");
+        return;
+    };
+    let one_line = format!("self.impl.{f}({})", p.server_args.join(", "));
+    let catch_len = "catch |err| return migz.codeToSend(err);".len();
+    let call = if ind.len() + "const res = ".len() + one_line.len() + 1 + catch_len <= 100 {
+        one_line
+    } else {
+        let mut s = format!("self.impl.{f}(\n");
+        for a in &p.server_args {
+            let _ = writeln!(s, "{ind}    {a},");
+        }
+        let _ = write!(s, "{ind})");
+        s
+    };
+    let catch = "catch |err| return migz.codeToSend(err);";
+    if p.results.is_empty() {
+        let _ = writeln!(
+            out,
+            "{ind}_ = out;\n{ind}{call} {catch}\n{ind}return migz.kern.success;"
+        );
+        out.push_str("            }\n\n");
+        return;
+    }
+    let _ = writeln!(out, "{ind}const res = {call} {catch}");
+    let value = |x: &Result| {
+        if p.results.len() == 1 {
+            "res".to_string()
+        } else {
+            format!("res.{}", x.field)
+        }
+    };
+    // Stores that can fail go first; a failure releases the rights the answer moves.
+    let releases: Vec<String> = p
+        .results
+        .iter()
+        .filter_map(|x| {
+            x.server_release
+                .as_ref()
+                .map(|rel| rel.replace("@V@", &value(x)))
+        })
+        .collect();
+    for x in p.results.iter().filter(|x| x.fallible) {
+        let store = x.server_store.replace("@V@", &value(x));
+        let store = store.replace('\n', &format!("\n{ind}"));
+        let _ = writeln!(out, "{ind}{store} catch |err| {{");
+        for rel in &releases {
+            let _ = writeln!(out, "{ind}    {rel}");
+        }
+        let _ = writeln!(out, "{ind}    return migz.codeToSend(err);\n{ind}}};");
+    }
+    for x in p.results.iter().filter(|x| !x.fallible) {
+        indented(out, ind, &x.server_store.replace("@V@", &value(x)));
+    }
+    let _ = writeln!(out, "{ind}return migz.kern.success;\n            }}\n");
+}
+
+/// A method of the test implementation that fails every routine, so the test block
+/// analyzes `api.Server`.
+fn stub_method(out: &mut String, r: &Routine, p: Option<&Plan>) {
+    let f = zig_ident(&camel(&r.name));
+    let p_name = pascal(&r.name);
+    let (params, ret, body): (Vec<String>, String, &str) = match p {
+        Some(p) => (
+            std::iter::once("_: *ApiTestStub".to_string())
+                .chain(p.server.iter().map(|x| format!("_: {}", x.ty)))
+                .collect(),
+            format!("migz.Error!{}", server_ret_path(r, p)),
+            "return error.Failure;",
+        ),
+        None => (
+            vec![
+                "_: *ApiTestStub".into(),
+                format!("_: *const {p_name}In"),
+                format!("_: *{p_name}Out"),
+            ],
+            "migz.KernReturn".into(),
+            "return migz.kern.failure;",
+        ),
+    };
+    signature(out, "    ", &format!("pub fn {f}"), &params, &ret);
+    let _ = writeln!(out, "        {body}\n    }}");
+}
+
+/// The server method's result type as seen from outside `api`.
+fn server_ret_path(r: &Routine, p: &Plan) -> String {
+    let t = server_return(r, p);
+    if p.results.len() > 1 {
+        format!("api.{t}")
+    } else {
+        t
+    }
+}
+
+/// The doc comment and opening of `api` (`@SUB@`: the subsystem).
+const API_DOC: &str = r#"/// The idiomatic API of `@SUB@`: per routine a function with the `.defs` arguments in
+/// order, typed rights (a moved right is taken by the call, a copied or made one is
+/// lent), enums for right kinds and dispositions, slices for arrays, the results returned
+/// (several as `<Routine>Result`) and failures as `migz.Error`, whose exact code
+/// `migz.lastCode()` keeps. Each calls the function of the same name above, which keeps
+/// Apple's semantics (reply port, timeouts, reply checks) and whose C-ABI exports Rust
+/// uses: those keep the top-level names, and `@import("@SUB@").api` gives these the
+/// natural ones. A routine whose arguments this API cannot express yet is left out, with
+/// a comment saying why.
+pub const api = struct {
+"#;
+
+/// `api.Server` and the opening of its adapter (`@WIRE@`: the file's name for itself).
+const SERVER: &str = r#"    /// The server side: `Impl` has one method per routine taking the arguments the
+    /// request carries as the functions above take them (received rights owned, arrays as
+    /// slices, out-of-line memory as `migz.OolSlice`), and returning its results or a
+    /// `migz.Error` (`migz.fail(code)` answers with that exact code). On success the method
+    /// owns what the request brought; on an error the serve loop destroys it, as MIG does.
+    /// A routine left out of `api` keeps the raw method `fn(self, in, out) KernReturn`.
+    pub fn Server(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+            /// Bytes of the largest request, for `migz.serveGenerated`.
+            pub const request_size_max = @WIRE@.request_size_max;
+            /// Bytes of the largest reply, for `migz.serveGenerated`.
+            pub const reply_size_max = @WIRE@.reply_size_max;
+
+            /// Handles one request into `out` (see `@WIRE@.Server`).
+            pub fn demuxLen(
+                self: Self,
+                in: *const migz.MachMsgHeader,
+                len: usize,
+                out: *migz.MachMsgHeader,
+            ) bool {
+                var adapter: Adapter(Impl) = .{ .impl = self.impl };
+                const inner: @WIRE@.Server(Adapter(Impl)) = .{ .impl = &adapter };
+                return inner.demuxLen(in, len, out);
+            }
+
+            /// Receives one request on `rcv`, handles it and sends the reply.
+            pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGeneratedOnce(self, rcv, timeout_ms);
+            }
+
+            /// Serves requests until receiving fails, and returns why.
+            pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
+                return migz.serveGenerated(self, rcv, timeout_ms);
+            }
+        };
+    }
+
+    /// The raw implementation `Server` calls: each method turns `in` into the typed
+    /// arguments, calls `Impl`, and stores its answer in `out`.
+    fn Adapter(comptime Impl: type) type {
+        return struct {
+            impl: *Impl,
+
+            const Self = @This();
+
+"#;
+
+/// The test that analyzes `api` and `api.Server`, and the opening of its implementation.
+const TEST: &str = r#"test {
+    std.testing.refAllDecls(api);
+    std.testing.refAllDecls(api.Server(ApiTestStub));
+}
+
+/// An implementation of `api` that fails every routine, so tests analyze `api.Server`.
+const ApiTestStub = struct {
+"#;
+
+/// Writes the `api` namespace of `sub` and the test that analyzes it. `aliases` are the
+/// type names the Zig writer declared (name to Zig type). Returns nothing for a
+/// subsystem without routines.
+pub(crate) fn generate(sub: &Subsystem, aliases: &BTreeMap<String, String>) -> String {
+    if sub.routines.is_empty() {
+        return String::new();
+    }
+    let types = Types { aliases };
+    let names = Names::new(sub, aliases);
+    let plans: Vec<std::result::Result<Plan, String>> = sub
+        .routines
+        .iter()
+        .map(|r| plan(r, &types, &names))
+        .collect();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "// ---- the idiomatic API ----\n\n/// This file, for `api` to reach the functions above by their names.\nconst {WIRE} = @This();\n"
+    );
+    out.push_str(&API_DOC.replace("@SUB@", &sub.name));
+    for (r, p) in sub.routines.iter().zip(&plans) {
+        match p {
+            Ok(p) => client(&mut out, sub, r, p),
+            Err(why) => {
+                let _ = writeln!(
+                    out,
+                    "    // `{}` has no typed function yet: {why}.\n    // Call `{WIRE}.{}`.\n",
+                    r.name,
+                    zig_ident(&camel(&r.name))
+                );
+            }
+        }
+    }
+    // Answers of several results, for the server methods.
+    for (r, p) in sub.routines.iter().zip(&plans) {
+        if let Ok(p) = p
+            && p.results.len() > 1
+        {
+            let _ = writeln!(
+                out,
+                "    /// What a server answers to `{}`.\n    pub const {} = struct {{",
+                r.name,
+                server_return(r, p)
+            );
+            for x in &p.results {
+                let _ = writeln!(out, "        {}: {},", x.field, x.server_ty);
+            }
+            out.push_str("    };\n\n");
+        }
+    }
+    out.push_str(&SERVER.replace("@WIRE@", WIRE));
+    for (r, p) in sub.routines.iter().zip(&plans) {
+        adapter_method(&mut out, r, p.as_ref().ok());
+    }
+    // The last method is followed by the struct's end, not by a blank line.
+    out.pop();
+    out.push_str("        };\n    }\n};\n\n");
+    out.push_str(TEST);
+    for (r, p) in sub.routines.iter().zip(&plans) {
+        stub_method(&mut out, r, p.as_ref().ok());
+    }
+    out.push_str("};\n\n");
+    out
+}
