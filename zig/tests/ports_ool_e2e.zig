@@ -308,3 +308,179 @@ test "ports_ool: a routine that reads the trailer refuses a request without one"
     try expectEqual(@as(u32, @sizeOf(migz.MigReplyError)), reply.size);
     try expectEqual(po.whoami_id + 100, reply.id);
 }
+
+/// The same service through the idiomatic API (`po.api`): typed arguments, results
+/// returned, failures as `migz.Error`, and a raw method where `api` has no typed one.
+const ApiImpl = struct {
+    port: ?migz.SendRight = null,
+    last_label: []const u8 = "",
+    messages: u32 = 0,
+
+    pub fn registerPort(self: *ApiImpl, _: migz.Port, name: []const u8, port: ?migz.SendRight) migz.Error!void {
+        // Errors by name, and an exact code of the implementation's own.
+        if (name.len == 0) return error.InvalidArgument;
+        if (std.mem.eql(u8, name, "private")) return migz.fail(0x1234);
+        if (self.port != null) return error.NoSpace;
+        self.port = port orelse return error.InvalidRight;
+    }
+
+    pub fn lookupPort(self: *ApiImpl, _: migz.Port, name: []const u8) migz.Error!?migz.SendRight {
+        if (!std.mem.eql(u8, name, "mine")) return error.InvalidName;
+        const stored = self.port orelse return error.InvalidName;
+        // The reply moves a send right away: give it one more reference of ours.
+        try migz.check(migz.portModRefs(stored.name, migz.port_right.send, 1));
+        return stored;
+    }
+
+    pub fn passRight(self: *ApiImpl, _: migz.Port, right: ?migz.AnyRight) migz.Error![]const u8 {
+        const r = right orelse return error.InvalidRight;
+        // The right is ours on success: release it.
+        defer r.deinit();
+        self.last_label = switch (r) {
+            .send => "send",
+            .send_once => "send-once",
+            .receive => "receive",
+        };
+        return self.last_label;
+    }
+
+    pub fn reverse(_: *ApiImpl, _: migz.Port, data: migz.OolSlice(i32)) migz.Error!migz.OolSlice(i32) {
+        defer data.deinit();
+        if (data.items.len == 0) return .{ .items = &.{} };
+        const mem = migz.vmAllocate(data.items.len * @sizeOf(i32)) catch return error.ResourceShortage;
+        const reversed: [*]i32 = @ptrCast(@alignCast(mem));
+        for (data.items, 0..) |x, i| reversed[data.items.len - 1 - i] = x;
+        return .{ .items = reversed[0..data.items.len] };
+    }
+
+    pub fn upload(_: *ApiImpl, _: migz.Port, blob: migz.OolSlice(u8)) migz.Error!i32 {
+        defer blob.deinit();
+        var sum: i32 = 0;
+        for (blob.items) |b| sum += b;
+        return sum;
+    }
+
+    pub fn stats(_: *ApiImpl, _: migz.Port) migz.Error![]const i32 {
+        return &.{ 0, 10, 20, 30 };
+    }
+
+    // `count_ports` sends an array of rights, which `api` does not type yet: raw method.
+    pub fn countPorts(_: *ApiImpl, in: *const po.CountPortsIn, out: *po.CountPortsOut) migz.KernReturn {
+        const list = in.list.items();
+        out.count = @intCast(list.len);
+        for (list) |p| _ = migz.portDeallocate(p);
+        if (list.len > 0) _ = migz.vmDeallocate(@intFromPtr(list.ptr), list.len * @sizeOf(migz.Port));
+        return migz.kern.success;
+    }
+
+    pub fn whoami(_: *ApiImpl, _: migz.Port, atoken: migz.AuditToken) migz.Error!i32 {
+        return @bitCast(atoken.val[5]);
+    }
+
+    pub fn logMessage(self: *ApiImpl, _: migz.Port, message: []const u8) migz.Error!void {
+        if (message.len == 0) return error.InvalidArgument;
+        self.messages += 1;
+    }
+
+    fn deinit(self: *ApiImpl) void {
+        if (self.port) |p| p.deinit();
+        self.port = null;
+    }
+};
+
+fn serveApi(task: migz.testing.Task, rcv: migz.Port, impl: *ApiImpl, requests: usize) void {
+    task.enter();
+    defer task.leave();
+    const server: po.api.Server(ApiImpl) = .{ .impl = impl };
+    for (0..requests) |_| {
+        const mr = server.serveOnce(rcv, 10_000);
+        if (mr != migz.msg_return.success) std.debug.panic("serveOnce: 0x{x}", .{mr});
+    }
+}
+
+test "ports_ool: the idiomatic API, client and server, errors with their exact codes" {
+    const api = po.api;
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const service = try migz.ReceiveRight.allocate();
+        defer service.deinit();
+        const server = try service.makeSend();
+        defer server.deinit();
+
+        var impl: ApiImpl = .{};
+        defer impl.deinit();
+        const thread = try std.Thread.spawn(.{}, serveApi, .{ task, service.name, &impl, 14 });
+        defer thread.join();
+
+        // Errors the implementation names come back by name, with their codes.
+        const mine = try migz.ReceiveRight.allocate();
+        defer mine.deinit();
+        try std.testing.expectError(error.InvalidArgument, api.registerPort(server, "", mine));
+        try expectEqual(migz.kern.invalid_argument, migz.lastCode());
+        try expectEqual(@as(?migz.KernReturn, 4), migz.codeOf(error.InvalidArgument));
+        // A code of its own arrives exactly, as `Unknown`.
+        try std.testing.expectError(error.Unknown, api.registerPort(server, "private", mine));
+        try expectEqual(@as(migz.KernReturn, 0x1234), migz.lastCode());
+        // Too long a name is refused before sending: the client's own MIG_ARRAY_TOO_LARGE.
+        try std.testing.expectError(error.MigArrayTooLarge, api.registerPort(server, &@as([64]u8, @splat('x')), mine));
+        try expectEqual(migz.mig.array_too_large, migz.lastCode());
+
+        // A send right made from our receive right, stored and looked up again.
+        try api.registerPort(server, "mine", mine);
+        const got = (try api.lookupPort(server, "mine")).?;
+        defer got.deinit();
+        try expectEqual(mine.name, got.name);
+        try std.testing.expectError(error.InvalidName, api.lookupPort(server, "none"));
+        try expectEqual(migz.kern.invalid_name, migz.lastCode());
+
+        // Polymorphic rights: made on the spot (lent), or moved.
+        const made = try api.passRight(server, .{ .make_send_once = mine });
+        try std.testing.expectEqualStrings("send-once", made.slice());
+        const moved = try api.passRight(server, .{ .move_send = try mine.makeSend() });
+        try std.testing.expectEqualStrings("send", moved.slice());
+
+        // Out-of-line memory both ways; the reply's is ours to give back.
+        const reversed = try api.reverse(server, &.{ 1, 2, 3, 4, 5 });
+        defer reversed.deinit();
+        try std.testing.expectEqualSlices(i32, &.{ 5, 4, 3, 2, 1 }, reversed.items);
+        try expectEqual(@as(i32, 6), try api.upload(server, &.{ 1, 2, 3 }));
+
+        const st = try api.stats(server);
+        try std.testing.expectEqualSlices(i32, &.{ 0, 10, 20, 30 }, st.slice());
+        try expectEqual(@as(i32, std.c.getpid()), try api.whoami(server));
+
+        // The raw method behind `count_ports` still serves the raw client.
+        const a = try mine.makeSend();
+        defer a.deinit();
+        var counted: po.CountPortsOut = .{};
+        try expectEqual(ok, po.countPorts(&.{ .server = server.name, .list = .of(&[_]migz.Port{a.name}) }, &counted));
+        try expectEqual(@as(i32, 1), counted.count);
+
+        // A simpleroutine: its error has no reply to travel in, so only sending can fail.
+        try api.logMessage(server, "hello");
+        try api.logMessage(server, "");
+        try std.testing.expectError(error.MigArrayTooLarge, api.logMessage(server, &@as([64]u8, @splat('x'))));
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}
+
+test "ports_ool: a moved right the request could not carry is released" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        // A server whose port is already dead: the send fails, and the moved right,
+        // still ours, is released by the call (the right accounting checks it).
+        const service = try migz.ReceiveRight.allocate();
+        const server = try service.makeSend();
+        defer server.deinit();
+        service.deinit();
+        const mine = try migz.ReceiveRight.allocate();
+        defer mine.deinit();
+        try std.testing.expectError(error.SendInvalidDest, po.api.passRight(server, .{ .move_send = try mine.makeSend() }));
+        try expectEqual(migz.msg_return.send_invalid_dest, migz.lastCode());
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}

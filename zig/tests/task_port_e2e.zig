@@ -72,3 +72,53 @@ test "mach_port routines on the task's own port" {
     migz.migDeallocReplyPort(migz.migGetReplyPort());
     try task.expectNoLeaks();
 }
+
+test "the idiomatic API on the task's own port, errors with their exact codes" {
+    const mp = mach_port.api;
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const me = try migz.task.taskPort();
+        defer me.deinit();
+        const name = try mp.machPortAllocate(me, .receive);
+        const receive = migz.ReceiveRight.fromName(name);
+        try mp.machPortInsertRight(me, name, .{ .make_send = receive });
+        try expectEqual(@as(u32, 0x0003_0000), try mp.machPortType(me, name)); // SEND_RECEIVE
+        try expectEqual(@as(u32, 1), try mp.machPortGetRefs(me, name, .send));
+
+        // A right of the kind the reply says, owned: a send-once right under a new name.
+        const once = (try mp.machPortExtractRight(me, name, .make_send_once)).?;
+        try std.testing.expect(once == .send_once);
+        try std.testing.expect(once.name() != name);
+        once.deinit();
+
+        try mp.machPortSetContext(me, name, 0xfeed);
+        try expectEqual(@as(u64, 0xfeed), try mp.machPortGetContext(me, name));
+
+        // Out-of-line results, owned until deinit.
+        const names = try mp.machPortNames(me);
+        defer names.names.deinit();
+        defer names.types.deinit();
+        try expectEqual(names.names.items.len, names.types.items.len);
+        const i = std.mem.indexOfScalar(u32, names.names.items, me.name).?;
+        try expectEqual(@as(u32, 0x0001_0000), names.types.items[i]); // MACH_PORT_TYPE_SEND
+
+        try mp.machPortDeallocate(me, name);
+        try mp.machPortModRefs(me, name, .receive, -1);
+
+        // The kernel's codes by name, the exact code in lastCode, and back.
+        try std.testing.expectError(error.InvalidName, mp.machPortType(me, name));
+        try expectEqual(migz.kern.invalid_name, migz.lastCode());
+        try expectEqual(@as(?migz.KernReturn, migz.kern.invalid_name), migz.codeOf(error.InvalidName));
+        try std.testing.expectError(error.InvalidValue, mp.machPortExtractRight(me, me.name, .port_name));
+        try expectEqual(migz.kern.invalid_value, migz.lastCode());
+        // MIG_BAD_ID for a routine the emulation lacks, and on the host port.
+        try std.testing.expectError(error.MigBadId, mp.machPortDestroy(me, 1));
+        try expectEqual(migz.mig.bad_id, migz.lastCode());
+        const host = try migz.task.hostSelf();
+        defer host.deinit();
+        try std.testing.expectError(error.MigBadId, mp.machPortAllocate(host, .receive));
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}

@@ -358,14 +358,18 @@ fn input(
             p.server_args.push(from_wire);
         }
         Shape::Ool { .. } => {
-            if a.dealloc != Dealloc::No {
+            if a.dealloc == Dealloc::Yes {
                 return why("deallocated when sent (Dealloc)");
             }
             let el = types.elem(&a.ty);
+            // With `Dealloc[]` the memory is sent as a copy; the raw function can move it.
+            let note = (a.dealloc == Dealloc::Maybe).then(|| {
+                format!("`{param}` is sent as a copy (`{WIRE}` can deallocate it instead)")
+            });
             p.client.push(Param {
                 name: param.into(),
                 ty: format!("[]const {el}"),
-                note: None,
+                note,
             });
             p.inputs.push((field.into(), format!(".of({param})")));
             p.server.push(Param {
@@ -466,18 +470,31 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
             }
         },
         Shape::Ool { .. } => {
-            if a.dealloc != Dealloc::No {
-                return why("deallocated when sent (Dealloc)");
-            }
             let el = types.elem(&a.ty);
-            Result {
-                field: field.into(),
-                client_ty: format!("migz.OolSlice({el})"),
-                client_expr: format!("migz.OolSlice({el}).fromReceived(out.{field})"),
-                server_ty: format!("[]const {el}"),
-                server_store: format!("out.{field} = .of(@V@);"),
-                fallible: false,
-                server_release: None,
+            let client_ty = format!("migz.OolSlice({el})");
+            let client_expr = format!("migz.OolSlice({el}).fromReceived(out.{field})");
+            match a.dealloc {
+                // The server lends memory that the kernel copies.
+                Dealloc::No => Result {
+                    field: field.into(),
+                    client_ty,
+                    client_expr,
+                    server_ty: format!("[]const {el}"),
+                    server_store: format!("out.{field} = .of(@V@);"),
+                    fallible: false,
+                    server_release: None,
+                },
+                // The reply takes the server's memory away (`Dealloc`).
+                Dealloc::Yes => Result {
+                    field: field.into(),
+                    client_ty: client_ty.clone(),
+                    client_expr,
+                    server_ty: client_ty,
+                    server_store: format!("out.{field} = .of(@V@.items);"),
+                    fallible: false,
+                    server_release: Some("@V@.deinit();".into()),
+                },
+                Dealloc::Maybe => return why("deallocated as the server decides (Dealloc[])"),
             }
         }
         Shape::VarInline { max } => {

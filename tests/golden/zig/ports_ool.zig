@@ -2036,11 +2036,35 @@ pub const api = struct {
         return migz.InlineArray(u8, 32).fromCString(out.label);
     }
 
-    // `reverse` has no typed function yet: `reversed` is deallocated when sent (Dealloc).
-    // Call `wire.reverse`.
+    /// Calls `reverse` (id 3003) through `wire.reverse`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `server`, the server's port, is lent.
+    pub fn reverse(
+        server: migz.SendRight,
+        data: []const int32_t,
+    ) migz.Error!migz.OolSlice(int32_t) {
+        var out: ReverseOut = .{};
+        const kr = wire.reverse(&.{
+            .server = server.name,
+            .data = .of(data),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return migz.OolSlice(int32_t).fromReceived(out.reversed);
+    }
 
-    // `upload` has no typed function yet: `blob` is deallocated when sent (Dealloc).
-    // Call `wire.upload`.
+    /// Calls `upload` (id 3004) through `wire.upload`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `server`, the server's port, is lent.
+    /// `blob` is sent as a copy (`wire` can deallocate it instead).
+    pub fn upload(server: migz.SendRight, blob: []const MACH_MSG_TYPE_BYTE) migz.Error!int32_t {
+        var out: UploadOut = .{};
+        const kr = wire.upload(&.{
+            .server = server.name,
+            .blob = .of(blob),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.total;
+    }
 
     /// Calls `stats` (id 3005) through `wire.stats`,
     /// which keeps Apple's reply port handling, timeouts and reply checks.
@@ -2176,11 +2200,21 @@ pub const api = struct {
                 in: *const ReverseIn,
                 out: *ReverseOut,
             ) migz.KernReturn {
-                return self.impl.reverse(in, out);
+                const res = self.impl.reverse(
+                    in.server,
+                    migz.OolSlice(int32_t).fromReceived(in.data),
+                ) catch |err| return migz.codeToSend(err);
+                out.reversed = .of(res.items);
+                return migz.kern.success;
             }
 
             pub fn upload(self: *const Self, in: *const UploadIn, out: *UploadOut) migz.KernReturn {
-                return self.impl.upload(in, out);
+                const res = self.impl.upload(
+                    in.server,
+                    migz.OolSlice(MACH_MSG_TYPE_BYTE).fromReceived(in.blob),
+                ) catch |err| return migz.codeToSend(err);
+                out.total = res;
+                return migz.kern.success;
             }
 
             pub fn stats(self: *const Self, in: *const StatsIn, out: *StatsOut) migz.KernReturn {
@@ -2249,11 +2283,19 @@ const ApiTestStub = struct {
     pub fn passRight(_: *ApiTestStub, _: migz.Port, _: ?migz.AnyRight) migz.Error![]const u8 {
         return error.Failure;
     }
-    pub fn reverse(_: *ApiTestStub, _: *const ReverseIn, _: *ReverseOut) migz.KernReturn {
-        return migz.kern.failure;
+    pub fn reverse(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: migz.OolSlice(int32_t),
+    ) migz.Error!migz.OolSlice(int32_t) {
+        return error.Failure;
     }
-    pub fn upload(_: *ApiTestStub, _: *const UploadIn, _: *UploadOut) migz.KernReturn {
-        return migz.kern.failure;
+    pub fn upload(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: migz.OolSlice(MACH_MSG_TYPE_BYTE),
+    ) migz.Error!int32_t {
+        return error.Failure;
     }
     pub fn stats(_: *ApiTestStub, _: migz.Port) migz.Error![]const int32_t {
         return error.Failure;
