@@ -30,7 +30,7 @@ pub fn main() !void {
         const send = try port.makeSend();
         var impl: service.Impl = .{};
         var result: migz.MsgReturn = -1;
-        const thread = try migz.bridge.spawnServer(array_test, array_test.Server(service.Impl){ .impl = &impl }, task, port, &result);
+        const thread = try migz.bridge.spawnServer(array_test.api, array_test.api.Server(service.Impl){ .impl = &impl }, task, port, &result);
         show("zig client", "sum_array(1..=1024)", service.sumOneTo(send.name, 1024));
         show("zig client", "sum_array(1..=1025)", service.sumOneTo(send.name, 1025));
         send.deinit();
@@ -50,8 +50,8 @@ pub fn main() !void {
         const thread = try migz.bridge.spawnEntry(rust_server, task, port.name, 0, &result);
         show("zig client", "sum_array(1..=1024)", service.sumOneTo(send.name, 1024));
         const big = [_]i32{ std.math.maxInt(i32), 1 };
-        var out: array_test.SumArrayOut = .{};
-        show("zig client", "sum_array([maxInt(i32), 1]), the Rust routine's error", array_test.sumArray(&.{ .server_port = send.name, .data = .of(&big) }, &out));
+        const refused = if (array_test.api.sumArray(send, &big)) |_| migz.kern.success else |_| migz.lastCode();
+        show("zig client", "sum_array([maxInt(i32), 1]), the Rust routine's error", refused);
         send.deinit();
         thread.join();
         std.debug.print("rust server: stopped when its last client left ({d})\n", .{result});
@@ -63,7 +63,7 @@ pub fn main() !void {
         const send = try port.makeSend();
         var impl: service.Impl = .{};
         var result: migz.MsgReturn = -1;
-        const thread = try migz.bridge.spawnServer(array_test, array_test.Server(service.Impl){ .impl = &impl }, task, port, &result);
+        const thread = try migz.bridge.spawnServer(array_test.api, array_test.api.Server(service.Impl){ .impl = &impl }, task, port, &result);
         show("rust client", "sum_array(1..=1024)", rust_client(task, send.name, 1024));
         send.deinit();
         thread.join();

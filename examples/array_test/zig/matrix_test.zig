@@ -31,10 +31,10 @@ test "array_test: a Zig client, a Rust server" {
         try expectEqual(migz.kern.success, service.sumOneTo(send.name, 1024));
         try expectEqual(migz.kern.success, service.sumOneTo(send.name, 0));
         try expectEqual(migz.mig.array_too_large, service.sumOneTo(send.name, 1025));
-        // The Rust routine's error comes back as the reply's code.
+        // The Rust routine's error comes back as the reply's code, by name.
         const big = [_]i32{ std.math.maxInt(i32), 1 };
-        var out: array_test.SumArrayOut = .{};
-        try expectEqual(migz.kern.invalid_value, array_test.sumArray(&.{ .server_port = send.name, .data = .of(&big) }, &out));
+        try std.testing.expectError(error.InvalidValue, array_test.api.sumArray(send, &big));
+        try expectEqual(migz.kern.invalid_value, migz.lastCode());
 
         send.deinit();
         thread.join();
@@ -52,7 +52,7 @@ test "array_test: a Rust client, a Zig server" {
         const send = try port.makeSend();
         var impl: service.Impl = .{};
         var result: migz.MsgReturn = -1;
-        const thread = try migz.bridge.spawnServer(array_test, array_test.Server(service.Impl){ .impl = &impl }, task.port, port, &result);
+        const thread = try migz.bridge.spawnServer(array_test.api, array_test.api.Server(service.Impl){ .impl = &impl }, task.port, port, &result);
 
         try expectEqual(migz.kern.success, rust_client(task.port, send.name, 1024));
         try expectEqual(migz.kern.success, rust_client(task.port, send.name, 1));

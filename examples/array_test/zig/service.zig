@@ -6,16 +6,16 @@ const std = @import("std");
 const migz = @import("migz");
 const array_test = @import("array_test");
 
-/// The server: answers `sum_array` with the sum, or `KERN_INVALID_VALUE` when the sum does
-/// not fit in an `int32_t`.
+/// The server (`array_test.api.Server(Impl)`): answers `sum_array` with the sum, or
+/// `KERN_INVALID_VALUE` when the sum does not fit in an `int32_t`.
 pub const Impl = struct {
     /// Requests answered, successfully or not.
     calls: std.atomic.Value(u64) = .init(0),
 
-    pub fn sumArray(self: *Impl, in: *const array_test.SumArrayIn, out: *array_test.SumArrayOut) migz.KernReturn {
+    pub fn sumArray(self: *Impl, server: migz.Port, data: []const i32) migz.Error!i32 {
+        _ = server;
         _ = self.calls.fetchAdd(1, .monotonic);
-        out.total = sum(in.data.items()) orelse return migz.kern.invalid_value;
-        return migz.kern.success;
+        return sum(data) orelse error.InvalidValue;
     }
 };
 
@@ -37,10 +37,9 @@ pub fn sumOneTo(server: migz.Port, n: u64) migz.KernReturn {
     if (n > data.len) return migz.mig.array_too_large;
     const items = data[0..@intCast(n)];
     for (items, 1..) |*x, i| x.* = @intCast(i);
-    var out: array_test.SumArrayOut = .{};
-    const kr = array_test.sumArray(&.{ .server_port = server, .data = .of(items) }, &out);
-    if (kr != migz.kern.success) return kr;
-    return if (out.total == sum(items).?) migz.kern.success else migz.kern.failure;
+    // The send right is borrowed: the call lends it and the caller keeps it.
+    const total = array_test.api.sumArray(.{ .name = server }, items) catch return migz.lastCode();
+    return if (total == sum(items).?) migz.kern.success else migz.kern.failure;
 }
 
 /// The client entry: `sumOneTo(port, arg)` on the send right `port`, which it borrows.
@@ -49,6 +48,6 @@ fn clientEntry(port: migz.Port, arg: u64) i32 {
 }
 
 comptime {
-    migz.bridge.exportServer(array_test, Impl, &impl, "migz_example_array_test_zig_server");
+    migz.bridge.exportServer(array_test.api, Impl, &impl, "migz_example_array_test_zig_server");
     migz.bridge.exportEntry("migz_example_array_test_zig_client", clientEntry);
 }

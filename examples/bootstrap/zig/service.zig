@@ -15,24 +15,22 @@ pub const rust_service = "com.example.migz.adder.rust";
 /// The id of the message a server sends to its starter once it has checked in.
 pub const ready_id: i32 = 4699;
 
-/// The server: adds, and stops when asked.
+/// The server (`adder.api.Server(Impl)`): adds, and stops when asked.
 pub const Impl = struct {
     /// Set by `stop`; `serve` ends after the request that set it.
     stopped: bool = false,
 
     /// `add`: the sum, or `KERN_INVALID_VALUE` when it does not fit in an `int32_t`.
-    pub fn add(self: *Impl, in: *const adder.AddIn, out: *adder.AddOut) migz.KernReturn {
+    pub fn add(self: *Impl, server: migz.Port, a: i32, b: i32) migz.Error!i32 {
         _ = self;
-        out.sum = std.math.add(i32, in.a, in.b) catch return migz.kern.invalid_value;
-        return migz.kern.success;
+        _ = server;
+        return std.math.add(i32, a, b) catch error.InvalidValue;
     }
 
     /// `stop` (a simpleroutine): the server ends after answering it.
-    pub fn stop(self: *Impl, in: *const adder.StopIn, out: *adder.StopOut) migz.KernReturn {
-        _ = in;
-        _ = out;
+    pub fn stop(self: *Impl, server: migz.Port) migz.Error!void {
+        _ = server;
         self.stopped = true;
-        return migz.kern.success;
     }
 };
 
@@ -61,7 +59,7 @@ pub fn serve(name: [:0]const u8, ready: migz.Port) migz.KernReturn {
         if (mr != migz.msg_return.success) return mr;
     }
     var impl: Impl = .{};
-    const server: adder.Server(Impl) = .{ .impl = &impl };
+    const server: adder.api.Server(Impl) = .{ .impl = &impl };
     while (!impl.stopped) {
         const mr = server.serveOnce(port.name, null);
         if (mr != migz.msg_return.success) return mr;
@@ -82,12 +80,11 @@ pub fn call(name: [:0]const u8, a: i32, count: u64) migz.KernReturn {
     defer service.deinit();
     var b: i32 = 0;
     while (b < count) : (b += 1) {
-        var out: adder.AddOut = .{};
-        const kr = adder.add(&.{ .server = service.name, .a = a, .b = b }, &out);
-        if (kr != migz.kern.success) return kr;
-        if (out.sum != a + b) return migz.kern.failure;
+        const sum = adder.api.add(service, a, b) catch return migz.lastCode();
+        if (sum != a + b) return migz.kern.failure;
     }
-    return adder.stop(&.{ .server = service.name });
+    adder.api.stop(service) catch return migz.lastCode();
+    return migz.kern.success;
 }
 
 /// Makes `task` the thread's space on the emulation; on the kernel there is one task and

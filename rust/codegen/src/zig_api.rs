@@ -834,6 +834,11 @@ const API_DOC: &str = r#"/// The idiomatic API of `@SUB@`: per routine a functio
 /// natural ones. A routine whose arguments this API cannot express yet is left out, with
 /// a comment saying why.
 pub const api = struct {
+    /// Bytes of the largest request, for `migz.bridge` serving with `api` as the stubs.
+    pub const request_size_max = @SUB@_file.request_size_max;
+    /// Bytes of the largest reply.
+    pub const reply_size_max = @SUB@_file.reply_size_max;
+
 "#;
 
 /// `api.Server` and the opening of its adapter (`@WIRE@`: the file's name for itself).
@@ -917,7 +922,7 @@ pub(crate) fn generate(sub: &Subsystem, aliases: &BTreeMap<String, String>) -> S
         out,
         "// ---- the idiomatic API ----\n\n/// This file, for `api` to reach the functions above by their names.\nconst {WIRE} = @This();\n"
     );
-    out.push_str(&API_DOC.replace("@SUB@", &sub.name));
+    out.push_str(&API_DOC.replace("@SUB@_file", WIRE).replace("@SUB@", &sub.name));
     for (r, p) in sub.routines.iter().zip(&plans) {
         match p {
             Ok(p) => client(&mut out, sub, r, p),

@@ -747,6 +747,11 @@ const wire = @This();
 /// natural ones. A routine whose arguments this API cannot express yet is left out, with
 /// a comment saying why.
 pub const api = struct {
+    /// Bytes of the largest request, for `migz.bridge` serving with `api` as the stubs.
+    pub const request_size_max = wire.request_size_max;
+    /// Bytes of the largest reply.
+    pub const reply_size_max = wire.reply_size_max;
+
     /// Calls `clock_get_time` (id 1000) through `wire.clockGetTime`,
     /// which keeps Apple's reply port handling, timeouts and reply checks.
     /// `clock_serv`, the server's port, is lent.

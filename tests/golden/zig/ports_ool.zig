@@ -1981,6 +1981,11 @@ const wire = @This();
 /// natural ones. A routine whose arguments this API cannot express yet is left out, with
 /// a comment saying why.
 pub const api = struct {
+    /// Bytes of the largest request, for `migz.bridge` serving with `api` as the stubs.
+    pub const request_size_max = wire.request_size_max;
+    /// Bytes of the largest reply.
+    pub const reply_size_max = wire.reply_size_max;
+
     /// Calls `register_port` (id 3000) through `wire.registerPort`,
     /// which keeps Apple's reply port handling, timeouts and reply checks.
     /// `server`, the server's port, is lent.
