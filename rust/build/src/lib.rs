@@ -47,10 +47,12 @@ pub const ZIG_VERSION: &str = "0.17.1";
 /// repository. Paths are relative to the runtime's root directory.
 const ZIG_RUNTIME: &[(&str, &str)] = &[
     ("abi.zig", include_str!("../zig/abi.zig")),
+    ("api.zig", include_str!("../zig/api.zig")),
     ("bootstrap.zig", include_str!("../zig/bootstrap.zig")),
     ("bridge.zig", include_str!("../zig/bridge.zig")),
     ("codec.zig", include_str!("../zig/codec.zig")),
     ("channel.zig", include_str!("../zig/channel.zig")),
+    ("errors.zig", include_str!("../zig/errors.zig")),
     ("message.zig", include_str!("../zig/message.zig")),
     ("migz.zig", include_str!("../zig/migz.zig")),
     ("park.zig", include_str!("../zig/park.zig")),
