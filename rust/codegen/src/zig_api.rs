@@ -65,6 +65,15 @@ fn recv_right(ty: &Type) -> Option<&'static str> {
     })
 }
 
+/// Bits of the innermost element of `ty` (the Zig writer's `leaf_bits`).
+fn leaf_bits(ty: &Type) -> u32 {
+    match &ty.element {
+        Some(e) if !std::ptr::eq(e.as_ref(), ty) && e.element.is_some() => leaf_bits(e),
+        Some(e) => e.element_bits,
+        None => ty.element_bits,
+    }
+}
+
 /// The runtime enum of a scalar argument that takes a right kind or a disposition.
 fn value_enum(ty: &Type) -> Option<&'static str> {
     if ty.element.is_some() || ty.element_bits != 32 || ty.is_port() {
@@ -393,9 +402,15 @@ fn input(
                 note: None,
             });
             p.inputs.push((field.into(), format!(".of({param})")));
+            // Message bodies keep 4-byte alignment, so 8-byte elements arrive 4-aligned.
+            let align = if leaf_bits(&a.ty) >= 64 {
+                "align(4) "
+            } else {
+                ""
+            };
             p.server.push(Param {
                 name: param.into(),
-                ty: format!("[]const {el}"),
+                ty: format!("[]{align}const {el}"),
                 note: None,
             });
             p.server_args.push(format!("in.{field}.items()"));
@@ -922,7 +937,11 @@ pub(crate) fn generate(sub: &Subsystem, aliases: &BTreeMap<String, String>) -> S
         out,
         "// ---- the idiomatic API ----\n\n/// This file, for `api` to reach the functions above by their names.\nconst {WIRE} = @This();\n"
     );
-    out.push_str(&API_DOC.replace("@SUB@_file", WIRE).replace("@SUB@", &sub.name));
+    out.push_str(
+        &API_DOC
+            .replace("@SUB@_file", WIRE)
+            .replace("@SUB@", &sub.name),
+    );
     for (r, p) in sub.routines.iter().zip(&plans) {
         match p {
             Ok(p) => client(&mut out, sub, r, p),
