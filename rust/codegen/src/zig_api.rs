@@ -948,7 +948,7 @@ pub(crate) fn generate(sub: &Subsystem, aliases: &BTreeMap<String, String>) -> S
             Err(why) => {
                 let _ = writeln!(
                     out,
-                    "    // `{}` has no typed function yet: {why}.\n    // Call `{WIRE}.{}`.\n",
+                    "    // `{}` has no typed function yet,\n    // because {why};\n    // call `{WIRE}.{}`.\n",
                     r.name,
                     zig_ident(&camel(&r.name))
                 );
@@ -985,4 +985,108 @@ pub(crate) fn generate(sub: &Subsystem, aliases: &BTreeMap<String, String>) -> S
     }
     out.push_str("};\n\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFS: &str = r#"
+subsystem t 100;
+type int32_t = MACH_MSG_TYPE_INTEGER_32;
+type mach_port_t = MACH_MSG_TYPE_COPY_SEND;
+type mach_port_move_send_t = MACH_MSG_TYPE_MOVE_SEND;
+type mach_port_make_send_t = MACH_MSG_TYPE_MAKE_SEND;
+type mach_port_poly_t = polymorphic;
+type mach_port_right_t = MACH_MSG_TYPE_INTEGER_32;
+type ints_t = array[*:8] of int32_t;
+type ports_t = array[] of mach_port_t;
+routine typed(server : mach_port_t; right : mach_port_right_t; port : mach_port_make_send_t;
+    poly : mach_port_poly_t; out sum : int32_t; out back : mach_port_move_send_t);
+routine rights_array(server : mach_port_t; list : ports_t);
+routine moved_beside_array(server : mach_port_t; give : mach_port_move_send_t; xs : ints_t);
+routine clash(server : mach_port_t; int32_t : int32_t; kr : int32_t);
+"#;
+
+    fn subsystem() -> Subsystem {
+        let out = migz_defs::run_text(
+            std::path::Path::new("t.defs"),
+            DEFS.to_string(),
+            &Default::default(),
+        );
+        assert!(!out.has_errors(), "{:?}", out.diagnostics);
+        out.subsystems.into_iter().next().unwrap()
+    }
+
+    fn aliases() -> BTreeMap<String, String> {
+        [("int32_t", "i32"), ("mach_port_right_t", "i32")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn rights_are_typed_as_the_rust_side_types_them() {
+        let sub = subsystem();
+        let aliases = aliases();
+        let names = Names::new(&sub, &aliases);
+        let types = Types { aliases: &aliases };
+        let p = plan(&sub.routines[0], &types, &names).unwrap();
+        let params: Vec<(&str, &str)> = p
+            .client
+            .iter()
+            .map(|x| (x.name.as_str(), x.ty.as_str()))
+            .collect();
+        assert_eq!(
+            params,
+            [
+                ("server", "migz.SendRight"),
+                ("right_arg", "migz.PortRight"),
+                ("port", "migz.ReceiveRight"),
+                ("poly", "migz.PolyRight"),
+            ]
+        );
+        // Only the polymorphic right may be moved; a made or copied one is lent.
+        assert_eq!(p.moved, [("poly".to_string(), true)]);
+        let results: Vec<&str> = p.results.iter().map(|x| x.client_ty.as_str()).collect();
+        assert_eq!(results, ["int32_t", "?migz.SendRight"]);
+        assert_eq!(p.results[1].server_ty, "?migz.SendRight");
+        assert!(p.results[1].server_release.is_some());
+    }
+
+    #[test]
+    fn shapes_it_cannot_express_fall_back_with_a_reason() {
+        let sub = subsystem();
+        let aliases = aliases();
+        let names = Names::new(&sub, &aliases);
+        let types = Types { aliases: &aliases };
+        let why = |i: usize| plan(&sub.routines[i], &types, &names).err().unwrap();
+        assert_eq!(why(1), "`list` is an array of rights");
+        assert_eq!(
+            why(2),
+            "moving a right beside an array whose length the request checks"
+        );
+    }
+
+    #[test]
+    fn parameters_never_shadow_declarations_or_locals() {
+        let sub = subsystem();
+        let aliases = aliases();
+        let names = Names::new(&sub, &aliases);
+        assert_eq!(names.param("int32_t"), "int32_t_arg");
+        assert_eq!(names.param("kr"), "kr_arg");
+        assert_eq!(names.param("typed"), "typed_arg");
+        assert_eq!(names.param("sum"), "sum");
+    }
+
+    #[test]
+    fn the_namespace_stays_within_100_columns() {
+        let sub = subsystem();
+        let text = generate(&sub, &aliases());
+        assert!(text.contains("pub const api = struct {"));
+        assert!(text.contains("// `rights_array` has no typed function yet"));
+        for line in text.lines() {
+            assert!(line.len() <= 100, "{line}");
+        }
+    }
 }

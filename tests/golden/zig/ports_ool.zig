@@ -2083,8 +2083,9 @@ pub const api = struct {
         return .{ .buf = out.values, .len = out.values_cnt };
     }
 
-    // `count_ports` has no typed function yet: `list` is an array of rights.
-    // Call `wire.countPorts`.
+    // `count_ports` has no typed function yet,
+    // because `list` is an array of rights;
+    // call `wire.countPorts`.
 
     /// Calls `whoami` (id 3007) through `wire.whoami`,
     /// which keeps Apple's reply port handling, timeouts and reply checks.
