@@ -336,6 +336,12 @@ fn taskPortTest(
         .subsystem = "mach_port",
         .migz_module = migz,
     });
+    // task.defs' special-port routines, written for the tests (no corpus needed for it).
+    const task_stubs = addDefs(b, .{
+        .defs = b.path("tests/rust-e2e/defs/task_special.defs"),
+        .subsystem = "task",
+        .migz_module = migz,
+    });
     return b.addTest(.{
         .name = "task_port-e2e",
         .root_module = b.createModule(.{
@@ -345,6 +351,7 @@ fn taskPortTest(
             .imports = &.{
                 .{ .name = "migz", .module = migz },
                 .{ .name = "mach_port", .module = stubs },
+                .{ .name = "task", .module = task_stubs },
             },
         }),
         .test_runner = test_runner,

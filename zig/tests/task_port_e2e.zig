@@ -2,11 +2,13 @@
 //! at build time, called on the emulation's own task port as a program calls it on a
 //! Mac (`examples/zig_mach_port` does the same on the kernel): the emulation answers the
 //! routines it implements in Apple MIG's reply layouts and `MIG_BAD_ID` for the rest. The
-//! space holds nothing afterwards.
+//! same task port answers `task.defs`' special-port routines (generated from
+//! `tests/rust-e2e/defs/task_special.defs`). The space holds nothing afterwards.
 
 const std = @import("std");
 const migz = @import("migz");
 const mach_port = @import("mach_port");
+const task_defs = @import("task");
 
 const expectEqual = std.testing.expectEqual;
 
@@ -118,6 +120,38 @@ test "the idiomatic API on the task's own port, errors with their exact codes" {
         const host = try migz.task.hostSelf();
         defer host.deinit();
         try std.testing.expectError(error.MigBadId, mp.machPortAllocate(host, .receive));
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}
+
+test "task.defs special ports through the task's own port agree with the direct calls" {
+    const tk = task_defs.api;
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const me = try migz.task.taskPort();
+        defer me.deinit();
+        // A send right to the same port lands on the same name in the same space.
+        const bp = (try tk.taskGetSpecialPort(me, migz.task.bootstrap_port)).?;
+        defer bp.deinit();
+        const direct = try migz.bootstrap.port();
+        defer direct.deinit();
+        try expectEqual(direct.name, bp.name);
+        const own = (try tk.taskGetSpecialPort(me, migz.task.kernel_port)).?;
+        defer own.deinit();
+        try expectEqual(me.name, own.name);
+
+        // A selector the task does not have, and a special port that cannot be set.
+        try std.testing.expectError(error.InvalidArgument, tk.taskGetSpecialPort(me, 3));
+        try expectEqual(migz.kern.invalid_argument, migz.lastCode());
+        try std.testing.expectError(error.InvalidArgument, tk.taskSetSpecialPort(me, migz.task.host_port, me));
+
+        // Setting the bootstrap port to itself through the task port keeps it working.
+        try tk.taskSetSpecialPort(me, migz.task.bootstrap_port, bp);
+        const again = (try tk.taskGetSpecialPort(me, migz.task.bootstrap_port)).?;
+        defer again.deinit();
+        try expectEqual(bp.name, again.name);
     }
     migz.migDeallocReplyPort(migz.migGetReplyPort());
     try task.expectNoLeaks();
