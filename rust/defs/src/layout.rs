@@ -104,18 +104,11 @@ fn message(args: &[Arg], side: Side) -> Result<Layout, String> {
                 continue;
             }
             let ty = &a.ty;
-            if ty.inline && ty.is_port() && ty.element_count_max() == 0 {
-                // An in-line array of no ports: migcom declares one descriptor (it writes
-                // `[n]` only for more than one) and counts none (its itKPD_Number is 0).
-                // `migz gen` refuses such an argument.
-                push(
-                    &mut fields,
-                    a.name.clone(),
-                    PORT_DESCRIPTOR_SIZE as u64,
-                    FieldKind::PortDescriptor { arg: i },
-                    "mach_msg_port_descriptor_t".into(),
-                );
-            } else if ty.inline && ty.is_multiple_kpd() {
+            // An in-line array of no ports: migcom declares one descriptor (it writes `[n]`
+            // only for more than one) and counts none (its itKPD_Number is 0). `migz gen`
+            // refuses such an argument.
+            let no_ports = ty.element_count_max() == 0;
+            if ty.inline && ty.is_multiple_kpd() && !no_ports {
                 let n = ty.element_count_max();
                 let n32 =
                     u32::try_from(n).map_err(|_| format!("`{}` has too many ports", a.name))?;
@@ -135,7 +128,7 @@ fn message(args: &[Arg], side: Side) -> Result<Layout, String> {
                     FieldKind::PortDescriptor { arg: i },
                     "mach_msg_port_descriptor_t".into(),
                 );
-                descriptor_count += 1;
+                descriptor_count += u32::from(!no_ports);
             } else if let Some(n) = ty.ool_elements.filter(|n| *n > 1) {
                 // migcom's multiple KPD over out-of-line elements: one descriptor each,
                 // all of them sent whatever the count.

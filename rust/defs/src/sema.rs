@@ -410,36 +410,9 @@ impl Analyzer<'_> {
             return self.too_complicated(span, "too many out-of-line elements");
         }
         let name = self_describe(self.map, spec);
-        Some(Type {
-            name: name.clone(),
-            user_type: name.clone(),
-            server_type: name,
-            translation: Default::default(),
-            in_name: el.in_name,
-            out_name: el.out_name,
-            element_bits: el.element_bits,
-            number: 1,
-            inline: false,
-            var_array: varying,
-            is_struct: false,
-            is_string: false,
-            native: false,
-            signed: el.signed,
-            // migcom copies `itMigInLine` from the element: a `^` over an array of
-            // unbounded arrays is taken (and collapses it), over an array of `^` types not.
-            pointer: el.pointer,
-            struct_of_ports: el.struct_of_ports,
-            ool_elements: Some(count),
-            element: Some(Box::new(el)),
-        })
+        Some(out_of_line_over(name, el, 1, varying, Some(count)))
     }
 
-    /// The size rules of an argument's type. migcom never refuses a size: it computes
-    /// them in 32-bit arithmetic, which wraps, and a type nobody uses costs nothing. So
-    /// migz checks sizes where a type is used: a type whose data cannot be described by
-    /// Mach's 32-bit sizes is refused; in-line data over Mach's message limit is
-    /// declared (as Apple declares it) with a warning, and `migz gen` refuses to
-    /// generate a routine that could never be sent.
     /// A type migcom accepts but collapses: `array[0] of` an out-of-line type, or a `^`
     /// over an array of unbounded arrays. Its header declares one descriptor (and a count
     /// when `varying`), its stubs send one element's bytes (or a size of 0 per element)
@@ -476,28 +449,15 @@ impl Analyzer<'_> {
         } else {
             t.clone()
         };
-        Type {
-            name: name.clone(),
-            user_type: name.clone(),
-            server_type: name,
-            translation: Default::default(),
-            in_name: el.in_name,
-            out_name: el.out_name,
-            element_bits: el.element_bits,
-            number: bound,
-            inline: false,
-            var_array: varying,
-            is_struct: false,
-            is_string: false,
-            native: false,
-            signed: el.signed,
-            pointer: el.pointer,
-            struct_of_ports: el.struct_of_ports,
-            ool_elements: None,
-            element: Some(Box::new(el)),
-        }
+        out_of_line_over(name, el, bound, varying, None)
     }
 
+    /// The size rules of an argument's type. migcom never refuses a size: it computes
+    /// them in 32-bit arithmetic, which wraps, and a type nobody uses costs nothing. So
+    /// migz checks sizes where a type is used: a type whose data cannot be described by
+    /// Mach's 32-bit sizes is refused; in-line data over Mach's message limit is
+    /// declared (as Apple declares it) with a warning, and `migz gen` refuses to
+    /// generate a routine that could never be sent.
     fn check_size(&mut self, ty: &Type, arg: &str, span: Span) -> Option<()> {
         let bytes = (ty.number as u128 * ty.element_bits as u128).div_ceil(8);
         if bytes > u128::from(u32::MAX) {
@@ -1371,6 +1331,40 @@ impl Analyzer<'_> {
                     .at(a.span, format!("its type is `{}`", ty.name)),
             );
         }
+    }
+}
+
+/// An out-of-line type named `name` over the out-of-line type `el`: an array of them
+/// (`ool_elements`, one descriptor each) or the one region migcom collapses them into.
+/// migcom copies `itMigInLine` from the element, so `pointer` is the element's: a `^`
+/// over an array of unbounded arrays is taken (and collapses it), over an array of `^`
+/// types not.
+fn out_of_line_over(
+    name: String,
+    el: Type,
+    number: u64,
+    varying: bool,
+    ool_elements: Option<u64>,
+) -> Type {
+    Type {
+        name: name.clone(),
+        user_type: name.clone(),
+        server_type: name,
+        translation: Default::default(),
+        in_name: el.in_name,
+        out_name: el.out_name,
+        element_bits: el.element_bits,
+        number,
+        inline: false,
+        var_array: varying,
+        is_struct: false,
+        is_string: false,
+        native: false,
+        signed: el.signed,
+        pointer: el.pointer,
+        struct_of_ports: el.struct_of_ports,
+        ool_elements,
+        element: Some(Box::new(el)),
     }
 }
 
