@@ -22,17 +22,28 @@ pub struct GeneratedFile {
 }
 
 /// Why a subsystem cannot be generated yet, if it cannot: an argument that is an array of
-/// out-of-line elements (one descriptor per element, Apple's `<name>Subs` counts), which
-/// the front end lays out as Apple does but neither back end generates. The generated
-/// file is then only a compile error saying so, and `migz gen` fails.
+/// one out-of-line element (`array[1] of buf_t`), which migcom lays out as a single
+/// descriptor whose size it takes from the element's item (not the element), or an array
+/// of out-of-line elements whose count is shared (`SameCount`) or `CountInOut`. The
+/// generated file is then only a compile error saying so, and `migz gen` fails.
 pub fn unsupported(sub: &migz_defs::ir::Subsystem) -> Option<String> {
+    use migz_defs::ir::Count;
     if let Some(why) = unsendable(sub).or_else(|| degenerate(sub)) {
         return Some(why);
     }
     sub.routines.iter().find_map(|r| {
-        let a = r.args.iter().find(|a| a.ty.ool_elements.is_some())?;
+        let a = r.args.iter().find(|a| {
+            a.ty.ool_elements == Some(1)
+                || (a.ty.ool_elements.is_some()
+                    && (matches!(a.count, Count::Same(_)) || a.count_in_out))
+        })?;
+        let why = if a.ty.ool_elements == Some(1) {
+            "is an array of one out-of-line element"
+        } else {
+            "is an array of out-of-line elements with SameCount or CountInOut"
+        };
         Some(format!(
-            "migz cannot generate routine `{}` yet: argument `{}` is an array of out-of-line elements",
+            "migz cannot generate routine `{}` yet: argument `{}` {why}",
             r.name, a.name
         ))
     })

@@ -197,6 +197,14 @@ pub fn message_field(f: &migz_defs::ir::Field, args: &[migz_defs::ir::Arg]) -> S
         FieldKind::Body => "body".to_string(),
         FieldKind::Ndr => "ndr".to_string(),
         FieldKind::RetCode => "ret_code".to_string(),
+        // Apple's `<name>SubsCnt` and `<name>Subs` of a variable array of out-of-line
+        // elements.
+        FieldKind::Count { arg } if args[*arg].ty.has_sub_counts() => {
+            format!("{}_subs_cnt", arg_name(*arg))
+        }
+        FieldKind::VarData { arg, .. } if args[*arg].ty.ool_elements.is_some() => {
+            format!("{}_subs", arg_name(*arg))
+        }
         FieldKind::Count { arg } => format!("{}_cnt", arg_name(*arg)),
         FieldKind::StringOffset { arg } => format!("{}_offset", arg_name(*arg)),
         FieldKind::Pad { arg } => format!("{}_pad", arg_name(*arg)),

@@ -95,7 +95,10 @@ impl Ty {
     }
 
     fn array(&self, n: u64) -> Ty {
-        Ty::new(format!("[{}; {n}]", self.text), self.size * n, self.align)
+        Ty {
+            borrows: self.borrows,
+            ..Ty::new(format!("[{}; {n}]", self.text), self.size * n, self.align)
+        }
     }
 
     fn slice(el: &Ty) -> Ty {
@@ -154,6 +157,10 @@ fn value_type(ty: &Type) -> Ty {
 
 /// The Rust type of one counted element of an array type.
 fn elem_type(ty: &Type) -> Ty {
+    // An array of out-of-line arrays: the items of each element.
+    if let (Some(_), Some(el)) = (ty.ool_elements, &ty.element) {
+        return elem_type(el);
+    }
     if ty.is_port() {
         return port();
     }
@@ -198,7 +205,10 @@ fn field_type(f: &Field, args: &[Arg]) -> String {
         }
         FieldKind::VarData { arg, max_count, .. } => {
             let ty = &args[*arg].ty;
-            if ty.is_string {
+            if ty.ool_elements.is_some() {
+                // `<name>Subs` of a variable array of out-of-line elements.
+                format!("[u32; {max_count}]")
+            } else if ty.is_string {
                 format!("[u8; {max_count}]")
             } else {
                 elem_type(ty).array(u64::from(*max_count)).text
@@ -261,6 +271,30 @@ fn arg_fields(a: &Arg, side: Side, out: &mut Vec<ArgField>) {
         }
     };
     let ty = &a.ty;
+    if let Shape::OolArray { n, var, ports, .. } = crate::zig::shape(ty) {
+        out.push(field(
+            &a.name,
+            Ty::ool_slice(&elem_type(ty)).array(n),
+            Some(format!(
+                "{n} {} sent out of line, one descriptor each.",
+                if ports { "port arrays" } else { "arrays" }
+            )),
+        ));
+        if var {
+            out.push(field(
+                &format!("{}_cnt", a.name),
+                Ty::new("u32", 4, 4),
+                Some(format!("How many of `{}` are carried (at most {n}).", a.name)),
+            ));
+        }
+        if a.dealloc == Dealloc::Maybe {
+            out.push(dealloc_field(a));
+        }
+        if ports {
+            poly(out);
+        }
+        return;
+    }
     if ty.is_port() {
         if ty.inline {
             if ty.is_multiple_kpd() {
@@ -1598,6 +1632,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 }
             };
             match sh {
+                Shape::OolArray { .. } => return None,
                 Shape::Port => {
                     let (t, moved) = send_right_type(ty.in_name)?;
                     c.params.push((param.clone(), t.to_string()));
@@ -1743,6 +1778,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
             }
         };
         let result = match sh {
+            Shape::OolArray { .. } => return None,
             Shape::Port => {
                 let (t, take) = recv_right_type(ty)?;
                 let e = match take {
@@ -1965,6 +2001,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
         };
         if matches!(a.kind, ArgKind::In | ArgKind::InOut) {
             match sh {
+                Shape::OolArray { .. } => return None,
                 Shape::Port => {
                     let (t, take) = recv_right_type(ty)?;
                     s.params.push((param, t.to_string()));
@@ -2055,6 +2092,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
             }
         };
         let result = match sh {
+            Shape::OolArray { .. } => return None,
             Shape::Port => {
                 let (t, moved) = send_right_type(ty.in_name)?;
                 let mut fields = vec![(field.clone(), format!("{rn}.name()"))];

@@ -127,12 +127,31 @@ pub(crate) enum Shape {
     PortArray { n: u64, var: bool },
     Ool { var: bool, n: u64 },
     OolPorts { var: bool, n: u64 },
+    /// An array of `n` out-of-line elements (memory, or port arrays when `ports`), one
+    /// descriptor each; `var` for `array[*:n]`. Each element holds `el_n` items when it
+    /// is fixed, else at most `el_n` (0: unbounded) counted in `<name>Subs`.
+    OolArray {
+        n: u64,
+        var: bool,
+        ports: bool,
+        el_var: bool,
+        el_n: u64,
+    },
     Value,
     VarInline { max: u64 },
     CStr { max: u64, varying: bool },
 }
 
 pub(crate) fn shape(ty: &Type) -> Shape {
+    if let (Some(n), Some(el)) = (ty.ool_elements.filter(|n| *n > 1), &ty.element) {
+        return Shape::OolArray {
+            n,
+            var: ty.var_array,
+            ports: ty.is_port(),
+            el_var: el.var_array,
+            el_n: el.element_count_max(),
+        };
+    }
     if ty.is_port() {
         if ty.inline {
             if ty.is_multiple_kpd() {
@@ -268,6 +287,11 @@ impl Gen<'_> {
 
     /// The Zig type of one counted element of an array type.
     fn elem_type(&mut self, ty: &Type) -> String {
+        // An array of out-of-line arrays: the items of each element.
+        if let (Some(_), Some(el)) = (ty.ool_elements, &ty.element) {
+            let el = el.as_ref().clone();
+            return self.elem_type(&el);
+        }
         if ty.is_port() {
             return "migz.Port".to_string();
         }
@@ -313,6 +337,10 @@ impl Gen<'_> {
             }
             FieldKind::VarData { arg, max_count, .. } => {
                 let ty = &args[*arg].ty;
+                if ty.ool_elements.is_some() {
+                    // `<name>Subs` of a variable array of out-of-line elements.
+                    return format!("[{max_count}]u32");
+                }
                 let t = if ty.is_string {
                     format!("[{max_count}]u8")
                 } else {
@@ -430,6 +458,37 @@ impl Gen<'_> {
                     );
                 }
                 if matches!(shape(&a.ty), Shape::OolPorts { .. }) {
+                    poly(out);
+                }
+            }
+            Shape::OolArray { n, var, ports, .. } => {
+                let el = self.elem_type(&a.ty);
+                let what = if ports { "port arrays" } else { "arrays" };
+                let sent = if var {
+                    format!(" (the first `{}_cnt` are sent)", a.name)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    out,
+                    "    /// {n} {what} sent out of line, one descriptor each{sent}. Received memory belongs to\n    /// the receiver: release each with `migz.vmDeallocate`.\n    {f}: [{n}]migz.ConstSlice({el}) = @splat(.{{}}),"
+                );
+                if var {
+                    let _ = writeln!(
+                        out,
+                        "    /// How many of `{}` are carried (at most {n}).\n    {cnt}: u32 = 0,",
+                        a.name
+                    );
+                }
+                if a.dealloc == Dealloc::Maybe {
+                    let _ = writeln!(
+                        out,
+                        "    /// Whether sending `{}` also deallocates it (MIG's `Dealloc[]`).\n    {}: bool = false,",
+                        a.name,
+                        zig_ident(&format!("{}_dealloc", a.name))
+                    );
+                }
+                if ports {
                     poly(out);
                 }
             }
@@ -796,6 +855,39 @@ impl Gen<'_> {
                         }
                     }
                 },
+                Shape::OolArray {
+                    n,
+                    var,
+                    el_var,
+                    el_n,
+                    ..
+                } => {
+                    // As Apple's stubs: a count above the bound is MIG_ARRAY_TOO_LARGE
+                    // before anything is sent (WriteKPD_Iterator).
+                    let limit = if var {
+                        let _ = writeln!(
+                            b,
+                            "    const {cv}: u32 = {src}.{};\n    if ({cv} > {n}) return .array_too_large;",
+                            zig_ident(&format!("{}_cnt", a.name))
+                        );
+                        cv.clone()
+                    } else {
+                        n.to_string()
+                    };
+                    // Each element must fit its type: a fixed one holds exactly its
+                    // items, a bounded one at most its bound.
+                    if !el_var {
+                        let _ = writeln!(
+                            b,
+                            "    for ({src}.{f}[0..{limit}]) |s| {{\n        if (s.len != {el_n}) return .bad_arguments;\n    }}"
+                        );
+                    } else if el_n > 0 {
+                        let _ = writeln!(
+                            b,
+                            "    for ({src}.{f}[0..{limit}]) |s| {{\n        if (s.len > {el_n}) return .array_too_large;\n    }}"
+                        );
+                    }
+                }
                 Shape::Port | Shape::PortArray { var: false, .. } | Shape::Value => {}
             }
         }
@@ -821,8 +913,71 @@ impl Gen<'_> {
                 }
             };
             match &fld.kind {
-                FieldKind::OolDescriptorArray { .. } | FieldKind::SubCounts { .. } => {
-                    unreachable!("`generate` refuses arrays of out-of-line elements")
+                FieldKind::OolDescriptorArray { arg, ports, .. } => {
+                    let a = &r.args[*arg];
+                    let f = zig_ident(&a.name);
+                    let el = self.elem_type(&a.ty);
+                    let limit = match shape(&a.ty) {
+                        Shape::OolArray { var: true, .. } => Self::cnt_var(*arg),
+                        Shape::OolArray { n, .. } => n.to_string(),
+                        _ => unreachable!("an array of out-of-line elements"),
+                    };
+                    let dealloc = match a.dealloc {
+                        Dealloc::No => "0".to_string(),
+                        Dealloc::Yes => "1".to_string(),
+                        Dealloc::Maybe => format!(
+                            "@intFromBool({src}.{})",
+                            zig_ident(&format!("{}_dealloc", a.name))
+                        ),
+                    };
+                    // Apple's client fills the descriptors past a variable array's count
+                    // with empty ones (size or count 0) of the same type.
+                    let _ = writeln!(
+                        b,
+                        "    for (&msg.{fname}, 0..) |*d, i| {{\n        const s: migz.ConstSlice({el}) = if (i < {limit}) {src}.{f}[i] else .{{}};"
+                    );
+                    if *ports {
+                        let _ = writeln!(
+                            b,
+                            "        d.* = .{{ .address = if (s.ptr) |p| @intFromPtr(p) else 0, .deallocate = {dealloc}, .copy = migz.copy_option.physical, .disposition = {}, .type = migz.descriptor_type.ool_ports, .count = s.len }};\n    }}",
+                            send_disposition(a, src)
+                        );
+                    } else {
+                        let copy = if a.physical_copy {
+                            "physical"
+                        } else {
+                            "virtual"
+                        };
+                        let _ = writeln!(
+                            b,
+                            "        d.* = .{{ .address = if (s.ptr) |p| @intFromPtr(p) else 0, .deallocate = {dealloc}, .copy = migz.copy_option.{copy}, .pad1 = 0, .type = migz.descriptor_type.ool, .size = @intCast(@as(u64, s.len) * @sizeOf({el})) }};\n    }}"
+                        );
+                    }
+                }
+                FieldKind::SubCounts { arg, count } => {
+                    let f = zig_ident(&r.args[*arg].name);
+                    if dynamic {
+                        let _ = writeln!(
+                            b,
+                            "    for ({src}.{f}, 0..) |s, i| migz.writeAt(u32, msg_bytes, off + 4 * i, s.len);\n    off += {};",
+                            4 * count
+                        );
+                    } else {
+                        let _ = writeln!(
+                            b,
+                            "    for (&msg.{fname}, {src}.{f}) |*c, s| c.* = s.len;"
+                        );
+                    }
+                }
+                FieldKind::VarData { arg, .. } if r.args[*arg].ty.ool_elements.is_some() => {
+                    // `<name>Subs` of a variable array: the count of each element sent.
+                    let f = zig_ident(&r.args[*arg].name);
+                    let cv = Self::cnt_var(*arg);
+                    let _ = writeln!(
+                        b,
+                        "    for ({src}.{f}[0..{cv}], 0..) |s, i| migz.writeAt(u32, msg_bytes, off + 4 * i, s.len);\n    off += 4 * @as(usize, {cv});"
+                    );
+                    dynamic = true;
                 }
                 FieldKind::Header => {}
                 FieldKind::Body => {
@@ -1152,8 +1307,77 @@ impl Gen<'_> {
                 }
             };
             match &fld.kind {
-                FieldKind::OolDescriptorArray { .. } | FieldKind::SubCounts { .. } => {
-                    unreachable!("`generate` refuses arrays of out-of-line elements")
+                FieldKind::OolDescriptorArray { arg, ports, .. } => {
+                    let a = &r.args[*arg];
+                    let Shape::OolArray {
+                        var, el_var, el_n, ..
+                    } = shape(&a.ty)
+                    else {
+                        unreachable!("an array of out-of-line elements")
+                    };
+                    // Apple's type check (WriteTCheckKPD_ool/_oolport) runs over every
+                    // descriptor of the array, past a variable array's count too: each
+                    // must be of the right type, a port array's of the declared
+                    // disposition, and when neither the array nor its elements vary, of
+                    // the elements' fixed size. Anything else is MIG_TYPE_ERROR.
+                    let mut check = if *ports {
+                        let disp = if a.ty.out_name == msgt::POLYMORPHIC {
+                            "!migz.isPortDisposition(d.disposition)".to_string()
+                        } else {
+                            format!("d.disposition != {}", a.ty.out_name)
+                        };
+                        format!("d.type != migz.descriptor_type.ool_ports or {disp}")
+                    } else {
+                        "d.type != migz.descriptor_type.ool".to_string()
+                    };
+                    if !var && !el_var {
+                        if *ports {
+                            let _ = write!(check, " or d.count != {el_n}");
+                        } else {
+                            let el = self.elem_type(&a.ty);
+                            let _ = write!(
+                                check,
+                                " or @as(u64, d.size) != {el_n} * @sizeOf({el})"
+                            );
+                        }
+                    }
+                    let _ = writeln!(
+                        b,
+                        "    for (msg.{fname}) |d| {{\n        if ({check}) return .type_error;\n    }}"
+                    );
+                    if a.ty.is_polymorphic() && *ports {
+                        let _ = writeln!(
+                            b,
+                            "    {dst}.{} = msg.{fname}[0].disposition;",
+                            zig_ident(&format!("{}_poly", a.name))
+                        );
+                    }
+                    ool_later.push(*arg);
+                }
+                FieldKind::SubCounts { arg, count } => {
+                    let sv = format!("subs_{arg}");
+                    if dynamic {
+                        let _ = writeln!(
+                            b,
+                            "    if (off + {} > size) return {bad};\n    var {sv}: [{count}]u32 = undefined;\n    for (&{sv}, 0..) |*c, i| c.* = migz.readAt(u32, msg_bytes, off + 4 * i);\n    off += {};",
+                            4 * count,
+                            4 * count
+                        );
+                    } else {
+                        let _ = writeln!(b, "    const {sv}: [{count}]u32 = msg.{fname};");
+                    }
+                }
+                FieldKind::VarData { arg, max_count, .. }
+                    if r.args[*arg].ty.ool_elements.is_some() =>
+                {
+                    // `<name>Subs` of a variable array: one count per element carried.
+                    let cv = Self::cnt_var(*arg);
+                    let sv = format!("subs_{arg}");
+                    let _ = writeln!(
+                        b,
+                        "    var {sv}: [{max_count}]u32 = @splat(0);\n    if (off + 4 * @as(usize, {cv}) > size) return {bad};\n    for ({sv}[0..{cv}], 0..) |*c, i| c.* = migz.readAt(u32, msg_bytes, off + 4 * i);\n    off += 4 * @as(usize, {cv});"
+                    );
+                    dynamic = true;
                 }
                 FieldKind::Header | FieldKind::Body | FieldKind::Ndr | FieldKind::RetCode => {
                     if dynamic {
@@ -1243,7 +1467,32 @@ impl Gen<'_> {
                     } else {
                         let _ = writeln!(b, "    const {cv}: u32 = msg.{fname};");
                     }
+                    if let Shape::OolArray { n, el_var, .. } = shape(&a.ty) {
+                        let code = if el_var {
+                            // `<name>SubsCnt` counts the in-line `<name>Subs`: as for any
+                            // in-line array, a count above the bound is malformed
+                            // (Apple's size check, MIG_BAD_ARGUMENTS in a request).
+                            bad
+                        } else if side == Side::Reply {
+                            // A reply with more elements than the bound: Apple's client
+                            // copies min(count, caller's room); migz's caller has room
+                            // for the bound, so more is MIG_ARRAY_TOO_LARGE, as for a
+                            // port array.
+                            ".array_too_large"
+                        } else {
+                            // Apple's server walks the descriptors up to `<name>Cnt`
+                            // unchecked, past the array for a count above its bound;
+                            // migz refuses such a request as malformed instead.
+                            bad
+                        };
+                        let _ = writeln!(
+                            b,
+                            "    if ({cv} > {n}) return {code};\n    {dst}.{} = {cv};",
+                            zig_ident(&format!("{}_cnt", a.name))
+                        );
+                    }
                     let max = match shape(&a.ty) {
+                        Shape::OolArray { .. } => 0,
                         Shape::Ool { n, .. } | Shape::OolPorts { n, .. } => n,
                         Shape::CStr { max, .. } => max,
                         _ => a.ty.element_count_max(),
@@ -1398,6 +1647,17 @@ impl Gen<'_> {
         // Out-of-line data, now that its count is known.
         for arg in ool_later {
             let a = &r.args[arg];
+            if let Shape::OolArray {
+                n,
+                var,
+                ports,
+                el_var,
+                el_n,
+            } = shape(&a.ty)
+            {
+                self.unpack_ool_array(&mut b, a, arg, n, var, ports, el_var, el_n, dst);
+                continue;
+            }
             let f = zig_ident(&a.name);
             let fname = zig_ident(&a.name);
             let el = self.elem_type(&a.ty);
@@ -1491,6 +1751,63 @@ impl Gen<'_> {
             b.insert_str(prelude_len, &format!("    _ = {dst};\n"));
         }
         self.body.push_str(&b);
+    }
+
+    /// Checks and takes the descriptors of an array of out-of-line elements, after the
+    /// body gave their counts (Apple's WriteOOLSizeCheck, which follows the type checks
+    /// and the body's size checks).
+    #[allow(clippy::too_many_arguments)]
+    fn unpack_ool_array(
+        &mut self,
+        b: &mut String,
+        a: &Arg,
+        arg: usize,
+        n: u64,
+        var: bool,
+        ports: bool,
+        el_var: bool,
+        el_n: u64,
+        dst: &str,
+    ) {
+        let f = zig_ident(&a.name);
+        let el = self.elem_type(&a.ty);
+        let align = msg_align(&a.ty);
+        let limit = if var {
+            Self::cnt_var(arg)
+        } else {
+            n.to_string()
+        };
+        let cnt = if el_var {
+            format!("subs_{arg}[i]")
+        } else {
+            el_n.to_string()
+        };
+        let empty = if ports { "d.count != 0" } else { "d.size != 0" };
+        let exact = if ports {
+            "@as(u64, d.count) != cnt".to_string()
+        } else {
+            format!("@as(u64, d.size) != @as(u64, cnt) * @sizeOf({el})")
+        };
+        let _ = writeln!(b, "    for (msg.{f}, 0..) |d, i| {{");
+        if var {
+            let _ = writeln!(
+                b,
+                "        if (i >= {limit}) {{\n            // Past the count Apple's client sends empty descriptors (its server\n            // compares their sizes with counts read past `Subs`); migz wants them\n            // empty, so no memory or right arrives that nothing would take.\n            if ({empty}) return .type_error;\n            continue;\n        }}"
+            );
+        }
+        let _ = writeln!(b, "        const cnt: u32 = {cnt};");
+        // Apple: `size / item size != Subs[i]` (a port array: `count != Subs[i]`) or
+        // `Subs[i]` above the element's bound is MIG_TYPE_ERROR. migz wants the size
+        // exact, as for a single out-of-line array, so every byte is accounted for.
+        let bound = if el_var && el_n > 0 {
+            format!(" or cnt > {el_n}")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            b,
+            "        if ({exact}{bound}) return .type_error;\n        if (d.address % {align} != 0 or (d.address == 0 and cnt != 0)) return .type_error;\n        {dst}.{f}[i] = .{{ .ptr = @ptrFromInt(@as(usize, @intCast(d.address))), .len = cnt }};\n    }}"
+        );
     }
 
     fn client(&mut self, r: &Routine) {
