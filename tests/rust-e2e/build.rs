@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "../conformance/aggregates.defs",
         "../conformance/checks.defs",
         "defs/task_special.defs",
+        "../conformance/ool_arrays.defs",
     ])?;
     Ok(())
 }

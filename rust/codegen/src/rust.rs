@@ -284,7 +284,10 @@ fn arg_fields(a: &Arg, side: Side, out: &mut Vec<ArgField>) {
             out.push(field(
                 &format!("{}_cnt", a.name),
                 Ty::new("u32", 4, 4),
-                Some(format!("How many of `{}` are carried (at most {n}).", a.name)),
+                Some(format!(
+                    "How many of `{}` are carried (at most {n}).",
+                    a.name
+                )),
             ));
         }
         if a.dealloc == Dealloc::Maybe {
@@ -1172,10 +1175,11 @@ impl Gen {
         if !s.gives.is_empty() {
             self.out
                 .push_str("    let mut given = p::Given::new(space);\n");
-            for (f, g) in &s.gives {
+            for (f, g, many) in &s.gives {
+                let m = if *many { "ools_reply" } else { "ool_reply" };
                 self.stmt(
                     4,
-                    &format!("given.ool_reply(reply, p::offset_of!(Reply, {f}), {g})?;"),
+                    &format!("given.{m}(reply, p::offset_of!(Reply, {f}), {g})?;"),
                 );
             }
             self.out.push_str("    given.keep_reply()?;\n");
@@ -1308,10 +1312,11 @@ impl Gen {
         if !c.gives.is_empty() {
             self.out
                 .push_str("        let mut given = p::Given::new(space);\n");
-            for (f, g) in &c.gives {
+            for (f, g, many) in &c.gives {
+                let m = if *many { "ools" } else { "ool" };
                 self.stmt(
                     8,
-                    &format!("given.ool(buf.bytes_mut(), p::offset_of!(Request, {f}), {g})?;"),
+                    &format!("given.{m}(buf.bytes_mut(), p::offset_of!(Request, {f}), {g})?;"),
                 );
             }
         }
@@ -1475,7 +1480,7 @@ struct Call {
     /// Statements giving up rights the sent request moved.
     moved: Vec<String>,
     /// Out-of-line buffers handed to the packed request: descriptor field and local.
-    gives: Vec<(String, String)>,
+    gives: Vec<(String, String, bool)>,
     /// Checks of the unpacked reply before anything is taken out of it.
     checks: Vec<String>,
     /// Results: type, expression over the unpacked `out`, and when to take it (0: memory,
@@ -1539,7 +1544,7 @@ fn descriptor_field(r: &Routine, l: &Layout, arg: usize) -> Option<String> {
     l.fields
         .iter()
         .find(|f| {
-            matches!(f.kind, FieldKind::OolDescriptor { arg: a } | FieldKind::OolPortsDescriptor { arg: a } if a == arg)
+            matches!(f.kind, FieldKind::OolDescriptor { arg: a } | FieldKind::OolPortsDescriptor { arg: a } | FieldKind::OolDescriptorArray { arg: a, .. } if a == arg)
         })
         .map(|f| msg_field(f, &r.args))
 }
@@ -1632,7 +1637,58 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 }
             };
             match sh {
-                Shape::OolArray { .. } => return None,
+                Shape::OolArray { n, var, ports, .. } => {
+                    // One buffer per element, all handed to the message after packing.
+                    if ports {
+                        if ty.in_name == msgt::POLYMORPHIC {
+                            return None;
+                        }
+                        let (t, moved) = send_right_type(ty.in_name)?;
+                        let (list, lref) = if t.starts_with('&') {
+                            (format!("&[&[{t}]]"), param.clone())
+                        } else {
+                            (format!("Vec<Vec<{t}>>"), format!("&{param}"))
+                        };
+                        c.params.push((param.clone(), list));
+                        c.pre.push(format!("let {g} = p::ool_names_each({lref})?;"));
+                        if moved {
+                            c.moved.push(format!("p::into_raw_each({param});"));
+                        }
+                    } else {
+                        let el = elem_type(ty).text;
+                        match a.dealloc {
+                            Dealloc::No => {
+                                c.params.push((param.clone(), format!("&[&[{el}]]")));
+                                c.pre.push(format!("let {g} = p::ool_copies({param})?;"));
+                            }
+                            Dealloc::Yes => {
+                                c.params
+                                    .push((param.clone(), format!("Vec<::migz::OolBuffer<{el}>>")));
+                                c.pre.push(format!("let {g} = {param};"));
+                            }
+                            Dealloc::Maybe => {
+                                c.params
+                                    .push((param.clone(), format!("Vec<::migz::Ool<'o, {el}>>")));
+                                c.pre.push(format!("let {g} = p::ool_buffers({param})?;"));
+                            }
+                        }
+                    }
+                    if !var {
+                        c.pre
+                            .push(format!("p::same_count(\"{}\", {g}.len(), {n})?;", a.name));
+                    }
+                    c.inputs
+                        .push((field.clone(), format!("p::ool_slices(&{g})?")));
+                    if var {
+                        c.inputs
+                            .push((format!("{field}_cnt"), format!("p::ool_count(&{g})")));
+                    }
+                    if a.dealloc == Dealloc::Maybe {
+                        c.inputs.push((format!("{field}_dealloc"), "true".into()));
+                    }
+                    c.gives
+                        .push((descriptor_field(r, &r.request, i)?, g.clone(), true));
+                }
                 Shape::Port => {
                     let (t, moved) = send_right_type(ty.in_name)?;
                     c.params.push((param.clone(), t.to_string()));
@@ -1689,7 +1745,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                             c.inputs.push((format!("{field}_dealloc"), "true".into()));
                         }
                         c.gives
-                            .push((descriptor_field(r, &r.request, i)?, g.clone()));
+                            .push((descriptor_field(r, &r.request, i)?, g.clone(), false));
                     }
                     if ty.in_name == msgt::POLYMORPHIC {
                         c.inputs.push((
@@ -1733,7 +1789,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                         c.inputs.push((format!("{field}_dealloc"), "true".into()));
                     }
                     c.gives
-                        .push((descriptor_field(r, &r.request, i)?, g.clone()));
+                        .push((descriptor_field(r, &r.request, i)?, g.clone(), false));
                     lens[i] = Some(format!("{g}.len()"));
                 }
                 Shape::CStr { .. } => {
@@ -1778,7 +1834,30 @@ fn plan_call(r: &Routine) -> Option<Call> {
             }
         };
         let result = match sh {
-            Shape::OolArray { .. } => return None,
+            Shape::OolArray { n, var, ports, .. } => {
+                let count = if var {
+                    format!("out.{field}_cnt")
+                } else {
+                    n.to_string()
+                };
+                if ports {
+                    let (t, _) = recv_right_type(ty)?;
+                    if t == "AnyRight" {
+                        return None;
+                    }
+                    (
+                        format!("Vec<Vec<{t}>>"),
+                        format!("p::ool_rights_each::<{t}, _>(space, &out.{field}, {count})?"),
+                        0,
+                    )
+                } else {
+                    (
+                        format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text),
+                        format!("p::take_ools(space, &out.{field}, {count})?"),
+                        0,
+                    )
+                }
+            }
             Shape::Port => {
                 let (t, take) = recv_right_type(ty)?;
                 let e = match take {
@@ -1915,7 +1994,7 @@ struct Serve {
     /// Statements after packing giving up rights the reply moved.
     moved: Vec<String>,
     /// Out-of-line buffers handed to the packed reply: descriptor field and local.
-    gives: Vec<(String, String)>,
+    gives: Vec<(String, String, bool)>,
 }
 
 struct ServeResult {
@@ -2001,7 +2080,31 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
         };
         if matches!(a.kind, ArgKind::In | ArgKind::InOut) {
             match sh {
-                Shape::OolArray { .. } => return None,
+                Shape::OolArray { n, var, ports, .. } => {
+                    let count = if var {
+                        format!("input.{field}_cnt")
+                    } else {
+                        n.to_string()
+                    };
+                    if ports {
+                        let (t, _) = recv_right_type(ty)?;
+                        if t == "AnyRight" {
+                            return None;
+                        }
+                        s.params.push((param, format!("Vec<Vec<{t}>>")));
+                        memory.push(format!(
+                            "let {local} = p::ool_rights_each::<{t}, _>(space, &input.{field}, {count})?;"
+                        ));
+                    } else {
+                        s.params.push((
+                            param,
+                            format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text),
+                        ));
+                        memory.push(format!(
+                            "let {local} = p::take_ools(space, &input.{field}, {count})?;"
+                        ));
+                    }
+                }
                 Shape::Port => {
                     let (t, take) = recv_right_type(ty)?;
                     s.params.push((param, t.to_string()));
@@ -2092,7 +2195,43 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
             }
         };
         let result = match sh {
-            Shape::OolArray { .. } => return None,
+            Shape::OolArray { n, var, ports, .. } => {
+                len_check(&mut s, (!var).then_some(n));
+                let (t, g) = if ports {
+                    if ty.in_name == msgt::POLYMORPHIC {
+                        return None;
+                    }
+                    let (t, moved) = send_right_type(ty.in_name)?;
+                    let g = format!("g{}", s.results.len());
+                    s.pre
+                        .push(format!("let {g} = p::reply_ool_names_each(&{rn})?;"));
+                    if moved {
+                        s.moved.push(format!("p::into_raw_each({rn});"));
+                    }
+                    (format!("Vec<Vec<{t}>>"), g)
+                } else {
+                    (
+                        format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text),
+                        rn.clone(),
+                    )
+                };
+                let mut fields = vec![(field.clone(), format!("p::reply_ool_slices(&{g})?"))];
+                if var {
+                    fields.push((format!("{field}_cnt"), format!("p::ool_count(&{g})")));
+                }
+                if a.dealloc == Dealloc::Maybe {
+                    fields.push((format!("{field}_dealloc"), "true".into()));
+                }
+                s.gives
+                    .push((descriptor_field(r, r.reply.as_ref()?, i)?, g, true));
+                (
+                    t,
+                    ServeResult {
+                        fields,
+                        fills: Vec::new(),
+                    },
+                )
+            }
             Shape::Port => {
                 let (t, moved) = send_right_type(ty.in_name)?;
                 let mut fields = vec![(field.clone(), format!("{rn}.name()"))];
@@ -2130,7 +2269,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                         fields.push((format!("{field}_dealloc"), "true".into()));
                     }
                     s.gives
-                        .push((descriptor_field(r, r.reply.as_ref()?, i)?, g));
+                        .push((descriptor_field(r, r.reply.as_ref()?, i)?, g, false));
                     None
                 };
                 if ty.in_name == msgt::POLYMORPHIC {
@@ -2153,8 +2292,11 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                 if a.dealloc == Dealloc::Maybe {
                     fields.push((format!("{field}_dealloc"), "true".into()));
                 }
-                s.gives
-                    .push((descriptor_field(r, r.reply.as_ref()?, i)?, rn.clone()));
+                s.gives.push((
+                    descriptor_field(r, r.reply.as_ref()?, i)?,
+                    rn.clone(),
+                    false,
+                ));
                 (
                     format!("::migz::OolBuffer<{}>", elem_type(ty).text),
                     ServeResult {

@@ -124,9 +124,18 @@ pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Shape {
     Port,
-    PortArray { n: u64, var: bool },
-    Ool { var: bool, n: u64 },
-    OolPorts { var: bool, n: u64 },
+    PortArray {
+        n: u64,
+        var: bool,
+    },
+    Ool {
+        var: bool,
+        n: u64,
+    },
+    OolPorts {
+        var: bool,
+        n: u64,
+    },
     /// An array of `n` out-of-line elements (memory, or port arrays when `ports`), one
     /// descriptor each; `var` for `array[*:n]`. Each element holds `el_n` items when it
     /// is fixed, else at most `el_n` (0: unbounded) counted in `<name>Subs`.
@@ -138,8 +147,13 @@ pub(crate) enum Shape {
         el_n: u64,
     },
     Value,
-    VarInline { max: u64 },
-    CStr { max: u64, varying: bool },
+    VarInline {
+        max: u64,
+    },
+    CStr {
+        max: u64,
+        varying: bool,
+    },
 }
 
 pub(crate) fn shape(ty: &Type) -> Shape {
@@ -963,10 +977,8 @@ impl Gen<'_> {
                             4 * count
                         );
                     } else {
-                        let _ = writeln!(
-                            b,
-                            "    for (&msg.{fname}, {src}.{f}) |*c, s| c.* = s.len;"
-                        );
+                        let _ =
+                            writeln!(b, "    for (&msg.{fname}, {src}.{f}) |*c, s| c.* = s.len;");
                     }
                 }
                 FieldKind::VarData { arg, .. } if r.args[*arg].ty.ool_elements.is_some() => {
@@ -1335,10 +1347,7 @@ impl Gen<'_> {
                             let _ = write!(check, " or d.count != {el_n}");
                         } else {
                             let el = self.elem_type(&a.ty);
-                            let _ = write!(
-                                check,
-                                " or @as(u64, d.size) != {el_n} * @sizeOf({el})"
-                            );
+                            let _ = write!(check, " or @as(u64, d.size) != {el_n} * @sizeOf({el})");
                         }
                     }
                     let _ = writeln!(

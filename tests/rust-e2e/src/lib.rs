@@ -80,3 +80,8 @@ pub mod checks {
 pub mod task {
     include!(concat!(env!("OUT_DIR"), "/task.rs"));
 }
+
+/// `tests/conformance/ool_arrays.defs`: arrays of out-of-line types.
+pub mod ool_arrays {
+    include!(concat!(env!("OUT_DIR"), "/ool_arrays.rs"));
+}

@@ -94,6 +94,37 @@ impl<'s, T: Transport> Given<'s, T> {
             .map_err(|e| Refusal::failed(e.code))
     }
 
+    /// [`Given::ool`] for each buffer of an array of out-of-line elements, whose
+    /// descriptors (16 bytes each) start at `offset`, in order; the descriptors past the
+    /// buffers are empty.
+    pub fn ools<E: OolElement>(
+        &mut self,
+        msg: &mut [u8],
+        offset: usize,
+        buffers: Vec<OolBuffer<E>>,
+    ) -> Result<(), CodecError> {
+        let mut result = Ok(());
+        for (k, b) in buffers.into_iter().enumerate() {
+            // Every buffer is handed over or dropped (freed), even after a failure.
+            let r = self.ool(msg, offset + OOL_DESCRIPTOR_SIZE * k, b);
+            if result.is_ok() {
+                result = r;
+            }
+        }
+        result
+    }
+
+    /// [`Given::ools`] for a reply a server packed (a failure is the server's).
+    pub fn ools_reply<E: OolElement>(
+        &mut self,
+        msg: &mut [u8],
+        offset: usize,
+        buffers: Vec<OolBuffer<E>>,
+    ) -> Result<(), Refusal> {
+        self.ools(msg, offset, buffers)
+            .map_err(|e| Refusal::failed(e.code))
+    }
+
     /// The message owns the moved regions now (it was sent, or a server loop will send or
     /// destroy it). Copied regions are freed, so the message must have left already: a
     /// client keeps them only through [`Given::settle`], after its send.
@@ -177,6 +208,115 @@ pub fn take_ool<T: Transport, E: OolElement>(
     OolBuffer::take(task, items.addr(), items.len() as usize).ok_or(CodecError {
         code: MIG_TYPE_ERROR,
     })
+}
+
+/// The size of an out-of-line descriptor (memory or ports) in a message.
+const OOL_DESCRIPTOR_SIZE: usize = 16;
+
+/// Private out-of-line copies of each of `lists`, for an array of out-of-line elements.
+pub fn ool_copies<T: OolElement, L: AsRef<[T]>>(
+    lists: &[L],
+) -> Result<Vec<OolBuffer<T>>, CallError> {
+    lists.iter().map(|l| ool_copy(l.as_ref())).collect()
+}
+
+/// [`ool_copies`] for a reply (a failure is the server's).
+pub fn reply_ool_copies<T: OolElement, L: AsRef<[T]>>(
+    lists: &[L],
+) -> Result<Vec<OolBuffer<T>>, Refusal> {
+    ool_copies(lists).map_err(|e| Refusal::failed(e.code()))
+}
+
+/// The buffers of an array of `Dealloc[]` elements: each the caller's own, or a copy.
+pub fn ool_buffers<T: OolElement>(
+    items: Vec<crate::ool::Ool<'_, T>>,
+) -> Result<Vec<OolBuffer<T>>, CallError> {
+    items.into_iter().map(ool_buffer).collect()
+}
+
+/// The names of each of `lists` of rights, each in a private out-of-line copy, for an
+/// array of out-of-line port arrays.
+pub fn ool_names_each<R: Named, L: AsRef<[R]>>(
+    lists: &[L],
+) -> Result<Vec<OolBuffer<MachPortName>>, CallError> {
+    lists.iter().map(|l| ool_copy(&names(l.as_ref()))).collect()
+}
+
+/// [`ool_names_each`] for a reply (a failure is the server's).
+pub fn reply_ool_names_each<R: Named, L: AsRef<[R]>>(
+    lists: &[L],
+) -> Result<Vec<OolBuffer<MachPortName>>, Refusal> {
+    ool_names_each(lists).map_err(|e| Refusal::failed(e.code()))
+}
+
+/// Points the `N` descriptors of an array of out-of-line elements at `buffers`, the rest
+/// empty: more buffers than `N` is `MIG_ARRAY_TOO_LARGE`, as Apple's client answers a
+/// count above the bound.
+pub fn ool_slices<T: OolElement, const N: usize>(
+    buffers: &[OolBuffer<T>],
+) -> Result<[OolSlice<'_, T>; N], CallError> {
+    if buffers.len() > N {
+        return Err(CallError::Mig(MIG_ARRAY_TOO_LARGE));
+    }
+    let mut out = [OolSlice::default(); N];
+    for (o, b) in out.iter_mut().zip(buffers) {
+        *o = ool_slice(b)?;
+    }
+    Ok(out)
+}
+
+/// [`ool_slices`] for a reply (a failure is the server's).
+pub fn reply_ool_slices<T: OolElement, const N: usize>(
+    buffers: &[OolBuffer<T>],
+) -> Result<[OolSlice<'_, T>; N], Refusal> {
+    ool_slices(buffers).map_err(|e| Refusal::failed(e.code()))
+}
+
+/// The count of an array of out-of-line elements as its message carries it.
+pub fn ool_count<T>(buffers: &[T]) -> u32 {
+    u32::try_from(buffers.len()).unwrap_or(u32::MAX)
+}
+
+/// Takes the regions a received message brought for the first `count` elements of an
+/// array of out-of-line elements: the caller owns them now. The unpack export checked
+/// that the descriptors past `count` are empty. Every region is taken even when one is
+/// refused (`MIG_TYPE_ERROR`), so none is left behind.
+pub fn take_ools<T: Transport, E: OolElement>(
+    task: &T,
+    items: &[OolSlice<'_, E>],
+    count: u32,
+) -> Result<Vec<OolBuffer<E>>, CodecError> {
+    let mut taken = Vec::with_capacity(items.len().min(count as usize));
+    let mut refused = None;
+    for &s in items.iter().take(count as usize) {
+        match take_ool(task, s) {
+            Ok(b) => taken.push(b),
+            Err(e) => refused = Some(e),
+        }
+    }
+    match refused {
+        Some(e) => Err(e),
+        None => Ok(taken),
+    }
+}
+
+/// The rights a message brought in the first `count` port arrays of an array of
+/// out-of-line port arrays, owned, one `Vec` per array; the arrays' memory is freed.
+pub fn ool_rights_each<R: FromName<T>, T: Transport>(
+    task: &T,
+    items: &[OolSlice<'_, MachPortName>],
+    count: u32,
+) -> Result<Vec<Vec<R>>, CodecError> {
+    let lists = take_ools(task, items, count)?;
+    Ok(lists
+        .iter()
+        .map(|names| rights(task, names, names.len() as u32))
+        .collect())
+}
+
+/// Gives up management of the rights of every list a sent message moved.
+pub fn into_raw_each<R: IntoRaw>(lists: Vec<Vec<R>>) {
+    lists.into_iter().for_each(into_raw_all);
 }
 
 /// A typed right made from a name a message brought.
