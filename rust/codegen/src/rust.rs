@@ -595,7 +595,9 @@ impl Gen {
         // Where every field defaults to zero and std has `Default` for it, derive it (clippy
         // asks for that); otherwise `Default` is written out below with the Zig defaults.
         let derive_default = fields.iter().all(|f| {
-            f.default.is_none() && (f.ty.borrows || array_lengths(&f.ty.text).all(|n| n <= 32))
+            f.default.is_none()
+                && ((f.ty.borrows && !f.ty.text.starts_with('['))
+                    || array_lengths(&f.ty.text).all(|n| n <= 32))
         });
         let _ = writeln!(
             self.out,
@@ -627,8 +629,13 @@ impl Gen {
         let mut values = Vec::new();
         for f in fields {
             let value = if f.ty.borrows {
-                let slice = f.ty.text.split('<').next().unwrap_or_default();
-                format!("{slice}::default()")
+                let slice = f.ty.text.trim_start_matches('[');
+                let slice = slice.split('<').next().unwrap_or_default();
+                match array_lengths(&f.ty.text).next() {
+                    // An array of slices (one per out-of-line element), of any length.
+                    Some(n) => format!("[{slice}::default(); {n}]"),
+                    None => format!("{slice}::default()"),
+                }
             } else if let Some(d) = &f.default {
                 d.clone()
             } else {

@@ -82,7 +82,7 @@ pub struct Type {
     /// An array layer over an out-of-line type (`array[2] of buf_t` with
     /// `buf_t = array[] of int32_t`): how many elements, each its own descriptor
     /// (migcom's `itKPD_Number`; the bound for `array[*:N]`). `element` is the
-    /// out-of-line type. The back ends do not generate such arguments yet.
+    /// out-of-line type. The back ends generate them for more than one element.
     pub ool_elements: Option<u64>,
 }
 
