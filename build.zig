@@ -125,6 +125,11 @@ pub fn build(b: *std.Build) void {
         .subsystem = "adder",
         .migz_module = host,
     });
+    const ool_arrays_stubs = addDefs(b, .{
+        .defs = b.path("tests/conformance/ool_arrays.defs"),
+        .subsystem = "ool_arrays",
+        .migz_module = host,
+    });
     // The umbrella's generated Rust calls the Zig exports of every example's stubs: each
     // binary linking it imports them all through this module.
     const host_exports = b.createModule(.{
@@ -133,6 +138,7 @@ pub fn build(b: *std.Build) void {
             .{ .name = "array_test", .module = host_stubs },
             .{ .name = "ports_ool", .module = ports_ool_stubs },
             .{ .name = "adder", .module = adder_stubs },
+            .{ .name = "ool_arrays", .module = ool_arrays_stubs },
         },
     });
     const array_test_service = b.createModule(.{
@@ -181,6 +187,21 @@ pub fn build(b: *std.Build) void {
         }),
         .test_runner = test_runner,
     });
+    // Arrays of out-of-line types across languages, against the same umbrella library.
+    const ool_arrays_matrix = b.addTest(.{
+        .name = "ool_arrays-matrix",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("zig/tests/ool_arrays_matrix.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = &.{
+                .{ .name = "migz", .module = host },
+                .{ .name = "ool_arrays", .module = ool_arrays_stubs },
+                .{ .name = "zig_host", .module = host_exports },
+            },
+        }),
+        .test_runner = test_runner,
+    });
     // The bootstrap example's Zig half against the umbrella library: services found by name.
     const bootstrap_service = b.createModule(.{
         .root_source_file = b.path("examples/bootstrap/zig/service.zig"),
@@ -216,7 +237,7 @@ pub fn build(b: *std.Build) void {
 
     // The matrices need the Rust library, which exists only for the local transport.
     const darwin = target.result.os.tag.isDarwin();
-    const every_test = [_]*std.Build.Step.Compile{ unit_tests, tool_tests } ++ e2e_tests ++ .{ matrix, ports_ool_matrix, bootstrap_example };
+    const every_test = [_]*std.Build.Step.Compile{ unit_tests, tool_tests } ++ e2e_tests ++ .{ matrix, ports_ool_matrix, ool_arrays_matrix, bootstrap_example };
     const some_tests: []const *std.Build.Step.Compile = if (darwin) every_test[0 .. every_test.len - 3] else &every_test;
     // Generated mach_port.defs stubs on the emulation's own task port (local transport,
     // with the corpus beside the checkout).

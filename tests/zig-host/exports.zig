@@ -7,4 +7,5 @@ comptime {
     _ = @import("array_test");
     _ = @import("ports_ool");
     _ = @import("adder");
+    _ = @import("ool_arrays");
 }

@@ -12,6 +12,8 @@
 //! | `migz_example_ports_ool_rust_client`       | borrows a send right, runs the scenario `arg` (0: answered, 1: refused) |
 //! | `migz_example_bootstrap_rust_server`       | checks in under the example's Rust name, tells the borrowed send right, serves until stopped |
 //! | `migz_example_bootstrap_rust_client`       | looks up the example's Zig name, makes `arg` calls and stops the server |
+//! | `migz_test_ool_arrays_rust_server`         | takes a receive right, serves `ool_arrays` until its last send right goes |
+//! | `migz_test_ool_arrays_rust_client`         | borrows a send right, calls every `ool_arrays` routine and checks the answers |
 
 #![forbid(unsafe_code)]
 
@@ -56,3 +58,14 @@ pub mod bootstrap_service;
 
 migz::export_entry!(migz_example_bootstrap_rust_server => bootstrap_service::server_entry);
 migz::export_entry!(migz_example_bootstrap_rust_client => bootstrap_service::client_entry);
+
+/// The stubs generated from `tests/conformance/ool_arrays.defs`: arrays of out-of-line
+/// types, across languages (`zig/tests/ool_arrays_matrix.zig`).
+pub mod ool_arrays {
+    include!(concat!(env!("OUT_DIR"), "/ool_arrays.rs"));
+}
+
+pub mod ool_arrays_service;
+
+migz::export_entry!(migz_test_ool_arrays_rust_server => ool_arrays_service::server_entry);
+migz::export_entry!(migz_test_ool_arrays_rust_client => ool_arrays_service::client_entry);

@@ -1,0 +1,247 @@
+//! Arrays of out-of-line types (`tests/conformance/ool_arrays.defs`) across languages, as
+//! `zig build test` runs it: a Zig client against the Rust server and the Rust client
+//! against the Zig server (and the same-language pairs), in one process over the local
+//! transport. The Rust side is the umbrella library `tests/zig-host`
+//! (`src/ool_arrays_service.rs`), reached through bridge entries; both sides run the same
+//! scenario and serve the same answers. Every test ends with the space holding nothing.
+
+const std = @import("std");
+const migz = @import("migz");
+const oa = @import("ool_arrays");
+
+comptime {
+    // The umbrella Rust library linked in calls every example's Zig stub exports.
+    _ = @import("zig_host");
+}
+
+const Port = migz.Port;
+const KernReturn = migz.KernReturn;
+const ok = migz.kern.success;
+const expectEqual = std.testing.expectEqual;
+
+const rust_server = migz.bridge.rustEntry("migz_test_ool_arrays_rust_server");
+const rust_client = migz.bridge.rustEntry("migz_test_ool_arrays_rust_client");
+
+/// The longest buffer the servers answer (a longer one is `KERN_INVALID_ARGUMENT`).
+const longest = 8;
+
+fn release(s: migz.ConstSlice(i32)) void {
+    if (s.ptr) |p| _ = migz.vmDeallocate(@intFromPtr(p), @as(u64, s.len) * @sizeOf(i32));
+}
+
+fn releasePorts(s: migz.ConstSlice(Port)) void {
+    for (s.items()) |p| _ = migz.portDeallocate(p);
+    if (s.ptr) |p| _ = migz.vmDeallocate(@intFromPtr(p), @as(u64, s.len) * @sizeOf(Port));
+}
+
+/// The Zig server: answers each buffer reversed (from storage of its own, sent as a copy),
+/// the listed quads reversed for `echo_small`, the two port arrays swapped, and takes what
+/// `give_bufs` moves to it. On success it owns and releases what the request brought.
+const Impl = struct {
+    store: [8][longest]i32 = undefined,
+    names: [2][4]Port = undefined,
+    given: usize = 0,
+
+    fn reversed(self: *Impl, slot: usize, s: migz.ConstSlice(i32)) migz.ConstSlice(i32) {
+        const items = s.items();
+        for (items, 0..) |v, i| self.store[slot][items.len - 1 - i] = v;
+        return .of(self.store[slot][0..items.len]);
+    }
+
+    fn fits(slices: []const migz.ConstSlice(i32)) bool {
+        for (slices) |s| if (s.len > longest) return false;
+        return true;
+    }
+
+    pub fn echoBufs(self: *Impl, in: *const oa.EchoBufsIn, out: *oa.EchoBufsOut) KernReturn {
+        const listed = in.listed[0..in.listed_cnt];
+        if (!fits(&in.fixed) or !fits(listed)) return migz.kern.invalid_argument;
+        for (in.fixed, 0..) |s, i| out.rfixed[i] = self.reversed(i, s);
+        for (listed, 0..) |s, i| out.rlisted[i] = self.reversed(2 + i, s);
+        out.rlisted_cnt = in.listed_cnt;
+        for (in.fixed) |s| release(s);
+        for (listed) |s| release(s);
+        return ok;
+    }
+
+    pub fn echoSmall(self: *Impl, in: *const oa.EchoSmallIn, out: *oa.EchoSmallOut) KernReturn {
+        const qlist = in.qlist[0..in.qlist_cnt];
+        for (qlist, 0..) |s, i| out.rquads[i] = self.reversed(2 + i, s);
+        out.rquads_cnt = in.qlist_cnt;
+        for (in.smalls, 0..) |s, i| out.rsmalls[i] = self.reversed(i, s);
+        for (in.smalls) |s| release(s);
+        for (in.quads) |s| release(s);
+        for (qlist) |s| release(s);
+        return ok;
+    }
+
+    pub fn swapPorts(self: *Impl, in: *const oa.SwapPortsIn, out: *oa.SwapPortsOut) KernReturn {
+        for (in.ports) |s| if (s.len > 4) return migz.kern.invalid_argument;
+        // The rights go back moved, so only the names' memory is released here.
+        for (in.ports, 0..) |s, i| {
+            @memcpy(self.names[i][0..s.len], s.items());
+            out.back[1 - i] = .of(self.names[i][0..s.len]);
+            if (s.ptr) |p| _ = migz.vmDeallocate(@intFromPtr(p), @as(u64, s.len) * @sizeOf(Port));
+        }
+        out.back_cnt = 2;
+        return ok;
+    }
+
+    pub fn giveBufs(self: *Impl, in: *const oa.GiveBufsIn, _: *oa.GiveBufsOut) KernReturn {
+        for (in.fixed) |s| {
+            self.given += s.len;
+            release(s);
+        }
+        return ok;
+    }
+};
+
+const one = [_]i32{1};
+const two = [_]i32{ 2, 3 };
+const three = [_]i32{ 4, 5, 6 };
+const four = [_]i32{ 7, 8, 9, 10 };
+
+fn expectItems(want: []const i32, got: migz.ConstSlice(i32)) !void {
+    try std.testing.expectEqualSlices(i32, want, got.items());
+}
+
+/// The Zig client's scenario, the same as the Rust client's: every routine, with the
+/// answers checked and everything received released.
+fn everyRoutine(server: Port) !void {
+    var bufs: oa.EchoBufsOut = .{};
+    try expectEqual(ok, oa.echoBufs(&.{
+        .server = server,
+        .fixed = .{ .of(&two), .of(&three) },
+        .listed = .{ .of(&one), .{}, .of(&four) },
+        .listed_cnt = 3,
+    }, &bufs));
+    defer for (bufs.rfixed ++ bufs.rlisted) |s| release(s);
+    try expectItems(&.{ 3, 2 }, bufs.rfixed[0]);
+    try expectItems(&.{ 6, 5, 4 }, bufs.rfixed[1]);
+    try expectEqual(@as(u32, 3), bufs.rlisted_cnt);
+    try expectItems(&.{1}, bufs.rlisted[0]);
+    try expectItems(&.{}, bufs.rlisted[1]);
+    try expectItems(&.{ 10, 9, 8, 7 }, bufs.rlisted[2]);
+
+    var small: oa.EchoSmallOut = .{};
+    const quad = [_]i32{ 11, 12, 13, 14 };
+    try expectEqual(ok, oa.echoSmall(&.{
+        .server = server,
+        .smalls = .{ .of(&one), .of(&four) },
+        .quads = .{ .of(&four), .of(&four) },
+        .qlist = .{ .of(&quad), .{} },
+        .qlist_cnt = 1,
+    }, &small));
+    defer for (small.rquads ++ small.rsmalls) |s| release(s);
+    try expectEqual(@as(u32, 1), small.rquads_cnt);
+    try expectItems(&.{ 14, 13, 12, 11 }, small.rquads[0]);
+    try expectItems(&.{1}, small.rsmalls[0]);
+    try expectItems(&.{ 10, 9, 8, 7 }, small.rsmalls[1]);
+
+    // Copied send rights go; the same rights come back moved, the arrays swapped.
+    var rights: [3]migz.ReceiveRight = undefined;
+    var sends: [3]migz.SendRight = undefined;
+    for (&rights, &sends) |*r, *s| {
+        r.* = try migz.ReceiveRight.allocate();
+        s.* = try r.makeSend();
+    }
+    defer for (rights, sends) |r, s| {
+        s.deinit();
+        r.deinit();
+    };
+    const first = [_]Port{sends[0].name};
+    const rest = [_]Port{ sends[1].name, sends[2].name };
+    var swapped: oa.SwapPortsOut = .{};
+    try expectEqual(ok, oa.swapPorts(&.{ .server = server, .ports = .{ .of(&first), .of(&rest) } }, &swapped));
+    defer for (swapped.back) |s| releasePorts(s);
+    try expectEqual(@as(u32, 2), swapped.back_cnt);
+    try std.testing.expectEqualSlices(Port, &rest, swapped.back[0].items());
+    try std.testing.expectEqualSlices(Port, &first, swapped.back[1].items());
+
+    // Memory moved to the server, a region of our own per buffer: the message
+    // deallocates them from us.
+    var moved: [2][]align(4) const i32 = undefined;
+    for (&moved, [_]usize{ 3, 1 }) |*m, n| {
+        const bytes = (try migz.vmAllocate(n * @sizeOf(i32)))[0 .. n * @sizeOf(i32)];
+        m.* = @alignCast(std.mem.bytesAsSlice(i32, bytes));
+    }
+    try expectEqual(ok, oa.giveBufs(&.{ .server = server, .fixed = .{ .of(moved[0]), .of(moved[1]) } }));
+
+    // More listed buffers than the bound of 3: refused before anything is sent.
+    try expectEqual(migz.mig.array_too_large, oa.echoBufs(&.{ .server = server, .listed_cnt = 4 }, &bufs));
+}
+
+fn zigClient(server: Port) KernReturn {
+    everyRoutine(server) catch return migz.kern.failure;
+    return ok;
+}
+
+test "ool_arrays: a Zig client, a Rust server" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const port = try migz.ReceiveRight.allocate();
+        const send = try port.makeSend();
+        var result: i32 = -1;
+        const thread = try migz.bridge.spawnEntry(rust_server, task.port, port.name, 0, &result);
+        try everyRoutine(send.name);
+        send.deinit();
+        thread.join();
+        try expectEqual(ok, result);
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}
+
+test "ool_arrays: a Rust client, a Zig server" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const port = try migz.ReceiveRight.allocate();
+        const send = try port.makeSend();
+        var impl: Impl = .{};
+        var result: migz.MsgReturn = -1;
+        const thread = try migz.bridge.spawnServer(oa, oa.Server(Impl){ .impl = &impl }, task.port, port, &result);
+        try expectEqual(ok, rust_client(task.port, send.name, 0));
+        send.deinit();
+        thread.join();
+        try expectEqual(migz.msg_return.success, result);
+        try expectEqual(@as(usize, 4), impl.given);
+    }
+    try task.expectNoLeaks();
+}
+
+test "ool_arrays: a Zig client, a Zig server" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const port = try migz.ReceiveRight.allocate();
+        const send = try port.makeSend();
+        var impl: Impl = .{};
+        var result: migz.MsgReturn = -1;
+        const thread = try migz.bridge.spawnServer(oa, oa.Server(Impl){ .impl = &impl }, task.port, port, &result);
+        try expectEqual(ok, zigClient(send.name));
+        send.deinit();
+        thread.join();
+        try expectEqual(migz.msg_return.success, result);
+        try expectEqual(@as(usize, 4), impl.given);
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}
+
+test "ool_arrays: a Rust client, a Rust server, both started from Zig" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const port = try migz.ReceiveRight.allocate();
+        const send = try port.makeSend();
+        var result: i32 = -1;
+        const thread = try migz.bridge.spawnEntry(rust_server, task.port, port.name, 0, &result);
+        try expectEqual(ok, rust_client(task.port, send.name, 0));
+        send.deinit();
+        thread.join();
+        try expectEqual(ok, result);
+    }
+    try task.expectNoLeaks();
+}
