@@ -619,6 +619,52 @@ mod tests {
         space.assert_no_leaks();
     }
 
+    /// An out-of-line slice as a received message's descriptor names it.
+    fn at<T>(addr: usize, len: u32) -> OolSlice<'static, T> {
+        OolSlice(ConstSlice {
+            ptr: core::ptr::without_provenance(addr),
+            len,
+            borrow: core::marker::PhantomData,
+        })
+    }
+
+    #[test]
+    fn arrays_of_buffers_are_handed_over_and_taken_one_by_one() {
+        let space = Space::new();
+        {
+            let buffers = ool_copies(&[&[1i32, 2][..], &[3]]).unwrap();
+            let slices: [OolSlice<'_, i32>; 3] = ool_slices(&buffers).unwrap();
+            assert_eq!(
+                (slices[0].len(), slices[1].len(), slices[2].len()),
+                (2, 1, 0)
+            );
+            assert_eq!(
+                ool_slices::<i32, 1>(&buffers).unwrap_err(),
+                CallError::Mig(MIG_ARRAY_TOO_LARGE)
+            );
+            let mut msg = [0u8; 48];
+            for (k, s) in slices.iter().enumerate() {
+                msg[16 * k..16 * k + 8].copy_from_slice(&(s.addr() as u64).to_ne_bytes());
+            }
+            let mut given = Given::new(&space);
+            given.ools(&mut msg, 0, buffers).unwrap();
+            // The transport took both regions, as a sent message would carry them.
+            assert_eq!(space.leaks().regions.len(), 2);
+            given.keep();
+            let addr = |k: usize| read_u64(&msg, 16 * k).unwrap() as usize;
+            // One address no message brought: that one is refused, the others are taken
+            // all the same (and freed with the error), so none is left behind.
+            let items = [at::<i32>(addr(0), 2), at(0x1000, 1), at(addr(1), 1)];
+            assert_eq!(
+                take_ools(&space, &items, 3).unwrap_err(),
+                CodecError {
+                    code: MIG_TYPE_ERROR
+                }
+            );
+        }
+        space.assert_no_leaks();
+    }
+
     #[test]
     fn counts_are_checked() {
         assert_eq!(
