@@ -24,8 +24,9 @@ pub struct GeneratedFile {
 /// Why a subsystem cannot be generated yet, if it cannot: an argument that is an array of
 /// one out-of-line element (`array[1] of buf_t`), which migcom lays out as a single
 /// descriptor whose size it takes from the element's item (not the element), or an array
-/// of out-of-line elements whose count is shared (`SameCount`) or `CountInOut`. The
-/// generated file is then only a compile error saying so, and `migz gen` fails.
+/// of out-of-line elements whose count is another argument's (`SameCount`; `CountInOut`
+/// is ignored on them, as migcom ignores it). The generated file is then only a compile
+/// error saying so, and `migz gen` fails.
 pub fn unsupported(sub: &migz_defs::ir::Subsystem) -> Option<String> {
     use migz_defs::ir::Count;
     if let Some(why) = unsendable(sub).or_else(|| degenerate(sub)) {
@@ -40,7 +41,7 @@ pub fn unsupported(sub: &migz_defs::ir::Subsystem) -> Option<String> {
         let why = if a.ty.ool_elements == Some(1) {
             "is an array of one out-of-line element"
         } else {
-            "is an array of out-of-line elements with SameCount or CountInOut"
+            "is an array of out-of-line elements with SameCount"
         };
         Some(format!(
             "migz cannot generate routine `{}` yet: argument `{}` {why}",

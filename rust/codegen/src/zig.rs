@@ -889,7 +889,9 @@ impl Gen<'_> {
                         n.to_string()
                     };
                     // Each element must fit its type: a fixed one holds exactly its
-                    // items, a bounded one at most its bound.
+                    // items, a bounded one at most its bound. Apple's client sends what
+                    // its caller gives (its server then answers MIG_TYPE_ERROR); migz
+                    // refuses before sending, as for a single out-of-line array.
                     if !el_var {
                         let _ = writeln!(
                             b,
