@@ -69,6 +69,13 @@ const Echo = struct {
         self.gave = in.fixed[0].len + in.fixed[1].len;
         return migz.kern.success;
     }
+
+    pub fn giveMaybe(_: *Echo, in: *const stubs.GiveMaybeIn, out: *stubs.GiveMaybeOut) migz.KernReturn {
+        var total: u32 = 0;
+        for (in.listed[0..in.listed_cnt]) |s| total += s.len;
+        out.total = @intCast(total);
+        return migz.kern.success;
+    }
 };
 
 const Req = [stubs.request_size_max + migz.max_trailer_size]u8;
@@ -316,4 +323,25 @@ test "a simpleroutine moves its buffers (deallocate set in every descriptor)" {
     var out_buf: Rep align(8) = @splat(0);
     _ = demux(&echo, &req.head, size, &out_buf);
     try expectEqual(@as(u32, 6), echo.gave);
+}
+
+test "Dealloc[]: the caller's choice goes in every descriptor it sends" {
+    var in_buf: Req align(8) = @splat(0);
+    const req: *stubs.GiveMaybeRequest = @ptrCast(&in_buf);
+    var size: u32 = 0;
+    const in: stubs.GiveMaybeIn = .{ .server = 100, .listed = .{ .of(&two), .of(&four), .{} }, .listed_cnt = 2, .listed_dealloc = true };
+    try expectEqual(migz.Status.ok, stubs.packGiveMaybeRequest(req, &in, 200, &size));
+    try expectEqual(@as(u8, 1), req.listed[0].deallocate);
+    try expectEqual(@as(u8, 1), req.listed[1].deallocate);
+    var echo: Echo = .{};
+    var out_buf: Rep align(8) = @splat(0);
+    try expectEqual(@as(i32, 0), demux(&echo, &req.head, size, &out_buf));
+    const reply: *stubs.GiveMaybeReply = @ptrCast(&out_buf);
+    var out: stubs.GiveMaybeOut = .{};
+    try expectEqual(migz.Status.ok, stubs.unpackGiveMaybeReply(reply, reply.head.size + migz.max_trailer_size, &out));
+    try expectEqual(@as(i32, 6), out.total);
+    var kept = in;
+    kept.listed_dealloc = false;
+    try expectEqual(migz.Status.ok, stubs.packGiveMaybeRequest(req, &kept, 200, &size));
+    try expectEqual(@as(u8, 0), req.listed[0].deallocate);
 }

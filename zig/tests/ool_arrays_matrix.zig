@@ -94,6 +94,16 @@ const Impl = struct {
         }
         return ok;
     }
+
+    pub fn giveMaybe(_: *Impl, in: *const oa.GiveMaybeIn, out: *oa.GiveMaybeOut) KernReturn {
+        var total: i32 = 0;
+        for (in.listed[0..in.listed_cnt]) |s| {
+            total += @intCast(s.len);
+            release(s);
+        }
+        out.total = total;
+        return ok;
+    }
 };
 
 const one = [_]i32{1};
@@ -166,6 +176,15 @@ fn everyRoutine(server: Port) !void {
         m.* = @alignCast(std.mem.bytesAsSlice(i32, bytes));
     }
     try expectEqual(ok, oa.giveBufs(&.{ .server = server, .fixed = .{ .of(moved[0]), .of(moved[1]) } }));
+
+    // Dealloc[]: our buffers stay ours, then a region of our own moves.
+    var total: oa.GiveMaybeOut = .{};
+    try expectEqual(ok, oa.giveMaybe(&.{ .server = server, .listed = .{ .of(&two), .of(&three), .{} }, .listed_cnt = 2 }, &total));
+    try expectEqual(@as(i32, 5), total.total);
+    const region = (try migz.vmAllocate(2 * @sizeOf(i32)))[0 .. 2 * @sizeOf(i32)];
+    const region_items: []align(4) const i32 = @alignCast(std.mem.bytesAsSlice(i32, region));
+    try expectEqual(ok, oa.giveMaybe(&.{ .server = server, .listed = .{ .of(region_items), .{}, .{} }, .listed_cnt = 1, .listed_dealloc = true }, &total));
+    try expectEqual(@as(i32, 2), total.total);
 
     // More listed buffers than the bound of 3: refused before anything is sent.
     try expectEqual(migz.mig.array_too_large, oa.echoBufs(&.{ .server = server, .listed_cnt = 4 }, &bufs));

@@ -9,7 +9,7 @@ use migz::abi::*;
 use migz::ffi::{CallError, MsgBuf};
 use migz::private::{Given, ool_slices};
 use migz::rights::allocate_pair;
-use migz::{MachMsgHeader, OolBuffer, Space};
+use migz::{MachMsgHeader, Ool, OolBuffer, Space};
 use migz_rust_e2e::ool_arrays::{
     self, EchoBufsIn, EchoBufsRequest, EchoSmallIn, EchoSmallOut, EchoSmallReply, EchoSmallRequest,
     OolArraysClient, OolArraysServer, SendRight, ServeResult,
@@ -59,6 +59,10 @@ impl OolArraysServer for Echo {
         assert_eq!(ports.len(), 2);
         ports.reverse();
         Ok(ports)
+    }
+
+    async fn give_maybe(&self, listed: Vec<OolBuffer<i32>>) -> ServeResult<i32> {
+        Ok(listed.iter().map(|b| b.len() as i32).sum())
     }
 
     async fn give_bufs(&self, fixed: Vec<OolBuffer<i32>>) -> ServeResult<()> {
@@ -135,6 +139,12 @@ fn typed_client_and_server_exchange_arrays_of_buffers() {
                     .echo_bufs_async(&[&[0], &[0]], &[], None)
                     .await
                     .map(|_| ());
+                // Dealloc[]: a borrowed slice goes as a copy, an owned buffer moves.
+                let owned = OolBuffer::from_slice(&[3, 4, 5]);
+                let maybe = client
+                    .give_maybe_async(vec![Ool::Borrowed(&[1, 2]), owned.into()], None)
+                    .await;
+                assert_eq!(maybe.unwrap(), 5);
                 (bufs, small, too_many, bad_quad, big_small, given)
             }));
         let (rfixed, rlisted) = bufs.unwrap();
@@ -387,6 +397,77 @@ fn a_reply_with_more_elements_than_the_bound_is_array_too_large() {
             CallError::Mig(MIG_ARRAY_TOO_LARGE)
         );
         drop(server.join().unwrap());
+        drop(client);
+    }
+    space.assert_no_leaks();
+}
+
+/// A server whose answers do not fit their arrays.
+struct Misfit;
+
+impl OolArraysServer for Misfit {
+    async fn echo_bufs(
+        &self,
+        _fixed: Vec<OolBuffer<i32>>,
+        _listed: Vec<OolBuffer<i32>>,
+    ) -> ServeResult<(Vec<OolBuffer<i32>>, Vec<OolBuffer<i32>>)> {
+        // Three buffers for an array of two.
+        let three = (0..3).map(|i| OolBuffer::from_slice(&[i])).collect();
+        Ok((three, Vec::new()))
+    }
+
+    async fn echo_small(
+        &self,
+        _smalls: Vec<OolBuffer<i32>>,
+        _quads: Vec<OolBuffer<i32>>,
+        _qlist: Vec<OolBuffer<i32>>,
+    ) -> ServeResult<(Vec<OolBuffer<i32>>, Vec<OolBuffer<i32>>)> {
+        // A bounded element of five items where the bound is four.
+        let small = vec![OolBuffer::from_slice(&[1, 2, 3, 4, 5]), OolBuffer::new()];
+        Ok((Vec::new(), small))
+    }
+
+    async fn swap_ports(&self, ports: Vec<Vec<SendRight>>) -> ServeResult<Vec<Vec<SendRight>>> {
+        // Three arrays of rights where the bound is two.
+        let mut all = ports;
+        all.push(Vec::new());
+        Ok(all)
+    }
+
+    async fn give_maybe(&self, _listed: Vec<OolBuffer<i32>>) -> ServeResult<i32> {
+        Ok(0)
+    }
+
+    async fn give_bufs(&self, _fixed: Vec<OolBuffer<i32>>) -> ServeResult<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn results_that_do_not_fit_are_refused_by_the_server_and_released() {
+    let space = Space::new();
+    {
+        let (service, service_send) = allocate_pair(&space).unwrap();
+        let client = OolArraysClient::new(service_send);
+        let ports: Vec<_> = (0..2).map(|_| allocate_pair(&space).unwrap()).collect();
+        let rights: Vec<&SendRight> = ports.iter().map(|(_, s)| s).collect();
+        let (bufs, small, swapped) =
+            runtime().block_on(until(ool_arrays::serve(&Misfit, &service, 1), async {
+                let bufs = client.echo_bufs_async(&[&[1], &[2]], &[], None).await;
+                let quad: &[i32] = &[1, 2, 3, 4];
+                let small = client
+                    .echo_small_async(&[&[], &[]], &[quad, quad], &[], None)
+                    .await;
+                let swapped = client
+                    .swap_ports_async(&[&rights[..1], &rights[1..]], None)
+                    .await;
+                (bufs, small, swapped)
+            }));
+        // A fixed array of the wrong length is the server's MIG_BAD_ARGUMENTS, an element
+        // or a variable array above its bound its MIG_ARRAY_TOO_LARGE: error replies.
+        assert_eq!(bufs.unwrap_err(), CallError::Mig(MIG_BAD_ARGUMENTS));
+        assert_eq!(small.unwrap_err(), CallError::Mig(MIG_ARRAY_TOO_LARGE));
+        assert_eq!(swapped.unwrap_err(), CallError::Mig(MIG_ARRAY_TOO_LARGE));
         drop(client);
     }
     space.assert_no_leaks();

@@ -11,7 +11,7 @@ use migz::abi::{
 };
 use migz::ffi::CallError;
 use migz::rights::allocate_pair;
-use migz::{OolBuffer, Space, bridge};
+use migz::{Ool, OolBuffer, Space, bridge};
 
 use crate::ool_arrays::{self, OolArraysClient, OolArraysServer, SendRight, ServeResult};
 
@@ -60,6 +60,10 @@ impl OolArraysServer for Echo {
     async fn swap_ports(&self, mut ports: Vec<Vec<SendRight>>) -> ServeResult<Vec<Vec<SendRight>>> {
         ports.reverse();
         Ok(ports)
+    }
+
+    async fn give_maybe(&self, listed: Vec<OolBuffer<i32>>) -> ServeResult<i32> {
+        Ok(listed.iter().map(|b| b.len() as i32).sum())
     }
 
     async fn give_bufs(&self, fixed: Vec<OolBuffer<i32>>) -> ServeResult<()> {
@@ -137,6 +141,19 @@ pub fn every_routine(client: &OolArraysClient) -> Result<(), Failure> {
         OolBuffer::from_slice(&[4]),
     ];
     client.give_bufs(moved, None).map_err(call("give_bufs"))?;
+
+    // Dealloc[]: a borrowed slice goes as a copy, an owned buffer moves.
+    let total = client
+        .give_maybe(
+            vec![Ool::Borrowed(&[2, 3]), Ool::Borrowed(&[4, 5, 6])],
+            None,
+        )
+        .map_err(call("give_maybe"))?;
+    check("give_maybe borrowed", total == 5)?;
+    let total = client
+        .give_maybe(vec![OolBuffer::from_slice(&[1, 2]).into()], None)
+        .map_err(call("give_maybe owned"))?;
+    check("give_maybe owned", total == 2)?;
 
     // More listed buffers than the bound of 3: refused before anything is sent.
     let too_many = client.echo_bufs(&[&[1], &[2]], &[&[1], &[2], &[3], &[4]], None);
