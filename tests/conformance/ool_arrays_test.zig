@@ -70,6 +70,12 @@ const Echo = struct {
         return migz.kern.success;
     }
 
+    pub fn passPoly(_: *Echo, in: *const stubs.PassPolyIn, out: *stubs.PassPolyOut) migz.KernReturn {
+        if (in.rights_poly != move_send) return migz.kern.invalid_argument;
+        out.count = @intCast(in.rights[0].len + in.rights[1].len);
+        return migz.kern.success;
+    }
+
     pub fn giveMaybe(_: *Echo, in: *const stubs.GiveMaybeIn, out: *stubs.GiveMaybeOut) migz.KernReturn {
         var total: u32 = 0;
         for (in.listed[0..in.listed_cnt]) |s| total += s.len;
@@ -344,4 +350,23 @@ test "Dealloc[]: the caller's choice goes in every descriptor it sends" {
     kept.listed_dealloc = false;
     try expectEqual(migz.Status.ok, stubs.packGiveMaybeRequest(req, &kept, 200, &size));
     try expectEqual(@as(u8, 0), req.listed[0].deallocate);
+}
+
+test "polymorphic port arrays: one disposition for every descriptor, any valid one received" {
+    var in_buf: Req align(8) = @splat(0);
+    const req: *stubs.PassPolyRequest = @ptrCast(&in_buf);
+    const first = [_]migz.Port{11};
+    const rest = [_]migz.Port{ 12, 13 };
+    var size: u32 = 0;
+    try expectEqual(migz.Status.ok, stubs.packPassPolyRequest(req, &.{ .server = 100, .rights = .{ .of(&first), .of(&rest) }, .rights_poly = 19 }, 200, &size));
+    for (req.rights) |d| try expectEqual(@as(u8, 19), d.disposition);
+    for (&req.rights) |*d| d.disposition = move_send;
+    var echo: Echo = .{};
+    var out_buf: Rep align(8) = @splat(0);
+    try expectEqual(@as(i32, 0), demux(&echo, &req.head, size, &out_buf));
+    const reply: *stubs.PassPolyReply = @ptrCast(&out_buf);
+    try expectEqual(@as(i32, 3), reply.count);
+    // A disposition that is no right at all.
+    req.rights[1].disposition = 3;
+    try expectEqual(migz.Status.type_error.code(), demux(&echo, &req.head, size, &out_buf));
 }

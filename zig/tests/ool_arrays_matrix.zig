@@ -95,6 +95,12 @@ const Impl = struct {
         return ok;
     }
 
+    pub fn passPoly(_: *Impl, in: *const oa.PassPolyIn, out: *oa.PassPolyOut) KernReturn {
+        out.count = @intCast(in.rights[0].len + in.rights[1].len);
+        for (in.rights) |s| releasePorts(s);
+        return ok;
+    }
+
     pub fn giveMaybe(_: *Impl, in: *const oa.GiveMaybeIn, out: *oa.GiveMaybeOut) KernReturn {
         var total: i32 = 0;
         for (in.listed[0..in.listed_cnt]) |s| {
@@ -167,6 +173,12 @@ fn everyRoutine(server: Port) !void {
     try expectEqual(@as(u32, 2), swapped.back_cnt);
     try std.testing.expectEqualSlices(Port, &rest, swapped.back[0].items());
     try std.testing.expectEqualSlices(Port, &first, swapped.back[1].items());
+
+    // Rights of a disposition of our choice: made from our receive rights.
+    var counted: oa.PassPolyOut = .{};
+    const receives = [_]Port{ rights[0].name, rights[1].name };
+    try expectEqual(ok, oa.passPoly(&.{ .server = server, .rights = .{ .of(receives[0..1]), .of(receives[1..]) }, .rights_poly = migz.disposition.make_send }, &counted));
+    try expectEqual(@as(i32, 2), counted.count);
 
     // Memory moved to the server, a region of our own per buffer: the message
     // deallocates them from us.

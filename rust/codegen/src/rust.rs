@@ -1647,9 +1647,6 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 Shape::OolArray { n, var, ports, .. } => {
                     // One buffer per element, all handed to the message after packing.
                     if ports {
-                        if ty.in_name == msgt::POLYMORPHIC {
-                            return None;
-                        }
                         let (t, moved) = send_right_type(ty.in_name)?;
                         let (list, lref) = if t.starts_with('&') {
                             (format!("&[&[{t}]]"), param.clone())
@@ -1658,6 +1655,14 @@ fn plan_call(r: &Routine) -> Option<Call> {
                         };
                         c.params.push((param.clone(), list));
                         c.pre.push(format!("let {g} = p::ool_names_each({lref})?;"));
+                        if ty.in_name == msgt::POLYMORPHIC {
+                            // One disposition for every right of every array, as Apple's
+                            // one `Poly` argument.
+                            c.inputs.push((
+                                format!("{field}_poly"),
+                                format!("p::poly_disposition_each(&{param}, {})?", poly_default(a)),
+                            ));
+                        }
                         if moved {
                             c.moved.push(format!("p::into_raw_each({param});"));
                         }
@@ -1849,14 +1854,14 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 };
                 if ports {
                     let (t, _) = recv_right_type(ty)?;
-                    if t == "AnyRight" {
-                        return None;
-                    }
-                    (
-                        format!("Vec<Vec<{t}>>"),
-                        format!("p::ool_rights_each::<{t}, _>(space, &out.{field}, {count})?"),
-                        0,
-                    )
+                    let e = if t == "AnyRight" {
+                        format!(
+                            "p::ool_any_rights_each(space, &out.{field}, {count}, out.{field}_poly)?"
+                        )
+                    } else {
+                        format!("p::ool_rights_each::<{t}, _>(space, &out.{field}, {count})?")
+                    };
+                    (format!("Vec<Vec<{t}>>"), e, 0)
                 } else {
                     (
                         format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text),
@@ -2095,13 +2100,16 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     };
                     if ports {
                         let (t, _) = recv_right_type(ty)?;
-                        if t == "AnyRight" {
-                            return None;
-                        }
                         s.params.push((param, format!("Vec<Vec<{t}>>")));
-                        memory.push(format!(
-                            "let {local} = p::ool_rights_each::<{t}, _>(space, &input.{field}, {count})?;"
-                        ));
+                        memory.push(if t == "AnyRight" {
+                            format!(
+                                "let {local} = p::ool_any_rights_each(space, &input.{field}, {count}, input.{field}_poly)?;"
+                            )
+                        } else {
+                            format!(
+                                "let {local} = p::ool_rights_each::<{t}, _>(space, &input.{field}, {count})?;"
+                            )
+                        });
                     } else {
                         s.params.push((
                             param,
@@ -2204,14 +2212,20 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
         let result = match sh {
             Shape::OolArray { n, var, ports, .. } => {
                 len_check(&mut s, (!var).then_some(n));
+                let mut poly = None;
                 let (t, g) = if ports {
-                    if ty.in_name == msgt::POLYMORPHIC {
-                        return None;
-                    }
                     let (t, moved) = send_right_type(ty.in_name)?;
                     let g = format!("g{}", s.results.len());
                     s.pre
                         .push(format!("let {g} = p::reply_ool_names_each(&{rn})?;"));
+                    if ty.in_name == msgt::POLYMORPHIC {
+                        let d = format!("d{}", s.results.len());
+                        s.pre.push(format!(
+                            "let {d} = p::reply_poly_disposition_each(&{rn}, {})?;",
+                            poly_default(a)
+                        ));
+                        poly = Some(d);
+                    }
                     if moved {
                         s.moved.push(format!("p::into_raw_each({rn});"));
                     }
@@ -2228,6 +2242,9 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                 }
                 if a.dealloc == Dealloc::Maybe {
                     fields.push((format!("{field}_dealloc"), "true".into()));
+                }
+                if let Some(d) = poly {
+                    fields.push((format!("{field}_poly"), d));
                 }
                 s.gives
                     .push((descriptor_field(r, r.reply.as_ref()?, i)?, g, true));

@@ -11,8 +11,8 @@ use migz::private::{Given, ool_slices};
 use migz::rights::allocate_pair;
 use migz::{MachMsgHeader, Ool, OolBuffer, Space};
 use migz_rust_e2e::ool_arrays::{
-    self, EchoBufsIn, EchoBufsRequest, EchoSmallIn, EchoSmallOut, EchoSmallReply, EchoSmallRequest,
-    OolArraysClient, OolArraysServer, SendRight, ServeResult,
+    self, AnyRight, EchoBufsIn, EchoBufsRequest, EchoSmallIn, EchoSmallOut, EchoSmallReply,
+    EchoSmallRequest, OolArraysClient, OolArraysServer, PolyRight, SendRight, ServeResult,
 };
 use std::pin::pin;
 use std::sync::Mutex;
@@ -59,6 +59,10 @@ impl OolArraysServer for Echo {
         assert_eq!(ports.len(), 2);
         ports.reverse();
         Ok(ports)
+    }
+
+    async fn pass_poly(&self, rights: Vec<Vec<AnyRight>>) -> ServeResult<i32> {
+        Ok(rights.iter().map(Vec::len).sum::<usize>() as i32)
     }
 
     async fn give_maybe(&self, listed: Vec<OolBuffer<i32>>) -> ServeResult<i32> {
@@ -181,6 +185,25 @@ fn blocking_client_swaps_arrays_of_port_arrays() {
                 tokio::task::spawn_blocking(move || {
                     let rights: Vec<&SendRight> = ports.iter().map(|(_, s)| s).collect();
                     let back = caller.swap_ports(&[&rights[..1], &rights[1..]], None);
+                    // Polymorphic: one disposition for every right of both arrays.
+                    let copies = vec![
+                        vec![PolyRight::CopySend(rights[0])],
+                        vec![
+                            PolyRight::CopySend(rights[1]),
+                            PolyRight::CopySend(rights[2]),
+                        ],
+                    ];
+                    assert_eq!(caller.pass_poly(copies, None).unwrap(), 3);
+                    let made = vec![vec![PolyRight::MakeSend(&ports[0].0)], Vec::new()];
+                    assert_eq!(caller.pass_poly(made, None).unwrap(), 1);
+                    let mixed = vec![
+                        vec![PolyRight::CopySend(rights[0])],
+                        vec![PolyRight::MakeSend(&ports[1].0)],
+                    ];
+                    assert_eq!(
+                        caller.pass_poly(mixed, None).unwrap_err(),
+                        CallError::Mig(MIG_TYPE_ERROR)
+                    );
                     let wrong = caller.swap_ports(&[&rights[..1]], None);
                     (back, wrong)
                 })
@@ -432,6 +455,10 @@ impl OolArraysServer for Misfit {
         let mut all = ports;
         all.push(Vec::new());
         Ok(all)
+    }
+
+    async fn pass_poly(&self, _rights: Vec<Vec<AnyRight>>) -> ServeResult<i32> {
+        Ok(0)
     }
 
     async fn give_maybe(&self, _listed: Vec<OolBuffer<i32>>) -> ServeResult<i32> {

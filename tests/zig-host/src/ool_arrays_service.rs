@@ -13,7 +13,9 @@ use migz::ffi::CallError;
 use migz::rights::allocate_pair;
 use migz::{Ool, OolBuffer, Space, bridge};
 
-use crate::ool_arrays::{self, OolArraysClient, OolArraysServer, SendRight, ServeResult};
+use crate::ool_arrays::{
+    self, AnyRight, OolArraysClient, OolArraysServer, PolyRight, SendRight, ServeResult,
+};
 
 /// The longest buffer the servers answer (a longer one is `KERN_INVALID_ARGUMENT`).
 const LONGEST: usize = 8;
@@ -60,6 +62,10 @@ impl OolArraysServer for Echo {
     async fn swap_ports(&self, mut ports: Vec<Vec<SendRight>>) -> ServeResult<Vec<Vec<SendRight>>> {
         ports.reverse();
         Ok(ports)
+    }
+
+    async fn pass_poly(&self, rights: Vec<Vec<AnyRight>>) -> ServeResult<i32> {
+        Ok(rights.iter().map(Vec::len).sum::<usize>() as i32)
     }
 
     async fn give_maybe(&self, listed: Vec<OolBuffer<i32>>) -> ServeResult<i32> {
@@ -134,6 +140,14 @@ pub fn every_routine(client: &OolArraysClient) -> Result<(), Failure> {
                 vec![sends[0].name()],
             ],
     )?;
+
+    // Rights of a disposition of our choice: made from our receive rights.
+    let made = vec![
+        vec![PolyRight::MakeSend(&ports[0].0)],
+        vec![PolyRight::MakeSend(&ports[1].0)],
+    ];
+    let counted = client.pass_poly(made, None).map_err(call("pass_poly"))?;
+    check("pass_poly", counted == 2)?;
 
     // Memory moved to the server.
     let moved = vec![

@@ -471,6 +471,48 @@ pub fn poly_disposition<T: Transport>(
     }
 }
 
+/// The one disposition an array of polymorphic out-of-line port arrays is sent with (one
+/// `Poly` argument for all of them, as Apple's): every right of every array must agree
+/// (`MIG_TYPE_ERROR` otherwise); no right at all uses `default`.
+pub fn poly_disposition_each<T: Transport>(
+    lists: &[Vec<PolyRight<'_, T>>],
+    default: u32,
+) -> Result<u32, CallError> {
+    let mut all = lists.iter().flatten();
+    let Some(first) = all.next() else {
+        return Ok(default);
+    };
+    let d = first.disposition();
+    if all.all(|r| r.disposition() == d) {
+        Ok(d)
+    } else {
+        Err(CallError::Mig(MIG_TYPE_ERROR))
+    }
+}
+
+/// [`poly_disposition_each`] for a server's results (a failure is the server's).
+pub fn reply_poly_disposition_each<T: Transport>(
+    lists: &[Vec<PolyRight<'_, T>>],
+    default: u32,
+) -> Result<u32, Refusal> {
+    poly_disposition_each(lists, default).map_err(|e| Refusal::failed(e.code()))
+}
+
+/// [`ool_rights_each`] for polymorphic port arrays, whose rights all arrived with
+/// `disposition`.
+pub fn ool_any_rights_each<T: Transport>(
+    task: &T,
+    items: &[OolSlice<'_, MachPortName>],
+    count: u32,
+    disposition: u32,
+) -> Result<Vec<Vec<AnyRight<T>>>, CodecError> {
+    let lists = take_ools(task, items, count)?;
+    Ok(lists
+        .iter()
+        .map(|names| any_rights(task, names, names.len() as u32, disposition))
+        .collect())
+}
+
 /// Gives up management of rights a sent message moved.
 pub fn into_raw_all<R: IntoRaw>(rights: Vec<R>) {
     for r in rights {
@@ -660,6 +702,31 @@ mod tests {
                 CodecError {
                     code: MIG_TYPE_ERROR
                 }
+            );
+        }
+        space.assert_no_leaks();
+    }
+
+    #[test]
+    fn polymorphic_port_arrays_share_one_disposition() {
+        let space = Space::new();
+        {
+            let (r, s) = crate::rights::allocate_pair(&space).unwrap();
+            let none: [Vec<PolyRight<'_, Space>>; 2] = [Vec::new(), Vec::new()];
+            assert_eq!(poly_disposition_each(&none, 19), Ok(19));
+            let same = [
+                vec![PolyRight::from(&s)],
+                Vec::new(),
+                vec![PolyRight::from(&s)],
+            ];
+            assert_eq!(
+                poly_disposition_each(&same, 17),
+                Ok(MACH_MSG_TYPE_COPY_SEND)
+            );
+            let mixed = [vec![PolyRight::from(&s)], vec![PolyRight::MakeSend(&r)]];
+            assert_eq!(
+                poly_disposition_each(&mixed, 17),
+                Err(CallError::Mig(MIG_TYPE_ERROR))
             );
         }
         space.assert_no_leaks();

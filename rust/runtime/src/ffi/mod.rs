@@ -20,10 +20,11 @@ pub use call::{
 pub use carry::{
     FromName, Given, IntoRaw, MIG_ARRAY_TOO_LARGE, MIG_TYPE_ERROR, Named, any_right, any_rights,
     capacity, check_capacity, check_len, fill_names, fill_same, inline_names, into_raw_all,
-    into_raw_each, names, ool_any_rights, ool_buffer, ool_buffers, ool_copies, ool_copy, ool_count,
-    ool_names_each, ool_rights, ool_rights_each, ool_slice, ool_slices, poly_disposition,
-    reply_ool_copies, reply_ool_copy, reply_ool_names_each, reply_ool_slice, reply_ool_slices,
-    reply_poly_disposition, reply_slice, rights, same_count, take_ool, take_ools,
+    into_raw_each, names, ool_any_rights, ool_any_rights_each, ool_buffer, ool_buffers, ool_copies,
+    ool_copy, ool_count, ool_names_each, ool_rights, ool_rights_each, ool_slice, ool_slices,
+    poly_disposition, poly_disposition_each, reply_ool_copies, reply_ool_copy,
+    reply_ool_names_each, reply_ool_slice, reply_ool_slices, reply_poly_disposition,
+    reply_poly_disposition_each, reply_slice, rights, same_count, take_ool, take_ools,
 };
 pub use ring::{RawRing, WakeFn};
 pub use serve::{
