@@ -1658,15 +1658,8 @@ impl Gen<'_> {
         // Out-of-line data, now that its count is known.
         for arg in ool_later {
             let a = &r.args[arg];
-            if let Shape::OolArray {
-                n,
-                var,
-                ports,
-                el_var,
-                el_n,
-            } = shape(&a.ty)
-            {
-                self.unpack_ool_array(&mut b, a, arg, n, var, ports, el_var, el_n, dst);
+            if let sh @ Shape::OolArray { .. } = shape(&a.ty) {
+                self.unpack_ool_array(&mut b, a, arg, sh, dst);
                 continue;
             }
             let f = zig_ident(&a.name);
@@ -1767,19 +1760,17 @@ impl Gen<'_> {
     /// Checks and takes the descriptors of an array of out-of-line elements, after the
     /// body gave their counts (Apple's WriteOOLSizeCheck, which follows the type checks
     /// and the body's size checks).
-    #[allow(clippy::too_many_arguments)]
-    fn unpack_ool_array(
-        &mut self,
-        b: &mut String,
-        a: &Arg,
-        arg: usize,
-        n: u64,
-        var: bool,
-        ports: bool,
-        el_var: bool,
-        el_n: u64,
-        dst: &str,
-    ) {
+    fn unpack_ool_array(&mut self, b: &mut String, a: &Arg, arg: usize, sh: Shape, dst: &str) {
+        let Shape::OolArray {
+            n,
+            var,
+            ports,
+            el_var,
+            el_n,
+        } = sh
+        else {
+            unreachable!("an array of out-of-line elements")
+        };
         let f = zig_ident(&a.name);
         let el = self.elem_type(&a.ty);
         let align = msg_align(&a.ty);
