@@ -21,8 +21,9 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Why a subsystem cannot be generated yet, if it cannot: an argument that is an array of
-/// one out-of-line element (`array[1] of buf_t`), which migcom lays out as a single
+/// Why a subsystem cannot be generated, if it cannot: a message over Mach's size limit, a
+/// type Apple lays out but cannot carry (see `degenerate`), or an argument that is an array
+/// of one out-of-line element (`array[1] of buf_t`), which migcom lays out as a single
 /// descriptor whose size it takes from the element's item (not the element), or an array
 /// of out-of-line elements whose count is another argument's (`SameCount`; `CountInOut`
 /// is ignored on them, as migcom ignores it). The generated file is then only a compile
