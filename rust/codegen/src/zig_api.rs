@@ -344,6 +344,7 @@ fn input(
             }
         }
         Shape::PortArray { .. } | Shape::OolPorts { .. } => return why("an array of rights"),
+        Shape::OolArray { .. } => return why("an array of out-of-line elements"),
         Shape::Value => {
             let (ty, to_wire, from_wire) = match value_enum(&a.ty) {
                 Some(e) => (
@@ -461,6 +462,7 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
             }
         }
         Shape::PortArray { .. } | Shape::OolPorts { .. } => return why("an array of rights"),
+        Shape::OolArray { .. } => return why("an array of out-of-line elements"),
         Shape::Value => match value_enum(&a.ty) {
             Some(e) => Result {
                 field: field.into(),
