@@ -9,6 +9,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "../conformance/checks.defs",
         "defs/task_special.defs",
         "../conformance/ool_arrays.defs",
+        "../conformance/renamed.defs",
     ])?;
     Ok(())
 }

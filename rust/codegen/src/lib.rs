@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod binding;
 pub mod names;
 pub mod rust;
 pub mod zig;

@@ -13,6 +13,7 @@
 //! migz1_<subsystem>_<routine>_unpack_reply(msg, len, out) Status (or the server's RetCode)
 //! ```
 
+use crate::binding::{Binding, Shape, shape};
 use crate::names::{camel, is_identifier, pascal, zig_ident};
 use crate::{GeneratedFile, VERSION};
 use migz_defs::ir::{
@@ -117,87 +118,6 @@ pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
     GeneratedFile {
         name: format!("{}.zig", sub.name),
         contents: out,
-    }
-}
-
-/// How an argument's value is represented in `In`/`Out`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Shape {
-    Port,
-    PortArray {
-        n: u64,
-        var: bool,
-    },
-    Ool {
-        var: bool,
-        n: u64,
-    },
-    OolPorts {
-        var: bool,
-        n: u64,
-    },
-    /// An array of `n` out-of-line elements (memory, or port arrays when `ports`), one
-    /// descriptor each; `var` for `array[*:n]`. Each element holds `el_n` items when it
-    /// is fixed, else at most `el_n` (0: unbounded) counted in `<name>Subs`.
-    OolArray {
-        n: u64,
-        var: bool,
-        ports: bool,
-        el_var: bool,
-        el_n: u64,
-    },
-    Value,
-    VarInline {
-        max: u64,
-    },
-    CStr {
-        max: u64,
-        varying: bool,
-    },
-}
-
-pub(crate) fn shape(ty: &Type) -> Shape {
-    if let (Some(n), Some(el)) = (ty.ool_elements.filter(|n| *n > 1), &ty.element) {
-        return Shape::OolArray {
-            n,
-            var: ty.var_array,
-            ports: ty.is_port(),
-            el_var: el.var_array,
-            el_n: el.element_count_max(),
-        };
-    }
-    if ty.is_port() {
-        if ty.inline {
-            if ty.is_multiple_kpd() {
-                Shape::PortArray {
-                    n: ty.element_count_max(),
-                    var: ty.var_array,
-                }
-            } else {
-                Shape::Port
-            }
-        } else {
-            Shape::OolPorts {
-                var: ty.var_array,
-                n: ty.element_count_max(),
-            }
-        }
-    } else if !ty.inline {
-        Shape::Ool {
-            var: ty.var_array,
-            n: ty.element_count_max(),
-        }
-    } else if ty.is_string {
-        Shape::CStr {
-            max: ty.number,
-            varying: ty.var_array,
-        }
-    } else if ty.var_array {
-        Shape::VarInline {
-            max: ty.element_count_max(),
-        }
-    } else {
-        Shape::Value
     }
 }
 
@@ -635,13 +555,13 @@ impl Gen<'_> {
             "/// Arguments of `{}` carried by its request.\npub const {p}In = extern struct {{",
             r.name
         );
-        let [in_layout, out_layout] = crate::rust::in_out_layouts(r);
+        let binding = Binding::of(r);
         if ins.is_empty() {
             self.body.push_str("};\n\n");
         } else {
             self.body.push('\n');
             self.body.push_str(&ins);
-            self.layout_asserts(&format!("{p}In"), &in_layout);
+            self.layout_asserts(&format!("{p}In"), &binding.input);
             self.body.push_str("};\n\n");
         }
         let mut outs = String::new();
@@ -660,20 +580,21 @@ impl Gen<'_> {
         } else {
             self.body.push('\n');
             self.body.push_str(&outs);
-            self.layout_asserts(&format!("{p}Out"), &out_layout);
+            self.layout_asserts(&format!("{p}Out"), &binding.output);
             self.body.push_str("};\n\n");
         }
     }
 
     /// The C layout the Rust writer also asserts for an `In`/`Out` struct, so both
     /// compilers check the same numbers.
-    fn layout_asserts(&mut self, name: &str, layout: &(Vec<(String, u64)>, u64)) {
+    fn layout_asserts(&mut self, name: &str, layout: &crate::binding::CStruct) {
         let _ = writeln!(
             self.body,
             "\n    comptime {{\n        assert(@sizeOf({name}) == {});",
-            layout.1
+            layout.size
         );
-        for (field, offset) in &layout.0 {
+        for f in &layout.fields {
+            let (field, offset) = (&f.name, f.offset);
             let _ = writeln!(
                 self.body,
                 "        assert(@offsetOf({name}, \"{field}\") == {offset});"
@@ -733,9 +654,9 @@ impl Gen<'_> {
         format!("cnt_{i}")
     }
 
-    fn same_target(args: &[Arg], a: &Arg) -> Option<usize> {
+    fn same_target(a: &Arg) -> Option<usize> {
         match &a.count {
-            Count::Same(t) => args.iter().position(|x| x.name == *t),
+            Count::Same(t) => Some(*t),
             _ => None,
         }
     }
@@ -792,7 +713,7 @@ impl Gen<'_> {
                 continue;
             }
             let cv = Self::cnt_var(i);
-            let target = Self::same_target(&r.args, a).map(Self::cnt_var);
+            let target = Self::same_target(a).map(Self::cnt_var);
             match shape(&a.ty) {
                 Shape::PortArray { n, var: true } => {
                     if let Some(t) = &target {
@@ -1604,7 +1525,7 @@ impl Gen<'_> {
                 } => {
                     let a = &r.args[*arg];
                     let f = zig_ident(&a.name);
-                    let cv = match Self::same_target(&r.args, a) {
+                    let cv = match Self::same_target(a) {
                         Some(t) => Self::cnt_var(t),
                         None => Self::cnt_var(*arg),
                     };
@@ -1668,11 +1589,11 @@ impl Gen<'_> {
             let align = msg_align(&a.ty);
             let (cnt, is_ports) = match shape(&a.ty) {
                 Shape::Ool { var: true, .. } => (
-                    Self::same_target(&r.args, a).map_or_else(|| Self::cnt_var(arg), Self::cnt_var),
+                    Self::same_target(a).map_or_else(|| Self::cnt_var(arg), Self::cnt_var),
                     false,
                 ),
                 Shape::OolPorts { var: true, .. } => (
-                    Self::same_target(&r.args, a).map_or_else(|| Self::cnt_var(arg), Self::cnt_var),
+                    Self::same_target(a).map_or_else(|| Self::cnt_var(arg), Self::cnt_var),
                     true,
                 ),
                 Shape::Ool { n, .. } => (n.to_string(), false),
@@ -2028,7 +1949,7 @@ impl Gen<'_> {
                     );
                 }
                 RoutineKind::SimpleRoutine => {
-                    if !has_reply_port_arg(r) {
+                    if !crate::binding::has_reply_port_arg(r) {
                         // No reply will carry it, and no argument takes it.
                         b.push_str("            // A simpleroutine has no reply: a reply right the request brought anyway is\n            // released here, as no argument takes it.\n            migz.destroyReplyRight(in);\n");
                     }
@@ -2073,15 +1994,4 @@ fn uses_var(code: &str, var: &str) -> bool {
     [" ", "(", "&", "["]
         .iter()
         .any(|p| code.contains(&format!("{p}{var}.")))
-}
-
-/// Whether a routine names its reply port as an argument (which then owns the right the
-/// request's local port field brings).
-pub(crate) fn has_reply_port_arg(r: &Routine) -> bool {
-    r.args.iter().any(|a| {
-        matches!(
-            a.kind,
-            ArgKind::ReplyPort | ArgKind::SReplyPort | ArgKind::UReplyPort
-        )
-    })
 }

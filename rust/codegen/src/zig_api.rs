@@ -18,8 +18,8 @@
 //! reply ports, `Dealloc` arrays, `InOut` arguments) leaves the routine out of `api`, with
 //! a comment saying why; its server method then keeps the raw `(in, out)` signature.
 
+use crate::binding::{Ownership, RightKind, Shape, shape};
 use crate::names::{camel, is_identifier, pascal, zig_ident};
-use crate::zig::{Shape, shape};
 use migz_defs::ir::{Arg, ArgKind, ConsumeOnSendError, Count, Dealloc, Routine, Subsystem, Type};
 use migz_defs::ir::{RoutineKind, msgt};
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,32 +36,32 @@ struct RightType {
     moved: bool,
 }
 
-/// The typed right that sends one right with disposition `d` (as the Rust writer's
-/// `send_right_type`): moved rights are owned values the call takes, copied and made
-/// rights are lent.
+/// The Zig type of a right a caller holds.
+fn right_type(kind: RightKind) -> &'static str {
+    match kind {
+        RightKind::Send => "migz.SendRight",
+        RightKind::SendOnce => "migz.SendOnceRight",
+        RightKind::Receive => "migz.ReceiveRight",
+        RightKind::Any => "migz.PolyRight",
+    }
+}
+
+/// The typed right that sends one right with disposition `d` (the binding's, as the Rust
+/// writer types it): moved rights are owned values the call takes, copied and made rights
+/// are lent.
 fn send_right(d: u32) -> Option<RightType> {
-    let (ty, moved) = match d {
-        msgt::MOVE_SEND => ("migz.SendRight", true),
-        msgt::MOVE_SEND_ONCE => ("migz.SendOnceRight", true),
-        msgt::MOVE_RECEIVE => ("migz.ReceiveRight", true),
-        msgt::COPY_SEND => ("migz.SendRight", false),
-        msgt::MAKE_SEND | msgt::MAKE_SEND_ONCE => ("migz.ReceiveRight", false),
-        msgt::POLYMORPHIC => ("migz.PolyRight", true),
-        _ => return None,
-    };
-    Some(RightType { ty, moved })
+    let sent = crate::binding::sent_right(d)?;
+    Some(RightType {
+        ty: right_type(sent.kind),
+        moved: sent.ownership == Ownership::Moved,
+    })
 }
 
 /// The owned right a received right of `ty` becomes (`migz.AnyRight` for polymorphic).
 fn recv_right(ty: &Type) -> Option<&'static str> {
-    if ty.out_name == msgt::POLYMORPHIC {
-        return Some("migz.AnyRight");
-    }
-    Some(match msgt::received_as(ty.out_name) {
-        msgt::MOVE_SEND => "migz.SendRight",
-        msgt::MOVE_SEND_ONCE => "migz.SendOnceRight",
-        msgt::MOVE_RECEIVE => "migz.ReceiveRight",
-        _ => return None,
+    Some(match crate::binding::received_right(ty)? {
+        RightKind::Any => "migz.AnyRight",
+        kind => right_type(kind),
     })
 }
 

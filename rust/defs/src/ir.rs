@@ -191,8 +191,9 @@ pub enum Count {
     None,
     /// Its own `<name>Cnt`.
     Own,
-    /// `SameCount`: the count of the named earlier argument.
-    Same(String),
+    /// `SameCount`: the count of an earlier argument, by its index in the routine's
+    /// arguments (an index, so renaming an argument keeps the link).
+    Same(usize),
     /// A varying C string: `<name>Offset` and `<name>Cnt` in the message, no count argument.
     StringLength,
 }

@@ -849,6 +849,15 @@ impl Analyzer<'_> {
         }
         let old = args.remove(at);
         role_checks.remove(at);
+        // SameCount links are indices: those past the removed argument move down one, and
+        // one to the removed argument itself counts on its own.
+        for a in args.iter_mut() {
+            match a.count {
+                Count::Same(t) if t > at => a.count = Count::Same(t - 1),
+                Count::Same(t) if t == at => a.count = Count::Own,
+                _ => {}
+            }
+        }
         let what = if arg.kind == Direction::SendTime {
             "SendTime type"
         } else {
@@ -1120,9 +1129,9 @@ impl Analyzer<'_> {
                             "SameCount is ignored: inconsistent with the adjacent argument",
                         );
                     } else {
-                        let target = match &prev.count {
-                            Count::Same(t) => t.clone(),
-                            _ => prev.name.clone(),
+                        let target = match prev.count {
+                            Count::Same(t) => t,
+                            _ => args.len() - 1,
                         };
                         arg.count = Count::Same(target);
                     }

@@ -85,3 +85,9 @@ pub mod task {
 pub mod ool_arrays {
     include!(concat!(env!("OUT_DIR"), "/ool_arrays.rs"));
 }
+
+/// `tests/conformance/renamed.defs`: arguments renamed for a clash with the message's own
+/// fields, one of them the target of a SameCount.
+pub mod renamed {
+    include!(concat!(env!("OUT_DIR"), "/renamed.rs"));
+}
