@@ -6,7 +6,11 @@
 //! - `local_rtt_vs_spin_split`: the same round trip against the physical limit of a
 //!   hand-off between the two CPUs: one cache line bounced by two spinning threads. Unlike
 //!   crossbeam, which sometimes parks on a futex and sometimes spins (a twentyfold jump
-//!   here), this reference does not change with the scheduler's mood.
+//!   here), this reference does not change with the scheduler's mood. The spinning echo
+//!   thread blocks between its own batches: left spinning, it would share the server's CPU
+//!   with the threads measured in the other batches, and a server woken there waits for the
+//!   scheduler to preempt the spinner (a 4 ms tick on this VM), which once read as a 4 ms
+//!   migz round trip.
 //! - `local_async_rtt_vs_tokio_mpsc_{same,split}`: the same with async client and server,
 //!   each on a current-thread tokio runtime, against a tokio mpsc ping-pong.
 //! - `ool_1mib_vs_memcpy`: sending and receiving a 1 MiB out-of-line region (moved, not
@@ -100,18 +104,26 @@ fn ffi_server(task: u32, port: u32, cpu: usize) {
 #[derive(Debug, Default)]
 struct Line(AtomicU64);
 
-/// The value that stops [`spin_echo`].
-const SPIN_STOP: u64 = u64::MAX;
+/// The value that ends one batch of [`spin_echo`].
+const SPIN_PAUSE: u64 = u64::MAX;
 
-/// Answers every odd value written to `line` with the next even one, spinning, until
-/// [`SPIN_STOP`].
-fn spin_echo(line: &Line, cpu: usize) {
+/// For every batch announced on `go`, answers every odd value written to `line` with the
+/// next even one, spinning, until [`SPIN_PAUSE`] (answered with 0); between batches it blocks on `go`, so
+/// it takes no CPU time from the threads measured in the other batches. Returns when
+/// `go` closes.
+fn spin_echo(line: &Line, go: &mpsc::Receiver<()>, cpu: usize) {
     pin(cpu);
-    loop {
-        match line.0.load(Ordering::Acquire) {
-            SPIN_STOP => return,
-            v if v % 2 == 1 => line.0.store(v + 1, Ordering::Release),
-            _ => std::hint::spin_loop(),
+    while go.recv().is_ok() {
+        loop {
+            match line.0.load(Ordering::Acquire) {
+                SPIN_PAUSE => {
+                    // Tells the client the batch is over and the line ready for the next.
+                    line.0.store(0, Ordering::Release);
+                    break;
+                }
+                v if v % 2 == 1 => line.0.store(v + 1, Ordering::Release),
+                _ => std::hint::spin_loop(),
+            }
         }
     }
 }
@@ -159,9 +171,10 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
 
     // Spinning on one CPU would only measure the scheduler's time slice.
     let spin_line = (cpus.0 != cpus.1).then(|| Arc::new(Line::default()));
+    let (spin_go, spin_go_rx) = mpsc::channel::<()>();
     let spinner = spin_line.clone().map(|line| {
         let cpu = cpus.1;
-        std::thread::spawn(move || spin_echo(&line, cpu))
+        std::thread::spawn(move || spin_echo(&line, &spin_go_rx, cpu))
     });
 
     let (out_tx, out_rx) = mpsc::channel();
@@ -188,33 +201,47 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
             req_tx.send(msg).expect("echo thread alive");
             let _ = rep_rx.recv().expect("echo thread alive");
         };
+        // One batch of the spinning reference: the echo thread starts spinning, is given
+        // a first round trip outside the timing (so its wake-up is not measured), and
+        // blocks again once the batch ends.
         let mut sent = 0u64;
-        let mut rtt_spin = || {
-            if let Some(line) = &spin_line {
+        let mut spin_batch = |line: &Line| {
+            let mut rtt = || {
                 sent += 2;
                 line.0.store(sent - 1, Ordering::Release);
                 while line.0.load(Ordering::Acquire) != sent {
                     std::hint::spin_loop();
                 }
+            };
+            spin_go.send(()).expect("spinner alive");
+            rtt();
+            let t = time(iters, rtt);
+            line.0.store(SPIN_PAUSE, Ordering::Release);
+            sent = 0;
+            // The spinner leaves the batch only after seeing the pause; it resets the
+            // line for the next batch once it has.
+            while line.0.load(Ordering::Acquire) == SPIN_PAUSE {
+                std::hint::spin_loop();
             }
+            t
         };
         // Warm all up before measuring.
         time(iters, &mut rtt_migz);
         time(iters, rtt_cb);
-        time(iters, &mut rtt_spin);
+        if let Some(line) = &spin_line {
+            spin_batch(line);
+        }
         let mut reference = Vec::new();
         let mut spin = Vec::new();
         let mut candidate = Vec::new();
         for _ in 0..rounds {
             reference.push(time(iters, rtt_cb));
-            if spin_line.is_some() {
-                spin.push(time(iters, &mut rtt_spin));
+            if let Some(line) = &spin_line {
+                spin.push(spin_batch(line));
             }
             candidate.push(time(iters, &mut rtt_migz));
         }
-        if let Some(line) = &spin_line {
-            line.0.store(SPIN_STOP, Ordering::Release);
-        }
+        drop(spin_go);
         let stop = header(mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, 0), port, 0, STOP_ID);
         let mut b = stop;
         let rc = ffi::mach_msg(&mut b, MACH_SEND_MSG, MSG_SIZE as u32, 0, 0);
