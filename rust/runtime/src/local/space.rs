@@ -299,9 +299,27 @@ impl Space {
 
     /// The space a task handle names, if it is still alive.
     pub fn from_task(task: u32) -> Option<Space> {
-        let g = tasks();
-        let w = g.0.as_ref()?.get(&task)?;
-        w.upgrade().map(|inner| Space { inner })
+        // The C ABI looks its space up on every call. Each thread remembers the last
+        // space it found, so two threads on two CPUs calling `mach_msg` do not bounce the
+        // process-wide map's lock between them; a space that has gone no longer upgrades,
+        // and then the map answers.
+        thread_local! {
+            static LAST: std::cell::RefCell<(u32, Weak<SpaceInner>)> =
+                const { std::cell::RefCell::new((0, Weak::new())) };
+        }
+        let cached = LAST.with(|l| {
+            let l = l.borrow();
+            (l.0 == task).then(|| l.1.upgrade()).flatten()
+        });
+        if let Some(inner) = cached {
+            return Some(Space { inner });
+        }
+        let inner = {
+            let g = tasks();
+            g.0.as_ref()?.get(&task)?.upgrade()?
+        };
+        LAST.with(|l| *l.borrow_mut() = (task, Arc::downgrade(&inner)));
+        Some(Space { inner })
     }
 
     /// A process-unique id.
