@@ -129,14 +129,17 @@ impl Table {
         if e.has(MACH_PORT_TYPE_RECEIVE) || !e.has(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE) {
             return false;
         }
+        // The hint is written under the port lock when the port dies, so it is exact
+        // enough here: a port dying concurrently is a race the caller cannot see anyway.
+        // It is read through a borrow: cloning the port for every check of a live name
+        // would write its reference count, a line the receiver's CPU writes too.
+        match e.port() {
+            Some(p) if p.hints.alive.load(Ordering::Acquire) == 0 => {}
+            _ => return false,
+        }
         let Some(p) = e.port().cloned() else {
             return false;
         };
-        // The hint is written under the port lock when the port dies, so it is exact
-        // enough here: a port dying concurrently is a race the caller cannot see anyway.
-        if p.hints.alive.load(Ordering::Acquire) != 0 {
-            return false;
-        }
         if e.has(MACH_PORT_TYPE_SEND) {
             super::port::count_down(&p.srights);
         } else {
