@@ -11,6 +11,9 @@
 //!   with the threads measured in the other batches, and a server woken there waits for the
 //!   scheduler to preempt the spinner (a 4 ms tick on this VM), which once read as a 4 ms
 //!   migz round trip.
+//! - `local_rtt_rust_vs_spin_split`: the same round trip through `Space::mach_msg` from
+//!   Rust instead of the C ABI, whose checked copy of the receive buffer costs two system
+//!   calls a receive: the transport alone against the same limit.
 //! - `local_async_rtt_vs_tokio_mpsc_{same,split}`: the same with async client and server,
 //!   each on a current-thread tokio runtime, against a tokio mpsc ping-pong.
 //! - `ool_1mib_vs_memcpy`: sending and receiving a 1 MiB out-of-line region (moved, not
@@ -67,13 +70,55 @@ fn time(iters: u32, mut f: impl FnMut()) -> f64 {
     t.elapsed().as_nanos() as f64 / f64::from(iters)
 }
 
-/// A MIG-style server on the C ABI: receive a request, reply through its send-once right
-/// and wait for the next request in the same `mach_msg` call.
-fn ffi_server(task: u32, port: u32, cpu: usize) {
+/// Which `mach_msg` a round trip goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Api {
+    /// `migz1_mach_msg`, as C, Zig and generated stubs call it: the receive buffer is
+    /// written through a checked copy (system calls), as the kernel checks it.
+    C,
+    /// `Space::mach_msg` from Rust: the transport alone.
+    Rust,
+}
+
+impl Api {
+    /// `mach_msg` on the space of `task` (which the C ABI knows as the thread's current
+    /// space), through this interface.
+    fn mach_msg(
+        self,
+        task: u32,
+        buf: &mut [u8],
+        option: i32,
+        send: u32,
+        rcv: u32,
+        name: u32,
+    ) -> i32 {
+        match self {
+            Api::C => ffi::mach_msg(buf, option, send, rcv, name),
+            Api::Rust => {
+                thread_local! {
+                    static SPACE: std::cell::RefCell<Option<Space>> =
+                        const { std::cell::RefCell::new(None) };
+                }
+                SPACE.with(|s| {
+                    let mut s = s.borrow_mut();
+                    if s.as_ref().is_none_or(|s| s.task() != task) {
+                        *s = Space::from_task(task);
+                    }
+                    let space = s.as_ref().expect("a live space");
+                    space.mach_msg(buf, option, send, rcv, name, 0, 0)
+                })
+            }
+        }
+    }
+}
+
+/// A MIG-style server: receive a request, reply through its send-once right and wait for
+/// the next request in the same `mach_msg` call.
+fn mig_server(api: Api, task: u32, port: u32, cpu: usize) {
     pin(cpu);
     migz_ffi::migz1_task_set_current(task);
     let mut buf = [0u8; RCV_SIZE];
-    let mut r = ffi::mach_msg(&mut buf, MACH_RCV_MSG, 0, RCV_SIZE as u32, port);
+    let mut r = api.mach_msg(task, &mut buf, MACH_RCV_MSG, 0, RCV_SIZE as u32, port);
     loop {
         assert_eq!(r, 0, "server receive");
         let h = MachMsgHeader::read(&buf).expect("a header");
@@ -89,7 +134,8 @@ fn ffi_server(task: u32, port: u32, cpu: usize) {
             msgh_id: h.msgh_id + 100,
         }
         .write(&mut buf);
-        r = ffi::mach_msg(
+        r = api.mach_msg(
+            task,
             &mut buf,
             MACH_SEND_MSG | MACH_RCV_MSG,
             MSG_SIZE as u32,
@@ -143,7 +189,7 @@ struct SyncRtt {
     vs_spin: Option<f64>,
 }
 
-fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
+fn sync_rtt(api: Api, cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
     // Client and server are separate tasks, as a MIG client and server would be.
     let (task, client_task) = (ffi::task_create(), ffi::task_create());
     let space = Space::from_task(task).expect("just created");
@@ -155,7 +201,7 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
     client_space
         .port_insert_right(server_send, &space, port, MACH_MSG_TYPE_MAKE_SEND)
         .expect("a send right");
-    let server = std::thread::spawn(move || ffi_server(task, port, cpus.1));
+    let server = std::thread::spawn(move || mig_server(api, task, port, cpus.1));
 
     let (req_tx, req_rx) = crossbeam_channel::bounded::<[u8; MSG_SIZE]>(1);
     let (rep_tx, rep_rx) = crossbeam_channel::bounded::<[u8; MSG_SIZE]>(1);
@@ -187,7 +233,8 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
         let mut buf = [0u8; RCV_SIZE];
         let mut rtt_migz = || {
             buf[..MSG_SIZE].copy_from_slice(&header(bits, port, reply, 1));
-            let r = ffi::mach_msg(
+            let r = api.mach_msg(
+                client_task,
                 &mut buf,
                 MACH_SEND_MSG | MACH_RCV_MSG,
                 MSG_SIZE as u32,
@@ -270,12 +317,12 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
     assert_eq!(migz_ffi::migz1_task_destroy(client_task), 0);
     let ((r, r99), (c, c99)) = (spread(&reference), spread(&candidate));
     eprintln!(
-        "  sync rtt cpus {cpus:?}, batches of {iters}: crossbeam median {r:.0} ns p99 {r99:.0} ns, \
+        "  sync rtt ({api:?} API) cpus {cpus:?}, batches of {iters}: crossbeam median {r:.0} ns p99 {r99:.0} ns, \
          migz median {c:.0} ns p99 {c99:.0} ns"
     );
     let vs_spin = (!spin.is_empty()).then(|| {
         let (s, s99) = spread(&spin);
-        eprintln!("  sync rtt cpus {cpus:?}: spinning cache line median {s:.0} ns p99 {s99:.0} ns");
+        eprintln!("  sync rtt ({api:?} API) cpus {cpus:?}: spinning cache line median {s:.0} ns p99 {s99:.0} ns");
         c / s
     });
     SyncRtt {
@@ -474,10 +521,10 @@ pub fn run(quick: bool) {
     let split = (0, if cpus > 1 { 1 } else { 0 });
     report::ratio(
         "local_rtt_vs_crossbeam_same",
-        sync_rtt((0, 0), rounds, iters).vs_crossbeam,
+        sync_rtt(Api::C, (0, 0), rounds, iters).vs_crossbeam,
         Goal::AtMost(1.5),
     );
-    let split_rtt = sync_rtt(split, rounds, iters);
+    let split_rtt = sync_rtt(Api::C, split, rounds, iters);
     report::ratio(
         "local_rtt_vs_crossbeam_split",
         split_rtt.vs_crossbeam,
@@ -486,6 +533,9 @@ pub fn run(quick: bool) {
     match split_rtt.vs_spin {
         Some(vs_spin) => report::ratio("local_rtt_vs_spin_split", vs_spin, Goal::AtMost(3.0)),
         None => eprintln!("  local_rtt_vs_spin_split: one CPU only, no figure"),
+    }
+    if let Some(vs_spin) = sync_rtt(Api::Rust, split, rounds, iters).vs_spin {
+        report::ratio("local_rtt_rust_vs_spin_split", vs_spin, Goal::AtMost(3.0));
     }
     report::ratio(
         "local_async_rtt_vs_tokio_mpsc_same",
