@@ -6,7 +6,14 @@
 //! - `local_rtt_vs_spin_split`: the same round trip against the physical limit of a
 //!   hand-off between the two CPUs: one cache line bounced by two spinning threads. Unlike
 //!   crossbeam, which sometimes parks on a futex and sometimes spins (a twentyfold jump
-//!   here), this reference does not change with the scheduler's mood.
+//!   here), this reference does not change with the scheduler's mood. The spinning echo
+//!   thread blocks between its own batches: left spinning, it would share the server's CPU
+//!   with the threads measured in the other batches, and a server woken there waits for the
+//!   scheduler to preempt the spinner (a 4 ms tick on this VM), which once read as a 4 ms
+//!   migz round trip.
+//! - `local_rtt_rust_vs_spin_split`: the same round trip through `Space::mach_msg` from
+//!   Rust instead of the C ABI, whose checked copy of the receive buffer costs two system
+//!   calls a receive: the transport alone against the same limit.
 //! - `local_async_rtt_vs_tokio_mpsc_{same,split}`: the same with async client and server,
 //!   each on a current-thread tokio runtime, against a tokio mpsc ping-pong.
 //! - `ool_1mib_vs_memcpy`: sending and receiving a 1 MiB out-of-line region (moved, not
@@ -63,13 +70,55 @@ fn time(iters: u32, mut f: impl FnMut()) -> f64 {
     t.elapsed().as_nanos() as f64 / f64::from(iters)
 }
 
-/// A MIG-style server on the C ABI: receive a request, reply through its send-once right
-/// and wait for the next request in the same `mach_msg` call.
-fn ffi_server(task: u32, port: u32, cpu: usize) {
+/// Which `mach_msg` a round trip goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Api {
+    /// `migz1_mach_msg`, as C, Zig and generated stubs call it: the receive buffer is
+    /// written through a checked copy (system calls), as the kernel checks it.
+    C,
+    /// `Space::mach_msg` from Rust: the transport alone.
+    Rust,
+}
+
+impl Api {
+    /// `mach_msg` on the space of `task` (which the C ABI knows as the thread's current
+    /// space), through this interface.
+    fn mach_msg(
+        self,
+        task: u32,
+        buf: &mut [u8],
+        option: i32,
+        send: u32,
+        rcv: u32,
+        name: u32,
+    ) -> i32 {
+        match self {
+            Api::C => ffi::mach_msg(buf, option, send, rcv, name),
+            Api::Rust => {
+                thread_local! {
+                    static SPACE: std::cell::RefCell<Option<Space>> =
+                        const { std::cell::RefCell::new(None) };
+                }
+                SPACE.with(|s| {
+                    let mut s = s.borrow_mut();
+                    if s.as_ref().is_none_or(|s| s.task() != task) {
+                        *s = Space::from_task(task);
+                    }
+                    let space = s.as_ref().expect("a live space");
+                    space.mach_msg(buf, option, send, rcv, name, 0, 0)
+                })
+            }
+        }
+    }
+}
+
+/// A MIG-style server: receive a request, reply through its send-once right and wait for
+/// the next request in the same `mach_msg` call.
+fn mig_server(api: Api, task: u32, port: u32, cpu: usize) {
     pin(cpu);
     migz_ffi::migz1_task_set_current(task);
     let mut buf = [0u8; RCV_SIZE];
-    let mut r = ffi::mach_msg(&mut buf, MACH_RCV_MSG, 0, RCV_SIZE as u32, port);
+    let mut r = api.mach_msg(task, &mut buf, MACH_RCV_MSG, 0, RCV_SIZE as u32, port);
     loop {
         assert_eq!(r, 0, "server receive");
         let h = MachMsgHeader::read(&buf).expect("a header");
@@ -85,7 +134,8 @@ fn ffi_server(task: u32, port: u32, cpu: usize) {
             msgh_id: h.msgh_id + 100,
         }
         .write(&mut buf);
-        r = ffi::mach_msg(
+        r = api.mach_msg(
+            task,
             &mut buf,
             MACH_SEND_MSG | MACH_RCV_MSG,
             MSG_SIZE as u32,
@@ -100,18 +150,26 @@ fn ffi_server(task: u32, port: u32, cpu: usize) {
 #[derive(Debug, Default)]
 struct Line(AtomicU64);
 
-/// The value that stops [`spin_echo`].
-const SPIN_STOP: u64 = u64::MAX;
+/// The value that ends one batch of [`spin_echo`].
+const SPIN_PAUSE: u64 = u64::MAX;
 
-/// Answers every odd value written to `line` with the next even one, spinning, until
-/// [`SPIN_STOP`].
-fn spin_echo(line: &Line, cpu: usize) {
+/// For every batch announced on `go`, answers every odd value written to `line` with the
+/// next even one, spinning, until [`SPIN_PAUSE`] (answered with 0); between batches it blocks on `go`, so
+/// it takes no CPU time from the threads measured in the other batches. Returns when
+/// `go` closes.
+fn spin_echo(line: &Line, go: &mpsc::Receiver<()>, cpu: usize) {
     pin(cpu);
-    loop {
-        match line.0.load(Ordering::Acquire) {
-            SPIN_STOP => return,
-            v if v % 2 == 1 => line.0.store(v + 1, Ordering::Release),
-            _ => std::hint::spin_loop(),
+    while go.recv().is_ok() {
+        loop {
+            match line.0.load(Ordering::Acquire) {
+                SPIN_PAUSE => {
+                    // Tells the client the batch is over and the line ready for the next.
+                    line.0.store(0, Ordering::Release);
+                    break;
+                }
+                v if v % 2 == 1 => line.0.store(v + 1, Ordering::Release),
+                _ => std::hint::spin_loop(),
+            }
         }
     }
 }
@@ -131,7 +189,7 @@ struct SyncRtt {
     vs_spin: Option<f64>,
 }
 
-fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
+fn sync_rtt(api: Api, cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
     // Client and server are separate tasks, as a MIG client and server would be.
     let (task, client_task) = (ffi::task_create(), ffi::task_create());
     let space = Space::from_task(task).expect("just created");
@@ -143,7 +201,7 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
     client_space
         .port_insert_right(server_send, &space, port, MACH_MSG_TYPE_MAKE_SEND)
         .expect("a send right");
-    let server = std::thread::spawn(move || ffi_server(task, port, cpus.1));
+    let server = std::thread::spawn(move || mig_server(api, task, port, cpus.1));
 
     let (req_tx, req_rx) = crossbeam_channel::bounded::<[u8; MSG_SIZE]>(1);
     let (rep_tx, rep_rx) = crossbeam_channel::bounded::<[u8; MSG_SIZE]>(1);
@@ -159,9 +217,10 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
 
     // Spinning on one CPU would only measure the scheduler's time slice.
     let spin_line = (cpus.0 != cpus.1).then(|| Arc::new(Line::default()));
+    let (spin_go, spin_go_rx) = mpsc::channel::<()>();
     let spinner = spin_line.clone().map(|line| {
         let cpu = cpus.1;
-        std::thread::spawn(move || spin_echo(&line, cpu))
+        std::thread::spawn(move || spin_echo(&line, &spin_go_rx, cpu))
     });
 
     let (out_tx, out_rx) = mpsc::channel();
@@ -174,7 +233,8 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
         let mut buf = [0u8; RCV_SIZE];
         let mut rtt_migz = || {
             buf[..MSG_SIZE].copy_from_slice(&header(bits, port, reply, 1));
-            let r = ffi::mach_msg(
+            let r = api.mach_msg(
+                client_task,
                 &mut buf,
                 MACH_SEND_MSG | MACH_RCV_MSG,
                 MSG_SIZE as u32,
@@ -188,33 +248,47 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
             req_tx.send(msg).expect("echo thread alive");
             let _ = rep_rx.recv().expect("echo thread alive");
         };
+        // One batch of the spinning reference: the echo thread starts spinning, is given
+        // a first round trip outside the timing (so its wake-up is not measured), and
+        // blocks again once the batch ends.
         let mut sent = 0u64;
-        let mut rtt_spin = || {
-            if let Some(line) = &spin_line {
+        let mut spin_batch = |line: &Line| {
+            let mut rtt = || {
                 sent += 2;
                 line.0.store(sent - 1, Ordering::Release);
                 while line.0.load(Ordering::Acquire) != sent {
                     std::hint::spin_loop();
                 }
+            };
+            spin_go.send(()).expect("spinner alive");
+            rtt();
+            let t = time(iters, rtt);
+            line.0.store(SPIN_PAUSE, Ordering::Release);
+            sent = 0;
+            // The spinner leaves the batch only after seeing the pause; it resets the
+            // line for the next batch once it has.
+            while line.0.load(Ordering::Acquire) == SPIN_PAUSE {
+                std::hint::spin_loop();
             }
+            t
         };
         // Warm all up before measuring.
         time(iters, &mut rtt_migz);
         time(iters, rtt_cb);
-        time(iters, &mut rtt_spin);
+        if let Some(line) = &spin_line {
+            spin_batch(line);
+        }
         let mut reference = Vec::new();
         let mut spin = Vec::new();
         let mut candidate = Vec::new();
         for _ in 0..rounds {
             reference.push(time(iters, rtt_cb));
-            if spin_line.is_some() {
-                spin.push(time(iters, &mut rtt_spin));
+            if let Some(line) = &spin_line {
+                spin.push(spin_batch(line));
             }
             candidate.push(time(iters, &mut rtt_migz));
         }
-        if let Some(line) = &spin_line {
-            line.0.store(SPIN_STOP, Ordering::Release);
-        }
+        drop(spin_go);
         let stop = header(mach_msgh_bits(MACH_MSG_TYPE_COPY_SEND, 0), port, 0, STOP_ID);
         let mut b = stop;
         let rc = ffi::mach_msg(&mut b, MACH_SEND_MSG, MSG_SIZE as u32, 0, 0);
@@ -243,12 +317,12 @@ fn sync_rtt(cpus: (usize, usize), rounds: usize, iters: u32) -> SyncRtt {
     assert_eq!(migz_ffi::migz1_task_destroy(client_task), 0);
     let ((r, r99), (c, c99)) = (spread(&reference), spread(&candidate));
     eprintln!(
-        "  sync rtt cpus {cpus:?}, batches of {iters}: crossbeam median {r:.0} ns p99 {r99:.0} ns, \
+        "  sync rtt ({api:?} API) cpus {cpus:?}, batches of {iters}: crossbeam median {r:.0} ns p99 {r99:.0} ns, \
          migz median {c:.0} ns p99 {c99:.0} ns"
     );
     let vs_spin = (!spin.is_empty()).then(|| {
         let (s, s99) = spread(&spin);
-        eprintln!("  sync rtt cpus {cpus:?}: spinning cache line median {s:.0} ns p99 {s99:.0} ns");
+        eprintln!("  sync rtt ({api:?} API) cpus {cpus:?}: spinning cache line median {s:.0} ns p99 {s99:.0} ns");
         c / s
     });
     SyncRtt {
@@ -447,10 +521,10 @@ pub fn run(quick: bool) {
     let split = (0, if cpus > 1 { 1 } else { 0 });
     report::ratio(
         "local_rtt_vs_crossbeam_same",
-        sync_rtt((0, 0), rounds, iters).vs_crossbeam,
+        sync_rtt(Api::C, (0, 0), rounds, iters).vs_crossbeam,
         Goal::AtMost(1.5),
     );
-    let split_rtt = sync_rtt(split, rounds, iters);
+    let split_rtt = sync_rtt(Api::C, split, rounds, iters);
     report::ratio(
         "local_rtt_vs_crossbeam_split",
         split_rtt.vs_crossbeam,
@@ -459,6 +533,9 @@ pub fn run(quick: bool) {
     match split_rtt.vs_spin {
         Some(vs_spin) => report::ratio("local_rtt_vs_spin_split", vs_spin, Goal::AtMost(3.0)),
         None => eprintln!("  local_rtt_vs_spin_split: one CPU only, no figure"),
+    }
+    if let Some(vs_spin) = sync_rtt(Api::Rust, split, rounds, iters).vs_spin {
+        report::ratio("local_rtt_rust_vs_spin_split", vs_spin, Goal::AtMost(3.0));
     }
     report::ratio(
         "local_async_rtt_vs_tokio_mpsc_same",

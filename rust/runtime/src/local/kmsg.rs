@@ -139,12 +139,81 @@ pub struct Kmsg {
     /// The reply right.
     pub reply: PortVal,
     /// The whole message as sent (header included); descriptors are patched on copyout.
-    pub bytes: Vec<u8>,
+    pub bytes: MsgBytes,
     /// The descriptors' contents.
     pub descs: Vec<KDesc>,
     /// Whether the kernel (the emulation) sent it: its trailer then carries the kernel's
     /// tokens instead of the process's.
     pub kernel: bool,
+}
+
+/// The largest message kept inside its `Kmsg` rather than in an allocation of its own:
+/// room for a header, an NDR record and a few dozen argument bytes, what most MIG calls
+/// and replies and every notification send.
+pub const INLINE_BYTES: usize = 128;
+
+/// A message's bytes: small ones inline, so queueing one allocates nothing and the
+/// receiver finds them on the queue's own lines; larger ones on the heap.
+#[derive(Clone)]
+pub enum MsgBytes {
+    /// At most `INLINE_BYTES` bytes: the first `len` of `buf`.
+    Inline {
+        /// How many bytes are used.
+        len: u8,
+        /// The bytes.
+        buf: [u8; INLINE_BYTES],
+    },
+    /// Larger messages.
+    Heap(Vec<u8>),
+}
+
+impl MsgBytes {
+    /// A copy of `b`.
+    pub fn copy_of(b: &[u8]) -> MsgBytes {
+        match u8::try_from(b.len()) {
+            Ok(len) if b.len() <= INLINE_BYTES => {
+                let mut buf = [0u8; INLINE_BYTES];
+                buf[..b.len()].copy_from_slice(b);
+                MsgBytes::Inline { len, buf }
+            }
+            _ => MsgBytes::Heap(b.to_vec()),
+        }
+    }
+}
+
+impl From<Vec<u8>> for MsgBytes {
+    fn from(v: Vec<u8>) -> MsgBytes {
+        if v.len() <= INLINE_BYTES {
+            MsgBytes::copy_of(&v)
+        } else {
+            MsgBytes::Heap(v)
+        }
+    }
+}
+
+impl std::ops::Deref for MsgBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            MsgBytes::Inline { len, buf } => &buf[..usize::from(*len)],
+            MsgBytes::Heap(v) => v,
+        }
+    }
+}
+
+impl std::ops::DerefMut for MsgBytes {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        match self {
+            MsgBytes::Inline { len, buf } => &mut buf[..usize::from(*len)],
+            MsgBytes::Heap(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Debug for MsgBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// The security token of messages the kernel sends (`KERNEL_SECURITY_TOKEN`).
@@ -180,7 +249,7 @@ impl Kmsg {
             id,
             dest: notify,
             reply: PortVal::Null,
-            bytes,
+            bytes: bytes.into(),
             descs: Vec::new(),
             kernel: true,
         }
@@ -313,5 +382,26 @@ pub fn destroy_port(p: &Arc<Port>) {
     drop(ns);
     for req in dns {
         defer(Deferred::DeadName(req));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_bytes_stay_inline_up_to_the_limit_and_read_back_the_same() {
+        for len in [0, 24, INLINE_BYTES, INLINE_BYTES + 1, 4096] {
+            let src: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let mut b = MsgBytes::copy_of(&src);
+            assert_eq!(matches!(b, MsgBytes::Inline { .. }), len <= INLINE_BYTES);
+            assert_eq!(&b[..], &src[..]);
+            assert_eq!(&MsgBytes::from(src.clone())[..], &src[..]);
+            if len >= 4 {
+                write_u32(&mut b, 0, 0xdead_beef);
+                assert_eq!(read_u32(&b, 0), Some(0xdead_beef));
+                assert_eq!(b.len(), len);
+            }
+        }
     }
 }

@@ -207,7 +207,7 @@ fn reply_kmsg(dest: KRight, id: i32, answer: Answer) -> Kmsg {
         id: id.wrapping_add(100),
         dest,
         reply: PortVal::Null,
-        bytes,
+        bytes: bytes.into(),
         descs,
         kernel: true,
     }

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::kmsg::{FlushOnDrop, KDesc, KRight, Kmsg, PortVal, RightKind};
+use super::kmsg::{FlushOnDrop, KDesc, KRight, Kmsg, MsgBytes, PortVal, RightKind};
 use super::park::{self, ThreadWaiter, Waiter};
 use super::port::{self, Dequeue, Port, PortSetObj, Reserve};
 use super::space::{Entry, Obj, Space, SpaceInner, Table, cancel_dnrequest, disp_received_type};
@@ -1062,7 +1062,7 @@ impl Space {
             id: h.msgh_id,
             dest,
             reply,
-            bytes: buf.to_vec(),
+            bytes: MsgBytes::copy_of(buf),
             descs,
             kernel: false,
         }))

@@ -10,8 +10,11 @@ use std::time::Instant;
 
 /// The fewest and most spin checks a waiter makes before it starts yielding. Each thread
 /// adapts between the two: spinning pays off when the partner runs on another CPU and
-/// wastes the time slice when it shares this one, so a wait that spinning satisfied doubles
-/// the budget and one that needed yielding or parking halves it.
+/// wastes the time slice when it shares this one. What the yields did tells the two apart:
+/// a wait that one yield satisfied was waiting for a partner on this CPU, so the budget
+/// halves; one that yields kept returning from unsatisfied was waiting for a partner busy
+/// on another CPU, where a longer spin would have caught the answer without a system call,
+/// so the budget doubles, as it does when spinning alone sufficed.
 pub const SPIN_MIN: u32 = 16;
 /// See `SPIN_MIN`.
 pub const SPIN_MAX: u32 = 2048;
@@ -145,11 +148,54 @@ pub fn spin<T>(ready: impl Fn() -> bool, mut attempt: impl FnMut() -> Option<T>)
             break None;
         }
     };
-    let next = if outcome.is_some() && yields == 0 {
+    SPIN_BUDGET.with(|b| b.set(next_budget(budget, outcome.is_some(), yields)));
+    outcome
+}
+
+/// The spin budget after a wait that spent `budget` spins and `yields` yields and then
+/// succeeded (`done`) or went on to park (see `SPIN_MIN`).
+fn next_budget(budget: u32, done: bool, yields: u32) -> u32 {
+    if done && yields != 1 {
         (budget * 2).min(SPIN_MAX)
     } else {
         (budget / 2).max(SPIN_MIN)
-    };
-    SPIN_BUDGET.with(|b| b.set(next));
-    outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_grows_when_spinning_or_futile_yields_answer_and_shrinks_otherwise() {
+        // Spinning alone sufficed.
+        assert_eq!(next_budget(256, true, 0), 512);
+        // One yield sufficed: the partner shared this CPU.
+        assert_eq!(next_budget(256, true, 1), 128);
+        // Yields kept returning unsatisfied: the partner was busy on another CPU.
+        assert_eq!(next_budget(256, true, 2), 512);
+        assert_eq!(next_budget(256, true, YIELD_LIMIT), 512);
+        // The wait went on to park.
+        assert_eq!(next_budget(256, false, YIELD_LIMIT), 128);
+        // The bounds hold.
+        assert_eq!(next_budget(SPIN_MAX, true, 0), SPIN_MAX);
+        assert_eq!(next_budget(SPIN_MIN, true, 1), SPIN_MIN);
+        assert_eq!(next_budget(SPIN_MIN, false, YIELD_LIMIT), SPIN_MIN);
+    }
+
+    #[test]
+    fn spin_returns_what_the_attempt_gives_once_ready() {
+        let calls = std::cell::Cell::new(0);
+        let got = spin(
+            || {
+                calls.set(calls.get() + 1);
+                calls.get() >= 3
+            },
+            || Some(7),
+        );
+        assert_eq!(got, Some(7));
+        assert_eq!(calls.get(), 3);
+        // Never ready: gives up after the spin and yield budgets.
+        assert_eq!(spin(|| false, || Some(1)), None);
+    }
 }

@@ -129,14 +129,17 @@ impl Table {
         if e.has(MACH_PORT_TYPE_RECEIVE) || !e.has(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE) {
             return false;
         }
+        // The hint is written under the port lock when the port dies, so it is exact
+        // enough here: a port dying concurrently is a race the caller cannot see anyway.
+        // It is read through a borrow: cloning the port for every check of a live name
+        // would write its reference count, a line the receiver's CPU writes too.
+        match e.port() {
+            Some(p) if p.hints.alive.load(Ordering::Acquire) == 0 => {}
+            _ => return false,
+        }
         let Some(p) = e.port().cloned() else {
             return false;
         };
-        // The hint is written under the port lock when the port dies, so it is exact
-        // enough here: a port dying concurrently is a race the caller cannot see anyway.
-        if p.hints.alive.load(Ordering::Acquire) != 0 {
-            return false;
-        }
         if e.has(MACH_PORT_TYPE_SEND) {
             super::port::count_down(&p.srights);
         } else {
@@ -299,9 +302,27 @@ impl Space {
 
     /// The space a task handle names, if it is still alive.
     pub fn from_task(task: u32) -> Option<Space> {
-        let g = tasks();
-        let w = g.0.as_ref()?.get(&task)?;
-        w.upgrade().map(|inner| Space { inner })
+        // The C ABI looks its space up on every call. Each thread remembers the last
+        // space it found, so two threads on two CPUs calling `mach_msg` do not bounce the
+        // process-wide map's lock between them; a space that has gone no longer upgrades,
+        // and then the map answers.
+        thread_local! {
+            static LAST: std::cell::RefCell<(u32, Weak<SpaceInner>)> =
+                const { std::cell::RefCell::new((0, Weak::new())) };
+        }
+        let cached = LAST.with(|l| {
+            let l = l.borrow();
+            (l.0 == task).then(|| l.1.upgrade()).flatten()
+        });
+        if let Some(inner) = cached {
+            return Some(Space { inner });
+        }
+        let inner = {
+            let g = tasks();
+            g.0.as_ref()?.get(&task)?.upgrade()?
+        };
+        LAST.with(|l| *l.borrow_mut() = (task, Arc::downgrade(&inner)));
+        Some(Space { inner })
     }
 
     /// A process-unique id.

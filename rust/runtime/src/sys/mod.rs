@@ -6,4 +6,6 @@ pub mod bootstrap;
 #[cfg(target_vendor = "apple")]
 pub mod mach;
 pub mod mem;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod memfd_copy;
 pub mod os;
