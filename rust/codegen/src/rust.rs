@@ -454,6 +454,10 @@ impl Gen {
             self.client_method(r, c, true);
         }
         self.out.push_str("}\n\n");
+        for (r, c) in &covered {
+            self.call_body(r, c);
+            self.out.push('\n');
+        }
     }
 
     /// The typed server: a trait with one method per covered routine, a dispatcher and a
@@ -952,17 +956,19 @@ impl Gen {
 
     /// `let name = expr;` as rustfmt writes it: past 100 columns the expression moves to
     /// the next line.
-    fn let_stmt(&mut self, name: &str, expr: &str) {
-        let line = format!("        let {name} = {expr};");
+    /// `let name = expr;` at `indent` columns, the expression on the next line when the
+    /// whole does not fit in 100 columns (as rustfmt breaks it).
+    fn let_stmt(&mut self, indent: usize, name: &str, expr: &str) {
+        let pad = " ".repeat(indent);
+        let line = format!("{pad}let {name} = {expr};");
         if line.len() <= 100 {
             let _ = writeln!(self.out, "{line}");
         } else {
-            let _ = writeln!(self.out, "        let {name} =\n            {expr};");
+            let _ = writeln!(self.out, "{pad}let {name} =\n{pad}    {expr};");
         }
     }
 
     fn client_method(&mut self, r: &Routine, c: &Call, asynk: bool) {
-        let p = pascal(&r.name);
         let method = rust_ident(&format!("{}{}", r.name, if asynk { "_async" } else { "" }));
         self.out.push('\n');
         self.doc(&r.doc, "    ");
@@ -979,14 +985,7 @@ impl Gen {
         );
         // `&self` and the timeout are two more arguments.
         method_lints(&mut self.out, &r.name, &c.params, 2);
-        let ret = match c.results.len() {
-            0 => "()".to_string(),
-            1 => c.results[0].0.clone(),
-            _ if mentions_transport(&c.results.iter().map(|r| &r.0).collect::<Vec<_>>()) => {
-                format!("{p}Results<T>")
-            }
-            _ => format!("{p}Results"),
-        };
+        let ret = call_return(r, c);
         // Written as rustfmt lays it out: on one line when it fits in 100 columns, else one
         // parameter a line.
         let mut params = String::new();
@@ -1015,49 +1014,92 @@ impl Gen {
                 "    pub {asyn}fn {method}{generics}(\n        &self,\n{params}        timeout: Option<::std::time::Duration>,\n    ) -> CallResult<{ret}> {{"
             );
         }
+        // Both methods run the routine's one body, `call_<id>`, which waits as told.
+        let args: String = c.params.iter().map(|(n, _)| format!("{n}, ")).collect();
+        let mode = if asynk { "Async" } else { "Blocking" };
+        self.out.push_str("        use ::migz::private as p;\n");
+        self.stmt(
+            8,
+            &format!(
+                "let call = call_{}(&self.server, p::Mode::{mode}, {args}timeout);",
+                r.id
+            ),
+        );
+        if asynk {
+            self.out.push_str("        call.await\n    }\n");
+        } else {
+            self.out.push_str("        p::block_on(call)\n    }\n");
+        }
+    }
+
+    /// The body of a routine's blocking and `async` client methods, `call_<id>`: packs the
+    /// request, calls (blocking or awaiting, as its `mode` says), and unpacks the reply.
+    fn call_body(&mut self, r: &Routine, c: &Call) {
+        let p = pascal(&r.name);
+        let ret = call_return(r, c);
+        let _ = writeln!(
+            self.out,
+            "/// The body of `{}`'s client methods (request id {}): waits as `mode` says.",
+            r.name, r.id
+        );
+        // The server's right, the mode and the timeout are three more arguments.
+        let mut lints = String::new();
+        method_lints(&mut lints, "call", &c.params, 3);
+        self.out.push_str(lints.trim_start());
+        let mut params = String::new();
+        for (n, t) in &c.params {
+            let _ = writeln!(params, "    {n}: {t},");
+        }
+        let lifetime = if c.params.iter().any(|(_, t)| t.contains("'o")) {
+            "'o, "
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            self.out,
+            "async fn call_{}<{lifetime}T: ::migz::Transport>(\n    server: &SendRight<T>,\n    mode: ::migz::private::Mode,\n{params}    timeout: Option<::std::time::Duration>,\n) -> CallResult<{ret}> {{",
+            r.id
+        );
         // Short local names for the message types keep every line within rustfmt's width.
         let _ = writeln!(
             self.out,
-            "        use ::migz::private as p;\n        type Request = {p}Request;"
+            "    use ::migz::private as p;\n    type Request = {p}Request;"
         );
         if r.reply.is_some() {
-            let _ = writeln!(self.out, "        type Reply = {p}Reply;");
+            let _ = writeln!(self.out, "    type Reply = {p}Reply;");
         }
-        self.out
-            .push_str("        let space = self.server.task();\n");
+        self.out.push_str("    let space = server.task();\n");
         for st in &c.pre {
-            self.stmt(8, st);
+            self.stmt(4, st);
         }
         let all_set = c.inputs.len() == Binding::of(r).input.fields.len();
-        let _ = writeln!(self.out, "        let input = {p}In {{");
+        let _ = writeln!(self.out, "    let input = {p}In {{");
         for (f, e) in &c.inputs {
             if f == e {
-                let _ = writeln!(self.out, "            {f},");
+                let _ = writeln!(self.out, "        {f},");
             } else {
-                let _ = writeln!(self.out, "            {f}: {e},");
+                let _ = writeln!(self.out, "        {f}: {e},");
             }
         }
         if !all_set {
-            self.out.push_str("            ..Default::default()\n");
+            self.out.push_str("        ..Default::default()\n");
         }
-        self.out.push_str("        };\n");
+        self.out.push_str("    };\n");
         let room = r.request.size.max(r.reply.as_ref().map_or(0, |l| l.size)) + 68;
         let simple = r.reply.is_none();
         if !simple {
             match &c.reply {
                 Some(param) => {
-                    let _ = writeln!(self.out, "        let reply = {param};");
+                    let _ = writeln!(self.out, "    let reply = {param};");
                 }
                 None => self
                     .out
-                    .push_str("        let reply = &p::reply_port(space)?;\n"),
+                    .push_str("    let reply = &p::reply_port(space)?;\n"),
             }
         }
-        let _ = writeln!(
-            self.out,
-            "        let mut buf = p::AlignedBuf::new({room});"
-        );
+        let _ = writeln!(self.out, "    let mut buf = p::AlignedBuf::new({room});");
         self.let_stmt(
+            4,
             "size",
             &format!(
                 "Request::pack(buf.bytes_mut(), &input, {})?",
@@ -1066,50 +1108,49 @@ impl Gen {
         );
         if !c.gives.is_empty() {
             self.out
-                .push_str("        let mut given = p::Given::new(space);\n");
+                .push_str("    let mut given = p::Given::new(space);\n");
             for (f, g, many) in &c.gives {
                 let m = if *many { "ools" } else { "ool" };
                 self.stmt(
-                    8,
+                    4,
                     &format!("given.{m}(buf.bytes_mut(), p::offset_of!(Request, {f}), {g})?;"),
                 );
             }
         }
-        let call = match (simple, asynk) {
-            (true, false) => "p::send(space, buf.bytes_mut(), size, timeout)",
-            (true, true) => "p::send_async(space, &mut buf, size, timeout).await",
-            (false, false) => "p::call(space, buf.bytes_mut(), size, reply, timeout)",
-            (false, true) => "p::call_async(space, &mut buf, size, reply, timeout).await",
+        let call = if simple {
+            "p::send_as(mode, space, &mut buf, size, timeout).await"
+        } else {
+            "p::call_as(mode, space, &mut buf, size, reply, timeout).await"
         };
         if simple && c.moved.is_empty() && c.gives.is_empty() {
-            let _ = writeln!(self.out, "        {call}\n    }}");
+            let _ = writeln!(self.out, "    {call}\n}}");
             return;
         }
-        let _ = writeln!(self.out, "        let result = {call};");
+        let _ = writeln!(self.out, "    let result = {call};");
         if !c.gives.is_empty() {
-            self.out.push_str("        given.settle(&result);\n");
+            self.out.push_str("    given.settle(&result);\n");
         }
         if !c.moved.is_empty() {
             self.out.push_str(
-                "        if p::was_sent(&result) {\n            // The message owns these rights now.\n",
+                "    if p::was_sent(&result) {\n        // The message owns these rights now.\n",
             );
             for m in &c.moved {
-                self.stmt(12, m);
+                self.stmt(8, m);
             }
-            self.out.push_str("        }\n");
+            self.out.push_str("    }\n");
         }
         if simple {
-            self.out.push_str("        result\n    }\n");
+            self.out.push_str("    result\n}\n");
             return;
         }
         let _ = writeln!(
             self.out,
-            "        let len = result?;\n        let mut out = {p}Out::default();\n        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {{\n            p::discard(space, &buf.bytes()[..len]);\n            return Err(e.into());\n        }}"
+            "    let len = result?;\n    let mut out = {p}Out::default();\n    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {{\n        p::discard(space, &buf.bytes()[..len]);\n        return Err(e.into());\n    }}"
         );
         for check in &c.checks {
             let _ = writeln!(
                 self.out,
-                "        if let Err(e) = {check} {{\n            p::discard(space, &buf.bytes()[..len]);\n            return Err(e);\n        }}"
+                "    if let Err(e) = {check} {{\n        p::discard(space, &buf.bytes()[..len]);\n        return Err(e);\n    }}"
             );
         }
         // One local per result keeps every line short enough that rustfmt leaves it;
@@ -1117,7 +1158,7 @@ impl Gen {
         for class in 0..3 {
             for (i, (_, e, k)) in c.results.iter().enumerate() {
                 if *k == class {
-                    self.let_stmt(&format!("r{i}"), e);
+                    self.let_stmt(4, &format!("r{i}"), e);
                 }
             }
         }
@@ -1132,7 +1173,7 @@ impl Gen {
                     .join(", ")
             ),
         };
-        let _ = writeln!(self.out, "        Ok({value})\n    }}");
+        let _ = writeln!(self.out, "    Ok({value})\n}}");
     }
 
     /// One statement at `indent` columns. Calls longer than rustfmt allows on one line
@@ -1251,7 +1292,7 @@ struct Call {
 /// Locals of the generated method bodies, which parameters must not shadow.
 const CALL_LOCALS: &[&str] = &[
     "space", "input", "reply", "buf", "size", "result", "len", "out", "timeout", "e", "p", "given",
-    "future", "head", "server", "request",
+    "future", "head", "server", "request", "mode", "call",
 ];
 
 const SPACE: &str = "::migz::Space";
@@ -1341,7 +1382,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
             ArgKind::RequestPort => {
                 // A polymorphic request port goes with its default disposition (the
                 // client's send right is copied).
-                c.inputs.push((field, "self.server.name()".into()));
+                c.inputs.push((field, "server.name()".into()));
                 continue;
             }
             ArgKind::ReplyPort | ArgKind::UReplyPort => {
@@ -2190,6 +2231,18 @@ fn tuple_alias(out: &mut String, doc: &str, head: &str, types: &[impl AsRef<str>
             let _ = writeln!(out, "    {t},");
         }
         out.push_str(");\n");
+    }
+}
+
+/// What a routine's client methods return inside `CallResult`.
+fn call_return(r: &Routine, c: &Call) -> String {
+    match c.results.len() {
+        0 => "()".to_string(),
+        1 => c.results[0].0.clone(),
+        _ if mentions_transport(&c.results.iter().map(|r| &r.0).collect::<Vec<_>>()) => {
+            format!("{}Results<T>", pascal(&r.name))
+        }
+        _ => format!("{}Results", pascal(&r.name)),
     }
 }
 

@@ -164,25 +164,8 @@ impl<T: ::migz::Transport> ArrayTestClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<i32> {
         use ::migz::private as p;
-        type Request = SumArrayRequest;
-        type Reply = SumArrayReply;
-        let space = self.server.task();
-        let input = SumArrayIn {
-            server_port: self.server.name(),
-            data: p::slice(data)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(4200);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = SumArrayOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.total;
-        Ok(r0)
+        let call = call_2000(&self.server, p::Mode::Blocking, data, timeout);
+        p::block_on(call)
     }
 
     /// Sum the integers in 'data'.
@@ -194,26 +177,38 @@ impl<T: ::migz::Transport> ArrayTestClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<i32> {
         use ::migz::private as p;
-        type Request = SumArrayRequest;
-        type Reply = SumArrayReply;
-        let space = self.server.task();
-        let input = SumArrayIn {
-            server_port: self.server.name(),
-            data: p::slice(data)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(4200);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = SumArrayOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.total;
-        Ok(r0)
+        let call = call_2000(&self.server, p::Mode::Async, data, timeout);
+        call.await
     }
+}
+
+/// The body of `sum_array`'s client methods (request id 2000): waits as `mode` says.
+async fn call_2000<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    data: &[i32],
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<i32> {
+    use ::migz::private as p;
+    type Request = SumArrayRequest;
+    type Reply = SumArrayReply;
+    let space = server.task();
+    let input = SumArrayIn {
+        server_port: server.name(),
+        data: p::slice(data)?,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(4200);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = SumArrayOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.total;
+    Ok(r0)
 }
 
 /// What a server method answers: its results, or a `kern_return_t` for the error reply.

@@ -401,24 +401,8 @@ impl<T: ::migz::Transport> ClockClient<T> {
     /// Calls `clock_get_time` (request id 1000).
     pub fn clock_get_time(&self, timeout: Option<::std::time::Duration>) -> CallResult<[i32; 2]> {
         use ::migz::private as p;
-        type Request = ClockGetTimeRequest;
-        type Reply = ClockGetTimeReply;
-        let space = self.server.task();
-        let input = ClockGetTimeIn {
-            clock_serv: self.server.name(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = ClockGetTimeOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.cur_time;
-        Ok(r0)
+        let call = call_1000(&self.server, p::Mode::Blocking, timeout);
+        p::block_on(call)
     }
 
     /// Get the clock time.
@@ -430,24 +414,8 @@ impl<T: ::migz::Transport> ClockClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<[i32; 2]> {
         use ::migz::private as p;
-        type Request = ClockGetTimeRequest;
-        type Reply = ClockGetTimeReply;
-        let space = self.server.task();
-        let input = ClockGetTimeIn {
-            clock_serv: self.server.name(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = ClockGetTimeOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.cur_time;
-        Ok(r0)
+        let call = call_1000(&self.server, p::Mode::Async, timeout);
+        call.await
     }
 
     /// Get clock attributes.
@@ -461,30 +429,14 @@ impl<T: ::migz::Transport> ClockClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<Vec<i32>> {
         use ::migz::private as p;
-        type Request = ClockGetAttributesRequest;
-        type Reply = ClockGetAttributesReply;
-        let space = self.server.task();
-        let input = ClockGetAttributesIn {
-            clock_serv: self.server.name(),
+        let call = call_1001(
+            &self.server,
+            p::Mode::Blocking,
             flavor,
-            clock_attr_cnt: p::capacity(clock_attr_max),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = ClockGetAttributesOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        if let Err(e) = p::check_capacity(out.clock_attr_cnt, clock_attr_max) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e);
-        }
-        let r0 = p::prefix(&out.clock_attr, out.clock_attr_cnt);
-        Ok(r0)
+            clock_attr_max,
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Get clock attributes.
@@ -498,30 +450,14 @@ impl<T: ::migz::Transport> ClockClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<Vec<i32>> {
         use ::migz::private as p;
-        type Request = ClockGetAttributesRequest;
-        type Reply = ClockGetAttributesReply;
-        let space = self.server.task();
-        let input = ClockGetAttributesIn {
-            clock_serv: self.server.name(),
+        let call = call_1001(
+            &self.server,
+            p::Mode::Async,
             flavor,
-            clock_attr_cnt: p::capacity(clock_attr_max),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = ClockGetAttributesOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        if let Err(e) = p::check_capacity(out.clock_attr_cnt, clock_attr_max) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e);
-        }
-        let r0 = p::prefix(&out.clock_attr, out.clock_attr_cnt);
-        Ok(r0)
+            clock_attr_max,
+            timeout,
+        );
+        call.await
     }
 
     /// Setup a clock alarm.
@@ -536,27 +472,15 @@ impl<T: ::migz::Transport> ClockClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = ClockAlarmRequest;
-        type Reply = ClockAlarmReply;
-        let space = self.server.task();
-        let input = ClockAlarmIn {
-            clock_serv: self.server.name(),
+        let call = call_1002(
+            &self.server,
+            p::Mode::Blocking,
             alarm_type,
             alarm_time,
-            alarm_port: alarm_port.name(),
-            ..Default::default()
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(128);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = ClockAlarmOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+            alarm_port,
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Setup a clock alarm.
@@ -571,28 +495,111 @@ impl<T: ::migz::Transport> ClockClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = ClockAlarmRequest;
-        type Reply = ClockAlarmReply;
-        let space = self.server.task();
-        let input = ClockAlarmIn {
-            clock_serv: self.server.name(),
+        let call = call_1002(
+            &self.server,
+            p::Mode::Async,
             alarm_type,
             alarm_time,
-            alarm_port: alarm_port.name(),
-            ..Default::default()
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(128);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = ClockAlarmOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+            alarm_port,
+            timeout,
+        );
+        call.await
     }
+}
+
+/// The body of `clock_get_time`'s client methods (request id 1000): waits as `mode` says.
+async fn call_1000<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<[i32; 2]> {
+    use ::migz::private as p;
+    type Request = ClockGetTimeRequest;
+    type Reply = ClockGetTimeReply;
+    let space = server.task();
+    let input = ClockGetTimeIn {
+        clock_serv: server.name(),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(112);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = ClockGetTimeOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.cur_time;
+    Ok(r0)
+}
+
+/// The body of `clock_get_attributes`'s client methods (request id 1001): waits as `mode` says.
+async fn call_1001<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    flavor: i32,
+    clock_attr_max: usize,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<Vec<i32>> {
+    use ::migz::private as p;
+    type Request = ClockGetAttributesRequest;
+    type Reply = ClockGetAttributesReply;
+    let space = server.task();
+    let input = ClockGetAttributesIn {
+        clock_serv: server.name(),
+        flavor,
+        clock_attr_cnt: p::capacity(clock_attr_max),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(112);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = ClockGetAttributesOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    if let Err(e) = p::check_capacity(out.clock_attr_cnt, clock_attr_max) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e);
+    }
+    let r0 = p::prefix(&out.clock_attr, out.clock_attr_cnt);
+    Ok(r0)
+}
+
+/// The body of `clock_alarm`'s client methods (request id 1002): waits as `mode` says.
+async fn call_1002<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    alarm_type: i32,
+    alarm_time: [i32; 2],
+    alarm_port: &ReceiveRight<T>,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = ClockAlarmRequest;
+    type Reply = ClockAlarmReply;
+    let space = server.task();
+    let input = ClockAlarmIn {
+        clock_serv: server.name(),
+        alarm_type,
+        alarm_time,
+        alarm_port: alarm_port.name(),
+        ..Default::default()
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(128);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = ClockAlarmOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
 }
 
 /// What a server method answers: its results, or a `kern_return_t` for the error reply.

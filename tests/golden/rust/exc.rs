@@ -471,27 +471,16 @@ impl<T: ::migz::Transport> ExcClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = ExceptionRaiseRequest;
-        type Reply = ExceptionRaiseReply;
-        let space = self.server.task();
-        let input = ExceptionRaiseIn {
-            exception_port: self.server.name(),
-            thread: thread.name(),
-            task: task.name(),
+        let call = call_2401(
+            &self.server,
+            p::Mode::Blocking,
+            thread,
+            task,
             exception,
-            code: p::slice(code)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(144);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = ExceptionRaiseOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+            code,
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Calls `exception_raise` (request id 2401) without blocking the thread.
@@ -504,27 +493,16 @@ impl<T: ::migz::Transport> ExcClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = ExceptionRaiseRequest;
-        type Reply = ExceptionRaiseReply;
-        let space = self.server.task();
-        let input = ExceptionRaiseIn {
-            exception_port: self.server.name(),
-            thread: thread.name(),
-            task: task.name(),
+        let call = call_2401(
+            &self.server,
+            p::Mode::Async,
+            thread,
+            task,
             exception,
-            code: p::slice(code)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(144);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = ExceptionRaiseOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+            code,
+            timeout,
+        );
+        call.await
     }
 
     /// Calls `exception_raise_state` (request id 2402).
@@ -537,29 +515,16 @@ impl<T: ::migz::Transport> ExcClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<ExceptionRaiseStateResults> {
         use ::migz::private as p;
-        type Request = ExceptionRaiseStateRequest;
-        type Reply = ExceptionRaiseStateReply;
-        let space = self.server.task();
-        let input = ExceptionRaiseStateIn {
-            exception_port: self.server.name(),
+        let call = call_2402(
+            &self.server,
+            p::Mode::Blocking,
             exception,
-            code: p::slice(code)?,
+            code,
             flavor,
-            old_state: p::slice(old_state)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(5308);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = ExceptionRaiseStateOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.flavor;
-        let r1 = p::prefix(&out.new_state, out.new_state_cnt);
-        Ok((r0, r1))
+            old_state,
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Calls `exception_raise_state` (request id 2402) without blocking the thread.
@@ -572,29 +537,16 @@ impl<T: ::migz::Transport> ExcClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<ExceptionRaiseStateResults> {
         use ::migz::private as p;
-        type Request = ExceptionRaiseStateRequest;
-        type Reply = ExceptionRaiseStateReply;
-        let space = self.server.task();
-        let input = ExceptionRaiseStateIn {
-            exception_port: self.server.name(),
+        let call = call_2402(
+            &self.server,
+            p::Mode::Async,
             exception,
-            code: p::slice(code)?,
+            code,
             flavor,
-            old_state: p::slice(old_state)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(5308);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = ExceptionRaiseStateOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.flavor;
-        let r1 = p::prefix(&out.new_state, out.new_state_cnt);
-        Ok((r0, r1))
+            old_state,
+            timeout,
+        );
+        call.await
     }
 
     /// Calls `exception_raise_state_identity` (request id 2403).
@@ -610,31 +562,18 @@ impl<T: ::migz::Transport> ExcClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<ExceptionRaiseStateIdentityResults> {
         use ::migz::private as p;
-        type Request = ExceptionRaiseStateIdentityRequest;
-        type Reply = ExceptionRaiseStateIdentityReply;
-        let space = self.server.task();
-        let input = ExceptionRaiseStateIdentityIn {
-            exception_port: self.server.name(),
-            thread: thread.name(),
-            task: task.name(),
+        let call = call_2403(
+            &self.server,
+            p::Mode::Blocking,
+            thread,
+            task,
             exception,
-            code: p::slice(code)?,
+            code,
             flavor,
-            old_state: p::slice(old_state)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(5336);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = ExceptionRaiseStateIdentityOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.flavor;
-        let r1 = p::prefix(&out.new_state, out.new_state_cnt);
-        Ok((r0, r1))
+            old_state,
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Calls `exception_raise_state_identity` (request id 2403) without blocking the thread.
@@ -650,32 +589,130 @@ impl<T: ::migz::Transport> ExcClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<ExceptionRaiseStateIdentityResults> {
         use ::migz::private as p;
-        type Request = ExceptionRaiseStateIdentityRequest;
-        type Reply = ExceptionRaiseStateIdentityReply;
-        let space = self.server.task();
-        let input = ExceptionRaiseStateIdentityIn {
-            exception_port: self.server.name(),
-            thread: thread.name(),
-            task: task.name(),
+        let call = call_2403(
+            &self.server,
+            p::Mode::Async,
+            thread,
+            task,
             exception,
-            code: p::slice(code)?,
+            code,
             flavor,
-            old_state: p::slice(old_state)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(5336);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = ExceptionRaiseStateIdentityOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.flavor;
-        let r1 = p::prefix(&out.new_state, out.new_state_cnt);
-        Ok((r0, r1))
+            old_state,
+            timeout,
+        );
+        call.await
     }
+}
+
+/// The body of `exception_raise`'s client methods (request id 2401): waits as `mode` says.
+async fn call_2401<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    thread: &SendRight<T>,
+    task: &SendRight<T>,
+    exception: i32,
+    code: &[i32],
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = ExceptionRaiseRequest;
+    type Reply = ExceptionRaiseReply;
+    let space = server.task();
+    let input = ExceptionRaiseIn {
+        exception_port: server.name(),
+        thread: thread.name(),
+        task: task.name(),
+        exception,
+        code: p::slice(code)?,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(144);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = ExceptionRaiseOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `exception_raise_state`'s client methods (request id 2402): waits as `mode` says.
+async fn call_2402<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    exception: i32,
+    code: &[i32],
+    flavor: i32,
+    old_state: &[u32],
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<ExceptionRaiseStateResults> {
+    use ::migz::private as p;
+    type Request = ExceptionRaiseStateRequest;
+    type Reply = ExceptionRaiseStateReply;
+    let space = server.task();
+    let input = ExceptionRaiseStateIn {
+        exception_port: server.name(),
+        exception,
+        code: p::slice(code)?,
+        flavor,
+        old_state: p::slice(old_state)?,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(5308);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = ExceptionRaiseStateOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.flavor;
+    let r1 = p::prefix(&out.new_state, out.new_state_cnt);
+    Ok((r0, r1))
+}
+
+/// The body of `exception_raise_state_identity`'s client methods (request id 2403): waits as `mode` says.
+#[allow(clippy::too_many_arguments)]
+async fn call_2403<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    thread: &SendRight<T>,
+    task: &SendRight<T>,
+    exception: i32,
+    code: &[i32],
+    flavor: i32,
+    old_state: &[u32],
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<ExceptionRaiseStateIdentityResults> {
+    use ::migz::private as p;
+    type Request = ExceptionRaiseStateIdentityRequest;
+    type Reply = ExceptionRaiseStateIdentityReply;
+    let space = server.task();
+    let input = ExceptionRaiseStateIdentityIn {
+        exception_port: server.name(),
+        thread: thread.name(),
+        task: task.name(),
+        exception,
+        code: p::slice(code)?,
+        flavor,
+        old_state: p::slice(old_state)?,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(5336);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = ExceptionRaiseStateIdentityOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.flavor;
+    let r1 = p::prefix(&out.new_state, out.new_state_cnt);
+    Ok((r0, r1))
 }
 
 /// What a server method answers: its results, or a `kern_return_t` for the error reply.

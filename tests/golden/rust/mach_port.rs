@@ -4997,25 +4997,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortNamesResults> {
         use ::migz::private as p;
-        type Request = MachPortNamesRequest;
-        type Reply = MachPortNamesReply;
-        let space = self.server.task();
-        let input = MachPortNamesIn {
-            task: self.server.name(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(144);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortNamesOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::take_ool(space, out.names)?;
-        let r1 = p::take_ool(space, out.types)?;
-        Ok((r0, r1))
+        let call = call_3200(&self.server, p::Mode::Blocking, timeout);
+        p::block_on(call)
     }
 
     /// Returns the set of port and port set names
@@ -5028,25 +5011,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortNamesResults> {
         use ::migz::private as p;
-        type Request = MachPortNamesRequest;
-        type Reply = MachPortNamesReply;
-        let space = self.server.task();
-        let input = MachPortNamesIn {
-            task: self.server.name(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(144);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortNamesOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::take_ool(space, out.names)?;
-        let r1 = p::take_ool(space, out.types)?;
-        Ok((r0, r1))
+        let call = call_3200(&self.server, p::Mode::Async, timeout);
+        call.await
     }
 
     /// Returns the type (set or port) for the port name
@@ -5060,25 +5026,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u32> {
         use ::migz::private as p;
-        type Request = MachPortTypeRequest;
-        type Reply = MachPortTypeReply;
-        let space = self.server.task();
-        let input = MachPortTypeIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortTypeOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.ptype;
-        Ok(r0)
+        let call = call_3201(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Returns the type (set or port) for the port name
@@ -5092,25 +5041,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u32> {
         use ::migz::private as p;
-        type Request = MachPortTypeRequest;
-        type Reply = MachPortTypeReply;
-        let space = self.server.task();
-        let input = MachPortTypeIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortTypeOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.ptype;
-        Ok(r0)
+        let call = call_3201(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// Calls `mach_port_rename` (request id 3202).
@@ -5121,25 +5053,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortRenameRequest;
-        type Reply = MachPortRenameReply;
-        let space = self.server.task();
-        let input = MachPortRenameIn {
-            task: self.server.name(),
-            old_name,
-            new_name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortRenameOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3202(&self.server, p::Mode::Blocking, old_name, new_name, timeout);
+        p::block_on(call)
     }
 
     /// Calls `mach_port_rename` (request id 3202) without blocking the thread.
@@ -5150,25 +5065,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortRenameRequest;
-        type Reply = MachPortRenameReply;
-        let space = self.server.task();
-        let input = MachPortRenameIn {
-            task: self.server.name(),
-            old_name,
-            new_name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortRenameOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3202(&self.server, p::Mode::Async, old_name, new_name, timeout);
+        call.await
     }
 
     /// Allocates the specified kind of object, with the given name.
@@ -5189,25 +5087,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortAllocateNameRequest;
-        type Reply = MachPortAllocateNameReply;
-        let space = self.server.task();
-        let input = MachPortAllocateNameIn {
-            task: self.server.name(),
-            right,
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortAllocateNameOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3203(&self.server, p::Mode::Blocking, right, name, timeout);
+        p::block_on(call)
     }
 
     /// Allocates the specified kind of object, with the given name.
@@ -5228,25 +5109,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortAllocateNameRequest;
-        type Reply = MachPortAllocateNameReply;
-        let space = self.server.task();
-        let input = MachPortAllocateNameIn {
-            task: self.server.name(),
-            right,
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortAllocateNameOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3203(&self.server, p::Mode::Async, right, name, timeout);
+        call.await
     }
 
     /// Allocates the specified kind of object.
@@ -5264,25 +5128,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u32> {
         use ::migz::private as p;
-        type Request = MachPortAllocateRequest;
-        type Reply = MachPortAllocateReply;
-        let space = self.server.task();
-        let input = MachPortAllocateIn {
-            task: self.server.name(),
-            right,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortAllocateOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.name;
-        Ok(r0)
+        let call = call_3204(&self.server, p::Mode::Blocking, right, timeout);
+        p::block_on(call)
     }
 
     /// Allocates the specified kind of object.
@@ -5300,25 +5147,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u32> {
         use ::migz::private as p;
-        type Request = MachPortAllocateRequest;
-        type Reply = MachPortAllocateReply;
-        let space = self.server.task();
-        let input = MachPortAllocateIn {
-            task: self.server.name(),
-            right,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortAllocateOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.name;
-        Ok(r0)
+        let call = call_3204(&self.server, p::Mode::Async, right, timeout);
+        call.await
     }
 
     /// Destroys all rights associated with the name and makes it
@@ -5333,24 +5163,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortDestroyRequest;
-        type Reply = MachPortDestroyReply;
-        let space = self.server.task();
-        let input = MachPortDestroyIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(104);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortDestroyOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3205(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Destroys all rights associated with the name and makes it
@@ -5365,24 +5179,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortDestroyRequest;
-        type Reply = MachPortDestroyReply;
-        let space = self.server.task();
-        let input = MachPortDestroyIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(104);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortDestroyOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3205(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// Releases one send/send-once/dead-name user ref.
@@ -5398,24 +5196,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortDeallocateRequest;
-        type Reply = MachPortDeallocateReply;
-        let space = self.server.task();
-        let input = MachPortDeallocateIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(104);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortDeallocateOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3206(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Releases one send/send-once/dead-name user ref.
@@ -5431,24 +5213,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortDeallocateRequest;
-        type Reply = MachPortDeallocateReply;
-        let space = self.server.task();
-        let input = MachPortDeallocateIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(104);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortDeallocateOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3206(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// A port set always has one user ref.
@@ -5471,26 +5237,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u32> {
         use ::migz::private as p;
-        type Request = MachPortGetRefsRequest;
-        type Reply = MachPortGetRefsReply;
-        let space = self.server.task();
-        let input = MachPortGetRefsIn {
-            task: self.server.name(),
-            name,
-            right,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortGetRefsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.refs;
-        Ok(r0)
+        let call = call_3207(&self.server, p::Mode::Blocking, name, right, timeout);
+        p::block_on(call)
     }
 
     /// A port set always has one user ref.
@@ -5513,26 +5261,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u32> {
         use ::migz::private as p;
-        type Request = MachPortGetRefsRequest;
-        type Reply = MachPortGetRefsReply;
-        let space = self.server.task();
-        let input = MachPortGetRefsIn {
-            task: self.server.name(),
-            name,
-            right,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortGetRefsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.refs;
-        Ok(r0)
+        let call = call_3207(&self.server, p::Mode::Async, name, right, timeout);
+        call.await
     }
 
     /// The delta is a signed change to the task's
@@ -5557,26 +5287,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortModRefsRequest;
-        type Reply = MachPortModRefsReply;
-        let space = self.server.task();
-        let input = MachPortModRefsIn {
-            task: self.server.name(),
-            name,
-            right,
-            delta,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortModRefsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3208(&self.server, p::Mode::Blocking, name, right, delta, timeout);
+        p::block_on(call)
     }
 
     /// The delta is a signed change to the task's
@@ -5601,26 +5313,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortModRefsRequest;
-        type Reply = MachPortModRefsReply;
-        let space = self.server.task();
-        let input = MachPortModRefsIn {
-            task: self.server.name(),
-            name,
-            right,
-            delta,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortModRefsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3208(&self.server, p::Mode::Async, name, right, delta, timeout);
+        call.await
     }
 
     /// Peek at the message queue for the specified receive
@@ -5648,35 +5342,16 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortPeekResults> {
         use ::migz::private as p;
-        type Request = MachPortPeekRequest;
-        type Reply = MachPortPeekReply;
-        let space = self.server.task();
-        let input = MachPortPeekIn {
-            task: self.server.name(),
+        let call = call_3209(
+            &self.server,
+            p::Mode::Blocking,
             name,
             trailer_type,
             request_seqnop,
-            trailer_infop_cnt: p::capacity(trailer_infop_max),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(188);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortPeekOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        if let Err(e) = p::check_capacity(out.trailer_infop_cnt, trailer_infop_max) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e);
-        }
-        let r0 = out.request_seqnop;
-        let r1 = out.msg_sizep;
-        let r2 = out.msg_idp;
-        let r3 = p::prefix(&out.trailer_infop, out.trailer_infop_cnt);
-        Ok((r0, r1, r2, r3))
+            trailer_infop_max,
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Peek at the message queue for the specified receive
@@ -5704,35 +5379,16 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortPeekResults> {
         use ::migz::private as p;
-        type Request = MachPortPeekRequest;
-        type Reply = MachPortPeekReply;
-        let space = self.server.task();
-        let input = MachPortPeekIn {
-            task: self.server.name(),
+        let call = call_3209(
+            &self.server,
+            p::Mode::Async,
             name,
             trailer_type,
             request_seqnop,
-            trailer_infop_cnt: p::capacity(trailer_infop_max),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(188);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortPeekOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        if let Err(e) = p::check_capacity(out.trailer_infop_cnt, trailer_infop_max) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e);
-        }
-        let r0 = out.request_seqnop;
-        let r1 = out.msg_sizep;
-        let r2 = out.msg_idp;
-        let r3 = p::prefix(&out.trailer_infop, out.trailer_infop_cnt);
-        Ok((r0, r1, r2, r3))
+            trailer_infop_max,
+            timeout,
+        );
+        call.await
     }
 
     /// Only valid for receive rights.
@@ -5746,25 +5402,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortSetMscountRequest;
-        type Reply = MachPortSetMscountReply;
-        let space = self.server.task();
-        let input = MachPortSetMscountIn {
-            task: self.server.name(),
-            name,
-            mscount,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortSetMscountOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3210(&self.server, p::Mode::Blocking, name, mscount, timeout);
+        p::block_on(call)
     }
 
     /// Only valid for receive rights.
@@ -5778,25 +5417,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortSetMscountRequest;
-        type Reply = MachPortSetMscountReply;
-        let space = self.server.task();
-        let input = MachPortSetMscountIn {
-            task: self.server.name(),
-            name,
-            mscount,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortSetMscountOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3210(&self.server, p::Mode::Async, name, mscount, timeout);
+        call.await
     }
 
     /// Only valid for port sets.  Returns a list of
@@ -5809,25 +5431,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<::migz::OolBuffer<u32>> {
         use ::migz::private as p;
-        type Request = MachPortGetSetStatusRequest;
-        type Reply = MachPortGetSetStatusReply;
-        let space = self.server.task();
-        let input = MachPortGetSetStatusIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(124);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortGetSetStatusOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::take_ool(space, out.members)?;
-        Ok(r0)
+        let call = call_3211(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Only valid for port sets.  Returns a list of
@@ -5840,25 +5445,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<::migz::OolBuffer<u32>> {
         use ::migz::private as p;
-        type Request = MachPortGetSetStatusRequest;
-        type Reply = MachPortGetSetStatusReply;
-        let space = self.server.task();
-        let input = MachPortGetSetStatusIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(124);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortGetSetStatusOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::take_ool(space, out.members)?;
-        Ok(r0)
+        let call = call_3211(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// Puts the member port (the task must have receive rights)
@@ -5875,25 +5463,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortMoveMemberRequest;
-        type Reply = MachPortMoveMemberReply;
-        let space = self.server.task();
-        let input = MachPortMoveMemberIn {
-            task: self.server.name(),
-            member,
-            after,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortMoveMemberOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3212(&self.server, p::Mode::Blocking, member, after, timeout);
+        p::block_on(call)
     }
 
     /// Puts the member port (the task must have receive rights)
@@ -5910,25 +5481,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortMoveMemberRequest;
-        type Reply = MachPortMoveMemberReply;
-        let space = self.server.task();
-        let input = MachPortMoveMemberIn {
-            task: self.server.name(),
-            member,
-            after,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortMoveMemberOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3212(&self.server, p::Mode::Async, member, after, timeout);
+        call.await
     }
 
     /// Requests a notification from the kernel.  The request
@@ -5972,33 +5526,16 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<SendOnceRight<T>> {
         use ::migz::private as p;
-        type Request = MachPortRequestNotificationRequest;
-        type Reply = MachPortRequestNotificationReply;
-        let space = self.server.task();
-        let input = MachPortRequestNotificationIn {
-            task: self.server.name(),
+        let call = call_3213(
+            &self.server,
+            p::Mode::Blocking,
             name,
             msgid,
             sync,
-            notify: notify.name(),
-            notify_poly: notify.disposition(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(128);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        if p::was_sent(&result) {
-            // The message owns these rights now.
-            let _ = notify.into_raw();
-        }
-        let len = result?;
-        let mut out = MachPortRequestNotificationOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::send_once_right(space, out.previous);
-        Ok(r0)
+            notify,
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Requests a notification from the kernel.  The request
@@ -6042,33 +5579,16 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<SendOnceRight<T>> {
         use ::migz::private as p;
-        type Request = MachPortRequestNotificationRequest;
-        type Reply = MachPortRequestNotificationReply;
-        let space = self.server.task();
-        let input = MachPortRequestNotificationIn {
-            task: self.server.name(),
+        let call = call_3213(
+            &self.server,
+            p::Mode::Async,
             name,
             msgid,
             sync,
-            notify: notify.name(),
-            notify_poly: notify.disposition(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(128);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        if p::was_sent(&result) {
-            // The message owns these rights now.
-            let _ = notify.into_raw();
-        }
-        let len = result?;
-        let mut out = MachPortRequestNotificationOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::send_once_right(space, out.previous);
-        Ok(r0)
+            notify,
+            timeout,
+        );
+        call.await
     }
 
     /// Inserts the specified rights into the target task,
@@ -6085,30 +5605,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortInsertRightRequest;
-        type Reply = MachPortInsertRightReply;
-        let space = self.server.task();
-        let input = MachPortInsertRightIn {
-            task: self.server.name(),
-            name,
-            poly: poly.name(),
-            poly_poly: poly.disposition(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(120);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        if p::was_sent(&result) {
-            // The message owns these rights now.
-            let _ = poly.into_raw();
-        }
-        let len = result?;
-        let mut out = MachPortInsertRightOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3214(&self.server, p::Mode::Blocking, name, poly, timeout);
+        p::block_on(call)
     }
 
     /// Inserts the specified rights into the target task,
@@ -6125,30 +5623,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortInsertRightRequest;
-        type Reply = MachPortInsertRightReply;
-        let space = self.server.task();
-        let input = MachPortInsertRightIn {
-            task: self.server.name(),
-            name,
-            poly: poly.name(),
-            poly_poly: poly.disposition(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(120);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        if p::was_sent(&result) {
-            // The message owns these rights now.
-            let _ = poly.into_raw();
-        }
-        let len = result?;
-        let mut out = MachPortInsertRightOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3214(&self.server, p::Mode::Async, name, poly, timeout);
+        call.await
     }
 
     /// Returns the specified right for the named port
@@ -6171,26 +5647,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<AnyRight<T>> {
         use ::migz::private as p;
-        type Request = MachPortExtractRightRequest;
-        type Reply = MachPortExtractRightReply;
-        let space = self.server.task();
-        let input = MachPortExtractRightIn {
-            task: self.server.name(),
-            name,
-            msgt_name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortExtractRightOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::any_right(space, out.poly, out.poly_poly);
-        Ok(r0)
+        let call = call_3215(&self.server, p::Mode::Blocking, name, msgt_name, timeout);
+        p::block_on(call)
     }
 
     /// Returns the specified right for the named port
@@ -6213,26 +5671,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<AnyRight<T>> {
         use ::migz::private as p;
-        type Request = MachPortExtractRightRequest;
-        type Reply = MachPortExtractRightReply;
-        let space = self.server.task();
-        let input = MachPortExtractRightIn {
-            task: self.server.name(),
-            name,
-            msgt_name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortExtractRightOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::any_right(space, out.poly, out.poly_poly);
-        Ok(r0)
+        let call = call_3215(&self.server, p::Mode::Async, name, msgt_name, timeout);
+        call.await
     }
 
     /// Only valid for receive rights.
@@ -6246,25 +5686,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortSetSeqnoRequest;
-        type Reply = MachPortSetSeqnoReply;
-        let space = self.server.task();
-        let input = MachPortSetSeqnoIn {
-            task: self.server.name(),
-            name,
-            seqno,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortSetSeqnoOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3216(&self.server, p::Mode::Blocking, name, seqno, timeout);
+        p::block_on(call)
     }
 
     /// Only valid for receive rights.
@@ -6278,25 +5701,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortSetSeqnoRequest;
-        type Reply = MachPortSetSeqnoReply;
-        let space = self.server.task();
-        let input = MachPortSetSeqnoIn {
-            task: self.server.name(),
-            name,
-            seqno,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortSetSeqnoOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3216(&self.server, p::Mode::Async, name, seqno, timeout);
+        call.await
     }
 
     /// Returns information about a port.
@@ -6310,31 +5716,15 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<Vec<i32>> {
         use ::migz::private as p;
-        type Request = MachPortGetAttributesRequest;
-        type Reply = MachPortGetAttributesReply;
-        let space = self.server.task();
-        let input = MachPortGetAttributesIn {
-            task: self.server.name(),
+        let call = call_3217(
+            &self.server,
+            p::Mode::Blocking,
             name,
             flavor,
-            port_info_out_cnt: p::capacity(port_info_out_max),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(176);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortGetAttributesOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        if let Err(e) = p::check_capacity(out.port_info_out_cnt, port_info_out_max) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e);
-        }
-        let r0 = p::prefix(&out.port_info_out, out.port_info_out_cnt);
-        Ok(r0)
+            port_info_out_max,
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Returns information about a port.
@@ -6348,31 +5738,15 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<Vec<i32>> {
         use ::migz::private as p;
-        type Request = MachPortGetAttributesRequest;
-        type Reply = MachPortGetAttributesReply;
-        let space = self.server.task();
-        let input = MachPortGetAttributesIn {
-            task: self.server.name(),
+        let call = call_3217(
+            &self.server,
+            p::Mode::Async,
             name,
             flavor,
-            port_info_out_cnt: p::capacity(port_info_out_max),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(176);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortGetAttributesOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        if let Err(e) = p::check_capacity(out.port_info_out_cnt, port_info_out_max) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e);
-        }
-        let r0 = p::prefix(&out.port_info_out, out.port_info_out_cnt);
-        Ok(r0)
+            port_info_out_max,
+            timeout,
+        );
+        call.await
     }
 
     /// Set attributes of a port
@@ -6386,26 +5760,15 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortSetAttributesRequest;
-        type Reply = MachPortSetAttributesReply;
-        let space = self.server.task();
-        let input = MachPortSetAttributesIn {
-            task: self.server.name(),
+        let call = call_3218(
+            &self.server,
+            p::Mode::Blocking,
             name,
             flavor,
-            port_info: p::slice(port_info)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(180);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortSetAttributesOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+            port_info,
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Set attributes of a port
@@ -6419,26 +5782,15 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortSetAttributesRequest;
-        type Reply = MachPortSetAttributesReply;
-        let space = self.server.task();
-        let input = MachPortSetAttributesIn {
-            task: self.server.name(),
+        let call = call_3218(
+            &self.server,
+            p::Mode::Async,
             name,
             flavor,
-            port_info: p::slice(port_info)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(180);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortSetAttributesOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+            port_info,
+            timeout,
+        );
+        call.await
     }
 
     /// Allocates the specified kind of object, qos version.
@@ -6455,27 +5807,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortAllocateQosResults> {
         use ::migz::private as p;
-        type Request = MachPortAllocateQosRequest;
-        type Reply = MachPortAllocateQosReply;
-        let space = self.server.task();
-        let input = MachPortAllocateQosIn {
-            task: self.server.name(),
-            right,
-            qos,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(116);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortAllocateQosOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.qos;
-        let r1 = out.name;
-        Ok((r0, r1))
+        let call = call_3219(&self.server, p::Mode::Blocking, right, qos, timeout);
+        p::block_on(call)
     }
 
     /// Allocates the specified kind of object, qos version.
@@ -6492,27 +5825,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortAllocateQosResults> {
         use ::migz::private as p;
-        type Request = MachPortAllocateQosRequest;
-        type Reply = MachPortAllocateQosReply;
-        let space = self.server.task();
-        let input = MachPortAllocateQosIn {
-            task: self.server.name(),
-            right,
-            qos,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(116);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortAllocateQosOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.qos;
-        let r1 = out.name;
-        Ok((r0, r1))
+        let call = call_3219(&self.server, p::Mode::Async, right, qos, timeout);
+        call.await
     }
 
     /// Generic interface to allocation various kinds of ports.
@@ -6529,29 +5843,16 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortAllocateFullResults> {
         use ::migz::private as p;
-        type Request = MachPortAllocateFullRequest;
-        type Reply = MachPortAllocateFullReply;
-        let space = self.server.task();
-        let input = MachPortAllocateFullIn {
-            task: self.server.name(),
+        let call = call_3220(
+            &self.server,
+            p::Mode::Blocking,
             right,
-            proto: proto.name(),
+            proto,
             qos,
             name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(132);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortAllocateFullOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.qos;
-        let r1 = out.name;
-        Ok((r0, r1))
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Generic interface to allocation various kinds of ports.
@@ -6568,29 +5869,16 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortAllocateFullResults> {
         use ::migz::private as p;
-        type Request = MachPortAllocateFullRequest;
-        type Reply = MachPortAllocateFullReply;
-        let space = self.server.task();
-        let input = MachPortAllocateFullIn {
-            task: self.server.name(),
+        let call = call_3220(
+            &self.server,
+            p::Mode::Async,
             right,
-            proto: proto.name(),
+            proto,
             qos,
             name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(132);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortAllocateFullOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.qos;
-        let r1 = out.name;
-        Ok((r0, r1))
+            timeout,
+        );
+        call.await
     }
 
     /// Pre-expand task port name space.
@@ -6604,24 +5892,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = TaskSetPortSpaceRequest;
-        type Reply = TaskSetPortSpaceReply;
-        let space = self.server.task();
-        let input = TaskSetPortSpaceIn {
-            task: self.server.name(),
-            table_entries,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(104);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = TaskSetPortSpaceOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3221(&self.server, p::Mode::Blocking, table_entries, timeout);
+        p::block_on(call)
     }
 
     /// Pre-expand task port name space.
@@ -6635,24 +5907,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = TaskSetPortSpaceRequest;
-        type Reply = TaskSetPortSpaceReply;
-        let space = self.server.task();
-        let input = TaskSetPortSpaceIn {
-            task: self.server.name(),
-            table_entries,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(104);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = TaskSetPortSpaceOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3221(&self.server, p::Mode::Async, table_entries, timeout);
+        call.await
     }
 
     /// Returns the exact number of extant send rights
@@ -6665,25 +5921,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u32> {
         use ::migz::private as p;
-        type Request = MachPortGetSrightsRequest;
-        type Reply = MachPortGetSrightsReply;
-        let space = self.server.task();
-        let input = MachPortGetSrightsIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortGetSrightsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.srights;
-        Ok(r0)
+        let call = call_3222(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Returns the exact number of extant send rights
@@ -6696,25 +5935,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u32> {
         use ::migz::private as p;
-        type Request = MachPortGetSrightsRequest;
-        type Reply = MachPortGetSrightsReply;
-        let space = self.server.task();
-        let input = MachPortGetSrightsIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortGetSrightsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.srights;
-        Ok(r0)
+        let call = call_3222(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// Returns information about an IPC space.
@@ -6725,26 +5947,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortSpaceInfoResults> {
         use ::migz::private as p;
-        type Request = MachPortSpaceInfoRequest;
-        type Reply = MachPortSpaceInfoReply;
-        let space = self.server.task();
-        let input = MachPortSpaceInfoIn {
-            space: self.server.name(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(168);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortSpaceInfoOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r1 = p::take_ool(space, out.table_info)?;
-        let r2 = p::take_ool(space, out.tree_info)?;
-        let r0 = out.space_info;
-        Ok((r0, r1, r2))
+        let call = call_3223(&self.server, p::Mode::Blocking, timeout);
+        p::block_on(call)
     }
 
     /// Returns information about an IPC space.
@@ -6755,26 +5959,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortSpaceInfoResults> {
         use ::migz::private as p;
-        type Request = MachPortSpaceInfoRequest;
-        type Reply = MachPortSpaceInfoReply;
-        let space = self.server.task();
-        let input = MachPortSpaceInfoIn {
-            space: self.server.name(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(168);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortSpaceInfoOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r1 = p::take_ool(space, out.table_info)?;
-        let r2 = p::take_ool(space, out.tree_info)?;
-        let r0 = out.space_info;
-        Ok((r0, r1, r2))
+        let call = call_3223(&self.server, p::Mode::Async, timeout);
+        call.await
     }
 
     /// Returns information about the dead-name requests
@@ -6787,26 +5973,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortDnrequestInfoResults> {
         use ::migz::private as p;
-        type Request = MachPortDnrequestInfoRequest;
-        type Reply = MachPortDnrequestInfoReply;
-        let space = self.server.task();
-        let input = MachPortDnrequestInfoIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortDnrequestInfoOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.dnr_total;
-        let r1 = out.dnr_used;
-        Ok((r0, r1))
+        let call = call_3224(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Returns information about the dead-name requests
@@ -6819,26 +5987,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortDnrequestInfoResults> {
         use ::migz::private as p;
-        type Request = MachPortDnrequestInfoRequest;
-        type Reply = MachPortDnrequestInfoReply;
-        let space = self.server.task();
-        let input = MachPortDnrequestInfoIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortDnrequestInfoOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.dnr_total;
-        let r1 = out.dnr_used;
-        Ok((r0, r1))
+        let call = call_3224(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// Calls `mach_port_kernel_object` (request id 3225).
@@ -6848,26 +5998,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortKernelObjectResults> {
         use ::migz::private as p;
-        type Request = MachPortKernelObjectRequest;
-        type Reply = MachPortKernelObjectReply;
-        let space = self.server.task();
-        let input = MachPortKernelObjectIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortKernelObjectOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.object_type;
-        let r1 = out.object_addr;
-        Ok((r0, r1))
+        let call = call_3225(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Calls `mach_port_kernel_object` (request id 3225) without blocking the thread.
@@ -6877,26 +6009,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortKernelObjectResults> {
         use ::migz::private as p;
-        type Request = MachPortKernelObjectRequest;
-        type Reply = MachPortKernelObjectReply;
-        let space = self.server.task();
-        let input = MachPortKernelObjectIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortKernelObjectOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.object_type;
-        let r1 = out.object_addr;
-        Ok((r0, r1))
+        let call = call_3225(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// Inserts the specified rights into the portset identified
@@ -6921,25 +6035,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortInsertMemberRequest;
-        type Reply = MachPortInsertMemberReply;
-        let space = self.server.task();
-        let input = MachPortInsertMemberIn {
-            task: self.server.name(),
-            name,
-            pset,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortInsertMemberOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3226(&self.server, p::Mode::Blocking, name, pset, timeout);
+        p::block_on(call)
     }
 
     /// Inserts the specified rights into the portset identified
@@ -6964,25 +6061,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortInsertMemberRequest;
-        type Reply = MachPortInsertMemberReply;
-        let space = self.server.task();
-        let input = MachPortInsertMemberIn {
-            task: self.server.name(),
-            name,
-            pset,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortInsertMemberOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3226(&self.server, p::Mode::Async, name, pset, timeout);
+        call.await
     }
 
     /// Extracts the specified right from the named portset
@@ -7005,25 +6085,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortExtractMemberRequest;
-        type Reply = MachPortExtractMemberReply;
-        let space = self.server.task();
-        let input = MachPortExtractMemberIn {
-            task: self.server.name(),
-            name,
-            pset,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortExtractMemberOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3227(&self.server, p::Mode::Blocking, name, pset, timeout);
+        p::block_on(call)
     }
 
     /// Extracts the specified right from the named portset
@@ -7046,25 +6109,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortExtractMemberRequest;
-        type Reply = MachPortExtractMemberReply;
-        let space = self.server.task();
-        let input = MachPortExtractMemberIn {
-            task: self.server.name(),
-            name,
-            pset,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortExtractMemberOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3227(&self.server, p::Mode::Async, name, pset, timeout);
+        call.await
     }
 
     /// Only valid for receive rights.
@@ -7077,25 +6123,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u64> {
         use ::migz::private as p;
-        type Request = MachPortGetContextRequest;
-        type Reply = MachPortGetContextReply;
-        let space = self.server.task();
-        let input = MachPortGetContextIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortGetContextOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.context;
-        Ok(r0)
+        let call = call_3228(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Only valid for receive rights.
@@ -7108,25 +6137,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u64> {
         use ::migz::private as p;
-        type Request = MachPortGetContextRequest;
-        type Reply = MachPortGetContextReply;
-        let space = self.server.task();
-        let input = MachPortGetContextIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortGetContextOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.context;
-        Ok(r0)
+        let call = call_3228(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// Only valid for receive rights.
@@ -7140,25 +6152,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortSetContextRequest;
-        type Reply = MachPortSetContextReply;
-        let space = self.server.task();
-        let input = MachPortSetContextIn {
-            task: self.server.name(),
-            name,
-            context,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortSetContextOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3229(&self.server, p::Mode::Blocking, name, context, timeout);
+        p::block_on(call)
     }
 
     /// Only valid for receive rights.
@@ -7172,25 +6167,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortSetContextRequest;
-        type Reply = MachPortSetContextReply;
-        let space = self.server.task();
-        let input = MachPortSetContextIn {
-            task: self.server.name(),
-            name,
-            context,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortSetContextOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3229(&self.server, p::Mode::Async, name, context, timeout);
+        call.await
     }
 
     /// Return the type and address of the kernel object
@@ -7203,26 +6181,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortKobjectResults> {
         use ::migz::private as p;
-        type Request = MachPortKobjectRequest;
-        type Reply = MachPortKobjectReply;
-        let space = self.server.task();
-        let input = MachPortKobjectIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(116);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortKobjectOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.object_type;
-        let r1 = out.object_addr;
-        Ok((r0, r1))
+        let call = call_3230(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Return the type and address of the kernel object
@@ -7235,26 +6195,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortKobjectResults> {
         use ::migz::private as p;
-        type Request = MachPortKobjectRequest;
-        type Reply = MachPortKobjectReply;
-        let space = self.server.task();
-        let input = MachPortKobjectIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(116);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortKobjectOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.object_type;
-        let r1 = out.object_addr;
-        Ok((r0, r1))
+        let call = call_3230(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// Constructs a right based on the options passed
@@ -7270,31 +6212,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u32> {
         use ::migz::private as p;
-        type Request = MachPortConstructRequest;
-        type Reply = MachPortConstructReply;
-        let space = self.server.task();
-        let g1 = p::ool_copy(options)?;
-        p::same_count("options", g1.len(), 3)?;
-        let input = MachPortConstructIn {
-            task: self.server.name(),
-            options: p::ool_slice(&g1)?,
-            context,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(128);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let mut given = p::Given::new(space);
-        given.ool(buf.bytes_mut(), p::offset_of!(Request, options), g1)?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        given.settle(&result);
-        let len = result?;
-        let mut out = MachPortConstructOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.name;
-        Ok(r0)
+        let call = call_3231(&self.server, p::Mode::Blocking, options, context, timeout);
+        p::block_on(call)
     }
 
     /// Constructs a right based on the options passed
@@ -7310,31 +6229,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u32> {
         use ::migz::private as p;
-        type Request = MachPortConstructRequest;
-        type Reply = MachPortConstructReply;
-        let space = self.server.task();
-        let g1 = p::ool_copy(options)?;
-        p::same_count("options", g1.len(), 3)?;
-        let input = MachPortConstructIn {
-            task: self.server.name(),
-            options: p::ool_slice(&g1)?,
-            context,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(128);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let mut given = p::Given::new(space);
-        given.ool(buf.bytes_mut(), p::offset_of!(Request, options), g1)?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        given.settle(&result);
-        let len = result?;
-        let mut out = MachPortConstructOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.name;
-        Ok(r0)
+        let call = call_3231(&self.server, p::Mode::Async, options, context, timeout);
+        call.await
     }
 
     /// Destroys a mach port using the guard provided
@@ -7350,26 +6246,15 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortDestructRequest;
-        type Reply = MachPortDestructReply;
-        let space = self.server.task();
-        let input = MachPortDestructIn {
-            task: self.server.name(),
+        let call = call_3232(
+            &self.server,
+            p::Mode::Blocking,
             name,
             srdelta,
             guard,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(116);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortDestructOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Destroys a mach port using the guard provided
@@ -7385,26 +6270,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortDestructRequest;
-        type Reply = MachPortDestructReply;
-        let space = self.server.task();
-        let input = MachPortDestructIn {
-            task: self.server.name(),
-            name,
-            srdelta,
-            guard,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(116);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortDestructOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3232(&self.server, p::Mode::Async, name, srdelta, guard, timeout);
+        call.await
     }
 
     /// Guard an already existing port. Allows guarding
@@ -7420,26 +6287,15 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortGuardRequest;
-        type Reply = MachPortGuardReply;
-        let space = self.server.task();
-        let input = MachPortGuardIn {
-            task: self.server.name(),
+        let call = call_3233(
+            &self.server,
+            p::Mode::Blocking,
             name,
             guard,
             strict,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(116);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortGuardOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Guard an already existing port. Allows guarding
@@ -7455,26 +6311,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortGuardRequest;
-        type Reply = MachPortGuardReply;
-        let space = self.server.task();
-        let input = MachPortGuardIn {
-            task: self.server.name(),
-            name,
-            guard,
-            strict,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(116);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortGuardOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3233(&self.server, p::Mode::Async, name, guard, strict, timeout);
+        call.await
     }
 
     /// Unguard a port guarded previously. For unguarded ports
@@ -7489,25 +6327,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortUnguardRequest;
-        type Reply = MachPortUnguardReply;
-        let space = self.server.task();
-        let input = MachPortUnguardIn {
-            task: self.server.name(),
-            name,
-            guard,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortUnguardOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3234(&self.server, p::Mode::Blocking, name, guard, timeout);
+        p::block_on(call)
     }
 
     /// Unguard a port guarded previously. For unguarded ports
@@ -7522,25 +6343,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortUnguardRequest;
-        type Reply = MachPortUnguardReply;
-        let space = self.server.task();
-        let input = MachPortUnguardIn {
-            task: self.server.name(),
-            name,
-            guard,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortUnguardOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3234(&self.server, p::Mode::Async, name, guard, timeout);
+        call.await
     }
 
     /// Returns basic information about an IPC space.
@@ -7551,24 +6355,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<[u32; 6]> {
         use ::migz::private as p;
-        type Request = MachPortSpaceBasicInfoRequest;
-        type Reply = MachPortSpaceBasicInfoReply;
-        let space = self.server.task();
-        let input = MachPortSpaceBasicInfoIn {
-            task: self.server.name(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(128);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortSpaceBasicInfoOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.basic_info;
-        Ok(r0)
+        let call = call_3235(&self.server, p::Mode::Blocking, timeout);
+        p::block_on(call)
     }
 
     /// Returns basic information about an IPC space.
@@ -7579,24 +6367,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<[u32; 6]> {
         use ::migz::private as p;
-        type Request = MachPortSpaceBasicInfoRequest;
-        type Reply = MachPortSpaceBasicInfoReply;
-        let space = self.server.task();
-        let input = MachPortSpaceBasicInfoIn {
-            task: self.server.name(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(128);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortSpaceBasicInfoOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.basic_info;
-        Ok(r0)
+        let call = call_3235(&self.server, p::Mode::Async, timeout);
+        call.await
     }
 
     /// Guard an already existing port. Allows guarding
@@ -7612,26 +6384,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortGuardWithFlagsRequest;
-        type Reply = MachPortGuardWithFlagsReply;
-        let space = self.server.task();
-        let input = MachPortGuardWithFlagsIn {
-            task: self.server.name(),
-            name,
-            guard,
-            flags,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(120);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortGuardWithFlagsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3237(&self.server, p::Mode::Blocking, name, guard, flags, timeout);
+        p::block_on(call)
     }
 
     /// Guard an already existing port. Allows guarding
@@ -7647,26 +6401,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortGuardWithFlagsRequest;
-        type Reply = MachPortGuardWithFlagsReply;
-        let space = self.server.task();
-        let input = MachPortGuardWithFlagsIn {
-            task: self.server.name(),
-            name,
-            guard,
-            flags,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(120);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortGuardWithFlagsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3237(&self.server, p::Mode::Async, name, guard, flags, timeout);
+        call.await
     }
 
     /// Swap guard value of an existing guarded port. Works
@@ -7681,26 +6417,15 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortSwapGuardRequest;
-        type Reply = MachPortSwapGuardReply;
-        let space = self.server.task();
-        let input = MachPortSwapGuardIn {
-            task: self.server.name(),
+        let call = call_3238(
+            &self.server,
+            p::Mode::Blocking,
             name,
             old_guard,
             new_guard,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(120);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortSwapGuardOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Swap guard value of an existing guarded port. Works
@@ -7715,26 +6440,15 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortSwapGuardRequest;
-        type Reply = MachPortSwapGuardReply;
-        let space = self.server.task();
-        let input = MachPortSwapGuardIn {
-            task: self.server.name(),
+        let call = call_3238(
+            &self.server,
+            p::Mode::Async,
             name,
             old_guard,
             new_guard,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(120);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortSwapGuardOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+            timeout,
+        );
+        call.await
     }
 
     /// Return the type and address of the kernel object
@@ -7747,27 +6461,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortKobjectDescriptionResults> {
         use ::migz::private as p;
-        type Request = MachPortKobjectDescriptionRequest;
-        type Reply = MachPortKobjectDescriptionReply;
-        let space = self.server.task();
-        let input = MachPortKobjectDescriptionIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(636);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortKobjectDescriptionOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.object_type;
-        let r1 = out.object_addr;
-        let r2 = p::c_string(&out.description);
-        Ok((r0, r1, r2))
+        let call = call_3239(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Return the type and address of the kernel object
@@ -7780,27 +6475,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<MachPortKobjectDescriptionResults> {
         use ::migz::private as p;
-        type Request = MachPortKobjectDescriptionRequest;
-        type Reply = MachPortKobjectDescriptionReply;
-        let space = self.server.task();
-        let input = MachPortKobjectDescriptionIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(636);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortKobjectDescriptionOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.object_type;
-        let r1 = out.object_addr;
-        let r2 = p::c_string(&out.description);
-        Ok((r0, r1, r2))
+        let call = call_3239(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// Verifies that connection port was created for this
@@ -7815,26 +6491,14 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u64> {
         use ::migz::private as p;
-        type Request = MachPortIsConnectionForServiceRequest;
-        type Reply = MachPortIsConnectionForServiceReply;
-        let space = self.server.task();
-        let input = MachPortIsConnectionForServiceIn {
-            task: self.server.name(),
+        let call = call_3240(
+            &self.server,
+            p::Mode::Blocking,
             connection_port,
             service_port,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortIsConnectionForServiceOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.filter_policy_id;
-        Ok(r0)
+            timeout,
+        );
+        p::block_on(call)
     }
 
     /// Verifies that connection port was created for this
@@ -7849,26 +6513,14 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<u64> {
         use ::migz::private as p;
-        type Request = MachPortIsConnectionForServiceRequest;
-        type Reply = MachPortIsConnectionForServiceReply;
-        let space = self.server.task();
-        let input = MachPortIsConnectionForServiceIn {
-            task: self.server.name(),
+        let call = call_3240(
+            &self.server,
+            p::Mode::Async,
             connection_port,
             service_port,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(112);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortIsConnectionForServiceOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.filter_policy_id;
-        Ok(r0)
+            timeout,
+        );
+        call.await
     }
 
     /// Get information about service ports. Supported only
@@ -7881,25 +6533,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<[u8; 256]> {
         use ::migz::private as p;
-        type Request = MachPortGetServicePortInfoRequest;
-        type Reply = MachPortGetServicePortInfoReply;
-        let space = self.server.task();
-        let input = MachPortGetServicePortInfoIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(360);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortGetServicePortInfoOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.sp_info_out;
-        Ok(r0)
+        let call = call_3241(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Get information about service ports. Supported only
@@ -7912,25 +6547,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<[u8; 256]> {
         use ::migz::private as p;
-        type Request = MachPortGetServicePortInfoRequest;
-        type Reply = MachPortGetServicePortInfoReply;
-        let space = self.server.task();
-        let input = MachPortGetServicePortInfoIn {
-            task: self.server.name(),
-            name,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(360);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortGetServicePortInfoOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.sp_info_out;
-        Ok(r0)
+        let call = call_3241(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// Calls `mach_port_assert_attributes` (request id 3242).
@@ -7942,26 +6560,8 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortAssertAttributesRequest;
-        type Reply = MachPortAssertAttributesReply;
-        let space = self.server.task();
-        let input = MachPortAssertAttributesIn {
-            task: self.server.name(),
-            name,
-            flavor,
-            info: p::slice(info)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(180);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = MachPortAssertAttributesOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3242(&self.server, p::Mode::Blocking, name, flavor, info, timeout);
+        p::block_on(call)
     }
 
     /// Calls `mach_port_assert_attributes` (request id 3242) without blocking the thread.
@@ -7973,27 +6573,1317 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = MachPortAssertAttributesRequest;
-        type Reply = MachPortAssertAttributesReply;
-        let space = self.server.task();
-        let input = MachPortAssertAttributesIn {
-            task: self.server.name(),
-            name,
-            flavor,
-            info: p::slice(info)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(180);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = MachPortAssertAttributesOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3242(&self.server, p::Mode::Async, name, flavor, info, timeout);
+        call.await
     }
+}
+
+/// The body of `mach_port_names`'s client methods (request id 3200): waits as `mode` says.
+async fn call_3200<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<MachPortNamesResults> {
+    use ::migz::private as p;
+    type Request = MachPortNamesRequest;
+    type Reply = MachPortNamesReply;
+    let space = server.task();
+    let input = MachPortNamesIn {
+        task: server.name(),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(144);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortNamesOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = p::take_ool(space, out.names)?;
+    let r1 = p::take_ool(space, out.types)?;
+    Ok((r0, r1))
+}
+
+/// The body of `mach_port_type`'s client methods (request id 3201): waits as `mode` says.
+async fn call_3201<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<u32> {
+    use ::migz::private as p;
+    type Request = MachPortTypeRequest;
+    type Reply = MachPortTypeReply;
+    let space = server.task();
+    let input = MachPortTypeIn {
+        task: server.name(),
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortTypeOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.ptype;
+    Ok(r0)
+}
+
+/// The body of `mach_port_rename`'s client methods (request id 3202): waits as `mode` says.
+async fn call_3202<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    old_name: u32,
+    new_name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortRenameRequest;
+    type Reply = MachPortRenameReply;
+    let space = server.task();
+    let input = MachPortRenameIn {
+        task: server.name(),
+        old_name,
+        new_name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortRenameOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_allocate_name`'s client methods (request id 3203): waits as `mode` says.
+async fn call_3203<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    right: u32,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortAllocateNameRequest;
+    type Reply = MachPortAllocateNameReply;
+    let space = server.task();
+    let input = MachPortAllocateNameIn {
+        task: server.name(),
+        right,
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortAllocateNameOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_allocate`'s client methods (request id 3204): waits as `mode` says.
+async fn call_3204<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    right: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<u32> {
+    use ::migz::private as p;
+    type Request = MachPortAllocateRequest;
+    type Reply = MachPortAllocateReply;
+    let space = server.task();
+    let input = MachPortAllocateIn {
+        task: server.name(),
+        right,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortAllocateOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.name;
+    Ok(r0)
+}
+
+/// The body of `mach_port_destroy`'s client methods (request id 3205): waits as `mode` says.
+async fn call_3205<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortDestroyRequest;
+    type Reply = MachPortDestroyReply;
+    let space = server.task();
+    let input = MachPortDestroyIn {
+        task: server.name(),
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(104);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortDestroyOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_deallocate`'s client methods (request id 3206): waits as `mode` says.
+async fn call_3206<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortDeallocateRequest;
+    type Reply = MachPortDeallocateReply;
+    let space = server.task();
+    let input = MachPortDeallocateIn {
+        task: server.name(),
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(104);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortDeallocateOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_get_refs`'s client methods (request id 3207): waits as `mode` says.
+async fn call_3207<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    right: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<u32> {
+    use ::migz::private as p;
+    type Request = MachPortGetRefsRequest;
+    type Reply = MachPortGetRefsReply;
+    let space = server.task();
+    let input = MachPortGetRefsIn {
+        task: server.name(),
+        name,
+        right,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortGetRefsOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.refs;
+    Ok(r0)
+}
+
+/// The body of `mach_port_mod_refs`'s client methods (request id 3208): waits as `mode` says.
+async fn call_3208<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    right: u32,
+    delta: i32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortModRefsRequest;
+    type Reply = MachPortModRefsReply;
+    let space = server.task();
+    let input = MachPortModRefsIn {
+        task: server.name(),
+        name,
+        right,
+        delta,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(112);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortModRefsOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_peek`'s client methods (request id 3209): waits as `mode` says.
+async fn call_3209<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    trailer_type: i32,
+    request_seqnop: u32,
+    trailer_infop_max: usize,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<MachPortPeekResults> {
+    use ::migz::private as p;
+    type Request = MachPortPeekRequest;
+    type Reply = MachPortPeekReply;
+    let space = server.task();
+    let input = MachPortPeekIn {
+        task: server.name(),
+        name,
+        trailer_type,
+        request_seqnop,
+        trailer_infop_cnt: p::capacity(trailer_infop_max),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(188);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortPeekOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    if let Err(e) = p::check_capacity(out.trailer_infop_cnt, trailer_infop_max) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e);
+    }
+    let r0 = out.request_seqnop;
+    let r1 = out.msg_sizep;
+    let r2 = out.msg_idp;
+    let r3 = p::prefix(&out.trailer_infop, out.trailer_infop_cnt);
+    Ok((r0, r1, r2, r3))
+}
+
+/// The body of `mach_port_set_mscount`'s client methods (request id 3210): waits as `mode` says.
+async fn call_3210<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    mscount: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortSetMscountRequest;
+    type Reply = MachPortSetMscountReply;
+    let space = server.task();
+    let input = MachPortSetMscountIn {
+        task: server.name(),
+        name,
+        mscount,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortSetMscountOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_get_set_status`'s client methods (request id 3211): waits as `mode` says.
+async fn call_3211<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<::migz::OolBuffer<u32>> {
+    use ::migz::private as p;
+    type Request = MachPortGetSetStatusRequest;
+    type Reply = MachPortGetSetStatusReply;
+    let space = server.task();
+    let input = MachPortGetSetStatusIn {
+        task: server.name(),
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(124);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortGetSetStatusOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = p::take_ool(space, out.members)?;
+    Ok(r0)
+}
+
+/// The body of `mach_port_move_member`'s client methods (request id 3212): waits as `mode` says.
+async fn call_3212<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    member: u32,
+    after: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortMoveMemberRequest;
+    type Reply = MachPortMoveMemberReply;
+    let space = server.task();
+    let input = MachPortMoveMemberIn {
+        task: server.name(),
+        member,
+        after,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortMoveMemberOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_request_notification`'s client methods (request id 3213): waits as `mode` says.
+async fn call_3213<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    msgid: i32,
+    sync: u32,
+    notify: PolyRight<'_, T>,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<SendOnceRight<T>> {
+    use ::migz::private as p;
+    type Request = MachPortRequestNotificationRequest;
+    type Reply = MachPortRequestNotificationReply;
+    let space = server.task();
+    let input = MachPortRequestNotificationIn {
+        task: server.name(),
+        name,
+        msgid,
+        sync,
+        notify: notify.name(),
+        notify_poly: notify.disposition(),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(128);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    if p::was_sent(&result) {
+        // The message owns these rights now.
+        let _ = notify.into_raw();
+    }
+    let len = result?;
+    let mut out = MachPortRequestNotificationOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = p::send_once_right(space, out.previous);
+    Ok(r0)
+}
+
+/// The body of `mach_port_insert_right`'s client methods (request id 3214): waits as `mode` says.
+async fn call_3214<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    poly: PolyRight<'_, T>,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortInsertRightRequest;
+    type Reply = MachPortInsertRightReply;
+    let space = server.task();
+    let input = MachPortInsertRightIn {
+        task: server.name(),
+        name,
+        poly: poly.name(),
+        poly_poly: poly.disposition(),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(120);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    if p::was_sent(&result) {
+        // The message owns these rights now.
+        let _ = poly.into_raw();
+    }
+    let len = result?;
+    let mut out = MachPortInsertRightOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_extract_right`'s client methods (request id 3215): waits as `mode` says.
+async fn call_3215<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    msgt_name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<AnyRight<T>> {
+    use ::migz::private as p;
+    type Request = MachPortExtractRightRequest;
+    type Reply = MachPortExtractRightReply;
+    let space = server.task();
+    let input = MachPortExtractRightIn {
+        task: server.name(),
+        name,
+        msgt_name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortExtractRightOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = p::any_right(space, out.poly, out.poly_poly);
+    Ok(r0)
+}
+
+/// The body of `mach_port_set_seqno`'s client methods (request id 3216): waits as `mode` says.
+async fn call_3216<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    seqno: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortSetSeqnoRequest;
+    type Reply = MachPortSetSeqnoReply;
+    let space = server.task();
+    let input = MachPortSetSeqnoIn {
+        task: server.name(),
+        name,
+        seqno,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortSetSeqnoOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_get_attributes`'s client methods (request id 3217): waits as `mode` says.
+async fn call_3217<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    flavor: i32,
+    port_info_out_max: usize,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<Vec<i32>> {
+    use ::migz::private as p;
+    type Request = MachPortGetAttributesRequest;
+    type Reply = MachPortGetAttributesReply;
+    let space = server.task();
+    let input = MachPortGetAttributesIn {
+        task: server.name(),
+        name,
+        flavor,
+        port_info_out_cnt: p::capacity(port_info_out_max),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(176);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortGetAttributesOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    if let Err(e) = p::check_capacity(out.port_info_out_cnt, port_info_out_max) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e);
+    }
+    let r0 = p::prefix(&out.port_info_out, out.port_info_out_cnt);
+    Ok(r0)
+}
+
+/// The body of `mach_port_set_attributes`'s client methods (request id 3218): waits as `mode` says.
+async fn call_3218<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    flavor: i32,
+    port_info: &[i32],
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortSetAttributesRequest;
+    type Reply = MachPortSetAttributesReply;
+    let space = server.task();
+    let input = MachPortSetAttributesIn {
+        task: server.name(),
+        name,
+        flavor,
+        port_info: p::slice(port_info)?,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(180);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortSetAttributesOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_allocate_qos`'s client methods (request id 3219): waits as `mode` says.
+async fn call_3219<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    right: u32,
+    qos: [i32; 2],
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<MachPortAllocateQosResults> {
+    use ::migz::private as p;
+    type Request = MachPortAllocateQosRequest;
+    type Reply = MachPortAllocateQosReply;
+    let space = server.task();
+    let input = MachPortAllocateQosIn {
+        task: server.name(),
+        right,
+        qos,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(116);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortAllocateQosOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.qos;
+    let r1 = out.name;
+    Ok((r0, r1))
+}
+
+/// The body of `mach_port_allocate_full`'s client methods (request id 3220): waits as `mode` says.
+async fn call_3220<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    right: u32,
+    proto: &SendRight<T>,
+    qos: [i32; 2],
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<MachPortAllocateFullResults> {
+    use ::migz::private as p;
+    type Request = MachPortAllocateFullRequest;
+    type Reply = MachPortAllocateFullReply;
+    let space = server.task();
+    let input = MachPortAllocateFullIn {
+        task: server.name(),
+        right,
+        proto: proto.name(),
+        qos,
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(132);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortAllocateFullOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.qos;
+    let r1 = out.name;
+    Ok((r0, r1))
+}
+
+/// The body of `task_set_port_space`'s client methods (request id 3221): waits as `mode` says.
+async fn call_3221<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    table_entries: i32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = TaskSetPortSpaceRequest;
+    type Reply = TaskSetPortSpaceReply;
+    let space = server.task();
+    let input = TaskSetPortSpaceIn {
+        task: server.name(),
+        table_entries,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(104);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = TaskSetPortSpaceOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_get_srights`'s client methods (request id 3222): waits as `mode` says.
+async fn call_3222<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<u32> {
+    use ::migz::private as p;
+    type Request = MachPortGetSrightsRequest;
+    type Reply = MachPortGetSrightsReply;
+    let space = server.task();
+    let input = MachPortGetSrightsIn {
+        task: server.name(),
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortGetSrightsOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.srights;
+    Ok(r0)
+}
+
+/// The body of `mach_port_space_info`'s client methods (request id 3223): waits as `mode` says.
+async fn call_3223<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<MachPortSpaceInfoResults> {
+    use ::migz::private as p;
+    type Request = MachPortSpaceInfoRequest;
+    type Reply = MachPortSpaceInfoReply;
+    let space = server.task();
+    let input = MachPortSpaceInfoIn {
+        space: server.name(),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(168);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortSpaceInfoOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r1 = p::take_ool(space, out.table_info)?;
+    let r2 = p::take_ool(space, out.tree_info)?;
+    let r0 = out.space_info;
+    Ok((r0, r1, r2))
+}
+
+/// The body of `mach_port_dnrequest_info`'s client methods (request id 3224): waits as `mode` says.
+async fn call_3224<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<MachPortDnrequestInfoResults> {
+    use ::migz::private as p;
+    type Request = MachPortDnrequestInfoRequest;
+    type Reply = MachPortDnrequestInfoReply;
+    let space = server.task();
+    let input = MachPortDnrequestInfoIn {
+        task: server.name(),
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(112);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortDnrequestInfoOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.dnr_total;
+    let r1 = out.dnr_used;
+    Ok((r0, r1))
+}
+
+/// The body of `mach_port_kernel_object`'s client methods (request id 3225): waits as `mode` says.
+async fn call_3225<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<MachPortKernelObjectResults> {
+    use ::migz::private as p;
+    type Request = MachPortKernelObjectRequest;
+    type Reply = MachPortKernelObjectReply;
+    let space = server.task();
+    let input = MachPortKernelObjectIn {
+        task: server.name(),
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(112);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortKernelObjectOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.object_type;
+    let r1 = out.object_addr;
+    Ok((r0, r1))
+}
+
+/// The body of `mach_port_insert_member`'s client methods (request id 3226): waits as `mode` says.
+async fn call_3226<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    pset: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortInsertMemberRequest;
+    type Reply = MachPortInsertMemberReply;
+    let space = server.task();
+    let input = MachPortInsertMemberIn {
+        task: server.name(),
+        name,
+        pset,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortInsertMemberOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_extract_member`'s client methods (request id 3227): waits as `mode` says.
+async fn call_3227<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    pset: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortExtractMemberRequest;
+    type Reply = MachPortExtractMemberReply;
+    let space = server.task();
+    let input = MachPortExtractMemberIn {
+        task: server.name(),
+        name,
+        pset,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortExtractMemberOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_get_context`'s client methods (request id 3228): waits as `mode` says.
+async fn call_3228<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<u64> {
+    use ::migz::private as p;
+    type Request = MachPortGetContextRequest;
+    type Reply = MachPortGetContextReply;
+    let space = server.task();
+    let input = MachPortGetContextIn {
+        task: server.name(),
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(112);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortGetContextOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.context;
+    Ok(r0)
+}
+
+/// The body of `mach_port_set_context`'s client methods (request id 3229): waits as `mode` says.
+async fn call_3229<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    context: u64,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortSetContextRequest;
+    type Reply = MachPortSetContextReply;
+    let space = server.task();
+    let input = MachPortSetContextIn {
+        task: server.name(),
+        name,
+        context,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(112);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortSetContextOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_kobject`'s client methods (request id 3230): waits as `mode` says.
+async fn call_3230<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<MachPortKobjectResults> {
+    use ::migz::private as p;
+    type Request = MachPortKobjectRequest;
+    type Reply = MachPortKobjectReply;
+    let space = server.task();
+    let input = MachPortKobjectIn {
+        task: server.name(),
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(116);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortKobjectOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.object_type;
+    let r1 = out.object_addr;
+    Ok((r0, r1))
+}
+
+/// The body of `mach_port_construct`'s client methods (request id 3231): waits as `mode` says.
+async fn call_3231<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    options: &[u64],
+    context: u64,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<u32> {
+    use ::migz::private as p;
+    type Request = MachPortConstructRequest;
+    type Reply = MachPortConstructReply;
+    let space = server.task();
+    let g1 = p::ool_copy(options)?;
+    p::same_count("options", g1.len(), 3)?;
+    let input = MachPortConstructIn {
+        task: server.name(),
+        options: p::ool_slice(&g1)?,
+        context,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(128);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let mut given = p::Given::new(space);
+    given.ool(buf.bytes_mut(), p::offset_of!(Request, options), g1)?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    given.settle(&result);
+    let len = result?;
+    let mut out = MachPortConstructOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.name;
+    Ok(r0)
+}
+
+/// The body of `mach_port_destruct`'s client methods (request id 3232): waits as `mode` says.
+async fn call_3232<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    srdelta: i32,
+    guard: u64,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortDestructRequest;
+    type Reply = MachPortDestructReply;
+    let space = server.task();
+    let input = MachPortDestructIn {
+        task: server.name(),
+        name,
+        srdelta,
+        guard,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(116);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortDestructOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_guard`'s client methods (request id 3233): waits as `mode` says.
+async fn call_3233<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    guard: u64,
+    strict: i32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortGuardRequest;
+    type Reply = MachPortGuardReply;
+    let space = server.task();
+    let input = MachPortGuardIn {
+        task: server.name(),
+        name,
+        guard,
+        strict,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(116);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortGuardOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_unguard`'s client methods (request id 3234): waits as `mode` says.
+async fn call_3234<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    guard: u64,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortUnguardRequest;
+    type Reply = MachPortUnguardReply;
+    let space = server.task();
+    let input = MachPortUnguardIn {
+        task: server.name(),
+        name,
+        guard,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(112);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortUnguardOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_space_basic_info`'s client methods (request id 3235): waits as `mode` says.
+async fn call_3235<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<[u32; 6]> {
+    use ::migz::private as p;
+    type Request = MachPortSpaceBasicInfoRequest;
+    type Reply = MachPortSpaceBasicInfoReply;
+    let space = server.task();
+    let input = MachPortSpaceBasicInfoIn {
+        task: server.name(),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(128);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortSpaceBasicInfoOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.basic_info;
+    Ok(r0)
+}
+
+/// The body of `mach_port_guard_with_flags`'s client methods (request id 3237): waits as `mode` says.
+async fn call_3237<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    guard: u64,
+    flags: u64,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortGuardWithFlagsRequest;
+    type Reply = MachPortGuardWithFlagsReply;
+    let space = server.task();
+    let input = MachPortGuardWithFlagsIn {
+        task: server.name(),
+        name,
+        guard,
+        flags,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(120);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortGuardWithFlagsOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_swap_guard`'s client methods (request id 3238): waits as `mode` says.
+async fn call_3238<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    old_guard: u64,
+    new_guard: u64,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortSwapGuardRequest;
+    type Reply = MachPortSwapGuardReply;
+    let space = server.task();
+    let input = MachPortSwapGuardIn {
+        task: server.name(),
+        name,
+        old_guard,
+        new_guard,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(120);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortSwapGuardOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `mach_port_kobject_description`'s client methods (request id 3239): waits as `mode` says.
+async fn call_3239<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<MachPortKobjectDescriptionResults> {
+    use ::migz::private as p;
+    type Request = MachPortKobjectDescriptionRequest;
+    type Reply = MachPortKobjectDescriptionReply;
+    let space = server.task();
+    let input = MachPortKobjectDescriptionIn {
+        task: server.name(),
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(636);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortKobjectDescriptionOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.object_type;
+    let r1 = out.object_addr;
+    let r2 = p::c_string(&out.description);
+    Ok((r0, r1, r2))
+}
+
+/// The body of `mach_port_is_connection_for_service`'s client methods (request id 3240): waits as `mode` says.
+async fn call_3240<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    connection_port: u32,
+    service_port: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<u64> {
+    use ::migz::private as p;
+    type Request = MachPortIsConnectionForServiceRequest;
+    type Reply = MachPortIsConnectionForServiceReply;
+    let space = server.task();
+    let input = MachPortIsConnectionForServiceIn {
+        task: server.name(),
+        connection_port,
+        service_port,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(112);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortIsConnectionForServiceOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.filter_policy_id;
+    Ok(r0)
+}
+
+/// The body of `mach_port_get_service_port_info`'s client methods (request id 3241): waits as `mode` says.
+async fn call_3241<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<[u8; 256]> {
+    use ::migz::private as p;
+    type Request = MachPortGetServicePortInfoRequest;
+    type Reply = MachPortGetServicePortInfoReply;
+    let space = server.task();
+    let input = MachPortGetServicePortInfoIn {
+        task: server.name(),
+        name,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(360);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortGetServicePortInfoOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.sp_info_out;
+    Ok(r0)
+}
+
+/// The body of `mach_port_assert_attributes`'s client methods (request id 3242): waits as `mode` says.
+async fn call_3242<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: u32,
+    flavor: i32,
+    info: &[i32],
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = MachPortAssertAttributesRequest;
+    type Reply = MachPortAssertAttributesReply;
+    let space = server.task();
+    let input = MachPortAssertAttributesIn {
+        task: server.name(),
+        name,
+        flavor,
+        info: p::slice(info)?,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(180);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = MachPortAssertAttributesOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
 }
 
 /// What a server method answers: its results, or a `kern_return_t` for the error reply.

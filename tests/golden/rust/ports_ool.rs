@@ -981,25 +981,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = RegisterPortRequest;
-        type Reply = RegisterPortReply;
-        let space = self.server.task();
-        let input = RegisterPortIn {
-            server: self.server.name(),
-            name: p::slice(name.as_bytes())?,
-            port: port.name(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(188);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = RegisterPortOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3000(&self.server, p::Mode::Blocking, name, port, timeout);
+        p::block_on(call)
     }
 
     /// Store a send right, made from the caller's receive right, under a name.
@@ -1012,25 +995,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = RegisterPortRequest;
-        type Reply = RegisterPortReply;
-        let space = self.server.task();
-        let input = RegisterPortIn {
-            server: self.server.name(),
-            name: p::slice(name.as_bytes())?,
-            port: port.name(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(188);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = RegisterPortOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        Ok(())
+        let call = call_3000(&self.server, p::Mode::Async, name, port, timeout);
+        call.await
     }
 
     /// Give back a send right to the port stored under a name.
@@ -1042,25 +1008,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<SendRight<T>> {
         use ::migz::private as p;
-        type Request = LookupPortRequest;
-        type Reply = LookupPortReply;
-        let space = self.server.task();
-        let input = LookupPortIn {
-            server: self.server.name(),
-            name: p::slice(name.as_bytes())?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(172);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = LookupPortOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::send_right(space, out.port);
-        Ok(r0)
+        let call = call_3001(&self.server, p::Mode::Blocking, name, timeout);
+        p::block_on(call)
     }
 
     /// Give back a send right to the port stored under a name.
@@ -1072,25 +1021,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<SendRight<T>> {
         use ::migz::private as p;
-        type Request = LookupPortRequest;
-        type Reply = LookupPortReply;
-        let space = self.server.task();
-        let input = LookupPortIn {
-            server: self.server.name(),
-            name: p::slice(name.as_bytes())?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(172);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = LookupPortOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::send_right(space, out.port);
-        Ok(r0)
+        let call = call_3001(&self.server, p::Mode::Async, name, timeout);
+        call.await
     }
 
     /// Hand the server a right of any kind; the disposition travels with it.
@@ -1102,30 +1034,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<Vec<u8>> {
         use ::migz::private as p;
-        type Request = PassRightRequest;
-        type Reply = PassRightReply;
-        let space = self.server.task();
-        let input = PassRightIn {
-            server: self.server.name(),
-            right: right.name(),
-            right_poly: right.disposition(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(136);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        if p::was_sent(&result) {
-            // The message owns these rights now.
-            let _ = right.into_raw();
-        }
-        let len = result?;
-        let mut out = PassRightOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::c_string(&out.label);
-        Ok(r0)
+        let call = call_3002(&self.server, p::Mode::Blocking, right, timeout);
+        p::block_on(call)
     }
 
     /// Hand the server a right of any kind; the disposition travels with it.
@@ -1137,30 +1047,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<Vec<u8>> {
         use ::migz::private as p;
-        type Request = PassRightRequest;
-        type Reply = PassRightReply;
-        let space = self.server.task();
-        let input = PassRightIn {
-            server: self.server.name(),
-            right: right.name(),
-            right_poly: right.disposition(),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(136);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        if p::was_sent(&result) {
-            // The message owns these rights now.
-            let _ = right.into_raw();
-        }
-        let len = result?;
-        let mut out = PassRightOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::c_string(&out.label);
-        Ok(r0)
+        let call = call_3002(&self.server, p::Mode::Async, right, timeout);
+        call.await
     }
 
     /// Reverse an array sent out of line; the reversed copy comes back out of line.
@@ -1172,29 +1060,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<::migz::OolBuffer<i32>> {
         use ::migz::private as p;
-        type Request = ReverseRequest;
-        type Reply = ReverseReply;
-        let space = self.server.task();
-        let g1 = p::ool_copy(data)?;
-        let input = ReverseIn {
-            server: self.server.name(),
-            data: p::ool_slice(&g1)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(124);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let mut given = p::Given::new(space);
-        given.ool(buf.bytes_mut(), p::offset_of!(Request, data), g1)?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        given.settle(&result);
-        let len = result?;
-        let mut out = ReverseOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::take_ool(space, out.reversed)?;
-        Ok(r0)
+        let call = call_3003(&self.server, p::Mode::Blocking, data, timeout);
+        p::block_on(call)
     }
 
     /// Reverse an array sent out of line; the reversed copy comes back out of line.
@@ -1206,29 +1073,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<::migz::OolBuffer<i32>> {
         use ::migz::private as p;
-        type Request = ReverseRequest;
-        type Reply = ReverseReply;
-        let space = self.server.task();
-        let g1 = p::ool_copy(data)?;
-        let input = ReverseIn {
-            server: self.server.name(),
-            data: p::ool_slice(&g1)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(124);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let mut given = p::Given::new(space);
-        given.ool(buf.bytes_mut(), p::offset_of!(Request, data), g1)?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        given.settle(&result);
-        let len = result?;
-        let mut out = ReverseOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = p::take_ool(space, out.reversed)?;
-        Ok(r0)
+        let call = call_3003(&self.server, p::Mode::Async, data, timeout);
+        call.await
     }
 
     /// Count the bytes of a blob; the caller decides whether sending deallocates it.
@@ -1240,31 +1086,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<i32> {
         use ::migz::private as p;
-        type Request = UploadRequest;
-        type Reply = UploadReply;
-        let space = self.server.task();
-        let g1: ::migz::Ool<'_, u8> = blob.into();
-        let g1 = p::ool_buffer(g1)?;
-        let input = UploadIn {
-            server: self.server.name(),
-            blob: p::ool_slice(&g1)?,
-            blob_dealloc: true,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(124);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let mut given = p::Given::new(space);
-        given.ool(buf.bytes_mut(), p::offset_of!(Request, blob), g1)?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        given.settle(&result);
-        let len = result?;
-        let mut out = UploadOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.total;
-        Ok(r0)
+        let call = call_3004(&self.server, p::Mode::Blocking, blob, timeout);
+        p::block_on(call)
     }
 
     /// Count the bytes of a blob; the caller decides whether sending deallocates it.
@@ -1276,31 +1099,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<i32> {
         use ::migz::private as p;
-        type Request = UploadRequest;
-        type Reply = UploadReply;
-        let space = self.server.task();
-        let g1: ::migz::Ool<'_, u8> = blob.into();
-        let g1 = p::ool_buffer(g1)?;
-        let input = UploadIn {
-            server: self.server.name(),
-            blob: p::ool_slice(&g1)?,
-            blob_dealloc: true,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(124);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let mut given = p::Given::new(space);
-        given.ool(buf.bytes_mut(), p::offset_of!(Request, blob), g1)?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        given.settle(&result);
-        let len = result?;
-        let mut out = UploadOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.total;
-        Ok(r0)
+        let call = call_3004(&self.server, p::Mode::Async, blob, timeout);
+        call.await
     }
 
     /// Fill at most as many statistics as the caller has room for.
@@ -1312,29 +1112,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<Vec<i32>> {
         use ::migz::private as p;
-        type Request = StatsRequest;
-        type Reply = StatsReply;
-        let space = self.server.task();
-        let input = StatsIn {
-            server: self.server.name(),
-            values_cnt: p::capacity(values_max),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(172);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = StatsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        if let Err(e) = p::check_capacity(out.values_cnt, values_max) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e);
-        }
-        let r0 = p::prefix(&out.values, out.values_cnt);
-        Ok(r0)
+        let call = call_3005(&self.server, p::Mode::Blocking, values_max, timeout);
+        p::block_on(call)
     }
 
     /// Fill at most as many statistics as the caller has room for.
@@ -1346,29 +1125,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<Vec<i32>> {
         use ::migz::private as p;
-        type Request = StatsRequest;
-        type Reply = StatsReply;
-        let space = self.server.task();
-        let input = StatsIn {
-            server: self.server.name(),
-            values_cnt: p::capacity(values_max),
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(172);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = StatsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        if let Err(e) = p::check_capacity(out.values_cnt, values_max) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e);
-        }
-        let r0 = p::prefix(&out.values, out.values_cnt);
-        Ok(r0)
+        let call = call_3005(&self.server, p::Mode::Async, values_max, timeout);
+        call.await
     }
 
     /// Send several send rights at once, out of line.
@@ -1380,29 +1138,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<i32> {
         use ::migz::private as p;
-        type Request = CountPortsRequest;
-        type Reply = CountPortsReply;
-        let space = self.server.task();
-        let g1 = p::ool_copy(&p::names(list))?;
-        let input = CountPortsIn {
-            server: self.server.name(),
-            list: p::ool_slice(&g1)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(124);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let mut given = p::Given::new(space);
-        given.ool(buf.bytes_mut(), p::offset_of!(Request, list), g1)?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        given.settle(&result);
-        let len = result?;
-        let mut out = CountPortsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.count;
-        Ok(r0)
+        let call = call_3006(&self.server, p::Mode::Blocking, list, timeout);
+        p::block_on(call)
     }
 
     /// Send several send rights at once, out of line.
@@ -1414,29 +1151,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<i32> {
         use ::migz::private as p;
-        type Request = CountPortsRequest;
-        type Reply = CountPortsReply;
-        let space = self.server.task();
-        let g1 = p::ool_copy(&p::names(list))?;
-        let input = CountPortsIn {
-            server: self.server.name(),
-            list: p::ool_slice(&g1)?,
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(124);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let mut given = p::Given::new(space);
-        given.ool(buf.bytes_mut(), p::offset_of!(Request, list), g1)?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        given.settle(&result);
-        let len = result?;
-        let mut out = CountPortsOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.count;
-        Ok(r0)
+        let call = call_3006(&self.server, p::Mode::Async, list, timeout);
+        call.await
     }
 
     /// Tell the caller its own audit token's first word, read from the request's trailer.
@@ -1444,25 +1160,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
     /// Calls `whoami` (request id 3007).
     pub fn whoami(&self, timeout: Option<::std::time::Duration>) -> CallResult<i32> {
         use ::migz::private as p;
-        type Request = WhoamiRequest;
-        type Reply = WhoamiReply;
-        let space = self.server.task();
-        let input = WhoamiIn {
-            server: self.server.name(),
-            ..Default::default()
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call(space, buf.bytes_mut(), size, reply, timeout);
-        let len = result?;
-        let mut out = WhoamiOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.word;
-        Ok(r0)
+        let call = call_3007(&self.server, p::Mode::Blocking, timeout);
+        p::block_on(call)
     }
 
     /// Tell the caller its own audit token's first word, read from the request's trailer.
@@ -1470,25 +1169,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
     /// Calls `whoami` (request id 3007) without blocking the thread.
     pub async fn whoami_async(&self, timeout: Option<::std::time::Duration>) -> CallResult<i32> {
         use ::migz::private as p;
-        type Request = WhoamiRequest;
-        type Reply = WhoamiReply;
-        let space = self.server.task();
-        let input = WhoamiIn {
-            server: self.server.name(),
-            ..Default::default()
-        };
-        let reply = &p::reply_port(space)?;
-        let mut buf = p::AlignedBuf::new(108);
-        let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
-        let result = p::call_async(space, &mut buf, size, reply, timeout).await;
-        let len = result?;
-        let mut out = WhoamiOut::default();
-        if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
-            p::discard(space, &buf.bytes()[..len]);
-            return Err(e.into());
-        }
-        let r0 = out.word;
-        Ok(r0)
+        let call = call_3007(&self.server, p::Mode::Async, timeout);
+        call.await
     }
 
     /// Fire and forget: no reply.
@@ -1500,15 +1182,8 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = LogMessageRequest;
-        let space = self.server.task();
-        let input = LogMessageIn {
-            server: self.server.name(),
-            message: p::slice(message.as_bytes())?,
-        };
-        let mut buf = p::AlignedBuf::new(172);
-        let size = Request::pack(buf.bytes_mut(), &input, 0)?;
-        p::send(space, buf.bytes_mut(), size, timeout)
+        let call = call_3008(&self.server, p::Mode::Blocking, message, timeout);
+        p::block_on(call)
     }
 
     /// Fire and forget: no reply.
@@ -1520,16 +1195,283 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         timeout: Option<::std::time::Duration>,
     ) -> CallResult<()> {
         use ::migz::private as p;
-        type Request = LogMessageRequest;
-        let space = self.server.task();
-        let input = LogMessageIn {
-            server: self.server.name(),
-            message: p::slice(message.as_bytes())?,
-        };
-        let mut buf = p::AlignedBuf::new(172);
-        let size = Request::pack(buf.bytes_mut(), &input, 0)?;
-        p::send_async(space, &mut buf, size, timeout).await
+        let call = call_3008(&self.server, p::Mode::Async, message, timeout);
+        call.await
     }
+}
+
+/// The body of `register_port`'s client methods (request id 3000): waits as `mode` says.
+async fn call_3000<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: &str,
+    port: &ReceiveRight<T>,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = RegisterPortRequest;
+    type Reply = RegisterPortReply;
+    let space = server.task();
+    let input = RegisterPortIn {
+        server: server.name(),
+        name: p::slice(name.as_bytes())?,
+        port: port.name(),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(188);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = RegisterPortOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The body of `lookup_port`'s client methods (request id 3001): waits as `mode` says.
+async fn call_3001<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    name: &str,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<SendRight<T>> {
+    use ::migz::private as p;
+    type Request = LookupPortRequest;
+    type Reply = LookupPortReply;
+    let space = server.task();
+    let input = LookupPortIn {
+        server: server.name(),
+        name: p::slice(name.as_bytes())?,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(172);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = LookupPortOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = p::send_right(space, out.port);
+    Ok(r0)
+}
+
+/// The body of `pass_right`'s client methods (request id 3002): waits as `mode` says.
+async fn call_3002<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    right: PolyRight<'_, T>,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<Vec<u8>> {
+    use ::migz::private as p;
+    type Request = PassRightRequest;
+    type Reply = PassRightReply;
+    let space = server.task();
+    let input = PassRightIn {
+        server: server.name(),
+        right: right.name(),
+        right_poly: right.disposition(),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(136);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    if p::was_sent(&result) {
+        // The message owns these rights now.
+        let _ = right.into_raw();
+    }
+    let len = result?;
+    let mut out = PassRightOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = p::c_string(&out.label);
+    Ok(r0)
+}
+
+/// The body of `reverse`'s client methods (request id 3003): waits as `mode` says.
+async fn call_3003<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    data: &[i32],
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<::migz::OolBuffer<i32>> {
+    use ::migz::private as p;
+    type Request = ReverseRequest;
+    type Reply = ReverseReply;
+    let space = server.task();
+    let g1 = p::ool_copy(data)?;
+    let input = ReverseIn {
+        server: server.name(),
+        data: p::ool_slice(&g1)?,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(124);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let mut given = p::Given::new(space);
+    given.ool(buf.bytes_mut(), p::offset_of!(Request, data), g1)?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    given.settle(&result);
+    let len = result?;
+    let mut out = ReverseOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = p::take_ool(space, out.reversed)?;
+    Ok(r0)
+}
+
+/// The body of `upload`'s client methods (request id 3004): waits as `mode` says.
+async fn call_3004<'o, T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    blob: impl Into<::migz::Ool<'o, u8>>,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<i32> {
+    use ::migz::private as p;
+    type Request = UploadRequest;
+    type Reply = UploadReply;
+    let space = server.task();
+    let g1: ::migz::Ool<'_, u8> = blob.into();
+    let g1 = p::ool_buffer(g1)?;
+    let input = UploadIn {
+        server: server.name(),
+        blob: p::ool_slice(&g1)?,
+        blob_dealloc: true,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(124);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let mut given = p::Given::new(space);
+    given.ool(buf.bytes_mut(), p::offset_of!(Request, blob), g1)?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    given.settle(&result);
+    let len = result?;
+    let mut out = UploadOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.total;
+    Ok(r0)
+}
+
+/// The body of `stats`'s client methods (request id 3005): waits as `mode` says.
+async fn call_3005<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    values_max: usize,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<Vec<i32>> {
+    use ::migz::private as p;
+    type Request = StatsRequest;
+    type Reply = StatsReply;
+    let space = server.task();
+    let input = StatsIn {
+        server: server.name(),
+        values_cnt: p::capacity(values_max),
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(172);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = StatsOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    if let Err(e) = p::check_capacity(out.values_cnt, values_max) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e);
+    }
+    let r0 = p::prefix(&out.values, out.values_cnt);
+    Ok(r0)
+}
+
+/// The body of `count_ports`'s client methods (request id 3006): waits as `mode` says.
+async fn call_3006<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    list: &[&SendRight<T>],
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<i32> {
+    use ::migz::private as p;
+    type Request = CountPortsRequest;
+    type Reply = CountPortsReply;
+    let space = server.task();
+    let g1 = p::ool_copy(&p::names(list))?;
+    let input = CountPortsIn {
+        server: server.name(),
+        list: p::ool_slice(&g1)?,
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(124);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let mut given = p::Given::new(space);
+    given.ool(buf.bytes_mut(), p::offset_of!(Request, list), g1)?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    given.settle(&result);
+    let len = result?;
+    let mut out = CountPortsOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.count;
+    Ok(r0)
+}
+
+/// The body of `whoami`'s client methods (request id 3007): waits as `mode` says.
+async fn call_3007<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<i32> {
+    use ::migz::private as p;
+    type Request = WhoamiRequest;
+    type Reply = WhoamiReply;
+    let space = server.task();
+    let input = WhoamiIn {
+        server: server.name(),
+        ..Default::default()
+    };
+    let reply = &p::reply_port(space)?;
+    let mut buf = p::AlignedBuf::new(108);
+    let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
+    let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
+    let len = result?;
+    let mut out = WhoamiOut::default();
+    if let Err(e) = Reply::unpack(buf.bytes(), len, &mut out) {
+        p::discard(space, &buf.bytes()[..len]);
+        return Err(e.into());
+    }
+    let r0 = out.word;
+    Ok(r0)
+}
+
+/// The body of `log_message`'s client methods (request id 3008): waits as `mode` says.
+async fn call_3008<T: ::migz::Transport>(
+    server: &SendRight<T>,
+    mode: ::migz::private::Mode,
+    message: &str,
+    timeout: Option<::std::time::Duration>,
+) -> CallResult<()> {
+    use ::migz::private as p;
+    type Request = LogMessageRequest;
+    let space = server.task();
+    let input = LogMessageIn {
+        server: server.name(),
+        message: p::slice(message.as_bytes())?,
+    };
+    let mut buf = p::AlignedBuf::new(172);
+    let size = Request::pack(buf.bytes_mut(), &input, 0)?;
+    p::send_as(mode, space, &mut buf, size, timeout).await
 }
 
 /// What a server method answers: its results, or a `kern_return_t` for the error reply.

@@ -8,7 +8,9 @@ use crate::error::Error;
 use crate::local::Space;
 use crate::rights::ReceiveRight;
 use crate::transport::{Transport, received_len, timeout_ms};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 use zerocopy::IntoBytes;
 
@@ -307,6 +309,74 @@ pub async fn call_async<T: Transport>(
     Ok(len)
 }
 
+/// How a generated client method waits: blocking its thread, or as a future. Both
+/// methods of a routine run one body, its `call_<id>` function, which waits as told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The thread blocks in `mach_msg`; the body's future finishes on its first poll.
+    Blocking,
+    /// The future waits for the reply without blocking the thread.
+    Async,
+}
+
+/// [`call`] or [`call_async`], as `mode` says.
+pub async fn call_as<T: Transport>(
+    mode: Mode,
+    task: &T,
+    buf: &mut AlignedBuf,
+    size: usize,
+    reply: &(impl ReplyTo<T> + ?Sized + Sync),
+    timeout: Option<Duration>,
+) -> Result<usize, CallError> {
+    match mode {
+        Mode::Blocking => call(task, buf.bytes_mut(), size, reply, timeout),
+        Mode::Async => call_async(task, buf, size, reply, timeout).await,
+    }
+}
+
+/// [`send`] or [`send_async`], as `mode` says.
+pub async fn send_as<T: Transport>(
+    mode: Mode,
+    task: &T,
+    buf: &mut AlignedBuf,
+    size: usize,
+    timeout: Option<Duration>,
+) -> Result<(), CallError> {
+    match mode {
+        Mode::Blocking => send(task, buf.bytes_mut(), size, timeout),
+        Mode::Async => send_async(task, buf, size, timeout).await,
+    }
+}
+
+/// Runs a generated call body in [`Mode::Blocking`] on this thread. Nothing in such a body
+/// waits on a future, so it finishes on the first poll, which needs no waker of its own;
+/// should a future still be pending, the thread parks until it is woken. Unlike an
+/// executor's `block_on` this may run inside another executor (a server method making a
+/// blocking call), as the blocking transport call itself does.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    if let Poll::Ready(value) = future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        return value;
+    }
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+        std::thread::park();
+    }
+}
+
 /// Whether the request of a finished call left, so that rights it carried by value now
 /// belong to the message (a pack refusal or a send error leaves them with the caller).
 pub fn was_sent<T>(result: &Result<T, CallError>) -> bool {
@@ -360,6 +430,31 @@ pub fn discard<T: Transport>(task: &T, msg: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pending on its first `n` polls, waking its waker from another thread each time.
+    struct WokenLater(u32);
+
+    impl Future for WokenLater {
+        type Output = u32;
+        fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+            if self.0 == 0 {
+                return Poll::Ready(7);
+            }
+            self.0 -= 1;
+            let waker = cx.waker().clone();
+            std::thread::spawn(move || waker.wake());
+            Poll::Pending
+        }
+    }
+
+    #[test]
+    fn block_on_finishes_ready_and_pending_futures_inside_another_executor() {
+        assert_eq!(block_on(async { 5 }), 5);
+        assert_eq!(block_on(WokenLater(3)), 7);
+        // A server method may make a blocking call from inside an executor.
+        let nested = futures::executor::block_on(async { block_on(WokenLater(1)) });
+        assert_eq!(nested, 7);
+    }
 
     #[test]
     fn recycled_buffers_are_zeroed_and_large_enough() {

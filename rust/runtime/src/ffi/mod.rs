@@ -14,8 +14,9 @@ pub mod private;
 pub(crate) mod ring;
 mod serve;
 pub use call::{
-    AlignedBuf, CallError, ReplyPort, ReplyTo, c_string, call, call_async, discard, prefix,
-    receive_right, reply_port, send, send_async, send_once_right, send_right, slice, was_sent,
+    AlignedBuf, CallError, Mode, ReplyPort, ReplyTo, block_on, c_string, call, call_as, call_async,
+    discard, prefix, receive_right, reply_port, send, send_as, send_async, send_once_right,
+    send_right, slice, was_sent,
 };
 pub use carry::{
     FromName, Given, IntoRaw, MIG_ARRAY_TOO_LARGE, MIG_TYPE_ERROR, Named, any_right, any_rights,
