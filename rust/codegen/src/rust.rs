@@ -73,68 +73,104 @@ enum Side {
     Reply,
 }
 
-/// A Rust type with its C size and alignment (LP64), so `In`/`Out` layouts can be
-/// asserted with numbers computed here, independently of rustc.
-#[derive(Clone, Debug)]
-struct Ty {
-    text: String,
-    size: u64,
-    align: u64,
-    /// Whether it is `ConstSlice`, which borrows and makes its struct generic over `'a`.
-    borrows: bool,
+/// A Rust type of an `In`/`Out` field or of a value, as a structure (its text is printed
+/// from it; nothing reads the text back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Ty {
+    /// A primitive integer such as `u32`.
+    Int(&'static str),
+    /// `bool`.
+    Bool,
+    /// `[T; N]`.
+    Array(Box<Ty>, u64),
+    /// The runtime's borrowed slice: `ConstSlice<'a, T>`, or `OolSlice<'a, T>` for
+    /// out-of-line memory.
+    Slice { ool: bool, el: Box<Ty> },
 }
 
 impl Ty {
-    fn new(text: impl Into<String>, size: u64, align: u64) -> Self {
-        Ty {
-            text: text.into(),
-            size,
-            align,
-            borrows: false,
-        }
-    }
-
     fn array(&self, n: u64) -> Ty {
-        Ty {
-            borrows: self.borrows,
-            ..Ty::new(format!("[{}; {n}]", self.text), self.size * n, self.align)
-        }
+        Ty::Array(Box::new(self.clone()), n)
     }
 
     fn slice(el: &Ty) -> Ty {
-        Ty {
-            text: format!("::migz::private::ConstSlice<'a, {}>", el.text),
-            size: 16,
-            align: 8,
-            borrows: true,
+        Ty::Slice {
+            ool: false,
+            el: Box::new(el.clone()),
         }
     }
 
     /// An out-of-line array: laid out as a slice, but not viewable (see `OolSlice`).
     fn ool_slice(el: &Ty) -> Ty {
-        Ty {
-            text: format!("::migz::private::OolSlice<'a, {}>", el.text),
-            ..Ty::slice(el)
+        Ty::Slice {
+            ool: true,
+            el: Box::new(el.clone()),
+        }
+    }
+
+    /// The runtime's slice type, without its parameters.
+    fn slice_path(ool: bool) -> &'static str {
+        if ool {
+            "::migz::private::OolSlice"
+        } else {
+            "::migz::private::ConstSlice"
+        }
+    }
+
+    /// The type as Rust writes it.
+    fn text(&self) -> String {
+        match self {
+            Ty::Int(name) => (*name).to_string(),
+            Ty::Bool => "bool".into(),
+            Ty::Array(el, n) => format!("[{}; {n}]", el.text()),
+            Ty::Slice { ool, el } => format!("{}<'a, {}>", Ty::slice_path(*ool), el.text()),
+        }
+    }
+
+    /// Whether it borrows (holds a slice), which makes its struct generic over `'a`.
+    fn borrows(&self) -> bool {
+        match self {
+            Ty::Slice { .. } => true,
+            Ty::Array(el, _) => el.borrows(),
+            Ty::Int(_) | Ty::Bool => false,
+        }
+    }
+
+    /// Whether std derives `Default` for it (arrays of at most 32 elements).
+    fn std_default(&self) -> bool {
+        match self {
+            Ty::Array(el, n) => *n <= 32 && el.std_default(),
+            Ty::Int(_) | Ty::Bool | Ty::Slice { .. } => true,
+        }
+    }
+
+    /// Its zero value, written out (arrays of any length, nested).
+    fn zero(&self) -> String {
+        match self {
+            Ty::Int(_) => "0".into(),
+            Ty::Bool => "false".into(),
+            Ty::Array(el, n) => format!("[{}; {n}]", el.zero()),
+            Ty::Slice { ool, .. } => format!("{}::default()", Ty::slice_path(*ool)),
         }
     }
 }
 
 fn scalar(bits: u32, signed: bool) -> Ty {
-    match bits {
-        8 | 16 | 32 | 64 => {
-            let b = u64::from(bits / 8);
-            Ty::new(format!("{}{bits}", if signed { 'i' } else { 'u' }), b, b)
-        }
-        b => Ty::new(
-            format!("[u8; {}]", b.div_ceil(8).max(1)),
-            u64::from(b.div_ceil(8).max(1)),
-            1,
-        ),
+    match (bits, signed) {
+        (8, true) => Ty::Int("i8"),
+        (8, false) => Ty::Int("u8"),
+        (16, true) => Ty::Int("i16"),
+        (16, false) => Ty::Int("u16"),
+        (32, true) => Ty::Int("i32"),
+        (32, false) => Ty::Int("u32"),
+        (64, true) => Ty::Int("i64"),
+        (64, false) => Ty::Int("u64"),
+        (b, _) => Ty::Int("u8").array(u64::from(b.div_ceil(8).max(1))),
     }
 }
 
 fn port() -> Ty {
-    Ty::new("u32", 4, 4)
+    Ty::Int("u32")
 }
 
 /// The Rust type of a value of `ty` (fixed size, in line), as the Zig writer's
@@ -147,7 +183,7 @@ fn value_type(ty: &Type) -> Ty {
         None => scalar(ty.element_bits, ty.signed),
         Some(el) => {
             if ty.element_bits == 1 {
-                Ty::new("u8", 1, 1).array(ty.inline_bytes())
+                Ty::Int("u8").array(ty.inline_bytes())
             } else {
                 value_type(el).array(ty.element_count_max())
             }
@@ -200,7 +236,7 @@ fn field_type(f: &Field, args: &[Arg]) -> String {
             if ty.is_string {
                 format!("[u8; {}]", ty.number)
             } else {
-                value_type(ty).text
+                value_type(ty).text()
             }
         }
         FieldKind::VarData { arg, max_count, .. } => {
@@ -211,7 +247,7 @@ fn field_type(f: &Field, args: &[Arg]) -> String {
             } else if ty.is_string {
                 format!("[u8; {max_count}]")
             } else {
-                elem_type(ty).array(u64::from(*max_count)).text
+                elem_type(ty).array(u64::from(*max_count)).text()
             }
         }
     }
@@ -233,14 +269,14 @@ struct ArgField {
 /// The Rust type of a binding field of an argument of type `ty`.
 fn c_type(t: &CType, ty: &Type) -> Ty {
     match t {
-        CType::Bool => Ty::new("bool", 1, 1),
-        CType::U32 => Ty::new("u32", 4, 4),
-        CType::I32 => Ty::new("i32", 4, 4),
-        CType::U64 => Ty::new("u64", 8, 8),
+        CType::Bool => Ty::Bool,
+        CType::U32 => Ty::Int("u32"),
+        CType::I32 => Ty::Int("i32"),
+        CType::U64 => Ty::Int("u64"),
         CType::Port => port(),
-        CType::SecToken => Ty::new("[u32; 2]", 8, 4),
-        CType::AuditToken => Ty::new("[u32; 8]", 32, 4),
-        CType::Byte => Ty::new("u8", 1, 1),
+        CType::SecToken => Ty::Int("u32").array(2),
+        CType::AuditToken => Ty::Int("u32").array(8),
+        CType::Byte => Ty::Int("u8"),
         CType::Value => value_type(ty),
         CType::Element => elem_type(ty),
         CType::Array(el, n) => c_type(el, ty).array(*n),
@@ -339,7 +375,7 @@ impl Gen {
     /// Zig side's defaults. Returns the type as the exports macro takes it.
     fn args_struct(&mut self, name: &str, doc: &str, r: &Routine, s: &CStruct) -> String {
         let fields = &arg_fields(r, s)[..];
-        let borrows = fields.iter().any(|f| f.ty.borrows);
+        let borrows = fields.iter().any(|f| f.ty.borrows());
         let generics = if borrows { "<'a>" } else { "" };
         let _ = writeln!(self.out, "/// {doc}");
         if fields.iter().any(|f| !snake_case(&f.name)) {
@@ -347,11 +383,9 @@ impl Gen {
         }
         // Where every field defaults to zero and std has `Default` for it, derive it (clippy
         // asks for that); otherwise `Default` is written out below with the Zig defaults.
-        let derive_default = fields.iter().all(|f| {
-            f.default.is_none()
-                && ((f.ty.borrows && !f.ty.text.starts_with('['))
-                    || array_lengths(&f.ty.text).all(|n| n <= 32))
-        });
+        let derive_default = fields
+            .iter()
+            .all(|f| f.default.is_none() && f.ty.std_default());
         let _ = writeln!(
             self.out,
             "#[repr(C)]\n#[derive(Clone, Copy, Debug{})]\npub struct {name}{generics} {{{}",
@@ -363,7 +397,7 @@ impl Gen {
                 Some(d) => _ = writeln!(self.out, "    /// {d}"),
                 None => _ = writeln!(self.out, "    /// Argument `{}`.", f.raw),
             }
-            let _ = writeln!(self.out, "    pub {}: {},", f.name, f.ty.text);
+            let _ = writeln!(self.out, "    pub {}: {},", f.name, f.ty.text());
         }
         if !fields.is_empty() {
             self.out.push_str("}\n\n");
@@ -376,18 +410,9 @@ impl Gen {
         }
         let mut values = Vec::new();
         for f in fields {
-            let value = if f.ty.borrows {
-                let slice = f.ty.text.trim_start_matches('[');
-                let slice = slice.split('<').next().unwrap_or_default();
-                match array_lengths(&f.ty.text).next() {
-                    // An array of slices (one per out-of-line element), of any length.
-                    Some(n) => format!("[{slice}::default(); {n}]"),
-                    None => format!("{slice}::default()"),
-                }
-            } else if let Some(d) = &f.default {
-                d.clone()
-            } else {
-                zero(&f.ty)
+            let value = match &f.default {
+                Some(d) => d.clone(),
+                None => f.ty.zero(),
             };
             values.push(format!("{}: {value}", f.name));
         }
@@ -1155,7 +1180,7 @@ impl Gen {
         }
         // One local per result keeps every line short enough that rustfmt leaves it;
         // memory first, then rights, so a failing take leaves nothing behind.
-        for class in 0..3 {
+        for class in [Take::Memory, Take::Rights, Take::Values] {
             for (i, (_, e, k)) in c.results.iter().enumerate() {
                 if *k == class {
                     self.let_stmt(4, &format!("r{i}"), e);
@@ -1282,11 +1307,22 @@ struct Call {
     gives: Vec<(String, String, bool)>,
     /// Checks of the unpacked reply before anything is taken out of it.
     checks: Vec<String>,
-    /// Results: type, expression over the unpacked `out`, and when to take it (0: memory,
-    /// 1: rights, 2: plain values), so nothing is left in a reply once a take can fail.
-    results: Vec<(String, String, u8)>,
+    /// Results: type, expression over the unpacked `out`, and when to take it.
+    results: Vec<(String, String, Take)>,
     /// The parameter holding an explicit reply port, which the reply arrives on.
     reply: Option<String>,
+}
+
+/// When a client takes a result out of the unpacked reply: memory first, then rights,
+/// then plain values, so nothing is left in a reply once a take can fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Take {
+    /// Out-of-line memory (a take checks the region and can fail).
+    Memory,
+    /// Rights carried in line (taking them cannot fail).
+    Rights,
+    /// Values copied out of the reply.
+    Values,
 }
 
 /// Locals of the generated method bodies, which parameters must not shadow.
@@ -1461,7 +1497,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                             c.moved.push(format!("p::into_raw_each({param});"));
                         }
                     } else {
-                        let el = elem_type(ty).text;
+                        let el = elem_type(ty).text();
                         match a.dealloc {
                             Dealloc::No => {
                                 c.params.push((param.clone(), format!("&[&[{el}]]")));
@@ -1568,7 +1604,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                     lens[i] = Some(format!("{param}.len()"));
                 }
                 Shape::Ool { var, n } => {
-                    let el = elem_type(ty).text;
+                    let el = elem_type(ty).text();
                     match a.dealloc {
                         Dealloc::No => {
                             c.params.push((param.clone(), format!("&[{el}]")));
@@ -1608,14 +1644,14 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 }
                 Shape::VarInline { .. } => {
                     c.params
-                        .push((param.clone(), format!("&[{}]", elem_type(ty).text)));
+                        .push((param.clone(), format!("&[{}]", elem_type(ty).text())));
                     check_len(&mut c, format!("{param}.len()"));
                     c.inputs
                         .push((field.clone(), format!("p::slice({param})?")));
                     lens[i] = Some(format!("{param}.len()"));
                 }
                 Shape::Value => {
-                    c.params.push((param.clone(), value_type(ty).text));
+                    c.params.push((param.clone(), value_type(ty).text()));
                     c.inputs.push((field.clone(), param.clone()));
                 }
             }
@@ -1658,12 +1694,12 @@ fn plan_call(r: &Routine) -> Option<Call> {
                     } else {
                         format!("p::ool_rights_each::<{t}, _>(space, &out.{field}, {count})?")
                     };
-                    (format!("Vec<Vec<{t}>>"), e, 0)
+                    (format!("Vec<Vec<{t}>>"), e, Take::Memory)
                 } else {
                     (
-                        format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text),
+                        format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text()),
                         format!("p::take_ools(space, &out.{field}, {count})?"),
-                        0,
+                        Take::Memory,
                     )
                 }
             }
@@ -1673,7 +1709,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                     Some(take) => format!("p::{take}(space, out.{field})"),
                     None => format!("p::any_right(space, out.{field}, out.{field}_poly)"),
                 };
-                (t.to_string(), e, 1)
+                (t.to_string(), e, Take::Rights)
             }
             Shape::PortArray { n, var } => {
                 let (t, _) = recv_right_type(ty)?;
@@ -1687,7 +1723,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 } else {
                     format!("p::rights::<{t}, _>(space, &out.{field}, {count})")
                 };
-                (format!("Vec<{t}>"), e, 1)
+                (format!("Vec<{t}>"), e, Take::Rights)
             }
             Shape::OolPorts { .. } => {
                 let (t, _) = recv_right_type(ty)?;
@@ -1696,26 +1732,30 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 } else {
                     format!("p::ool_rights::<{t}, _>(space, out.{field})?")
                 };
-                (format!("Vec<{t}>"), e, 0)
+                (format!("Vec<{t}>"), e, Take::Memory)
             }
             Shape::Ool { .. } => (
-                format!("::migz::OolBuffer<{}>", elem_type(ty).text),
+                format!("::migz::OolBuffer<{}>", elem_type(ty).text()),
                 format!("p::take_ool(space, out.{field})?"),
-                0,
+                Take::Memory,
             ),
-            Shape::CStr { .. } => ("Vec<u8>".into(), format!("p::c_string(&out.{field})"), 2),
+            Shape::CStr { .. } => (
+                "Vec<u8>".into(),
+                format!("p::c_string(&out.{field})"),
+                Take::Values,
+            ),
             Shape::VarInline { .. } => {
                 let count = match same {
                     Some(t) => count_of(t),
                     None => format!("out.{field}_cnt"),
                 };
                 (
-                    format!("Vec<{}>", elem_type(ty).text),
+                    format!("Vec<{}>", elem_type(ty).text()),
                     format!("p::prefix(&out.{field}, {count})"),
-                    2,
+                    Take::Values,
                 )
             }
-            Shape::Value => (value_type(ty).text, format!("out.{field}"), 2),
+            Shape::Value => (value_type(ty).text(), format!("out.{field}"), Take::Values),
         };
         c.results.push(result);
     }
@@ -1910,7 +1950,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     } else {
                         s.params.push((
                             param,
-                            format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text),
+                            format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text()),
                         ));
                         memory.push(format!(
                             "let {local} = p::take_ools(space, &input.{field}, {count})?;"
@@ -1964,8 +2004,10 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     });
                 }
                 Shape::Ool { .. } => {
-                    s.params
-                        .push((param, format!("::migz::OolBuffer<{}>", elem_type(ty).text)));
+                    s.params.push((
+                        param,
+                        format!("::migz::OolBuffer<{}>", elem_type(ty).text()),
+                    ));
                     memory.push(format!("let {local} = p::take_ool(space, input.{field})?;"));
                 }
                 Shape::CStr { .. } => {
@@ -1974,12 +2016,13 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                         .push(format!("let {local} = p::items(input.{field})?;"));
                 }
                 Shape::VarInline { .. } => {
-                    s.params.push((param, format!("&[{}]", elem_type(ty).text)));
+                    s.params
+                        .push((param, format!("&[{}]", elem_type(ty).text())));
                     s.takes
                         .push(format!("let {local} = p::items(input.{field})?;"));
                 }
                 Shape::Value => {
-                    s.params.push((param, value_type(ty).text));
+                    s.params.push((param, value_type(ty).text()));
                     s.takes.push(format!("let {local} = input.{field};"));
                 }
             }
@@ -2029,7 +2072,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     (format!("Vec<Vec<{t}>>"), g)
                 } else {
                     (
-                        format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text),
+                        format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text()),
                         rn.clone(),
                     )
                 };
@@ -2119,7 +2162,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     false,
                 ));
                 (
-                    format!("::migz::OolBuffer<{}>", elem_type(ty).text),
+                    format!("::migz::OolBuffer<{}>", elem_type(ty).text()),
                     ServeResult {
                         fields,
                         fills: Vec::new(),
@@ -2131,7 +2174,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                 ServeResult::fill(format!("p::fill_c_string(&mut out.{field}, &{rn})?;")),
             ),
             Shape::VarInline { .. } => {
-                let t = format!("Vec<{}>", elem_type(ty).text);
+                let t = format!("Vec<{}>", elem_type(ty).text());
                 match &target_len {
                     Some(tl) => (
                         t,
@@ -2148,7 +2191,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     }
                 }
             }
-            Shape::Value => (value_type(ty).text, ServeResult::field(field, rn.clone())),
+            Shape::Value => (value_type(ty).text(), ServeResult::field(field, rn.clone())),
         };
         s.results.push(result);
     }
@@ -2184,32 +2227,6 @@ fn split_args(args: &str) -> Vec<String> {
         out.push(cur.trim().to_string());
     }
     out
-}
-
-/// The lengths of the arrays in a type's text (`[[u8; 4]; 64]` gives 4 and 64).
-fn array_lengths(text: &str) -> impl Iterator<Item = u64> + '_ {
-    text.split("; ")
-        .skip(1)
-        .filter_map(|rest| rest.split(']').next().and_then(|n| n.trim().parse().ok()))
-}
-
-/// A zero value of a plain type, written out (arrays of any length, nested).
-fn zero(ty: &Ty) -> String {
-    let t = ty.text.as_str();
-    if t == "bool" {
-        "false".into()
-    } else if let Some(inner) = t.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-        // `[T; N]`: split at the last `; `.
-        match inner.rfind("; ") {
-            Some(i) => {
-                let el = Ty::new(&inner[..i], 0, 1);
-                format!("[{}; {}]", zero(&el), &inner[i + 2..])
-            }
-            None => "Default::default()".into(),
-        }
-    } else {
-        "0".into()
-    }
 }
 
 /// A documented tuple type alias, `head` being `pub type Name = (`, laid out as rustfmt
@@ -2281,15 +2298,15 @@ mod tests {
     }
 
     #[test]
-    fn array_lengths_of_nested_arrays() {
-        assert_eq!(array_lengths("[[u8; 4]; 64]").collect::<Vec<_>>(), [4, 64]);
-        assert_eq!(array_lengths("u32").count(), 0);
-    }
-
-    #[test]
-    fn zero_values() {
-        assert_eq!(zero(&Ty::new("u32", 4, 4)), "0");
-        assert_eq!(zero(&Ty::new("[[i32; 4]; 8]", 128, 4)), "[[0; 4]; 8]");
-        assert_eq!(zero(&Ty::new("bool", 1, 1)), "false");
+    fn types_print_and_default_from_their_structure() {
+        let nested = Ty::Int("i32").array(4).array(64);
+        assert_eq!(nested.text(), "[[i32; 4]; 64]");
+        assert_eq!(nested.zero(), "[[0; 4]; 64]");
+        assert!(!nested.std_default() && Ty::Int("u8").array(32).std_default());
+        assert_eq!(Ty::Bool.zero(), "false");
+        let slices = Ty::ool_slice(&Ty::Int("u32")).array(40);
+        assert_eq!(slices.text(), "[::migz::private::OolSlice<'a, u32>; 40]");
+        assert_eq!(slices.zero(), "[::migz::private::OolSlice::default(); 40]");
+        assert!(slices.borrows() && !slices.std_default());
     }
 }
