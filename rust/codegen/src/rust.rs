@@ -155,6 +155,112 @@ impl Ty {
     }
 }
 
+/// A type of the typed API (a client or server method's parameter or result) as a
+/// structure, so the writer knows what it names (the transport `T`, a lifetime) without
+/// reading its text back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Api {
+    /// A type that names neither the transport nor a lifetime (`i32`, `Vec<u8>`, ...).
+    Plain(String),
+    /// An owned right on the transport `T`: `SendRight`, `SendOnceRight`, `ReceiveRight`
+    /// or `AnyRight`.
+    Right(&'static str),
+    /// A polymorphic right to send, which lends or gives per variant: `PolyRight<'_, T>`.
+    Poly,
+    /// A shared reference, `&X`.
+    Ref(Box<Api>),
+    /// A shared slice, `&[X]`.
+    Slice(Box<Api>),
+    /// A vector, `Vec<X>`.
+    Vec(Box<Api>),
+    /// A client parameter borrowed for the call's `'o` (out-of-line memory the caller
+    /// may hand over), as text.
+    Outlives(String),
+}
+
+impl Api {
+    fn plain(text: impl Into<String>) -> Api {
+        Api::Plain(text.into())
+    }
+
+    fn slice(el: Api) -> Api {
+        Api::Slice(Box::new(el))
+    }
+
+    fn vec(el: Api) -> Api {
+        Api::Vec(Box::new(el))
+    }
+
+    /// The type as written in a signature, borrowed lifetimes left anonymous.
+    fn text(&self) -> String {
+        self.text_in(None)
+    }
+
+    /// The type with its borrows named `lt` (`'a` in a type alias), or anonymous.
+    fn text_in(&self, lt: Option<&str>) -> String {
+        let amp = match lt {
+            Some(lt) => format!("&{lt} "),
+            None => "&".to_string(),
+        };
+        match self {
+            Api::Plain(t) | Api::Outlives(t) => t.clone(),
+            Api::Right(name) => format!("{name}<T>"),
+            Api::Poly => format!("PolyRight<{}, T>", lt.unwrap_or("'_")),
+            Api::Ref(t) => format!("{amp}{}", t.text_in(lt)),
+            Api::Slice(t) => format!("{amp}[{}]", t.text_in(lt)),
+            Api::Vec(t) => format!("Vec<{}>", t.text_in(lt)),
+        }
+    }
+
+    /// Whether it names the transport `T`.
+    fn transport(&self) -> bool {
+        match self {
+            Api::Right(_) | Api::Poly => true,
+            Api::Ref(t) | Api::Slice(t) | Api::Vec(t) => t.transport(),
+            Api::Plain(_) | Api::Outlives(_) => false,
+        }
+    }
+
+    /// Whether it borrows (a reference, a slice or a polymorphic right to send).
+    fn borrows(&self) -> bool {
+        match self {
+            Api::Poly | Api::Ref(_) | Api::Slice(_) => true,
+            Api::Vec(t) => t.borrows(),
+            Api::Right(_) | Api::Plain(_) | Api::Outlives(_) => false,
+        }
+    }
+
+    /// Whether it borrows for the client call's `'o`.
+    fn outlives(&self) -> bool {
+        match self {
+            Api::Outlives(_) => true,
+            Api::Ref(t) | Api::Slice(t) | Api::Vec(t) => t.outlives(),
+            Api::Plain(_) | Api::Right(_) | Api::Poly => false,
+        }
+    }
+
+    /// Whether it is lent (`&...`), which arrays of it take as a slice, not a vector.
+    fn lent(&self) -> bool {
+        matches!(self, Api::Ref(_))
+    }
+
+    /// Whether it is a right received through a polymorphic argument.
+    fn any_right(&self) -> bool {
+        *self == Api::Right(right_name(RightKind::Any))
+    }
+}
+
+impl std::fmt::Display for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+/// An out-of-line buffer of the elements of `ty`, owned.
+fn ool_buffer(ty: &Type) -> Api {
+    Api::Plain(format!("::migz::OolBuffer<{}>", elem_type(ty).text()))
+}
+
 fn scalar(bits: u32, signed: bool) -> Ty {
     match (bits, signed) {
         (8, true) => Ty::Int("i8"),
@@ -455,9 +561,9 @@ impl Gen {
         for (r, c) in &covered {
             if c.results.len() > 1 {
                 any_results = true;
-                let types: Vec<&str> = c.results.iter().map(|r| r.0.as_str()).collect();
+                let types: Vec<String> = c.results.iter().map(|r| r.0.text()).collect();
                 let doc = format!("The results of `{}`, in `.defs` order.", r.name);
-                let generic = if mentions_transport(&types) {
+                let generic = if c.results.iter().any(|r| r.0.transport()) {
                     format!("<T = {SPACE}>")
                 } else {
                     String::new()
@@ -492,7 +598,7 @@ impl Gen {
         let covered: Vec<(&Routine, Serve)> = sub
             .routines
             .iter()
-            .filter_map(|r| plan_serve(r).map(|s| (r, serve_on_transport(s))))
+            .filter_map(|r| plan_serve(r).map(|s| (r, s)))
             .collect();
         let uncovered: Vec<&str> = sub
             .routines
@@ -511,23 +617,15 @@ impl Gen {
         for (r, s) in &covered {
             if s.results.len() > 1 {
                 any_results = true;
-                let borrows = s.results.iter().any(|r| borrowed(&r.0));
-                let types: Vec<String> = s
-                    .results
-                    .iter()
-                    .map(|r| {
-                        if borrows {
-                            r.0.replace("'_", "'a").replace('&', "&'a ")
-                        } else {
-                            r.0.clone()
-                        }
-                    })
-                    .collect();
+                let borrows = s.results.iter().any(|r| r.0.borrows());
+                // Borrows in a type alias are named: `'a`.
+                let lt = borrows.then_some("'a");
+                let types: Vec<String> = s.results.iter().map(|r| r.0.text_in(lt)).collect();
                 let doc = format!(
                     "What an implementation of `{}` answers, in `.defs` order.",
                     r.name
                 );
-                let generics = match (borrows, mentions_transport(&types)) {
+                let generics = match (borrows, s.results.iter().any(|r| r.0.transport())) {
                     (true, true) => format!("<'a, T = {SPACE}>"),
                     (true, false) => "<'a>".to_string(),
                     (false, true) => format!("<T = {SPACE}>"),
@@ -579,12 +677,11 @@ impl Gen {
             );
             let ret = match s.results.len() {
                 0 => "()".to_string(),
-                1 => s.results[0].0.clone(),
+                1 => s.results[0].0.text(),
                 _ => {
-                    let types: Vec<&str> = s.results.iter().map(|r| r.0.as_str()).collect();
                     let generics = match (
-                        s.results.iter().any(|r| borrowed(&r.0)),
-                        mentions_transport(&types),
+                        s.results.iter().any(|r| r.0.borrows()),
+                        s.results.iter().any(|r| r.0.transport()),
                     ) {
                         (true, true) => "<'_, T>",
                         (true, false) => "<'_>",
@@ -691,18 +788,17 @@ impl Gen {
             .routines
             .iter()
             .filter(|r| r.reply.is_none())
-            .filter_map(|r| plan_serve(r).map(|s| (r, serve_on_transport(s))))
+            .filter_map(|r| plan_serve(r).map(|s| (r, s)))
             .collect();
         if simple.is_empty() {
             return;
         }
         let name = format!("{}Message", pascal(&sub.name));
         // The enum names the transport only when a variant holds a right.
-        let types: Vec<&str> = simple
+        let transport = simple
             .iter()
-            .flat_map(|(_, s)| s.params.iter().map(|(_, t)| t.as_str()))
-            .collect();
-        let (generics, message) = if mentions_transport(&types) {
+            .any(|(_, s)| s.params.iter().any(|(_, t)| t.transport()));
+        let (generics, message) = if transport {
             (
                 format!("<T: ::migz::Transport = {SPACE}>"),
                 format!("{name}<T>"),
@@ -734,13 +830,13 @@ impl Gen {
             s.params
                 .iter()
                 .enumerate()
-                .map(|(i, (n, t))| match t.strip_prefix("&[") {
-                    Some(el) => (
+                .map(|(i, (n, t))| match t {
+                    Api::Slice(el) => (
                         n.clone(),
-                        format!("Vec<{}>", el.trim_end_matches(']')),
+                        Api::Vec(el.clone()).text(),
                         format!("a{i}.to_vec()"),
                     ),
-                    None => (n.clone(), t.clone(), format!("a{i}")),
+                    _ => (n.clone(), t.text(), format!("a{i}")),
                 })
                 .collect()
         };
@@ -1023,7 +1119,7 @@ impl Gen {
             .iter()
             .map(|(n, t)| format!("{n}: {t}, "))
             .collect();
-        let generics = if c.params.iter().any(|(_, t)| t.contains("'o")) {
+        let generics = if c.params.iter().any(|(_, t)| t.outlives()) {
             "<'o>"
         } else {
             ""
@@ -1075,7 +1171,7 @@ impl Gen {
         for (n, t) in &c.params {
             let _ = writeln!(params, "    {n}: {t},");
         }
-        let lifetime = if c.params.iter().any(|(_, t)| t.contains("'o")) {
+        let lifetime = if c.params.iter().any(|(_, t)| t.outlives()) {
             "'o, "
         } else {
             ""
@@ -1296,7 +1392,7 @@ impl Gen {
 /// The typed signature and body pieces of one client method.
 struct Call {
     /// Parameters: name and type.
-    params: Vec<(String, String)>,
+    params: Vec<(String, Api)>,
     /// Statements before the `In` literal (buffers and names it borrows, count checks).
     pre: Vec<String>,
     /// `In` fields set from parameters: field and expression.
@@ -1308,7 +1404,7 @@ struct Call {
     /// Checks of the unpacked reply before anything is taken out of it.
     checks: Vec<String>,
     /// Results: type, expression over the unpacked `out`, and when to take it.
-    results: Vec<(String, String, Take)>,
+    results: Vec<(Api, String, Take)>,
     /// The parameter holding an explicit reply port, which the reply arrives on.
     reply: Option<String>,
 }
@@ -1339,38 +1435,44 @@ const RELEASE_REPLY_RIGHT: &str = "    // A simpleroutine has no reply: a reply 
 
 /// The typed value that sends one right with disposition `d`, and whether the message
 /// takes it by value (`PolyRight` decides per variant).
-fn send_right_type(d: u32) -> Option<(&'static str, bool)> {
+fn send_right_type(d: u32) -> Option<(Api, bool)> {
     let sent = binding::sent_right(d)?;
     let moved = sent.ownership == Ownership::Moved;
-    let ty = match (sent.kind, moved) {
-        (RightKind::Send, true) => "SendRight",
-        (RightKind::SendOnce, _) => "SendOnceRight",
-        (RightKind::Receive, true) => "ReceiveRight",
-        (RightKind::Send, false) => "&SendRight",
-        (RightKind::Receive, false) => "&ReceiveRight",
-        (RightKind::Any, _) => "PolyRight<'_>",
+    let ty = match sent.kind {
+        RightKind::Any => Api::Poly,
+        kind if moved => Api::Right(right_name(kind)),
+        kind => Api::Ref(Box::new(Api::Right(right_name(kind)))),
     };
     Some((ty, moved))
 }
 
-/// The owned value a received right of `ty` becomes, and the runtime function for a
-/// single one (`None` for polymorphic rights, which become `AnyRight`).
-fn recv_right_type(ty: &Type) -> Option<(&'static str, Option<&'static str>)> {
-    Some(match binding::received_right(ty)? {
-        RightKind::Any => ("AnyRight", None),
-        RightKind::Send => ("SendRight", Some("send_right")),
-        RightKind::SendOnce => ("SendOnceRight", Some("send_once_right")),
-        RightKind::Receive => ("ReceiveRight", Some("receive_right")),
-    })
+/// The runtime's (and the generated aliases') name of a right a caller holds.
+fn right_name(kind: RightKind) -> &'static str {
+    match kind {
+        RightKind::Send => "SendRight",
+        RightKind::SendOnce => "SendOnceRight",
+        RightKind::Receive => "ReceiveRight",
+        RightKind::Any => "AnyRight",
+    }
 }
 
-/// The parameter type of an array of rights to send, each of type `t`.
-fn right_array_type(t: &str) -> String {
-    if t.starts_with('&') {
-        format!("&[{t}]")
-    } else {
-        format!("Vec<{t}>")
-    }
+/// The owned value a received right of `ty` becomes, and the runtime function for a
+/// single one (`None` for polymorphic rights, which become `AnyRight`).
+fn recv_right_type(ty: &Type) -> Option<(Api, Option<&'static str>)> {
+    let kind = binding::received_right(ty)?;
+    let take = match kind {
+        RightKind::Any => None,
+        RightKind::Send => Some("send_right"),
+        RightKind::SendOnce => Some("send_once_right"),
+        RightKind::Receive => Some("receive_right"),
+    };
+    Some((Api::Right(right_name(kind)), take))
+}
+
+/// The parameter type of an array of rights to send, each of type `t`: lent rights as a
+/// slice, owned ones as a vector the call takes.
+fn right_array_type(t: Api) -> Api {
+    if t.lent() { Api::slice(t) } else { Api::vec(t) }
 }
 
 /// The message struct field of the descriptor that carries argument `arg`.
@@ -1424,7 +1526,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
             ArgKind::ReplyPort | ArgKind::UReplyPort => {
                 if simple {
                     let (t, moved) = send_right_type(ty.in_name)?;
-                    c.params.push((param.clone(), t.to_string()));
+                    c.params.push((param.clone(), t));
                     c.inputs.push((field.clone(), format!("{param}.name()")));
                     if ty.in_name == msgt::POLYMORPHIC {
                         c.inputs
@@ -1442,7 +1544,8 @@ fn plan_call(r: &Routine) -> Option<Call> {
                     ) {
                         return None;
                     }
-                    c.params.push((param.clone(), "&ReceiveRight".into()));
+                    let receive = Api::Right(right_name(RightKind::Receive));
+                    c.params.push((param.clone(), Api::Ref(Box::new(receive))));
                     c.inputs.push((field.clone(), format!("{param}.name()")));
                     if ty.in_name == msgt::POLYMORPHIC {
                         c.inputs
@@ -1475,10 +1578,10 @@ fn plan_call(r: &Routine) -> Option<Call> {
                     // One buffer per element, all handed to the message after packing.
                     if ports {
                         let (t, moved) = send_right_type(ty.in_name)?;
-                        let (list, lref) = if t.starts_with('&') {
-                            (format!("&[&[{t}]]"), param.clone())
+                        let (list, lref) = if t.lent() {
+                            (Api::slice(Api::slice(t)), param.clone())
                         } else {
-                            (format!("Vec<Vec<{t}>>"), format!("&{param}"))
+                            (Api::vec(Api::vec(t)), format!("&{param}"))
                         };
                         c.params.push((param.clone(), list));
                         c.pre.push(format!("let {g} = p::ool_names_each({lref})?;"));
@@ -1500,17 +1603,19 @@ fn plan_call(r: &Routine) -> Option<Call> {
                         let el = elem_type(ty).text();
                         match a.dealloc {
                             Dealloc::No => {
-                                c.params.push((param.clone(), format!("&[&[{el}]]")));
+                                let list = Api::slice(Api::slice(Api::plain(el)));
+                                c.params.push((param.clone(), list));
                                 c.pre.push(format!("let {g} = p::ool_copies({param})?;"));
                             }
                             Dealloc::Yes => {
-                                c.params
-                                    .push((param.clone(), format!("Vec<::migz::OolBuffer<{el}>>")));
+                                let list = Api::vec(Api::plain(format!("::migz::OolBuffer<{el}>")));
+                                c.params.push((param.clone(), list));
                                 c.pre.push(format!("let {g} = {param};"));
                             }
                             Dealloc::Maybe => {
-                                c.params
-                                    .push((param.clone(), format!("Vec<::migz::Ool<'o, {el}>>")));
+                                let list =
+                                    Api::vec(Api::Outlives(format!("::migz::Ool<'o, {el}>")));
+                                c.params.push((param.clone(), list));
                                 c.pre.push(format!("let {g} = p::ool_buffers({param})?;"));
                             }
                         }
@@ -1533,7 +1638,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 }
                 Shape::Port => {
                     let (t, moved) = send_right_type(ty.in_name)?;
-                    c.params.push((param.clone(), t.to_string()));
+                    c.params.push((param.clone(), t));
                     c.inputs.push((field.clone(), format!("{param}.name()")));
                     if ty.in_name == msgt::POLYMORPHIC {
                         c.inputs
@@ -1545,6 +1650,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 }
                 Shape::PortArray { n, var } | Shape::OolPorts { var, n } => {
                     let (t, moved) = send_right_type(ty.in_name)?;
+                    let lent = t.lent();
                     c.params.push((param.clone(), right_array_type(t)));
                     if !var {
                         c.pre.push(format!(
@@ -1554,7 +1660,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                     }
                     check_len(&mut c, format!("{param}.len()"));
                     if matches!(sh, Shape::PortArray { .. }) {
-                        let list = if t.starts_with('&') {
+                        let list = if lent {
                             param.clone()
                         } else {
                             format!("&{param}")
@@ -1574,7 +1680,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                             c.inputs.push((format!("{field}_cnt"), format!("c{i}")));
                         }
                     } else {
-                        let list = if t.starts_with('&') {
+                        let list = if lent {
                             param.clone()
                         } else {
                             format!("&{param}")
@@ -1607,17 +1713,18 @@ fn plan_call(r: &Routine) -> Option<Call> {
                     let el = elem_type(ty).text();
                     match a.dealloc {
                         Dealloc::No => {
-                            c.params.push((param.clone(), format!("&[{el}]")));
+                            c.params
+                                .push((param.clone(), Api::slice(Api::plain(el.clone()))));
                             c.pre.push(format!("let {g} = p::ool_copy({param})?;"));
                         }
                         Dealloc::Yes => {
-                            c.params
-                                .push((param.clone(), format!("::migz::OolBuffer<{el}>")));
+                            let buffer = Api::plain(format!("::migz::OolBuffer<{el}>"));
+                            c.params.push((param.clone(), buffer));
                             c.pre.push(format!("let {g} = {param};"));
                         }
                         Dealloc::Maybe => {
-                            c.params
-                                .push((param.clone(), format!("impl Into<::migz::Ool<'o, {el}>>")));
+                            let ool = Api::Outlives(format!("impl Into<::migz::Ool<'o, {el}>>"));
+                            c.params.push((param.clone(), ool));
                             c.pre
                                 .push(format!("let {g}: ::migz::Ool<'_, {el}> = {param}.into();"));
                             c.pre.push(format!("let {g} = p::ool_buffer({g})?;"));
@@ -1638,27 +1745,29 @@ fn plan_call(r: &Routine) -> Option<Call> {
                     lens[i] = Some(format!("{g}.len()"));
                 }
                 Shape::CStr { .. } => {
-                    c.params.push((param.clone(), "&str".into()));
+                    c.params
+                        .push((param.clone(), Api::Ref(Box::new(Api::plain("str")))));
                     c.inputs
                         .push((field.clone(), format!("p::slice({param}.as_bytes())?")));
                 }
                 Shape::VarInline { .. } => {
                     c.params
-                        .push((param.clone(), format!("&[{}]", elem_type(ty).text())));
+                        .push((param.clone(), Api::slice(Api::Plain(elem_type(ty).text()))));
                     check_len(&mut c, format!("{param}.len()"));
                     c.inputs
                         .push((field.clone(), format!("p::slice({param})?")));
                     lens[i] = Some(format!("{param}.len()"));
                 }
                 Shape::Value => {
-                    c.params.push((param.clone(), value_type(ty).text()));
+                    c.params
+                        .push((param.clone(), Api::Plain(value_type(ty).text())));
                     c.inputs.push((field.clone(), param.clone()));
                 }
             }
         }
         if a.kind == ArgKind::Out && a.count_in_out {
             let max = format!("{}_max", a.name);
-            c.params.push((max.clone(), "usize".into()));
+            c.params.push((max.clone(), Api::plain("usize")));
             c.inputs
                 .push((format!("{field}_cnt"), format!("p::capacity({max})")));
             if matches!(sh, Shape::VarInline { .. }) {
@@ -1687,17 +1796,17 @@ fn plan_call(r: &Routine) -> Option<Call> {
                 };
                 if ports {
                     let (t, _) = recv_right_type(ty)?;
-                    let e = if t == "AnyRight" {
+                    let e = if t.any_right() {
                         format!(
                             "p::ool_any_rights_each(space, &out.{field}, {count}, out.{field}_poly)?"
                         )
                     } else {
                         format!("p::ool_rights_each::<{t}, _>(space, &out.{field}, {count})?")
                     };
-                    (format!("Vec<Vec<{t}>>"), e, Take::Memory)
+                    (Api::vec(Api::vec(t)), e, Take::Memory)
                 } else {
                     (
-                        format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text()),
+                        Api::vec(ool_buffer(ty)),
                         format!("p::take_ools(space, &out.{field}, {count})?"),
                         Take::Memory,
                     )
@@ -1709,7 +1818,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
                     Some(take) => format!("p::{take}(space, out.{field})"),
                     None => format!("p::any_right(space, out.{field}, out.{field}_poly)"),
                 };
-                (t.to_string(), e, Take::Rights)
+                (t, e, Take::Rights)
             }
             Shape::PortArray { n, var } => {
                 let (t, _) = recv_right_type(ty)?;
@@ -1718,29 +1827,29 @@ fn plan_call(r: &Routine) -> Option<Call> {
                     (true, Some(t)) => count_of(t),
                     (true, None) => format!("out.{field}_cnt"),
                 };
-                let e = if t == "AnyRight" {
+                let e = if t.any_right() {
                     format!("p::any_rights(space, &out.{field}, {count}, out.{field}_poly)")
                 } else {
                     format!("p::rights::<{t}, _>(space, &out.{field}, {count})")
                 };
-                (format!("Vec<{t}>"), e, Take::Rights)
+                (Api::vec(t), e, Take::Rights)
             }
             Shape::OolPorts { .. } => {
                 let (t, _) = recv_right_type(ty)?;
-                let e = if t == "AnyRight" {
+                let e = if t.any_right() {
                     format!("p::ool_any_rights(space, out.{field}, out.{field}_poly)?")
                 } else {
                     format!("p::ool_rights::<{t}, _>(space, out.{field})?")
                 };
-                (format!("Vec<{t}>"), e, Take::Memory)
+                (Api::vec(t), e, Take::Memory)
             }
             Shape::Ool { .. } => (
-                format!("::migz::OolBuffer<{}>", elem_type(ty).text()),
+                ool_buffer(ty),
                 format!("p::take_ool(space, out.{field})?"),
                 Take::Memory,
             ),
             Shape::CStr { .. } => (
-                "Vec<u8>".into(),
+                Api::plain("Vec<u8>"),
                 format!("p::c_string(&out.{field})"),
                 Take::Values,
             ),
@@ -1750,96 +1859,33 @@ fn plan_call(r: &Routine) -> Option<Call> {
                     None => format!("out.{field}_cnt"),
                 };
                 (
-                    format!("Vec<{}>", elem_type(ty).text()),
+                    Api::vec(Api::Plain(elem_type(ty).text())),
                     format!("p::prefix(&out.{field}, {count})"),
                     Take::Values,
                 )
             }
-            Shape::Value => (value_type(ty).text(), format!("out.{field}"), Take::Values),
+            Shape::Value => (
+                Api::Plain(value_type(ty).text()),
+                format!("out.{field}"),
+                Take::Values,
+            ),
         };
         c.results.push(result);
     }
-    for (_, t) in &mut c.params {
-        *t = on_transport(t);
-    }
-    for (t, e, _) in &mut c.results {
-        *t = on_transport(t);
-        *e = on_transport(e);
-    }
     Some(c)
-}
-
-/// The typed server's view of `s` on its transport `T`: the right types of its method's
-/// parameters and results, and those its takes name.
-fn serve_on_transport(mut s: Serve) -> Serve {
-    for (_, t) in &mut s.params {
-        *t = on_transport(t);
-    }
-    for (t, _) in &mut s.results {
-        *t = on_transport(t);
-    }
-    for t in &mut s.takes {
-        *t = on_transport(t);
-    }
-    s
-}
-
-/// Whether any of `types` names the transport parameter `T`.
-fn mentions_transport(types: &[impl AsRef<str>]) -> bool {
-    types
-        .iter()
-        .any(|t| t.as_ref().contains("<T>") || t.as_ref().contains(", T>"))
-}
-
-/// A client's view of right types: the aliases (whose transport defaults to the local one)
-/// on the client's transport `T`.
-fn on_transport(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut rest = text;
-    while let Some(at) = rest.find(|ch: char| ch.is_ascii_alphabetic()) {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let end = rest
-            .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
-            .unwrap_or(rest.len());
-        let (word, after) = rest.split_at(end);
-        out.push_str(word);
-        rest = after;
-        let preceded = out[..out.len() - word.len()]
-            .chars()
-            .next_back()
-            .is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == ':');
-        if preceded {
-            continue;
-        }
-        match word {
-            "SendRight" | "SendOnceRight" | "ReceiveRight" | "AnyRight"
-                if !rest.starts_with('<') =>
-            {
-                out.push_str("<T>");
-            }
-            "PolyRight" if rest.starts_with("<'_>") => {
-                out.push_str("<'_, T>");
-                rest = &rest[4..];
-            }
-            _ => {}
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// How the typed server receives and answers one routine.
 struct Serve {
     /// Parameters of the trait method: name and type.
-    params: Vec<(String, String)>,
+    params: Vec<(String, Api)>,
     /// Statements that take the arguments from `input`: checks first, then out-of-line
     /// memory, then rights, so a refused request still owns every right it brought.
     takes: Vec<String>,
     /// Statements after the method returned and before the `Out` literal.
     pre: Vec<String>,
     /// Results: type, and either a struct-literal field or a fill statement.
-    results: Vec<(String, ServeResult)>,
+    results: Vec<(Api, ServeResult)>,
     /// Statements after packing giving up rights the reply moved.
     moved: Vec<String>,
     /// Out-of-line buffers handed to the packed reply: descriptor field and local.
@@ -1905,7 +1951,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                 if a.kind == ArgKind::UReplyPort {
                     rights.push(format!("drop({e});"));
                 } else {
-                    s.params.push((param, t.to_string()));
+                    s.params.push((param, t));
                     rights.push(format!("let {local} = {e};"));
                 }
                 continue;
@@ -1918,7 +1964,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
             _ => continue,
         };
         if let Some(t) = token {
-            s.params.push((param, t.to_string()));
+            s.params.push((param, Api::plain(t)));
             s.takes.push(format!("let {local} = input.{field};"));
             continue;
         }
@@ -1937,8 +1983,8 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     };
                     if ports {
                         let (t, _) = recv_right_type(ty)?;
-                        s.params.push((param, format!("Vec<Vec<{t}>>")));
-                        memory.push(if t == "AnyRight" {
+                        s.params.push((param, Api::vec(Api::vec(t.clone()))));
+                        memory.push(if t.any_right() {
                             format!(
                                 "let {local} = p::ool_any_rights_each(space, &input.{field}, {count}, input.{field}_poly)?;"
                             )
@@ -1948,10 +1994,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                             )
                         });
                     } else {
-                        s.params.push((
-                            param,
-                            format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text()),
-                        ));
+                        s.params.push((param, Api::vec(ool_buffer(ty))));
                         memory.push(format!(
                             "let {local} = p::take_ools(space, &input.{field}, {count})?;"
                         ));
@@ -1959,7 +2002,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                 }
                 Shape::Port => {
                     let (t, take) = recv_right_type(ty)?;
-                    s.params.push((param, t.to_string()));
+                    s.params.push((param, t));
                     rights.push(match take {
                         Some(take) => format!("let {local} = p::{take}(space, input.{field});"),
                         None => format!(
@@ -1969,7 +2012,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                 }
                 Shape::PortArray { n, var } => {
                     let (t, _) = recv_right_type(ty)?;
-                    s.params.push((param, format!("Vec<{t}>")));
+                    s.params.push((param, Api::vec(t.clone())));
                     let count = match (var, same) {
                         (false, _) => n.to_string(),
                         (true, Some(t)) => {
@@ -1984,7 +2027,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                         }
                         (true, None) => format!("input.{field}_cnt"),
                     };
-                    rights.push(if t == "AnyRight" {
+                    rights.push(if t.any_right() {
                         format!(
                             "let {local} = p::any_rights(space, &input.{field}, {count}, input.{field}_poly);"
                         )
@@ -1994,8 +2037,8 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                 }
                 Shape::OolPorts { .. } => {
                     let (t, _) = recv_right_type(ty)?;
-                    s.params.push((param, format!("Vec<{t}>")));
-                    memory.push(if t == "AnyRight" {
+                    s.params.push((param, Api::vec(t.clone())));
+                    memory.push(if t.any_right() {
                         format!(
                             "let {local} = p::ool_any_rights(space, input.{field}, input.{field}_poly)?;"
                         )
@@ -2004,32 +2047,30 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     });
                 }
                 Shape::Ool { .. } => {
-                    s.params.push((
-                        param,
-                        format!("::migz::OolBuffer<{}>", elem_type(ty).text()),
-                    ));
+                    s.params.push((param, ool_buffer(ty)));
                     memory.push(format!("let {local} = p::take_ool(space, input.{field})?;"));
                 }
                 Shape::CStr { .. } => {
-                    s.params.push((param, "&[u8]".to_string()));
+                    s.params.push((param, Api::slice(Api::plain("u8"))));
                     s.takes
                         .push(format!("let {local} = p::items(input.{field})?;"));
                 }
                 Shape::VarInline { .. } => {
                     s.params
-                        .push((param, format!("&[{}]", elem_type(ty).text())));
+                        .push((param, Api::slice(Api::Plain(elem_type(ty).text()))));
                     s.takes
                         .push(format!("let {local} = p::items(input.{field})?;"));
                 }
                 Shape::Value => {
-                    s.params.push((param, value_type(ty).text()));
+                    s.params.push((param, Api::Plain(value_type(ty).text())));
                     s.takes.push(format!("let {local} = input.{field};"));
                 }
             }
         }
         if a.kind == ArgKind::Out && a.count_in_out {
             let local = format!("a{}", s.params.len());
-            s.params.push((format!("{}_max", a.name), "usize".into()));
+            s.params
+                .push((format!("{}_max", a.name), Api::plain("usize")));
             s.takes
                 .push(format!("let {local} = input.{field}_cnt as usize;"));
         }
@@ -2069,12 +2110,9 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     if moved {
                         s.moved.push(format!("p::into_raw_each({rn});"));
                     }
-                    (format!("Vec<Vec<{t}>>"), g)
+                    (Api::vec(Api::vec(t)), g)
                 } else {
-                    (
-                        format!("Vec<::migz::OolBuffer<{}>>", elem_type(ty).text()),
-                        rn.clone(),
-                    )
+                    (Api::vec(ool_buffer(ty)), rn.clone())
                 };
                 let mut fields = vec![(field.clone(), format!("p::reply_ool_slices(&{g})?"))];
                 if var {
@@ -2106,7 +2144,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     s.moved.push(format!("let _ = {rn}.into_raw();"));
                 }
                 (
-                    t.to_string(),
+                    t,
                     ServeResult {
                         fields,
                         fills: Vec::new(),
@@ -2148,7 +2186,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     s.moved.push(format!("p::into_raw_all({rn});"));
                 }
                 let fills = fill.into_iter().collect();
-                (format!("Vec<{t}>"), ServeResult { fields, fills })
+                (Api::vec(t), ServeResult { fields, fills })
             }
             Shape::Ool { var, n } => {
                 len_check(&mut s, (!var).then_some(n));
@@ -2162,7 +2200,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     false,
                 ));
                 (
-                    format!("::migz::OolBuffer<{}>", elem_type(ty).text()),
+                    ool_buffer(ty),
                     ServeResult {
                         fields,
                         fills: Vec::new(),
@@ -2170,11 +2208,11 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                 )
             }
             Shape::CStr { .. } => (
-                "Vec<u8>".to_string(),
+                Api::plain("Vec<u8>"),
                 ServeResult::fill(format!("p::fill_c_string(&mut out.{field}, &{rn})?;")),
             ),
             Shape::VarInline { .. } => {
-                let t = format!("Vec<{}>", elem_type(ty).text());
+                let t = Api::vec(Api::Plain(elem_type(ty).text()));
                 match &target_len {
                     Some(tl) => (
                         t,
@@ -2191,18 +2229,16 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
                     }
                 }
             }
-            Shape::Value => (value_type(ty).text(), ServeResult::field(field, rn.clone())),
+            Shape::Value => (
+                Api::Plain(value_type(ty).text()),
+                ServeResult::field(field, rn.clone()),
+            ),
         };
         s.results.push(result);
     }
     s.takes.extend(memory);
     s.takes.extend(rights);
     Some(s)
-}
-
-/// Whether a result type borrows from the server (a right the reply copies or makes).
-fn borrowed(t: &str) -> bool {
-    t.contains('&') || t.contains("'_")
 }
 
 /// Splits a call's arguments at top-level commas.
@@ -2255,8 +2291,8 @@ fn tuple_alias(out: &mut String, doc: &str, head: &str, types: &[impl AsRef<str>
 fn call_return(r: &Routine, c: &Call) -> String {
     match c.results.len() {
         0 => "()".to_string(),
-        1 => c.results[0].0.clone(),
-        _ if mentions_transport(&c.results.iter().map(|r| &r.0).collect::<Vec<_>>()) => {
+        1 => c.results[0].0.text(),
+        _ if c.results.iter().any(|r| r.0.transport()) => {
             format!("{}Results<T>", pascal(&r.name))
         }
         _ => format!("{}Results", pascal(&r.name)),
@@ -2295,6 +2331,23 @@ mod tests {
     fn snake_case_as_rustc_reads_it() {
         assert!(snake_case("head_cnt") && snake_case("_x_") && snake_case("r#type"));
         assert!(!snake_case("head__cnt") && !snake_case("xCnt"));
+    }
+
+    #[test]
+    fn api_types_know_what_they_name() {
+        let (send, _) = send_right_type(msgt::COPY_SEND).unwrap();
+        let lent = right_array_type(send);
+        assert_eq!(lent.text(), "&[&SendRight<T>]");
+        assert_eq!(lent.text_in(Some("'a")), "&'a [&'a SendRight<T>]");
+        assert!(lent.transport() && lent.borrows() && !lent.outlives());
+        let (moved, _) = send_right_type(msgt::MOVE_SEND).unwrap();
+        assert_eq!(right_array_type(moved).text(), "Vec<SendRight<T>>");
+        let (poly, moved) = send_right_type(msgt::POLYMORPHIC).unwrap();
+        assert!(moved && poly.borrows());
+        assert_eq!(poly.text_in(Some("'a")), "PolyRight<'a, T>");
+        let buffers = Api::vec(Api::Outlives("::migz::Ool<'o, u8>".into()));
+        assert!(buffers.outlives() && !buffers.transport() && !buffers.borrows());
+        assert!(!Api::vec(Api::plain("u8")).transport());
     }
 
     #[test]
