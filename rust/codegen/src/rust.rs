@@ -869,7 +869,7 @@ impl Gen {
                 r.name, r.id
             );
             let releases = !binding::has_reply_port_arg(r);
-            let uses_space = s.takes.iter().any(|t| t.contains("(space,")) || releases;
+            let uses_space = s.takes_rights_or_memory || releases;
             if !uses_space {
                 self.out.push_str("    let _ = space;\n");
             }
@@ -937,8 +937,7 @@ impl Gen {
             let _ = writeln!(self.out, "    type Reply = {p}Reply;");
         }
         let releases = r.reply.is_none() && !binding::has_reply_port_arg(r);
-        let uses_space =
-            s.takes.iter().any(|t| t.contains("(space,")) || !s.gives.is_empty() || releases;
+        let uses_space = s.takes_rights_or_memory || !s.gives.is_empty() || releases;
         if !uses_space {
             self.out.push_str("    let _ = space;\n");
         }
@@ -1882,6 +1881,8 @@ struct Serve {
     /// Statements that take the arguments from `input`: checks first, then out-of-line
     /// memory, then rights, so a refused request still owns every right it brought.
     takes: Vec<String>,
+    /// Whether some take moves rights or memory out of the request into the task's space.
+    takes_rights_or_memory: bool,
     /// Statements after the method returned and before the `Out` literal.
     pre: Vec<String>,
     /// Results: type, and either a struct-literal field or a fill statement.
@@ -1920,6 +1921,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
     let mut s = Serve {
         params: Vec::new(),
         takes: Vec::new(),
+        takes_rights_or_memory: false,
         pre: Vec::new(),
         results: Vec::new(),
         moved: Vec::new(),
@@ -2236,6 +2238,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
         };
         s.results.push(result);
     }
+    s.takes_rights_or_memory = !memory.is_empty() || !rights.is_empty();
     s.takes.extend(memory);
     s.takes.extend(rights);
     Some(s)
