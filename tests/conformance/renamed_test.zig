@@ -22,23 +22,6 @@ const Adder = struct {
     }
 };
 
-// The transport's C functions, standing in for `migz-ffi` (no kernel, no emulation here).
-export fn migz1_task_self() u32 {
-    return 1;
-}
-export fn migz1_mach_port_deallocate(_: u32, _: u32) i32 {
-    return 0;
-}
-export fn migz1_mach_port_mod_refs(_: u32, _: u32, _: u32, _: i32) i32 {
-    return 0;
-}
-export fn migz1_mach_port_insert_right(_: u32, _: u32, _: u32, _: u32) i32 {
-    return 0;
-}
-export fn migz1_mach_port_extract_right(_: u32, _: u32, _: u32, _: [*c]u32, _: [*c]u32) i32 {
-    return 0;
-}
-
 const head_values = [_]i32{ 1, 2, 3 };
 const body_values = [_]i32{ 10, 20, 30 };
 

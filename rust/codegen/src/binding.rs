@@ -726,13 +726,7 @@ routine trailer(server : mach_port_t; msgseqno seqno : int32_t;
 "#;
 
     fn subsystem() -> Subsystem {
-        let out = migz_defs::run_text(
-            std::path::Path::new("t.defs"),
-            DEFS.to_string(),
-            &Default::default(),
-        );
-        assert!(!out.has_errors(), "{:?}", out.diagnostics);
-        out.subsystems.into_iter().next().unwrap()
+        crate::test_subsystem(DEFS)
     }
 
     fn routine<'a>(sub: &'a Subsystem, name: &str) -> (&'a Routine, Binding) {

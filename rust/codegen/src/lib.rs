@@ -89,3 +89,15 @@ fn degenerate(sub: &migz_defs::ir::Subsystem) -> Option<String> {
         ))
     })
 }
+
+/// The one subsystem of a `.defs` text, for unit tests of the writers.
+#[cfg(test)]
+pub(crate) fn test_subsystem(defs: &str) -> migz_defs::ir::Subsystem {
+    let out = migz_defs::run_text(
+        std::path::Path::new("t.defs"),
+        defs.to_string(),
+        &Default::default(),
+    );
+    assert!(!out.has_errors(), "{:?}", out.diagnostics);
+    out.subsystems.into_iter().next().unwrap()
+}

@@ -1011,13 +1011,7 @@ routine clash(server : mach_port_t; int32_t : int32_t; kr : int32_t);
 "#;
 
     fn subsystem() -> Subsystem {
-        let out = migz_defs::run_text(
-            std::path::Path::new("t.defs"),
-            DEFS.to_string(),
-            &Default::default(),
-        );
-        assert!(!out.has_errors(), "{:?}", out.diagnostics);
-        out.subsystems.into_iter().next().unwrap()
+        crate::test_subsystem(DEFS)
     }
 
     fn aliases() -> BTreeMap<String, String> {

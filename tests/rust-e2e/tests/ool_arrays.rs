@@ -4,7 +4,9 @@
 //! replies get Apple's answers with nothing leaked. The generated Zig makes the same
 //! checks (`tests/conformance/ool_arrays_test.zig`).
 
-use futures::future::{Either, select};
+mod support;
+use support::{runtime, until};
+
 use migz::abi::*;
 use migz::ffi::{CallError, MsgBuf};
 use migz::private::{Given, ool_slices};
@@ -14,7 +16,6 @@ use migz_rust_e2e::ool_arrays::{
     self, AnyRight, EchoBufsIn, EchoBufsRequest, EchoSmallIn, EchoSmallOut, EchoSmallReply,
     EchoSmallRequest, OolArraysClient, OolArraysServer, PolyRight, SendRight, ServeResult,
 };
-use std::pin::pin;
 use std::sync::Mutex;
 use std::thread;
 
@@ -72,24 +73,6 @@ impl OolArraysServer for Echo {
     async fn give_bufs(&self, fixed: Vec<OolBuffer<i32>>) -> ServeResult<()> {
         *self.given.lock().unwrap() = fixed.iter().map(|b| b.to_vec()).collect();
         Ok(())
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-}
-
-/// Runs `server` until `client` finishes, then drops the server's future.
-async fn until<T>(
-    server: impl Future<Output = Result<(), migz::Error>>,
-    client: impl Future<Output = T>,
-) -> T {
-    match select(pin!(server), pin!(client)).await {
-        Either::Left((served, _)) => panic!("the server stopped first: {served:?}"),
-        Either::Right((value, _)) => value,
     }
 }
 

@@ -4,13 +4,14 @@
 //! arrays of different lengths. The generated Zig is tested the same way
 //! (`tests/conformance/renamed_test.zig`).
 
-use futures::future::{Either, select};
+mod support;
+use support::{runtime, until};
+
 use migz::Space;
 use migz::abi::*;
 use migz::ffi::CallError;
 use migz::rights::allocate_pair;
 use migz_rust_e2e::renamed::{self, RenamedClient, RenamedServer, ServeResult};
-use std::pin::pin;
 
 /// Sums and products element by element; answers results of different lengths when the
 /// request's first element is negative.
@@ -28,28 +29,14 @@ impl RenamedServer for Adder {
     }
 }
 
-/// Runs `server` until `client` finishes, then drops the server's future.
-async fn until<T>(
-    server: impl Future<Output = Result<(), migz::Error>>,
-    client: impl Future<Output = T>,
-) -> T {
-    match select(pin!(server), pin!(client)).await {
-        Either::Left((served, _)) => panic!("the server stopped first: {served:?}"),
-        Either::Right((value, _)) => value,
-    }
-}
-
 #[test]
 fn same_count_after_a_renamed_argument_keeps_its_link() {
     let space = Space::new();
     {
         let (service, service_send) = allocate_pair(&space).unwrap();
         let client = RenamedClient::new(service_send);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
         let (added, mismatched, uneven) =
-            runtime.block_on(until(renamed::serve(&Adder, &service, 1), async {
+            runtime().block_on(until(renamed::serve(&Adder, &service, 1), async {
                 let added = client.add_async(&[1, 2, 3], &[10, 20, 30], None).await;
                 let mismatched = client.add_async(&[1, 2, 3], &[10, 20], None).await;
                 let uneven = client.add_async(&[-1, 2], &[1, 2], None).await;

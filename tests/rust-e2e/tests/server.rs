@@ -2,7 +2,9 @@
 //! implementation) over the local transport, blocking and async; and the server's answers
 //! to requests it must refuse. Every test checks its space for leaks.
 
-use futures::future::{Either, select};
+mod support;
+use support::{runtime, until};
+
 use migz::OolBuffer;
 use migz::abi::*;
 use migz::ffi::{CallError, MsgBuf};
@@ -14,8 +16,6 @@ use migz_rust_e2e::ports_ool::{
     self, AnyRight, PortsOolClient, PortsOolServer, SendRight, ServeResult,
 };
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -106,24 +106,6 @@ impl PortsOolServer for Names {
         assert_eq!(message, b"note");
         self.logged.fetch_add(1, Ordering::SeqCst);
         Ok(())
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-}
-
-/// Runs `server` until `client` finishes, then drops the server's future.
-async fn until<T>(
-    server: impl Future<Output = Result<(), migz::Error>>,
-    client: impl Future<Output = T>,
-) -> T {
-    match select(pin!(server), pin!(client)).await {
-        Either::Left((served, _)) => panic!("the server stopped first: {served:?}"),
-        Either::Right((value, _)) => value,
     }
 }
 
