@@ -1942,42 +1942,54 @@ impl Gen<'_> {
         if side == Side::Request {
             let trailer: Vec<&Arg> = r.args.iter().filter(|a| is_trailer_arg(a)).collect();
             if !trailer.is_empty() {
-                let need = trailer
+                // The trailer element each argument reads, in the order a receive asks
+                // for them: the request's trailer must reach the last one read.
+                let element = |a: &Arg| match a.kind {
+                    ArgKind::MsgSeqno => (1, "seqno", "seqno", "u32"),
+                    ArgKind::SecToken | ArgKind::ServerSecToken => {
+                        (2, "sender", "sender", "migz.SecurityToken")
+                    }
+                    ArgKind::AuditToken | ArgKind::ServerAuditToken => {
+                        (3, "audit", "audit", "migz.AuditToken")
+                    }
+                    _ => (4, "ctx", "context", "u64"),
+                };
+                let (_, last, _, _) = trailer
                     .iter()
-                    .map(|a| match a.kind {
-                        ArgKind::MsgSeqno => 12,
-                        ArgKind::SecToken | ArgKind::ServerSecToken => 20,
-                        ArgKind::AuditToken | ArgKind::ServerAuditToken => 52,
-                        _ => 60,
-                    })
-                    .max()
-                    .unwrap_or(8);
+                    .map(|a| element(a))
+                    .max_by_key(|e| e.0)
+                    .expect("a trailer argument");
                 let _ = writeln!(
                     b,
                     "    {{\n        const t = migz.round4(size);\n        \
-                     if (t + {need} > len) return .trailer_error;"
+                     const t_size = migz.trailerSize(migz.option.rcv_trailer_{last});\n        \
+                     if (t + t_size > len) return .trailer_error;\n        \
+                     const t_head = migz.readAt(migz.TrailerHeader, msg_bytes, t);"
                 );
                 cond(
                     &mut b,
                     "        ",
                     "or",
                     &[
-                        "migz.readAt(u32, msg_bytes, t) != 0".into(),
-                        format!("migz.readAt(u32, msg_bytes, t + 4) < {need}"),
+                        "t_head.type != migz.option.trailer_format_0".into(),
+                        "t_head.size < t_size".into(),
                     ],
                     "return .trailer_error;",
                 );
                 for a in trailer {
                     let f = zig_ident(&a.name);
-                    let (ty, at) = match a.kind {
-                        ArgKind::MsgSeqno => ("u32", 8),
-                        ArgKind::SecToken | ArgKind::ServerSecToken => ("migz.SecurityToken", 12),
-                        ArgKind::AuditToken | ArgKind::ServerAuditToken => ("migz.AuditToken", 20),
-                        _ => ("u64", 52),
-                    };
-                    let _ = writeln!(
-                        b,
-                        "        in.{f} = migz.readAt({ty}, msg_bytes, t + {at});"
+                    let (_, _, field, ty) = element(a);
+                    call(
+                        &mut b,
+                        "        ",
+                        &format!("in.{f} = "),
+                        "migz.readAt",
+                        &[
+                            ty.into(),
+                            "msg_bytes".into(),
+                            format!("t + @offsetOf(migz.MaxTrailer, \"{field}\")"),
+                        ],
+                        ";",
                     );
                 }
                 b.push_str("    }\n");
@@ -2645,15 +2657,12 @@ fn field(out: &mut String, doc: &str, decl: &str) {
     let _ = writeln!(out, "    {decl}");
 }
 
+// The descriptor builders leave out the fields whose defaults the runtime's descriptor
+// types hold: the padding (zero) and the descriptor type.
+
 /// The fields of a port descriptor sending `name` with `disposition`.
 fn port_descriptor(name: String, disposition: String) -> Vec<(&'static str, Value)> {
-    vec![
-        ("name", name.into()),
-        ("pad1", "0".into()),
-        ("pad2", "0".into()),
-        ("disposition", disposition.into()),
-        ("type", "migz.descriptor_type.port".into()),
-    ]
+    vec![("name", name.into()), ("disposition", disposition.into())]
 }
 
 /// The fields of an out-of-line memory descriptor of `size` bytes (a `u64` expression).
@@ -2668,8 +2677,6 @@ fn ool_descriptor(
         ("address", address.into()),
         ("deallocate", dealloc.into()),
         ("copy", format!("migz.copy_option.{copy}").into()),
-        ("pad1", "0".into()),
-        ("type", "migz.descriptor_type.ool".into()),
         ("size", Value::Call("@intCast", size)),
     ]
 }
@@ -2686,7 +2693,6 @@ fn ool_ports_descriptor(
         ("deallocate", dealloc.into()),
         ("copy", "migz.copy_option.physical".into()),
         ("disposition", disposition.into()),
-        ("type", "migz.descriptor_type.ool_ports".into()),
         ("count", count.into()),
     ]
 }

@@ -584,13 +584,7 @@ pub fn packClockAlarmRequest(
     size: *u32,
 ) migz.Status {
     msg.body = .{ .descriptor_count = 1 };
-    msg.alarm_port = .{
-        .name = in.alarm_port,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = migz.disposition.make_send_once,
-        .type = migz.descriptor_type.port,
-    };
+    msg.alarm_port = .{ .name = in.alarm_port, .disposition = migz.disposition.make_send_once };
     msg.ndr = migz.ndr_record;
     msg.alarm_type = in.alarm_type;
     msg.alarm_time = in.alarm_time;

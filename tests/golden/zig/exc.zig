@@ -106,20 +106,8 @@ pub fn packExceptionRaiseRequest(
     if (cnt_4 > 2) return .array_too_large;
     const msg_bytes: [*]u8 = @ptrCast(msg);
     msg.body = .{ .descriptor_count = 2 };
-    msg.thread = .{
-        .name = in.thread,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = migz.disposition.copy_send,
-        .type = migz.descriptor_type.port,
-    };
-    msg.task = .{
-        .name = in.task,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = migz.disposition.copy_send,
-        .type = migz.descriptor_type.port,
-    };
+    msg.thread = .{ .name = in.thread, .disposition = migz.disposition.copy_send };
+    msg.task = .{ .name = in.task, .disposition = migz.disposition.copy_send };
     msg.ndr = migz.ndr_record;
     msg.exception = in.exception;
     msg.code_cnt = cnt_4;
@@ -723,20 +711,8 @@ pub fn packExceptionRaiseStateIdentityRequest(
     if (cnt_6 > 1296) return .array_too_large;
     const msg_bytes: [*]u8 = @ptrCast(msg);
     msg.body = .{ .descriptor_count = 2 };
-    msg.thread = .{
-        .name = in.thread,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = migz.disposition.copy_send,
-        .type = migz.descriptor_type.port,
-    };
-    msg.task = .{
-        .name = in.task,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = migz.disposition.copy_send,
-        .type = migz.descriptor_type.port,
-    };
+    msg.thread = .{ .name = in.thread, .disposition = migz.disposition.copy_send };
+    msg.task = .{ .name = in.task, .disposition = migz.disposition.copy_send };
     msg.ndr = migz.ndr_record;
     msg.exception = in.exception;
     msg.code_cnt = cnt_4;

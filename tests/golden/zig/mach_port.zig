@@ -180,16 +180,12 @@ pub fn packMachPortNamesReply(
         .address = if (out.names.ptr) |p| @intFromPtr(p) else 0,
         .deallocate = 0,
         .copy = migz.copy_option.virtual,
-        .pad1 = 0,
-        .type = migz.descriptor_type.ool,
         .size = @intCast(@as(u64, out.names.len) * @sizeOf(mach_port_name_t)),
     };
     msg.types = .{
         .address = if (out.types.ptr) |p| @intFromPtr(p) else 0,
         .deallocate = 0,
         .copy = migz.copy_option.virtual,
-        .pad1 = 0,
-        .type = migz.descriptor_type.ool,
         .size = @intCast(@as(u64, out.types.len) * @sizeOf(mach_port_type_t)),
     };
     msg.ndr = migz.ndr_record;
@@ -2903,8 +2899,6 @@ pub fn packMachPortGetSetStatusReply(
         .address = if (out.members.ptr) |p| @intFromPtr(p) else 0,
         .deallocate = 0,
         .copy = migz.copy_option.virtual,
-        .pad1 = 0,
-        .type = migz.descriptor_type.ool,
         .size = @intCast(@as(u64, out.members.len) * @sizeOf(mach_port_name_t)),
     };
     msg.ndr = migz.ndr_record;
@@ -3435,13 +3429,7 @@ pub fn packMachPortRequestNotificationRequest(
     size: *u32,
 ) migz.Status {
     msg.body = .{ .descriptor_count = 1 };
-    msg.notify = .{
-        .name = in.notify,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = @intCast(in.notify_poly),
-        .type = migz.descriptor_type.port,
-    };
+    msg.notify = .{ .name = in.notify, .disposition = @intCast(in.notify_poly) };
     msg.ndr = migz.ndr_record;
     msg.name = in.name;
     msg.msgid = in.msgid;
@@ -3497,13 +3485,7 @@ pub fn packMachPortRequestNotificationReply(
     size: *u32,
 ) migz.Status {
     msg.body = .{ .descriptor_count = 1 };
-    msg.previous = .{
-        .name = out.previous,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = migz.disposition.move_send_once,
-        .type = migz.descriptor_type.port,
-    };
+    msg.previous = .{ .name = out.previous, .disposition = migz.disposition.move_send_once };
     msg.head = .{
         .bits = migz.msghBits(migz.msghBitsRemote(request.bits), 0) | migz.msgh_bits_complex,
         .size = @intCast(40),
@@ -3733,13 +3715,7 @@ pub fn packMachPortInsertRightRequest(
     size: *u32,
 ) migz.Status {
     msg.body = .{ .descriptor_count = 1 };
-    msg.poly = .{
-        .name = in.poly,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = @intCast(in.poly_poly),
-        .type = migz.descriptor_type.port,
-    };
+    msg.poly = .{ .name = in.poly, .disposition = @intCast(in.poly_poly) };
     msg.ndr = migz.ndr_record;
     msg.name = in.name;
     msg.head = .{
@@ -4055,13 +4031,7 @@ pub fn packMachPortExtractRightReply(
     size: *u32,
 ) migz.Status {
     msg.body = .{ .descriptor_count = 1 };
-    msg.poly = .{
-        .name = out.poly,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = @intCast(out.poly_poly),
-        .type = migz.descriptor_type.port,
-    };
+    msg.poly = .{ .name = out.poly, .disposition = @intCast(out.poly_poly) };
     msg.head = .{
         .bits = migz.msghBits(migz.msghBitsRemote(request.bits), 0) | migz.msgh_bits_complex,
         .size = @intCast(40),
@@ -5269,13 +5239,7 @@ pub fn packMachPortAllocateFullRequest(
     size: *u32,
 ) migz.Status {
     msg.body = .{ .descriptor_count = 1 };
-    msg.proto = .{
-        .name = in.proto,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = migz.disposition.copy_send,
-        .type = migz.descriptor_type.port,
-    };
+    msg.proto = .{ .name = in.proto, .disposition = migz.disposition.copy_send };
     msg.ndr = migz.ndr_record;
     msg.right = in.right;
     msg.qos = in.qos;
@@ -6012,16 +5976,12 @@ pub fn packMachPortSpaceInfoReply(
         .address = if (out.table_info.ptr) |p| @intFromPtr(p) else 0,
         .deallocate = 0,
         .copy = migz.copy_option.virtual,
-        .pad1 = 0,
-        .type = migz.descriptor_type.ool,
         .size = @intCast(@as(u64, out.table_info.len) * @sizeOf(ipc_info_name_t)),
     };
     msg.tree_info = .{
         .address = if (out.tree_info.ptr) |p| @intFromPtr(p) else 0,
         .deallocate = 0,
         .copy = migz.copy_option.virtual,
-        .pad1 = 0,
-        .type = migz.descriptor_type.ool,
         .size = @intCast(@as(u64, out.tree_info.len) * @sizeOf(ipc_info_tree_name_t)),
     };
     msg.ndr = migz.ndr_record;
@@ -7909,8 +7869,6 @@ pub fn packMachPortConstructRequest(
         .address = if (in.options.ptr) |p| @intFromPtr(p) else 0,
         .deallocate = 0,
         .copy = migz.copy_option.virtual,
-        .pad1 = 0,
-        .type = migz.descriptor_type.ool,
         .size = @intCast(@as(u64, in.options.len) * @sizeOf(uint64_t)),
     };
     msg.ndr = migz.ndr_record;

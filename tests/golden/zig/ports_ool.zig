@@ -104,13 +104,7 @@ pub fn packRegisterPortRequest(
     const cnt_1: u32 = in.name.len + 1;
     const msg_bytes: [*]u8 = @ptrCast(msg);
     msg.body = .{ .descriptor_count = 1 };
-    msg.port = .{
-        .name = in.port,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = migz.disposition.make_send,
-        .type = migz.descriptor_type.port,
-    };
+    msg.port = .{ .name = in.port, .disposition = migz.disposition.make_send };
     msg.ndr = migz.ndr_record;
     msg.name_offset = 0;
     msg.name_cnt = cnt_1;
@@ -427,13 +421,7 @@ pub fn packLookupPortReply(
     size: *u32,
 ) migz.Status {
     msg.body = .{ .descriptor_count = 1 };
-    msg.port = .{
-        .name = out.port,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = migz.disposition.move_send,
-        .type = migz.descriptor_type.port,
-    };
+    msg.port = .{ .name = out.port, .disposition = migz.disposition.move_send };
     msg.head = .{
         .bits = migz.msghBits(migz.msghBitsRemote(request.bits), 0) | migz.msgh_bits_complex,
         .size = @intCast(40),
@@ -617,13 +605,7 @@ pub fn packPassRightRequest(
     size: *u32,
 ) migz.Status {
     msg.body = .{ .descriptor_count = 1 };
-    msg.right = .{
-        .name = in.right,
-        .pad1 = 0,
-        .pad2 = 0,
-        .disposition = @intCast(in.right_poly),
-        .type = migz.descriptor_type.port,
-    };
+    msg.right = .{ .name = in.right, .disposition = @intCast(in.right_poly) };
     msg.head = .{
         .bits = migz.msghBits(
             migz.disposition.copy_send,
@@ -863,8 +845,6 @@ pub fn packReverseRequest(
         .address = if (in.data.ptr) |p| @intFromPtr(p) else 0,
         .deallocate = 0,
         .copy = migz.copy_option.virtual,
-        .pad1 = 0,
-        .type = migz.descriptor_type.ool,
         .size = @intCast(@as(u64, in.data.len) * @sizeOf(int32_t)),
     };
     msg.ndr = migz.ndr_record;
@@ -918,8 +898,6 @@ pub fn packReverseReply(
         .address = if (out.reversed.ptr) |p| @intFromPtr(p) else 0,
         .deallocate = 1,
         .copy = migz.copy_option.virtual,
-        .pad1 = 0,
-        .type = migz.descriptor_type.ool,
         .size = @intCast(@as(u64, out.reversed.len) * @sizeOf(int32_t)),
     };
     msg.ndr = migz.ndr_record;
@@ -1119,8 +1097,6 @@ pub fn packUploadRequest(
         .address = if (in.blob.ptr) |p| @intFromPtr(p) else 0,
         .deallocate = @intFromBool(in.blob_dealloc),
         .copy = migz.copy_option.virtual,
-        .pad1 = 0,
-        .type = migz.descriptor_type.ool,
         .size = @intCast(@as(u64, in.blob.len) * @sizeOf(MACH_MSG_TYPE_BYTE)),
     };
     msg.ndr = migz.ndr_record;
@@ -1596,7 +1572,6 @@ pub fn packCountPortsRequest(
         .deallocate = 0,
         .copy = migz.copy_option.physical,
         .disposition = migz.disposition.copy_send,
-        .type = migz.descriptor_type.ool_ports,
         .count = in.list.len,
     };
     msg.ndr = migz.ndr_record;
@@ -1849,10 +1824,16 @@ pub fn unpackWhoamiRequest(msg: *const WhoamiRequest, len: usize, in: *WhoamiIn)
     in.server = msg.head.local_port;
     {
         const t = migz.round4(size);
-        if (t + 52 > len) return .trailer_error;
-        if (migz.readAt(u32, msg_bytes, t) != 0 or
-            migz.readAt(u32, msg_bytes, t + 4) < 52) return .trailer_error;
-        in.atoken = migz.readAt(migz.AuditToken, msg_bytes, t + 20);
+        const t_size = migz.trailerSize(migz.option.rcv_trailer_audit);
+        if (t + t_size > len) return .trailer_error;
+        const t_head = migz.readAt(migz.TrailerHeader, msg_bytes, t);
+        if (t_head.type != migz.option.trailer_format_0 or
+            t_head.size < t_size) return .trailer_error;
+        in.atoken = migz.readAt(
+            migz.AuditToken,
+            msg_bytes,
+            t + @offsetOf(migz.MaxTrailer, "audit"),
+        );
     }
     return .ok;
 }
