@@ -2948,4 +2948,42 @@ simpleroutine a_simpleroutine_whose_name_is_long_enough_to_wrap_its_signature(
         );
         assert_eq!(out.lines().count(), 3);
     }
+
+    #[test]
+    fn long_strings_and_assertions_wrap() {
+        let mut out = String::new();
+        let why = "a reason ".repeat(20);
+        string_call(&mut out, "    ", "@compileError", why.trim_end(), ";");
+        assert!(out.starts_with("    @compileError(\"a reason"));
+        assert!(out.ends_with("reason\");\n"));
+        assert!(out.lines().all(|l| l.len() <= LINE_MAX));
+        // Joined again, the pieces are the whole text.
+        let joined: String = out
+            .lines()
+            .map(|l| {
+                l.trim()
+                    .trim_start_matches("@compileError(")
+                    .trim_end_matches(';')
+            })
+            .map(|l| l.trim_end_matches(" ++").trim_end_matches(')'))
+            .map(|l| l.trim_matches('"'))
+            .collect();
+        assert_eq!(joined, why.trim_end());
+        out.clear();
+        let name = "S".repeat(60);
+        assert_offset(&mut out, &name, "field", 8);
+        assert_eq!(
+            out,
+            format!("        assert(@offsetOf({name}, \"field\") ==\n            8);\n")
+        );
+        out.clear();
+        let name = "S".repeat(80);
+        assert_offset(&mut out, &name, "field", 8);
+        assert_eq!(
+            out,
+            format!(
+                "        assert(@offsetOf(\n            {name},\n            \"field\",\n        ) == 8);\n"
+            )
+        );
+    }
 }
