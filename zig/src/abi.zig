@@ -267,6 +267,8 @@ pub const option = struct {
     pub const rcv_interrupt: i32 = 0x400;
     /// `MACH_RCV_VOUCHER`.
     pub const rcv_voucher: i32 = 0x800;
+    /// `MACH_SEND_ALWAYS`: a kernel-only send that ignores the queue limit.
+    pub const send_always: i32 = 0x10000;
 
     /// `MACH_MSG_TRAILER_FORMAT_0`.
     pub const trailer_format_0: u32 = 0;

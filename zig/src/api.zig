@@ -28,6 +28,12 @@ pub fn InlineArray(comptime T: type, comptime max: u32) type {
             return self.buf[0..self.len];
         }
 
+        /// The first `len` elements of `buf`: a reply's array and its count.
+        pub fn of(buf: [max]T, len: u32) Self {
+            assert(len <= max);
+            return .{ .buf = buf, .len = len };
+        }
+
         /// The C string in `buf` (a reply's NUL-terminated array), without its NUL: the
         /// whole buffer when it holds no NUL.
         pub fn fromCString(buf: [max]T) Self {
@@ -49,6 +55,8 @@ test InlineArray {
     const a = try A.fromSlice(&.{ 1, 2 });
     try std.testing.expectEqualSlices(u16, &.{ 1, 2 }, a.slice());
     try std.testing.expectError(error.MigArrayTooLarge, A.fromSlice(&.{ 1, 2, 3, 4 }));
+    const b: A = .of(.{ 7, 8, 9 }, 2);
+    try std.testing.expectEqualSlices(u16, &.{ 7, 8 }, b.slice());
     const s = InlineArray(u8, 4).fromCString("ab\x00c".*);
     try std.testing.expectEqualStrings("ab", s.slice());
 }

@@ -191,6 +191,14 @@ pub const serveWith = server.serveWith;
 pub const serveGeneratedOnce = server.serveGeneratedOnce;
 /// The serve loop for a generated server value, until receiving fails.
 pub const serveGenerated = server.serveGenerated;
+/// A generated server's demux over its table of routines.
+pub const demuxRoutines = server.demuxRoutines;
+/// Whether a request id is one of a table's routines.
+pub const routineKnown = server.routineKnown;
+/// Fails compilation when a server implementation lacks a routine's method.
+pub const checkImpl = server.checkImpl;
+/// What a simpleroutine's server does with a reply right its request brings.
+pub const ReplyRight = server.ReplyRight;
 
 // What generated pack, unpack, client and server code needs besides the above.
 
@@ -216,6 +224,8 @@ pub const isPortDisposition = stubs.isPortDisposition;
 pub const isSendError = stubs.isSendError;
 /// A client's reply port after a failed `mach_msg`.
 pub const replyPortAfterError = stubs.replyPortAfterError;
+/// The buffer of a generated client's call: its request, or its reply and trailer.
+pub const CallBuffer = stubs.CallBuffer;
 /// `ConsumeOnSendError` modes.
 pub const ConsumeMode = stubs.ConsumeMode;
 /// Releases a request's rights after a failed send, per `ConsumeOnSendError`.

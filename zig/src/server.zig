@@ -6,7 +6,9 @@ const std = @import("std");
 const assert = std.debug.assert;
 
 const abi = @import("abi.zig");
+const codec = @import("codec.zig");
 const message = @import("message.zig");
+const stubs = @import("stubs.zig");
 const transport = @import("transport.zig");
 
 const Port = abi.Port;
@@ -174,6 +176,232 @@ pub fn serveGenerated(server: anytype, rcv: Port, timeout_ms: ?u32) MsgReturn {
     var in_buf: [S.request_size_max + message.max_trailer_size]u8 align(8) = undefined;
     var out_buf: [@max(S.reply_size_max, @sizeOf(MigReplyError))]u8 align(8) = undefined;
     return serveWith(rcv, server, S.demuxLen, &in_buf, &out_buf, timeout_ms);
+}
+
+/// What a simpleroutine's server does with a reply right its request brings anyway: no
+/// reply will carry it.
+pub const ReplyRight = enum {
+    /// Release it: no argument takes it.
+    release,
+    /// Leave it: the routine's reply port argument took it.
+    keep,
+};
+
+/// Fails compilation unless `Impl` has a method for each of `routines` (the table of a
+/// generated file: see `demuxRoutines`), naming the first one missing.
+pub fn checkImpl(comptime Impl: type, comptime routines: anytype) void {
+    inline for (routines) |r| {
+        if (!@hasDecl(Impl, r.method)) {
+            @compileError("the server implementation lacks `" ++ r.method ++
+                "` (routine `" ++ r.name ++ "`)");
+        }
+    }
+}
+
+/// Whether `id` is the request id of one of `routines` (MIG's routine lookup).
+pub fn routineKnown(comptime routines: anytype, id: i32) bool {
+    inline for (routines) |r| {
+        if (id == r.id) return true;
+    }
+    return false;
+}
+
+/// A generated server's demux: answers the request `in` (`len` valid bytes, message and
+/// trailer) into `out` (at least the subsystem's largest reply) with the routine of
+/// `routines` its id names, and returns whether one did; for an unknown id the reply is a
+/// `MIG_BAD_ID` error.
+///
+/// `routines` is a generated file's table: per routine its request `id`, `.defs` `name`,
+/// the `Impl` `method` that answers it, its argument structs `In` and `Out`, `unpack`
+/// (its request's unpack function) and `pack` (its reply's pack function, or null for a
+/// simpleroutine, whose entry then says what happens to a reply right in `reply_right`).
+///
+/// As MIG's server routines do: a request that does not unpack is answered with the
+/// unpack error; the method is called with the unpacked arguments; a code other than
+/// `KERN_SUCCESS` is the answer (the serve loop then destroys the request); on success
+/// the results are packed into the reply, and a result that does not pack is answered
+/// with that error. A simpleroutine's answer is `KERN_SUCCESS` with no port to send it
+/// to, so no reply is sent.
+pub fn demuxRoutines(
+    impl: anytype,
+    comptime routines: anytype,
+    in: *const MachMsgHeader,
+    len: usize,
+    out: *MachMsgHeader,
+) bool {
+    stubs.initReplyError(in, out, abi.kern.success);
+    inline for (routines) |r| {
+        if (in.id == r.id) {
+            handle(impl, r, in, len, out);
+            return true;
+        }
+    }
+    stubs.initReplyError(in, out, abi.mig.bad_id);
+    return false;
+}
+
+test demuxRoutines {
+    const Args = extern struct { a: i32 = 0, b: i32 = 0 };
+    const Sum = extern struct { sum: i32 = 0 };
+    const Stubs = struct {
+        fn unpack(msg: *const test_add.Request, len: usize, in: *Args) codec.Status {
+            if (len < @sizeOf(test_add.Request)) return .bad_arguments;
+            in.* = .{ .a = msg.a, .b = msg.b };
+            return .ok;
+        }
+
+        fn pack(
+            msg: *test_add.Reply,
+            out: *const Sum,
+            request: *const MachMsgHeader,
+            size: *u32,
+        ) codec.Status {
+            test_add.replyHeader(request, &msg.head, @sizeOf(test_add.Reply));
+            msg.ndr = message.ndr_record;
+            msg.ret_code = abi.kern.success;
+            msg.sum = out.sum;
+            size.* = msg.head.size;
+            return .ok;
+        }
+    };
+    const Impl = struct {
+        calls: u32 = 0,
+
+        pub fn add(self: *@This(), in: *const Args, out: *Sum) abi.KernReturn {
+            self.calls += 1;
+            if (in.a < 0) return abi.kern.invalid_argument;
+            out.sum = in.a + in.b;
+            return abi.kern.success;
+        }
+
+        // Taken by value: the demux calls it as the method call syntax would.
+        pub fn note(self: @This(), in: *const Args, out: *Sum) abi.KernReturn {
+            _ = self;
+            _ = out;
+            return if (in.a == 1) abi.kern.success else abi.kern.failure;
+        }
+    };
+    const routines = .{
+        .{
+            .id = 500,
+            .name = "add",
+            .method = "add",
+            .In = Args,
+            .Out = Sum,
+            .unpack = Stubs.unpack,
+            .pack = Stubs.pack,
+        },
+        .{
+            .id = 501,
+            .name = "note",
+            .method = "note",
+            .In = Args,
+            .Out = Sum,
+            .unpack = Stubs.unpack,
+            .pack = null,
+            .reply_right = ReplyRight.keep,
+        },
+    };
+    comptime checkImpl(Impl, routines);
+    try std.testing.expect(routineKnown(routines, 501));
+    try std.testing.expect(!routineKnown(routines, 502));
+
+    var impl: Impl = .{};
+    var request: test_add.Request = .{
+        .head = .{
+            .bits = abi.msghBits(abi.disposition.move_send_once, 0),
+            .size = @sizeOf(test_add.Request),
+            .remote_port = 0x103,
+            .local_port = 0x207,
+            .voucher_port = abi.port_null,
+            .id = 500,
+        },
+        .ndr = message.ndr_record,
+        .a = 40,
+        .b = 2,
+    };
+    var buf: [64]u8 align(8) = undefined;
+    const reply: *test_add.Reply = @ptrCast(&buf);
+    const err: *MigReplyError = @ptrCast(&buf);
+    const len = @sizeOf(test_add.Request);
+
+    // A routine: its results are packed into the reply.
+    try std.testing.expect(demuxRoutines(&impl, routines, &request.head, len, &reply.head));
+    try std.testing.expectEqual(@as(i32, 42), reply.sum);
+    try std.testing.expectEqual(@as(i32, 600), reply.head.id);
+    try std.testing.expectEqual(@as(Port, 0x103), reply.head.remote_port);
+
+    // A failure is the answer, as a `mig_reply_error_t`.
+    request.a = -1;
+    try std.testing.expect(demuxRoutines(&impl, routines, &request.head, len, &reply.head));
+    try std.testing.expectEqual(abi.kern.invalid_argument, err.ret_code);
+    try std.testing.expectEqual(@as(u32, @sizeOf(MigReplyError)), err.head.size);
+
+    // A request that does not unpack never reaches the method.
+    try std.testing.expect(demuxRoutines(&impl, routines, &request.head, len - 1, &reply.head));
+    try std.testing.expectEqual(abi.mig.bad_arguments, err.ret_code);
+    try std.testing.expectEqual(@as(u32, 2), impl.calls);
+
+    // A simpleroutine answers KERN_SUCCESS to nobody: no reply is sent.
+    request.head.id = 501;
+    request.a = 1;
+    try std.testing.expect(demuxRoutines(&impl, routines, &request.head, len, &reply.head));
+    try std.testing.expectEqual(abi.kern.success, err.ret_code);
+    try std.testing.expectEqual(abi.port_null, err.head.remote_port);
+
+    // An unknown id is MIG_BAD_ID.
+    request.head.id = 502;
+    try std.testing.expect(!demuxRoutines(&impl, routines, &request.head, len, &reply.head));
+    try std.testing.expectEqual(abi.mig.bad_id, err.ret_code);
+    try std.testing.expectEqual(@as(i32, 602), err.head.id);
+}
+
+fn handle(
+    impl: anytype,
+    comptime r: anytype,
+    in: *const MachMsgHeader,
+    len: usize,
+    out: *MachMsgHeader,
+) void {
+    const err: *MigReplyError = @ptrCast(@alignCast(out));
+    var args: r.In = .{};
+    const st: codec.Status = r.unpack(@ptrCast(@alignCast(in)), len, &args);
+    if (st != .ok) {
+        err.ret_code = st.code();
+        return;
+    }
+    var res: r.Out = .{};
+    const kr = callMethod(impl, r.method, &args, &res);
+    if (kr != abi.kern.success) {
+        err.ret_code = kr;
+        return;
+    }
+    if (@TypeOf(r.pack) == @TypeOf(null)) {
+        // A simpleroutine: no reply will carry a reply right the request brought.
+        if (r.reply_right == ReplyRight.release) message.destroyReplyRight(in);
+        // Apple's demux leaves RetCode KERN_SUCCESS after a simpleroutine (its result);
+        // no reply is sent, as there is no port to send it to.
+        err.ret_code = abi.kern.success;
+        out.remote_port = abi.port_null;
+    } else {
+        var size: u32 = 0;
+        const pst: codec.Status = r.pack(@ptrCast(@alignCast(out)), &res, in, &size);
+        if (pst != .ok) stubs.initReplyError(in, out, pst.code());
+    }
+}
+
+/// Calls `impl.<method>(args, res)` as the method call syntax would, whether the method
+/// takes its implementation by pointer or by value.
+fn callMethod(
+    impl: anytype,
+    comptime method: []const u8,
+    args: anytype,
+    res: anytype,
+) abi.KernReturn {
+    const Impl = @typeInfo(@TypeOf(impl)).pointer.child;
+    const f = @field(Impl, method);
+    const self_type = @typeInfo(@TypeOf(f)).@"fn".param_types[0];
+    return if (self_type == Impl) f(impl.*, args, res) else f(impl, args, res);
 }
 
 /// The test subsystem: routine 500 adds two numbers; any other id is unknown.

@@ -31,6 +31,16 @@ pub fn replyPortAfterError(reply_port: migz.Port, mr: migz.MsgReturn) void {
     }
 }
 
+/// The buffer a generated client sends its request from and receives the reply into: room
+/// for the request, or for the reply and the largest trailer.
+pub fn CallBuffer(comptime Request: type, comptime Reply: type) type {
+    return extern union {
+        request: Request,
+        reply: Reply,
+        room: [@max(@sizeOf(Request), @sizeOf(Reply) + migz.max_trailer_size)]u8,
+    };
+}
+
 /// `ConsumeOnSendError`: which failed sends still consume the request's rights and memory.
 pub const ConsumeMode = enum { none, timeout, any };
 

@@ -1,6 +1,7 @@
 //! Golden files for the generators: `migz gen` on the two example `.defs` and three
 //! corpus subsystems must reproduce `tests/golden/<lang>/<subsystem>.<ext>` byte for byte,
-//! twice in a row, and the files must be `zig fmt` or `rustfmt` clean.
+//! twice in a row, and the files must be `zig fmt` or `rustfmt` clean (the Zig ones also
+//! within 100 columns).
 //! `MIGZ_BLESS=1 cargo test -p migz-cli --test golden` rewrites them.
 
 mod common;
@@ -106,6 +107,15 @@ fn rust_golden_files() {
 #[test]
 fn zig_golden_files() {
     let names = check_golden("zig");
+    let long: Vec<String> = names
+        .iter()
+        .flat_map(|n| common::zig_lines_over_100(n, &std::fs::read_to_string(n).unwrap()))
+        .collect();
+    assert!(
+        long.is_empty(),
+        "lines over 100 columns:\n{}",
+        long.join("\n")
+    );
     if let Some(mut zig) = common::zig() {
         let out = zig.arg("fmt").arg("--check").args(&names).output().unwrap();
         assert!(

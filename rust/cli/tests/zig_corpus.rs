@@ -1,5 +1,5 @@
-//! Every corpus subsystem generates Zig that compiles for Linux and cross-compiles for
-//! both macOS architectures, exactly as a user would check it:
+//! Every corpus subsystem generates Zig within 100 columns that compiles for Linux and
+//! cross-compiles for both macOS architectures, exactly as a user would check it:
 //! `zig test -fno-emit-bin --dep migz -Mroot=<generated> -Mmigz=zig/src/migz.zig -target T`.
 //! Also: the committed translate-c output of `bridge/migz.h` is current.
 
@@ -25,6 +25,7 @@ fn corpus_zig_compiles_for_linux_and_macos() {
     common::defs_with_subsystem(&corpus.join("xnu"), &mut files);
     files.sort();
     let mut generated = Vec::new();
+    let mut long = Vec::new();
     for defs in files.iter().filter(|f| !f.ends_with("tests/rnserver.defs")) {
         // One directory per .defs: two files may declare the same subsystem.
         let dir = out_dir.join(generated.len().to_string());
@@ -41,9 +42,19 @@ fn corpus_zig_compiles_for_linux_and_macos() {
             String::from_utf8_lossy(&out.stderr)
         );
         for entry in std::fs::read_dir(&dir).unwrap() {
-            generated.push(entry.unwrap().path());
+            let path = entry.unwrap().path();
+            long.extend(common::zig_lines_over_100(
+                &path,
+                &std::fs::read_to_string(&path).unwrap(),
+            ));
+            generated.push(path);
         }
     }
+    assert!(
+        long.is_empty(),
+        "generated lines over 100 columns:\n{}",
+        long.join("\n")
+    );
     assert!(
         generated.len() >= 45,
         "expected the whole corpus, got {}",

@@ -20,13 +20,14 @@
 
 use crate::binding::{Ownership, RightKind, Shape, shape};
 use crate::names::{camel, is_identifier, pascal, zig_ident};
+use crate::zig::signature;
 use migz_defs::ir::{Arg, ArgKind, ConsumeOnSendError, Count, Dealloc, Routine, Subsystem, Type};
 use migz_defs::ir::{RoutineKind, msgt};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// The file-level name under which `api` reaches the existing functions.
-const WIRE: &str = "wire";
+pub(crate) const WIRE: &str = "wire";
 
 /// How a right is passed to or returned from a call.
 struct RightType {
@@ -451,9 +452,8 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
                     client_ty: format!("?{owned}"),
                     client_expr: format!("migz.received({owned}, out.{field})"),
                     server_ty: format!("?{}", rt.ty),
-                    server_store: format!(
-                        "out.{field} = if (@V@) |right| right.name else migz.port_null;"
-                    ),
+                    // `out` starts with every port null.
+                    server_store: format!("if (@V@) |right| out.{field} = right.name;"),
                     fallible: false,
                     server_release: rt
                         .moved
@@ -523,7 +523,7 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
             Result {
                 field: field.into(),
                 client_ty: format!("migz.InlineArray({el}, {max})"),
-                client_expr: format!(".{{ .buf = out.{field}, .len = out.{cnt} }}"),
+                client_expr: format!(".of(out.{field}, out.{cnt})"),
                 server_ty: format!("[]const {el}"),
                 server_store: format!(
                     "out.{cnt} = migz.copyOut(\n    {el},\n    &out.{field},\n    @V@,\n)"
@@ -598,20 +598,6 @@ impl Names {
             id
         }
     }
-}
-
-/// Writes `pub fn name(params) ret {` within 100 columns at `indent`.
-fn signature(out: &mut String, indent: &str, head: &str, params: &[String], ret: &str) {
-    let one_line = format!("{indent}{head}({}) {ret} {{", params.join(", "));
-    if one_line.len() <= 100 {
-        let _ = writeln!(out, "{one_line}");
-        return;
-    }
-    let _ = writeln!(out, "{indent}{head}(");
-    for p in params {
-        let _ = writeln!(out, "{indent}    {p},");
-    }
-    let _ = writeln!(out, "{indent}) {ret} {{");
 }
 
 /// The client's return type and the expression building it from `out`.
@@ -841,22 +827,20 @@ fn server_ret_path(r: &Routine, p: &Plan) -> String {
 }
 
 /// The doc comment and opening of `api` (`@SUB@`: the subsystem).
-const API_DOC: &str = r#"/// The idiomatic API of `@SUB@`: per routine a function with the `.defs` arguments in
-/// order, typed rights (a moved right is taken by the call, a copied or made one is
-/// lent), enums for right kinds and dispositions, slices for arrays, the results returned
-/// (several as `<Routine>Result`) and failures as `migz.Error`, whose exact code
-/// `migz.lastCode()` keeps. Each calls the function of the same name above, which keeps
-/// Apple's semantics (reply port, timeouts, reply checks) and whose C-ABI exports Rust
-/// uses: those keep the top-level names, and `@import("@SUB@").api` gives these the
-/// natural ones. A routine whose arguments this API cannot express yet is left out, with
-/// a comment saying why.
-pub const api = struct {
-    /// Bytes of the largest request, for `migz.bridge` serving with `api` as the stubs.
-    pub const request_size_max = @SUB@_file.request_size_max;
-    /// Bytes of the largest reply.
-    pub const reply_size_max = @SUB@_file.reply_size_max;
-
-"#;
+/// What `api` is, for its doc comment.
+fn api_doc(sub: &str) -> String {
+    format!(
+        "The idiomatic API of `{sub}`: per routine a function with the `.defs` arguments in \
+         order, typed rights (a moved right is taken by the call, a copied or made one is \
+         lent), enums for right kinds and dispositions, slices for arrays, the results returned \
+         (several as `<Routine>Result`) and failures as `migz.Error`, whose exact code \
+         `migz.lastCode()` keeps. Each calls the function of the same name above, which keeps \
+         Apple's semantics (reply port, timeouts, reply checks) and whose C-ABI exports Rust \
+         uses: those keep the top-level names, and `@import(\"{sub}\").api` gives these the \
+         natural ones. A routine whose arguments this API cannot express yet is left out, with \
+         a comment saying why."
+    )
+}
 
 /// `api.Server` and the opening of its adapter (`@WIRE@`: the file's name for itself).
 const SERVER: &str = r#"    /// The server side: `Impl` has one method per routine taking the arguments the
@@ -935,14 +919,15 @@ pub(crate) fn generate(sub: &Subsystem, aliases: &BTreeMap<String, String>) -> S
         .map(|r| plan(r, &types, &names))
         .collect();
     let mut out = String::new();
+    let _ = writeln!(out, "// ---- the idiomatic API ----\n");
+    crate::zig::comment(&mut out, "///", &api_doc(&sub.name));
     let _ = writeln!(
         out,
-        "// ---- the idiomatic API ----\n\n/// This file, for `api` to reach the functions above by their names.\nconst {WIRE} = @This();\n"
-    );
-    out.push_str(
-        &API_DOC
-            .replace("@SUB@_file", WIRE)
-            .replace("@SUB@", &sub.name),
+        "pub const api = struct {{\n    \
+         /// Bytes of the largest request, for `migz.bridge` serving with `api` as the stubs.\n    \
+         pub const request_size_max = {WIRE}.request_size_max;\n    \
+         /// Bytes of the largest reply.\n    \
+         pub const reply_size_max = {WIRE}.reply_size_max;\n"
     );
     for (r, p) in sub.routines.iter().zip(&plans) {
         match p {

@@ -97,3 +97,21 @@ mod inputs;
 // Not every test that includes this module uses each helper.
 #[allow(unused_imports)]
 pub use inputs::missing;
+
+/// The lines of a generated Zig file wider than the house limit of 100 columns, as
+/// `file:line: text`. The one line allowed past it opens a C-ABI export whose name alone
+/// is that long: `migz1_<subsystem>_<routine>_...` is the symbol Rust links against, so no
+/// wrapping can shorten it.
+pub fn zig_lines_over_100(path: &Path, text: &str) -> Vec<String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| line.chars().count() > 100)
+        .filter(|(_, line)| {
+            let name = line
+                .strip_prefix("pub export fn ")
+                .and_then(|rest| rest.strip_suffix('('));
+            !name.is_some_and(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        })
+        .map(|(i, line)| format!("{}:{}: {line}", path.display(), i + 1))
+        .collect()
+}
