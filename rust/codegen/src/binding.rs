@@ -514,10 +514,15 @@ fn data_fields(r: &Routine, i: usize, side: Side, out: &mut Vec<CField>) {
     let value = |ty: CType, doc: Option<String>| field(r, i, FieldRole::Value, ty, doc);
     match shape(ty) {
         Shape::OolArray { n, var, ports, .. } => {
+            let sent = if var {
+                format!(" (the first `{}_cnt` are sent)", a.name)
+            } else {
+                String::new()
+            };
             out.push(value(
                 CType::Array(Box::new(CType::OolSlice(Box::new(CType::Element))), n),
                 Some(format!(
-                    "{n} {} sent out of line, one descriptor each.",
+                    "{n} {} sent out of line, one descriptor each{sent}.",
                     if ports { "port arrays" } else { "arrays" }
                 )),
             ));

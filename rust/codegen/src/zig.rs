@@ -13,7 +13,7 @@
 //! migz1_<subsystem>_<routine>_unpack_reply(msg, len, out) Status (or the server's RetCode)
 //! ```
 
-use crate::binding::{Binding, Shape, shape};
+use crate::binding::{Binding, CField, CType, FieldRole, Shape, is_data, shape};
 use crate::names::{camel, is_identifier, pascal, zig_ident};
 use crate::zig_api::WIRE;
 use crate::{GeneratedFile, VERSION};
@@ -158,7 +158,8 @@ pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
     }
 }
 
-fn leaf_bits(ty: &Type) -> u32 {
+/// Bits of the innermost element of `ty`.
+pub(crate) fn leaf_bits(ty: &Type) -> u32 {
     match &ty.element {
         Some(e) if !std::ptr::eq(e.as_ref(), ty) && e.element.is_some() => leaf_bits(e),
         Some(e) => e.element_bits,
@@ -173,10 +174,6 @@ fn msg_align(ty: &Type) -> u32 {
 
 fn has64(ty: &Type) -> bool {
     leaf_bits(ty) >= 64
-}
-
-fn is_data(arg: &Arg) -> bool {
-    matches!(arg.kind, ArgKind::In | ArgKind::Out | ArgKind::InOut)
 }
 
 fn is_header_port(arg: &Arg) -> bool {
@@ -406,247 +403,95 @@ impl Gen<'_> {
         self.body.push_str("    }\n};\n\n");
     }
 
-    /// The field declarations of an argument in `In` (request side) or `Out` (reply side).
-    fn arg_fields(&mut self, args: &[Arg], i: usize, side: Side, out: &mut String) {
-        let a = &args[i];
-        let f = zig_ident(&a.name);
-        let cnt = zig_ident(&format!("{}_cnt", a.name));
-        let same = matches!(a.count, Count::Same(_));
-        let poly = |out: &mut String| {
-            if a.ty.is_polymorphic() {
-                let default = disposition(if a.ty.in_name == msgt::POLYMORPHIC {
-                    msgt::COPY_SEND
-                } else {
-                    a.ty.in_name
-                });
-                field(
-                    out,
-                    &format!(
-                        "The disposition `{}` travels with (MIG's `{}Poly`).",
-                        a.name, a.name
-                    ),
-                    &format!(
-                        "{}: u32 = {default},",
-                        zig_ident(&format!("{}_poly", a.name))
-                    ),
-                );
-            }
-        };
-        match shape(&a.ty) {
-            Shape::Port => {
-                let _ = writeln!(out, "    {f}: migz.Port = migz.port_null,");
-                poly(out);
-            }
-            Shape::PortArray { n, var } => {
-                let _ = writeln!(out, "    {f}: [{n}]migz.Port = @splat(migz.port_null),");
-                if var && !same {
-                    let _ = writeln!(out, "    {cnt}: u32 = 0,");
-                }
-                poly(out);
-            }
-            Shape::Ool { .. } | Shape::OolPorts { .. } => {
-                let el = self.elem_type(&a.ty);
-                field(
-                    out,
-                    "Sent out of line. Received memory belongs to the receiver: release it with `migz.vmDeallocate`.",
-                    &format!("{f}: migz.ConstSlice({el}) = .{{}},"),
-                );
-                if a.dealloc == Dealloc::Maybe {
-                    field(
-                        out,
-                        &format!(
-                            "Whether sending `{}` also deallocates it (MIG's `Dealloc[]`).",
-                            a.name
-                        ),
-                        &format!(
-                            "{}: bool = false,",
-                            zig_ident(&format!("{}_dealloc", a.name))
-                        ),
-                    );
-                }
-                if matches!(shape(&a.ty), Shape::OolPorts { .. }) {
-                    poly(out);
-                }
-            }
-            Shape::OolArray { n, var, ports, .. } => {
-                let el = self.elem_type(&a.ty);
-                let what = if ports { "port arrays" } else { "arrays" };
-                let sent = if var {
-                    format!(" (the first `{}_cnt` are sent)", a.name)
-                } else {
-                    String::new()
+    /// The declaration of one `In`/`Out` field of the binding, with its doc comment: Zig
+    /// names the binding's C type and gives each field its default.
+    fn c_field(&mut self, r: &Routine, f: &CField, out: &mut String) {
+        let a = &r.args[f.arg];
+        let name = zig_ident(&f.name);
+        let mut doc = f.doc.clone();
+        let (ty, default) = match &f.ty {
+            CType::Port => ("migz.Port".to_string(), "migz.port_null".to_string()),
+            CType::Bool => ("bool".into(), "false".into()),
+            CType::U32 => {
+                let default = match (f.role, f.default) {
+                    (FieldRole::Poly, Some(d)) => disposition(d as u32),
+                    (_, Some(d)) => d.to_string(),
+                    (_, None) => "0".into(),
                 };
-                field(
-                    out,
-                    &format!(
-                        "{n} {what} sent out of line, one descriptor each{sent}. Received memory \
-                         belongs to the receiver: release each with `migz.vmDeallocate`."
-                    ),
-                    &format!("{f}: [{n}]migz.ConstSlice({el}) = @splat(.{{}}),"),
-                );
-                if var {
-                    field(
-                        out,
-                        &format!("How many of `{}` are carried (at most {n}).", a.name),
-                        &format!("{cnt}: u32 = 0,"),
-                    );
-                }
-                if a.dealloc == Dealloc::Maybe {
-                    field(
-                        out,
-                        &format!(
-                            "Whether sending `{}` also deallocates it (MIG's `Dealloc[]`).",
-                            a.name
-                        ),
-                        &format!(
-                            "{}: bool = false,",
-                            zig_ident(&format!("{}_dealloc", a.name))
-                        ),
-                    );
-                }
-                if ports {
-                    poly(out);
-                }
+                ("u32".into(), default)
             }
-            Shape::Value => {
+            CType::I32 => ("i32".into(), "0".into()),
+            CType::U64 => ("u64".into(), "0".into()),
+            CType::SecToken => (
+                "migz.SecurityToken".into(),
+                "std.mem.zeroes(migz.SecurityToken)".into(),
+            ),
+            CType::AuditToken => (
+                "migz.AuditToken".into(),
+                "std.mem.zeroes(migz.AuditToken)".into(),
+            ),
+            CType::Byte | CType::Element => {
+                unreachable!("the binding has no bare element fields")
+            }
+            CType::Value => {
                 let t = self.value_type(&a.ty);
-                let decl = format!("    {f}: {t} = std.mem.zeroes({t}),");
+                let decl = format!("    {name}: {t} = std.mem.zeroes({t}),");
                 if decl.len() <= LINE_MAX {
                     let _ = writeln!(out, "{decl}");
                 } else {
-                    let _ = writeln!(out, "    {f}: {t} =\n        std.mem.zeroes({t}),");
+                    let _ = writeln!(out, "    {name}: {t} =\n        std.mem.zeroes({t}),");
                 }
+                return;
             }
-            Shape::VarInline { max } => {
+            CType::Slice(el) => {
+                let el = match **el {
+                    CType::Byte => "u8".to_string(),
+                    _ => self.elem_type(&a.ty),
+                };
+                (format!("migz.ConstSlice({el})"), ".{}".into())
+            }
+            CType::OolSlice(_) => {
+                if let Some(d) = &mut doc {
+                    d.push_str(
+                        " Received memory belongs to the receiver: release it with \
+                         `migz.vmDeallocate`.",
+                    );
+                }
                 let el = self.elem_type(&a.ty);
-                match side {
-                    Side::Request => {
-                        field(
-                            out,
-                            &format!("At most {max} elements."),
-                            &format!("{f}: migz.ConstSlice({el}) = .{{}},"),
+                (format!("migz.ConstSlice({el})"), ".{}".into())
+            }
+            CType::Array(el, n) => match &**el {
+                CType::Port => (format!("[{n}]migz.Port"), "@splat(migz.port_null)".into()),
+                CType::Byte => (format!("[{n}]u8"), "@splat(0)".into()),
+                CType::OolSlice(_) => {
+                    if let Some(d) = &mut doc {
+                        d.push_str(
+                            " Received memory belongs to the receiver: release each with \
+                             `migz.vmDeallocate`.",
                         );
                     }
-                    Side::Reply => {
-                        let _ = writeln!(out, "    {f}: [{max}]{el} = undefined,");
-                        if !same {
-                            field(
-                                out,
-                                &format!("How many elements of `{}` are valid.", a.name),
-                                &format!("{cnt}: u32 = 0,"),
-                            );
-                        }
-                    }
+                    let el = self.elem_type(&a.ty);
+                    (format!("[{n}]migz.ConstSlice({el})"), "@splat(.{})".into())
                 }
-            }
-            Shape::CStr { max, .. } => match side {
-                Side::Request => {
-                    field(
-                        out,
-                        &format!("A C string of at most {} bytes, without its NUL.", max - 1),
-                        &format!("{f}: migz.ConstSlice(u8) = .{{}},"),
-                    );
-                }
-                Side::Reply => {
-                    field(
-                        out,
-                        "NUL-terminated.",
-                        &format!("{f}: [{max}]u8 = @splat(0),"),
-                    );
-                }
+                _ => (
+                    format!("[{n}]{}", self.elem_type(&a.ty)),
+                    "undefined".into(),
+                ),
             },
+        };
+        let decl = format!("{name}: {ty} = {default},");
+        match &doc {
+            Some(doc) => field(out, doc, &decl),
+            None => _ = writeln!(out, "    {decl}"),
         }
     }
 
     fn in_out_structs(&mut self, r: &Routine) {
         let p = pascal(&r.name);
+        let binding = Binding::of(r);
         let mut ins = String::new();
-        for (i, a) in r.args.iter().enumerate() {
-            let f = zig_ident(&a.name);
-            match a.kind {
-                ArgKind::RequestPort => {
-                    field(
-                        &mut ins,
-                        "The server's port: where the request goes (the server sees its own name).",
-                        &format!("{f}: migz.Port = migz.port_null,"),
-                    );
-                    if a.ty.is_polymorphic() {
-                        self.arg_fields_poly_only(a, &mut ins);
-                    }
-                }
-                ArgKind::ReplyPort | ArgKind::UReplyPort | ArgKind::SReplyPort => {
-                    field(
-                        &mut ins,
-                        "The reply port.",
-                        &format!("{f}: migz.Port = migz.port_null,"),
-                    );
-                    if a.ty.is_polymorphic() {
-                        self.arg_fields_poly_only(a, &mut ins);
-                    }
-                }
-                ArgKind::WaitTime | ArgKind::SendTime => {
-                    field(
-                        &mut ins,
-                        "Client only: timeout in milliseconds.",
-                        &format!("{f}: u32 = 0,"),
-                    );
-                }
-                ArgKind::MsgOption => {
-                    field(
-                        &mut ins,
-                        "Client only: extra `mach_msg` options.",
-                        &format!("{f}: i32 = 0,"),
-                    );
-                }
-                ArgKind::MsgSeqno => {
-                    field(
-                        &mut ins,
-                        "Server only: the request's sequence number, from its trailer.",
-                        &format!("{f}: u32 = 0,"),
-                    );
-                }
-                ArgKind::SecToken | ArgKind::ServerSecToken => {
-                    field(
-                        &mut ins,
-                        "Server only: the sender's security token, from the trailer.",
-                        &format!("{f}: migz.SecurityToken = std.mem.zeroes(migz.SecurityToken),"),
-                    );
-                }
-                ArgKind::AuditToken | ArgKind::ServerAuditToken => {
-                    field(
-                        &mut ins,
-                        "Server only: the sender's audit token, from the trailer.",
-                        &format!("{f}: migz.AuditToken = std.mem.zeroes(migz.AuditToken),"),
-                    );
-                }
-                ArgKind::ServerContextToken => {
-                    field(
-                        &mut ins,
-                        "Server only: the receive right's context, from the trailer.",
-                        &format!("{f}: u64 = 0,"),
-                    );
-                }
-                ArgKind::In | ArgKind::InOut => {
-                    self.arg_fields(&r.args, i, Side::Request, &mut ins)
-                }
-                ArgKind::Out => {
-                    if a.count_in_out {
-                        let max = a.ty.element_count_max();
-                        field(
-                            &mut ins,
-                            &format!(
-                                "How many elements of `{}` the caller can take (MIG's CountInOut).",
-                                a.name
-                            ),
-                            &format!("{}: u32 = {max},", zig_ident(&format!("{}_cnt", a.name))),
-                        );
-                    }
-                }
-                ArgKind::UserSecToken
-                | ArgKind::UserAuditToken
-                | ArgKind::UserImpl
-                | ArgKind::ServerImpl => {}
-            }
+        for f in &binding.input.fields {
+            self.c_field(r, f, &mut ins);
         }
         self.doc(&r.doc, "");
         comment(
@@ -655,7 +500,6 @@ impl Gen<'_> {
             &format!("Arguments of `{}` carried by its request.", r.name),
         );
         let _ = write!(self.body, "pub const {p}In = extern struct {{");
-        let binding = Binding::of(r);
         if ins.is_empty() {
             self.body.push_str("};\n\n");
         } else {
@@ -665,10 +509,8 @@ impl Gen<'_> {
             self.body.push_str("};\n\n");
         }
         let mut outs = String::new();
-        for (i, a) in r.args.iter().enumerate() {
-            if is_data(a) && a.in_reply {
-                self.arg_fields(&r.args, i, Side::Reply, &mut outs);
-            }
+        for f in &binding.output.fields {
+            self.c_field(r, f, &mut outs);
         }
         comment(
             &mut self.body,
@@ -698,22 +540,6 @@ impl Gen<'_> {
             assert_offset(&mut self.body, name, &f.name, f.offset);
         }
         self.body.push_str("    }\n");
-    }
-
-    fn arg_fields_poly_only(&mut self, a: &Arg, out: &mut String) {
-        let default = disposition(if a.ty.in_name == msgt::POLYMORPHIC {
-            msgt::COPY_SEND
-        } else {
-            a.ty.in_name
-        });
-        field(
-            out,
-            &format!("The disposition `{}` travels with.", a.name),
-            &format!(
-                "{}: u32 = {default},",
-                zig_ident(&format!("{}_poly", a.name))
-            ),
-        );
     }
 
     fn routine(&mut self, r: &Routine) {

@@ -20,7 +20,7 @@
 
 use crate::binding::{Ownership, RightKind, Shape, shape};
 use crate::names::{camel, is_identifier, pascal, zig_ident};
-use crate::zig::signature;
+use crate::zig::{leaf_bits, signature};
 use migz_defs::ir::{Arg, ArgKind, ConsumeOnSendError, Count, Dealloc, Routine, Subsystem, Type};
 use migz_defs::ir::{RoutineKind, msgt};
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,15 +64,6 @@ fn recv_right(ty: &Type) -> Option<&'static str> {
         RightKind::Any => "migz.AnyRight",
         kind => right_type(kind),
     })
-}
-
-/// Bits of the innermost element of `ty` (the Zig writer's `leaf_bits`).
-fn leaf_bits(ty: &Type) -> u32 {
-    match &ty.element {
-        Some(e) if !std::ptr::eq(e.as_ref(), ty) && e.element.is_some() => leaf_bits(e),
-        Some(e) => e.element_bits,
-        None => ty.element_bits,
-    }
 }
 
 /// The runtime enum of a scalar argument that takes a right kind or a disposition.
