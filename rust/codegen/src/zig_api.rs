@@ -139,13 +139,17 @@ struct Result {
     /// From `out` into the client's value.
     client_expr: String,
     server_ty: String,
-    /// The statement storing the server's value (`@V@`) into `out`.
-    server_store: String,
+    /// The statement storing the server's value (the expression given) into `out`.
+    server_store: Snippet,
     /// Whether the store can fail (`MIG_ARRAY_TOO_LARGE`); it then ends in `catch`.
     fallible: bool,
-    /// How a server's value (`@V@`) that moves a right releases it when no reply takes it.
-    server_release: Option<String>,
+    /// How a server's value (the expression given) that moves a right releases it when no
+    /// reply takes it.
+    server_release: Option<Snippet>,
 }
+
+/// Zig code around a value that is named later: called with the value's expression.
+type Snippet = Box<dyn Fn(&str) -> String>;
 
 /// The typed view of one routine, or why it has none.
 struct Plan {
@@ -415,6 +419,8 @@ fn input(
 
 /// Plans an argument that the reply carries.
 fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Result<(), String> {
+    // The field's name, owned by the snippets that store into it.
+    let f = field.to_string();
     let why = |what: &str| Err(format!("`{}` is {what}", a.name));
     let result = match shape(&a.ty) {
         Shape::Port => {
@@ -431,11 +437,15 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
                     client_ty: format!("?{owned}"),
                     client_expr: format!("migz.AnyRight.fromReceived(out.{field}, out.{poly})"),
                     server_ty: "?migz.PolyRight".into(),
-                    server_store: format!(
-                        "if (@V@) |right| {{\n    out.{field} = right.name();\n    out.{poly} = right.disposition();\n}}"
-                    ),
+                    server_store: Box::new(move |v| {
+                        format!(
+                            "if ({v}) |right| {{\n    out.{f} = right.name();\n    out.{poly} = right.disposition();\n}}"
+                        )
+                    }),
                     fallible: false,
-                    server_release: Some("if (@V@) |right| right.release();".into()),
+                    server_release: Some(Box::new(|v| {
+                        format!("if ({v}) |right| right.release();")
+                    })),
                 }
             } else {
                 Result {
@@ -444,11 +454,13 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
                     client_expr: format!("migz.received({owned}, out.{field})"),
                     server_ty: format!("?{}", rt.ty),
                     // `out` starts with every port null.
-                    server_store: format!("if (@V@) |right| out.{field} = right.name;"),
+                    server_store: Box::new(move |v| {
+                        format!("if ({v}) |right| out.{f} = right.name;")
+                    }),
                     fallible: false,
-                    server_release: rt
-                        .moved
-                        .then(|| "if (@V@) |right| right.deinit();".to_string()),
+                    server_release: rt.moved.then(|| -> Snippet {
+                        Box::new(|v| format!("if ({v}) |right| right.deinit();"))
+                    }),
                 }
             }
         }
@@ -460,7 +472,7 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
                 client_ty: e.into(),
                 client_expr: format!("@fromBackingInt(out.{field})"),
                 server_ty: e.into(),
-                server_store: format!("out.{field} = @backingInt(@V@);"),
+                server_store: Box::new(move |v| format!("out.{f} = @backingInt({v});")),
                 fallible: false,
                 server_release: None,
             },
@@ -471,7 +483,7 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
                     client_ty: ty.clone(),
                     client_expr: format!("out.{field}"),
                     server_ty: ty,
-                    server_store: format!("out.{field} = @V@;"),
+                    server_store: Box::new(move |v| format!("out.{f} = {v};")),
                     fallible: false,
                     server_release: None,
                 }
@@ -488,7 +500,7 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
                     client_ty,
                     client_expr,
                     server_ty: format!("[]const {el}"),
-                    server_store: format!("out.{field} = .of(@V@);"),
+                    server_store: Box::new(move |v| format!("out.{f} = .of({v});")),
                     fallible: false,
                     server_release: None,
                 },
@@ -498,9 +510,9 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
                     client_ty: client_ty.clone(),
                     client_expr,
                     server_ty: client_ty,
-                    server_store: format!("out.{field} = .of(@V@.items);"),
+                    server_store: Box::new(move |v| format!("out.{f} = .of({v}.items);")),
                     fallible: false,
-                    server_release: Some("@V@.deinit();".into()),
+                    server_release: Some(Box::new(|v| format!("{v}.deinit();"))),
                 },
                 Dealloc::Maybe => return why("deallocated as the server decides (Dealloc[])"),
             }
@@ -516,9 +528,9 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
                 client_ty: format!("migz.InlineArray({el}, {max})"),
                 client_expr: format!(".of(out.{field}, out.{cnt})"),
                 server_ty: format!("[]const {el}"),
-                server_store: format!(
-                    "out.{cnt} = migz.copyOut(\n    {el},\n    &out.{field},\n    @V@,\n)"
-                ),
+                server_store: Box::new(move |v| {
+                    format!("out.{cnt} = migz.copyOut(\n    {el},\n    &out.{f},\n    {v},\n)")
+                }),
                 fallible: true,
                 server_release: None,
             }
@@ -528,7 +540,7 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
             client_ty: format!("migz.InlineArray(u8, {max})"),
             client_expr: format!("migz.InlineArray(u8, {max}).fromCString(out.{field})"),
             server_ty: "[]const u8".into(),
-            server_store: format!("migz.copyCString(&out.{field}, @V@)"),
+            server_store: Box::new(move |v| format!("migz.copyCString(&out.{f}, {v})")),
             fallible: true,
             server_release: None,
         },
@@ -759,14 +771,10 @@ fn adapter_method(out: &mut String, r: &Routine, p: Option<&Plan>) {
     let releases: Vec<String> = p
         .results
         .iter()
-        .filter_map(|x| {
-            x.server_release
-                .as_ref()
-                .map(|rel| rel.replace("@V@", &value(x)))
-        })
+        .filter_map(|x| x.server_release.as_ref().map(|rel| rel(&value(x))))
         .collect();
     for x in p.results.iter().filter(|x| x.fallible) {
-        let store = x.server_store.replace("@V@", &value(x));
+        let store = (x.server_store)(&value(x));
         let store = store.replace('\n', &format!("\n{ind}"));
         let _ = writeln!(out, "{ind}{store} catch |err| {{");
         for rel in &releases {
@@ -775,7 +783,7 @@ fn adapter_method(out: &mut String, r: &Routine, p: Option<&Plan>) {
         let _ = writeln!(out, "{ind}    return migz.codeToSend(err);\n{ind}}};");
     }
     for x in p.results.iter().filter(|x| !x.fallible) {
-        indented(out, ind, &x.server_store.replace("@V@", &value(x)));
+        indented(out, ind, &(x.server_store)(&value(x)));
     }
     let _ = writeln!(out, "{ind}return migz.kern.success;\n            }}\n");
 }
@@ -833,7 +841,8 @@ fn api_doc(sub: &str) -> String {
     )
 }
 
-/// `api.Server` and the opening of its adapter (`@WIRE@`: the file's name for itself).
+/// `api.Server` and the opening of its adapter. `wire` is the file's name for itself
+/// ([`WIRE`]).
 const SERVER: &str = r#"    /// The server side: `Impl` has one method per routine taking the arguments the
     /// request carries as the functions above take them (received rights owned, arrays as
     /// slices, out-of-line memory as `migz.OolSlice`), and returning its results or a
@@ -847,11 +856,11 @@ const SERVER: &str = r#"    /// The server side: `Impl` has one method per routi
             const Self = @This();
 
             /// Bytes of the largest request, for `migz.serveGenerated`.
-            pub const request_size_max = @WIRE@.request_size_max;
+            pub const request_size_max = wire.request_size_max;
             /// Bytes of the largest reply, for `migz.serveGenerated`.
-            pub const reply_size_max = @WIRE@.reply_size_max;
+            pub const reply_size_max = wire.reply_size_max;
 
-            /// Handles one request into `out` (see `@WIRE@.Server`).
+            /// Handles one request into `out` (see `wire.Server`).
             pub fn demuxLen(
                 self: Self,
                 in: *const migz.MachMsgHeader,
@@ -859,7 +868,7 @@ const SERVER: &str = r#"    /// The server side: `Impl` has one method per routi
                 out: *migz.MachMsgHeader,
             ) bool {
                 var adapter: Adapter(Impl) = .{ .impl = self.impl };
-                const inner: @WIRE@.Server(Adapter(Impl)) = .{ .impl = &adapter };
+                const inner: wire.Server(Adapter(Impl)) = .{ .impl = &adapter };
                 return inner.demuxLen(in, len, out);
             }
 
@@ -950,7 +959,7 @@ pub(crate) fn generate(sub: &Subsystem, aliases: &BTreeMap<String, String>) -> S
             out.push_str("    };\n\n");
         }
     }
-    out.push_str(&SERVER.replace("@WIRE@", WIRE));
+    out.push_str(SERVER);
     for (r, p) in sub.routines.iter().zip(&plans) {
         adapter_method(&mut out, r, p.as_ref().ok());
     }
