@@ -40,7 +40,9 @@ pub enum CallError {
     /// that shares another's count through MIG's `SameCount`); nothing was sent.
     #[error("argument `{arg}` has {len} elements where {expected} are needed")]
     Count {
-        /// The argument, as the `.defs` names it.
+        /// The argument, as the `.defs` names it, with a `_` appended where the name clashes
+        /// with a field of the message itself (`head`, `body`, `ndr`, `ret_code`), as the
+        /// method's parameter is named.
         arg: &'static str,
         /// How many elements it has.
         len: usize,
