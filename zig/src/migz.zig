@@ -193,6 +193,8 @@ pub const serveGeneratedOnce = server.serveGeneratedOnce;
 pub const serveGenerated = server.serveGenerated;
 /// A generated server's demux over its table of routines.
 pub const demuxRoutines = server.demuxRoutines;
+/// The typed server of a generated file's `api` (`api.Server(Impl)`).
+pub const AdaptedServer = server.AdaptedServer;
 /// Whether a request id is one of a table's routines.
 pub const routineKnown = server.routineKnown;
 /// Fails compilation when a server implementation lacks a routine's method.

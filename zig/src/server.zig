@@ -178,6 +178,44 @@ pub fn serveGenerated(server: anytype, rcv: Port, timeout_ms: ?u32) MsgReturn {
     return serveWith(rcv, server, S.demuxLen, &in_buf, &out_buf, timeout_ms);
 }
 
+/// The typed server of a generated file's `api`: `Impl`'s methods take typed arguments,
+/// and `Adapter(Impl)` turns each request's raw `In`/`Out` into them for `wire.Server` (the
+/// file's raw server) to dispatch. Generated files return this from `api.Server(Impl)`, so
+/// the serving code is here once.
+pub fn AdaptedServer(
+    comptime wire: type,
+    comptime Adapter: fn (type) type,
+    comptime Impl: type,
+) type {
+    return struct {
+        impl: *Impl,
+
+        const Self = @This();
+
+        /// Bytes of the largest request, for `serveGenerated`.
+        pub const request_size_max = wire.request_size_max;
+        /// Bytes of the largest reply, for `serveGenerated`.
+        pub const reply_size_max = wire.reply_size_max;
+
+        /// Handles one request into `out` (see the file's raw `Server`).
+        pub fn demuxLen(self: Self, in: *const MachMsgHeader, len: usize, out: *MachMsgHeader) bool {
+            var adapter: Adapter(Impl) = .{ .impl = self.impl };
+            const inner: wire.Server(Adapter(Impl)) = .{ .impl = &adapter };
+            return inner.demuxLen(in, len, out);
+        }
+
+        /// Receives one request on `rcv`, handles it and sends the reply.
+        pub fn serveOnce(self: Self, rcv: Port, timeout_ms: ?u32) MsgReturn {
+            return serveGeneratedOnce(self, rcv, timeout_ms);
+        }
+
+        /// Serves requests until receiving fails, and returns why.
+        pub fn serve(self: Self, rcv: Port, timeout_ms: ?u32) MsgReturn {
+            return serveGenerated(self, rcv, timeout_ms);
+        }
+    };
+}
+
 /// What a simpleroutine's server does with a reply right its request brings anyway: no
 /// reply will carry it.
 pub const ReplyRight = enum {

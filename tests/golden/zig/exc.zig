@@ -1170,38 +1170,7 @@ pub const api = struct {
     /// owns what the request brought; on an error the serve loop destroys it, as MIG does.
     /// A routine left out of `api` keeps the raw method `fn(self, in, out) KernReturn`.
     pub fn Server(comptime Impl: type) type {
-        return struct {
-            impl: *Impl,
-
-            const Self = @This();
-
-            /// Bytes of the largest request, for `migz.serveGenerated`.
-            pub const request_size_max = wire.request_size_max;
-            /// Bytes of the largest reply, for `migz.serveGenerated`.
-            pub const reply_size_max = wire.reply_size_max;
-
-            /// Handles one request into `out` (see `wire.Server`).
-            pub fn demuxLen(
-                self: Self,
-                in: *const migz.MachMsgHeader,
-                len: usize,
-                out: *migz.MachMsgHeader,
-            ) bool {
-                var adapter: Adapter(Impl) = .{ .impl = self.impl };
-                const inner: wire.Server(Adapter(Impl)) = .{ .impl = &adapter };
-                return inner.demuxLen(in, len, out);
-            }
-
-            /// Receives one request on `rcv`, handles it and sends the reply.
-            pub fn serveOnce(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
-                return migz.serveGeneratedOnce(self, rcv, timeout_ms);
-            }
-
-            /// Serves requests until receiving fails, and returns why.
-            pub fn serve(self: Self, rcv: migz.Port, timeout_ms: ?u32) migz.MsgReturn {
-                return migz.serveGenerated(self, rcv, timeout_ms);
-            }
-        };
+        return migz.AdaptedServer(wire, Adapter, Impl);
     }
 
     /// The raw implementation `Server` calls: each method turns `in` into the typed
