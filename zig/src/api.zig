@@ -113,6 +113,81 @@ pub fn received(comptime R: type, name: abi.Port) ?R {
     return R.fromName(name);
 }
 
+/// The names of rights lent to a message, read in place: a right is an extern struct of
+/// its name, so a slice of them is a slice of names.
+pub fn names(comptime R: type, list: []const R) []const abi.Port {
+    comptime assert(@sizeOf(R) == @sizeOf(abi.Port) and @typeInfo(R).@"struct".layout == .@"extern");
+    return @as([*]const abi.Port, @ptrCast(list.ptr))[0..list.len];
+}
+
+/// The names of `list` in a message's in-line array of `n` ports (the rest null), or
+/// `MigArrayTooLarge` past `n`.
+pub fn inlineNames(comptime n: usize, comptime R: type, list: []const R) errors.Error![n]abi.Port {
+    if (list.len > n) return errors.fail(abi.mig.array_too_large);
+    var out: [n]abi.Port = @splat(abi.port_null);
+    @memcpy(out[0..list.len], names(R, list));
+    return out;
+}
+
+/// Copies the names of `list` into `room` (a reply's in-line port array) and returns how
+/// many, or `MigArrayTooLarge`.
+pub fn copyNames(room: []abi.Port, comptime R: type, list: []const R) errors.Error!u32 {
+    if (list.len > room.len) return errors.fail(abi.mig.array_too_large);
+    @memcpy(room[0..list.len], names(R, list));
+    return @intCast(list.len);
+}
+
+/// Rights of type `R` a message brought out of line: the array's memory and every right
+/// in it belong to the receiver, and `deinit` gives both back.
+pub fn OolRights(comptime R: type) type {
+    return struct {
+        /// The names, in this task's space (null or dead where the message carried none).
+        names: []align(4) const abi.Port,
+
+        const Self = @This();
+
+        /// Takes ownership of the array and the rights a received `ConstSlice` points at.
+        pub fn fromReceived(s: codec.ConstSlice(abi.Port)) Self {
+            return .{ .names = s.items() };
+        }
+
+        /// Releases every right, then the array's memory.
+        pub fn deinit(self: Self) void {
+            for (self.names) |name| if (received(R, name)) |right| right.deinit();
+            OolSlice(abi.Port).fromReceived(.of(self.names)).deinit();
+        }
+    };
+}
+
+/// Up to `max` rights of type `R` a message brought in line, returned by value; each
+/// belongs to the receiver until `deinit` releases them.
+pub fn InlineRights(comptime R: type, comptime max: u32) type {
+    return struct {
+        /// The room; the first `len` names are valid.
+        buf: [max]abi.Port = @splat(abi.port_null),
+        /// How many names are valid.
+        len: u32 = 0,
+
+        const Self = @This();
+
+        /// The first `len` of `buf` (a received count, at most `max`).
+        pub fn of(buf: [max]abi.Port, len: u32) Self {
+            assert(len <= max);
+            return .{ .buf = buf, .len = len };
+        }
+
+        /// The names, in this task's space (null or dead where the message carried none).
+        pub fn names(self: *const Self) []const abi.Port {
+            return self.buf[0..self.len];
+        }
+
+        /// Releases every right.
+        pub fn deinit(self: Self) void {
+            for (self.buf[0..self.len]) |name| if (received(R, name)) |right| right.deinit();
+        }
+    };
+}
+
 /// Whether the rights a request moved are still the caller's after the call failed with
 /// `code`, for a request that was built (its pack checks passed): only a send error
 /// leaves them, unless the subsystem's `ConsumeOnSendError` mode consumed them too.
@@ -132,6 +207,39 @@ test rightsKept {
     try std.testing.expect(!rightsKept(abi.msg_return.send_invalid_dest, .any));
     try std.testing.expect(!rightsKept(abi.msg_return.rcv_timed_out, .none));
     try std.testing.expect(!rightsKept(abi.kern.invalid_name, .none));
+}
+
+test "arrays of rights: names read in place, received ones released with their memory" {
+    const task = try @import("testing.zig").begin();
+    defer task.end();
+    {
+        const port = try rights.ReceiveRight.allocate();
+        defer port.deinit();
+        const a = try port.makeSend();
+        defer a.deinit();
+        const lent = [_]rights.SendRight{ a, a };
+        try std.testing.expectEqualSlices(abi.Port, &.{ a.name, a.name }, names(rights.SendRight, &lent));
+        const in_line = try inlineNames(3, rights.SendRight, &lent);
+        try std.testing.expectEqualSlices(abi.Port, &.{ a.name, a.name, abi.port_null }, &in_line);
+        try std.testing.expectError(error.MigArrayTooLarge, inlineNames(1, rights.SendRight, &lent));
+        var room: [1]abi.Port = undefined;
+        try std.testing.expectError(error.MigArrayTooLarge, copyNames(&room, rights.SendRight, &lent));
+
+        // Two more send references, as a message would bring them: in line and out of
+        // line, each list releases its own.
+        const b = try port.makeSend();
+        const c = try port.makeSend();
+        const got = InlineRights(rights.SendRight, 4).of(.{ b.name, abi.port_dead, 0, 0 }, 2);
+        try std.testing.expectEqual(@as(usize, 2), got.names().len);
+        got.deinit();
+        const bytes = try transport.vmAllocate(8);
+        const region: [*]align(4) abi.Port = @ptrCast(@alignCast(bytes));
+        region[0] = c.name;
+        region[1] = abi.port_null;
+        OolRights(rights.SendRight).fromReceived(.of(region[0..2])).deinit();
+        OolRights(rights.SendRight).fromReceived(.{}).deinit();
+    }
+    try task.expectNoLeaks();
 }
 
 test "out-of-line memory goes back with deinit" {

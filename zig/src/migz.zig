@@ -176,6 +176,16 @@ pub const copyCString = api.copyCString;
 pub const received = api.received;
 /// Whether a failed call left the request's moved rights with the caller.
 pub const rightsKept = api.rightsKept;
+/// The names of rights lent to a message, read in place.
+pub const names = api.names;
+/// The names of rights lent to a message's in-line port array, or `MigArrayTooLarge`.
+pub const inlineNames = api.inlineNames;
+/// Copies the names of lent rights into a reply's in-line port array.
+pub const copyNames = api.copyNames;
+/// Rights a message brought out of line, owned with their array until `deinit`.
+pub const OolRights = api.OolRights;
+/// Rights a message brought in line, returned by value and owned until `deinit`.
+pub const InlineRights = api.InlineRights;
 
 /// A MIG demux function (`<subsystem>_server`).
 pub const Demux = server.Demux;

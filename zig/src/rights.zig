@@ -12,7 +12,7 @@ const transport = @import("transport.zig");
 const Port = abi.Port;
 
 /// One user reference of a send right (or of the dead name it became when its port died).
-pub const SendRight = struct {
+pub const SendRight = extern struct {
     /// The name in this task's space.
     name: Port,
 
@@ -30,7 +30,7 @@ pub const SendRight = struct {
 };
 
 /// A send-once right (or the dead name it became when its port died).
-pub const SendOnceRight = struct {
+pub const SendOnceRight = extern struct {
     /// The name in this task's space.
     name: Port,
 
@@ -48,7 +48,7 @@ pub const SendOnceRight = struct {
 };
 
 /// The receive right of a port: the port's one reader.
-pub const ReceiveRight = struct {
+pub const ReceiveRight = extern struct {
     /// The name in this task's space.
     name: Port,
 

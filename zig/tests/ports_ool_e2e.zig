@@ -364,13 +364,12 @@ const ApiImpl = struct {
         return &.{ 0, 10, 20, 30 };
     }
 
-    // `count_ports` sends an array of rights, which `api` does not type yet: raw method.
-    pub fn countPorts(_: *ApiImpl, in: *const po.CountPortsIn, out: *po.CountPortsOut) migz.KernReturn {
-        const list = in.list.items();
-        out.count = @intCast(list.len);
-        for (list) |p| _ = migz.portDeallocate(p);
-        if (list.len > 0) _ = migz.vmDeallocate(@intFromPtr(list.ptr), list.len * @sizeOf(migz.Port));
-        return migz.kern.success;
+    // The rights and their out-of-line array are the method's: `deinit` gives both back.
+    pub fn countPorts(_: *ApiImpl, _: migz.Port, list: migz.OolRights(migz.SendRight)) migz.Error!i32 {
+        defer list.deinit();
+        var live: i32 = 0;
+        for (list.names) |name| live += @intFromBool(migz.received(migz.SendRight, name) != null);
+        return live;
     }
 
     pub fn whoami(_: *ApiImpl, _: migz.Port, atoken: migz.AuditToken) migz.Error!i32 {
@@ -450,9 +449,12 @@ test "ports_ool: the idiomatic API, client and server, errors with their exact c
         try std.testing.expectEqualSlices(i32, &.{ 0, 10, 20, 30 }, st.slice());
         try expectEqual(@as(i32, std.c.getpid()), try api.whoami(server));
 
-        // The raw method behind `count_ports` still serves the raw client.
+        // An array of rights, lent: the call copies them and the caller keeps its own.
         const a = try mine.makeSend();
         defer a.deinit();
+        try expectEqual(@as(i32, 3), try api.countPorts(server, &.{ a, a, a }));
+        try expectEqual(@as(i32, 0), try api.countPorts(server, &.{}));
+        // The typed server still serves the raw client.
         var counted: po.CountPortsOut = .{};
         try expectEqual(ok, po.countPorts(&.{ .server = server.name, .list = .of(&[_]migz.Port{a.name}) }, &counted));
         try expectEqual(@as(i32, 1), counted.count);

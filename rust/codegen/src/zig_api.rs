@@ -339,7 +339,49 @@ fn input(
                 p.moved.push((param.into(), poly));
             }
         }
-        Shape::PortArray { .. } | Shape::OolPorts { .. } => return why("an array of rights"),
+        Shape::PortArray { n, var } | Shape::OolPorts { n, var } => {
+            // Lent rights only: moved ones would need releasing per element on failure.
+            let ool = matches!(shape(&a.ty), Shape::OolPorts { .. });
+            let (rt, owned) = match (send_right(a.ty.in_name), recv_right(&a.ty)) {
+                (Some(rt), Some(owned)) if !rt.moved => (rt, owned),
+                _ => return why("an array of rights the call moves"),
+            };
+            if !var || !matches!(a.count, Count::Own) {
+                return why("an array of rights of fixed or shared length");
+            }
+            p.client.push(Param {
+                name: param.into(),
+                ty: format!("[]const {}", rt.ty),
+                note: Some(format!("`{param}` is lent: its rights stay the caller's")),
+            });
+            let cnt = zig_ident(&format!("{}_cnt", a.name));
+            if ool {
+                p.inputs
+                    .push((field.into(), format!(".of(migz.names({}, {param}))", rt.ty)));
+                p.server.push(Param {
+                    name: param.into(),
+                    ty: format!("migz.OolRights({owned})"),
+                    note: None,
+                });
+                p.server_args
+                    .push(format!("migz.OolRights({owned}).fromReceived(in.{field})"));
+            } else {
+                p.inputs.push((
+                    field.into(),
+                    format!("try migz.inlineNames({n}, {}, {param})", rt.ty),
+                ));
+                p.inputs.push((cnt.clone(), format!("@intCast({param}.len)")));
+                p.server.push(Param {
+                    name: param.into(),
+                    ty: format!("migz.InlineRights({owned}, {n})"),
+                    note: None,
+                });
+                p.server_args.push(format!(
+                    "migz.InlineRights({owned}, {n}).of(in.{field}, in.{cnt})"
+                ));
+            }
+            p.checked = true;
+        }
         Shape::OolArray { .. } => return why("an array of out-of-line elements"),
         Shape::Value => {
             let (ty, to_wire, from_wire) = match value_enum(&a.ty) {
@@ -464,7 +506,45 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
                 }
             }
         }
-        Shape::PortArray { .. } | Shape::OolPorts { .. } => return why("an array of rights"),
+        Shape::PortArray { n, var } | Shape::OolPorts { n, var } => {
+            // The server lends the rights (the reply copies or makes them); the client owns
+            // what arrives.
+            let ool = matches!(shape(&a.ty), Shape::OolPorts { .. });
+            let (rt, owned) = match (send_right(a.ty.in_name), recv_right(&a.ty)) {
+                (Some(rt), Some(owned)) if !rt.moved && owned != "migz.AnyRight" => (rt, owned),
+                _ => return why("an array of rights the reply moves"),
+            };
+            if !var || !matches!(a.count, Count::Own) {
+                return why("an array of rights of fixed or shared length");
+            }
+            let lent = rt.ty;
+            if ool {
+                Result {
+                    field: field.into(),
+                    client_ty: format!("migz.OolRights({owned})"),
+                    client_expr: format!("migz.OolRights({owned}).fromReceived(out.{field})"),
+                    server_ty: format!("[]const {lent}"),
+                    server_store: Box::new(move |v| {
+                        format!("out.{f} = .of(migz.names({lent}, {v}));")
+                    }),
+                    fallible: false,
+                    server_release: None,
+                }
+            } else {
+                let cnt = zig_ident(&format!("{}_cnt", a.name));
+                Result {
+                    field: field.into(),
+                    client_ty: format!("migz.InlineRights({owned}, {n})"),
+                    client_expr: format!(".of(out.{field}, out.{cnt})"),
+                    server_ty: format!("[]const {lent}"),
+                    server_store: Box::new(move |v| {
+                        format!("out.{cnt} = migz.copyNames(&out.{f}, {lent}, {v})")
+                    }),
+                    fallible: true,
+                    server_release: None,
+                }
+            }
+        }
         Shape::OolArray { .. } => return why("an array of out-of-line elements"),
         Shape::Value => match value_enum(&a.ty) {
             Some(e) => Result {

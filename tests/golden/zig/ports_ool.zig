@@ -2363,9 +2363,19 @@ pub const api = struct {
         return .of(out.values, out.values_cnt);
     }
 
-    // `count_ports` has no typed function yet,
-    // because `list` is an array of rights;
-    // call `wire.countPorts`.
+    /// Calls `count_ports` (id 3006) through `wire.countPorts`,
+    /// which keeps Apple's reply port handling, timeouts and reply checks.
+    /// `server`, the server's port, is lent.
+    /// `list` is lent: its rights stay the caller's.
+    pub fn countPorts(server: migz.SendRight, list: []const migz.SendRight) migz.Error!int32_t {
+        var out: CountPortsOut = .{};
+        const kr = wire.countPorts(&.{
+            .server = server.name,
+            .list = .of(migz.names(migz.SendRight, list)),
+        }, &out);
+        if (kr != migz.kern.success) return migz.fail(kr);
+        return out.count;
+    }
 
     /// Calls `whoami` (id 3007) through `wire.whoami`,
     /// which keeps Apple's reply port handling, timeouts and reply checks.
@@ -2489,7 +2499,12 @@ pub const api = struct {
                 in: *const CountPortsIn,
                 out: *CountPortsOut,
             ) migz.KernReturn {
-                return self.impl.countPorts(in, out);
+                const res = self.impl.countPorts(
+                    in.server,
+                    migz.OolRights(migz.SendRight).fromReceived(in.list),
+                ) catch |err| return migz.codeToSend(err);
+                out.count = res;
+                return migz.kern.success;
             }
 
             pub fn whoami(self: *const Self, in: *const WhoamiIn, out: *WhoamiOut) migz.KernReturn {
@@ -2555,8 +2570,12 @@ const ApiTestStub = struct {
     pub fn stats(_: *ApiTestStub, _: migz.Port) migz.Error![]const int32_t {
         return error.Failure;
     }
-    pub fn countPorts(_: *ApiTestStub, _: *const CountPortsIn, _: *CountPortsOut) migz.KernReturn {
-        return migz.kern.failure;
+    pub fn countPorts(
+        _: *ApiTestStub,
+        _: migz.Port,
+        _: migz.OolRights(migz.SendRight),
+    ) migz.Error!int32_t {
+        return error.Failure;
     }
     pub fn whoami(_: *ApiTestStub, _: migz.Port, _: migz.AuditToken) migz.Error!int32_t {
         return error.Failure;
