@@ -370,7 +370,8 @@ fn input(
                     field.into(),
                     format!("try migz.inlineNames({n}, {}, {param})", rt.ty),
                 ));
-                p.inputs.push((cnt.clone(), format!("@intCast({param}.len)")));
+                p.inputs
+                    .push((cnt.clone(), format!("@intCast({param}.len)")));
                 p.server.push(Param {
                     name: param.into(),
                     ty: format!("migz.InlineRights({owned}, {n})"),
@@ -1042,6 +1043,8 @@ routine typed(server : mach_port_t; right : mach_port_right_t; port : mach_port_
 routine rights_array(server : mach_port_t; list : ports_t);
 routine moved_beside_array(server : mach_port_t; give : mach_port_move_send_t; xs : ints_t);
 routine clash(server : mach_port_t; int32_t : int32_t; kr : int32_t);
+type moved_ports_t = array[] of mach_port_move_send_t;
+routine moved_array(server : mach_port_t; list : moved_ports_t);
 "#;
 
     fn subsystem() -> Subsystem {
@@ -1091,11 +1094,23 @@ routine clash(server : mach_port_t; int32_t : int32_t; kr : int32_t);
         let names = Names::new(&sub, &aliases);
         let types = Types { aliases: &aliases };
         let why = |i: usize| plan(&sub.routines[i], &types, &names).err().unwrap();
-        assert_eq!(why(1), "`list` is an array of rights");
+        assert_eq!(why(4), "`list` is an array of rights the call moves");
         assert_eq!(
             why(2),
             "moving a right beside an array whose length the request checks"
         );
+    }
+
+    #[test]
+    fn lent_arrays_of_rights_are_slices_and_arrive_owned() {
+        let sub = subsystem();
+        let aliases = aliases();
+        let names = Names::new(&sub, &aliases);
+        let types = Types { aliases: &aliases };
+        let p = plan(&sub.routines[1], &types, &names).unwrap();
+        assert_eq!(p.client[1].ty, "[]const migz.SendRight");
+        assert_eq!(p.server[1].ty, "migz.OolRights(migz.SendRight)");
+        assert!(p.moved.is_empty());
     }
 
     #[test]
@@ -1114,7 +1129,7 @@ routine clash(server : mach_port_t; int32_t : int32_t; kr : int32_t);
         let sub = subsystem();
         let text = generate(&sub, &aliases());
         assert!(text.contains("pub const api = struct {"));
-        assert!(text.contains("// `rights_array` has no typed function yet"));
+        assert!(text.contains("// `moved_array` has no typed function yet"));
         for line in text.lines() {
             assert!(line.len() <= 100, "{line}");
         }
