@@ -75,6 +75,14 @@ pub fn copyOut(comptime T: type, room: []T, items: []const T) errors.Error!u32 {
     return @intCast(items.len);
 }
 
+/// Copies `items` into `room` for a reply array that shares its count with an earlier one
+/// (`SameCount`): it must have exactly `count` elements (`MigBadArguments` otherwise), and
+/// at most the room (`MigArrayTooLarge`).
+pub fn copySame(comptime T: type, room: []T, items: []const T, count: u32) errors.Error!void {
+    if (items.len != count) return errors.fail(abi.mig.bad_arguments);
+    _ = try copyOut(T, room, items);
+}
+
 /// Copies the C string `s` (without NUL) into `room`, NUL-terminated, or fails with
 /// `MIG_ARRAY_TOO_LARGE` when it does not fit with its NUL.
 pub fn copyCString(room: []u8, s: []const u8) errors.Error!void {
@@ -135,6 +143,13 @@ pub fn copyNames(room: []abi.Port, comptime R: type, list: []const R) errors.Err
     if (list.len > room.len) return errors.fail(abi.mig.array_too_large);
     @memcpy(room[0..list.len], names(R, list));
     return @intCast(list.len);
+}
+
+/// `copyNames` for an array that shares its count with an earlier one (`SameCount`): it
+/// must have exactly `count` rights, else `MigBadArguments`.
+pub fn copyNamesSame(room: []abi.Port, comptime R: type, list: []const R, count: u32) errors.Error!void {
+    if (list.len != count) return errors.fail(abi.mig.bad_arguments);
+    _ = try copyNames(room, R, list);
 }
 
 /// Rights of type `R` a message brought out of line: the array's memory and every right
@@ -224,6 +239,9 @@ test "arrays of rights: names read in place, received ones released with their m
         try std.testing.expectError(error.MigArrayTooLarge, inlineNames(1, rights.SendRight, &lent));
         var room: [1]abi.Port = undefined;
         try std.testing.expectError(error.MigArrayTooLarge, copyNames(&room, rights.SendRight, &lent));
+        var two: [2]abi.Port = undefined;
+        try copyNamesSame(&two, rights.SendRight, &lent, 2);
+        try std.testing.expectError(error.MigBadArguments, copyNamesSame(&two, rights.SendRight, &lent, 1));
 
         // Two more send references, as a message would bring them: in line and out of
         // line, each list releases its own.
@@ -240,6 +258,14 @@ test "arrays of rights: names read in place, received ones released with their m
         OolRights(rights.SendRight).fromReceived(.{}).deinit();
     }
     try task.expectNoLeaks();
+}
+
+test copySame {
+    var room: [3]i32 = undefined;
+    try copySame(i32, &room, &.{ 1, 2 }, 2);
+    try std.testing.expectEqualSlices(i32, &.{ 1, 2 }, room[0..2]);
+    try std.testing.expectError(error.MigBadArguments, copySame(i32, &room, &.{1}, 2));
+    try std.testing.expectError(error.MigArrayTooLarge, copySame(i32, &room, &.{ 1, 2, 3, 4 }, 4));
 }
 
 test "out-of-line memory goes back with deinit" {

@@ -170,6 +170,8 @@ pub const OolSlice = api.OolSlice;
 pub const cString = api.cString;
 /// Copies elements into a fixed room, or `MigArrayTooLarge`.
 pub const copyOut = api.copyOut;
+/// Copies a reply array sharing an earlier one's count (`SameCount`), which it must match.
+pub const copySame = api.copySame;
 /// Copies a C string into a fixed room with its NUL, or `MigArrayTooLarge`.
 pub const copyCString = api.copyCString;
 /// The owned right that arrived under a name, or null.
@@ -182,6 +184,8 @@ pub const names = api.names;
 pub const inlineNames = api.inlineNames;
 /// Copies the names of lent rights into a reply's in-line port array.
 pub const copyNames = api.copyNames;
+/// `copyNames` for a reply array sharing an earlier one's count (`SameCount`).
+pub const copyNamesSame = api.copyNamesSame;
 /// Rights a message brought out of line, owned with their array until `deinit`.
 pub const OolRights = api.OolRights;
 /// Rights a message brought in line, returned by value and owned until `deinit`.

@@ -276,10 +276,10 @@ fn plan(r: &Routine, types: &Types, names: &Names) -> std::result::Result<Plan, 
                     return why("an array or right both sent and returned (InOut)");
                 }
                 input(a, &field, &param, types, &mut p)?;
-                output(a, &field, types, &mut p)?;
+                output(a, &r.args, &field, types, &mut p)?;
             }
             ArgKind::In => input(a, &field, &param, types, &mut p)?,
-            ArgKind::Out => output(a, &field, types, &mut p)?,
+            ArgKind::Out => output(a, &r.args, &field, types, &mut p)?,
         }
     }
     if p.checked && !p.moved.is_empty() {
@@ -461,7 +461,13 @@ fn input(
 }
 
 /// Plans an argument that the reply carries.
-fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Result<(), String> {
+fn output(
+    a: &Arg,
+    args: &[Arg],
+    field: &str,
+    types: &Types,
+    p: &mut Plan,
+) -> std::result::Result<(), String> {
     // The field's name, owned by the snippets that store into it.
     let f = field.to_string();
     let why = |what: &str| Err(format!("`{}` is {what}", a.name));
@@ -515,9 +521,11 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
                 (Some(rt), Some(owned)) if !rt.moved && owned != "migz.AnyRight" => (rt, owned),
                 _ => return why("an array of rights the reply moves"),
             };
-            if !var || !matches!(a.count, Count::Own) {
+            let counted = reply_count(a, args);
+            let Some((cnt, same)) = counted.filter(|_| var && (!ool || a.count == Count::Own))
+            else {
                 return why("an array of rights of fixed or shared length");
-            }
+            };
             let lent = rt.ty;
             if ool {
                 Result {
@@ -532,14 +540,18 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
                     server_release: None,
                 }
             } else {
-                let cnt = zig_ident(&format!("{}_cnt", a.name));
                 Result {
                     field: field.into(),
                     client_ty: format!("migz.InlineRights({owned}, {n})"),
                     client_expr: format!(".of(out.{field}, out.{cnt})"),
                     server_ty: format!("[]const {lent}"),
-                    server_store: Box::new(move |v| {
-                        format!("out.{cnt} = migz.copyNames(&out.{f}, {lent}, {v})")
+                    // With SameCount the count is the earlier array's, which this one must
+                    // match (it was stored first: results keep their order).
+                    server_store: Box::new(move |v| match same {
+                        true => format!(
+                            "migz.copyNamesSame(\n    &out.{f},\n    {lent},\n    {v},\n    out.{cnt},\n)"
+                        ),
+                        false => format!("out.{cnt} = migz.copyNames(&out.{f}, {lent}, {v})"),
                     }),
                     fallible: true,
                     server_release: None,
@@ -599,18 +611,24 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
             }
         }
         Shape::VarInline { max } => {
-            if !matches!(a.count, Count::Own) {
-                return why("a reply array counted by another argument (SameCount)");
-            }
+            let Some((cnt, same)) = reply_count(a, args) else {
+                return why("a reply array counted by an out-of-line argument");
+            };
             let el = types.elem(&a.ty);
-            let cnt = zig_ident(&format!("{}_cnt", a.name));
             Result {
                 field: field.into(),
                 client_ty: format!("migz.InlineArray({el}, {max})"),
                 client_expr: format!(".of(out.{field}, out.{cnt})"),
                 server_ty: format!("[]const {el}"),
-                server_store: Box::new(move |v| {
-                    format!("out.{cnt} = migz.copyOut(\n    {el},\n    &out.{f},\n    {v},\n)")
+                // With SameCount the count is the earlier array's, which this one must
+                // match (it was stored first: results keep their order).
+                server_store: Box::new(move |v| match same {
+                    true => format!(
+                        "migz.copySame(\n    {el},\n    &out.{f},\n    {v},\n    out.{cnt},\n)"
+                    ),
+                    false => {
+                        format!("out.{cnt} = migz.copyOut(\n    {el},\n    &out.{f},\n    {v},\n)")
+                    }
                 }),
                 fallible: true,
                 server_release: None,
@@ -628,6 +646,21 @@ fn output(a: &Arg, field: &str, types: &Types, p: &mut Plan) -> std::result::Res
     };
     p.results.push(result);
     Ok(())
+}
+
+/// The `Out` field an in-line reply array's count is in: its own, or with `SameCount` that of
+/// the earlier in-line array it shares it with; `None` for a count of another kind.
+fn reply_count(a: &Arg, args: &[Arg]) -> Option<(String, bool)> {
+    let of = |b: &Arg| zig_ident(&format!("{}_cnt", b.name));
+    match a.count {
+        Count::Own => Some((of(a), false)),
+        Count::Same(t) => matches!(
+            shape(&args[t].ty),
+            Shape::VarInline { .. } | Shape::PortArray { var: true, .. }
+        )
+        .then(|| (of(&args[t]), true)),
+        _ => None,
+    }
 }
 
 /// Names a parameter may not take: every declaration of the file and of `api` (Zig refuses
