@@ -130,6 +130,14 @@ pub fn poly_default(a: &Arg) -> u32 {
     }
 }
 
+/// The argument whose count `a` shares (`SameCount`), by its index.
+pub fn shared_count(a: &Arg) -> Option<usize> {
+    match a.count {
+        Count::Same(t) => Some(t),
+        _ => None,
+    }
+}
+
 /// Whether the routine names its reply port as an argument (`replyport`, `sreplyport`,
 /// `ureplyport`).
 pub fn has_reply_port_arg(r: &Routine) -> bool {

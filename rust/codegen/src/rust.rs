@@ -14,7 +14,7 @@ use crate::binding::{self, Binding, CStruct, CType, Ownership, RightKind, Shape,
 use crate::names::{pascal, rust_ident};
 use crate::{GeneratedFile, VERSION};
 use migz_defs::ir::{
-    Arg, ArgKind, Count, Dealloc, Field, FieldKind, Layout, Routine, Subsystem, Type, msgt,
+    Arg, ArgKind, Dealloc, Field, FieldKind, Layout, Routine, Subsystem, Type, msgt,
 };
 use std::fmt::Write as _;
 
@@ -1558,10 +1558,7 @@ fn plan_call(r: &Routine) -> Option<Call> {
             _ => continue,
         }
         let sh = shape(ty);
-        let same = match &a.count {
-            Count::Same(t) => Some(*t),
-            _ => None,
-        };
+        let same = binding::shared_count(a);
         if matches!(a.kind, ArgKind::In | ArgKind::InOut) {
             let g = format!("g{i}");
             let check_len = |c: &mut Call, len: String| {
@@ -1971,10 +1968,7 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
             continue;
         }
         let sh = shape(ty);
-        let same = match &a.count {
-            Count::Same(t) => Some(*t),
-            _ => None,
-        };
+        let same = binding::shared_count(a);
         if matches!(a.kind, ArgKind::In | ArgKind::InOut) {
             match sh {
                 Shape::OolArray { n, var, ports, .. } => {

@@ -18,8 +18,7 @@ use crate::names::{camel, is_identifier, pascal, zig_ident};
 use crate::zig_api::WIRE;
 use crate::{GeneratedFile, VERSION};
 use migz_defs::ir::{
-    Arg, ArgKind, Count, Dealloc, Field, FieldKind, Layout, Routine, RoutineKind, Subsystem, Type,
-    msgt,
+    Arg, ArgKind, Dealloc, Field, FieldKind, Layout, Routine, RoutineKind, Subsystem, Type, msgt,
 };
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -579,13 +578,6 @@ impl Gen<'_> {
         format!("cnt_{i}")
     }
 
-    fn same_target(a: &Arg) -> Option<usize> {
-        match &a.count {
-            Count::Same(t) => Some(*t),
-            _ => None,
-        }
-    }
-
     fn carried(a: &Arg, side: Side) -> bool {
         is_data(a)
             && match side {
@@ -648,7 +640,7 @@ impl Gen<'_> {
                 continue;
             }
             let cv = Self::cnt_var(i);
-            let target = Self::same_target(a).map(Self::cnt_var);
+            let target = crate::binding::shared_count(a).map(Self::cnt_var);
             match shape(&a.ty) {
                 Shape::PortArray { n, var: true } => {
                     if let Some(t) = &target {
@@ -1565,7 +1557,7 @@ impl Gen<'_> {
                 } => {
                     let a = &r.args[*arg];
                     let f = zig_ident(&a.name);
-                    let cv = match Self::same_target(a) {
+                    let cv = match crate::binding::shared_count(a) {
                         Some(t) => Self::cnt_var(t),
                         None => Self::cnt_var(*arg),
                     };
@@ -1631,11 +1623,13 @@ impl Gen<'_> {
             let align = msg_align(&a.ty);
             let (cnt, is_ports) = match shape(&a.ty) {
                 Shape::Ool { var: true, .. } => (
-                    Self::same_target(a).map_or_else(|| Self::cnt_var(arg), Self::cnt_var),
+                    crate::binding::shared_count(a)
+                        .map_or_else(|| Self::cnt_var(arg), Self::cnt_var),
                     false,
                 ),
                 Shape::OolPorts { var: true, .. } => (
-                    Self::same_target(a).map_or_else(|| Self::cnt_var(arg), Self::cnt_var),
+                    crate::binding::shared_count(a)
+                        .map_or_else(|| Self::cnt_var(arg), Self::cnt_var),
                     true,
                 ),
                 Shape::Ool { n, .. } => (n.to_string(), false),

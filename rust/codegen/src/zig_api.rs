@@ -652,9 +652,9 @@ fn output(
 /// the earlier in-line array it shares it with; `None` for a count of another kind.
 fn reply_count(a: &Arg, args: &[Arg]) -> Option<(String, bool)> {
     let of = |b: &Arg| zig_ident(&format!("{}_cnt", b.name));
-    match a.count {
-        Count::Own => Some((of(a), false)),
-        Count::Same(t) => matches!(
+    match (a.count == Count::Own, crate::binding::shared_count(a)) {
+        (true, _) => Some((of(a), false)),
+        (false, Some(t)) => matches!(
             shape(&args[t].ty),
             Shape::VarInline { .. } | Shape::PortArray { var: true, .. }
         )
