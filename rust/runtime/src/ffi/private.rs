@@ -7,16 +7,15 @@ pub use crate::__migz_exports as exports;
 pub use crate::ffi::{
     AlignedBuf, CallError, CodecError, ConstSlice, FromName, Given, Handled, IntoRaw,
     MIG_ARRAY_TOO_LARGE, MIG_BAD_ARGUMENTS, MIG_BAD_ID, MIG_TYPE_ERROR, Mode, Named, OolSlice,
-    Refusal, any_right, any_rights, block_on, c_string, call, call_as, call_async, capacity,
-    check_capacity, check_len, discard, fill, fill_c_string, fill_names, fill_same, finish, fits,
-    guarded, inline_names, into_raw_all, into_raw_each, items, names, ool_any_rights,
-    ool_any_rights_each, ool_buffer, ool_buffers, ool_copies, ool_copy, ool_count, ool_names_each,
-    ool_rights, ool_rights_each, ool_slice, ool_slices, poly_disposition, poly_disposition_each,
-    prefix, receive_right, release_reply_right, reply_ool_copies, reply_ool_copy,
-    reply_ool_names_each, reply_ool_slice, reply_ool_slices, reply_poly_disposition,
-    reply_poly_disposition_each, reply_port, reply_slice, request_buf, request_header, request_id,
-    requests, rights, same_count, send, send_as, send_async, send_once_right, send_right,
-    simple_requests, slice, take_ool, take_ools, was_sent,
+    Refusal, any_right, any_rights, block_on, c_string, call_as, capacity, check_capacity,
+    check_len, discard, fill, fill_c_string, fill_names, fill_same, finish, fits, guarded,
+    inline_names, into_raw_all, into_raw_each, items, names, ool_any_rights, ool_any_rights_each,
+    ool_buffer, ool_buffers, ool_copies, ool_copy, ool_count, ool_names_each, ool_rights,
+    ool_rights_each, ool_slice, ool_slices, poly_disposition, poly_disposition_each, prefix,
+    receive_right, release_reply_right, reply_ool_copies, reply_ool_copy, reply_ool_names_each,
+    reply_ool_slice, reply_ool_slices, reply_poly_disposition, reply_poly_disposition_each,
+    reply_port, reply_slice, request_buf, request_header, request_id, requests, rights, same_count,
+    send_as, send_once_right, send_right, simple_requests, slice, take_ool, take_ools, was_sent,
 };
 pub use crate::ool::OolBuffer;
 pub use core::mem::offset_of;
