@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod diff;
+mod rustfmt;
 
 #[derive(Parser)]
 #[command(
@@ -43,6 +44,10 @@ enum Command {
         /// Write `<subsystem>.rs` files into this directory.
         #[arg(long, value_name = "DIR")]
         rust: Option<PathBuf>,
+        /// Leave the Rust files as the writer lays them out (with prettyplease), without
+        /// passing them through rustfmt (`$RUSTFMT`, else on `PATH`) when it is found.
+        #[arg(long)]
+        no_rustfmt: bool,
         #[command(flatten)]
         pp: PpArgs,
         /// The .defs files.
@@ -145,6 +150,7 @@ fn main() -> ExitCode {
         Command::Gen {
             zig,
             rust,
+            no_rustfmt,
             pp,
             files,
         } => {
@@ -152,6 +158,16 @@ fn main() -> ExitCode {
                 eprintln!("migz gen: nothing to generate; give --zig DIR and/or --rust DIR");
                 return ExitCode::from(2);
             }
+            let rustfmt = match (&rust, no_rustfmt) {
+                (Some(_), false) => rustfmt::Rustfmt::find()
+                    .inspect_err(|why| {
+                        eprintln!(
+                            "migz gen: note: rustfmt not used ({why}); the Rust files are laid out by prettyplease alone"
+                        );
+                    })
+                    .ok(),
+                _ => None,
+            };
             let options = pp.options(macro_order(&raw, &pp));
             let mut failed = false;
             for file in &files {
@@ -177,7 +193,16 @@ fn main() -> ExitCode {
                     ];
                     for (dir, generate) in writers {
                         let Some(dir) = dir else { continue };
-                        let generated = generate(sub, &source);
+                        let mut generated = generate(sub, &source);
+                        if let (Some(fmt), true) = (&rustfmt, generated.name.ends_with(".rs")) {
+                            match fmt.format(&generated.contents) {
+                                Ok(text) => generated.contents = text,
+                                Err(why) => eprintln!(
+                                    "migz gen: warning: {}: {why}; left as prettyplease laid it out",
+                                    generated.name
+                                ),
+                            }
+                        }
                         if let Err(e) = write_if_changed(dir, &generated) {
                             eprintln!(
                                 "migz gen: cannot write {}: {e}",

@@ -126,3 +126,54 @@ fn zig_golden_files() {
         );
     }
 }
+
+/// Without rustfmt (`--no-rustfmt`, or none found), the Rust file is as prettyplease lays it
+/// out: the same tokens as the golden file, which rustfmt turns into the golden file, and a
+/// note says rustfmt was not used when it was wanted but not found.
+#[test]
+fn rust_without_rustfmt_is_the_prettyplease_layout() {
+    let root = common::repo_root();
+    let defs = root.join("examples/defs/ports_ool.defs");
+    let tmp = std::env::temp_dir().join(format!("migz-no-rustfmt-{}", std::process::id()));
+    let run = |dir: &str, flag: Option<&str>, rustfmt: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_migz"))
+            .arg("gen")
+            .arg("--rust")
+            .arg(tmp.join(dir))
+            .args(flag)
+            .arg(&defs)
+            .env("RUSTFMT", rustfmt)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(tmp.join(dir).join("ports_ool.rs")).unwrap();
+        (text, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (skipped, quiet) = run("skipped", Some("--no-rustfmt"), "rustfmt");
+    let (missing, note) = run("missing", None, "/nonexistent/rustfmt");
+    assert_eq!(quiet, "");
+    assert!(note.contains("rustfmt not used"), "{note}");
+    assert_eq!(skipped, missing);
+    let golden = std::fs::read_to_string(root.join("tests/golden/rust/ports_ool.rs")).unwrap();
+    assert_ne!(
+        skipped, golden,
+        "prettyplease and rustfmt lay this file out differently"
+    );
+    let formatted = tmp.join("missing/ports_ool.rs");
+    let out = Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .arg(&formatted)
+        .output()
+        .expect("rustfmt runs (it comes with the toolchain)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&formatted).unwrap(), golden);
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -1,6 +1,7 @@
 //! migz code generators. Each reads the front end's IR ([`migz_defs::ir::Subsystem`]) and
 //! writes one formatted source file per subsystem: [`zig`] for the Zig stubs with the
-//! packing hot loop and its C-ABI exports, [`rust`] for the Rust side that calls them.
+//! packing hot loop and its C-ABI exports, [`rust`] for the Rust side that calls them (laid
+//! out by `prettyplease`).
 
 #![forbid(unsafe_code)]
 

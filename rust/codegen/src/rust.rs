@@ -56,14 +56,37 @@ pub fn generate(sub: &Subsystem, source: &str) -> GeneratedFile {
     g.client(sub);
     g.server(sub);
     g.messages(sub);
-    // One trailing newline, as rustfmt leaves it.
-    while g.out.ends_with("\n\n") {
-        g.out.pop();
-    }
     GeneratedFile {
         name: format!("{}.rs", sub.name),
-        contents: g.out,
+        contents: layout(&g.out),
     }
+}
+
+/// Lays the written text out: the writer decides what the file says and `prettyplease`
+/// how it is broken into lines, one top-level item at a time with a blank line between
+/// them. The `//` banner before the first item is kept as written (the parser drops plain
+/// comments). Text that does not parse, which would be a bug of the writer, is returned
+/// as written so that the compiler reports it where it lies.
+fn layout(text: &str) -> String {
+    let body_at = text
+        .lines()
+        .take_while(|l| l.is_empty() || l.starts_with("//") && !l.starts_with("///"))
+        .map(|l| l.len() + 1)
+        .sum::<usize>()
+        .min(text.len());
+    let (banner, body) = text.split_at(body_at);
+    let Ok(mut file) = syn::parse_file(body) else {
+        return text.to_string();
+    };
+    let mut out = banner.to_string();
+    for (i, item) in std::mem::take(&mut file.items).into_iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        file.items = vec![item];
+        out.push_str(&prettyplease::unparse(&file));
+    }
+    out
 }
 
 /// Which message of the exchange.
@@ -478,7 +501,7 @@ impl Gen {
     }
 
     /// Writes an `In` or `Out` struct, its C layout assertions and a `Default` with the
-    /// Zig side's defaults. Returns the type as the exports macro takes it.
+    /// Zig side's defaults. Returns the type as the exports macro takes it (`borrowing In` when it has a lifetime).
     fn args_struct(&mut self, name: &str, doc: &str, r: &Routine, s: &CStruct) -> String {
         let fields = &arg_fields(r, s)[..];
         let borrows = fields.iter().any(|f| f.ty.borrows());
@@ -511,8 +534,13 @@ impl Gen {
         let lt = if borrows { "<'static>" } else { "" };
         let named: Vec<(&str, u64)> = fields.iter().map(|f| (f.name.as_str(), f.offset)).collect();
         self.layout_asserts(&format!("{name}{lt}"), s.size, &named);
+        let macro_arg = if borrows {
+            format!("borrowing {name}")
+        } else {
+            name.to_string()
+        };
         if derive_default {
-            return format!("{name}{}", if borrows { "<'a>" } else { "" });
+            return macro_arg;
         }
         let mut values = Vec::new();
         for f in fields {
@@ -526,22 +554,9 @@ impl Gen {
             self.out,
             "impl{generics} Default for {name}{generics} {{\n    fn default() -> Self {{"
         );
-        // rustfmt keeps a struct literal on one line when its fields take at most 18
-        // characters (`struct_lit_width`), so the generated file is already formatted.
-        let joined = values.join(", ");
-        if values.is_empty() {
-            self.out.push_str("        Self {}\n");
-        } else if joined.len() <= 18 {
-            let _ = writeln!(self.out, "        Self {{ {joined} }}");
-        } else {
-            self.out.push_str("        Self {\n");
-            for v in &values {
-                let _ = writeln!(self.out, "            {v},");
-            }
-            self.out.push_str("        }\n");
-        }
+        let _ = writeln!(self.out, "        Self {{ {} }}", values.join(", "));
         self.out.push_str("    }\n}\n\n");
-        format!("{name}{}", if borrows { "<'a>" } else { "" })
+        macro_arg
     }
 
     /// The typed client: one blocking and one `async` method per routine it covers.
@@ -557,10 +572,8 @@ impl Gen {
             .filter_map(|r| plan_call(r).map(|c| (r, c)))
             .collect();
         // Several results come back as a tuple, named so that signatures stay short.
-        let mut any_results = false;
         for (r, c) in &covered {
             if c.results.len() > 1 {
-                any_results = true;
                 let types: Vec<String> = c.results.iter().map(|r| r.0.text()).collect();
                 let doc = format!("The results of `{}`, in `.defs` order.", r.name);
                 let generic = if c.results.iter().any(|r| r.0.transport()) {
@@ -571,9 +584,6 @@ impl Gen {
                 let head = format!("pub type {}Results{generic} = (", pascal(&r.name));
                 tuple_alias(&mut self.out, &doc, &head, &types);
             }
-        }
-        if any_results {
-            self.out.push('\n');
         }
         let _ = writeln!(
             self.out,
@@ -587,7 +597,6 @@ impl Gen {
         self.out.push_str("}\n\n");
         for (r, c) in &covered {
             self.call_body(r, c);
-            self.out.push('\n');
         }
     }
 
@@ -613,10 +622,8 @@ impl Gen {
         if !covered.is_empty() {
             self.out.push_str("use ::core::future::Future;\n\n");
         }
-        let mut any_results = false;
         for (r, s) in &covered {
             if s.results.len() > 1 {
-                any_results = true;
                 let borrows = s.results.iter().any(|r| r.0.borrows());
                 // Borrows in a type alias are named: `'a`.
                 let lt = borrows.then_some("'a");
@@ -634,9 +641,6 @@ impl Gen {
                 let head = format!("pub type {}ServerResults{generics} = (", pascal(&r.name));
                 tuple_alias(&mut self.out, &doc, &head, &types);
             }
-        }
-        if any_results {
-            self.out.push('\n');
         }
         let _ = writeln!(
             self.out,
@@ -665,10 +669,7 @@ impl Gen {
                 "pub trait {trait_name}<T: ::migz::Transport = {SPACE}>: Send + Sync {{"
             );
         }
-        for (i, (r, s)) in covered.iter().enumerate() {
-            if i > 0 {
-                self.out.push('\n');
-            }
+        for (r, s) in &covered {
             self.doc(&r.doc, "    ");
             let _ = writeln!(
                 self.out,
@@ -700,33 +701,7 @@ impl Gen {
                 .iter()
                 .map(|(n, t)| format!(", {n}: {t}"))
                 .collect();
-            // rustfmt's layouts of a declaration without a body: on one line when it is
-            // shorter than 100 columns; at exactly 100 (the `;` counted against the
-            // limit), the return type on a line of its own; else one parameter a line.
-            let head = format!("    fn {method}(&self{flat})");
-            let one_line = format!("{head} -> {output}");
-            if one_line.len() < 100 {
-                let _ = writeln!(self.out, "{one_line}");
-            } else if one_line.len() == 100 {
-                let _ = writeln!(self.out, "{head}\n    -> {output}");
-            } else {
-                let _ = writeln!(self.out, "    fn {method}(\n        &self,");
-                for (n, t) in &s.params {
-                    let _ = writeln!(self.out, "        {n}: {t},");
-                }
-                let last = format!("    ) -> {output}");
-                let inner = format!("        Output = ServeResult<{ret}>,");
-                if last.len() <= 100 || inner.len() > 100 || ret.contains("<'_>") {
-                    // Past 100 columns even when broken, rustfmt leaves the line as it is.
-                    let _ = writeln!(self.out, "{last}");
-                } else {
-                    // rustfmt's layout of generic arguments that do not fit.
-                    let _ = writeln!(
-                        self.out,
-                        "    ) -> impl Future<\n        Output = ServeResult<{ret}>,\n    > + Send;"
-                    );
-                }
-            }
+            let _ = writeln!(self.out, "    fn {method}(&self{flat}) -> {output}");
         }
         if !covered.is_empty() {
             self.out.push_str("}\n\n");
@@ -840,10 +815,7 @@ impl Gen {
                 })
                 .collect()
         };
-        for (i, (r, s)) in simple.iter().enumerate() {
-            if i > 0 {
-                self.out.push('\n');
-            }
+        for (r, s) in &simple {
             self.doc(&r.doc, "    ");
             let _ = writeln!(self.out, "    /// A request of `{}` (id {}).", r.name, r.id);
             let variant = pascal(&r.name);
@@ -878,7 +850,7 @@ impl Gen {
                 "    let mut input = {p}In::default();\n    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;"
             );
             for t in &s.takes {
-                self.stmt(4, t);
+                self.stmt(t);
             }
             if releases {
                 self.out.push_str(RELEASE_REPLY_RIGHT);
@@ -886,18 +858,14 @@ impl Gen {
             let variant = pascal(&r.name);
             let f = fields(s);
             let values: Vec<String> = f.iter().map(|(n, _, e)| format!("{n}: {e}")).collect();
-            let joined = values.join(", ");
-            let line = format!("    Ok({name}::{variant} {{ {joined} }})");
             if f.is_empty() {
                 let _ = writeln!(self.out, "    Ok({name}::{variant})");
-            } else if joined.len() <= 18 && line.len() <= 100 {
-                let _ = writeln!(self.out, "{line}");
             } else {
-                let _ = writeln!(self.out, "    Ok({name}::{variant} {{");
-                for v in &values {
-                    let _ = writeln!(self.out, "        {v},");
-                }
-                self.out.push_str("    })\n");
+                let _ = writeln!(
+                    self.out,
+                    "    Ok({name}::{variant} {{ {} }})",
+                    values.join(", ")
+                );
             }
             self.out.push_str("}\n\n");
         }
@@ -949,34 +917,16 @@ impl Gen {
             "    let mut input = {p}In::default();\n    Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;"
         );
         for t in &s.takes {
-            self.stmt(4, t);
+            self.stmt(t);
         }
-        // The future is bound first, so neither line is a method chain rustfmt would
-        // break; the call's arguments go one per line past 60 columns (`fn_call_width`).
         let mut args = vec!["server".to_string()];
         args.extend((0..s.params.len()).map(|i| format!("a{i}")));
         let method = rust_ident(&r.name);
-        let joined = args.join(", ");
-        let line = format!("    let future = S::{method}({joined});");
-        // The arguments are short names, which rustfmt keeps on one line up to 100
-        // columns, then moves the call to the next line, then packs them on lines.
-        let next = format!("        S::{method}({joined});");
-        if line.len() <= 100 {
-            let _ = writeln!(self.out, "{line}");
-        } else if next.len() <= 100 {
-            let _ = writeln!(self.out, "    let future =\n{next}");
-        } else if joined.len() + 9 <= 100 {
-            let _ = writeln!(
-                self.out,
-                "    let future = S::{method}(\n        {joined},\n    );"
-            );
-        } else {
-            let _ = writeln!(self.out, "    let future = S::{method}(");
-            for a in &args {
-                let _ = writeln!(self.out, "        {a},");
-            }
-            self.out.push_str("    );\n");
-        }
+        let _ = writeln!(
+            self.out,
+            "    let future = S::{method}({});",
+            args.join(", ")
+        );
         let bind = match s.results.len() {
             0 => String::new(),
             1 => "let r0 = ".to_string(),
@@ -1000,7 +950,7 @@ impl Gen {
             return;
         }
         for st in &s.pre {
-            self.stmt(4, st);
+            self.stmt(st);
         }
         let fields: Vec<(&str, &str)> = s
             .results
@@ -1031,24 +981,14 @@ impl Gen {
             if !all_set {
                 values.push("..Default::default()".into());
             }
-            // As rustfmt lays out a struct literal: on one line when its fields take at
-            // most 18 columns (`struct_lit_width`).
-            let joined = values.join(", ");
-            if values.is_empty() {
-                let _ = writeln!(self.out, "    let {mutable}out = {p}Out {{}};");
-            } else if joined.len() <= 18 {
-                let _ = writeln!(self.out, "    let {mutable}out = {p}Out {{ {joined} }};");
-            } else {
-                let _ = writeln!(self.out, "    let {mutable}out = {p}Out {{");
-                for v in &values {
-                    let comma = if v.starts_with("..") { "" } else { "," };
-                    let _ = writeln!(self.out, "        {v}{comma}");
-                }
-                self.out.push_str("    };\n");
-            }
+            let _ = writeln!(
+                self.out,
+                "    let {mutable}out = {p}Out {{ {} }};",
+                values.join(", ")
+            );
         }
         for f in fills {
-            self.stmt(4, f);
+            self.stmt(f);
         }
         self.out.push_str("    let head = p::request_header(request);\n    let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;\n");
         if !s.gives.is_empty() {
@@ -1056,41 +996,27 @@ impl Gen {
                 .push_str("    let mut given = p::Given::new(space);\n");
             for (f, g, many) in &s.gives {
                 let m = if *many { "ools_reply" } else { "ool_reply" };
-                self.stmt(
-                    4,
-                    &format!("given.{m}(reply, p::offset_of!(Reply, {f}), {g})?;"),
-                );
+                self.stmt(&format!(
+                    "given.{m}(reply, p::offset_of!(Reply, {f}), {g})?;"
+                ));
             }
             self.out.push_str("    given.keep_reply()?;\n");
         }
         if !s.moved.is_empty() {
-            self.out.push_str(
-                "    // The reply owns these rights now; if it cannot be sent, it is destroyed.\n",
-            );
             for m in &s.moved {
-                self.stmt(4, m);
+                self.stmt(m);
             }
         }
         self.out.push_str("    Ok(size)\n}\n\n");
     }
 
-    /// `let name = expr;` as rustfmt writes it: past 100 columns the expression moves to
-    /// the next line.
-    /// `let name = expr;` at `indent` columns, the expression on the next line when the
-    /// whole does not fit in 100 columns (as rustfmt breaks it).
-    fn let_stmt(&mut self, indent: usize, name: &str, expr: &str) {
-        let pad = " ".repeat(indent);
-        let line = format!("{pad}let {name} = {expr};");
-        if line.len() <= 100 {
-            let _ = writeln!(self.out, "{line}");
-        } else {
-            let _ = writeln!(self.out, "{pad}let {name} =\n{pad}    {expr};");
-        }
+    /// `let name = expr;`.
+    fn let_stmt(&mut self, name: &str, expr: &str) {
+        let _ = writeln!(self.out, "let {name} = {expr};");
     }
 
     fn client_method(&mut self, r: &Routine, c: &Call, asynk: bool) {
         let method = rust_ident(&format!("{}{}", r.name, if asynk { "_async" } else { "" }));
-        self.out.push('\n');
         self.doc(&r.doc, "    ");
         let _ = writeln!(
             self.out,
@@ -1106,12 +1032,6 @@ impl Gen {
         // `&self` and the timeout are two more arguments.
         method_lints(&mut self.out, &r.name, &c.params, 2);
         let ret = call_return(r, c);
-        // Written as rustfmt lays it out: on one line when it fits in 100 columns, else one
-        // parameter a line.
-        let mut params = String::new();
-        for (n, t) in &c.params {
-            let _ = writeln!(params, "        {n}: {t},");
-        }
         let asyn = if asynk { "async " } else { "" };
         let flat: String = c
             .params
@@ -1123,28 +1043,18 @@ impl Gen {
         } else {
             ""
         };
-        let one_line = format!(
+        let _ = writeln!(
+            self.out,
             "    pub {asyn}fn {method}{generics}(&self, {flat}timeout: Option<::std::time::Duration>) -> CallResult<{ret}> {{"
         );
-        if one_line.len() <= 100 {
-            let _ = writeln!(self.out, "{one_line}");
-        } else {
-            let _ = writeln!(
-                self.out,
-                "    pub {asyn}fn {method}{generics}(\n        &self,\n{params}        timeout: Option<::std::time::Duration>,\n    ) -> CallResult<{ret}> {{"
-            );
-        }
         // Both methods run the routine's one body, `call_<id>`, which waits as told.
         let args: String = c.params.iter().map(|(n, _)| format!("{n}, ")).collect();
         let mode = if asynk { "Async" } else { "Blocking" };
         self.out.push_str("        use ::migz::private as p;\n");
-        self.stmt(
-            8,
-            &format!(
-                "let call = call_{}(&self.server, p::Mode::{mode}, {args}timeout);",
-                r.id
-            ),
-        );
+        self.stmt(&format!(
+            "let call = call_{}(&self.server, p::Mode::{mode}, {args}timeout);",
+            r.id
+        ));
         if asynk {
             self.out.push_str("        call.await\n    }\n");
         } else {
@@ -1180,7 +1090,6 @@ impl Gen {
             "async fn call_{}<{lifetime}T: ::migz::Transport>(\n    server: &SendRight<T>,\n    mode: ::migz::private::Mode,\n{params}    timeout: Option<::std::time::Duration>,\n) -> CallResult<{ret}> {{",
             r.id
         );
-        // Short local names for the message types keep every line within rustfmt's width.
         let _ = writeln!(
             self.out,
             "    use ::migz::private as p;\n    type Request = {p}Request;"
@@ -1190,7 +1099,7 @@ impl Gen {
         }
         self.out.push_str("    let space = server.task();\n");
         for st in &c.pre {
-            self.stmt(4, st);
+            self.stmt(st);
         }
         let all_set = c.inputs.len() == Binding::of(r).input.fields.len();
         let _ = writeln!(self.out, "    let input = {p}In {{");
@@ -1219,7 +1128,6 @@ impl Gen {
         }
         let _ = writeln!(self.out, "    let mut buf = p::AlignedBuf::new({room});");
         self.let_stmt(
-            4,
             "size",
             &format!(
                 "Request::pack(buf.bytes_mut(), &input, {})?",
@@ -1231,10 +1139,9 @@ impl Gen {
                 .push_str("    let mut given = p::Given::new(space);\n");
             for (f, g, many) in &c.gives {
                 let m = if *many { "ools" } else { "ool" };
-                self.stmt(
-                    4,
-                    &format!("given.{m}(buf.bytes_mut(), p::offset_of!(Request, {f}), {g})?;"),
-                );
+                self.stmt(&format!(
+                    "given.{m}(buf.bytes_mut(), p::offset_of!(Request, {f}), {g})?;"
+                ));
             }
         }
         let call = if simple {
@@ -1251,11 +1158,9 @@ impl Gen {
             self.out.push_str("    given.settle(&result);\n");
         }
         if !c.moved.is_empty() {
-            self.out.push_str(
-                "    if p::was_sent(&result) {\n        // The message owns these rights now.\n",
-            );
+            self.out.push_str("    if p::was_sent(&result) {\n");
             for m in &c.moved {
-                self.stmt(8, m);
+                self.stmt(m);
             }
             self.out.push_str("    }\n");
         }
@@ -1273,12 +1178,12 @@ impl Gen {
                 "    if let Err(e) = {check} {{\n        p::discard(space, &buf.bytes()[..len]);\n        return Err(e);\n    }}"
             );
         }
-        // One local per result keeps every line short enough that rustfmt leaves it;
-        // memory first, then rights, so a failing take leaves nothing behind.
+        // One local per result, taken memory first, then rights, so a failing take leaves
+        // nothing behind.
         for class in [Take::Memory, Take::Rights, Take::Values] {
             for (i, (_, e, k)) in c.results.iter().enumerate() {
                 if *k == class {
-                    self.let_stmt(4, &format!("r{i}"), e);
+                    self.let_stmt(&format!("r{i}"), e);
                 }
             }
         }
@@ -1296,41 +1201,13 @@ impl Gen {
         let _ = writeln!(self.out, "    Ok({value})\n}}");
     }
 
-    /// One statement at `indent` columns. Calls longer than rustfmt allows on one line
-    /// (100 columns, or arguments wider than its `fn_call_width` of 60) are broken with
-    /// one argument a line, as rustfmt does.
-    fn stmt(&mut self, indent: usize, st: &str) {
-        let pad = " ".repeat(indent);
-        let line = format!("{pad}{st}");
-        let call_paren = st.char_indices().find(|&(i, ch)| {
-            ch == '(' && i > 0 && {
-                let prev = st.as_bytes()[i - 1];
-                prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'>' || prev == b'!'
-            }
-        });
-        let Some((open, _)) = call_paren else {
-            let _ = writeln!(self.out, "{line}");
-            return;
-        };
-        let Some(close) = st.rfind(')') else {
-            let _ = writeln!(self.out, "{line}");
-            return;
-        };
-        let args = &st[open + 1..close];
-        if line.len() <= 100 && args.len() <= 60 || args.contains('(') && line.len() <= 100 {
-            let _ = writeln!(self.out, "{line}");
-            return;
-        }
-        let _ = writeln!(self.out, "{pad}{}", &st[..=open]);
-        for arg in split_args(args) {
-            let _ = writeln!(self.out, "{pad}    {arg},");
-        }
-        let _ = writeln!(self.out, "{pad}{}", &st[close..]);
+    /// One statement.
+    fn stmt(&mut self, st: &str) {
+        let _ = writeln!(self.out, "{st}");
     }
 
     /// Size and offset assertions of one struct, in one `const` block.
     fn layout_asserts(&mut self, ty: &str, size: u64, offsets: &[(&str, u64)]) {
-        // A short local alias keeps every line within rustfmt's width.
         let _ = writeln!(
             self.out,
             "const _: () = {{\n    use ::core::mem::{};\n    type T = {ty};\n    assert!(size_of::<T>() == {size});",
@@ -1377,12 +1254,12 @@ impl Gen {
         let base = format!("migz1_{}_{}", sub.name, r.name);
         let _ = writeln!(
             self.out,
-            "::migz::private::exports! {{\n    request {request}, {in_ty}, 'a,\n    {base}_pack_request,\n    {base}_unpack_request;\n}}\n"
+            "::migz::private::exports! {{\n    request {request}, {in_ty},\n    {base}_pack_request,\n    {base}_unpack_request;\n}}\n"
         );
         if let Some(reply) = reply {
             let _ = writeln!(
                 self.out,
-                "::migz::private::exports! {{\n    reply {reply}, {out_ty}, 'a,\n    {base}_pack_reply,\n    {base}_unpack_reply;\n}}\n"
+                "::migz::private::exports! {{\n    reply {reply}, {out_ty},\n    {base}_pack_reply,\n    {base}_unpack_reply;\n}}\n"
             );
         }
     }
@@ -2237,51 +2114,10 @@ fn plan_serve(r: &Routine) -> Option<Serve> {
     s.takes.extend(rights);
     Some(s)
 }
-
-/// Splits a call's arguments at top-level commas.
-fn split_args(args: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut cur = String::new();
-    for ch in args.chars() {
-        match ch {
-            '(' | '[' | '<' | '{' => depth += 1,
-            ')' | ']' | '>' | '}' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(cur.trim().to_string());
-                cur.clear();
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(ch);
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
-    }
-    out
-}
-
-/// A documented tuple type alias, `head` being `pub type Name = (`, laid out as rustfmt
-/// does: on one line when it fits in 100 columns; else the tuple alone on the next line
-/// when that fits (and is short, as rustfmt's small-heuristics want); else one element a
-/// line.
+/// A documented tuple type alias; `head` is `pub type Name = (`.
 fn tuple_alias(out: &mut String, doc: &str, head: &str, types: &[impl AsRef<str>]) {
     let types: Vec<&str> = types.iter().map(AsRef::as_ref).collect();
-    let _ = writeln!(out, "/// {doc}");
-    let one_line = format!("{head}{});", types.join(", "));
-    let tuple = format!("    ({});", types.join(", "));
-    if one_line.len() <= 100 {
-        let _ = writeln!(out, "{one_line}");
-    } else if tuple.len() <= 100 && tuple.len() - 7 <= 60 {
-        let _ = writeln!(out, "{}\n{tuple}", head.trim_end_matches(" ("));
-    } else {
-        let _ = writeln!(out, "{head}");
-        for t in types {
-            let _ = writeln!(out, "    {t},");
-        }
-        out.push_str(");\n");
-    }
+    let _ = writeln!(out, "/// {doc}\n{head}{});", types.join(", "));
 }
 
 /// What a routine's client methods return inside `CallResult`.

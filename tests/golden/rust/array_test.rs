@@ -6,8 +6,10 @@
 
 /// The subsystem's name.
 pub const SUBSYSTEM_NAME: &str = "array_test";
+
 /// The first message id.
 pub const BASE_ID: i32 = 2000;
+
 /// Message ids in use, skipped ones included.
 pub const ID_COUNT: u32 = 1;
 
@@ -102,28 +104,31 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request SumArrayRequest, SumArrayIn<'a>, 'a,
-    migz1_array_test_sum_array_pack_request,
-    migz1_array_test_sum_array_unpack_request;
+    request SumArrayRequest, borrowing SumArrayIn,
+    migz1_array_test_sum_array_pack_request, migz1_array_test_sum_array_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply SumArrayReply, SumArrayOut, 'a,
-    migz1_array_test_sum_array_pack_reply,
+    reply SumArrayReply, SumArrayOut, migz1_array_test_sum_array_pack_reply,
     migz1_array_test_sum_array_unpack_reply;
 }
 
 /// A send right, as client methods take and return it (on the local transport unless
 /// `T` says otherwise).
 pub type SendRight<T = ::migz::Space> = ::migz::rights::SendRight<T>;
+
 /// A send-once right.
 pub type SendOnceRight<T = ::migz::Space> = ::migz::rights::SendOnceRight<T>;
+
 /// A receive right.
 pub type ReceiveRight<T = ::migz::Space> = ::migz::rights::ReceiveRight<T>;
+
 /// A right sent through a polymorphic argument, with its disposition.
 pub type PolyRight<'a, T = ::migz::Space> = ::migz::rights::PolyRight<'a, T>;
+
 /// A right received through a polymorphic argument.
 pub type AnyRight<T = ::migz::Space> = ::migz::rights::AnyRight<T>;
+
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
@@ -144,17 +149,14 @@ impl<T: ::migz::Transport> ArrayTestClient<T> {
     pub fn new(server: SendRight<T>) -> Self {
         Self { server }
     }
-
     /// The server's send right.
     pub fn server(&self) -> &SendRight<T> {
         &self.server
     }
-
     /// Gives back the server's send right.
     pub fn into_server(self) -> SendRight<T> {
         self.server
     }
-
     /// Sum the integers in 'data'.
     ///
     /// Calls `sum_array` (request id 2000).
@@ -167,7 +169,6 @@ impl<T: ::migz::Transport> ArrayTestClient<T> {
         let call = call_2000(&self.server, p::Mode::Blocking, data, timeout);
         p::block_on(call)
     }
-
     /// Sum the integers in 'data'.
     ///
     /// Calls `sum_array` (request id 2000) without blocking the thread.

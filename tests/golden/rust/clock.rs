@@ -6,8 +6,10 @@
 
 /// The subsystem's name.
 pub const SUBSYSTEM_NAME: &str = "clock";
+
 /// The first message id.
 pub const BASE_ID: i32 = 1000;
+
 /// Message ids in use, skipped ones included.
 pub const ID_COUNT: u32 = 3;
 
@@ -93,14 +95,12 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request ClockGetTimeRequest, ClockGetTimeIn, 'a,
-    migz1_clock_clock_get_time_pack_request,
+    request ClockGetTimeRequest, ClockGetTimeIn, migz1_clock_clock_get_time_pack_request,
     migz1_clock_clock_get_time_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply ClockGetTimeReply, ClockGetTimeOut, 'a,
-    migz1_clock_clock_get_time_pack_reply,
+    reply ClockGetTimeReply, ClockGetTimeOut, migz1_clock_clock_get_time_pack_reply,
     migz1_clock_clock_get_time_unpack_reply;
 }
 
@@ -217,13 +217,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request ClockGetAttributesRequest, ClockGetAttributesIn, 'a,
+    request ClockGetAttributesRequest, ClockGetAttributesIn,
     migz1_clock_clock_get_attributes_pack_request,
     migz1_clock_clock_get_attributes_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply ClockGetAttributesReply, ClockGetAttributesOut, 'a,
+    reply ClockGetAttributesReply, ClockGetAttributesOut,
     migz1_clock_clock_get_attributes_pack_reply,
     migz1_clock_clock_get_attributes_unpack_reply;
 }
@@ -342,28 +342,31 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request ClockAlarmRequest, ClockAlarmIn, 'a,
-    migz1_clock_clock_alarm_pack_request,
+    request ClockAlarmRequest, ClockAlarmIn, migz1_clock_clock_alarm_pack_request,
     migz1_clock_clock_alarm_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply ClockAlarmReply, ClockAlarmOut, 'a,
-    migz1_clock_clock_alarm_pack_reply,
+    reply ClockAlarmReply, ClockAlarmOut, migz1_clock_clock_alarm_pack_reply,
     migz1_clock_clock_alarm_unpack_reply;
 }
 
 /// A send right, as client methods take and return it (on the local transport unless
 /// `T` says otherwise).
 pub type SendRight<T = ::migz::Space> = ::migz::rights::SendRight<T>;
+
 /// A send-once right.
 pub type SendOnceRight<T = ::migz::Space> = ::migz::rights::SendOnceRight<T>;
+
 /// A receive right.
 pub type ReceiveRight<T = ::migz::Space> = ::migz::rights::ReceiveRight<T>;
+
 /// A right sent through a polymorphic argument, with its disposition.
 pub type PolyRight<'a, T = ::migz::Space> = ::migz::rights::PolyRight<'a, T>;
+
 /// A right received through a polymorphic argument.
 pub type AnyRight<T = ::migz::Space> = ::migz::rights::AnyRight<T>;
+
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
@@ -384,17 +387,14 @@ impl<T: ::migz::Transport> ClockClient<T> {
     pub fn new(server: SendRight<T>) -> Self {
         Self { server }
     }
-
     /// The server's send right.
     pub fn server(&self) -> &SendRight<T> {
         &self.server
     }
-
     /// Gives back the server's send right.
     pub fn into_server(self) -> SendRight<T> {
         self.server
     }
-
     /// Get the clock time.
     /// Available to all.
     ///
@@ -404,7 +404,6 @@ impl<T: ::migz::Transport> ClockClient<T> {
         let call = call_1000(&self.server, p::Mode::Blocking, timeout);
         p::block_on(call)
     }
-
     /// Get the clock time.
     /// Available to all.
     ///
@@ -417,7 +416,6 @@ impl<T: ::migz::Transport> ClockClient<T> {
         let call = call_1000(&self.server, p::Mode::Async, timeout);
         call.await
     }
-
     /// Get clock attributes.
     /// Available to all.
     ///
@@ -438,7 +436,6 @@ impl<T: ::migz::Transport> ClockClient<T> {
         );
         p::block_on(call)
     }
-
     /// Get clock attributes.
     /// Available to all.
     ///
@@ -459,7 +456,6 @@ impl<T: ::migz::Transport> ClockClient<T> {
         );
         call.await
     }
-
     /// Setup a clock alarm.
     /// Available to all.
     ///
@@ -482,7 +478,6 @@ impl<T: ::migz::Transport> ClockClient<T> {
         );
         p::block_on(call)
     }
-
     /// Setup a clock alarm.
     /// Available to all.
     ///
@@ -618,7 +613,6 @@ pub trait ClockServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
     ///
     /// Handles `clock_get_time` (request id 1000).
     fn clock_get_time(&self) -> impl Future<Output = ServeResult<[i32; 2]>> + Send;
-
     /// Get clock attributes.
     /// Available to all.
     ///
@@ -628,7 +622,6 @@ pub trait ClockServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         flavor: i32,
         clock_attr_max: usize,
     ) -> impl Future<Output = ServeResult<Vec<i32>>> + Send;
-
     /// Setup a clock alarm.
     /// Available to all.
     ///

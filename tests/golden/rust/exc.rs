@@ -6,8 +6,10 @@
 
 /// The subsystem's name.
 pub const SUBSYSTEM_NAME: &str = "exc";
+
 /// The first message id.
 pub const BASE_ID: i32 = 2401;
+
 /// Message ids in use, skipped ones included.
 pub const ID_COUNT: u32 = 3;
 
@@ -110,14 +112,12 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request ExceptionRaiseRequest, ExceptionRaiseIn<'a>, 'a,
-    migz1_exc_exception_raise_pack_request,
-    migz1_exc_exception_raise_unpack_request;
+    request ExceptionRaiseRequest, borrowing ExceptionRaiseIn,
+    migz1_exc_exception_raise_pack_request, migz1_exc_exception_raise_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply ExceptionRaiseReply, ExceptionRaiseOut, 'a,
-    migz1_exc_exception_raise_pack_reply,
+    reply ExceptionRaiseReply, ExceptionRaiseOut, migz1_exc_exception_raise_pack_reply,
     migz1_exc_exception_raise_unpack_reply;
 }
 
@@ -249,13 +249,13 @@ impl Default for ExceptionRaiseStateOut {
 }
 
 ::migz::private::exports! {
-    request ExceptionRaiseStateRequest, ExceptionRaiseStateIn<'a>, 'a,
+    request ExceptionRaiseStateRequest, borrowing ExceptionRaiseStateIn,
     migz1_exc_exception_raise_state_pack_request,
     migz1_exc_exception_raise_state_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply ExceptionRaiseStateReply, ExceptionRaiseStateOut, 'a,
+    reply ExceptionRaiseStateReply, ExceptionRaiseStateOut,
     migz1_exc_exception_raise_state_pack_reply,
     migz1_exc_exception_raise_state_unpack_reply;
 }
@@ -403,13 +403,13 @@ impl Default for ExceptionRaiseStateIdentityOut {
 }
 
 ::migz::private::exports! {
-    request ExceptionRaiseStateIdentityRequest, ExceptionRaiseStateIdentityIn<'a>, 'a,
+    request ExceptionRaiseStateIdentityRequest, borrowing ExceptionRaiseStateIdentityIn,
     migz1_exc_exception_raise_state_identity_pack_request,
     migz1_exc_exception_raise_state_identity_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply ExceptionRaiseStateIdentityReply, ExceptionRaiseStateIdentityOut, 'a,
+    reply ExceptionRaiseStateIdentityReply, ExceptionRaiseStateIdentityOut,
     migz1_exc_exception_raise_state_identity_pack_reply,
     migz1_exc_exception_raise_state_identity_unpack_reply;
 }
@@ -417,19 +417,25 @@ impl Default for ExceptionRaiseStateIdentityOut {
 /// A send right, as client methods take and return it (on the local transport unless
 /// `T` says otherwise).
 pub type SendRight<T = ::migz::Space> = ::migz::rights::SendRight<T>;
+
 /// A send-once right.
 pub type SendOnceRight<T = ::migz::Space> = ::migz::rights::SendOnceRight<T>;
+
 /// A receive right.
 pub type ReceiveRight<T = ::migz::Space> = ::migz::rights::ReceiveRight<T>;
+
 /// A right sent through a polymorphic argument, with its disposition.
 pub type PolyRight<'a, T = ::migz::Space> = ::migz::rights::PolyRight<'a, T>;
+
 /// A right received through a polymorphic argument.
 pub type AnyRight<T = ::migz::Space> = ::migz::rights::AnyRight<T>;
+
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
 /// The results of `exception_raise_state`, in `.defs` order.
 pub type ExceptionRaiseStateResults = (i32, Vec<u32>);
+
 /// The results of `exception_raise_state_identity`, in `.defs` order.
 pub type ExceptionRaiseStateIdentityResults = (i32, Vec<u32>);
 
@@ -450,17 +456,14 @@ impl<T: ::migz::Transport> ExcClient<T> {
     pub fn new(server: SendRight<T>) -> Self {
         Self { server }
     }
-
     /// The server's send right.
     pub fn server(&self) -> &SendRight<T> {
         &self.server
     }
-
     /// Gives back the server's send right.
     pub fn into_server(self) -> SendRight<T> {
         self.server
     }
-
     /// Calls `exception_raise` (request id 2401).
     pub fn exception_raise(
         &self,
@@ -482,7 +485,6 @@ impl<T: ::migz::Transport> ExcClient<T> {
         );
         p::block_on(call)
     }
-
     /// Calls `exception_raise` (request id 2401) without blocking the thread.
     pub async fn exception_raise_async(
         &self,
@@ -504,7 +506,6 @@ impl<T: ::migz::Transport> ExcClient<T> {
         );
         call.await
     }
-
     /// Calls `exception_raise_state` (request id 2402).
     pub fn exception_raise_state(
         &self,
@@ -526,7 +527,6 @@ impl<T: ::migz::Transport> ExcClient<T> {
         );
         p::block_on(call)
     }
-
     /// Calls `exception_raise_state` (request id 2402) without blocking the thread.
     pub async fn exception_raise_state_async(
         &self,
@@ -548,7 +548,6 @@ impl<T: ::migz::Transport> ExcClient<T> {
         );
         call.await
     }
-
     /// Calls `exception_raise_state_identity` (request id 2403).
     #[allow(clippy::too_many_arguments)]
     pub fn exception_raise_state_identity(
@@ -575,7 +574,6 @@ impl<T: ::migz::Transport> ExcClient<T> {
         );
         p::block_on(call)
     }
-
     /// Calls `exception_raise_state_identity` (request id 2403) without blocking the thread.
     #[allow(clippy::too_many_arguments)]
     pub async fn exception_raise_state_identity_async(
@@ -722,6 +720,7 @@ use ::core::future::Future;
 
 /// What an implementation of `exception_raise_state` answers, in `.defs` order.
 pub type ExceptionRaiseStateServerResults = (i32, Vec<u32>);
+
 /// What an implementation of `exception_raise_state_identity` answers, in `.defs` order.
 pub type ExceptionRaiseStateIdentityServerResults = (i32, Vec<u32>);
 
@@ -739,7 +738,6 @@ pub trait ExcServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         exception: i32,
         code: &[i32],
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Handles `exception_raise_state` (request id 2402).
     fn exception_raise_state(
         &self,
@@ -748,7 +746,6 @@ pub trait ExcServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         flavor: i32,
         old_state: &[u32],
     ) -> impl Future<Output = ServeResult<ExceptionRaiseStateServerResults>> + Send;
-
     /// Handles `exception_raise_state_identity` (request id 2403).
     fn exception_raise_state_identity(
         &self,

@@ -6,8 +6,10 @@
 
 /// The subsystem's name.
 pub const SUBSYSTEM_NAME: &str = "mach_port";
+
 /// The first message id.
 pub const BASE_ID: i32 = 3200;
+
 /// Message ids in use, skipped ones included.
 pub const ID_COUNT: u32 = 43;
 
@@ -108,13 +110,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortNamesRequest, MachPortNamesIn, 'a,
+    request MachPortNamesRequest, MachPortNamesIn,
     migz1_mach_port_mach_port_names_pack_request,
     migz1_mach_port_mach_port_names_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortNamesReply, MachPortNamesOut<'a>, 'a,
+    reply MachPortNamesReply, borrowing MachPortNamesOut,
     migz1_mach_port_mach_port_names_pack_reply,
     migz1_mach_port_mach_port_names_unpack_reply;
 }
@@ -213,14 +215,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortTypeRequest, MachPortTypeIn, 'a,
+    request MachPortTypeRequest, MachPortTypeIn,
     migz1_mach_port_mach_port_type_pack_request,
     migz1_mach_port_mach_port_type_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortTypeReply, MachPortTypeOut, 'a,
-    migz1_mach_port_mach_port_type_pack_reply,
+    reply MachPortTypeReply, MachPortTypeOut, migz1_mach_port_mach_port_type_pack_reply,
     migz1_mach_port_mach_port_type_unpack_reply;
 }
 
@@ -305,13 +306,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortRenameRequest, MachPortRenameIn, 'a,
+    request MachPortRenameRequest, MachPortRenameIn,
     migz1_mach_port_mach_port_rename_pack_request,
     migz1_mach_port_mach_port_rename_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortRenameReply, MachPortRenameOut, 'a,
+    reply MachPortRenameReply, MachPortRenameOut,
     migz1_mach_port_mach_port_rename_pack_reply,
     migz1_mach_port_mach_port_rename_unpack_reply;
 }
@@ -427,13 +428,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortAllocateNameRequest, MachPortAllocateNameIn, 'a,
+    request MachPortAllocateNameRequest, MachPortAllocateNameIn,
     migz1_mach_port_mach_port_allocate_name_pack_request,
     migz1_mach_port_mach_port_allocate_name_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortAllocateNameReply, MachPortAllocateNameOut, 'a,
+    reply MachPortAllocateNameReply, MachPortAllocateNameOut,
     migz1_mach_port_mach_port_allocate_name_pack_reply,
     migz1_mach_port_mach_port_allocate_name_unpack_reply;
 }
@@ -544,13 +545,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortAllocateRequest, MachPortAllocateIn, 'a,
+    request MachPortAllocateRequest, MachPortAllocateIn,
     migz1_mach_port_mach_port_allocate_pack_request,
     migz1_mach_port_mach_port_allocate_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortAllocateReply, MachPortAllocateOut, 'a,
+    reply MachPortAllocateReply, MachPortAllocateOut,
     migz1_mach_port_mach_port_allocate_pack_reply,
     migz1_mach_port_mach_port_allocate_unpack_reply;
 }
@@ -645,13 +646,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortDestroyRequest, MachPortDestroyIn, 'a,
+    request MachPortDestroyRequest, MachPortDestroyIn,
     migz1_mach_port_mach_port_destroy_pack_request,
     migz1_mach_port_mach_port_destroy_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortDestroyReply, MachPortDestroyOut, 'a,
+    reply MachPortDestroyReply, MachPortDestroyOut,
     migz1_mach_port_mach_port_destroy_pack_reply,
     migz1_mach_port_mach_port_destroy_unpack_reply;
 }
@@ -749,13 +750,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortDeallocateRequest, MachPortDeallocateIn, 'a,
+    request MachPortDeallocateRequest, MachPortDeallocateIn,
     migz1_mach_port_mach_port_deallocate_pack_request,
     migz1_mach_port_mach_port_deallocate_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortDeallocateReply, MachPortDeallocateOut, 'a,
+    reply MachPortDeallocateReply, MachPortDeallocateOut,
     migz1_mach_port_mach_port_deallocate_pack_reply,
     migz1_mach_port_mach_port_deallocate_unpack_reply;
 }
@@ -884,13 +885,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortGetRefsRequest, MachPortGetRefsIn, 'a,
+    request MachPortGetRefsRequest, MachPortGetRefsIn,
     migz1_mach_port_mach_port_get_refs_pack_request,
     migz1_mach_port_mach_port_get_refs_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortGetRefsReply, MachPortGetRefsOut, 'a,
+    reply MachPortGetRefsReply, MachPortGetRefsOut,
     migz1_mach_port_mach_port_get_refs_pack_reply,
     migz1_mach_port_mach_port_get_refs_unpack_reply;
 }
@@ -1021,13 +1022,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortModRefsRequest, MachPortModRefsIn, 'a,
+    request MachPortModRefsRequest, MachPortModRefsIn,
     migz1_mach_port_mach_port_mod_refs_pack_request,
     migz1_mach_port_mach_port_mod_refs_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortModRefsReply, MachPortModRefsOut, 'a,
+    reply MachPortModRefsReply, MachPortModRefsOut,
     migz1_mach_port_mach_port_mod_refs_pack_reply,
     migz1_mach_port_mach_port_mod_refs_unpack_reply;
 }
@@ -1225,14 +1226,13 @@ impl Default for MachPortPeekOut {
 }
 
 ::migz::private::exports! {
-    request MachPortPeekRequest, MachPortPeekIn, 'a,
+    request MachPortPeekRequest, MachPortPeekIn,
     migz1_mach_port_mach_port_peek_pack_request,
     migz1_mach_port_mach_port_peek_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortPeekReply, MachPortPeekOut, 'a,
-    migz1_mach_port_mach_port_peek_pack_reply,
+    reply MachPortPeekReply, MachPortPeekOut, migz1_mach_port_mach_port_peek_pack_reply,
     migz1_mach_port_mach_port_peek_unpack_reply;
 }
 
@@ -1326,13 +1326,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortSetMscountRequest, MachPortSetMscountIn, 'a,
+    request MachPortSetMscountRequest, MachPortSetMscountIn,
     migz1_mach_port_mach_port_set_mscount_pack_request,
     migz1_mach_port_mach_port_set_mscount_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortSetMscountReply, MachPortSetMscountOut, 'a,
+    reply MachPortSetMscountReply, MachPortSetMscountOut,
     migz1_mach_port_mach_port_set_mscount_pack_reply,
     migz1_mach_port_mach_port_set_mscount_unpack_reply;
 }
@@ -1431,13 +1431,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortGetSetStatusRequest, MachPortGetSetStatusIn, 'a,
+    request MachPortGetSetStatusRequest, MachPortGetSetStatusIn,
     migz1_mach_port_mach_port_get_set_status_pack_request,
     migz1_mach_port_mach_port_get_set_status_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortGetSetStatusReply, MachPortGetSetStatusOut<'a>, 'a,
+    reply MachPortGetSetStatusReply, borrowing MachPortGetSetStatusOut,
     migz1_mach_port_mach_port_get_set_status_pack_reply,
     migz1_mach_port_mach_port_get_set_status_unpack_reply;
 }
@@ -1541,13 +1541,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortMoveMemberRequest, MachPortMoveMemberIn, 'a,
+    request MachPortMoveMemberRequest, MachPortMoveMemberIn,
     migz1_mach_port_mach_port_move_member_pack_request,
     migz1_mach_port_mach_port_move_member_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortMoveMemberReply, MachPortMoveMemberOut, 'a,
+    reply MachPortMoveMemberReply, MachPortMoveMemberOut,
     migz1_mach_port_mach_port_move_member_pack_reply,
     migz1_mach_port_mach_port_move_member_unpack_reply;
 }
@@ -1761,13 +1761,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortRequestNotificationRequest, MachPortRequestNotificationIn, 'a,
+    request MachPortRequestNotificationRequest, MachPortRequestNotificationIn,
     migz1_mach_port_mach_port_request_notification_pack_request,
     migz1_mach_port_mach_port_request_notification_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortRequestNotificationReply, MachPortRequestNotificationOut, 'a,
+    reply MachPortRequestNotificationReply, MachPortRequestNotificationOut,
     migz1_mach_port_mach_port_request_notification_pack_reply,
     migz1_mach_port_mach_port_request_notification_unpack_reply;
 }
@@ -1888,13 +1888,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortInsertRightRequest, MachPortInsertRightIn, 'a,
+    request MachPortInsertRightRequest, MachPortInsertRightIn,
     migz1_mach_port_mach_port_insert_right_pack_request,
     migz1_mach_port_mach_port_insert_right_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortInsertRightReply, MachPortInsertRightOut, 'a,
+    reply MachPortInsertRightReply, MachPortInsertRightOut,
     migz1_mach_port_mach_port_insert_right_pack_reply,
     migz1_mach_port_mach_port_insert_right_unpack_reply;
 }
@@ -2032,13 +2032,13 @@ impl Default for MachPortExtractRightOut {
 }
 
 ::migz::private::exports! {
-    request MachPortExtractRightRequest, MachPortExtractRightIn, 'a,
+    request MachPortExtractRightRequest, MachPortExtractRightIn,
     migz1_mach_port_mach_port_extract_right_pack_request,
     migz1_mach_port_mach_port_extract_right_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortExtractRightReply, MachPortExtractRightOut, 'a,
+    reply MachPortExtractRightReply, MachPortExtractRightOut,
     migz1_mach_port_mach_port_extract_right_pack_reply,
     migz1_mach_port_mach_port_extract_right_unpack_reply;
 }
@@ -2133,13 +2133,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortSetSeqnoRequest, MachPortSetSeqnoIn, 'a,
+    request MachPortSetSeqnoRequest, MachPortSetSeqnoIn,
     migz1_mach_port_mach_port_set_seqno_pack_request,
     migz1_mach_port_mach_port_set_seqno_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortSetSeqnoReply, MachPortSetSeqnoOut, 'a,
+    reply MachPortSetSeqnoReply, MachPortSetSeqnoOut,
     migz1_mach_port_mach_port_set_seqno_pack_reply,
     migz1_mach_port_mach_port_set_seqno_unpack_reply;
 }
@@ -2261,13 +2261,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortGetAttributesRequest, MachPortGetAttributesIn, 'a,
+    request MachPortGetAttributesRequest, MachPortGetAttributesIn,
     migz1_mach_port_mach_port_get_attributes_pack_request,
     migz1_mach_port_mach_port_get_attributes_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortGetAttributesReply, MachPortGetAttributesOut, 'a,
+    reply MachPortGetAttributesReply, MachPortGetAttributesOut,
     migz1_mach_port_mach_port_get_attributes_pack_reply,
     migz1_mach_port_mach_port_get_attributes_unpack_reply;
 }
@@ -2368,13 +2368,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortSetAttributesRequest, MachPortSetAttributesIn<'a>, 'a,
+    request MachPortSetAttributesRequest, borrowing MachPortSetAttributesIn,
     migz1_mach_port_mach_port_set_attributes_pack_request,
     migz1_mach_port_mach_port_set_attributes_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortSetAttributesReply, MachPortSetAttributesOut, 'a,
+    reply MachPortSetAttributesReply, MachPortSetAttributesOut,
     migz1_mach_port_mach_port_set_attributes_pack_reply,
     migz1_mach_port_mach_port_set_attributes_unpack_reply;
 }
@@ -2491,13 +2491,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortAllocateQosRequest, MachPortAllocateQosIn, 'a,
+    request MachPortAllocateQosRequest, MachPortAllocateQosIn,
     migz1_mach_port_mach_port_allocate_qos_pack_request,
     migz1_mach_port_mach_port_allocate_qos_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortAllocateQosReply, MachPortAllocateQosOut, 'a,
+    reply MachPortAllocateQosReply, MachPortAllocateQosOut,
     migz1_mach_port_mach_port_allocate_qos_pack_reply,
     migz1_mach_port_mach_port_allocate_qos_unpack_reply;
 }
@@ -2623,13 +2623,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortAllocateFullRequest, MachPortAllocateFullIn, 'a,
+    request MachPortAllocateFullRequest, MachPortAllocateFullIn,
     migz1_mach_port_mach_port_allocate_full_pack_request,
     migz1_mach_port_mach_port_allocate_full_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortAllocateFullReply, MachPortAllocateFullOut, 'a,
+    reply MachPortAllocateFullReply, MachPortAllocateFullOut,
     migz1_mach_port_mach_port_allocate_full_pack_reply,
     migz1_mach_port_mach_port_allocate_full_unpack_reply;
 }
@@ -2721,13 +2721,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request TaskSetPortSpaceRequest, TaskSetPortSpaceIn, 'a,
+    request TaskSetPortSpaceRequest, TaskSetPortSpaceIn,
     migz1_mach_port_task_set_port_space_pack_request,
     migz1_mach_port_task_set_port_space_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply TaskSetPortSpaceReply, TaskSetPortSpaceOut, 'a,
+    reply TaskSetPortSpaceReply, TaskSetPortSpaceOut,
     migz1_mach_port_task_set_port_space_pack_reply,
     migz1_mach_port_task_set_port_space_unpack_reply;
 }
@@ -2823,13 +2823,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortGetSrightsRequest, MachPortGetSrightsIn, 'a,
+    request MachPortGetSrightsRequest, MachPortGetSrightsIn,
     migz1_mach_port_mach_port_get_srights_pack_request,
     migz1_mach_port_mach_port_get_srights_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortGetSrightsReply, MachPortGetSrightsOut, 'a,
+    reply MachPortGetSrightsReply, MachPortGetSrightsOut,
     migz1_mach_port_mach_port_get_srights_pack_reply,
     migz1_mach_port_mach_port_get_srights_unpack_reply;
 }
@@ -2931,13 +2931,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortSpaceInfoRequest, MachPortSpaceInfoIn, 'a,
+    request MachPortSpaceInfoRequest, MachPortSpaceInfoIn,
     migz1_mach_port_mach_port_space_info_pack_request,
     migz1_mach_port_mach_port_space_info_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortSpaceInfoReply, MachPortSpaceInfoOut<'a>, 'a,
+    reply MachPortSpaceInfoReply, borrowing MachPortSpaceInfoOut,
     migz1_mach_port_mach_port_space_info_pack_reply,
     migz1_mach_port_mach_port_space_info_unpack_reply;
 }
@@ -3039,13 +3039,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortDnrequestInfoRequest, MachPortDnrequestInfoIn, 'a,
+    request MachPortDnrequestInfoRequest, MachPortDnrequestInfoIn,
     migz1_mach_port_mach_port_dnrequest_info_pack_request,
     migz1_mach_port_mach_port_dnrequest_info_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortDnrequestInfoReply, MachPortDnrequestInfoOut, 'a,
+    reply MachPortDnrequestInfoReply, MachPortDnrequestInfoOut,
     migz1_mach_port_mach_port_dnrequest_info_pack_reply,
     migz1_mach_port_mach_port_dnrequest_info_unpack_reply;
 }
@@ -3138,13 +3138,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortKernelObjectRequest, MachPortKernelObjectIn, 'a,
+    request MachPortKernelObjectRequest, MachPortKernelObjectIn,
     migz1_mach_port_mach_port_kernel_object_pack_request,
     migz1_mach_port_mach_port_kernel_object_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortKernelObjectReply, MachPortKernelObjectOut, 'a,
+    reply MachPortKernelObjectReply, MachPortKernelObjectOut,
     migz1_mach_port_mach_port_kernel_object_pack_reply,
     migz1_mach_port_mach_port_kernel_object_unpack_reply;
 }
@@ -3272,13 +3272,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortInsertMemberRequest, MachPortInsertMemberIn, 'a,
+    request MachPortInsertMemberRequest, MachPortInsertMemberIn,
     migz1_mach_port_mach_port_insert_member_pack_request,
     migz1_mach_port_mach_port_insert_member_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortInsertMemberReply, MachPortInsertMemberOut, 'a,
+    reply MachPortInsertMemberReply, MachPortInsertMemberOut,
     migz1_mach_port_mach_port_insert_member_pack_reply,
     migz1_mach_port_mach_port_insert_member_unpack_reply;
 }
@@ -3400,13 +3400,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortExtractMemberRequest, MachPortExtractMemberIn, 'a,
+    request MachPortExtractMemberRequest, MachPortExtractMemberIn,
     migz1_mach_port_mach_port_extract_member_pack_request,
     migz1_mach_port_mach_port_extract_member_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortExtractMemberReply, MachPortExtractMemberOut, 'a,
+    reply MachPortExtractMemberReply, MachPortExtractMemberOut,
     migz1_mach_port_mach_port_extract_member_pack_reply,
     migz1_mach_port_mach_port_extract_member_unpack_reply;
 }
@@ -3502,13 +3502,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortGetContextRequest, MachPortGetContextIn, 'a,
+    request MachPortGetContextRequest, MachPortGetContextIn,
     migz1_mach_port_mach_port_get_context_pack_request,
     migz1_mach_port_mach_port_get_context_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortGetContextReply, MachPortGetContextOut, 'a,
+    reply MachPortGetContextReply, MachPortGetContextOut,
     migz1_mach_port_mach_port_get_context_pack_reply,
     migz1_mach_port_mach_port_get_context_unpack_reply;
 }
@@ -3603,13 +3603,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortSetContextRequest, MachPortSetContextIn, 'a,
+    request MachPortSetContextRequest, MachPortSetContextIn,
     migz1_mach_port_mach_port_set_context_pack_request,
     migz1_mach_port_mach_port_set_context_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortSetContextReply, MachPortSetContextOut, 'a,
+    reply MachPortSetContextReply, MachPortSetContextOut,
     migz1_mach_port_mach_port_set_context_pack_reply,
     migz1_mach_port_mach_port_set_context_unpack_reply;
 }
@@ -3711,13 +3711,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortKobjectRequest, MachPortKobjectIn, 'a,
+    request MachPortKobjectRequest, MachPortKobjectIn,
     migz1_mach_port_mach_port_kobject_pack_request,
     migz1_mach_port_mach_port_kobject_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortKobjectReply, MachPortKobjectOut, 'a,
+    reply MachPortKobjectReply, MachPortKobjectOut,
     migz1_mach_port_mach_port_kobject_pack_reply,
     migz1_mach_port_mach_port_kobject_unpack_reply;
 }
@@ -3828,13 +3828,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortConstructRequest, MachPortConstructIn<'a>, 'a,
+    request MachPortConstructRequest, borrowing MachPortConstructIn,
     migz1_mach_port_mach_port_construct_pack_request,
     migz1_mach_port_mach_port_construct_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortConstructReply, MachPortConstructOut, 'a,
+    reply MachPortConstructReply, MachPortConstructOut,
     migz1_mach_port_mach_port_construct_pack_reply,
     migz1_mach_port_mach_port_construct_unpack_reply;
 }
@@ -3938,13 +3938,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortDestructRequest, MachPortDestructIn, 'a,
+    request MachPortDestructRequest, MachPortDestructIn,
     migz1_mach_port_mach_port_destruct_pack_request,
     migz1_mach_port_mach_port_destruct_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortDestructReply, MachPortDestructOut, 'a,
+    reply MachPortDestructReply, MachPortDestructOut,
     migz1_mach_port_mach_port_destruct_pack_reply,
     migz1_mach_port_mach_port_destruct_unpack_reply;
 }
@@ -4048,13 +4048,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortGuardRequest, MachPortGuardIn, 'a,
+    request MachPortGuardRequest, MachPortGuardIn,
     migz1_mach_port_mach_port_guard_pack_request,
     migz1_mach_port_mach_port_guard_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortGuardReply, MachPortGuardOut, 'a,
+    reply MachPortGuardReply, MachPortGuardOut,
     migz1_mach_port_mach_port_guard_pack_reply,
     migz1_mach_port_mach_port_guard_unpack_reply;
 }
@@ -4152,13 +4152,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortUnguardRequest, MachPortUnguardIn, 'a,
+    request MachPortUnguardRequest, MachPortUnguardIn,
     migz1_mach_port_mach_port_unguard_pack_request,
     migz1_mach_port_mach_port_unguard_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortUnguardReply, MachPortUnguardOut, 'a,
+    reply MachPortUnguardReply, MachPortUnguardOut,
     migz1_mach_port_mach_port_unguard_pack_reply,
     migz1_mach_port_mach_port_unguard_unpack_reply;
 }
@@ -4242,13 +4242,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortSpaceBasicInfoRequest, MachPortSpaceBasicInfoIn, 'a,
+    request MachPortSpaceBasicInfoRequest, MachPortSpaceBasicInfoIn,
     migz1_mach_port_mach_port_space_basic_info_pack_request,
     migz1_mach_port_mach_port_space_basic_info_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortSpaceBasicInfoReply, MachPortSpaceBasicInfoOut, 'a,
+    reply MachPortSpaceBasicInfoReply, MachPortSpaceBasicInfoOut,
     migz1_mach_port_mach_port_space_basic_info_pack_reply,
     migz1_mach_port_mach_port_space_basic_info_unpack_reply;
 }
@@ -4352,13 +4352,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortGuardWithFlagsRequest, MachPortGuardWithFlagsIn, 'a,
+    request MachPortGuardWithFlagsRequest, MachPortGuardWithFlagsIn,
     migz1_mach_port_mach_port_guard_with_flags_pack_request,
     migz1_mach_port_mach_port_guard_with_flags_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortGuardWithFlagsReply, MachPortGuardWithFlagsOut, 'a,
+    reply MachPortGuardWithFlagsReply, MachPortGuardWithFlagsOut,
     migz1_mach_port_mach_port_guard_with_flags_pack_reply,
     migz1_mach_port_mach_port_guard_with_flags_unpack_reply;
 }
@@ -4459,13 +4459,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortSwapGuardRequest, MachPortSwapGuardIn, 'a,
+    request MachPortSwapGuardRequest, MachPortSwapGuardIn,
     migz1_mach_port_mach_port_swap_guard_pack_request,
     migz1_mach_port_mach_port_swap_guard_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortSwapGuardReply, MachPortSwapGuardOut, 'a,
+    reply MachPortSwapGuardReply, MachPortSwapGuardOut,
     migz1_mach_port_mach_port_swap_guard_pack_reply,
     migz1_mach_port_mach_port_swap_guard_unpack_reply;
 }
@@ -4589,13 +4589,13 @@ impl Default for MachPortKobjectDescriptionOut {
 }
 
 ::migz::private::exports! {
-    request MachPortKobjectDescriptionRequest, MachPortKobjectDescriptionIn, 'a,
+    request MachPortKobjectDescriptionRequest, MachPortKobjectDescriptionIn,
     migz1_mach_port_mach_port_kobject_description_pack_request,
     migz1_mach_port_mach_port_kobject_description_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortKobjectDescriptionReply, MachPortKobjectDescriptionOut, 'a,
+    reply MachPortKobjectDescriptionReply, MachPortKobjectDescriptionOut,
     migz1_mach_port_mach_port_kobject_description_pack_reply,
     migz1_mach_port_mach_port_kobject_description_unpack_reply;
 }
@@ -4700,13 +4700,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortIsConnectionForServiceRequest, MachPortIsConnectionForServiceIn, 'a,
+    request MachPortIsConnectionForServiceRequest, MachPortIsConnectionForServiceIn,
     migz1_mach_port_mach_port_is_connection_for_service_pack_request,
     migz1_mach_port_mach_port_is_connection_for_service_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortIsConnectionForServiceReply, MachPortIsConnectionForServiceOut, 'a,
+    reply MachPortIsConnectionForServiceReply, MachPortIsConnectionForServiceOut,
     migz1_mach_port_mach_port_is_connection_for_service_pack_reply,
     migz1_mach_port_mach_port_is_connection_for_service_unpack_reply;
 }
@@ -4810,13 +4810,13 @@ impl Default for MachPortGetServicePortInfoOut {
 }
 
 ::migz::private::exports! {
-    request MachPortGetServicePortInfoRequest, MachPortGetServicePortInfoIn, 'a,
+    request MachPortGetServicePortInfoRequest, MachPortGetServicePortInfoIn,
     migz1_mach_port_mach_port_get_service_port_info_pack_request,
     migz1_mach_port_mach_port_get_service_port_info_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortGetServicePortInfoReply, MachPortGetServicePortInfoOut, 'a,
+    reply MachPortGetServicePortInfoReply, MachPortGetServicePortInfoOut,
     migz1_mach_port_mach_port_get_service_port_info_pack_reply,
     migz1_mach_port_mach_port_get_service_port_info_unpack_reply;
 }
@@ -4911,13 +4911,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request MachPortAssertAttributesRequest, MachPortAssertAttributesIn<'a>, 'a,
+    request MachPortAssertAttributesRequest, borrowing MachPortAssertAttributesIn,
     migz1_mach_port_mach_port_assert_attributes_pack_request,
     migz1_mach_port_mach_port_assert_attributes_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply MachPortAssertAttributesReply, MachPortAssertAttributesOut, 'a,
+    reply MachPortAssertAttributesReply, MachPortAssertAttributesOut,
     migz1_mach_port_mach_port_assert_attributes_pack_reply,
     migz1_mach_port_mach_port_assert_attributes_unpack_reply;
 }
@@ -4925,37 +4925,50 @@ const _: () = {
 /// A send right, as client methods take and return it (on the local transport unless
 /// `T` says otherwise).
 pub type SendRight<T = ::migz::Space> = ::migz::rights::SendRight<T>;
+
 /// A send-once right.
 pub type SendOnceRight<T = ::migz::Space> = ::migz::rights::SendOnceRight<T>;
+
 /// A receive right.
 pub type ReceiveRight<T = ::migz::Space> = ::migz::rights::ReceiveRight<T>;
+
 /// A right sent through a polymorphic argument, with its disposition.
 pub type PolyRight<'a, T = ::migz::Space> = ::migz::rights::PolyRight<'a, T>;
+
 /// A right received through a polymorphic argument.
 pub type AnyRight<T = ::migz::Space> = ::migz::rights::AnyRight<T>;
+
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
 /// The results of `mach_port_names`, in `.defs` order.
 pub type MachPortNamesResults = (::migz::OolBuffer<u32>, ::migz::OolBuffer<u32>);
+
 /// The results of `mach_port_peek`, in `.defs` order.
 pub type MachPortPeekResults = (u32, u32, i32, Vec<u8>);
+
 /// The results of `mach_port_allocate_qos`, in `.defs` order.
 pub type MachPortAllocateQosResults = ([i32; 2], u32);
+
 /// The results of `mach_port_allocate_full`, in `.defs` order.
 pub type MachPortAllocateFullResults = ([i32; 2], u32);
+
 /// The results of `mach_port_space_info`, in `.defs` order.
 pub type MachPortSpaceInfoResults = (
     [u32; 6],
     ::migz::OolBuffer<[u32; 7]>,
     ::migz::OolBuffer<[u32; 9]>,
 );
+
 /// The results of `mach_port_dnrequest_info`, in `.defs` order.
 pub type MachPortDnrequestInfoResults = (u32, u32);
+
 /// The results of `mach_port_kernel_object`, in `.defs` order.
 pub type MachPortKernelObjectResults = (u32, u32);
+
 /// The results of `mach_port_kobject`, in `.defs` order.
 pub type MachPortKobjectResults = (u32, u64);
+
 /// The results of `mach_port_kobject_description`, in `.defs` order.
 pub type MachPortKobjectDescriptionResults = (u32, u64, Vec<u8>);
 
@@ -4976,17 +4989,14 @@ impl<T: ::migz::Transport> MachPortClient<T> {
     pub fn new(server: SendRight<T>) -> Self {
         Self { server }
     }
-
     /// The server's send right.
     pub fn server(&self) -> &SendRight<T> {
         &self.server
     }
-
     /// Gives back the server's send right.
     pub fn into_server(self) -> SendRight<T> {
         self.server
     }
-
     /// Returns the set of port and port set names
     /// to which the target task has access, along with
     /// the type (set or port) for each name.
@@ -5000,7 +5010,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3200(&self.server, p::Mode::Blocking, timeout);
         p::block_on(call)
     }
-
     /// Returns the set of port and port set names
     /// to which the target task has access, along with
     /// the type (set or port) for each name.
@@ -5014,7 +5023,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3200(&self.server, p::Mode::Async, timeout);
         call.await
     }
-
     /// Returns the type (set or port) for the port name
     /// within the target task.  Also indicates whether
     /// there is a dead-name request for the name.
@@ -5029,7 +5037,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3201(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Returns the type (set or port) for the port name
     /// within the target task.  Also indicates whether
     /// there is a dead-name request for the name.
@@ -5044,7 +5051,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3201(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// Calls `mach_port_rename` (request id 3202).
     pub fn mach_port_rename(
         &self,
@@ -5056,7 +5062,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3202(&self.server, p::Mode::Blocking, old_name, new_name, timeout);
         p::block_on(call)
     }
-
     /// Calls `mach_port_rename` (request id 3202) without blocking the thread.
     pub async fn mach_port_rename_async(
         &self,
@@ -5068,7 +5073,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3202(&self.server, p::Mode::Async, old_name, new_name, timeout);
         call.await
     }
-
     /// Allocates the specified kind of object, with the given name.
     /// The right must be one of
     /// MACH_PORT_RIGHT_RECEIVE
@@ -5090,7 +5094,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3203(&self.server, p::Mode::Blocking, right, name, timeout);
         p::block_on(call)
     }
-
     /// Allocates the specified kind of object, with the given name.
     /// The right must be one of
     /// MACH_PORT_RIGHT_RECEIVE
@@ -5112,7 +5115,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3203(&self.server, p::Mode::Async, right, name, timeout);
         call.await
     }
-
     /// Allocates the specified kind of object.
     /// The right must be one of
     /// MACH_PORT_RIGHT_RECEIVE
@@ -5131,7 +5133,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3204(&self.server, p::Mode::Blocking, right, timeout);
         p::block_on(call)
     }
-
     /// Allocates the specified kind of object.
     /// The right must be one of
     /// MACH_PORT_RIGHT_RECEIVE
@@ -5150,7 +5151,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3204(&self.server, p::Mode::Async, right, timeout);
         call.await
     }
-
     /// Destroys all rights associated with the name and makes it
     /// available for recycling immediately.  The name can be a
     /// port (possibly with multiple user refs), a port set, or
@@ -5166,7 +5166,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3205(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Destroys all rights associated with the name and makes it
     /// available for recycling immediately.  The name can be a
     /// port (possibly with multiple user refs), a port set, or
@@ -5182,7 +5181,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3205(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// Releases one send/send-once/dead-name user ref.
     /// Just like mach_port_mod_refs -1, but deduces the
     /// correct type of right.  This allows a user task
@@ -5199,7 +5197,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3206(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Releases one send/send-once/dead-name user ref.
     /// Just like mach_port_mod_refs -1, but deduces the
     /// correct type of right.  This allows a user task
@@ -5216,7 +5213,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3206(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// A port set always has one user ref.
     /// A send-once right always has one user ref.
     /// A dead name always has one or more user refs.
@@ -5240,7 +5236,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3207(&self.server, p::Mode::Blocking, name, right, timeout);
         p::block_on(call)
     }
-
     /// A port set always has one user ref.
     /// A send-once right always has one user ref.
     /// A dead name always has one or more user refs.
@@ -5264,7 +5259,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3207(&self.server, p::Mode::Async, name, right, timeout);
         call.await
     }
-
     /// The delta is a signed change to the task's
     /// user ref count for the right.  Only dead names
     /// and send rights can have a positive delta.
@@ -5290,7 +5284,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3208(&self.server, p::Mode::Blocking, name, right, delta, timeout);
         p::block_on(call)
     }
-
     /// The delta is a signed change to the task's
     /// user ref count for the right.  Only dead names
     /// and send rights can have a positive delta.
@@ -5316,7 +5309,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3208(&self.server, p::Mode::Async, name, right, delta, timeout);
         call.await
     }
-
     /// Peek at the message queue for the specified receive
     /// right and return info about the message with the
     /// sequence number matching the input.  If zero is
@@ -5353,7 +5345,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         p::block_on(call)
     }
-
     /// Peek at the message queue for the specified receive
     /// right and return info about the message with the
     /// sequence number matching the input.  If zero is
@@ -5390,7 +5381,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         call.await
     }
-
     /// Only valid for receive rights.
     /// Sets the make-send count for the port.
     ///
@@ -5405,7 +5395,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3210(&self.server, p::Mode::Blocking, name, mscount, timeout);
         p::block_on(call)
     }
-
     /// Only valid for receive rights.
     /// Sets the make-send count for the port.
     ///
@@ -5420,7 +5409,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3210(&self.server, p::Mode::Async, name, mscount, timeout);
         call.await
     }
-
     /// Only valid for port sets.  Returns a list of
     /// the members.
     ///
@@ -5434,7 +5422,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3211(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Only valid for port sets.  Returns a list of
     /// the members.
     ///
@@ -5448,7 +5435,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3211(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// Puts the member port (the task must have receive rights)
     /// into the after port set.  If the port is already a member
     /// of any set(s), it is atomically removed from those sets as
@@ -5466,7 +5452,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3212(&self.server, p::Mode::Blocking, member, after, timeout);
         p::block_on(call)
     }
-
     /// Puts the member port (the task must have receive rights)
     /// into the after port set.  If the port is already a member
     /// of any set(s), it is atomically removed from those sets as
@@ -5484,7 +5469,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3212(&self.server, p::Mode::Async, member, after, timeout);
         call.await
     }
-
     /// Requests a notification from the kernel.  The request
     /// must supply the send-once right which is used for
     /// the notification.  If a send-once right was previously
@@ -5537,7 +5521,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         p::block_on(call)
     }
-
     /// Requests a notification from the kernel.  The request
     /// must supply the send-once right which is used for
     /// the notification.  If a send-once right was previously
@@ -5590,7 +5573,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         call.await
     }
-
     /// Inserts the specified rights into the target task,
     /// using the specified name.  If inserting send/receive
     /// rights and the task already has send/receive rights
@@ -5608,7 +5590,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3214(&self.server, p::Mode::Blocking, name, poly, timeout);
         p::block_on(call)
     }
-
     /// Inserts the specified rights into the target task,
     /// using the specified name.  If inserting send/receive
     /// rights and the task already has send/receive rights
@@ -5626,7 +5607,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3214(&self.server, p::Mode::Async, name, poly, timeout);
         call.await
     }
-
     /// Returns the specified right for the named port
     /// in the target task, extracting that right from
     /// the target task.  The target task loses a user
@@ -5650,7 +5630,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3215(&self.server, p::Mode::Blocking, name, msgt_name, timeout);
         p::block_on(call)
     }
-
     /// Returns the specified right for the named port
     /// in the target task, extracting that right from
     /// the target task.  The target task loses a user
@@ -5674,7 +5653,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3215(&self.server, p::Mode::Async, name, msgt_name, timeout);
         call.await
     }
-
     /// Only valid for receive rights.
     /// Sets the sequence number for the port.
     ///
@@ -5689,7 +5667,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3216(&self.server, p::Mode::Blocking, name, seqno, timeout);
         p::block_on(call)
     }
-
     /// Only valid for receive rights.
     /// Sets the sequence number for the port.
     ///
@@ -5704,7 +5681,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3216(&self.server, p::Mode::Async, name, seqno, timeout);
         call.await
     }
-
     /// Returns information about a port.
     ///
     /// Calls `mach_port_get_attributes` (request id 3217).
@@ -5726,7 +5702,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         p::block_on(call)
     }
-
     /// Returns information about a port.
     ///
     /// Calls `mach_port_get_attributes` (request id 3217) without blocking the thread.
@@ -5748,7 +5723,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         call.await
     }
-
     /// Set attributes of a port
     ///
     /// Calls `mach_port_set_attributes` (request id 3218).
@@ -5770,7 +5744,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         p::block_on(call)
     }
-
     /// Set attributes of a port
     ///
     /// Calls `mach_port_set_attributes` (request id 3218) without blocking the thread.
@@ -5792,7 +5765,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         call.await
     }
-
     /// Allocates the specified kind of object, qos version.
     /// The right must be
     /// MACH_PORT_RIGHT_RECEIVE
@@ -5810,7 +5782,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3219(&self.server, p::Mode::Blocking, right, qos, timeout);
         p::block_on(call)
     }
-
     /// Allocates the specified kind of object, qos version.
     /// The right must be
     /// MACH_PORT_RIGHT_RECEIVE
@@ -5828,7 +5799,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3219(&self.server, p::Mode::Async, right, qos, timeout);
         call.await
     }
-
     /// Generic interface to allocation various kinds of ports.
     /// Should never be called directly by users (at least not
     /// unless they are exceedingly masochistic).
@@ -5854,7 +5824,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         p::block_on(call)
     }
-
     /// Generic interface to allocation various kinds of ports.
     /// Should never be called directly by users (at least not
     /// unless they are exceedingly masochistic).
@@ -5880,7 +5849,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         call.await
     }
-
     /// Pre-expand task port name space.
     ///
     /// OBSOLETE. Do nothing and return success.
@@ -5895,7 +5863,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3221(&self.server, p::Mode::Blocking, table_entries, timeout);
         p::block_on(call)
     }
-
     /// Pre-expand task port name space.
     ///
     /// OBSOLETE. Do nothing and return success.
@@ -5910,7 +5877,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3221(&self.server, p::Mode::Async, table_entries, timeout);
         call.await
     }
-
     /// Returns the exact number of extant send rights
     /// for the given receive right.
     ///
@@ -5924,7 +5890,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3222(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Returns the exact number of extant send rights
     /// for the given receive right.
     ///
@@ -5938,7 +5903,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3222(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// Returns information about an IPC space.
     ///
     /// Calls `mach_port_space_info` (request id 3223).
@@ -5950,7 +5914,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3223(&self.server, p::Mode::Blocking, timeout);
         p::block_on(call)
     }
-
     /// Returns information about an IPC space.
     ///
     /// Calls `mach_port_space_info` (request id 3223) without blocking the thread.
@@ -5962,7 +5925,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3223(&self.server, p::Mode::Async, timeout);
         call.await
     }
-
     /// Returns information about the dead-name requests
     /// registered with the named receive right.
     ///
@@ -5976,7 +5938,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3224(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Returns information about the dead-name requests
     /// registered with the named receive right.
     ///
@@ -5990,7 +5951,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3224(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// Calls `mach_port_kernel_object` (request id 3225).
     pub fn mach_port_kernel_object(
         &self,
@@ -6001,7 +5961,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3225(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Calls `mach_port_kernel_object` (request id 3225) without blocking the thread.
     pub async fn mach_port_kernel_object_async(
         &self,
@@ -6012,7 +5971,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3225(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// Inserts the specified rights into the portset identified
     /// by the <task, pset> pair.  The results of passing in the
     /// Poly argument via the supplied disposition must yield a
@@ -6038,7 +5996,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3226(&self.server, p::Mode::Blocking, name, pset, timeout);
         p::block_on(call)
     }
-
     /// Inserts the specified rights into the portset identified
     /// by the <task, pset> pair.  The results of passing in the
     /// Poly argument via the supplied disposition must yield a
@@ -6064,7 +6021,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3226(&self.server, p::Mode::Async, name, pset, timeout);
         call.await
     }
-
     /// Extracts the specified right from the named portset
     /// in the target task.
     /// the target task.  The target task loses a user
@@ -6088,7 +6044,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3227(&self.server, p::Mode::Blocking, name, pset, timeout);
         p::block_on(call)
     }
-
     /// Extracts the specified right from the named portset
     /// in the target task.
     /// the target task.  The target task loses a user
@@ -6112,7 +6067,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3227(&self.server, p::Mode::Async, name, pset, timeout);
         call.await
     }
-
     /// Only valid for receive rights.
     /// Gets the context pointer for the port.
     ///
@@ -6126,7 +6080,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3228(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Only valid for receive rights.
     /// Gets the context pointer for the port.
     ///
@@ -6140,7 +6093,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3228(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// Only valid for receive rights.
     /// Sets the context pointer for the port.
     ///
@@ -6155,7 +6107,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3229(&self.server, p::Mode::Blocking, name, context, timeout);
         p::block_on(call)
     }
-
     /// Only valid for receive rights.
     /// Sets the context pointer for the port.
     ///
@@ -6170,7 +6121,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3229(&self.server, p::Mode::Async, name, context, timeout);
         call.await
     }
-
     /// Return the type and address of the kernel object
     /// that the given send/receive right represents.
     ///
@@ -6184,7 +6134,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3230(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Return the type and address of the kernel object
     /// that the given send/receive right represents.
     ///
@@ -6198,7 +6147,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3230(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// Constructs a right based on the options passed
     /// in. Also allows guarding the port as one of the
     /// options if the requested right is a receive
@@ -6215,7 +6163,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3231(&self.server, p::Mode::Blocking, options, context, timeout);
         p::block_on(call)
     }
-
     /// Constructs a right based on the options passed
     /// in. Also allows guarding the port as one of the
     /// options if the requested right is a receive
@@ -6232,7 +6179,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3231(&self.server, p::Mode::Async, options, context, timeout);
         call.await
     }
-
     /// Destroys a mach port using the guard provided
     /// for guarded ports. Also reduces the user ref
     /// count for send rights as specified by srdelta.
@@ -6256,7 +6202,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         p::block_on(call)
     }
-
     /// Destroys a mach port using the guard provided
     /// for guarded ports. Also reduces the user ref
     /// count for send rights as specified by srdelta.
@@ -6273,7 +6218,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3232(&self.server, p::Mode::Async, name, srdelta, guard, timeout);
         call.await
     }
-
     /// Guard an already existing port. Allows guarding
     /// receive rights only. Uses the context field in the
     /// port structure to store the guard.
@@ -6297,7 +6241,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         p::block_on(call)
     }
-
     /// Guard an already existing port. Allows guarding
     /// receive rights only. Uses the context field in the
     /// port structure to store the guard.
@@ -6314,7 +6257,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3233(&self.server, p::Mode::Async, name, guard, strict, timeout);
         call.await
     }
-
     /// Unguard a port guarded previously. For unguarded ports
     /// or incorrect guards passed in it raises an exception
     /// indicating guarding misbehavior.
@@ -6330,7 +6272,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3234(&self.server, p::Mode::Blocking, name, guard, timeout);
         p::block_on(call)
     }
-
     /// Unguard a port guarded previously. For unguarded ports
     /// or incorrect guards passed in it raises an exception
     /// indicating guarding misbehavior.
@@ -6346,7 +6287,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3234(&self.server, p::Mode::Async, name, guard, timeout);
         call.await
     }
-
     /// Returns basic information about an IPC space.
     ///
     /// Calls `mach_port_space_basic_info` (request id 3235).
@@ -6358,7 +6298,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3235(&self.server, p::Mode::Blocking, timeout);
         p::block_on(call)
     }
-
     /// Returns basic information about an IPC space.
     ///
     /// Calls `mach_port_space_basic_info` (request id 3235) without blocking the thread.
@@ -6370,7 +6309,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3235(&self.server, p::Mode::Async, timeout);
         call.await
     }
-
     /// Guard an already existing port. Allows guarding
     /// receive rights only. Uses the context field in the
     /// port structure to store the guard.
@@ -6387,7 +6325,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3237(&self.server, p::Mode::Blocking, name, guard, flags, timeout);
         p::block_on(call)
     }
-
     /// Guard an already existing port. Allows guarding
     /// receive rights only. Uses the context field in the
     /// port structure to store the guard.
@@ -6404,7 +6341,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3237(&self.server, p::Mode::Async, name, guard, flags, timeout);
         call.await
     }
-
     /// Swap guard value of an existing guarded port. Works
     /// only if it is not a strict guard.
     ///
@@ -6427,7 +6363,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         p::block_on(call)
     }
-
     /// Swap guard value of an existing guarded port. Works
     /// only if it is not a strict guard.
     ///
@@ -6450,7 +6385,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         call.await
     }
-
     /// Return the type and address of the kernel object
     /// that the given send/receive right represents.
     ///
@@ -6464,7 +6398,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3239(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Return the type and address of the kernel object
     /// that the given send/receive right represents.
     ///
@@ -6478,7 +6411,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3239(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// Verifies that connection port was created for this
     /// service port and returns the filter policy id
     /// for that connection port
@@ -6500,7 +6432,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         p::block_on(call)
     }
-
     /// Verifies that connection port was created for this
     /// service port and returns the filter policy id
     /// for that connection port
@@ -6522,7 +6453,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         );
         call.await
     }
-
     /// Get information about service ports. Supported only
     /// on development/debug builds
     ///
@@ -6536,7 +6466,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3241(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Get information about service ports. Supported only
     /// on development/debug builds
     ///
@@ -6550,7 +6479,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3241(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// Calls `mach_port_assert_attributes` (request id 3242).
     pub fn mach_port_assert_attributes(
         &self,
@@ -6563,7 +6491,6 @@ impl<T: ::migz::Transport> MachPortClient<T> {
         let call = call_3242(&self.server, p::Mode::Blocking, name, flavor, info, timeout);
         p::block_on(call)
     }
-
     /// Calls `mach_port_assert_attributes` (request id 3242) without blocking the thread.
     pub async fn mach_port_assert_attributes_async(
         &self,
@@ -7001,7 +6928,6 @@ async fn call_3213<T: ::migz::Transport>(
     let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
     let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
     if p::was_sent(&result) {
-        // The message owns these rights now.
         let _ = notify.into_raw();
     }
     let len = result?;
@@ -7037,7 +6963,6 @@ async fn call_3214<T: ::migz::Transport>(
     let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
     let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
     if p::was_sent(&result) {
-        // The message owns these rights now.
         let _ = poly.into_raw();
     }
     let len = result?;
@@ -7893,24 +7818,32 @@ use ::core::future::Future;
 
 /// What an implementation of `mach_port_names` answers, in `.defs` order.
 pub type MachPortNamesServerResults = (::migz::OolBuffer<u32>, ::migz::OolBuffer<u32>);
+
 /// What an implementation of `mach_port_peek` answers, in `.defs` order.
 pub type MachPortPeekServerResults = (u32, u32, i32, Vec<u8>);
+
 /// What an implementation of `mach_port_allocate_qos` answers, in `.defs` order.
 pub type MachPortAllocateQosServerResults = ([i32; 2], u32);
+
 /// What an implementation of `mach_port_allocate_full` answers, in `.defs` order.
 pub type MachPortAllocateFullServerResults = ([i32; 2], u32);
+
 /// What an implementation of `mach_port_space_info` answers, in `.defs` order.
 pub type MachPortSpaceInfoServerResults = (
     [u32; 6],
     ::migz::OolBuffer<[u32; 7]>,
     ::migz::OolBuffer<[u32; 9]>,
 );
+
 /// What an implementation of `mach_port_dnrequest_info` answers, in `.defs` order.
 pub type MachPortDnrequestInfoServerResults = (u32, u32);
+
 /// What an implementation of `mach_port_kernel_object` answers, in `.defs` order.
 pub type MachPortKernelObjectServerResults = (u32, u32);
+
 /// What an implementation of `mach_port_kobject` answers, in `.defs` order.
 pub type MachPortKobjectServerResults = (u32, u64);
+
 /// What an implementation of `mach_port_kobject_description` answers, in `.defs` order.
 pub type MachPortKobjectDescriptionServerResults = (u32, u64, Vec<u8>);
 
@@ -7928,21 +7861,18 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
     fn mach_port_names(
         &self,
     ) -> impl Future<Output = ServeResult<MachPortNamesServerResults>> + Send;
-
     /// Returns the type (set or port) for the port name
     /// within the target task.  Also indicates whether
     /// there is a dead-name request for the name.
     ///
     /// Handles `mach_port_type` (request id 3201).
     fn mach_port_type(&self, name: u32) -> impl Future<Output = ServeResult<u32>> + Send;
-
     /// Handles `mach_port_rename` (request id 3202).
     fn mach_port_rename(
         &self,
         old_name: u32,
         new_name: u32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Allocates the specified kind of object, with the given name.
     /// The right must be one of
     /// MACH_PORT_RIGHT_RECEIVE
@@ -7959,7 +7889,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         right: u32,
         name: u32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Allocates the specified kind of object.
     /// The right must be one of
     /// MACH_PORT_RIGHT_RECEIVE
@@ -7970,7 +7899,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
     ///
     /// Handles `mach_port_allocate` (request id 3204).
     fn mach_port_allocate(&self, right: u32) -> impl Future<Output = ServeResult<u32>> + Send;
-
     /// Destroys all rights associated with the name and makes it
     /// available for recycling immediately.  The name can be a
     /// port (possibly with multiple user refs), a port set, or
@@ -7978,7 +7906,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
     ///
     /// Handles `mach_port_destroy` (request id 3205).
     fn mach_port_destroy(&self, name: u32) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Releases one send/send-once/dead-name user ref.
     /// Just like mach_port_mod_refs -1, but deduces the
     /// correct type of right.  This allows a user task
@@ -7987,7 +7914,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
     ///
     /// Handles `mach_port_deallocate` (request id 3206).
     fn mach_port_deallocate(&self, name: u32) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// A port set always has one user ref.
     /// A send-once right always has one user ref.
     /// A dead name always has one or more user refs.
@@ -8006,7 +7932,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         name: u32,
         right: u32,
     ) -> impl Future<Output = ServeResult<u32>> + Send;
-
     /// The delta is a signed change to the task's
     /// user ref count for the right.  Only dead names
     /// and send rights can have a positive delta.
@@ -8027,7 +7952,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         right: u32,
         delta: i32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Peek at the message queue for the specified receive
     /// right and return info about the message with the
     /// sequence number matching the input.  If zero is
@@ -8051,7 +7975,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         request_seqnop: u32,
         trailer_infop_max: usize,
     ) -> impl Future<Output = ServeResult<MachPortPeekServerResults>> + Send;
-
     /// Only valid for receive rights.
     /// Sets the make-send count for the port.
     ///
@@ -8061,7 +7984,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         name: u32,
         mscount: u32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Only valid for port sets.  Returns a list of
     /// the members.
     ///
@@ -8070,7 +7992,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         &self,
         name: u32,
     ) -> impl Future<Output = ServeResult<::migz::OolBuffer<u32>>> + Send;
-
     /// Puts the member port (the task must have receive rights)
     /// into the after port set.  If the port is already a member
     /// of any set(s), it is atomically removed from those sets as
@@ -8083,7 +8004,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         member: u32,
         after: u32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Requests a notification from the kernel.  The request
     /// must supply the send-once right which is used for
     /// the notification.  If a send-once right was previously
@@ -8123,7 +8043,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         sync: u32,
         notify: SendOnceRight<T>,
     ) -> impl Future<Output = ServeResult<SendOnceRight<T>>> + Send;
-
     /// Inserts the specified rights into the target task,
     /// using the specified name.  If inserting send/receive
     /// rights and the task already has send/receive rights
@@ -8136,7 +8055,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         name: u32,
         poly: AnyRight<T>,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Returns the specified right for the named port
     /// in the target task, extracting that right from
     /// the target task.  The target task loses a user
@@ -8155,7 +8073,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         name: u32,
         msgt_name: u32,
     ) -> impl Future<Output = ServeResult<PolyRight<'_, T>>> + Send;
-
     /// Only valid for receive rights.
     /// Sets the sequence number for the port.
     ///
@@ -8165,7 +8082,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         name: u32,
         seqno: u32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Returns information about a port.
     ///
     /// Handles `mach_port_get_attributes` (request id 3217).
@@ -8175,7 +8091,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         flavor: i32,
         port_info_out_max: usize,
     ) -> impl Future<Output = ServeResult<Vec<i32>>> + Send;
-
     /// Set attributes of a port
     ///
     /// Handles `mach_port_set_attributes` (request id 3218).
@@ -8185,7 +8100,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         flavor: i32,
         port_info: &[i32],
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Allocates the specified kind of object, qos version.
     /// The right must be
     /// MACH_PORT_RIGHT_RECEIVE
@@ -8198,7 +8112,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         right: u32,
         qos: [i32; 2],
     ) -> impl Future<Output = ServeResult<MachPortAllocateQosServerResults>> + Send;
-
     /// Generic interface to allocation various kinds of ports.
     /// Should never be called directly by users (at least not
     /// unless they are exceedingly masochistic).
@@ -8211,7 +8124,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         qos: [i32; 2],
         name: u32,
     ) -> impl Future<Output = ServeResult<MachPortAllocateFullServerResults>> + Send;
-
     /// Pre-expand task port name space.
     ///
     /// OBSOLETE. Do nothing and return success.
@@ -8221,20 +8133,17 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         &self,
         table_entries: i32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Returns the exact number of extant send rights
     /// for the given receive right.
     ///
     /// Handles `mach_port_get_srights` (request id 3222).
     fn mach_port_get_srights(&self, name: u32) -> impl Future<Output = ServeResult<u32>> + Send;
-
     /// Returns information about an IPC space.
     ///
     /// Handles `mach_port_space_info` (request id 3223).
     fn mach_port_space_info(
         &self,
     ) -> impl Future<Output = ServeResult<MachPortSpaceInfoServerResults>> + Send;
-
     /// Returns information about the dead-name requests
     /// registered with the named receive right.
     ///
@@ -8243,13 +8152,11 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         &self,
         name: u32,
     ) -> impl Future<Output = ServeResult<MachPortDnrequestInfoServerResults>> + Send;
-
     /// Handles `mach_port_kernel_object` (request id 3225).
     fn mach_port_kernel_object(
         &self,
         name: u32,
     ) -> impl Future<Output = ServeResult<MachPortKernelObjectServerResults>> + Send;
-
     /// Inserts the specified rights into the portset identified
     /// by the <task, pset> pair.  The results of passing in the
     /// Poly argument via the supplied disposition must yield a
@@ -8270,7 +8177,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         name: u32,
         pset: u32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Extracts the specified right from the named portset
     /// in the target task.
     /// the target task.  The target task loses a user
@@ -8289,13 +8195,11 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         name: u32,
         pset: u32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Only valid for receive rights.
     /// Gets the context pointer for the port.
     ///
     /// Handles `mach_port_get_context` (request id 3228).
     fn mach_port_get_context(&self, name: u32) -> impl Future<Output = ServeResult<u64>> + Send;
-
     /// Only valid for receive rights.
     /// Sets the context pointer for the port.
     ///
@@ -8305,7 +8209,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         name: u32,
         context: u64,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Return the type and address of the kernel object
     /// that the given send/receive right represents.
     ///
@@ -8314,7 +8217,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         &self,
         name: u32,
     ) -> impl Future<Output = ServeResult<MachPortKobjectServerResults>> + Send;
-
     /// Constructs a right based on the options passed
     /// in. Also allows guarding the port as one of the
     /// options if the requested right is a receive
@@ -8326,7 +8228,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         options: ::migz::OolBuffer<u64>,
         context: u64,
     ) -> impl Future<Output = ServeResult<u32>> + Send;
-
     /// Destroys a mach port using the guard provided
     /// for guarded ports. Also reduces the user ref
     /// count for send rights as specified by srdelta.
@@ -8338,7 +8239,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         srdelta: i32,
         guard: u64,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Guard an already existing port. Allows guarding
     /// receive rights only. Uses the context field in the
     /// port structure to store the guard.
@@ -8350,7 +8250,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         guard: u64,
         strict: i32,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Unguard a port guarded previously. For unguarded ports
     /// or incorrect guards passed in it raises an exception
     /// indicating guarding misbehavior.
@@ -8361,12 +8260,10 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         name: u32,
         guard: u64,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Returns basic information about an IPC space.
     ///
     /// Handles `mach_port_space_basic_info` (request id 3235).
     fn mach_port_space_basic_info(&self) -> impl Future<Output = ServeResult<[u32; 6]>> + Send;
-
     /// Guard an already existing port. Allows guarding
     /// receive rights only. Uses the context field in the
     /// port structure to store the guard.
@@ -8378,7 +8275,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         guard: u64,
         flags: u64,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Swap guard value of an existing guarded port. Works
     /// only if it is not a strict guard.
     ///
@@ -8389,7 +8285,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         old_guard: u64,
         new_guard: u64,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Return the type and address of the kernel object
     /// that the given send/receive right represents.
     ///
@@ -8398,7 +8293,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         &self,
         name: u32,
     ) -> impl Future<Output = ServeResult<MachPortKobjectDescriptionServerResults>> + Send;
-
     /// Verifies that connection port was created for this
     /// service port and returns the filter policy id
     /// for that connection port
@@ -8409,7 +8303,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         connection_port: u32,
         service_port: u32,
     ) -> impl Future<Output = ServeResult<u64>> + Send;
-
     /// Get information about service ports. Supported only
     /// on development/debug builds
     ///
@@ -8418,7 +8311,6 @@ pub trait MachPortServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         &self,
         name: u32,
     ) -> impl Future<Output = ServeResult<[u8; 256]>> + Send;
-
     /// Handles `mach_port_assert_attributes` (request id 3242).
     fn mach_port_assert_attributes(
         &self,
@@ -8776,7 +8668,6 @@ async fn handle_3213<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     };
     let head = p::request_header(request);
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
-    // The reply owns these rights now; if it cannot be sent, it is destroyed.
     let _ = r0.into_raw();
     Ok(size)
 }
@@ -8828,7 +8719,6 @@ async fn handle_3215<T: ::migz::Transport, S: MachPortServer<T> + ?Sized>(
     };
     let head = p::request_header(request);
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
-    // The reply owns these rights now; if it cannot be sent, it is destroyed.
     let _ = r0.into_raw();
     Ok(size)
 }

@@ -6,8 +6,10 @@
 
 /// The subsystem's name.
 pub const SUBSYSTEM_NAME: &str = "ports_ool";
+
 /// The first message id.
 pub const BASE_ID: i32 = 3000;
+
 /// Message ids in use, skipped ones included.
 pub const ID_COUNT: u32 = 9;
 
@@ -107,14 +109,13 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request RegisterPortRequest, RegisterPortIn<'a>, 'a,
+    request RegisterPortRequest, borrowing RegisterPortIn,
     migz1_ports_ool_register_port_pack_request,
     migz1_ports_ool_register_port_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply RegisterPortReply, RegisterPortOut, 'a,
-    migz1_ports_ool_register_port_pack_reply,
+    reply RegisterPortReply, RegisterPortOut, migz1_ports_ool_register_port_pack_reply,
     migz1_ports_ool_register_port_unpack_reply;
 }
 
@@ -209,14 +210,12 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request LookupPortRequest, LookupPortIn<'a>, 'a,
-    migz1_ports_ool_lookup_port_pack_request,
-    migz1_ports_ool_lookup_port_unpack_request;
+    request LookupPortRequest, borrowing LookupPortIn,
+    migz1_ports_ool_lookup_port_pack_request, migz1_ports_ool_lookup_port_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply LookupPortReply, LookupPortOut, 'a,
-    migz1_ports_ool_lookup_port_pack_reply,
+    reply LookupPortReply, LookupPortOut, migz1_ports_ool_lookup_port_pack_reply,
     migz1_ports_ool_lookup_port_unpack_reply;
 }
 
@@ -321,14 +320,12 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request PassRightRequest, PassRightIn, 'a,
-    migz1_ports_ool_pass_right_pack_request,
+    request PassRightRequest, PassRightIn, migz1_ports_ool_pass_right_pack_request,
     migz1_ports_ool_pass_right_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply PassRightReply, PassRightOut, 'a,
-    migz1_ports_ool_pass_right_pack_reply,
+    reply PassRightReply, PassRightOut, migz1_ports_ool_pass_right_pack_reply,
     migz1_ports_ool_pass_right_unpack_reply;
 }
 
@@ -429,14 +426,12 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request ReverseRequest, ReverseIn<'a>, 'a,
-    migz1_ports_ool_reverse_pack_request,
+    request ReverseRequest, borrowing ReverseIn, migz1_ports_ool_reverse_pack_request,
     migz1_ports_ool_reverse_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply ReverseReply, ReverseOut<'a>, 'a,
-    migz1_ports_ool_reverse_pack_reply,
+    reply ReverseReply, borrowing ReverseOut, migz1_ports_ool_reverse_pack_reply,
     migz1_ports_ool_reverse_unpack_reply;
 }
 
@@ -537,14 +532,12 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request UploadRequest, UploadIn<'a>, 'a,
-    migz1_ports_ool_upload_pack_request,
+    request UploadRequest, borrowing UploadIn, migz1_ports_ool_upload_pack_request,
     migz1_ports_ool_upload_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply UploadReply, UploadOut, 'a,
-    migz1_ports_ool_upload_pack_reply,
+    reply UploadReply, UploadOut, migz1_ports_ool_upload_pack_reply,
     migz1_ports_ool_upload_unpack_reply;
 }
 
@@ -651,14 +644,12 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request StatsRequest, StatsIn, 'a,
-    migz1_ports_ool_stats_pack_request,
+    request StatsRequest, StatsIn, migz1_ports_ool_stats_pack_request,
     migz1_ports_ool_stats_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply StatsReply, StatsOut, 'a,
-    migz1_ports_ool_stats_pack_reply,
+    reply StatsReply, StatsOut, migz1_ports_ool_stats_pack_reply,
     migz1_ports_ool_stats_unpack_reply;
 }
 
@@ -756,14 +747,12 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request CountPortsRequest, CountPortsIn<'a>, 'a,
-    migz1_ports_ool_count_ports_pack_request,
-    migz1_ports_ool_count_ports_unpack_request;
+    request CountPortsRequest, borrowing CountPortsIn,
+    migz1_ports_ool_count_ports_pack_request, migz1_ports_ool_count_ports_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply CountPortsReply, CountPortsOut, 'a,
-    migz1_ports_ool_count_ports_pack_reply,
+    reply CountPortsReply, CountPortsOut, migz1_ports_ool_count_ports_pack_reply,
     migz1_ports_ool_count_ports_unpack_reply;
 }
 
@@ -849,14 +838,12 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request WhoamiRequest, WhoamiIn, 'a,
-    migz1_ports_ool_whoami_pack_request,
+    request WhoamiRequest, WhoamiIn, migz1_ports_ool_whoami_pack_request,
     migz1_ports_ool_whoami_unpack_request;
 }
 
 ::migz::private::exports! {
-    reply WhoamiReply, WhoamiOut, 'a,
-    migz1_ports_ool_whoami_pack_reply,
+    reply WhoamiReply, WhoamiOut, migz1_ports_ool_whoami_pack_reply,
     migz1_ports_ool_whoami_unpack_reply;
 }
 
@@ -924,22 +911,26 @@ const _: () = {
 };
 
 ::migz::private::exports! {
-    request LogMessageRequest, LogMessageIn<'a>, 'a,
-    migz1_ports_ool_log_message_pack_request,
-    migz1_ports_ool_log_message_unpack_request;
+    request LogMessageRequest, borrowing LogMessageIn,
+    migz1_ports_ool_log_message_pack_request, migz1_ports_ool_log_message_unpack_request;
 }
 
 /// A send right, as client methods take and return it (on the local transport unless
 /// `T` says otherwise).
 pub type SendRight<T = ::migz::Space> = ::migz::rights::SendRight<T>;
+
 /// A send-once right.
 pub type SendOnceRight<T = ::migz::Space> = ::migz::rights::SendOnceRight<T>;
+
 /// A receive right.
 pub type ReceiveRight<T = ::migz::Space> = ::migz::rights::ReceiveRight<T>;
+
 /// A right sent through a polymorphic argument, with its disposition.
 pub type PolyRight<'a, T = ::migz::Space> = ::migz::rights::PolyRight<'a, T>;
+
 /// A right received through a polymorphic argument.
 pub type AnyRight<T = ::migz::Space> = ::migz::rights::AnyRight<T>;
+
 /// What a client method returns.
 pub type CallResult<T> = Result<T, ::migz::ffi::CallError>;
 
@@ -960,17 +951,14 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
     pub fn new(server: SendRight<T>) -> Self {
         Self { server }
     }
-
     /// The server's send right.
     pub fn server(&self) -> &SendRight<T> {
         &self.server
     }
-
     /// Gives back the server's send right.
     pub fn into_server(self) -> SendRight<T> {
         self.server
     }
-
     /// Store a send right, made from the caller's receive right, under a name.
     ///
     /// Calls `register_port` (request id 3000).
@@ -984,7 +972,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3000(&self.server, p::Mode::Blocking, name, port, timeout);
         p::block_on(call)
     }
-
     /// Store a send right, made from the caller's receive right, under a name.
     ///
     /// Calls `register_port` (request id 3000) without blocking the thread.
@@ -998,7 +985,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3000(&self.server, p::Mode::Async, name, port, timeout);
         call.await
     }
-
     /// Give back a send right to the port stored under a name.
     ///
     /// Calls `lookup_port` (request id 3001).
@@ -1011,7 +997,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3001(&self.server, p::Mode::Blocking, name, timeout);
         p::block_on(call)
     }
-
     /// Give back a send right to the port stored under a name.
     ///
     /// Calls `lookup_port` (request id 3001) without blocking the thread.
@@ -1024,7 +1009,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3001(&self.server, p::Mode::Async, name, timeout);
         call.await
     }
-
     /// Hand the server a right of any kind; the disposition travels with it.
     ///
     /// Calls `pass_right` (request id 3002).
@@ -1037,7 +1021,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3002(&self.server, p::Mode::Blocking, right, timeout);
         p::block_on(call)
     }
-
     /// Hand the server a right of any kind; the disposition travels with it.
     ///
     /// Calls `pass_right` (request id 3002) without blocking the thread.
@@ -1050,7 +1033,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3002(&self.server, p::Mode::Async, right, timeout);
         call.await
     }
-
     /// Reverse an array sent out of line; the reversed copy comes back out of line.
     ///
     /// Calls `reverse` (request id 3003).
@@ -1063,7 +1045,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3003(&self.server, p::Mode::Blocking, data, timeout);
         p::block_on(call)
     }
-
     /// Reverse an array sent out of line; the reversed copy comes back out of line.
     ///
     /// Calls `reverse` (request id 3003) without blocking the thread.
@@ -1076,7 +1057,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3003(&self.server, p::Mode::Async, data, timeout);
         call.await
     }
-
     /// Count the bytes of a blob; the caller decides whether sending deallocates it.
     ///
     /// Calls `upload` (request id 3004).
@@ -1089,7 +1069,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3004(&self.server, p::Mode::Blocking, blob, timeout);
         p::block_on(call)
     }
-
     /// Count the bytes of a blob; the caller decides whether sending deallocates it.
     ///
     /// Calls `upload` (request id 3004) without blocking the thread.
@@ -1102,7 +1081,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3004(&self.server, p::Mode::Async, blob, timeout);
         call.await
     }
-
     /// Fill at most as many statistics as the caller has room for.
     ///
     /// Calls `stats` (request id 3005).
@@ -1115,7 +1093,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3005(&self.server, p::Mode::Blocking, values_max, timeout);
         p::block_on(call)
     }
-
     /// Fill at most as many statistics as the caller has room for.
     ///
     /// Calls `stats` (request id 3005) without blocking the thread.
@@ -1128,7 +1105,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3005(&self.server, p::Mode::Async, values_max, timeout);
         call.await
     }
-
     /// Send several send rights at once, out of line.
     ///
     /// Calls `count_ports` (request id 3006).
@@ -1141,7 +1117,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3006(&self.server, p::Mode::Blocking, list, timeout);
         p::block_on(call)
     }
-
     /// Send several send rights at once, out of line.
     ///
     /// Calls `count_ports` (request id 3006) without blocking the thread.
@@ -1154,7 +1129,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3006(&self.server, p::Mode::Async, list, timeout);
         call.await
     }
-
     /// Tell the caller its own audit token's first word, read from the request's trailer.
     ///
     /// Calls `whoami` (request id 3007).
@@ -1163,7 +1137,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3007(&self.server, p::Mode::Blocking, timeout);
         p::block_on(call)
     }
-
     /// Tell the caller its own audit token's first word, read from the request's trailer.
     ///
     /// Calls `whoami` (request id 3007) without blocking the thread.
@@ -1172,7 +1145,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3007(&self.server, p::Mode::Async, timeout);
         call.await
     }
-
     /// Fire and forget: no reply.
     ///
     /// Calls `log_message` (request id 3008).
@@ -1185,7 +1157,6 @@ impl<T: ::migz::Transport> PortsOolClient<T> {
         let call = call_3008(&self.server, p::Mode::Blocking, message, timeout);
         p::block_on(call)
     }
-
     /// Fire and forget: no reply.
     ///
     /// Calls `log_message` (request id 3008) without blocking the thread.
@@ -1280,7 +1251,6 @@ async fn call_3002<T: ::migz::Transport>(
     let size = Request::pack(buf.bytes_mut(), &input, reply.name())?;
     let result = p::call_as(mode, space, &mut buf, size, reply, timeout).await;
     if p::was_sent(&result) {
-        // The message owns these rights now.
         let _ = right.into_raw();
     }
     let len = result?;
@@ -1493,17 +1463,14 @@ pub trait PortsOolServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         name: &[u8],
         port: SendRight<T>,
     ) -> impl Future<Output = ServeResult<()>> + Send;
-
     /// Give back a send right to the port stored under a name.
     ///
     /// Handles `lookup_port` (request id 3001).
     fn lookup_port(&self, name: &[u8]) -> impl Future<Output = ServeResult<SendRight<T>>> + Send;
-
     /// Hand the server a right of any kind; the disposition travels with it.
     ///
     /// Handles `pass_right` (request id 3002).
     fn pass_right(&self, right: AnyRight<T>) -> impl Future<Output = ServeResult<Vec<u8>>> + Send;
-
     /// Reverse an array sent out of line; the reversed copy comes back out of line.
     ///
     /// Handles `reverse` (request id 3003).
@@ -1511,28 +1478,23 @@ pub trait PortsOolServer<T: ::migz::Transport = ::migz::Space>: Send + Sync {
         &self,
         data: ::migz::OolBuffer<i32>,
     ) -> impl Future<Output = ServeResult<::migz::OolBuffer<i32>>> + Send;
-
     /// Count the bytes of a blob; the caller decides whether sending deallocates it.
     ///
     /// Handles `upload` (request id 3004).
     fn upload(&self, blob: ::migz::OolBuffer<u8>) -> impl Future<Output = ServeResult<i32>> + Send;
-
     /// Fill at most as many statistics as the caller has room for.
     ///
     /// Handles `stats` (request id 3005).
     fn stats(&self, values_max: usize) -> impl Future<Output = ServeResult<Vec<i32>>> + Send;
-
     /// Send several send rights at once, out of line.
     ///
     /// Handles `count_ports` (request id 3006).
     fn count_ports(&self, list: Vec<SendRight<T>>)
     -> impl Future<Output = ServeResult<i32>> + Send;
-
     /// Tell the caller its own audit token's first word, read from the request's trailer.
     ///
     /// Handles `whoami` (request id 3007).
     fn whoami(&self, atoken: [u32; 8]) -> impl Future<Output = ServeResult<i32>> + Send;
-
     /// Fire and forget: no reply.
     ///
     /// Handles `log_message` (request id 3008).
@@ -1582,7 +1544,6 @@ async fn handle_3001<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     let out = LookupPortOut { port: r0.name() };
     let head = p::request_header(request);
     let size = Reply::pack(reply, &out, &head).map_err(|e| p::Refusal::failed(e.code))?;
-    // The reply owns these rights now; if it cannot be sent, it is destroyed.
     let _ = r0.into_raw();
     Ok(size)
 }
@@ -1744,7 +1705,6 @@ async fn handle_3008<T: ::migz::Transport, S: PortsOolServer<T> + ?Sized>(
     let a0 = p::items(input.message)?;
     let future = S::log_message(server, a0);
     future.await.map_err(p::Refusal::failed)?;
-    // A simpleroutine has no reply: a reply right the request brought anyway goes.
     p::release_reply_right(space, request);
     Ok(0)
 }
@@ -1840,7 +1800,6 @@ fn take_3008<T: ::migz::Transport>(
     let mut input = LogMessageIn::default();
     Request::unpack(request, len, &mut input).map_err(|e| p::Refusal::malformed(e.code))?;
     let a0 = p::items(input.message)?;
-    // A simpleroutine has no reply: a reply right the request brought anyway goes.
     p::release_reply_right(space, request);
     Ok(PortsOolMessage::LogMessage {
         message: a0.to_vec(),

@@ -24,12 +24,19 @@ pub use futures::StreamExt;
 /// Declares the Zig exports of one message struct and gives it safe `pack` and `unpack`
 /// associated functions over byte buffers.
 ///
-/// `request Msg, In<'m>, 'm, pack_symbol, unpack_symbol;` for a request and
-/// `reply Msg, Out<'m>, 'm, pack_symbol, unpack_symbol;` for a reply.
+/// `request Msg, In, pack_symbol, unpack_symbol;` for a request and
+/// `reply Msg, Out, pack_symbol, unpack_symbol;` for a reply; `borrowing In` (or `Out`)
+/// when the arguments struct borrows, and so takes a lifetime.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __migz_exports {
-    (request $msg:ty, $args:ty, $lt:lifetime, $pack:ident, $unpack:ident;) => {
+    ($side:ident $msg:ident, borrowing $args:ident, $pack:ident, $unpack:ident;) => {
+        $crate::__migz_exports!(@$side $msg, $args<'m>, 'm, $pack, $unpack;);
+    };
+    ($side:ident $msg:ident, $args:ident, $pack:ident, $unpack:ident;) => {
+        $crate::__migz_exports!(@$side $msg, $args, 'm, $pack, $unpack;);
+    };
+    (@request $msg:ty, $args:ty, $lt:lifetime, $pack:ident, $unpack:ident;) => {
         impl $msg {
             /// Packs the request into `buf` (4-byte aligned, at least the struct's size)
             /// and returns its wire size. `reply_port` is the reply port to send.
@@ -76,7 +83,7 @@ macro_rules! __migz_exports {
             }
         }
     };
-    (reply $msg:ty, $args:ty, $lt:lifetime, $pack:ident, $unpack:ident;) => {
+    (@reply $msg:ty, $args:ty, $lt:lifetime, $pack:ident, $unpack:ident;) => {
         impl $msg {
             /// Packs the reply to the request whose header is `request` into `buf`
             /// (4-byte aligned, at least the struct's size) and returns its wire size.
