@@ -30,6 +30,17 @@ fn fixtures() -> Vec<(PathBuf, Vec<String>)> {
 }
 
 fn generate(lang: &str, defs: &Path, flags: &[String], dir: &Path) {
+    gen_with_rustfmt(lang, defs, flags, dir, "rustfmt");
+}
+
+/// `migz gen` with `$RUSTFMT` set to `rustfmt`; returns what it printed on standard error.
+fn gen_with_rustfmt(
+    lang: &str,
+    defs: &Path,
+    flags: &[String],
+    dir: &Path,
+    rustfmt: &str,
+) -> String {
     let _ = std::fs::remove_dir_all(dir);
     let out = Command::new(env!("CARGO_BIN_EXE_migz"))
         .arg("gen")
@@ -37,6 +48,7 @@ fn generate(lang: &str, defs: &Path, flags: &[String], dir: &Path) {
         .arg(dir)
         .args(flags)
         .arg(defs)
+        .env("RUSTFMT", rustfmt)
         .output()
         .unwrap();
     assert!(
@@ -44,6 +56,7 @@ fn generate(lang: &str, defs: &Path, flags: &[String], dir: &Path) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Generates every fixture twice in `lang`, checks the runs agree and match the golden
@@ -135,26 +148,13 @@ fn rust_without_rustfmt_is_the_prettyplease_layout() {
     let root = common::repo_root();
     let defs = root.join("examples/defs/ports_ool.defs");
     let tmp = std::env::temp_dir().join(format!("migz-no-rustfmt-{}", std::process::id()));
-    let run = |dir: &str, flag: Option<&str>, rustfmt: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_migz"))
-            .arg("gen")
-            .arg("--rust")
-            .arg(tmp.join(dir))
-            .args(flag)
-            .arg(&defs)
-            .env("RUSTFMT", rustfmt)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    let run = |dir: &str, flags: &[String], rustfmt: &str| {
+        let stderr = gen_with_rustfmt("rust", &defs, flags, &tmp.join(dir), rustfmt);
         let text = std::fs::read_to_string(tmp.join(dir).join("ports_ool.rs")).unwrap();
-        (text, String::from_utf8_lossy(&out.stderr).into_owned())
+        (text, stderr)
     };
-    let (skipped, quiet) = run("skipped", Some("--no-rustfmt"), "rustfmt");
-    let (missing, note) = run("missing", None, "/nonexistent/rustfmt");
+    let (skipped, quiet) = run("skipped", &["--no-rustfmt".into()], "rustfmt");
+    let (missing, note) = run("missing", &[], "/nonexistent/rustfmt");
     assert_eq!(quiet, "");
     assert!(note.contains("rustfmt not used"), "{note}");
     assert_eq!(skipped, missing);
