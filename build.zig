@@ -87,6 +87,7 @@ pub fn build(b: *std.Build) void {
     const e2e_tests = [_]*std.Build.Step.Compile{
         addExampleTest(b, migz, test_runner, "array_test", target, optimize),
         addExampleTest(b, migz, test_runner, "ports_ool", target, optimize),
+        addE2eTest(b, migz, test_runner, "both_ways", b.path("zig/tests/defs/both_ways.defs"), target, optimize),
     };
 
     // `check`: compile the runtime without emitting, for this target and for macOS.
@@ -388,8 +389,21 @@ fn addExampleTest(
     target: std.Build.ResolvedTarget,
     optimize: std.builtin.Optimize,
 ) *std.Build.Step.Compile {
+    return addE2eTest(b, migz, test_runner, name, b.path("examples/defs/" ++ name ++ ".defs"), target, optimize);
+}
+
+/// The end-to-end test `zig/tests/<name>_e2e.zig` of `defs`, whose subsystem is `name`.
+fn addE2eTest(
+    b: *std.Build,
+    migz: *std.Build.Module,
+    test_runner: std.Build.Step.Compile.TestRunner,
+    comptime name: []const u8,
+    defs: LazyPath,
+    target: std.Build.ResolvedTarget,
+    optimize: std.builtin.Optimize,
+) *std.Build.Step.Compile {
     const stubs = addDefs(b, .{
-        .defs = b.path("examples/defs/" ++ name ++ ".defs"),
+        .defs = defs,
         .subsystem = name,
         .migz_module = migz,
     });

@@ -271,9 +271,12 @@ fn plan(r: &Routine, types: &Types, names: &Names) -> std::result::Result<Plan, 
                 return why("a client-side trailer argument");
             }
             ArgKind::InOut => {
-                // A plain value goes both ways: a parameter and a result.
-                if shape(&a.ty) != Shape::Value {
-                    return why("an array or right both sent and returned (InOut)");
+                // A value, a right or out-of-line memory goes both ways: a parameter and a
+                // result. In-line arrays keep the raw function (their count goes both ways).
+                let both_ways =
+                    matches!(shape(&a.ty), Shape::Value | Shape::Port | Shape::Ool { .. });
+                if !both_ways || a.ty.in_name == msgt::POLYMORPHIC {
+                    return why("an array or polymorphic right both sent and returned (InOut)");
                 }
                 input(a, &field, &param, types, &mut p)?;
                 output(a, &r.args, &field, types, &mut p)?;
@@ -346,6 +349,27 @@ fn input(
                 (Some(rt), Some(owned)) if !rt.moved => (rt, owned),
                 _ => return why("an array of rights the call moves"),
             };
+            if !var && !ool {
+                // A fixed number of rights: an array of exactly that many, both ways.
+                p.client.push(Param {
+                    name: param.into(),
+                    ty: format!("[{n}]{}", rt.ty),
+                    note: Some(format!("`{param}` is lent: its rights stay the caller's")),
+                });
+                p.inputs.push((
+                    field.into(),
+                    format!("migz.names({}, &{param})[0..{n}].*", rt.ty),
+                ));
+                p.server.push(Param {
+                    name: param.into(),
+                    ty: format!("migz.InlineRights({owned}, {n})"),
+                    note: None,
+                });
+                p.server_args.push(format!(
+                    "migz.InlineRights({owned}, {n}).of(in.{field}, {n})"
+                ));
+                return Ok(());
+            }
             if !var || !matches!(a.count, Count::Own) {
                 return why("an array of rights of fixed or shared length");
             }
@@ -521,40 +545,55 @@ fn output(
                 (Some(rt), Some(owned)) if !rt.moved && owned != "migz.AnyRight" => (rt, owned),
                 _ => return why("an array of rights the reply moves"),
             };
-            let counted = reply_count(a, args);
-            let Some((cnt, same)) = counted.filter(|_| var && (!ool || a.count == Count::Own))
-            else {
-                return why("an array of rights of fixed or shared length");
-            };
             let lent = rt.ty;
-            if ool {
+            if !var && !ool {
+                // A fixed number of rights: the server lends exactly that many.
                 Result {
                     field: field.into(),
-                    client_ty: format!("migz.OolRights({owned})"),
-                    client_expr: format!("migz.OolRights({owned}).fromReceived(out.{field})"),
-                    server_ty: format!("[]const {lent}"),
+                    client_ty: format!("migz.InlineRights({owned}, {n})"),
+                    client_expr: format!(".of(out.{field}, {n})"),
+                    server_ty: format!("[{n}]{lent}"),
                     server_store: Box::new(move |v| {
-                        format!("out.{f} = .of(migz.names({lent}, {v}));")
+                        format!("out.{f} = migz.names({lent}, &{v})[0..{n}].*;")
                     }),
                     fallible: false,
                     server_release: None,
                 }
             } else {
-                Result {
-                    field: field.into(),
-                    client_ty: format!("migz.InlineRights({owned}, {n})"),
-                    client_expr: format!(".of(out.{field}, out.{cnt})"),
-                    server_ty: format!("[]const {lent}"),
-                    // With SameCount the count is the earlier array's, which this one must
-                    // match (it was stored first: results keep their order).
-                    server_store: Box::new(move |v| match same {
-                        true => format!(
-                            "migz.copyNamesSame(\n    &out.{f},\n    {lent},\n    {v},\n    out.{cnt},\n)"
-                        ),
-                        false => format!("out.{cnt} = migz.copyNames(&out.{f}, {lent}, {v})"),
-                    }),
-                    fallible: true,
-                    server_release: None,
+                let counted = reply_count(a, args);
+                let Some((cnt, same)) = counted.filter(|_| var && (!ool || a.count == Count::Own))
+                else {
+                    return why("an array of rights of fixed or shared length");
+                };
+                if ool {
+                    Result {
+                        field: field.into(),
+                        client_ty: format!("migz.OolRights({owned})"),
+                        client_expr: format!("migz.OolRights({owned}).fromReceived(out.{field})"),
+                        server_ty: format!("[]const {lent}"),
+                        server_store: Box::new(move |v| {
+                            format!("out.{f} = .of(migz.names({lent}, {v}));")
+                        }),
+                        fallible: false,
+                        server_release: None,
+                    }
+                } else {
+                    Result {
+                        field: field.into(),
+                        client_ty: format!("migz.InlineRights({owned}, {n})"),
+                        client_expr: format!(".of(out.{field}, out.{cnt})"),
+                        server_ty: format!("[]const {lent}"),
+                        // With SameCount the count is the earlier array's, which this one must
+                        // match (it was stored first: results keep their order).
+                        server_store: Box::new(move |v| match same {
+                            true => format!(
+                                "migz.copyNamesSame(\n    &out.{f},\n    {lent},\n    {v},\n    out.{cnt},\n)"
+                            ),
+                            false => format!("out.{cnt} = migz.copyNames(&out.{f}, {lent}, {v})"),
+                        }),
+                        fallible: true,
+                        server_release: None,
+                    }
                 }
             }
         }

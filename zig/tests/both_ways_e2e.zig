@@ -1,0 +1,137 @@
+//! The idiomatic API on arguments it types in both directions (`zig/tests/defs/both_ways.defs`),
+//! Zig client against Zig server over the local transport: a fixed number of rights in the
+//! request and in the reply, a right that goes both ways (InOut, made from a receive right
+//! each way) and out-of-line memory that goes both ways. The right accounting shows nothing
+//! leaked.
+
+const std = @import("std");
+const migz = @import("migz");
+const bw = @import("both_ways");
+
+const expectEqual = std.testing.expectEqual;
+
+const Impl = struct {
+    /// The pair the last request gave (owned), lent back by the next one.
+    pair: ?migz.InlineRights(migz.SendRight, 2) = null,
+    /// The pair before it, kept until the reply lending it has been sent.
+    retired: ?migz.InlineRights(migz.SendRight, 2) = null,
+    /// The manager the last request gave (owned).
+    manager: ?migz.SendRight = null,
+    /// The server's own port, whose send rights `swapManager` makes.
+    own: migz.ReceiveRight,
+    /// The bytes of the last request (owned), reversed in place and lent to the reply.
+    bytes: ?migz.OolSlice(u8) = null,
+
+    pub fn swapPair(self: *Impl, _: migz.Port, give: migz.InlineRights(migz.SendRight, 2)) migz.Error![2]migz.SendRight {
+        // The first time, the pair given is lent back itself.
+        const before = self.pair orelse give;
+        // The reply copies the rights lent to it: the ones given before stay ours until
+        // released on the next call or at the end.
+        if (self.pair) |p| self.keep(p);
+        self.pair = give;
+        return .{ .{ .name = before.names()[0] }, .{ .name = before.names()[1] } };
+    }
+
+    /// Parks `old` to be released at the end (the reply still copies from its names).
+    fn keep(self: *Impl, old: migz.InlineRights(migz.SendRight, 2)) void {
+        if (self.retired) |r| r.deinit();
+        self.retired = old;
+    }
+    pub fn swapManager(self: *Impl, _: migz.Port, manager: ?migz.SendRight) migz.Error!?migz.ReceiveRight {
+        if (self.manager) |m| m.deinit();
+        self.manager = manager;
+        return self.own;
+    }
+
+    pub fn reverseBytes(self: *Impl, _: migz.Port, data: migz.OolSlice(u8)) migz.Error![]const u8 {
+        if (self.bytes) |b| b.deinit();
+        self.bytes = data;
+        const items: []u8 = @constCast(data.items);
+        std.mem.reverse(u8, items);
+        return items;
+    }
+
+    fn deinit(self: *Impl) void {
+        if (self.pair) |p| p.deinit();
+        if (self.retired) |r| r.deinit();
+        if (self.manager) |m| m.deinit();
+        if (self.bytes) |b| b.deinit();
+    }
+};
+
+fn serve(task: migz.testing.Task, rcv: migz.Port, impl: *Impl, requests: usize) void {
+    task.enter();
+    defer task.leave();
+    const server: bw.api.Server(Impl) = .{ .impl = impl };
+    for (0..requests) |_| {
+        const mr = server.serveOnce(rcv, 10_000);
+        if (mr != migz.msg_return.success) std.debug.panic("serveOnce: 0x{x}", .{mr});
+    }
+}
+
+test "both_ways: fixed pairs of rights, an InOut right and InOut memory through the typed API" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const service = try migz.ReceiveRight.allocate();
+        defer service.deinit();
+        const server = try service.makeSend();
+        defer server.deinit();
+        const own = try migz.ReceiveRight.allocate();
+        defer own.deinit();
+
+        // The rights the calls pass: allocated first, so they outlive what the server
+        // keeps of them (a name whose receive right is gone holds a dead name instead).
+        const a = try migz.ReceiveRight.allocate();
+        defer a.deinit();
+        const b = try migz.ReceiveRight.allocate();
+        defer b.deinit();
+        const sa = try a.makeSend();
+        defer sa.deinit();
+        const sb = try b.makeSend();
+        defer sb.deinit();
+        const mgr = try migz.ReceiveRight.allocate();
+        defer mgr.deinit();
+
+        var impl: Impl = .{ .own = own };
+        defer impl.deinit();
+        const thread = try std.Thread.spawn(.{}, serve, .{ task, service.name, &impl, 6 });
+        defer thread.join();
+
+        // The first pair is kept and lent back; the second comes back as the first, in its
+        // order: both owned by the caller.
+        const first = try bw.api.swapPair(server, .{ sa, sb });
+        defer first.deinit();
+        try std.testing.expectEqualSlices(migz.Port, &.{ sa.name, sb.name }, first.names());
+        const back = try bw.api.swapPair(server, .{ sb, sa });
+        defer back.deinit();
+        try expectEqual(@as(usize, 2), back.names().len);
+        try expectEqual(sa.name, back.names()[0]);
+        try expectEqual(sb.name, back.names()[1]);
+
+        // InOut right: our receive right makes the send right the server keeps, and its
+        // own receive right makes the one we get back.
+        const got = (try bw.api.swapManager(server, mgr)).?;
+        defer got.deinit();
+        try expectEqual(own.name, got.name);
+        try expectEqual(mgr.name, impl.manager.?.name);
+
+        // InOut memory: the server's answer arrives out of line, ours to give back.
+        const reversed = try bw.api.reverseBytes(server, "hello");
+        defer reversed.deinit();
+        try std.testing.expectEqualStrings("olleh", reversed.items);
+        const empty = try bw.api.reverseBytes(server, "");
+        defer empty.deinit();
+        try expectEqual(@as(usize, 0), empty.items.len);
+
+        // The typed server still serves the raw client, with a pair of names.
+        var out: bw.SwapPairOut = .{};
+        try expectEqual(migz.kern.success, bw.swapPair(&.{ .server = server.name, .give = .{ sa.name, sa.name } }, &out));
+        try expectEqual(sb.name, out.back[0]);
+        try expectEqual(sa.name, out.back[1]);
+        migz.SendRight.fromName(out.back[0]).deinit();
+        migz.SendRight.fromName(out.back[1]).deinit();
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}
