@@ -1,8 +1,8 @@
 //! The idiomatic API on arguments it types in both directions (`zig/tests/defs/both_ways.defs`),
 //! Zig client against Zig server over the local transport: a fixed number of rights in the
 //! request and in the reply, a right that goes both ways (InOut, made from a receive right
-//! each way) and out-of-line memory that goes both ways. The right accounting shows nothing
-//! leaked.
+//! each way), out-of-line memory that goes both ways, and rights the reply moves. The right
+//! accounting shows nothing leaked.
 
 const std = @import("std");
 const migz = @import("migz");
@@ -21,14 +21,16 @@ const Impl = struct {
     own: migz.ReceiveRight,
     /// The bytes of the last request (owned), reversed in place and lent to the reply.
     bytes: ?migz.OolSlice(u8) = null,
+    /// Room for the rights `give` makes; the reply takes them.
+    given: [5]migz.SendRight = undefined,
 
-    pub fn swapPair(self: *Impl, _: migz.Port, give: migz.InlineRights(migz.SendRight, 2)) migz.Error![2]migz.SendRight {
+    pub fn swapPair(self: *Impl, _: migz.Port, pair: migz.InlineRights(migz.SendRight, 2)) migz.Error![2]migz.SendRight {
         // The first time, the pair given is lent back itself.
-        const before = self.pair orelse give;
+        const before = self.pair orelse pair;
         // The reply copies the rights lent to it: the ones given before stay ours until
         // released on the next call or at the end.
         if (self.pair) |p| self.keep(p);
-        self.pair = give;
+        self.pair = pair;
         return .{ .{ .name = before.names()[0] }, .{ .name = before.names()[1] } };
     }
 
@@ -51,6 +53,13 @@ const Impl = struct {
         return items;
     }
 
+    /// Gives away `count` send rights made for its own port: the reply moves them.
+    pub fn give(self: *Impl, _: migz.Port, count: i32) migz.Error![]const migz.SendRight {
+        const n: usize = @intCast(count);
+        for (self.given[0..n]) |*right| right.* = self.own.makeSend() catch return error.Failure;
+        return self.given[0..n];
+    }
+
     fn deinit(self: *Impl) void {
         if (self.pair) |p| p.deinit();
         if (self.retired) |r| r.deinit();
@@ -69,7 +78,7 @@ fn serve(task: migz.testing.Task, rcv: migz.Port, impl: *Impl, requests: usize) 
     }
 }
 
-test "both_ways: fixed pairs of rights, an InOut right and InOut memory through the typed API" {
+test "both_ways: fixed pairs of rights, InOut right and memory, rights the reply moves, typed" {
     const task = try migz.testing.begin();
     defer task.end();
     {
@@ -95,7 +104,7 @@ test "both_ways: fixed pairs of rights, an InOut right and InOut memory through 
 
         var impl: Impl = .{ .own = own };
         defer impl.deinit();
-        const thread = try std.Thread.spawn(.{}, serve, .{ task, service.name, &impl, 6 });
+        const thread = try std.Thread.spawn(.{}, serve, .{ task, service.name, &impl, 8 });
         defer thread.join();
 
         // The first pair is kept and lent back; the second comes back as the first, in its
@@ -123,6 +132,14 @@ test "both_ways: fixed pairs of rights, an InOut right and InOut memory through 
         const empty = try bw.api.reverseBytes(server, "");
         defer empty.deinit();
         try expectEqual(@as(usize, 0), empty.items.len);
+
+        // Rights the reply moves arrive owned; too many for the reply are refused with
+        // MIG_ARRAY_TOO_LARGE, and the server's adapter releases them all.
+        const given = try bw.api.give(server, 3);
+        defer given.deinit();
+        try std.testing.expectEqualSlices(migz.Port, &.{ own.name, own.name, own.name }, given.names());
+        try std.testing.expectError(error.MigArrayTooLarge, bw.api.give(server, 5));
+        try expectEqual(migz.mig.array_too_large, migz.lastCode());
 
         // The typed server still serves the raw client, with a pair of names.
         var out: bw.SwapPairOut = .{};

@@ -538,16 +538,23 @@ fn output(
             }
         }
         Shape::PortArray { n, var } | Shape::OolPorts { n, var } => {
-            // The server lends the rights (the reply copies or makes them); the client owns
+            // The server lends the rights (the reply copies or makes them) or gives them
+            // (the reply moves them, and destroys them if it is not sent); the client owns
             // what arrives.
             let ool = matches!(shape(&a.ty), Shape::OolPorts { .. });
             let (rt, owned) = match (send_right(a.ty.in_name), recv_right(&a.ty)) {
-                (Some(rt), Some(owned)) if !rt.moved && owned != "migz.AnyRight" => (rt, owned),
-                _ => return why("an array of rights the reply moves"),
+                (Some(rt), Some(owned)) if owned != "migz.AnyRight" => (rt, owned),
+                _ => return why("an array of polymorphic rights in the reply"),
             };
             let lent = rt.ty;
+            // Given rights go back to the server when an answer cannot be built.
+            let server_release = || -> Option<Snippet> {
+                rt.moved.then(|| -> Snippet {
+                    Box::new(|v| format!("for ({v}) |right| right.deinit();"))
+                })
+            };
             if !var && !ool {
-                // A fixed number of rights: the server lends exactly that many.
+                // A fixed number of rights: the server lends or gives exactly that many.
                 Result {
                     field: field.into(),
                     client_ty: format!("migz.InlineRights({owned}, {n})"),
@@ -557,7 +564,7 @@ fn output(
                         format!("out.{f} = migz.names({lent}, &{v})[0..{n}].*;")
                     }),
                     fallible: false,
-                    server_release: None,
+                    server_release: server_release(),
                 }
             } else {
                 let counted = reply_count(a, args);
@@ -575,7 +582,7 @@ fn output(
                             format!("out.{f} = .of(migz.names({lent}, {v}));")
                         }),
                         fallible: false,
-                        server_release: None,
+                        server_release: server_release(),
                     }
                 } else {
                     Result {
@@ -592,7 +599,7 @@ fn output(
                             false => format!("out.{cnt} = migz.copyNames(&out.{f}, {lent}, {v})"),
                         }),
                         fallible: true,
-                        server_release: None,
+                        server_release: server_release(),
                     }
                 }
             }
