@@ -501,7 +501,8 @@ impl Gen {
     }
 
     /// Writes an `In` or `Out` struct, its C layout assertions and a `Default` with the
-    /// Zig side's defaults. Returns the type as the exports macro takes it (`borrowing In` when it has a lifetime).
+    /// Zig side's defaults. Returns the type as the exports macro takes it (`borrowing In`
+    /// when it has a lifetime).
     fn args_struct(&mut self, name: &str, doc: &str, r: &Routine, s: &CStruct) -> String {
         let fields = &arg_fields(r, s)[..];
         let borrows = fields.iter().any(|f| f.ty.borrows());
