@@ -10,9 +10,13 @@
 //! |             | for aarch64-macos.11.0 and x86_64-macos.11.0                          |
 //! | `fmt`       | `zig fmt --check` of `build.zig`, `zig/`, `examples/`, `tests/zig-*/`  |
 //! | `demo`      | runs the array_test demo: Zig and Rust clients and servers talk       |
+//! | `lto-check` | with `-Dcross-lto`: proves the Zig exports inline into the demo's Rust |
 //!
-//! Options: `-Dtarget` and `-Doptimize`. The transport is `mach` on Darwin targets and
-//! `local` elsewhere (a root file can declare `pub const migz_transport = "local";`).
+//! Options: `-Dtarget` and `-Doptimize`; `-Dcross-lto` builds the demo with cross-language
+//! ThinLTO (its Rust half with `-Clinker-plugin-lto`, its Zig half as bitcode, both
+//! optimised together at link time; see `crossLtoDemo`). The transport is `mach` on Darwin
+//! targets and `local` elsewhere (a root file can declare `pub const migz_transport =
+//! "local";`).
 //! The `local` transport links `libmigz_ffi.a`, which `cargo build --release -p migz-ffi`
 //! builds, or for binaries with Rust code in them the umbrella `libmigz_zig_host.a`
 //! (`tests/zig-host`); the step runs cargo every time and cargo decides what is stale.
@@ -234,7 +238,22 @@ pub fn build(b: *std.Build) void {
             .imports = example_imports,
         }),
     });
-    steps.demo.dependOn(&b.addRunArtifact(demo).step);
+    // `-Dcross-lto`: `demo` runs a build of the demo whose Rust half (the umbrella
+    // library) and Zig half are optimised together at link time, so the generated Zig pack
+    // and unpack exports inline into the generated Rust that calls them; `lto-check`
+    // proves it on the binaries.
+    const cross_lto = b.option(bool, "cross-lto", "Link the demo's Rust and Zig halves with cross-language ThinLTO (local transport)") orelse false;
+    const lto_check = b.step("lto-check", "With -Dcross-lto: prove that the Zig exports inline into the demo's Rust");
+    if (cross_lto and !target.result.os.tag.isDarwin()) {
+        const lto_demo = crossLtoDemo(b, target);
+        steps.demo.dependOn(&b.addRunArtifact(lto_demo).step);
+        steps.build.dependOn(&lto_demo.step);
+        lto_check.dependOn(&ltoCheck(b, demo, lto_demo).step);
+    } else {
+        steps.demo.dependOn(&b.addRunArtifact(demo).step);
+        const missing = b.addFail("lto-check needs -Dcross-lto and a target other than Darwin");
+        lto_check.dependOn(&missing.step);
+    }
 
     // The matrices need the Rust library, which exists only for the local transport.
     const darwin = target.result.os.tag.isDarwin();
@@ -291,6 +310,114 @@ pub fn build(b: *std.Build) void {
         .paths = &.{ b.path("build.zig"), b.path("zig"), b.path("examples"), b.path("tests/zig-host"), b.path("tests/zig-package") },
         .check = true,
     }).step);
+}
+
+/// The demo (`examples/array_test/zig/main.zig`) linked with cross-language ThinLTO: its
+/// Zig, compiled on its own to LLVM bitcode and given a ThinLTO summary by the pinned
+/// Zig's clang (`zig cc -flto=thin`), and the umbrella Rust library built with
+/// `-Clinker-plugin-lto`, optimised together by the linker. Zig's own LTO gives no
+/// ThinLTO summary to the module it links, and Rust's bitcode can only import from
+/// modules that have one, hence the separate object. The Zig half is compiled for the
+/// target's baseline CPU, as Rust's is: a function is only inlined into a caller that
+/// has every CPU feature it was compiled for. Both compilers must be on one LLVM major
+/// version: a step checks it first and fails with both versions otherwise.
+fn crossLtoDemo(b: *std.Build, target: std.Build.ResolvedTarget) *std.Build.Step.Compile {
+    const baseline = b.resolveTargetQuery(.{
+        .cpu_arch = target.result.cpu.arch,
+        .os_tag = target.result.os.tag,
+        .abi = target.result.abi,
+        .cpu_model = .baseline,
+    });
+    // Bitcode of optimised code: a debug build's functions are never inlined.
+    const optimize: std.builtin.Optimize = .fast;
+    const runtime = addRuntime(b, .{ .name = null, .target = baseline, .optimize = optimize, .link_rust = false });
+    var stubs: [4]std.Build.Module.Import = undefined;
+    for (&stubs, [_][2][]const u8{
+        .{ "array_test", "examples/defs/array_test.defs" },
+        .{ "ports_ool", "examples/defs/ports_ool.defs" },
+        .{ "adder", "examples/bootstrap/defs/adder.defs" },
+        .{ "ool_arrays", "tests/conformance/ool_arrays.defs" },
+    }) |*import, sub| import.* = .{
+        .name = sub[0],
+        .module = addDefs(b, .{ .defs = b.path(sub[1]), .subsystem = sub[0], .migz_module = runtime }),
+    };
+    const exports = b.createModule(.{ .root_source_file = b.path("tests/zig-host/exports.zig"), .imports = &stubs });
+    const service = b.createModule(.{
+        .root_source_file = b.path("examples/array_test/zig/service.zig"),
+        .imports = &.{ .{ .name = "migz", .module = runtime }, stubs[0] },
+    });
+    const object = b.addObject(.{
+        .name = "array_test_demo_lto",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("examples/array_test/zig/main.zig"),
+            .target = baseline,
+            .optimize = optimize,
+            .link_libc = true,
+            .pic = true,
+            .imports = &.{
+                .{ .name = "migz", .module = runtime },
+                stubs[0],
+                .{ .name = "service", .module = service },
+                .{ .name = "zig_host", .module = exports },
+            },
+        }),
+        .use_llvm = true,
+    });
+
+    const versions = b.addSystemCommand(&.{
+        "sh",            "-c",
+        \\rust=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
+        \\zig=$("$0" cc --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p')
+        \\if [ -z "$rust" ] || [ "$rust" != "$zig" ]; then
+        \\  echo "cross-language LTO needs rustc and Zig on one LLVM major version: rustc has LLVM ${rust:-?}, Zig's clang ${zig:-?}" >&2
+        \\  exit 1
+        \\fi
+        ,
+        b.graph.zig_exe,
+    });
+    versions.setName("rustc and Zig share an LLVM version");
+    versions.has_side_effects = true;
+
+    const thin = b.addSystemCommand(&.{ b.graph.zig_exe, "cc", "-target" });
+    thin.addArg(baseline.result.zigTriple(b.allocator) catch @panic("out of memory"));
+    thin.addArgs(&.{ "-c", "-flto=thin", "-O3", "-fPIC", "-Wno-override-module" });
+    thin.addFileArg(object.getEmittedLlvmBc());
+    thin.addArg("-o");
+    const thin_object = thin.addOutputFileArg("array_test_demo.thin.o");
+    thin.step.dependOn(&versions.step);
+    thin.setName("zig cc -flto=thin (the demo's Zig)");
+
+    const module = b.createModule(.{ .target = baseline, .optimize = optimize, .link_libc = true });
+    module.addObjectFile(thin_object);
+    module.addObjectFile(rustLibrary(b, "migz-zig-host", .bitcode));
+    module.linkSystemLibrary("unwind", .{});
+    const exe = b.addExecutable(.{ .name = "array_test_demo_lto", .root_module = module });
+    exe.lto = .thin;
+    return exe;
+}
+
+/// Proves the inlining on the two demos: the generated Zig export that the Rust client
+/// calls to pack a request is a symbol of the ordinary demo, and is gone from the
+/// cross-LTO one, where its one caller, the generated Rust, took it in; both demos run
+/// and print the same.
+fn ltoCheck(b: *std.Build, plain: *std.Build.Step.Compile, lto: *std.Build.Step.Compile) *std.Build.Step.Run {
+    const check = b.addSystemCommand(&.{
+        "sh", "-c",
+        \\set -e
+        \\export_name=migz1_array_test_sum_array_pack_request
+        \\nm "$0" | grep -q " [Tt] $export_name\$" || { echo "lto-check: $export_name is not a symbol of the ordinary demo $0" >&2; exit 1; }
+        \\if nm "$1" | grep -q "$export_name"; then echo "lto-check: $export_name is still in the cross-LTO demo $1: not inlined" >&2; exit 1; fi
+        \\"$0" > "$2.plain" 2>&1
+        \\"$1" > "$2.lto" 2>&1
+        \\cmp -s "$2.plain" "$2.lto" || { echo "lto-check: the two demos print differently" >&2; diff "$2.plain" "$2.lto" >&2; exit 1; }
+        \\echo "lto-check: $export_name inlined into the Rust that calls it; both demos print the same"
+    });
+    check.addArtifactArg(plain);
+    check.addArtifactArg(lto);
+    _ = check.addOutputFileArg("demo-output");
+    check.has_side_effects = true;
+    check.setName("lto-check");
+    return check;
 }
 
 /// `examples/zig_mach_port/main.zig` with stubs generated from Apple's `mach_port.defs`
@@ -436,6 +563,9 @@ const RuntimeOptions = struct {
     rust_package: []const u8 = "migz-ffi",
     /// The static library prebuilt (`-Dmigz-ffi-lib`), linked instead of running cargo.
     prebuilt: ?LazyPath = null,
+    /// Whether the module links the Rust library: not for code compiled to an object
+    /// that is linked with the library later (`crossLtoDemo`).
+    link_rust: bool = true,
 };
 
 /// The `migz` module for one target: `zig/src/migz.zig` and, on the local transport
@@ -456,22 +586,31 @@ fn addRuntime(b: *std.Build, options: RuntimeOptions) *std.Build.Module {
     };
     const module = if (options.name) |name| b.addModule(name, create) else b.createModule(create);
 
-    if (local) {
-        module.addObjectFile(options.prebuilt orelse rustLibrary(b, options.rust_package));
+    if (local and options.link_rust) {
+        module.addObjectFile(options.prebuilt orelse rustLibrary(b, options.rust_package, .machine_code));
         module.linkSystemLibrary("unwind", .{});
     }
     return module;
 }
 
+/// What rustc emits into a Rust library: machine code, or LLVM bitcode for cross-language
+/// LTO (`-Clinker-plugin-lto`, into a target directory of its own, `cross-lto/`, so that
+/// the two builds do not undo each other).
+const RustCode = enum { machine_code, bitcode };
+
 /// `release/lib<package>.a` (dashes as underscores) of the cargo target directory, built
 /// by cargo. The library is copied into the cache so that every compilation that links
 /// it depends on the cargo step.
-fn rustLibrary(b: *std.Build, package: []const u8) LazyPath {
+fn rustLibrary(b: *std.Build, package: []const u8, code: RustCode) LazyPath {
     const copy = b.addWriteFiles();
-    copy.step.dependOn(&cargoBuild(b, b, package).step);
+    copy.step.dependOn(&cargoBuild(b, b, package, code).step);
     const file = b.fmt("lib{s}.a", .{package});
     std.mem.replaceScalar(u8, file, '-', '_');
-    return copy.addCopyFile(cargoOutput(b, b.fmt("release/{s}", .{file})), file);
+    const dir = switch (code) {
+        .machine_code => "release",
+        .bitcode => "cross-lto/release",
+    };
+    return copy.addCopyFile(cargoOutput(b, b.fmt("{s}/{s}", .{ dir, file })), file);
 }
 
 /// Where cargo writes for the migz checkout whose build is `checkout`, whatever
@@ -505,13 +644,22 @@ fn cargoOutput(checkout: *std.Build, sub_path: []const u8) LazyPath {
 /// into `cargoTargetDir(checkout)`, so the paths above hold; `--locked` when migz is a
 /// dependency, so that not even `Cargo.lock` is written. It runs on every build: cargo
 /// knows best what is stale.
-fn cargoBuild(b: *std.Build, checkout: *std.Build, package: []const u8) *std.Build.Step.Run {
+fn cargoBuild(b: *std.Build, checkout: *std.Build, package: []const u8, code: RustCode) *std.Build.Step.Run {
     const cargo = b.addSystemCommand(&.{ "cargo", "build", "--release", "--quiet", "-p", package });
     if (!checkout.isRoot()) cargo.addArg("--locked");
     cargo.addArg("--target-dir");
-    cargo.addDirectoryArg(cargoTargetDir(checkout));
+    switch (code) {
+        .machine_code => cargo.addDirectoryArg(cargoTargetDir(checkout)),
+        .bitcode => {
+            cargo.addDirectoryArg(cargoTargetDir(checkout).path(checkout, "cross-lto"));
+            // Only these flags: a cargo that runs this build passes its own, which would
+            // otherwise win over RUSTFLAGS.
+            cargo.setEnvironmentVariable("RUSTFLAGS", "-Clinker-plugin-lto");
+            cargo.removeEnvironmentVariable("CARGO_ENCODED_RUSTFLAGS");
+        },
+    }
     cargo.setCwd(checkout.path("."));
-    cargo.setName(b.fmt("cargo build -p {s}", .{package}));
+    cargo.setName(b.fmt("cargo build -p {s}{s}", .{ package, if (code == .bitcode) " (bitcode)" else "" }));
     return cargo;
 }
 
@@ -556,7 +704,7 @@ pub fn addDefs(b: *std.Build, options: DefsOptions) *std.Build.Module {
     if (options.migz_exe orelse checkout.named_lazy_paths.get("migz-exe")) |exe| {
         gen.addFileArg(exe);
     } else {
-        gen.step.dependOn(&cargoBuild(b, checkout, "migz-cli").step);
+        gen.step.dependOn(&cargoBuild(b, checkout, "migz-cli", .machine_code).step);
         gen.addFileArg(cargoOutput(checkout, "release/migz"));
     }
     gen.addArgs(&.{ "gen", "--zig" });
