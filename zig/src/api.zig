@@ -215,6 +215,17 @@ pub fn rightsKept(code: abi.KernReturn, mode: stubs.ConsumeMode) bool {
     };
 }
 
+/// The code that packing `in` with `pack` fails with, or null when the request packs:
+/// a typed call that moves rights beside an array the request checks asks before sending,
+/// since a request that cannot be built leaves the moved rights with the caller. The
+/// request is packed into a scratch buffer, which nothing sends.
+pub fn packFailure(comptime Request: type, pack: anytype, in: anytype) ?abi.KernReturn {
+    var scratch: Request = undefined;
+    var size: u32 = 0;
+    const st: codec.Status = pack(&scratch, in, abi.port_null, &size);
+    return if (st == .ok) null else st.code();
+}
+
 test rightsKept {
     try std.testing.expect(rightsKept(abi.msg_return.send_invalid_dest, .none));
     try std.testing.expect(!rightsKept(abi.msg_return.send_timed_out, .timeout));

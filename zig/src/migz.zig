@@ -178,6 +178,8 @@ pub const copyCString = api.copyCString;
 pub const received = api.received;
 /// Whether a failed call left the request's moved rights with the caller.
 pub const rightsKept = api.rightsKept;
+/// The code packing a request fails with, or null: asked before a call that moves rights.
+pub const packFailure = api.packFailure;
 /// The names of rights lent to a message, read in place.
 pub const names = api.names;
 /// The names of rights lent to a message's in-line port array, or `MigArrayTooLarge`.

@@ -1,8 +1,8 @@
 //! The idiomatic API on arguments it types in both directions (`zig/tests/defs/both_ways.defs`),
 //! Zig client against Zig server over the local transport: a fixed number of rights in the
 //! request and in the reply, a right that goes both ways (InOut, made from a receive right
-//! each way), out-of-line memory that goes both ways, and rights the reply moves. The right
-//! accounting shows nothing leaked.
+//! each way), out-of-line memory that goes both ways, rights the reply moves, and a right the
+//! request moves beside a string it checks. The right accounting shows nothing leaked.
 
 const std = @import("std");
 const migz = @import("migz");
@@ -23,6 +23,9 @@ const Impl = struct {
     bytes: ?migz.OolSlice(u8) = null,
     /// Room for the rights `give` makes; the reply takes them.
     given: [5]migz.SendRight = undefined,
+    /// The right `keepNamed` was last given, and the length of its name.
+    kept: ?migz.SendRight = null,
+    kept_name_len: usize = 0,
 
     pub fn swapPair(self: *Impl, _: migz.Port, pair: migz.InlineRights(migz.SendRight, 2)) migz.Error![2]migz.SendRight {
         // The first time, the pair given is lent back itself.
@@ -60,7 +63,15 @@ const Impl = struct {
         return self.given[0..n];
     }
 
+    /// Keeps the right it is given (released at the end) and its name's length.
+    pub fn keepNamed(self: *Impl, _: migz.Port, right: ?migz.SendRight, name: []const u8) migz.Error!void {
+        if (self.kept) |k| k.deinit();
+        self.kept = right;
+        self.kept_name_len = name.len;
+    }
+
     fn deinit(self: *Impl) void {
+        if (self.kept) |k| k.deinit();
         if (self.pair) |p| p.deinit();
         if (self.retired) |r| r.deinit();
         if (self.manager) |m| m.deinit();
@@ -78,7 +89,7 @@ fn serve(task: migz.testing.Task, rcv: migz.Port, impl: *Impl, requests: usize) 
     }
 }
 
-test "both_ways: fixed pairs of rights, InOut right and memory, rights the reply moves, typed" {
+test "both_ways: every argument above through the typed API" {
     const task = try migz.testing.begin();
     defer task.end();
     {
@@ -104,7 +115,7 @@ test "both_ways: fixed pairs of rights, InOut right and memory, rights the reply
 
         var impl: Impl = .{ .own = own };
         defer impl.deinit();
-        const thread = try std.Thread.spawn(.{}, serve, .{ task, service.name, &impl, 8 });
+        const thread = try std.Thread.spawn(.{}, serve, .{ task, service.name, &impl, 9 });
         defer thread.join();
 
         // The first pair is kept and lent back; the second comes back as the first, in its
@@ -140,6 +151,16 @@ test "both_ways: fixed pairs of rights, InOut right and memory, rights the reply
         try std.testing.expectEqualSlices(migz.Port, &.{ own.name, own.name, own.name }, given.names());
         try std.testing.expectError(error.MigArrayTooLarge, bw.api.give(server, 5));
         try expectEqual(migz.mig.array_too_large, migz.lastCode());
+
+        // A right moved beside a string the request checks: sent when the string fits;
+        // when it does not, nothing is sent and the call releases the right itself (the
+        // right accounting at the end would find it otherwise).
+        try bw.api.keepNamed(server, try a.makeSend(), "fits");
+        try expectEqual(a.name, impl.kept.?.name);
+        try expectEqual(@as(usize, 4), impl.kept_name_len);
+        try std.testing.expectError(error.MigArrayTooLarge, bw.api.keepNamed(server, try b.makeSend(), "too long"));
+        try expectEqual(migz.mig.array_too_large, migz.lastCode());
+        try expectEqual(a.name, impl.kept.?.name);
 
         // The typed server still serves the raw client, with a pair of names.
         var out: bw.SwapPairOut = .{};

@@ -158,8 +158,11 @@ struct Plan {
     inputs: Vec<(String, String)>,
     /// Moved rights to release when the request kept them: (parameter, polymorphic).
     moved: Vec<(String, bool)>,
-    /// Whether packing the request checks lengths (then no right may be moved).
+    /// Whether packing the request checks lengths (then the function packs it once first
+    /// when it moves rights).
     checked: bool,
+    /// Whether building the `In` struct can fail by itself (`try`).
+    fallible_inputs: bool,
     server: Vec<Param>,
     /// The server method's arguments, from `in`.
     server_args: Vec<String>,
@@ -173,6 +176,7 @@ fn plan(r: &Routine, types: &Types, names: &Names) -> std::result::Result<Plan, 
         inputs: Vec::new(),
         moved: Vec::new(),
         checked: false,
+        fallible_inputs: false,
         server: Vec::new(),
         server_args: Vec::new(),
         results: Vec::new(),
@@ -285,8 +289,13 @@ fn plan(r: &Routine, types: &Types, names: &Names) -> std::result::Result<Plan, 
             ArgKind::Out => output(a, &r.args, &field, types, &mut p)?,
         }
     }
-    if p.checked && !p.moved.is_empty() {
-        return Err("moving a right beside an array whose length the request checks".into());
+    // A request whose pack checks lengths may fail before anything is sent, leaving the
+    // moved rights with the caller: the function packs it once first to know (below), which
+    // needs the `In` struct built without a `try` of its own.
+    if p.checked && !p.moved.is_empty() && p.fallible_inputs {
+        return Err(
+            "moving a right beside an array of rights whose length the request checks".into(),
+        );
     }
     Ok(p)
 }
@@ -390,6 +399,7 @@ fn input(
                 p.server_args
                     .push(format!("migz.OolRights({owned}).fromReceived(in.{field})"));
             } else {
+                p.fallible_inputs = true;
                 p.inputs.push((
                     field.into(),
                     format!("try migz.inlineNames({n}, {}, {param})", rt.ty),
@@ -561,7 +571,7 @@ fn output(
                     client_expr: format!(".of(out.{field}, {n})"),
                     server_ty: format!("[{n}]{lent}"),
                     server_store: Box::new(move |v| {
-                        format!("out.{f} = migz.names({lent}, &{v})[0..{n}].*;")
+                        assign(&f, &format!("migz.names({lent}, &{v})[0..{n}].*"))
                     }),
                     fallible: false,
                     server_release: server_release(),
@@ -579,7 +589,7 @@ fn output(
                         client_expr: format!("migz.OolRights({owned}).fromReceived(out.{field})"),
                         server_ty: format!("[]const {lent}"),
                         server_store: Box::new(move |v| {
-                            format!("out.{f} = .of(migz.names({lent}, {v}));")
+                            assign(&f, &format!(".of(migz.names({lent}, {v}))"))
                         }),
                         fallible: false,
                         server_release: server_release(),
@@ -611,7 +621,7 @@ fn output(
                 client_ty: e.into(),
                 client_expr: format!("@fromBackingInt(out.{field})"),
                 server_ty: e.into(),
-                server_store: Box::new(move |v| format!("out.{f} = @backingInt({v});")),
+                server_store: Box::new(move |v| assign(&f, &format!("@backingInt({v})"))),
                 fallible: false,
                 server_release: None,
             },
@@ -622,7 +632,7 @@ fn output(
                     client_ty: ty.clone(),
                     client_expr: format!("out.{field}"),
                     server_ty: ty,
-                    server_store: Box::new(move |v| format!("out.{f} = {v};")),
+                    server_store: Box::new(move |v| assign(&f, v)),
                     fallible: false,
                     server_release: None,
                 }
@@ -639,7 +649,7 @@ fn output(
                     client_ty,
                     client_expr,
                     server_ty: format!("[]const {el}"),
-                    server_store: Box::new(move |v| format!("out.{f} = .of({v});")),
+                    server_store: Box::new(move |v| assign(&f, &format!(".of({v})"))),
                     fallible: false,
                     server_release: None,
                 },
@@ -649,7 +659,7 @@ fn output(
                     client_ty: client_ty.clone(),
                     client_expr,
                     server_ty: client_ty,
-                    server_store: Box::new(move |v| format!("out.{f} = .of({v}.items);")),
+                    server_store: Box::new(move |v| assign(&f, &format!(".of({v}.items)"))),
                     fallible: false,
                     server_release: Some(Box::new(|v| format!("{v}.deinit();"))),
                 },
@@ -771,7 +781,7 @@ fn client_return(r: &Routine, p: &Plan) -> (String, String) {
         many => {
             let mut value = ".{\n".to_string();
             for x in many {
-                let _ = writeln!(value, "            .{} = {},", x.field, x.client_expr);
+                field_init(&mut value, "            ", &x.field, &x.client_expr);
             }
             value.push_str("        }");
             (format!("{}Result", pascal(&r.name)), value)
@@ -793,6 +803,77 @@ fn indented(out: &mut String, indent: &str, text: &str) {
     for line in text.lines() {
         let _ = writeln!(out, "{indent}{line}");
     }
+}
+
+/// `.field = value,` at `indent`, within 100 columns (see `wrapped`).
+fn field_init(out: &mut String, indent: &str, field: &str, value: &str) {
+    wrapped(out, indent, &format!(".{field} = "), value, ",");
+}
+
+/// The indentation of the adapter methods' bodies, where the server stores go.
+const ADAPTER_INDENT: &str = "                ";
+
+/// `out.<field> = expr;` as a store of the adapter writes it (within 100 columns once
+/// indented by `ADAPTER_INDENT`).
+fn assign(field: &str, expr: &str) -> String {
+    let mut s = String::new();
+    let width = 100 - ADAPTER_INDENT.len();
+    wrapped_within(&mut s, "", &format!("out.{field} = "), expr, ";", width);
+    s.truncate(s.trim_end().len());
+    s
+}
+
+/// `lead`, `value` and `trail` on one line at `indent`, or, past 100 columns and when
+/// `value` ends in a call, as zig fmt lays that out: one argument a line.
+fn wrapped(out: &mut String, indent: &str, lead: &str, value: &str, trail: &str) {
+    wrapped_within(out, indent, lead, value, trail, 100);
+}
+
+/// `wrapped` within `width` columns.
+fn wrapped_within(
+    out: &mut String,
+    indent: &str,
+    lead: &str,
+    value: &str,
+    trail: &str,
+    width: usize,
+) {
+    let line = format!("{indent}{lead}{value}{trail}");
+    // The parenthesis that the value's last one closes: its last call's arguments.
+    let mut depth = 0;
+    let last_call = value.char_indices().rev().find_map(|(i, ch)| {
+        match ch {
+            ')' => depth += 1,
+            '(' => depth -= 1,
+            _ => {}
+        }
+        (depth == 0).then_some(i)
+    });
+    let call = last_call.filter(|_| line.len() > width && value.ends_with(')'));
+    let Some(open) = call else {
+        let _ = writeln!(out, "{line}");
+        return;
+    };
+    let _ = writeln!(out, "{indent}{lead}{}", &value[..=open]);
+    let mut depth = 0;
+    let mut arg = String::new();
+    for ch in value[open + 1..value.len() - 1].chars() {
+        match ch {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                let _ = writeln!(out, "{indent}    {},", arg.trim());
+                arg.clear();
+                continue;
+            }
+            _ => {}
+        }
+        arg.push(ch);
+    }
+    if !arg.trim().is_empty() {
+        let _ = writeln!(out, "{indent}    {},", arg.trim());
+    }
+    let _ = writeln!(out, "{indent}){trail}");
 }
 
 /// The client function of a planned routine.
@@ -839,12 +920,32 @@ fn client(out: &mut String, sub: &Subsystem, r: &Routine, p: &Plan) {
     } else {
         let mut s = "&.{\n".to_string();
         for (field, value) in &p.inputs {
-            let _ = writeln!(s, "            .{field} = {value},");
+            field_init(&mut s, "            ", field, value);
         }
         s.push_str("        }");
         s
     };
     let simple = r.kind == RoutineKind::SimpleRoutine;
+    let release_moved = |out: &mut String, indent: &str| {
+        for (m, poly) in &p.moved {
+            let release = if *poly { "release" } else { "deinit" };
+            let _ = writeln!(out, "{indent}{m}.{release}();");
+        }
+    };
+    let inputs = if p.checked && !p.moved.is_empty() {
+        // The request may not pack (too long an array): then nothing is sent, and the
+        // rights the call takes are released here.
+        let _ = writeln!(
+            out,
+            "        const in: {p_name}In = {};\n        if (migz.packFailure(\n            {WIRE}.{p_name}Request,\n            {WIRE}.pack{p_name}Request,\n            &in,\n        )) |code| {{",
+            inputs.trim_start_matches('&')
+        );
+        release_moved(out, "            ");
+        out.push_str("            return migz.fail(code);\n        }\n");
+        "&in".to_string()
+    } else {
+        inputs
+    };
     if simple {
         let _ = writeln!(out, "        const kr = {WIRE}.{f}({inputs});");
     } else {
@@ -865,10 +966,7 @@ fn client(out: &mut String, sub: &Subsystem, r: &Routine, p: &Plan) {
             out,
             "        if (kr != migz.kern.success) {{\n            // A request that was not sent leaves its moved rights here: release them.\n            if (migz.rightsKept(kr, .{mode})) {{"
         );
-        for (m, poly) in &p.moved {
-            let release = if *poly { "release" } else { "deinit" };
-            let _ = writeln!(out, "                {m}.{release}();");
-        }
+        release_moved(out, "                ");
         out.push_str("            }\n            return migz.fail(kr);\n        }\n");
     }
     if !simple && !value.is_empty() {
@@ -893,7 +991,7 @@ fn adapter_method(out: &mut String, r: &Routine, p: Option<&Plan>) {
         ],
         "migz.KernReturn",
     );
-    let ind = "                ";
+    let ind = ADAPTER_INDENT;
     let Some(p) = p else {
         let _ = writeln!(out, "{ind}return self.impl.{f}(in, out);\n            }}\n");
         return;
@@ -905,7 +1003,7 @@ fn adapter_method(out: &mut String, r: &Routine, p: Option<&Plan>) {
     } else {
         let mut s = format!("self.impl.{f}(\n");
         for a in &p.server_args {
-            let _ = writeln!(s, "{ind}    {a},");
+            wrapped(&mut s, &format!("{ind}    "), "", a, ",");
         }
         let _ = write!(s, "{ind})");
         s
@@ -1174,10 +1272,23 @@ routine moved_array(server : mach_port_t; list : moved_ports_t);
         let types = Types { aliases: &aliases };
         let why = |i: usize| plan(&sub.routines[i], &types, &names).err().unwrap();
         assert_eq!(why(4), "`list` is an array of rights the call moves");
-        assert_eq!(
-            why(2),
-            "moving a right beside an array whose length the request checks"
-        );
+    }
+
+    #[test]
+    fn a_right_moved_beside_a_checked_array_is_released_if_the_request_cannot_pack() {
+        let sub = subsystem();
+        let aliases = aliases();
+        let names = Names::new(&sub, &aliases);
+        let types = Types { aliases: &aliases };
+        let p = plan(&sub.routines[2], &types, &names).unwrap();
+        assert!(p.checked);
+        assert_eq!(p.moved, [("give".to_string(), false)]);
+        let text = generate(&sub, &aliases);
+        let f = &text[text.find("pub fn movedBesideArray(").unwrap()..];
+        let first = f.find("migz.packFailure(").unwrap();
+        // Packed once first, and the right released before the call is made.
+        assert!(first < f.find("give.deinit();").unwrap());
+        assert!(f.find("give.deinit();").unwrap() < f.find("wire.movedBesideArray(").unwrap());
     }
 
     #[test]
