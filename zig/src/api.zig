@@ -114,6 +114,51 @@ pub fn OolSlice(comptime T: type) type {
     };
 }
 
+/// Up to `max` out-of-line regions of `T` a message brought (an array of out-of-line
+/// elements): each belongs to the receiver until `deinit` gives them all back.
+pub fn OolSlices(comptime T: type, comptime max: u32) type {
+    return struct {
+        /// The regions; the first `len` are valid.
+        buf: [max]codec.ConstSlice(T) = @splat(.{}),
+        /// How many regions are valid.
+        len: u32 = 0,
+
+        const Self = @This();
+
+        /// The first `len` of `buf` (a received count, at most `max`).
+        pub fn of(buf: [max]codec.ConstSlice(T), len: u32) Self {
+            assert(len <= max);
+            return .{ .buf = buf, .len = len };
+        }
+
+        /// The elements of region `i`.
+        pub fn items(self: *const Self, i: usize) []align(@min(@alignOf(T), 4)) const T {
+            return self.buf[0..self.len][i].items();
+        }
+
+        /// Gives every region back to the address space.
+        pub fn deinit(self: Self) void {
+            for (self.buf[0..self.len]) |s| OolSlice(T).fromReceived(s).deinit();
+        }
+    };
+}
+
+/// Lends each slice of `list` to a message as one out-of-line region of its array of `n`
+/// (the rest empty), or `MigArrayTooLarge` past `n`.
+pub fn oolSlices(comptime n: usize, comptime T: type, list: []const []const T) errors.Error![n]codec.ConstSlice(T) {
+    if (list.len > n) return errors.fail(abi.mig.array_too_large);
+    var out: [n]codec.ConstSlice(T) = @splat(.{});
+    for (list, 0..) |s, i| out[i] = .of(s);
+    return out;
+}
+
+/// `oolSlices` into a reply's room, returning how many.
+pub fn copyOolSlices(comptime T: type, room: []codec.ConstSlice(T), list: []const []const T) errors.Error!u32 {
+    if (list.len > room.len) return errors.fail(abi.mig.array_too_large);
+    for (list, 0..) |s, i| room[i] = .of(s);
+    return @intCast(list.len);
+}
+
 /// The owned right of type `R` (`SendRight`, `SendOnceRight`, `ReceiveRight`) that arrived
 /// under `name`, or null when the message carried none (`MACH_PORT_NULL`, `MACH_PORT_DEAD`).
 pub fn received(comptime R: type, name: abi.Port) ?R {

@@ -166,6 +166,12 @@ pub const codeToSend = errors.codeToSend;
 pub const InlineArray = api.InlineArray;
 /// Out-of-line memory a message brought, owned until `deinit`.
 pub const OolSlice = api.OolSlice;
+/// Out-of-line regions of an array of out-of-line elements that a message brought, owned.
+pub const OolSlices = api.OolSlices;
+/// Slices lent to a message's array of out-of-line elements, or `MigArrayTooLarge`.
+pub const oolSlices = api.oolSlices;
+/// `oolSlices` into a reply's room, returning how many.
+pub const copyOolSlices = api.copyOolSlices;
 /// A C string in a fixed buffer, without its NUL.
 pub const cString = api.cString;
 /// Copies elements into a fixed room, or `MigArrayTooLarge`.

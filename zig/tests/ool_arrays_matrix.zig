@@ -202,6 +202,127 @@ fn everyRoutine(server: Port) !void {
     try expectEqual(migz.mig.array_too_large, oa.echoBufs(&.{ .server = server, .listed_cnt = 4 }, &bufs));
 }
 
+/// The typed client's scenario (`oa.api`), with the same answers as `everyRoutine` for the
+/// routines the typed API covers: slices go, owned regions come back.
+fn typedRoutines(server: migz.SendRight) !void {
+    const bufs = try oa.api.echoBufs(server, .{ &two, &three }, &.{ &one, &.{}, &four });
+    defer bufs.rfixed.deinit();
+    defer bufs.rlisted.deinit();
+    try std.testing.expectEqualSlices(i32, &.{ 3, 2 }, bufs.rfixed.items(0));
+    try std.testing.expectEqualSlices(i32, &.{ 6, 5, 4 }, bufs.rfixed.items(1));
+    try expectEqual(@as(u32, 3), bufs.rlisted.len);
+    try std.testing.expectEqualSlices(i32, &.{1}, bufs.rlisted.items(0));
+    try std.testing.expectEqualSlices(i32, &.{}, bufs.rlisted.items(1));
+    try std.testing.expectEqualSlices(i32, &.{ 10, 9, 8, 7 }, bufs.rlisted.items(2));
+
+    const quad = [_]i32{ 11, 12, 13, 14 };
+    const small = try oa.api.echoSmall(server, .{ &one, &four }, .{ &four, &four }, &.{&quad});
+    defer small.rquads.deinit();
+    defer small.rsmalls.deinit();
+    try expectEqual(@as(u32, 1), small.rquads.len);
+    try std.testing.expectEqualSlices(i32, &.{ 14, 13, 12, 11 }, small.rquads.items(0));
+    try std.testing.expectEqualSlices(i32, &.{1}, small.rsmalls.items(0));
+    try std.testing.expectEqualSlices(i32, &.{ 10, 9, 8, 7 }, small.rsmalls.items(1));
+
+    // Dealloc[]: the typed call sends copies, and our buffers stay ours.
+    try expectEqual(@as(i32, 5), try oa.api.giveMaybe(server, &.{ &two, &three }));
+
+    // Refused before anything is sent: more listed buffers than the bound of 3, and a quad
+    // that is not four long.
+    try std.testing.expectError(error.MigArrayTooLarge, oa.api.echoBufs(server, .{ &two, &three }, &.{ &one, &one, &one, &one }));
+    try std.testing.expectError(error.MigBadArguments, oa.api.echoSmall(server, .{ &one, &one }, .{ &four, &three }, &.{}));
+}
+
+/// The typed server (`oa.api.Server`): the answers of `Impl` for the routines the typed
+/// API covers, each region it received given back once answered; `Impl`'s raw methods for
+/// the rest.
+const TypedImpl = struct {
+    raw: Impl = .{},
+    store: [8][longest]i32 = undefined,
+    /// The answer's listed slices, lent to the reply.
+    lent: [3][]const i32 = undefined,
+
+    fn reversed(self: *TypedImpl, slot: usize, items: []const i32) []const i32 {
+        for (items, 0..) |v, i| self.store[slot][items.len - 1 - i] = v;
+        return self.store[slot][0..items.len];
+    }
+
+    fn fits(comptime n: u32, slices: migz.OolSlices(i32, n)) bool {
+        for (0..slices.len) |i| if (slices.items(i).len > longest) return false;
+        return true;
+    }
+
+    pub fn echoBufs(self: *TypedImpl, _: Port, fixed: migz.OolSlices(i32, 2), listed: migz.OolSlices(i32, 3)) migz.Error!oa.api.EchoBufsAnswer {
+        // On an error the serve loop destroys what the request brought.
+        if (!fits(2, fixed) or !fits(3, listed)) return error.InvalidArgument;
+        defer fixed.deinit();
+        defer listed.deinit();
+        var answer: oa.api.EchoBufsAnswer = undefined;
+        for (&answer.rfixed, 0..) |*r, i| r.* = self.reversed(i, fixed.items(i));
+        for (0..listed.len) |i| self.lent[i] = self.reversed(2 + i, listed.items(i));
+        answer.rlisted = self.lent[0..listed.len];
+        return answer;
+    }
+
+    pub fn echoSmall(self: *TypedImpl, _: Port, smalls: migz.OolSlices(i32, 2), quads: migz.OolSlices(i32, 2), qlist: migz.OolSlices(i32, 2)) migz.Error!oa.api.EchoSmallAnswer {
+        defer smalls.deinit();
+        defer quads.deinit();
+        defer qlist.deinit();
+        var answer: oa.api.EchoSmallAnswer = undefined;
+        for (0..qlist.len) |i| self.lent[i] = self.reversed(2 + i, qlist.items(i));
+        answer.rquads = self.lent[0..qlist.len];
+        for (&answer.rsmalls, 0..) |*r, i| r.* = self.reversed(i, smalls.items(i));
+        return answer;
+    }
+
+    pub fn giveMaybe(_: *TypedImpl, _: Port, listed: migz.OolSlices(i32, 3)) migz.Error!i32 {
+        defer listed.deinit();
+        var total: i32 = 0;
+        for (0..listed.len) |i| total += @intCast(listed.items(i).len);
+        return total;
+    }
+
+    pub fn swapPorts(self: *TypedImpl, in: *const oa.SwapPortsIn, out: *oa.SwapPortsOut) KernReturn {
+        return self.raw.swapPorts(in, out);
+    }
+
+    pub fn giveBufs(self: *TypedImpl, in: *const oa.GiveBufsIn, out: *oa.GiveBufsOut) KernReturn {
+        return self.raw.giveBufs(in, out);
+    }
+
+    pub fn passPoly(self: *TypedImpl, in: *const oa.PassPolyIn, out: *oa.PassPolyOut) KernReturn {
+        return self.raw.passPoly(in, out);
+    }
+};
+
+test "ool_arrays: the typed Zig client against the Rust server and the typed Zig server" {
+    const task = try migz.testing.begin();
+    defer task.end();
+    {
+        const port = try migz.ReceiveRight.allocate();
+        const send = try port.makeSend();
+        var result: i32 = -1;
+        const thread = try migz.bridge.spawnEntry(rust_server, task.port, port.name, 0, &result);
+        try typedRoutines(send);
+        send.deinit();
+        thread.join();
+        try expectEqual(ok, result);
+    }
+    {
+        const port = try migz.ReceiveRight.allocate();
+        const send = try port.makeSend();
+        var impl: TypedImpl = .{};
+        var result: migz.MsgReturn = -1;
+        const thread = try migz.bridge.spawnServer(oa.api, oa.api.Server(TypedImpl){ .impl = &impl }, task.port, port, &result);
+        try typedRoutines(send);
+        send.deinit();
+        thread.join();
+        try expectEqual(migz.msg_return.success, result);
+    }
+    migz.migDeallocReplyPort(migz.migGetReplyPort());
+    try task.expectNoLeaks();
+}
+
 fn zigClient(server: Port) KernReturn {
     everyRoutine(server) catch return migz.kern.failure;
     return ok;

@@ -185,8 +185,8 @@ fn plan(r: &Routine, types: &Types, names: &Names) -> std::result::Result<Plan, 
         let field = zig_ident(&a.name);
         let param = names.param(&a.name);
         let why = |what: &str| Err(format!("`{}` is {what}", a.name));
-        if a.ty.ool_elements.is_some() {
-            return why("an array of out-of-line elements");
+        if a.ty.ool_elements.is_some() && a.ty.is_port() {
+            return why("an array of out-of-line port arrays");
         }
         match a.kind {
             ArgKind::RequestPort => {
@@ -417,7 +417,57 @@ fn input(
             }
             p.checked = true;
         }
-        Shape::OolArray { .. } => return why("an array of out-of-line elements"),
+        Shape::OolArray { n, var, .. } => {
+            // One region per slice: lent when sent (the kernel copies them), owned when
+            // received.
+            if a.dealloc == Dealloc::Yes {
+                return why("deallocated when sent (Dealloc)");
+            }
+            let Some(element) = &a.ty.element else {
+                return why("an array of out-of-line elements of no type");
+            };
+            let el = types.elem(element);
+            let note = (a.dealloc == Dealloc::Maybe).then(|| {
+                format!("`{param}` is sent as copies (`{WIRE}` can deallocate them instead)")
+            });
+            let cnt = zig_ident(&format!("{}_cnt", a.name));
+            p.client.push(Param {
+                name: param.into(),
+                ty: if var {
+                    format!("[]const []const {el}")
+                } else {
+                    format!("[{n}][]const {el}")
+                },
+                note,
+            });
+            let list = if var {
+                param.to_string()
+            } else {
+                format!("&{param}")
+            };
+            p.inputs.push((
+                field.into(),
+                format!("try migz.oolSlices({n}, {el}, {list})"),
+            ));
+            if var {
+                p.inputs
+                    .push((cnt.clone(), format!("@intCast({param}.len)")));
+            }
+            p.fallible_inputs = true;
+            p.checked = true;
+            let count = if var {
+                format!("in.{cnt}")
+            } else {
+                n.to_string()
+            };
+            p.server.push(Param {
+                name: param.into(),
+                ty: format!("migz.OolSlices({el}, {n})"),
+                note: None,
+            });
+            p.server_args
+                .push(format!("migz.OolSlices({el}, {n}).of(in.{field}, {count})"));
+        }
         Shape::Value => {
             let (ty, to_wire, from_wire) = match value_enum(&a.ty) {
                 Some(e) => (
@@ -614,7 +664,49 @@ fn output(
                 }
             }
         }
-        Shape::OolArray { .. } => return why("an array of out-of-line elements"),
+        Shape::OolArray { n, var, .. } => {
+            // The server lends one slice per region (the kernel copies them); the client
+            // owns what arrives.
+            if a.dealloc != Dealloc::No {
+                return why("an array of out-of-line elements the reply deallocates");
+            }
+            let Some(element) = &a.ty.element else {
+                return why("an array of out-of-line elements of no type");
+            };
+            let el = types.elem(element);
+            let slices = format!("migz.OolSlices({el}, {n})");
+            if var {
+                let cnt = zig_ident(&format!("{}_cnt", a.name));
+                if a.count != Count::Own {
+                    return why("an array of out-of-line elements counted by another");
+                }
+                Result {
+                    field: field.into(),
+                    client_ty: slices.clone(),
+                    client_expr: format!(".of(out.{field}, out.{cnt})"),
+                    server_ty: format!("[]const []const {el}"),
+                    server_store: Box::new(move |v| {
+                        format!(
+                            "out.{cnt} = migz.copyOolSlices(\n    {el},\n    &out.{f},\n    {v},\n)"
+                        )
+                    }),
+                    fallible: true,
+                    server_release: None,
+                }
+            } else {
+                Result {
+                    field: field.into(),
+                    client_ty: slices,
+                    client_expr: format!(".of(out.{field}, {n})"),
+                    server_ty: format!("[{n}][]const {el}"),
+                    server_store: Box::new(move |v| {
+                        format!("out.{f} = migz.oolSlices(\n    {n},\n    {el},\n    &{v},\n)")
+                    }),
+                    fallible: true,
+                    server_release: None,
+                }
+            }
+        }
         Shape::Value => match value_enum(&a.ty) {
             Some(e) => Result {
                 field: field.into(),
