@@ -12,6 +12,10 @@
 //! - `zigstream_balanced_{vs_one_thread,efficiency}`: the same two figures when the
 //!   consumer mixes every value (a finalizer as costly as the generator's) before summing,
 //!   so producing and consuming cost about the same and two cores can nearly halve the time.
+//! - `zigstream{,_balanced}_vs_plain_ring`: the stream's time over a hand-written ring
+//!   of the same size moving the same chunks, both threads spinning (no waking, no
+//!   `Stream`): what the stream adds to the cost of handing the data from one CPU to the
+//!   other, which the efficiency figures' ideal leaves out. At most 1.1 is the goal.
 //! - `zigstream_vs_tokio_mpsc_chunks`: the same candidate against the same values sent as
 //!   64 KiB `Vec` chunks through a tokio mpsc channel of 16 (1 MiB in flight) and summed
 //!   from a `Stream` over it.
@@ -125,6 +129,57 @@ fn zig_stream(items: u64, work: Work) -> (Times, i64) {
         total
     });
     assert_eq!(producer.join().expect("the producer"), 0);
+    (only_total(t.elapsed().as_secs_f64()), total)
+}
+
+/// The same chunks through a hand-written ring of sixteen 64 KiB slots (1 MiB, as the
+/// candidate's), with both threads spinning for each other: about the least a hand-off of
+/// the data between the two CPUs costs, so the reference that says what the stream itself
+/// adds. Each slot's lock is only ever taken by one side at a time.
+fn plain_ring(items: u64, work: Work) -> (Times, i64) {
+    const SLOTS: usize = (RING_BYTES as usize) / CHUNK_BYTES;
+    struct Ring {
+        slots: Vec<std::sync::Mutex<Vec<i32>>>,
+        /// Chunks filled.
+        head: AtomicU64,
+        /// Chunks consumed.
+        tail: AtomicU64,
+    }
+    let chunks = items.div_ceil(CHUNK_ITEMS as u64);
+    let chunk_len = move |c: u64| (items - c * CHUNK_ITEMS as u64).min(CHUNK_ITEMS as u64) as usize;
+    pin(0);
+    let t = Instant::now();
+    let ring = Arc::new(Ring {
+        slots: (0..SLOTS)
+            .map(|_| std::sync::Mutex::new(vec![0i32; CHUNK_ITEMS]))
+            .collect(),
+        head: AtomicU64::new(0),
+        tail: AtomicU64::new(0),
+    });
+    let theirs = Arc::clone(&ring);
+    let producer = std::thread::spawn(move || {
+        pin(1);
+        for c in 0..chunks {
+            while c - theirs.tail.load(Ordering::Acquire) >= SLOTS as u64 {
+                std::hint::spin_loop();
+            }
+            let mut slot = theirs.slots[c as usize % SLOTS].lock().expect("a slot");
+            ffi::fill_i32(&mut slot[..chunk_len(c)], c * CHUNK_ITEMS as u64);
+            drop(slot);
+            theirs.head.store(c + 1, Ordering::Release);
+        }
+    });
+    let mut total = 0i64;
+    for c in 0..chunks {
+        while ring.head.load(Ordering::Acquire) <= c {
+            std::hint::spin_loop();
+        }
+        let slot = ring.slots[c as usize % SLOTS].lock().expect("a slot");
+        total += consume(&slot[..chunk_len(c)], work);
+        drop(slot);
+        ring.tail.store(c + 1, Ordering::Release);
+    }
+    producer.join().expect("the producer");
     (only_total(t.elapsed().as_secs_f64()), total)
 }
 
@@ -293,6 +348,17 @@ pub fn run(quick: bool) {
             &format!("{prefix}_efficiency"),
             efficiency(one, zig),
             Goal::AtLeast(0.9),
+        );
+        let (plain, zig) = interleave(rounds, items, work, plain_ring, zig_stream);
+        eprintln!(
+            "{prefix}: hand-written spinning ring {:.1} ms, zig stream {:.1} ms",
+            plain.total * 1e3,
+            zig.total * 1e3,
+        );
+        report::ratio(
+            &format!("{prefix}_vs_plain_ring"),
+            zig.total / plain.total,
+            Goal::AtMost(1.1),
         );
     }
     let (tokio, zig) = interleave(rounds, items, Work::Sum, tokio_chunks, zig_stream);
