@@ -110,6 +110,18 @@ pub fn begin() BeginError!Task {
     return task;
 }
 
+/// A server thread's body for tests: in `task`, serves `requests` requests arriving on
+/// `rcv` with `server` (a generated `Server(Impl)` or `api.Server(Impl)`), each within
+/// ten seconds; any other outcome ends the test run with the receive's code.
+pub fn serveRequests(task: Task, rcv: Port, server: anytype, requests: usize) void {
+    task.enter();
+    defer task.leave();
+    for (0..requests) |_| {
+        const mr = server.serveOnce(rcv, 10_000);
+        if (mr != abi.msg_return.success) std.debug.panic("serveOnce: 0x{x}", .{mr});
+    }
+}
+
 /// `task.expectNoLeaks()`, as a free function.
 pub fn expectNoLeaks(task: Task) error{RightsLeaked}!void {
     return task.expectNoLeaks();

@@ -18,16 +18,6 @@ const Impl = struct {
     }
 };
 
-fn serve(task: migz.testing.Task, rcv: migz.Port, impl: *Impl, requests: usize) void {
-    task.enter();
-    defer task.leave();
-    const server: array_test.Server(Impl) = .{ .impl = impl };
-    for (0..requests) |_| {
-        const mr = server.serveOnce(rcv, 10_000);
-        std.debug.assert(mr == migz.msg_return.success);
-    }
-}
-
 test "sum_array: Zig client, Zig server" {
     const task = try migz.testing.begin();
     defer task.end();
@@ -38,7 +28,7 @@ test "sum_array: Zig client, Zig server" {
         defer send.deinit();
 
         var impl: Impl = .{};
-        const thread = try std.Thread.spawn(.{}, serve, .{ task, service.name, &impl, 3 });
+        const thread = try std.Thread.spawn(.{}, migz.testing.serveRequests, .{ task, service.name, array_test.Server(Impl){ .impl = &impl }, 3 });
         defer thread.join();
 
         var data: [1024]i32 = undefined;

@@ -79,16 +79,6 @@ const Impl = struct {
     }
 };
 
-fn serve(task: migz.testing.Task, rcv: migz.Port, impl: *Impl, requests: usize) void {
-    task.enter();
-    defer task.leave();
-    const server: bw.api.Server(Impl) = .{ .impl = impl };
-    for (0..requests) |_| {
-        const mr = server.serveOnce(rcv, 10_000);
-        if (mr != migz.msg_return.success) std.debug.panic("serveOnce: 0x{x}", .{mr});
-    }
-}
-
 test "both_ways: every argument above through the typed API" {
     const task = try migz.testing.begin();
     defer task.end();
@@ -115,7 +105,7 @@ test "both_ways: every argument above through the typed API" {
 
         var impl: Impl = .{ .own = own };
         defer impl.deinit();
-        const thread = try std.Thread.spawn(.{}, serve, .{ task, service.name, &impl, 9 });
+        const thread = try std.Thread.spawn(.{}, migz.testing.serveRequests, .{ task, service.name, bw.api.Server(Impl){ .impl = &impl }, 9 });
         defer thread.join();
 
         // The first pair is kept and lent back; the second comes back as the first, in its

@@ -120,16 +120,6 @@ const Impl = struct {
     }
 };
 
-fn serve(task: migz.testing.Task, rcv: migz.Port, impl: *Impl, requests: usize) void {
-    task.enter();
-    defer task.leave();
-    const server: po.Server(Impl) = .{ .impl = impl };
-    for (0..requests) |_| {
-        const mr = server.serveOnce(rcv, 10_000);
-        if (mr != migz.msg_return.success) std.debug.panic("serveOnce: 0x{x}", .{mr});
-    }
-}
-
 const expectEqual = std.testing.expectEqual;
 const ok = migz.kern.success;
 
@@ -144,7 +134,7 @@ test "ports_ool: every kind of argument, Zig client and Zig server" {
 
         var impl: Impl = .{};
         defer impl.deinit();
-        const thread = try std.Thread.spawn(.{}, serve, .{ task, service.name, &impl, 11 });
+        const thread = try std.Thread.spawn(.{}, migz.testing.serveRequests, .{ task, service.name, po.Server(Impl){ .impl = &impl }, 11 });
         defer thread.join();
         const s = server_port.name;
 
@@ -242,7 +232,7 @@ test "ports_ool: malformed requests get Apple's error replies and leak nothing" 
         defer server_port.deinit();
         var impl: Impl = .{};
         defer impl.deinit();
-        const thread = try std.Thread.spawn(.{}, serve, .{ task, service.name, &impl, 7 });
+        const thread = try std.Thread.spawn(.{}, migz.testing.serveRequests, .{ task, service.name, po.Server(Impl){ .impl = &impl }, 7 });
         defer thread.join();
         const mine = try migz.ReceiveRight.allocate();
         defer mine.deinit();
@@ -387,16 +377,6 @@ const ApiImpl = struct {
     }
 };
 
-fn serveApi(task: migz.testing.Task, rcv: migz.Port, impl: *ApiImpl, requests: usize) void {
-    task.enter();
-    defer task.leave();
-    const server: po.api.Server(ApiImpl) = .{ .impl = impl };
-    for (0..requests) |_| {
-        const mr = server.serveOnce(rcv, 10_000);
-        if (mr != migz.msg_return.success) std.debug.panic("serveOnce: 0x{x}", .{mr});
-    }
-}
-
 test "ports_ool: the idiomatic API, client and server, errors with their exact codes" {
     const api = po.api;
     const task = try migz.testing.begin();
@@ -409,7 +389,7 @@ test "ports_ool: the idiomatic API, client and server, errors with their exact c
 
         var impl: ApiImpl = .{};
         defer impl.deinit();
-        const thread = try std.Thread.spawn(.{}, serveApi, .{ task, service.name, &impl, 14 });
+        const thread = try std.Thread.spawn(.{}, migz.testing.serveRequests, .{ task, service.name, po.api.Server(ApiImpl){ .impl = &impl }, 14 });
         defer thread.join();
 
         // Errors the implementation names come back by name, with their codes.
