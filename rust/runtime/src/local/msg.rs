@@ -249,9 +249,7 @@ pub fn copyout_right(t: &mut Table, val: PortVal) -> Result<MachPortName, (Error
     };
     let port = r.port().clone();
     let kind = r.kind();
-    if kind != RightKind::Receive
-        && port.hints.alive.load(std::sync::atomic::Ordering::Acquire) == 0
-    {
+    if kind != RightKind::Receive && !port.is_alive() {
         drop(r);
         return Ok(MACH_PORT_DEAD);
     }

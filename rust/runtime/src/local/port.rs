@@ -67,28 +67,31 @@ pub struct PortState {
     pub send_waiters: WaitList,
 }
 
-/// The lock-free hints receivers spin on, on a cache line of their own so that spinning
-/// does not fight over the line that holds the port's lock, nor over the line senders
-/// change when they reserve a slot (a receiver spinning on an empty queue sees that line
-/// change only when a message is queued: one transfer between CPUs, not two).
+/// The lock-free hint receivers spin on, on a cache line of its own so that spinning
+/// does not fight over the line that holds the port's lock (a receiver spinning on an
+/// empty queue sees this line change only when a message is queued: one transfer between
+/// CPUs, not two).
 #[derive(Debug, Default)]
 #[repr(align(64))]
 pub struct Hints {
     /// Queue length alone, readable without the lock so receivers can spin (a reserved
     /// slot is not yet a message).
     pub queued: AtomicU32,
-    /// Whether the port is still alive, readable without the lock.
-    pub alive: AtomicU32,
 }
 
-/// The lock-free hints senders spin on when the queue is full, on a line of their own.
+/// The lock-free facts that change rarely, on a line of their own that every CPU keeps
+/// cached: senders read them on every send (copyin checks that a name's port is alive)
+/// and spin on them when the queue is full, and a line written per message would cross
+/// CPUs on every read.
 #[derive(Debug, Default)]
 #[repr(align(64))]
 pub struct RoomHints {
-    /// Queue length plus reservations, readable without the lock so senders can spin.
-    pub fill: AtomicU32,
-    /// The queue limit, readable without the lock.
-    pub qlimit: AtomicU32,
+    /// Whether the port is still alive, readable without the lock.
+    pub alive: AtomicU32,
+    /// Whether the queue (messages plus reservations) is at its user limit. Stored as a
+    /// flag rather than a count so that it is written only when the queue crosses the
+    /// limit, not by every send and receive.
+    pub full: AtomicU32,
 }
 
 /// The port's lock on a cache line of its own, away from the reference counts that
@@ -97,25 +100,28 @@ pub struct RoomHints {
 #[repr(align(64))]
 struct LockLine(Mutex<PortState>);
 
-/// A port.
+/// A port. The fields are laid out by hand, one kind of traffic per cache line: the right
+/// counts that senders and receivers on two CPUs both update, then the lock and the state
+/// it guards, the receivers' spin hint, the read-mostly hints, and last what is set once.
 #[derive(Debug)]
+#[repr(C)]
 pub struct Port {
-    /// A process-unique id (names in spaces are looked up by it).
-    pub id: u64,
-    st: LockLine,
     /// How many send rights exist (one per name holding any urefs, one per right in
     /// flight). Atomic so copying a send right needs no lock; reaching zero takes the lock
     /// to check for a no-senders request.
     pub srights: AtomicU32,
     /// How many send-once rights exist.
     pub sorights: AtomicU32,
-    /// Counts moves of the receive right (written under the lock), so a receiver that
-    /// resolved its name before a move learns that the port is no longer its to receive from.
-    pub epoch: AtomicU64,
+    st: LockLine,
     /// See `Hints`.
     pub hints: Hints,
     /// See `RoomHints`.
     pub room: RoomHints,
+    /// A process-unique id (names in spaces are looked up by it).
+    pub id: u64,
+    /// Counts moves of the receive right (written under the lock), so a receiver that
+    /// resolved its name before a move learns that the port is no longer its to receive from.
+    pub epoch: AtomicU64,
     /// What the emulation itself serves on this port (a task, the host, a bootstrap
     /// namespace), set once right after creation; unset for ports of ordinary receivers.
     pub kobject: OnceLock<super::task::KObject>,
@@ -164,11 +170,10 @@ impl Port {
             epoch: AtomicU64::new(0),
             hints: Hints {
                 queued: AtomicU32::new(0),
-                alive: AtomicU32::new(1),
             },
             room: RoomHints {
-                fill: AtomicU32::new(0),
-                qlimit: AtomicU32::new(MACH_PORT_QLIMIT_DEFAULT),
+                alive: AtomicU32::new(1),
+                full: AtomicU32::new(0),
             },
             kobject: OnceLock::new(),
             live,
@@ -181,16 +186,20 @@ impl Port {
         self.st.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether the port is alive, read without the lock (exact under the lock: it is
+    /// written under it when the port dies).
+    pub fn is_alive(&self) -> bool {
+        self.room.alive.load(Ordering::Acquire) != 0
+    }
+
     /// Whether a sender could take a slot now (for spinning).
     pub fn has_room(&self) -> bool {
-        self.room.fill.load(Ordering::Acquire) < self.room.qlimit.load(Ordering::Acquire)
-            || self.hints.alive.load(Ordering::Acquire) == 0
+        self.room.full.load(Ordering::Acquire) == 0 || !self.is_alive()
     }
 
     /// Whether a message may be queued (for spinning).
     pub fn has_message(&self) -> bool {
-        self.hints.queued.load(Ordering::Acquire) > 0
-            || self.hints.alive.load(Ordering::Acquire) == 0
+        self.hints.queued.load(Ordering::Acquire) > 0 || !self.is_alive()
     }
 
     /// Recomputes the lock-free hints from the locked state.
@@ -202,10 +211,10 @@ impl Port {
                 a.store(v, Ordering::Release);
             }
         };
-        set(&r.fill, st.queue.len() as u32 + st.reserved);
+        let fill = st.queue.len() as u32 + st.reserved;
+        set(&r.full, (fill >= st.qlimit) as u32);
         set(&h.queued, st.queue.len() as u32);
-        set(&r.qlimit, st.qlimit);
-        set(&h.alive, st.active as u32);
+        set(&r.alive, st.active as u32);
     }
 }
 

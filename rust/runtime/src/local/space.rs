@@ -134,7 +134,7 @@ impl Table {
         // It is read through a borrow: cloning the port for every check of a live name
         // would write its reference count, a line the receiver's CPU writes too.
         match e.port() {
-            Some(p) if p.hints.alive.load(Ordering::Acquire) == 0 => {}
+            Some(p) if !p.is_alive() => {}
             _ => return false,
         }
         let Some(p) = e.port().cloned() else {
