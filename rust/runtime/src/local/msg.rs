@@ -1179,7 +1179,8 @@ impl Space {
             descs,
             kernel,
         } = kmsg;
-        consume_dest(dest);
+        // The destination right was consumed when the message left the queue.
+        drop(dest);
         let needed = size + tsize;
         let dest_type = mach_msgh_bits_remote(bits);
         if needed > rcv_size {
@@ -1307,18 +1308,6 @@ pub enum Source {
     Port(Arc<Port>, u64),
     /// A port set.
     Set(Arc<PortSetObj>),
-}
-
-/// The destination right is used up by delivery: a send right is released (which may
-/// fire no-senders), a send-once right simply ceases to exist.
-fn consume_dest(dest: KRight) {
-    match dest.kind() {
-        RightKind::SendOnce => {
-            let p = dest.disarm();
-            port::count_down(&p.sorights);
-        }
-        _ => drop(dest),
-    }
 }
 
 fn trailer_bytes(t: &MachMsgMaxTrailer) -> [u8; 68] {

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
-use super::kmsg::{KRight, Kmsg};
+use super::kmsg::{KRight, Kmsg, RightKind};
 use super::park::{WaitList, Waiter};
 use super::space::SpaceInner;
 use crate::abi::*;
@@ -36,11 +36,17 @@ pub struct DnRequest {
 #[repr(C)]
 pub struct PortState {
     /// Queued messages.
-    pub queue: VecDeque<Kmsg>,
+    pub queue: VecDeque<Queued>,
     /// Slots promised to senders that are copying their message in.
     pub reserved: u32,
     /// The next sequence number.
     pub seqno: u32,
+    /// Send rights held by the destinations of queued messages. They are counted here,
+    /// under the lock both ends take anyway, rather than in `Port::srights`: a sender
+    /// copying a send right and the receiver consuming it would otherwise write that line
+    /// from two CPUs for every message. The port has senders while `srights +
+    /// queued_sends` is not zero.
+    pub queued_sends: u32,
     /// The queue limit.
     pub qlimit: u32,
     /// The receive right's name in its space (0 while in flight).
@@ -66,6 +72,14 @@ pub struct PortState {
     /// Senders waiting for room.
     pub send_waiters: WaitList,
 }
+
+/// A queued message, on whole cache lines of its own: the queue's buffer then starts on a
+/// line boundary and shares no line with whatever the allocator put next to it (another
+/// thread's data, written from another CPU), and each message takes the fewest lines the
+/// receiver must fetch from the sender's CPU.
+#[derive(Debug)]
+#[repr(align(64))]
+pub struct Queued(pub Kmsg);
 
 /// The lock-free hint receivers spin on, on a cache line of its own so that spinning
 /// does not fight over the line that holds the port's lock (a receiver spinning on an
@@ -152,6 +166,7 @@ impl Port {
                 active: true,
                 queue: VecDeque::new(),
                 reserved: 0,
+                queued_sends: 0,
                 qlimit: MACH_PORT_QLIMIT_DEFAULT,
                 seqno: 0,
                 mscount: 0,
@@ -200,6 +215,12 @@ impl Port {
     /// Whether a message may be queued (for spinning).
     pub fn has_message(&self) -> bool {
         self.hints.queued.load(Ordering::Acquire) > 0 || !self.is_alive()
+    }
+
+    /// How many send rights exist, in spaces, in flight and held by queued messages
+    /// (`st` is this port's locked state).
+    pub fn send_rights(&self, st: &PortState) -> u32 {
+        self.srights.load(Ordering::Acquire) + st.queued_sends
     }
 
     /// Recomputes the lock-free hints from the locked state.
@@ -312,7 +333,7 @@ pub fn enqueue_reserved(mut r: Reservation, kmsg: Kmsg) -> Option<Kmsg> {
         super::park::wake_all(ws);
         return Some(kmsg);
     }
-    st.queue.push_back(kmsg);
+    push_locked(&port, &mut st, kmsg);
     finish_enqueue(&port, st);
     None
 }
@@ -324,9 +345,53 @@ pub fn enqueue_kernel(port: &Arc<Port>, kmsg: Kmsg) -> Option<Kmsg> {
     if !st.active || st.queue.len() as u32 + st.reserved >= QLIMIT_KERNEL {
         return Some(kmsg);
     }
-    st.queue.push_back(kmsg);
+    push_locked(port, &mut st, kmsg);
     finish_enqueue(port, st);
     None
+}
+
+/// Queues a message on `port` (whose state `st` is). Its destination right becomes the
+/// queue's: a send right is counted in `queued_sends` instead of `srights`, and the port
+/// object is not kept in the message (the receiver knows which queue it took it from), so
+/// neither end writes the port's reference count or its right counts for the message.
+pub fn push_locked(port: &Port, st: &mut PortState, mut kmsg: Kmsg) {
+    let counted = kmsg.dest.make_implicit();
+    if kmsg.dest.kind() == RightKind::Send {
+        st.queued_sends += 1;
+        if counted {
+            port.srights.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+    st.queue.push_back(Queued(kmsg));
+}
+
+/// Consumes the destination right of a message just taken off `port`'s queue, as xnu does
+/// on receipt: a send right is released (the last one fires the no-senders notification),
+/// a send-once right ceases to exist.
+fn consume_dest_locked(port: &Port, st: &mut PortState, kind: RightKind) {
+    match kind {
+        RightKind::Send => {
+            st.queued_sends -= 1;
+            // `srights` is read last, only when a request is registered: reading it per
+            // message would pull the senders' line to this CPU.
+            if st.queued_sends == 0
+                && st.active
+                && st.nsrequest.is_some()
+                && port.srights.load(Ordering::Acquire) == 0
+                && let Some(so) = st.nsrequest.take()
+            {
+                super::kmsg::defer(super::kmsg::Deferred::Notify(Kmsg::notification(
+                    so,
+                    MACH_NOTIFY_NO_SENDERS,
+                    Some(st.mscount),
+                )));
+            }
+        }
+        RightKind::SendOnce => {
+            count_down(&port.sorights);
+        }
+        RightKind::Receive => unreachable!("a destination is never a receive right"),
+    }
 }
 
 fn finish_enqueue(port: &Arc<Port>, mut st: MutexGuard<'_, PortState>) {
@@ -383,11 +448,12 @@ pub fn dequeue_locked(
     large: bool,
 ) -> Option<Result<Delivered, u32>> {
     let front = st.queue.front()?;
-    let needed = front.size.saturating_add(trailer);
+    let needed = front.0.size.saturating_add(trailer);
     if needed > limit && large {
         return Some(Err(needed));
     }
-    let kmsg = st.queue.pop_front().expect("front exists");
+    let Queued(kmsg) = st.queue.pop_front().expect("front exists");
+    consume_dest_locked(port, st, kmsg.dest.kind());
     let seqno = st.seqno;
     st.seqno = st.seqno.wrapping_add(1);
     port.sync_hints(st);
