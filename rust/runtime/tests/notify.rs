@@ -155,6 +155,14 @@ fn destroying_a_port_releases_the_destination_rights_of_its_queued_messages() {
         3,
         "the name's and two queued"
     );
+    let mut status = [0u32; MACH_PORT_RECEIVE_STATUS_COUNT as usize];
+    s.port_get_attributes(p, MACH_PORT_RECEIVE_STATUS, &mut status)
+        .unwrap();
+    assert_eq!(status[4], 4, "msgcount");
+    assert_eq!(
+        status[5], 2,
+        "sorights: the two queued send-once destinations"
+    );
     s.port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
     assert_eq!(other.port_type(0x900).unwrap(), MACH_PORT_TYPE_DEAD_NAME);
     assert!(
