@@ -729,6 +729,11 @@ impl Space {
             // `mach_task_self()` is on a Mac: the right is made on first use.
             self.mach_task_self();
         }
+        if p.raw.is_empty()
+            && let Some(code) = self.send_simple(&p)
+        {
+            return code;
+        }
         let deadline = Deadline::new(option & MACH_SEND_TIMEOUT != 0, timeout);
         // The destination can change between resolving it and copying in (another thread
         // may move its right); a few retries settle that without looping forever.
@@ -795,6 +800,143 @@ impl Space {
             }
         }
         MACH_SEND_INVALID_DEST
+    }
+
+    /// The hot path of a message without descriptors sent through a copied send right (a
+    /// request) or a moved send-once right without a reply right (a reply), to a queue with
+    /// room: everything happens under one hold of this space's table lock, the destination
+    /// port is only borrowed from the table, and the message's destination right is the
+    /// queue's from the start (see `port::push_locked`). So the sender writes nothing on
+    /// the destination port but its queue: not its reference count, not its right counts,
+    /// lines its receiver writes too. `None` when the message needs the general path
+    /// (which also reports every error), having changed nothing.
+    fn send_simple(&self, p: &Prepared<'_>) -> Option<MachMsgReturn> {
+        let h = &p.h;
+        let name = h.msgh_remote_port;
+        let reply_disp = mach_msgh_bits_local(h.msgh_bits);
+        let complex = h.msgh_bits & MACH_MSGH_BITS_COMPLEX;
+        // Rights whose copyin takes no port lock, so that it may run under the
+        // destination's (a made send right counts on its port under that port's lock).
+        let plain_reply = h.msgh_local_port == MACH_PORT_NULL
+            || matches!(
+                reply_disp,
+                MACH_MSG_TYPE_COPY_SEND
+                    | MACH_MSG_TYPE_MOVE_SEND
+                    | MACH_MSG_TYPE_MOVE_SEND_ONCE
+                    | MACH_MSG_TYPE_MAKE_SEND_ONCE
+            );
+        if !plain_reply {
+            return None;
+        }
+        let bytes = MsgBytes::copy_of(p.buf);
+        let mut t = self.lock();
+        t.check_dead(name);
+        match mach_msgh_bits_remote(h.msgh_bits) {
+            MACH_MSG_TYPE_COPY_SEND => {
+                let id = match t.entries.get(&name) {
+                    Some(Entry {
+                        bits,
+                        obj: Obj::Port(port),
+                        ..
+                    }) if bits & MACH_PORT_TYPE_SEND != 0 && !super::kserver::is_kobject(port) => {
+                        port.id
+                    }
+                    _ => return None,
+                };
+                let mut cx = Copyin::new(&self.inner);
+                let reply = if h.msgh_local_port == MACH_PORT_NULL {
+                    Taken::Null
+                } else {
+                    match cx.right(&mut t, h.msgh_local_port, reply_disp, true) {
+                        Ok(r) => r,
+                        Err(NotHeld) => {
+                            cx.rollback(&mut t);
+                            return None;
+                        }
+                    }
+                };
+                // Taking the reply right may have changed the destination's name (the same
+                // name moved as the reply, say): the destination is looked up again.
+                let port = match t.entries.get(&name) {
+                    Some(Entry {
+                        bits,
+                        obj: Obj::Port(port),
+                        ..
+                    }) if bits & MACH_PORT_TYPE_SEND != 0 && port.id == id => port,
+                    _ => {
+                        cx.rollback(&mut t);
+                        return None;
+                    }
+                };
+                let mut st = port.lock();
+                if !st.active || !port::has_room_locked(&st, false) {
+                    drop(st);
+                    cx.rollback(&mut t);
+                    return None;
+                }
+                // Commit: nothing below fails.
+                let reply = account(reply);
+                let reply_type = match &reply {
+                    PortVal::Right(r) => r.kind().received_type(),
+                    PortVal::Dead => disp_received_type(reply_disp),
+                    PortVal::Null => 0,
+                };
+                let kmsg = Kmsg {
+                    bits: complex | mach_msgh_bits(MACH_MSG_TYPE_PORT_SEND, reply_type),
+                    size: p.buf.len() as u32,
+                    id: h.msgh_id,
+                    dest: KRight::implicit(RightKind::Send),
+                    reply,
+                    bytes,
+                    descs: Vec::new(),
+                    kernel: false,
+                };
+                port::push_locked(port, &mut st, kmsg);
+                let wake = port::finish_enqueue_later(port, st);
+                cx.finish(&mut t);
+                drop(t);
+                wake.wake();
+                Some(MACH_MSG_SUCCESS)
+            }
+            MACH_MSG_TYPE_MOVE_SEND_ONCE if h.msgh_local_port == MACH_PORT_NULL => {
+                match t.entries.get(&name) {
+                    Some(Entry {
+                        bits: MACH_PORT_TYPE_SEND_ONCE,
+                        obj: Obj::Port(port),
+                        ..
+                    }) if !super::kserver::is_kobject(port) => {}
+                    _ => return None,
+                }
+                // The name holds nothing else: the right leaves the table with its entry.
+                let e = t.entries.remove(&name).expect("just looked up");
+                let Obj::Port(port) = &e.obj else {
+                    unreachable!("just matched a port")
+                };
+                let mut st = port.lock();
+                if !st.active || !port::has_room_locked(&st, true) {
+                    drop(st);
+                    t.entries.insert(name, e);
+                    return None;
+                }
+                let kmsg = Kmsg {
+                    bits: complex | mach_msgh_bits(MACH_MSG_TYPE_PORT_SEND_ONCE, 0),
+                    size: p.buf.len() as u32,
+                    id: h.msgh_id,
+                    dest: KRight::implicit(RightKind::SendOnce),
+                    reply: PortVal::Null,
+                    bytes,
+                    descs: Vec::new(),
+                    kernel: false,
+                };
+                port::push_locked(port, &mut st, kmsg);
+                let wake = port::finish_enqueue_later(port, st);
+                drop(t);
+                drop(e);
+                wake.wake();
+                Some(MACH_MSG_SUCCESS)
+            }
+            _ => None,
+        }
     }
 
     /// Resolves the destination of a prepared message to its port.

@@ -394,16 +394,44 @@ fn consume_dest_locked(port: &Port, st: &mut PortState, kind: RightKind) {
     }
 }
 
-fn finish_enqueue(port: &Arc<Port>, mut st: MutexGuard<'_, PortState>) {
+fn finish_enqueue(port: &Port, st: MutexGuard<'_, PortState>) {
+    finish_enqueue_later(port, st).wake();
+}
+
+/// Whom a message just queued must wake, once no lock is held.
+#[derive(Debug)]
+#[must_use = "the waiters must be woken"]
+pub struct Wakeups {
+    waiters: Vec<Waiter>,
+    pset: Option<Arc<PortSetObj>>,
+}
+
+impl Wakeups {
+    /// Wakes the port's receivers and those of its set.
+    pub fn wake(self) {
+        super::park::wake_all(self.waiters);
+        if let Some(ps) = self.pset {
+            let ws = ps.lock().waiters.take();
+            super::park::wake_all(ws);
+        }
+    }
+}
+
+/// Finishes queueing a message pushed under `st`: updates the hints and unlocks, returning
+/// the receivers to wake.
+pub fn finish_enqueue_later(port: &Port, mut st: MutexGuard<'_, PortState>) -> Wakeups {
     port.sync_hints(&st);
-    let ws = st.recv_waiters.take();
+    let waiters = st.recv_waiters.take();
     let pset = st.pset.clone();
     drop(st);
-    super::park::wake_all(ws);
-    if let Some(ps) = pset {
-        let ws = ps.lock().waiters.take();
-        super::park::wake_all(ws);
-    }
+    Wakeups { waiters, pset }
+}
+
+/// Whether a message of this kind fits in the queue now (`st` is the port's locked state).
+/// Send-once messages may pass the user queue limit up to `QLIMIT_KERNEL`, as in xnu.
+pub fn has_room_locked(st: &PortState, send_once: bool) -> bool {
+    let limit = if send_once { QLIMIT_KERNEL } else { st.qlimit };
+    st.queue.len() as u32 + st.reserved < limit
 }
 
 /// What a receiver found.
