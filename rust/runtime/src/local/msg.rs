@@ -247,14 +247,15 @@ pub fn copyout_right(t: &mut Table, val: PortVal) -> Result<MachPortName, (Error
         PortVal::Dead => return Ok(MACH_PORT_DEAD),
         PortVal::Right(r) => r,
     };
-    let port = r.port().clone();
-    let kind = r.kind();
-    if kind != RightKind::Receive && !port.is_alive() {
+    // The port is read through the right, not cloned: its reference count is a line the
+    // sender's CPU writes too.
+    let (id, kind) = (r.port().id, r.kind());
+    if kind != RightKind::Receive && !r.port().is_alive() {
         drop(r);
         return Ok(MACH_PORT_DEAD);
     }
     if kind != RightKind::SendOnce
-        && let Some(&n) = t.by_port.get(&port.id)
+        && let Some(&n) = t.by_port.get(&id)
         && let Some(e) = t.entries.get_mut(&n)
     {
         match kind {
@@ -273,8 +274,7 @@ pub fn copyout_right(t: &mut Table, val: PortVal) -> Result<MachPortName, (Error
             }
             _ => {
                 e.bits |= MACH_PORT_TYPE_RECEIVE;
-                port.lock().receiver_name = n;
-                r.disarm();
+                r.disarm().lock().receiver_name = n;
                 return Ok(n);
             }
         }
