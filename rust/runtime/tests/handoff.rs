@@ -68,6 +68,12 @@ fn racing_callers_each_get_their_own_replies_in_order() {
                     assert_eq!(read_u32(&buf, 24).unwrap(), i as u32, "my own reply");
                     assert_eq!(read_u32(&buf, 28).unwrap(), seq, "in order");
                 }
+                // Every send-once right made for a call was used by its reply.
+                let mut status = [0u32; MACH_PORT_RECEIVE_STATUS_COUNT as usize];
+                c.port_get_attributes(reply, MACH_PORT_RECEIVE_STATUS, &mut status)
+                    .unwrap();
+                assert_eq!(status[1], CALLS, "seqno: every reply arrived");
+                assert_eq!(status[5], 0, "sorights");
                 c.port_mod_refs(reply, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
                 c.port_deallocate(0x1000).unwrap();
             })
@@ -279,4 +285,135 @@ fn the_destination_name_may_also_carry_the_reply_right() {
     s.port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
     s.assert_no_leaks();
     client.assert_no_leaks();
+}
+
+/// How long the tests below let a receiver thread wait before acting: from not at all to
+/// long after it stopped spinning and parked. The outcomes hold whichever way it waits.
+const SETTLE_US: [u64; 5] = [0, 20, 100, 500, 3000];
+
+/// Starts `f` on a thread and returns once that thread is running, about to call it.
+fn start<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> std::thread::JoinHandle<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let t = std::thread::spawn(move || {
+        tx.send(()).unwrap();
+        f()
+    });
+    rx.recv().unwrap();
+    t
+}
+
+fn settle(us: u64) {
+    let t = std::time::Instant::now();
+    while t.elapsed() < std::time::Duration::from_micros(us) {
+        std::hint::spin_loop();
+    }
+}
+
+#[test]
+fn a_waiting_receiver_learns_that_its_port_died() {
+    for us in SETTLE_US {
+        a_waiting_receiver_learns_that_its_port_died_after(us);
+    }
+}
+
+fn a_waiting_receiver_learns_that_its_port_died_after(us: u64) {
+    let s = Space::new();
+    let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let rx = {
+        let s = s.clone();
+        start(move || recv(&s, p, 64, 0, None).0)
+    };
+    settle(us);
+    s.port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    // A receiver that had not yet looked its name up (a thread the machine was slow to
+    // run) finds no name at all.
+    let r = rx.join().unwrap();
+    assert!(
+        r == MACH_RCV_PORT_DIED || r == MACH_RCV_INVALID_NAME,
+        "{r:#x} after {us} us"
+    );
+    s.assert_no_leaks();
+}
+
+#[test]
+fn a_message_too_large_for_the_waiting_receiver_stays_queued() {
+    for us in SETTLE_US {
+        a_message_too_large_for_the_waiting_receiver_stays_queued_after(us);
+    }
+}
+
+fn a_message_too_large_for_the_waiting_receiver_stays_queued_after(us: u64) {
+    // With MACH_RCV_LARGE a message that does not fit is left in the queue and its size
+    // reported, never handed over; a large enough receive then takes it.
+    let s = Space::new();
+    let other = Space::new();
+    let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    other
+        .port_insert_right(0x900, &s, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    let rx = {
+        let s = s.clone();
+        start(move || recv(&s, p, 40, MACH_RCV_LARGE, None))
+    };
+    settle(us);
+    let m = simple(0x900, MACH_MSG_TYPE_COPY_SEND, 0, 0, 7, &[1; 40]);
+    assert_eq!(send(&other, &m, None), 0);
+    let (r, b) = rx.join().unwrap();
+    assert_eq!(r, MACH_RCV_TOO_LARGE);
+    assert_eq!(
+        read_u32(&b, 4).unwrap(),
+        64 + 8,
+        "the size it needs, trailer included"
+    );
+    let (r, b) = recv(&s, p, 128, 0, Some(0));
+    assert_eq!(r, 0);
+    assert_eq!(header(&b).msgh_id, 7);
+    other.port_deallocate(0x900).unwrap();
+    s.port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    s.assert_no_leaks();
+    other.assert_no_leaks();
+}
+
+#[test]
+fn a_receive_right_moved_away_from_its_waiting_receiver_takes_its_messages_along() {
+    for us in SETTLE_US {
+        a_receive_right_moved_away_from_its_waiting_receiver_takes_its_messages_along_after(us);
+    }
+}
+
+fn a_receive_right_moved_away_from_its_waiting_receiver_takes_its_messages_along_after(us: u64) {
+    // The receiver waits under a name whose receive right then moves to another space:
+    // a message sent afterwards is not handed to the old receiver, which learns that the
+    // right changed, and the new holder receives it.
+    let a = Space::new();
+    let b = Space::new();
+    let p = a.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let rx = {
+        let a = a.clone();
+        start(move || recv(&a, p, 64, 0, None).0)
+    };
+    settle(us);
+    let (q, _) = a
+        .port_extract_right(p, MACH_MSG_TYPE_MOVE_RECEIVE, &b)
+        .unwrap();
+    b.port_insert_right(q, &b, q, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    assert_eq!(
+        send(&b, &simple(q, MACH_MSG_TYPE_COPY_SEND, 0, 0, 5, &[]), None),
+        0
+    );
+    // A receiver that had not yet looked its name up (a thread the machine was slow to
+    // run) finds no name at all.
+    let r = rx.join().unwrap();
+    assert!(
+        r == MACH_RCV_PORT_CHANGED || r == MACH_RCV_INVALID_NAME,
+        "{r:#x} after {us} us"
+    );
+    let (r, m) = recv(&b, q, 64, 0, Some(0));
+    assert_eq!(r, 0);
+    assert_eq!(header(&m).msgh_id, 5);
+    b.port_deallocate(q).unwrap();
+    b.port_mod_refs(q, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    a.assert_no_leaks();
+    b.assert_no_leaks();
 }

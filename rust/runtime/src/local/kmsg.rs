@@ -376,6 +376,7 @@ pub fn destroy_port(p: &Arc<Port>) {
         // The queued messages' destination rights die with them: send rights were the
         // queue's to count, send-once rights are still counted on the port.
         st.queued_sends = 0;
+        st.spinner = None;
         for port::Queued(k) in &q {
             if k.dest.kind() == RightKind::SendOnce {
                 port::count_down(&p.sorights);

@@ -433,6 +433,56 @@ fn block<T>(
     }
 }
 
+/// The spinning phase of a receive on one port, with this thread's hand-off slot armed
+/// (see `port::HandoffSlot`): a sender may hand the message over directly, and a message
+/// that reaches the queue instead is dequeued from it. `None` when the spin budget ran
+/// out, or for a poll, with the slot disarmed; the caller then goes on as `block` does.
+fn receive_handed(
+    p: &Arc<Port>,
+    epoch: u64,
+    (limit, trailer, large): (u32, u32, bool),
+    deadline: Deadline,
+) -> Option<Dequeue> {
+    if matches!(deadline, Deadline::Poll) {
+        return None;
+    }
+    port::HandoffSlot::with(|slot| {
+        let attempt = || match port::dequeue_port_with_slot(p, epoch, limit, trailer, large, slot) {
+            Dequeue::Empty(_) => None,
+            other => Some(other),
+        };
+        // A message already queued is taken at once, and the first receive on a port
+        // registers the slot there.
+        if (p.has_message() || !slot.registered_on(p))
+            && let Some(d) = attempt()
+        {
+            return Some(d);
+        }
+        slot.arm(p, epoch, limit, trailer, large);
+        let got = park::spin(
+            || slot.is_full() || p.has_message(),
+            || {
+                if let Some(d) = slot.try_take(p) {
+                    return Some(Dequeue::Msg(d));
+                }
+                // The queue has a message (or the port died): leave the slot and dequeue.
+                if let Some(d) = slot.disarm(p) {
+                    return Some(Dequeue::Msg(d));
+                }
+                let got = attempt();
+                if got.is_none() {
+                    slot.arm(p, epoch, limit, trailer, large);
+                }
+                got
+            },
+        );
+        if got.is_some() {
+            return got;
+        }
+        slot.disarm(p).map(Dequeue::Msg)
+    })
+}
+
 fn valid_port_disp(d: u32) -> bool {
     (MACH_MSG_TYPE_MOVE_RECEIVE..=MACH_MSG_TYPE_MAKE_SEND_ONCE).contains(&d)
 }
@@ -1244,15 +1294,22 @@ impl Space {
         let large = option & MACH_RCV_LARGE != 0;
         let deadline = Deadline::new(option & MACH_RCV_TIMEOUT != 0, timeout);
         let got = match &src {
-            Source::Port(p, epoch) => block(
-                deadline,
-                || p.has_message(),
-                |w| match port::dequeue_port(p, *epoch, rcv_size, tsize, large, w) {
-                    Dequeue::Empty(id) => Attempt::Wait(id),
-                    other => Attempt::Done(other),
-                },
-                |id| port::cancel_recv_wait(p, id),
-            ),
+            Source::Port(p, epoch) => {
+                let limits = (rcv_size, tsize, large);
+                if let Some(d) = receive_handed(p, *epoch, limits, deadline) {
+                    Some(d)
+                } else {
+                    block(
+                        deadline,
+                        || p.has_message(),
+                        |w| match port::dequeue_port(p, *epoch, rcv_size, tsize, large, w) {
+                            Dequeue::Empty(id) => Attempt::Wait(id),
+                            other => Attempt::Done(other),
+                        },
+                        |id| port::cancel_recv_wait(p, id),
+                    )
+                }
+            }
             Source::Set(ps) => block(
                 deadline,
                 || ps.has_message(),

@@ -3,7 +3,7 @@
 //! the waiters blocked on it. Locks are always taken space first, then port set, then port.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use super::kmsg::{KRight, Kmsg, RightKind};
@@ -63,6 +63,8 @@ pub struct PortState {
     pub context: u64,
     /// The port set the port belongs to.
     pub pset: Option<Arc<PortSetObj>>,
+    /// The hand-off slot of the thread that last received here (see `HandoffSlot`).
+    pub spinner: Option<Arc<HandoffSlot>>,
     /// The no-senders request.
     pub nsrequest: Option<KRight>,
     /// Dead-name requests.
@@ -175,6 +177,7 @@ impl Port {
                 strict: false,
                 receiver_name: 0,
                 pset: None,
+                spinner: None,
                 nsrequest: None,
                 dnrequests: Vec::new(),
                 recv_waiters: WaitList::default(),
@@ -363,6 +366,7 @@ pub fn push_locked(port: &Port, st: &mut PortState, mut kmsg: Kmsg) {
         }
     }
     st.queue.push_back(Queued(kmsg));
+    hand_off(port, st);
 }
 
 /// Consumes the destination right of a message just taken off `port`'s queue, as xnu does
@@ -421,10 +425,187 @@ impl Wakeups {
 /// the receivers to wake.
 pub fn finish_enqueue_later(port: &Port, mut st: MutexGuard<'_, PortState>) -> Wakeups {
     port.sync_hints(&st);
-    let waiters = st.recv_waiters.take();
+    let mut waiters = st.recv_waiters.take();
+    if st.queue.is_empty() {
+        // The message went straight to a receiver's slot (see `hand_off`): its slot is
+        // free again, as when a receiver dequeues.
+        waiters.extend(st.send_waiters.take());
+    }
     let pset = st.pset.clone();
     drop(st);
     Wakeups { waiters, pset }
+}
+
+/// A receiving thread's slot for messages handed to it directly. A thread spinning in
+/// `mach_msg` for a message on a port arms its slot (the port, the receive right's epoch
+/// and its size limits) and watches the slot's state, on a line of its own; a sender that
+/// queues a message on that port while the queue was empty and the slot armed dequeues it
+/// on the receiver's behalf, under the port lock as the receiver would (sequence number,
+/// destination right, size check), and leaves it in the slot. The receiver then takes no
+/// port lock at all: per message, the slot's lines cross between the CPUs and nothing else
+/// of the port's does. Anything else going on (a queue already holding messages, a message
+/// that does not fit, a receive right that moved, a receiver that gives up spinning) goes
+/// through the queue as before.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub struct HandoffSlot {
+    /// `SLOT_IDLE`, `SLOT_ARMED`, `SLOT_FILLING` or `SLOT_FULL`.
+    state: AtomicU32,
+    /// The size limit of the armed receive (`limit` of `dequeue_locked`).
+    limit: AtomicU32,
+    /// Its trailer size.
+    trailer: AtomicU32,
+    /// Whether it passed `MACH_RCV_LARGE`.
+    large: AtomicBool,
+    /// The port it waits on.
+    port: AtomicU64,
+    /// The epoch of the receive right when the receiver resolved its name.
+    epoch: AtomicU64,
+    /// The port the slot was last registered on (read and written by its thread only).
+    registered: AtomicU64,
+    /// The message handed over.
+    delivered: Mutex<Option<Delivered>>,
+}
+
+/// The slot waits for nothing.
+const SLOT_IDLE: u32 = 0;
+/// The receiver waits: a sender may claim the slot.
+const SLOT_ARMED: u32 = 1;
+/// A sender claimed the slot and is filling it.
+const SLOT_FILLING: u32 = 2;
+/// A message waits in the slot for its receiver.
+const SLOT_FULL: u32 = 3;
+
+thread_local! {
+    static SLOT: Arc<HandoffSlot> = Arc::new(HandoffSlot::default());
+}
+
+impl HandoffSlot {
+    /// Runs `f` with this thread's slot.
+    pub fn with<R>(f: impl FnOnce(&Arc<HandoffSlot>) -> R) -> R {
+        SLOT.with(f)
+    }
+
+    /// Arms the slot for a receive on `port` (which must have it registered to be handed
+    /// anything). The slot must be idle.
+    pub fn arm(&self, port: &Port, epoch: u64, limit: u32, trailer: u32, large: bool) {
+        self.port.store(port.id, Ordering::Relaxed);
+        self.epoch.store(epoch, Ordering::Relaxed);
+        self.limit.store(limit, Ordering::Relaxed);
+        self.trailer.store(trailer, Ordering::Relaxed);
+        self.large.store(large, Ordering::Relaxed);
+        // Release: a sender that sees the slot armed sees the parameters above.
+        self.state.store(SLOT_ARMED, Ordering::Release);
+    }
+
+    /// Whether a message waits in the slot (for spinning).
+    pub fn is_full(&self) -> bool {
+        self.state.load(Ordering::Acquire) == SLOT_FULL
+    }
+
+    /// Takes the message out of a full slot, leaving it idle, and finishes its dequeue on
+    /// `port`: a send-once destination right ceases to exist here, on the receiver's CPU.
+    fn take(&self, port: &Port) -> Delivered {
+        let d = self.take_raw();
+        if d.kmsg.dest.kind() == RightKind::SendOnce {
+            count_down(&port.sorights);
+        }
+        d
+    }
+
+    fn take_raw(&self) -> Delivered {
+        let d = self
+            .delivered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .expect("a full slot holds a message");
+        self.state.store(SLOT_IDLE, Ordering::Release);
+        d
+    }
+
+    /// Disarms the slot: `None` when no sender had claimed it, otherwise the message a
+    /// sender handed over (waiting for it to finish filling the slot).
+    pub fn disarm(&self, port: &Port) -> Option<Delivered> {
+        match self.state.compare_exchange(
+            SLOT_ARMED,
+            SLOT_IDLE,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => None,
+            Err(SLOT_IDLE) => None,
+            Err(_) => {
+                while !self.is_full() {
+                    std::hint::spin_loop();
+                }
+                Some(self.take(port))
+            }
+        }
+    }
+
+    /// Takes the message of a full slot, if any.
+    pub fn try_take(&self, port: &Port) -> Option<Delivered> {
+        self.is_full().then(|| self.take(port))
+    }
+
+    /// Whether the slot is registered on `port` (as far as its thread knows).
+    pub fn registered_on(&self, port: &Port) -> bool {
+        self.registered.load(Ordering::Relaxed) == port.id
+    }
+}
+
+/// Registers `slot` on `port`, so that senders hand it messages while it is armed.
+fn register_locked(port: &Port, st: &mut PortState, slot: &Arc<HandoffSlot>) {
+    if !st.spinner.as_ref().is_some_and(|s| Arc::ptr_eq(s, slot)) {
+        st.spinner = Some(slot.clone());
+    }
+    slot.registered.store(port.id, Ordering::Relaxed);
+}
+
+/// Hands the message just queued on an empty queue to the armed receiver registered on
+/// the port, if there is one and the message fits its receive.
+fn hand_off(port: &Port, st: &mut PortState) {
+    if st.queue.len() != 1 {
+        return;
+    }
+    let Some(slot) = st.spinner.take() else {
+        return;
+    };
+    if slot.state.load(Ordering::Acquire) == SLOT_ARMED
+        && slot.port.load(Ordering::Relaxed) == port.id
+        && slot.epoch.load(Ordering::Relaxed) == port.epoch.load(Ordering::Acquire)
+    {
+        let (limit, trailer) = (
+            slot.limit.load(Ordering::Relaxed),
+            slot.trailer.load(Ordering::Relaxed),
+        );
+        let fits = st
+            .queue
+            .front()
+            .is_some_and(|q| q.0.size.saturating_add(trailer) <= limit);
+        if fits
+            && slot
+                .state
+                .compare_exchange(
+                    SLOT_ARMED,
+                    SLOT_FILLING,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_ok()
+        {
+            let large = slot.large.load(Ordering::Relaxed);
+            match dequeue_for(port, st, limit, trailer, large, false) {
+                Some(Ok(d)) => {
+                    *slot.delivered.lock().unwrap_or_else(|e| e.into_inner()) = Some(d);
+                    slot.state.store(SLOT_FULL, Ordering::Release);
+                }
+                _ => unreachable!("the message at the front fits"),
+            }
+        }
+    }
+    st.spinner = Some(slot);
 }
 
 /// Whether a message of this kind fits in the queue now (`st` is the port's locked state).
@@ -469,11 +650,25 @@ pub struct Delivered {
 /// `large` a message that does not fit stays queued; without, it is dequeued anyway and
 /// the caller reports `MACH_RCV_TOO_LARGE`.
 pub fn dequeue_locked(
-    port: &Arc<Port>,
+    port: &Port,
     st: &mut PortState,
     limit: u32,
     trailer: u32,
     large: bool,
+) -> Option<Result<Delivered, u32>> {
+    dequeue_for(port, st, limit, trailer, large, true)
+}
+
+/// `dequeue_locked`, run by the receiver itself (`by_receiver`) or by a sender handing the
+/// message to it. A send-once destination right is then left for the receiver to count
+/// down (`Delivered::finish_handed`): the port's right counts stay on the receiver's CPU.
+fn dequeue_for(
+    port: &Port,
+    st: &mut PortState,
+    limit: u32,
+    trailer: u32,
+    large: bool,
+    by_receiver: bool,
 ) -> Option<Result<Delivered, u32>> {
     let front = st.queue.front()?;
     let needed = front.0.size.saturating_add(trailer);
@@ -481,7 +676,10 @@ pub fn dequeue_locked(
         return Some(Err(needed));
     }
     let Queued(kmsg) = st.queue.pop_front().expect("front exists");
-    consume_dest_locked(port, st, kmsg.dest.kind());
+    let kind = kmsg.dest.kind();
+    if by_receiver || kind != RightKind::SendOnce {
+        consume_dest_locked(port, st, kind);
+    }
     let seqno = st.seqno;
     st.seqno = st.seqno.wrapping_add(1);
     port.sync_hints(st);
@@ -511,6 +709,35 @@ pub fn dequeue_port(
     }
     match dequeue_locked(port, &mut st, limit, trailer, large) {
         None => Dequeue::Empty(waiter.map(|w| st.recv_waiters.add(w))),
+        Some(Err(n)) => Dequeue::TooLarge(n),
+        Some(Ok(d)) => {
+            let ws = st.send_waiters.take();
+            drop(st);
+            super::park::wake_all(ws);
+            Dequeue::Msg(d)
+        }
+    }
+}
+
+/// `dequeue_port` for a thread that spins with `slot`, which it registers on the port.
+pub fn dequeue_port_with_slot(
+    port: &Arc<Port>,
+    epoch: u64,
+    limit: u32,
+    trailer: u32,
+    large: bool,
+    slot: &Arc<HandoffSlot>,
+) -> Dequeue {
+    let mut st = port.lock();
+    if !st.active {
+        return Dequeue::Dead;
+    }
+    if port.epoch.load(Ordering::Acquire) != epoch {
+        return Dequeue::Changed;
+    }
+    register_locked(port, &mut st, slot);
+    match dequeue_locked(port, &mut st, limit, trailer, large) {
+        None => Dequeue::Empty(None),
         Some(Err(n)) => Dequeue::TooLarge(n),
         Some(Ok(d)) => {
             let ws = st.send_waiters.take();
