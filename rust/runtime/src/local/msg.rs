@@ -391,10 +391,11 @@ enum Attempt<T> {
 }
 
 /// Runs `attempt` until it completes: first at once, then spinning and yielding while
-/// `ready` says it may succeed, then parked with a waiter registered. `None` on timeout.
+/// `ready` says it may succeed (without `ready`, when the caller has spun already), then
+/// parked with a waiter registered. `None` on timeout.
 fn block<T>(
     deadline: Deadline,
-    ready: impl Fn() -> bool,
+    ready: Option<&dyn Fn() -> bool>,
     mut attempt: impl FnMut(Option<Waiter>) -> Attempt<T>,
     cancel: impl Fn(u64),
 ) -> Option<T> {
@@ -404,10 +405,12 @@ fn block<T>(
     if let Deadline::Poll = deadline {
         return None;
     }
-    if let Some(v) = park::spin(&ready, || match attempt(None) {
-        Attempt::Done(v) => Some(v),
-        Attempt::Wait(_) => None,
-    }) {
+    if let Some(ready) = ready
+        && let Some(v) = park::spin(ready, || match attempt(None) {
+            Attempt::Done(v) => Some(v),
+            Attempt::Wait(_) => None,
+        })
+    {
         return Some(v);
     }
     let w = ThreadWaiter::current();
@@ -831,7 +834,7 @@ impl Space {
             }
             let res = block(
                 deadline,
-                || dest.has_room(),
+                Some(&|| dest.has_room()),
                 |w| match port::reserve(&dest, p.once, w) {
                     Reserve::Got(r) => Attempt::Done(Some(r)),
                     Reserve::Dead => Attempt::Done(None),
@@ -1301,7 +1304,7 @@ impl Space {
                 } else {
                     block(
                         deadline,
-                        || p.has_message(),
+                        None,
                         |w| match port::dequeue_port(p, *epoch, rcv_size, tsize, large, w) {
                             Dequeue::Empty(id) => Attempt::Wait(id),
                             other => Attempt::Done(other),
@@ -1312,7 +1315,7 @@ impl Space {
             }
             Source::Set(ps) => block(
                 deadline,
-                || ps.has_message(),
+                Some(&|| ps.has_message()),
                 |w| match port::dequeue_set(ps, rcv_size, tsize, large, w) {
                     Dequeue::Empty(id) => Attempt::Wait(id),
                     other => Attempt::Done(other),
