@@ -449,8 +449,8 @@ pub fn finish_enqueue_later(port: &Port, mut st: MutexGuard<'_, PortState>) -> W
 #[derive(Debug, Default)]
 #[repr(align(128))]
 pub struct HandoffSlot {
-    /// `SLOT_IDLE`, `SLOT_ARMED`, `SLOT_FILLING` or `SLOT_FULL`.
-    state: AtomicU32,
+    /// The message handed over, and whether the receiver waits for one.
+    cell: crate::sys::handoff::HandoffCell<Delivered>,
     /// The size limit of the armed receive (`limit` of `dequeue_locked`).
     limit: AtomicU32,
     /// Its trailer size.
@@ -463,18 +463,7 @@ pub struct HandoffSlot {
     epoch: AtomicU64,
     /// The port the slot was last registered on (read and written by its thread only).
     registered: AtomicU64,
-    /// The message handed over.
-    delivered: Mutex<Option<Delivered>>,
 }
-
-/// The slot waits for nothing.
-const SLOT_IDLE: u32 = 0;
-/// The receiver waits: a sender may claim the slot.
-const SLOT_ARMED: u32 = 1;
-/// A sender claimed the slot and is filling it.
-const SLOT_FILLING: u32 = 2;
-/// A message waits in the slot for its receiver.
-const SLOT_FULL: u32 = 3;
 
 thread_local! {
     static SLOT: Arc<HandoffSlot> = Arc::new(HandoffSlot::default());
@@ -494,59 +483,34 @@ impl HandoffSlot {
         self.limit.store(limit, Ordering::Relaxed);
         self.trailer.store(trailer, Ordering::Relaxed);
         self.large.store(large, Ordering::Relaxed);
-        // Release: a sender that sees the slot armed sees the parameters above.
-        self.state.store(SLOT_ARMED, Ordering::Release);
+        // Arming releases: a sender that sees the slot armed sees the parameters above.
+        let armed = self.cell.arm();
+        debug_assert!(armed, "a slot is armed by its idle thread only");
     }
 
     /// Whether a message waits in the slot (for spinning).
     pub fn is_full(&self) -> bool {
-        self.state.load(Ordering::Acquire) == SLOT_FULL
+        self.cell.is_full()
     }
 
-    /// Takes the message out of a full slot, leaving it idle, and finishes its dequeue on
-    /// `port`: a send-once destination right ceases to exist here, on the receiver's CPU.
-    fn take(&self, port: &Port) -> Delivered {
-        let d = self.take_raw();
+    /// Finishes the dequeue of a message handed over on `port`: a send-once destination
+    /// right ceases to exist here, on the receiver's CPU.
+    fn finish(d: Delivered, port: &Port) -> Delivered {
         if d.kmsg.dest.kind() == RightKind::SendOnce {
             count_down(&port.sorights);
         }
         d
     }
 
-    fn take_raw(&self) -> Delivered {
-        let d = self
-            .delivered
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-            .expect("a full slot holds a message");
-        self.state.store(SLOT_IDLE, Ordering::Release);
-        d
-    }
-
     /// Disarms the slot: `None` when no sender had claimed it, otherwise the message a
     /// sender handed over (waiting for it to finish filling the slot).
     pub fn disarm(&self, port: &Port) -> Option<Delivered> {
-        match self.state.compare_exchange(
-            SLOT_ARMED,
-            SLOT_IDLE,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => None,
-            Err(SLOT_IDLE) => None,
-            Err(_) => {
-                while !self.is_full() {
-                    std::hint::spin_loop();
-                }
-                Some(self.take(port))
-            }
-        }
+        self.cell.disarm().map(|d| Self::finish(d, port))
     }
 
     /// Takes the message of a full slot, if any.
     pub fn try_take(&self, port: &Port) -> Option<Delivered> {
-        self.is_full().then(|| self.take(port))
+        self.cell.take().map(|d| Self::finish(d, port))
     }
 
     /// Whether the slot is registered on `port` (as far as its thread knows).
@@ -572,7 +536,7 @@ fn hand_off(port: &Port, st: &mut PortState) {
     let Some(slot) = st.spinner.take() else {
         return;
     };
-    if slot.state.load(Ordering::Acquire) == SLOT_ARMED
+    if slot.cell.is_armed()
         && slot.port.load(Ordering::Relaxed) == port.id
         && slot.epoch.load(Ordering::Relaxed) == port.epoch.load(Ordering::Acquire)
     {
@@ -584,23 +548,10 @@ fn hand_off(port: &Port, st: &mut PortState) {
             .queue
             .front()
             .is_some_and(|q| q.0.size.saturating_add(trailer) <= limit);
-        if fits
-            && slot
-                .state
-                .compare_exchange(
-                    SLOT_ARMED,
-                    SLOT_FILLING,
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                )
-                .is_ok()
-        {
+        if fits && let Some(claim) = slot.cell.claim() {
             let large = slot.large.load(Ordering::Relaxed);
             match dequeue_for(port, st, limit, trailer, large, false) {
-                Some(Ok(d)) => {
-                    *slot.delivered.lock().unwrap_or_else(|e| e.into_inner()) = Some(d);
-                    slot.state.store(SLOT_FULL, Ordering::Release);
-                }
+                Some(Ok(d)) => claim.fill(d),
                 _ => unreachable!("the message at the front fits"),
             }
         }
