@@ -417,3 +417,55 @@ fn a_receive_right_moved_away_from_its_waiting_receiver_takes_its_messages_along
     a.assert_no_leaks();
     b.assert_no_leaks();
 }
+
+#[test]
+fn the_last_send_right_handed_to_a_waiting_receiver_fires_no_senders() {
+    for us in SETTLE_US {
+        the_last_send_right_handed_to_a_waiting_receiver_fires_no_senders_after(us);
+    }
+}
+
+fn the_last_send_right_handed_to_a_waiting_receiver_fires_no_senders_after(us: u64) {
+    // The only send right travels as the destination of a message to a receiver that is
+    // waiting: it is consumed when the message is received, and no-senders fires then,
+    // once, with the make-send count.
+    let s = Space::new();
+    let other = Space::new();
+    let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let n = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    other
+        .port_insert_right(0x900, &s, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    s.port_request_notification(
+        p,
+        MACH_NOTIFY_NO_SENDERS,
+        0,
+        n,
+        MACH_MSG_TYPE_MAKE_SEND_ONCE,
+    )
+    .unwrap();
+    let rx = {
+        let s = s.clone();
+        start(move || recv(&s, p, 64, seqno_option(), None))
+    };
+    settle(us);
+    let m = simple(0x900, MACH_MSG_TYPE_MOVE_SEND, 0, 0, 3, &[]);
+    assert_eq!(send(&other, &m, None), 0);
+    let (r, b) = rx.join().unwrap();
+    assert_eq!(r, 0);
+    let h = header(&b);
+    assert_eq!(h.msgh_id, 3);
+    assert_eq!(h.msgh_bits, mach_msgh_bits(0, MACH_MSG_TYPE_PORT_SEND));
+    assert_eq!(read_u32(&b, 24 + 8).unwrap(), 0, "first seqno");
+    assert_eq!(s.port_get_srights(p).unwrap(), 0);
+    let (r, b) = recv(&s, n, 64, 0, Some(0));
+    assert_eq!(r, 0, "no-senders after {us} us");
+    assert_eq!(header(&b).msgh_id, MACH_NOTIFY_NO_SENDERS);
+    assert_eq!(read_u32(&b, 32).unwrap(), 1, "mscount");
+    assert_eq!(recv(&s, n, 64, 0, Some(0)).0, MACH_RCV_TIMED_OUT, "once");
+    for x in [p, n] {
+        s.port_mod_refs(x, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    }
+    s.assert_no_leaks();
+    other.assert_no_leaks();
+}

@@ -461,7 +461,7 @@ fn receive_handed(
         {
             return Some(d);
         }
-        slot.arm(p, epoch, limit, trailer, large);
+        slot.arm(p, epoch, limit, trailer);
         let got = park::spin(
             || slot.is_full() || p.has_message(),
             || {
@@ -474,7 +474,7 @@ fn receive_handed(
                 }
                 let got = attempt();
                 if got.is_none() {
-                    slot.arm(p, epoch, limit, trailer, large);
+                    slot.arm(p, epoch, limit, trailer);
                 }
                 got
             },

@@ -3,7 +3,7 @@
 //! the waiters blocked on it. Locks are always taken space first, then port set, then port.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use super::kmsg::{KRight, Kmsg, RightKind};
@@ -365,8 +365,15 @@ pub fn push_locked(port: &Port, st: &mut PortState, mut kmsg: Kmsg) {
             port.srights.fetch_sub(1, Ordering::AcqRel);
         }
     }
+    // A message for an empty queue may go straight to a waiting receiver, without a
+    // round trip through the queue's buffer.
+    if st.queue.is_empty() {
+        match hand_off(port, st, kmsg) {
+            None => return,
+            Some(k) => kmsg = k,
+        }
+    }
     st.queue.push_back(Queued(kmsg));
-    hand_off(port, st);
 }
 
 /// Consumes the destination right of a message just taken off `port`'s queue, as xnu does
@@ -438,12 +445,11 @@ pub fn finish_enqueue_later(port: &Port, mut st: MutexGuard<'_, PortState>) -> W
 
 /// A receiving thread's slot for messages handed to it directly. A thread spinning in
 /// `mach_msg` for a message on a port arms its slot (the port, the receive right's epoch
-/// and its size limits) and watches the slot's state, on a line of its own; a sender that
-/// queues a message on that port while the queue was empty and the slot armed dequeues it
-/// on the receiver's behalf, under the port lock as the receiver would (sequence number,
-/// destination right, size check), and leaves it in the slot. The receiver then takes no
-/// port lock at all: per message, the slot's lines cross between the CPUs and nothing else
-/// of the port's does. Anything else going on (a queue already holding messages, a message
+/// and its size limit) and watches the slot's state; a sender whose message would enter
+/// the port's empty queue while the slot is armed puts it in the slot instead, under the
+/// port lock, accounting for it as the receiver's dequeue would (sequence number,
+/// destination right, size check). The receiver then takes no port lock at all: per
+/// message, the slot's lines cross between the CPUs and nothing else of the port's does. Anything else going on (a queue already holding messages, a message
 /// that does not fit, a receive right that moved, a receiver that gives up spinning) goes
 /// through the queue as before.
 #[derive(Debug, Default)]
@@ -455,8 +461,6 @@ pub struct HandoffSlot {
     limit: AtomicU32,
     /// Its trailer size.
     trailer: AtomicU32,
-    /// Whether it passed `MACH_RCV_LARGE`.
-    large: AtomicBool,
     /// The port it waits on.
     port: AtomicU64,
     /// The epoch of the receive right when the receiver resolved its name.
@@ -477,12 +481,11 @@ impl HandoffSlot {
 
     /// Arms the slot for a receive on `port` (which must have it registered to be handed
     /// anything). The slot must be idle.
-    pub fn arm(&self, port: &Port, epoch: u64, limit: u32, trailer: u32, large: bool) {
+    pub fn arm(&self, port: &Port, epoch: u64, limit: u32, trailer: u32) {
         self.port.store(port.id, Ordering::Relaxed);
         self.epoch.store(epoch, Ordering::Relaxed);
         self.limit.store(limit, Ordering::Relaxed);
         self.trailer.store(trailer, Ordering::Relaxed);
-        self.large.store(large, Ordering::Relaxed);
         // Arming releases: a sender that sees the slot armed sees the parameters above.
         let armed = self.cell.arm();
         debug_assert!(armed, "a slot is armed by its idle thread only");
@@ -527,36 +530,42 @@ fn register_locked(port: &Port, st: &mut PortState, slot: &Arc<HandoffSlot>) {
     slot.registered.store(port.id, Ordering::Relaxed);
 }
 
-/// Hands the message just queued on an empty queue to the armed receiver registered on
-/// the port, if there is one and the message fits its receive.
-fn hand_off(port: &Port, st: &mut PortState) {
-    if st.queue.len() != 1 {
-        return;
-    }
+/// Hands `kmsg`, bound for `port`'s empty queue, to the armed receiver registered on the
+/// port, if there is one and the message fits its receive: it is dequeued at once, as
+/// `dequeue_locked` would (destination right, sequence number), except that a send-once
+/// destination right is left for the receiver to count down (see `HandoffSlot::finish`),
+/// so that the port's right counts stay on the receiver's CPU. Gives the message back
+/// otherwise.
+fn hand_off(port: &Port, st: &mut PortState, kmsg: Kmsg) -> Option<Kmsg> {
     let Some(slot) = st.spinner.take() else {
-        return;
+        return Some(kmsg);
     };
+    let mut kmsg = Some(kmsg);
     if slot.cell.is_armed()
         && slot.port.load(Ordering::Relaxed) == port.id
         && slot.epoch.load(Ordering::Relaxed) == port.epoch.load(Ordering::Acquire)
+        && kmsg.as_ref().is_some_and(|k| {
+            k.size.saturating_add(slot.trailer.load(Ordering::Relaxed))
+                <= slot.limit.load(Ordering::Relaxed)
+        })
+        && let Some(claim) = slot.cell.claim()
     {
-        let (limit, trailer) = (
-            slot.limit.load(Ordering::Relaxed),
-            slot.trailer.load(Ordering::Relaxed),
-        );
-        let fits = st
-            .queue
-            .front()
-            .is_some_and(|q| q.0.size.saturating_add(trailer) <= limit);
-        if fits && let Some(claim) = slot.cell.claim() {
-            let large = slot.large.load(Ordering::Relaxed);
-            match dequeue_for(port, st, limit, trailer, large, false) {
-                Some(Ok(d)) => claim.fill(d),
-                _ => unreachable!("the message at the front fits"),
-            }
+        let kmsg = kmsg.take().expect("still here");
+        let kind = kmsg.dest.kind();
+        if kind != RightKind::SendOnce {
+            consume_dest_locked(port, st, kind);
         }
+        let seqno = st.seqno;
+        st.seqno = st.seqno.wrapping_add(1);
+        claim.fill(Delivered {
+            kmsg,
+            seqno,
+            context: st.context,
+            receiver_name: st.receiver_name,
+        });
     }
     st.spinner = Some(slot);
+    kmsg
 }
 
 /// Whether a message of this kind fits in the queue now (`st` is the port's locked state).
@@ -607,30 +616,13 @@ pub fn dequeue_locked(
     trailer: u32,
     large: bool,
 ) -> Option<Result<Delivered, u32>> {
-    dequeue_for(port, st, limit, trailer, large, true)
-}
-
-/// `dequeue_locked`, run by the receiver itself (`by_receiver`) or by a sender handing the
-/// message to it. A send-once destination right is then left for the receiver to count
-/// down (`Delivered::finish_handed`): the port's right counts stay on the receiver's CPU.
-fn dequeue_for(
-    port: &Port,
-    st: &mut PortState,
-    limit: u32,
-    trailer: u32,
-    large: bool,
-    by_receiver: bool,
-) -> Option<Result<Delivered, u32>> {
     let front = st.queue.front()?;
     let needed = front.0.size.saturating_add(trailer);
     if needed > limit && large {
         return Some(Err(needed));
     }
     let Queued(kmsg) = st.queue.pop_front().expect("front exists");
-    let kind = kmsg.dest.kind();
-    if by_receiver || kind != RightKind::SendOnce {
-        consume_dest_locked(port, st, kind);
-    }
+    consume_dest_locked(port, st, kmsg.dest.kind());
     let seqno = st.seqno;
     st.seqno = st.seqno.wrapping_add(1);
     port.sync_hints(st);
