@@ -752,15 +752,19 @@ impl Space {
                 MACH_RCV_INVALID_DATA
             };
         }
+        // The receive's source, when the send could resolve it under its own hold of the
+        // table lock (see `send_simple`).
+        let mut source = None;
         if option & MACH_SEND_MSG != 0 {
-            let r = self.send(buf, option, send_size, timeout, mem);
+            let rcv = (option & MACH_RCV_MSG != 0).then_some((rcv_name, &mut source));
+            let r = self.send(buf, option, send_size, timeout, mem, rcv);
             super::kmsg::flush();
             if r != MACH_MSG_SUCCESS {
                 return r;
             }
         }
         if option & MACH_RCV_MSG != 0 {
-            return self.receive(buf, option, rcv_size, rcv_name, timeout);
+            return self.receive(buf, option, rcv_size, rcv_name, timeout, source);
         }
         MACH_MSG_SUCCESS
     }
@@ -772,6 +776,7 @@ impl Space {
         send_size: u32,
         timeout: u32,
         mem: Memory<'_>,
+        rcv: Option<(MachPortName, &mut Option<Resolved>)>,
     ) -> MachMsgReturn {
         let p = match Prepared::new(buf, send_size) {
             Ok(p) => p,
@@ -783,7 +788,7 @@ impl Space {
             self.mach_task_self();
         }
         if p.raw.is_empty()
-            && let Some(code) = self.send_simple(&p)
+            && let Some(code) = self.send_simple(&p, rcv)
         {
             return code;
         }
@@ -863,7 +868,15 @@ impl Space {
     /// the destination port but its queue: not its reference count, not its right counts,
     /// lines its receiver writes too. `None` when the message needs the general path
     /// (which also reports every error), having changed nothing.
-    fn send_simple(&self, p: &Prepared<'_>) -> Option<MachMsgReturn> {
+    ///
+    /// With `rcv`, the call goes on to receive on that name: the name is resolved under
+    /// the same hold of the lock, after the send, and left in `rcv`'s place (no right this
+    /// path moves is a receive right, so the name means the same after the send).
+    fn send_simple(
+        &self,
+        p: &Prepared<'_>,
+        rcv: Option<(MachPortName, &mut Option<Resolved>)>,
+    ) -> Option<MachMsgReturn> {
         let h = &p.h;
         let name = h.msgh_remote_port;
         let reply_disp = mach_msgh_bits_local(h.msgh_bits);
@@ -947,6 +960,9 @@ impl Space {
                 port::push_locked(port, &mut st, kmsg);
                 let wake = port::finish_enqueue_later(port, st);
                 cx.finish(&mut t);
+                if let Some((name, source)) = rcv {
+                    *source = Some(source_locked(&t, name));
+                }
                 drop(t);
                 wake.wake();
                 Some(MACH_MSG_SUCCESS)
@@ -983,6 +999,9 @@ impl Space {
                 };
                 port::push_locked(port, &mut st, kmsg);
                 let wake = port::finish_enqueue_later(port, st);
+                if let Some((name, source)) = rcv {
+                    *source = Some(source_locked(&t, name));
+                }
                 drop(t);
                 drop(e);
                 wake.wake();
@@ -1280,6 +1299,7 @@ impl Space {
         rcv_size: u32,
         rcv_name: MachPortName,
         timeout: u32,
+        source: Option<Resolved>,
     ) -> MachMsgReturn {
         let ttype = (option as u32 >> 28) & 0xf;
         let elements = (option as u32 >> 24) & 0xf;
@@ -1290,7 +1310,7 @@ impl Space {
         if (buf.len() as u64) < u64::from(rcv_size) {
             return MACH_RCV_INVALID_DATA;
         }
-        let src = match self.receive_source(rcv_name) {
+        let src = match source.unwrap_or_else(|| self.receive_source(rcv_name)) {
             Ok(s) => s,
             Err(e) => return e,
         };
@@ -1338,22 +1358,8 @@ impl Space {
     }
 
     /// Resolves a receive name to a port or port set.
-    pub(crate) fn receive_source(&self, rcv_name: MachPortName) -> Result<Source, MachMsgReturn> {
-        let t = self.lock();
-        match t.entries.get(&rcv_name) {
-            Some(Entry {
-                obj: Obj::Port(p),
-                bits,
-                ..
-            }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => {
-                let epoch = p.epoch.load(std::sync::atomic::Ordering::Acquire);
-                Ok(Source::Port(p.clone(), epoch))
-            }
-            Some(Entry {
-                obj: Obj::Pset(ps), ..
-            }) => Ok(Source::Set(ps.clone())),
-            _ => Err(MACH_RCV_INVALID_NAME),
-        }
+    pub(crate) fn receive_source(&self, rcv_name: MachPortName) -> Resolved {
+        source_locked(&self.lock(), rcv_name)
     }
 
     /// Gives a dequeued message to this space and writes it into `buf`.
@@ -1500,6 +1506,27 @@ impl Space {
         let tb = trailer_bytes(&trailer);
         buf[n..n + tsize as usize].copy_from_slice(&tb[..tsize as usize]);
         result
+    }
+}
+
+/// A receive name resolved, or the error that receiving on it gives.
+pub(crate) type Resolved = Result<Source, MachMsgReturn>;
+
+/// Resolves a receive name in a locked table.
+fn source_locked(t: &Table, rcv_name: MachPortName) -> Resolved {
+    match t.entries.get(&rcv_name) {
+        Some(Entry {
+            obj: Obj::Port(p),
+            bits,
+            ..
+        }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => {
+            let epoch = p.epoch.load(std::sync::atomic::Ordering::Acquire);
+            Ok(Source::Port(p.clone(), epoch))
+        }
+        Some(Entry {
+            obj: Obj::Pset(ps), ..
+        }) => Ok(Source::Set(ps.clone())),
+        _ => Err(MACH_RCV_INVALID_NAME),
     }
 }
 
