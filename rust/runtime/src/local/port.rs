@@ -367,7 +367,9 @@ pub fn push_locked(port: &Port, st: &mut PortState, mut kmsg: Kmsg) {
     }
     // A message for an empty queue may go straight to a waiting receiver, without a
     // round trip through the queue's buffer.
-    if st.queue.is_empty() {
+    // Checked before the message moves into `hand_off` and back: a move costs as much as
+    // the check.
+    if st.queue.is_empty() && st.spinner.as_ref().is_some_and(|s| s.cell.is_armed()) {
         match hand_off(port, st, kmsg) {
             None => return,
             Some(k) => kmsg = k,
