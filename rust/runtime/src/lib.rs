@@ -143,8 +143,8 @@
 //! the one macro generated Rust calls them through.
 //!
 //! All `unsafe` code lives in `sys` (raw memory for out-of-line regions, thread pinning,
-//! and on Apple systems the kernel calls), `ffi` and the `private` macro (calls into the
-//! generated Zig).
+//! the lock-free cell the local transport hands messages over in, and on Apple systems
+//! the kernel calls), `ffi` and the `private` macro (calls into the generated Zig).
 
 pub mod abi;
 pub mod asynk;

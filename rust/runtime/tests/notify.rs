@@ -66,6 +66,115 @@ fn no_senders_fires_when_the_last_send_right_goes() {
 }
 
 #[test]
+fn queued_messages_hold_their_copied_send_rights_until_received() {
+    // A message sent with COPY_SEND holds a send right of its own while it waits in the
+    // queue: the sender's name going away must not fire no-senders, and the port still
+    // reports senders, until the message is received.
+    let s = Space::new();
+    let other = Space::new();
+    let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let n = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    other
+        .port_insert_right(0x900, &s, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    s.port_request_notification(
+        p,
+        MACH_NOTIFY_NO_SENDERS,
+        0,
+        n,
+        MACH_MSG_TYPE_MAKE_SEND_ONCE,
+    )
+    .unwrap();
+    for id in [1, 2] {
+        let m = simple(0x900, MACH_MSG_TYPE_COPY_SEND, 0, 0, id, &[]);
+        assert_eq!(send(&other, &m, None), 0);
+    }
+    assert_eq!(
+        s.port_get_srights(p).unwrap(),
+        3,
+        "the name's and two queued"
+    );
+    other.port_deallocate(0x900).unwrap();
+    assert_eq!(s.port_get_srights(p).unwrap(), 2, "two queued messages");
+    let mut status = [0u32; MACH_PORT_RECEIVE_STATUS_COUNT as usize];
+    s.port_get_attributes(p, MACH_PORT_RECEIVE_STATUS, &mut status)
+        .unwrap();
+    assert_eq!(status[4], 2, "msgcount");
+    assert_eq!(status[6], 1, "srights: the queued messages are senders");
+    assert_eq!(recv(&s, n, 128, 0, Some(0)).0, MACH_RCV_TIMED_OUT);
+    let (r, b) = recv(&s, p, 128, 0, None);
+    assert_eq!(r, 0);
+    assert_eq!(header(&b).msgh_id, 1);
+    assert_eq!(s.port_get_srights(p).unwrap(), 1);
+    assert_eq!(
+        recv(&s, n, 128, 0, Some(0)).0,
+        MACH_RCV_TIMED_OUT,
+        "one queued message still holds a send right"
+    );
+    let (r, b) = recv(&s, p, 128, 0, None);
+    assert_eq!(r, 0);
+    assert_eq!(header(&b).msgh_id, 2);
+    assert_eq!(s.port_get_srights(p).unwrap(), 0);
+    let b = expect_notification(&s, n, MACH_NOTIFY_NO_SENDERS, 36);
+    assert_eq!(read_u32(&b, 32).unwrap(), 1, "mscount");
+    for x in [p, n] {
+        s.port_mod_refs(x, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    }
+    s.assert_no_leaks();
+    other.assert_no_leaks();
+}
+
+#[test]
+fn destroying_a_port_releases_the_destination_rights_of_its_queued_messages() {
+    // Messages queued on a port that dies take their destination rights with them: send
+    // rights, send-once rights moved or made for the message, none left behind.
+    let s = Space::new();
+    let other = Space::new();
+    let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    other
+        .port_insert_right(0x900, &s, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    let (so, ty) = s
+        .port_extract_right(p, MACH_MSG_TYPE_MAKE_SEND_ONCE, &other)
+        .unwrap();
+    assert_eq!(ty, MACH_MSG_TYPE_PORT_SEND_ONCE);
+    let msgs = [
+        (&other, simple(0x900, MACH_MSG_TYPE_COPY_SEND, 0, 0, 1, &[])),
+        (
+            &other,
+            simple(so, MACH_MSG_TYPE_MOVE_SEND_ONCE, 0, 0, 2, &[]),
+        ),
+        (&s, simple(p, MACH_MSG_TYPE_MAKE_SEND_ONCE, 0, 0, 3, &[])),
+        (&s, simple(p, MACH_MSG_TYPE_MAKE_SEND, 0, 0, 4, &[])),
+    ];
+    for (space, m) in &msgs {
+        assert_eq!(send(space, m, None), 0);
+    }
+    assert_eq!(
+        s.port_get_srights(p).unwrap(),
+        3,
+        "the name's and two queued"
+    );
+    let mut status = [0u32; MACH_PORT_RECEIVE_STATUS_COUNT as usize];
+    s.port_get_attributes(p, MACH_PORT_RECEIVE_STATUS, &mut status)
+        .unwrap();
+    assert_eq!(status[4], 4, "msgcount");
+    assert_eq!(
+        status[5], 2,
+        "sorights: the two queued send-once destinations"
+    );
+    s.port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    assert_eq!(other.port_type(0x900).unwrap(), MACH_PORT_TYPE_DEAD_NAME);
+    assert!(
+        other.port_type(so).is_err(),
+        "the send-once right was moved"
+    );
+    other.port_deallocate(0x900).unwrap();
+    s.assert_no_leaks();
+    other.assert_no_leaks();
+}
+
+#[test]
 fn no_senders_fires_at_once_when_mscount_reaches_sync() {
     let s = Space::new();
     let p = s.port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();

@@ -17,7 +17,6 @@
 //! a client can observe anyway.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use super::kmsg::{FlushOnDrop, KRight, PortVal, RightKind};
@@ -50,10 +49,8 @@ impl Service {
     fn gone(&self) -> bool {
         match &self.state {
             State::Declared(_) => false,
-            State::CheckedIn(r) => r.port().hints.alive.load(Ordering::Acquire) == 0,
-            State::Registered(r) => {
-                r.port().hints.alive.load(Ordering::Acquire) == 0 || self.owner.strong_count() == 0
-            }
+            State::CheckedIn(r) => !r.port().is_alive(),
+            State::Registered(r) => !r.port().is_alive() || self.owner.strong_count() == 0,
         }
     }
 

@@ -65,6 +65,19 @@ impl KRight {
         self.kind
     }
 
+    /// Lets go of the port object while keeping the right's kind: the right now belongs to
+    /// the queue of the port it names (see `port::push_locked`), which accounts for it.
+    /// Returns whether the right had been counted on the port (false when it was already
+    /// the queue's).
+    pub fn make_implicit(&mut self) -> bool {
+        self.port.take().is_some()
+    }
+
+    /// A destination right that belongs to the queue it is on from the start.
+    pub fn implicit(kind: RightKind) -> KRight {
+        KRight { port: None, kind }
+    }
+
     /// Gives up the right without releasing it: its count now belongs to whoever took
     /// the port (a name in a space).
     pub fn disarm(mut self) -> Arc<Port> {
@@ -313,7 +326,7 @@ fn release(p: Arc<Port>, kind: RightKind) {
                 return;
             }
             let mut st = p.lock();
-            if p.srights.load(std::sync::atomic::Ordering::Acquire) == 0
+            if p.send_rights(&st) == 0
                 && st.active
                 && let Some(so) = st.nsrequest.take()
             {
@@ -360,6 +373,15 @@ pub fn destroy_port(p: &Arc<Port>) {
         let mut ws = st.recv_waiters.take();
         ws.extend(st.send_waiters.take());
         let q = std::mem::take(&mut st.queue);
+        // The queued messages' destination rights die with them: send rights were the
+        // queue's to count, send-once rights are still counted on the port.
+        st.queued_sends = 0;
+        st.spinner = None;
+        for port::Queued(k) in &q {
+            if k.dest.kind() == RightKind::SendOnce {
+                port::count_down(&p.sorights);
+            }
+        }
         p.sync_hints(&st);
         (
             q,

@@ -247,16 +247,15 @@ pub fn copyout_right(t: &mut Table, val: PortVal) -> Result<MachPortName, (Error
         PortVal::Dead => return Ok(MACH_PORT_DEAD),
         PortVal::Right(r) => r,
     };
-    let port = r.port().clone();
-    let kind = r.kind();
-    if kind != RightKind::Receive
-        && port.hints.alive.load(std::sync::atomic::Ordering::Acquire) == 0
-    {
+    // The port is read through the right, not cloned: its reference count is a line the
+    // sender's CPU writes too.
+    let (id, kind) = (r.port().id, r.kind());
+    if kind != RightKind::Receive && !r.port().is_alive() {
         drop(r);
         return Ok(MACH_PORT_DEAD);
     }
     if kind != RightKind::SendOnce
-        && let Some(&n) = t.by_port.get(&port.id)
+        && let Some(&n) = t.by_port.get(&id)
         && let Some(e) = t.entries.get_mut(&n)
     {
         match kind {
@@ -275,8 +274,7 @@ pub fn copyout_right(t: &mut Table, val: PortVal) -> Result<MachPortName, (Error
             }
             _ => {
                 e.bits |= MACH_PORT_TYPE_RECEIVE;
-                port.lock().receiver_name = n;
-                r.disarm();
+                r.disarm().lock().receiver_name = n;
                 return Ok(n);
             }
         }
@@ -393,10 +391,11 @@ enum Attempt<T> {
 }
 
 /// Runs `attempt` until it completes: first at once, then spinning and yielding while
-/// `ready` says it may succeed, then parked with a waiter registered. `None` on timeout.
+/// `ready` says it may succeed (without `ready`, when the caller has spun already), then
+/// parked with a waiter registered. `None` on timeout.
 fn block<T>(
     deadline: Deadline,
-    ready: impl Fn() -> bool,
+    ready: Option<&dyn Fn() -> bool>,
     mut attempt: impl FnMut(Option<Waiter>) -> Attempt<T>,
     cancel: impl Fn(u64),
 ) -> Option<T> {
@@ -406,10 +405,12 @@ fn block<T>(
     if let Deadline::Poll = deadline {
         return None;
     }
-    if let Some(v) = park::spin(&ready, || match attempt(None) {
-        Attempt::Done(v) => Some(v),
-        Attempt::Wait(_) => None,
-    }) {
+    if let Some(ready) = ready
+        && let Some(v) = park::spin(ready, || match attempt(None) {
+            Attempt::Done(v) => Some(v),
+            Attempt::Wait(_) => None,
+        })
+    {
         return Some(v);
     }
     let w = ThreadWaiter::current();
@@ -433,6 +434,56 @@ fn block<T>(
             }
         }
     }
+}
+
+/// The spinning phase of a receive on one port, with this thread's hand-off slot armed
+/// (see `port::HandoffSlot`): a sender may hand the message over directly, and a message
+/// that reaches the queue instead is dequeued from it. `None` when the spin budget ran
+/// out, or for a poll, with the slot disarmed; the caller then goes on as `block` does.
+fn receive_handed(
+    p: &Arc<Port>,
+    epoch: u64,
+    (limit, trailer, large): (u32, u32, bool),
+    deadline: Deadline,
+) -> Option<Dequeue> {
+    if matches!(deadline, Deadline::Poll) {
+        return None;
+    }
+    port::HandoffSlot::with(|slot| {
+        let attempt = || match port::dequeue_port_with_slot(p, epoch, limit, trailer, large, slot) {
+            Dequeue::Empty(_) => None,
+            other => Some(other),
+        };
+        // A message already queued is taken at once, and the first receive on a port
+        // registers the slot there.
+        if (p.has_message() || !slot.registered_on(p))
+            && let Some(d) = attempt()
+        {
+            return Some(d);
+        }
+        slot.arm(p, epoch, limit, trailer);
+        let got = park::spin(
+            || slot.is_full() || p.has_message(),
+            || {
+                if let Some(d) = slot.try_take(p) {
+                    return Some(Dequeue::Msg(d));
+                }
+                // The queue has a message (or the port died): leave the slot and dequeue.
+                if let Some(d) = slot.disarm(p) {
+                    return Some(Dequeue::Msg(d));
+                }
+                let got = attempt();
+                if got.is_none() {
+                    slot.arm(p, epoch, limit, trailer);
+                }
+                got
+            },
+        );
+        if got.is_some() {
+            return got;
+        }
+        slot.disarm(p).map(Dequeue::Msg)
+    })
 }
 
 fn valid_port_disp(d: u32) -> bool {
@@ -701,15 +752,19 @@ impl Space {
                 MACH_RCV_INVALID_DATA
             };
         }
+        // The receive's source, when the send could resolve it under its own hold of the
+        // table lock (see `send_simple`).
+        let mut source = None;
         if option & MACH_SEND_MSG != 0 {
-            let r = self.send(buf, option, send_size, timeout, mem);
+            let rcv = (option & MACH_RCV_MSG != 0).then_some((rcv_name, &mut source));
+            let r = self.send(buf, option, send_size, timeout, mem, rcv);
             super::kmsg::flush();
             if r != MACH_MSG_SUCCESS {
                 return r;
             }
         }
         if option & MACH_RCV_MSG != 0 {
-            return self.receive(buf, option, rcv_size, rcv_name, timeout);
+            return self.receive(buf, option, rcv_size, rcv_name, timeout, source);
         }
         MACH_MSG_SUCCESS
     }
@@ -721,6 +776,7 @@ impl Space {
         send_size: u32,
         timeout: u32,
         mem: Memory<'_>,
+        rcv: Option<(MachPortName, &mut Option<Resolved>)>,
     ) -> MachMsgReturn {
         let p = match Prepared::new(buf, send_size) {
             Ok(p) => p,
@@ -730,6 +786,11 @@ impl Space {
             // The task's own port is named by its handle from the start, as
             // `mach_task_self()` is on a Mac: the right is made on first use.
             self.mach_task_self();
+        }
+        if p.raw.is_empty()
+            && let Some(code) = self.send_simple(&p, rcv)
+        {
+            return code;
         }
         let deadline = Deadline::new(option & MACH_SEND_TIMEOUT != 0, timeout);
         // The destination can change between resolving it and copying in (another thread
@@ -778,7 +839,7 @@ impl Space {
             }
             let res = block(
                 deadline,
-                || dest.has_room(),
+                Some(&|| dest.has_room()),
                 |w| match port::reserve(&dest, p.once, w) {
                     Reserve::Got(r) => Attempt::Done(Some(r)),
                     Reserve::Dead => Attempt::Done(None),
@@ -797,6 +858,157 @@ impl Space {
             }
         }
         MACH_SEND_INVALID_DEST
+    }
+
+    /// The hot path of a message without descriptors sent through a copied send right (a
+    /// request) or a moved send-once right without a reply right (a reply), to a queue with
+    /// room: everything happens under one hold of this space's table lock, the destination
+    /// port is only borrowed from the table, and the message's destination right is the
+    /// queue's from the start (see `port::push_locked`). So the sender writes nothing on
+    /// the destination port but its queue: not its reference count, not its right counts,
+    /// lines its receiver writes too. `None` when the message needs the general path
+    /// (which also reports every error), having changed nothing.
+    ///
+    /// With `rcv`, the call goes on to receive on that name: the name is resolved under
+    /// the same hold of the lock, after the send, and left in `rcv`'s place (no right this
+    /// path moves is a receive right, so the name means the same after the send).
+    fn send_simple(
+        &self,
+        p: &Prepared<'_>,
+        rcv: Option<(MachPortName, &mut Option<Resolved>)>,
+    ) -> Option<MachMsgReturn> {
+        let h = &p.h;
+        let name = h.msgh_remote_port;
+        let reply_disp = mach_msgh_bits_local(h.msgh_bits);
+        let complex = h.msgh_bits & MACH_MSGH_BITS_COMPLEX;
+        // Rights whose copyin takes no port lock, so that it may run under the
+        // destination's (a made send right counts on its port under that port's lock).
+        let plain_reply = h.msgh_local_port == MACH_PORT_NULL
+            || matches!(
+                reply_disp,
+                MACH_MSG_TYPE_COPY_SEND
+                    | MACH_MSG_TYPE_MOVE_SEND
+                    | MACH_MSG_TYPE_MOVE_SEND_ONCE
+                    | MACH_MSG_TYPE_MAKE_SEND_ONCE
+            );
+        if !plain_reply {
+            return None;
+        }
+        let bytes = MsgBytes::copy_of(p.buf);
+        let mut t = self.lock();
+        t.check_dead(name);
+        match mach_msgh_bits_remote(h.msgh_bits) {
+            MACH_MSG_TYPE_COPY_SEND => {
+                let id = match t.entries.get(&name) {
+                    Some(Entry {
+                        bits,
+                        obj: Obj::Port(port),
+                        ..
+                    }) if bits & MACH_PORT_TYPE_SEND != 0 && !super::kserver::is_kobject(port) => {
+                        port.id
+                    }
+                    _ => return None,
+                };
+                let mut cx = Copyin::new(&self.inner);
+                let reply = if h.msgh_local_port == MACH_PORT_NULL {
+                    Taken::Null
+                } else {
+                    match cx.right(&mut t, h.msgh_local_port, reply_disp, true) {
+                        Ok(r) => r,
+                        Err(NotHeld) => {
+                            cx.rollback(&mut t);
+                            return None;
+                        }
+                    }
+                };
+                // Taking the reply right may have changed the destination's name (the same
+                // name moved as the reply, say): the destination is looked up again.
+                let port = match t.entries.get(&name) {
+                    Some(Entry {
+                        bits,
+                        obj: Obj::Port(port),
+                        ..
+                    }) if bits & MACH_PORT_TYPE_SEND != 0 && port.id == id => port,
+                    _ => {
+                        cx.rollback(&mut t);
+                        return None;
+                    }
+                };
+                let mut st = port.lock();
+                if !st.active || !port::has_room_locked(&st, false) {
+                    drop(st);
+                    cx.rollback(&mut t);
+                    return None;
+                }
+                // Commit: nothing below fails.
+                let reply = account(reply);
+                let reply_type = match &reply {
+                    PortVal::Right(r) => r.kind().received_type(),
+                    PortVal::Dead => disp_received_type(reply_disp),
+                    PortVal::Null => 0,
+                };
+                let kmsg = Kmsg {
+                    bits: complex | mach_msgh_bits(MACH_MSG_TYPE_PORT_SEND, reply_type),
+                    size: p.buf.len() as u32,
+                    id: h.msgh_id,
+                    dest: KRight::implicit(RightKind::Send),
+                    reply,
+                    bytes,
+                    descs: Vec::new(),
+                    kernel: false,
+                };
+                port::push_locked(port, &mut st, kmsg);
+                let wake = port::finish_enqueue_later(port, st);
+                cx.finish(&mut t);
+                if let Some((name, source)) = rcv {
+                    *source = Some(source_locked(&t, name));
+                }
+                drop(t);
+                wake.wake();
+                Some(MACH_MSG_SUCCESS)
+            }
+            MACH_MSG_TYPE_MOVE_SEND_ONCE if h.msgh_local_port == MACH_PORT_NULL => {
+                match t.entries.get(&name) {
+                    Some(Entry {
+                        bits: MACH_PORT_TYPE_SEND_ONCE,
+                        obj: Obj::Port(port),
+                        ..
+                    }) if !super::kserver::is_kobject(port) => {}
+                    _ => return None,
+                }
+                // The name holds nothing else: the right leaves the table with its entry.
+                let e = t.entries.remove(&name).expect("just looked up");
+                let Obj::Port(port) = &e.obj else {
+                    unreachable!("just matched a port")
+                };
+                let mut st = port.lock();
+                if !st.active || !port::has_room_locked(&st, true) {
+                    drop(st);
+                    t.entries.insert(name, e);
+                    return None;
+                }
+                let kmsg = Kmsg {
+                    bits: complex | mach_msgh_bits(MACH_MSG_TYPE_PORT_SEND_ONCE, 0),
+                    size: p.buf.len() as u32,
+                    id: h.msgh_id,
+                    dest: KRight::implicit(RightKind::SendOnce),
+                    reply: PortVal::Null,
+                    bytes,
+                    descs: Vec::new(),
+                    kernel: false,
+                };
+                port::push_locked(port, &mut st, kmsg);
+                let wake = port::finish_enqueue_later(port, st);
+                if let Some((name, source)) = rcv {
+                    *source = Some(source_locked(&t, name));
+                }
+                drop(t);
+                drop(e);
+                wake.wake();
+                Some(MACH_MSG_SUCCESS)
+            }
+            _ => None,
+        }
     }
 
     /// Resolves the destination of a prepared message to its port.
@@ -1087,6 +1299,7 @@ impl Space {
         rcv_size: u32,
         rcv_name: MachPortName,
         timeout: u32,
+        source: Option<Resolved>,
     ) -> MachMsgReturn {
         let ttype = (option as u32 >> 28) & 0xf;
         let elements = (option as u32 >> 24) & 0xf;
@@ -1097,25 +1310,32 @@ impl Space {
         if (buf.len() as u64) < u64::from(rcv_size) {
             return MACH_RCV_INVALID_DATA;
         }
-        let src = match self.receive_source(rcv_name) {
+        let src = match source.unwrap_or_else(|| self.receive_source(rcv_name)) {
             Ok(s) => s,
             Err(e) => return e,
         };
         let large = option & MACH_RCV_LARGE != 0;
         let deadline = Deadline::new(option & MACH_RCV_TIMEOUT != 0, timeout);
         let got = match &src {
-            Source::Port(p, epoch) => block(
-                deadline,
-                || p.has_message(),
-                |w| match port::dequeue_port(p, *epoch, rcv_size, tsize, large, w) {
-                    Dequeue::Empty(id) => Attempt::Wait(id),
-                    other => Attempt::Done(other),
-                },
-                |id| port::cancel_recv_wait(p, id),
-            ),
+            Source::Port(p, epoch) => {
+                let limits = (rcv_size, tsize, large);
+                if let Some(d) = receive_handed(p, *epoch, limits, deadline) {
+                    Some(d)
+                } else {
+                    block(
+                        deadline,
+                        None,
+                        |w| match port::dequeue_port(p, *epoch, rcv_size, tsize, large, w) {
+                            Dequeue::Empty(id) => Attempt::Wait(id),
+                            other => Attempt::Done(other),
+                        },
+                        |id| port::cancel_recv_wait(p, id),
+                    )
+                }
+            }
             Source::Set(ps) => block(
                 deadline,
-                || ps.has_message(),
+                Some(&|| ps.has_message()),
                 |w| match port::dequeue_set(ps, rcv_size, tsize, large, w) {
                     Dequeue::Empty(id) => Attempt::Wait(id),
                     other => Attempt::Done(other),
@@ -1138,22 +1358,8 @@ impl Space {
     }
 
     /// Resolves a receive name to a port or port set.
-    pub(crate) fn receive_source(&self, rcv_name: MachPortName) -> Result<Source, MachMsgReturn> {
-        let t = self.lock();
-        match t.entries.get(&rcv_name) {
-            Some(Entry {
-                obj: Obj::Port(p),
-                bits,
-                ..
-            }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => {
-                let epoch = p.epoch.load(std::sync::atomic::Ordering::Acquire);
-                Ok(Source::Port(p.clone(), epoch))
-            }
-            Some(Entry {
-                obj: Obj::Pset(ps), ..
-            }) => Ok(Source::Set(ps.clone())),
-            _ => Err(MACH_RCV_INVALID_NAME),
-        }
+    pub(crate) fn receive_source(&self, rcv_name: MachPortName) -> Resolved {
+        source_locked(&self.lock(), rcv_name)
     }
 
     /// Gives a dequeued message to this space and writes it into `buf`.
@@ -1181,7 +1387,8 @@ impl Space {
             descs,
             kernel,
         } = kmsg;
-        consume_dest(dest);
+        // The destination right was consumed when the message left the queue.
+        drop(dest);
         let needed = size + tsize;
         let dest_type = mach_msgh_bits_remote(bits);
         if needed > rcv_size {
@@ -1302,6 +1509,27 @@ impl Space {
     }
 }
 
+/// A receive name resolved, or the error that receiving on it gives.
+pub(crate) type Resolved = Result<Source, MachMsgReturn>;
+
+/// Resolves a receive name in a locked table.
+fn source_locked(t: &Table, rcv_name: MachPortName) -> Resolved {
+    match t.entries.get(&rcv_name) {
+        Some(Entry {
+            obj: Obj::Port(p),
+            bits,
+            ..
+        }) if bits & MACH_PORT_TYPE_RECEIVE != 0 => {
+            let epoch = p.epoch.load(std::sync::atomic::Ordering::Acquire);
+            Ok(Source::Port(p.clone(), epoch))
+        }
+        Some(Entry {
+            obj: Obj::Pset(ps), ..
+        }) => Ok(Source::Set(ps.clone())),
+        _ => Err(MACH_RCV_INVALID_NAME),
+    }
+}
+
 /// Where a receive takes messages from.
 #[derive(Debug, Clone)]
 pub enum Source {
@@ -1309,18 +1537,6 @@ pub enum Source {
     Port(Arc<Port>, u64),
     /// A port set.
     Set(Arc<PortSetObj>),
-}
-
-/// The destination right is used up by delivery: a send right is released (which may
-/// fire no-senders), a send-once right simply ceases to exist.
-fn consume_dest(dest: KRight) {
-    match dest.kind() {
-        RightKind::SendOnce => {
-            let p = dest.disarm();
-            port::count_down(&p.sorights);
-        }
-        _ => drop(dest),
-    }
 }
 
 fn trailer_bytes(t: &MachMsgMaxTrailer) -> [u8; 68] {

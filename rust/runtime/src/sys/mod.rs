@@ -1,8 +1,10 @@
-//! The only place in the runtime with `unsafe`: raw memory for out-of-line regions and the
-//! few OS calls std does not wrap. Everything above this module is safe code.
+//! The only place in the runtime with `unsafe`: raw memory for out-of-line regions, the
+//! few OS calls std does not wrap, and the lock-free cell the local transport hands
+//! messages over in. Everything above this module is safe code.
 
 #[cfg(target_vendor = "apple")]
 pub mod bootstrap;
+pub mod handoff;
 #[cfg(target_vendor = "apple")]
 pub mod mach;
 pub mod mem;
