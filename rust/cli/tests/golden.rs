@@ -177,3 +177,35 @@ fn rust_without_rustfmt_is_the_prettyplease_layout() {
     assert_eq!(std::fs::read_to_string(&formatted).unwrap(), golden);
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A project's own `rustfmt.toml` (around the working directory, where rustfmt would look)
+/// changes nothing: the generated file is laid out with migz's configuration.
+#[test]
+fn a_projects_rustfmt_toml_changes_nothing() {
+    let root = common::repo_root();
+    let defs = root.join("examples/defs/ports_ool.defs");
+    let project = std::env::temp_dir().join(format!("migz-own-rustfmt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&project);
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("rustfmt.toml"),
+        "max_width = 60\nhard_tabs = true\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_migz"))
+        .current_dir(&project)
+        .args(["gen", "--rust", "out"])
+        .arg(&defs)
+        .env("RUSTFMT", "rustfmt")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let golden = std::fs::read_to_string(root.join("tests/golden/rust/ports_ool.rs")).unwrap();
+    let generated = std::fs::read_to_string(project.join("out/ports_ool.rs")).unwrap();
+    assert!(generated == golden, "the project's rustfmt.toml was used");
+    let _ = std::fs::remove_dir_all(&project);
+}
