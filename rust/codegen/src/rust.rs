@@ -434,7 +434,8 @@ struct Gen {
 }
 
 impl Gen {
-    fn doc(&mut self, text: &Option<String>, indent: &str) {
+    /// A `.defs` comment as doc lines (prettyplease indents them where they stand).
+    fn doc(&mut self, text: &Option<String>) {
         if let Some(text) = text {
             // Rustdoc would read indented lines as code blocks and stray backticks as code.
             for line in text.lines() {
@@ -447,11 +448,11 @@ impl Gen {
                     .collect();
                 let _ = writeln!(
                     self.out,
-                    "{indent}///{}{line}",
+                    "///{}{line}",
                     if line.is_empty() { "" } else { " " }
                 );
             }
-            let _ = writeln!(self.out, "{indent}///");
+            let _ = writeln!(self.out, "///");
         }
     }
 
@@ -462,7 +463,7 @@ impl Gen {
             Side::Reply => ("Reply", r.reply_id()),
         };
         let name = format!("{p}{what}");
-        self.doc(&r.doc, "");
+        self.doc(&r.doc);
         let _ = writeln!(
             self.out,
             "/// {what} of routine `{}` (id {id}): Apple's `__{what}__{}_t`.",
@@ -671,7 +672,7 @@ impl Gen {
             );
         }
         for (r, s) in &covered {
-            self.doc(&r.doc, "    ");
+            self.doc(&r.doc);
             let _ = writeln!(
                 self.out,
                 "    /// Handles `{}` (request id {}).",
@@ -817,7 +818,7 @@ impl Gen {
                 .collect()
         };
         for (r, s) in &simple {
-            self.doc(&r.doc, "    ");
+            self.doc(&r.doc);
             let _ = writeln!(self.out, "    /// A request of `{}` (id {}).", r.name, r.id);
             let variant = pascal(&r.name);
             let f = fields(s);
@@ -1018,7 +1019,7 @@ impl Gen {
 
     fn client_method(&mut self, r: &Routine, c: &Call, asynk: bool) {
         let method = rust_ident(&format!("{}{}", r.name, if asynk { "_async" } else { "" }));
-        self.doc(&r.doc, "    ");
+        self.doc(&r.doc);
         let _ = writeln!(
             self.out,
             "    /// Calls `{}` (request id {}){}.",
@@ -1238,7 +1239,7 @@ impl Gen {
             .reply
             .as_ref()
             .map(|l| self.message_struct(r, l, Side::Reply));
-        self.doc(&r.doc, "");
+        self.doc(&r.doc);
         let binding = Binding::of(r);
         let in_ty = self.args_struct(
             &format!("{p}In"),
