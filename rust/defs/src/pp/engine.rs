@@ -36,6 +36,10 @@ pub(crate) struct Limits {
     pub hide_set: usize,
     /// Nesting of macro arguments that are themselves expanded before substitution.
     pub arg_nesting: usize,
+    /// Tokens held at once by the arguments being pre-expanded, every nesting level
+    /// together: each level keeps its argument while the ones inside it expand, so deep
+    /// nesting of long arguments would take memory of the depth times the input.
+    pub arg_held: usize,
     /// Diagnostics reported before preprocessing stops.
     pub diagnostics: usize,
     /// Tokens one macro invocation may collect as its arguments: an unclosed `(` collects
@@ -55,6 +59,7 @@ impl Limits {
             output_bytes: 64 << 20,
             hide_set: 1000,
             arg_nesting: 200,
+            arg_held: 200_000,
             diagnostics: 1000,
             arg_tokens: 250_000,
         }
@@ -313,6 +318,8 @@ struct Pp<'m> {
     counter: u64,
     /// How many argument pre-expansions are in progress, one inside the other.
     arg_depth: usize,
+    /// Tokens of the arguments being pre-expanded (see `Limits::arg_held`).
+    arg_held: usize,
     /// The pseudo-file holding `-D`/`-U`, which is not reported as read.
     command_line: Option<FileId>,
 }
@@ -346,6 +353,7 @@ pub(crate) fn run(map: &mut SourceMap, file: FileId, options: &Options, limits: 
         includes: 0,
         counter: 0,
         arg_depth: 0,
+        arg_held: 0,
         command_line: None,
     };
     for sym in [
@@ -1237,6 +1245,18 @@ impl Pp<'_> {
             );
             return toks;
         }
+        // The outermost list (a directive line, or an argument bounded by `arg_tokens`)
+        // is held whatever happens; what nests inside it is what multiplies.
+        if self.arg_depth > 0 && self.arg_held.saturating_add(toks.len()) > self.limits.arg_held {
+            let limit = self.limits.arg_held;
+            self.stop_expanding(
+                format!("nested macro arguments held more than {limit} tokens at once"),
+                toks[0].span,
+            );
+            return toks;
+        }
+        let held = toks.len();
+        self.arg_held += held;
         self.arg_depth += 1;
         let mut stack = toks;
         stack.reverse();
@@ -1258,6 +1278,7 @@ impl Pp<'_> {
             out.push(t);
         }
         self.arg_depth -= 1;
+        self.arg_held -= held;
         out
     }
 
