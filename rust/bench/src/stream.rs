@@ -12,6 +12,9 @@
 //! - `zigstream_balanced_{vs_one_thread,efficiency}`: the same two figures when the
 //!   consumer mixes every value (a finalizer as costly as the generator's) before summing,
 //!   so producing and consuming cost about the same and two cores can nearly halve the time.
+//! - `zigstream{,_balanced}_blocks_efficiency`: the efficiency figures again, with the
+//!   consumer reading each chunk in 4 KiB blocks through `Chunk::blocks`, which asks the
+//!   CPU to load the next block while the consumer works on the current one.
 //! - `zigstream{,_balanced}_vs_plain_ring`: the stream's time over a hand-written ring
 //!   of the same size moving the same chunks, both threads spinning (no waking, no
 //!   `Stream`): what the stream adds to the cost of handing the data from one CPU to the
@@ -131,6 +134,34 @@ fn zig_stream(items: u64, work: Work) -> (Times, i64) {
     assert_eq!(producer.join().expect("the producer"), 0);
     (only_total(t.elapsed().as_secs_f64()), total)
 }
+
+/// As [`zig_stream`], with the consumer taking each chunk in prefetched blocks
+/// ([`migz::stream::Chunk::blocks`]) of [`BLOCK_ITEMS`].
+fn zig_stream_blocks(items: u64, work: Work) -> (Times, i64) {
+    pin(0);
+    let t = Instant::now();
+    let (mut stream, end) = migz::stream::from_zig::<i32>(RING_BYTES).expect("a ring");
+    let producer = std::thread::spawn(move || {
+        pin(1);
+        ffi::zig_produce_i32(end, items, CHUNK_BYTES as u32)
+    });
+    let total = futures::executor::block_on(async {
+        let mut total = 0i64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.expect("a clean stream");
+            total += chunk
+                .blocks(BLOCK_ITEMS)
+                .map(|b| consume(b, work))
+                .sum::<i64>();
+        }
+        total
+    });
+    assert_eq!(producer.join().expect("the producer"), 0);
+    (only_total(t.elapsed().as_secs_f64()), total)
+}
+
+/// The block of [`zig_stream_blocks`]: 4 KiB, a page.
+const BLOCK_ITEMS: usize = 1024;
 
 /// The same chunks through a hand-written ring of sixteen 64 KiB slots (1 MiB, as the
 /// candidate's), with both threads spinning for each other: about the least a hand-off of
@@ -347,6 +378,17 @@ pub fn run(quick: bool) {
         report::ratio(
             &format!("{prefix}_efficiency"),
             efficiency(one, zig),
+            Goal::AtLeast(0.9),
+        );
+        let (one, blocks) = interleave(rounds, items, work, one_thread, zig_stream_blocks);
+        eprintln!(
+            "{prefix}: one thread {:.1} ms, zig stream read in prefetched 4 KiB blocks {:.1} ms",
+            one.total * 1e3,
+            blocks.total * 1e3,
+        );
+        report::ratio(
+            &format!("{prefix}_blocks_efficiency"),
+            efficiency(one, blocks),
             Goal::AtLeast(0.9),
         );
         let (plain, zig) = interleave(rounds, items, work, plain_ring, zig_stream);

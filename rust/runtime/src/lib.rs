@@ -171,10 +171,10 @@ pub mod server;
 /// (or Rust) consumer.
 pub mod stream {
     pub use crate::ffi::ring::{
-        Chunk, ConsumerEnd, Item, ProducerEnd, PushError, RING_CAPACITY_MAX, RING_CAPACITY_MIN,
-        RING_ITEM_SIZE_MAX, RingError, RingSink, RingStream, STREAM_ABANDONED, STREAM_CLOSED,
-        STREAM_FAILURE, STREAM_INVALID_ARGUMENT, STREAM_OK, STREAM_WOULD_BLOCK, StreamError,
-        create_raw, from_zig, ring, to_zig,
+        Blocks, Chunk, ConsumerEnd, Item, ProducerEnd, PushError, RING_CAPACITY_MAX,
+        RING_CAPACITY_MIN, RING_ITEM_SIZE_MAX, RingError, RingSink, RingStream, STREAM_ABANDONED,
+        STREAM_CLOSED, STREAM_FAILURE, STREAM_INVALID_ARGUMENT, STREAM_OK, STREAM_WOULD_BLOCK,
+        StreamError, create_raw, from_zig, ring, to_zig,
     };
 }
 pub mod sys;

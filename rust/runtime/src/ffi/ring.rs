@@ -480,6 +480,63 @@ impl<T: Item> Chunk<T> {
     }
 }
 
+impl<T: Item> Chunk<T> {
+    /// The chunk in blocks of at most `items` items (at least one), in order. Handing out
+    /// a block, the iterator asks the CPU to start loading the next one
+    /// ([`crate::sys::prefetch::prefetch`]), so a consumer that works through each block
+    /// before taking the next reads data written on the producer's core without waiting
+    /// for it line by line. With a costly per-item step, one to a few KiB per block suits:
+    /// the next block must arrive while this one is worked on.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut sink, mut stream) = migz::stream::ring::<u32>(4096)?;
+    /// sink.push(&[1, 2, 3, 4, 5])?;
+    /// sink.close();
+    /// let chunk = futures::executor::block_on(stream.next()).expect("a chunk")?;
+    /// let sums: Vec<u32> = chunk.blocks(2).map(|b| b.iter().sum()).collect();
+    /// assert_eq!(sums, [3, 7, 5]);
+    /// # Ok(()) }
+    /// ```
+    pub fn blocks(&self, items: usize) -> Blocks<'_, T> {
+        Blocks {
+            rest: self,
+            items: items.max(1),
+        }
+    }
+}
+
+/// The blocks of a [`Chunk`], each yielded after the next one's prefetch was started
+/// (see [`Chunk::blocks`]).
+#[derive(Debug)]
+pub struct Blocks<'a, T> {
+    rest: &'a [T],
+    items: usize,
+}
+
+impl<'a, T: Item> Iterator for Blocks<'a, T> {
+    type Item = &'a [T];
+
+    fn next(&mut self) -> Option<&'a [T]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let (block, rest) = self.rest.split_at(self.items.min(self.rest.len()));
+        self.rest = rest;
+        crate::sys::prefetch::prefetch(rest[..self.items.min(rest.len())].as_bytes());
+        Some(block)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.rest.len().div_ceil(self.items);
+        (n, Some(n))
+    }
+}
+
+impl<T: Item> ExactSizeIterator for Blocks<'_, T> {}
+
 impl<T: Item> core::ops::Deref for Chunk<T> {
     type Target = [T];
 
@@ -872,6 +929,22 @@ mod tests {
             got.extend_from_slice(&c.unwrap());
         }
         assert_eq!(got, vec![7; 16]);
+    }
+
+    #[test]
+    fn blocks_cover_a_chunk_in_order() {
+        let (mut tx, mut rx) = ring::<u16>(256).unwrap();
+        let items: Vec<u16> = (0..100).collect();
+        tx.try_push(&items).unwrap();
+        let c = futures::executor::block_on(rx.next()).unwrap().unwrap();
+        for n in [0, 1, 3, 7, 99, 100, 101, usize::MAX] {
+            let blocks: Vec<&[u16]> = c.blocks(n).collect();
+            let want = n.clamp(1, 100);
+            assert_eq!(blocks.len(), 100usize.div_ceil(want), "blocks of {n}");
+            assert_eq!(c.blocks(n).len(), blocks.len(), "exact size of {n}");
+            assert!(blocks.iter().all(|b| !b.is_empty() && b.len() <= want));
+            assert_eq!(blocks.concat(), items, "blocks of {n} in order");
+        }
     }
 
     #[test]
