@@ -88,7 +88,9 @@
 //!
 //! **A stream.** A producer (a Zig one through [`stream::from_zig`], here a Rust one
 //! through [`stream::ring`]) writes into a bounded ring; the consumer reads it as a
-//! `futures::Stream` of borrowed chunks, without a copy:
+//! `futures::Stream` of borrowed chunks, without a copy. A consumer with costly work per
+//! item reads a chunk faster through [`Chunk::blocks`](stream::Chunk::blocks), which
+//! has the next block loaded while it works on one:
 //!
 //! ```
 //! use futures::StreamExt;
