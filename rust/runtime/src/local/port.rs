@@ -367,7 +367,9 @@ pub fn push_locked(port: &Port, st: &mut PortState, mut kmsg: Kmsg) {
     }
     // A message for an empty queue may go straight to a waiting receiver, without a
     // round trip through the queue's buffer.
-    if st.queue.is_empty() && st.spinner.is_some() {
+    // Checked before the message moves into `hand_off` and back: a move costs as much as
+    // the check.
+    if st.queue.is_empty() && st.spinner.as_ref().is_some_and(|s| s.cell.is_armed()) {
         match hand_off(port, st, kmsg) {
             None => return,
             Some(k) => kmsg = k,
@@ -452,13 +454,11 @@ pub fn finish_enqueue_later(port: &Port, mut st: MutexGuard<'_, PortState>) -> W
 /// message, the slot's lines cross between the CPUs and nothing else of the port's does. Anything else going on (a queue already holding messages, a message
 /// that does not fit, a receive right that moved, a receiver that gives up spinning) goes
 /// through the queue as before.
-///
-/// The receive's parameters come first and the cell's state right after them, on one
-/// line (`repr(C)` keeps that order), so that a sender's claim brings over everything it
-/// checks at once; the value follows.
 #[derive(Debug, Default)]
-#[repr(C, align(128))]
+#[repr(align(128))]
 pub struct HandoffSlot {
+    /// The message handed over, and whether the receiver waits for one.
+    cell: crate::sys::handoff::HandoffCell<Delivered>,
     /// The size limit of the armed receive (`limit` of `dequeue_locked`).
     limit: AtomicU32,
     /// Its trailer size.
@@ -469,8 +469,6 @@ pub struct HandoffSlot {
     epoch: AtomicU64,
     /// The port the slot was last registered on (read and written by its thread only).
     registered: AtomicU64,
-    /// The message handed over, and whether the receiver waits for one.
-    cell: crate::sys::handoff::HandoffCell<Delivered>,
 }
 
 thread_local! {
@@ -486,33 +484,10 @@ impl HandoffSlot {
     /// Arms the slot for a receive on `port` (which must have it registered to be handed
     /// anything). The slot must be idle.
     pub fn arm(&self, port: &Port, epoch: u64, limit: u32, trailer: u32) {
-        // Stored only when changed: a receive loop arms with the same values every time,
-        // and a line left clean stays readable on the sender's CPU.
-        fn set<A: PartialEq + Copy>(load: impl Fn() -> A, store: impl Fn(A), v: A) {
-            if load() != v {
-                store(v);
-            }
-        }
-        set(
-            || self.port.load(Ordering::Relaxed),
-            |v| self.port.store(v, Ordering::Relaxed),
-            port.id,
-        );
-        set(
-            || self.epoch.load(Ordering::Relaxed),
-            |v| self.epoch.store(v, Ordering::Relaxed),
-            epoch,
-        );
-        set(
-            || self.limit.load(Ordering::Relaxed),
-            |v| self.limit.store(v, Ordering::Relaxed),
-            limit,
-        );
-        set(
-            || self.trailer.load(Ordering::Relaxed),
-            |v| self.trailer.store(v, Ordering::Relaxed),
-            trailer,
-        );
+        self.port.store(port.id, Ordering::Relaxed);
+        self.epoch.store(epoch, Ordering::Relaxed);
+        self.limit.store(limit, Ordering::Relaxed);
+        self.trailer.store(trailer, Ordering::Relaxed);
         // Arming releases: a sender that sees the slot armed sees the parameters above.
         let armed = self.cell.arm();
         debug_assert!(armed, "a slot is armed by its idle thread only");
@@ -554,9 +529,7 @@ fn register_locked(port: &Port, st: &mut PortState, slot: &Arc<HandoffSlot>) {
     if !st.spinner.as_ref().is_some_and(|s| Arc::ptr_eq(s, slot)) {
         st.spinner = Some(slot.clone());
     }
-    if slot.registered.load(Ordering::Relaxed) != port.id {
-        slot.registered.store(port.id, Ordering::Relaxed);
-    }
+    slot.registered.store(port.id, Ordering::Relaxed);
 }
 
 /// Hands `kmsg`, bound for `port`'s empty queue, to the armed receiver registered on the
@@ -570,17 +543,14 @@ fn hand_off(port: &Port, st: &mut PortState, kmsg: Kmsg) -> Option<Kmsg> {
         return Some(kmsg);
     };
     let mut kmsg = Some(kmsg);
-    // The claim comes first: a compare-and-swap brings the slot's line over from the
-    // receiver's CPU once, where a load first would bring it shared and the swap then
-    // fetch it again. The receive's parameters share that line. A claim whose
-    // parameters do not fit is dropped, which arms the slot again.
-    if let Some(claim) = slot.cell.claim()
+    if slot.cell.is_armed()
         && slot.port.load(Ordering::Relaxed) == port.id
         && slot.epoch.load(Ordering::Relaxed) == port.epoch.load(Ordering::Acquire)
         && kmsg.as_ref().is_some_and(|k| {
             k.size.saturating_add(slot.trailer.load(Ordering::Relaxed))
                 <= slot.limit.load(Ordering::Relaxed)
         })
+        && let Some(claim) = slot.cell.claim()
     {
         let kmsg = kmsg.take().expect("still here");
         let kind = kmsg.dest.kind();

@@ -21,11 +21,7 @@ const TAKING: u32 = 4;
 /// See the module documentation. The value is only ever touched by the one thread that
 /// moved the state into `FILLING` or `TAKING`, each reached by a successful
 /// compare-and-swap and left by that thread alone.
-///
-/// The state comes first (`repr(C)`), so that a user may put what a producer checks on
-/// the state's line, right before the cell.
 #[derive(Debug)]
-#[repr(C)]
 pub struct HandoffCell<T> {
     state: AtomicU32,
     value: UnsafeCell<Option<T>>,
