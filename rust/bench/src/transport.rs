@@ -12,8 +12,9 @@
 //!   scheduler to preempt the spinner (a 4 ms tick on this VM), which once read as a 4 ms
 //!   migz round trip.
 //! - `local_rtt_rust_vs_spin_split`: the same round trip through `Space::mach_msg` from
-//!   Rust instead of the C ABI, whose checked copy of the receive buffer costs two system
-//!   calls a receive: the transport alone against the same limit.
+//!   Rust instead of the C ABI, whose checked copy of the receive buffer costs a system
+//!   call a receive (`pread` from a memory file): the transport alone against the same
+//!   limit.
 //! - `local_async_rtt_vs_tokio_mpsc_{same,split}`: the same with async client and server,
 //!   each on a current-thread tokio runtime, against a tokio mpsc ping-pong.
 //! - `ool_1mib_vs_memcpy`: sending and receiving a 1 MiB out-of-line region (moved, not
