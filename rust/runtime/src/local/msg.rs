@@ -17,6 +17,7 @@ use super::vm;
 use crate::abi::*;
 use crate::error::Error;
 use crate::sys::mem::{ForeignMemory, Region};
+use zerocopy::IntoBytes;
 
 /// A right taken from a table but not yet accounted on its port.
 #[derive(Debug)]
@@ -1409,9 +1410,14 @@ impl Space {
             }
             return MACH_RCV_TOO_LARGE;
         }
-        let mut t = self.lock();
         let reply_type = mach_msgh_bits_local(bits);
-        let reply_name = match copyout_right(&mut t, reply) {
+        // A message that brings no right into this space (most replies) looks up and adds
+        // no name: its copyout takes no hold of the table.
+        let mut t = (!matches!(reply, PortVal::Null) || !descs.is_empty()).then(|| self.lock());
+        let reply_name = match t
+            .as_mut()
+            .map_or(Ok(MACH_PORT_NULL), |t| copyout_right(t, reply))
+        {
             Ok(n) => n,
             Err((_, v)) => {
                 drop(v);
@@ -1420,59 +1426,62 @@ impl Space {
             }
         };
         let mut result = MACH_MSG_SUCCESS;
-        for d in descs {
-            match d {
-                KDesc::Port { off, rtype, val } => {
-                    let name = copyout_right(&mut t, val).unwrap_or_else(|(_, v)| {
-                        drop(v);
-                        result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
-                        MACH_PORT_NULL
-                    });
-                    write_u32(&mut bytes, off, name);
-                    write_u32(&mut bytes, off + 4, 0);
-                    write_u32(&mut bytes, off + 8, port_descriptor_word(rtype));
-                }
-                KDesc::Ool {
-                    off,
-                    copy,
-                    region,
-                    size,
-                } => {
-                    let addr = region.map(|r| vm::insert(r, self.inner.id)).unwrap_or(0);
-                    let ty = read_u32(&bytes, off + 8).unwrap_or(0) >> 24;
-                    write_u64(&mut bytes, off, addr as u64);
-                    write_u32(
-                        &mut bytes,
-                        off + 8,
-                        ool_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy) & 0x00ff_ffff
-                            | (ty << 24),
-                    );
-                    write_u32(&mut bytes, off + 12, size);
-                }
-                KDesc::OolPorts { off, rtype, rights } => {
-                    let count = rights.len();
-                    let mut names = Vec::with_capacity(count * 4);
-                    for r in rights {
-                        let n = copyout_right(&mut t, r).unwrap_or_else(|(_, v)| {
+        // Descriptors come with the table held (`t` is `None` only without them).
+        if let Some(t) = t.as_deref_mut() {
+            for d in descs {
+                match d {
+                    KDesc::Port { off, rtype, val } => {
+                        let name = copyout_right(t, val).unwrap_or_else(|(_, v)| {
                             drop(v);
                             result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
                             MACH_PORT_NULL
                         });
-                        names.extend_from_slice(&n.to_ne_bytes());
+                        write_u32(&mut bytes, off, name);
+                        write_u32(&mut bytes, off + 4, 0);
+                        write_u32(&mut bytes, off + 8, port_descriptor_word(rtype));
                     }
-                    let addr = Region::copy_of(&names)
-                        .map(|r| vm::insert(r, self.inner.id))
-                        .unwrap_or(0);
-                    write_u64(&mut bytes, off, addr as u64);
-                    // As xnu does, the names land in a fresh region of the receiver's
-                    // whatever copy the sender asked for: the descriptor says virtual copy
-                    // and deallocate, so that `mach_msg_destroy` frees it.
-                    write_u32(
-                        &mut bytes,
-                        off + 8,
-                        ool_ports_descriptor_word(true, MACH_MSG_VIRTUAL_COPY, rtype),
-                    );
-                    write_u32(&mut bytes, off + 12, count as u32);
+                    KDesc::Ool {
+                        off,
+                        copy,
+                        region,
+                        size,
+                    } => {
+                        let addr = region.map(|r| vm::insert(r, self.inner.id)).unwrap_or(0);
+                        let ty = read_u32(&bytes, off + 8).unwrap_or(0) >> 24;
+                        write_u64(&mut bytes, off, addr as u64);
+                        write_u32(
+                            &mut bytes,
+                            off + 8,
+                            ool_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy) & 0x00ff_ffff
+                                | (ty << 24),
+                        );
+                        write_u32(&mut bytes, off + 12, size);
+                    }
+                    KDesc::OolPorts { off, rtype, rights } => {
+                        let count = rights.len();
+                        let mut names = Vec::with_capacity(count * 4);
+                        for r in rights {
+                            let n = copyout_right(t, r).unwrap_or_else(|(_, v)| {
+                                drop(v);
+                                result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+                                MACH_PORT_NULL
+                            });
+                            names.extend_from_slice(&n.to_ne_bytes());
+                        }
+                        let addr = Region::copy_of(&names)
+                            .map(|r| vm::insert(r, self.inner.id))
+                            .unwrap_or(0);
+                        write_u64(&mut bytes, off, addr as u64);
+                        // As xnu does, the names land in a fresh region of the receiver's
+                        // whatever copy the sender asked for: the descriptor says virtual copy
+                        // and deallocate, so that `mach_msg_destroy` frees it.
+                        write_u32(
+                            &mut bytes,
+                            off + 8,
+                            ool_ports_descriptor_word(true, MACH_MSG_VIRTUAL_COPY, rtype),
+                        );
+                        write_u32(&mut bytes, off + 12, count as u32);
+                    }
                 }
             }
         }
@@ -1503,8 +1512,7 @@ impl Space {
             msgh_ad: 0,
             msgh_labels: 0,
         };
-        let tb = trailer_bytes(&trailer);
-        buf[n..n + tsize as usize].copy_from_slice(&tb[..tsize as usize]);
+        buf[n..n + tsize as usize].copy_from_slice(&trailer.as_bytes()[..tsize as usize]);
         result
     }
 }
@@ -1537,25 +1545,6 @@ pub enum Source {
     Port(Arc<Port>, u64),
     /// A port set.
     Set(Arc<PortSetObj>),
-}
-
-fn trailer_bytes(t: &MachMsgMaxTrailer) -> [u8; 68] {
-    let mut b = [0u8; 68];
-    let t = *t;
-    write_u32(&mut b, 0, t.msgh_trailer_type);
-    write_u32(&mut b, 4, t.msgh_trailer_size);
-    write_u32(&mut b, 8, t.msgh_seqno);
-    let sender = t.msgh_sender;
-    write_u32(&mut b, 12, sender[0]);
-    write_u32(&mut b, 16, sender[1]);
-    let audit = t.msgh_audit;
-    for (i, a) in audit.iter().enumerate() {
-        write_u32(&mut b, 20 + 4 * i, *a);
-    }
-    write_u64(&mut b, 52, t.msgh_context);
-    write_u32(&mut b, 60, t.msgh_ad);
-    write_u32(&mut b, 64, t.msgh_labels);
-    b
 }
 
 impl Space {
