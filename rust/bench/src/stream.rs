@@ -117,27 +117,18 @@ fn one_thread(items: u64, work: Work) -> (Times, i64) {
 
 /// The Zig producer on CPU 1, the Rust stream consumer on CPU 0.
 fn zig_stream(items: u64, work: Work) -> (Times, i64) {
-    pin(0);
-    let t = Instant::now();
-    let (mut stream, end) = migz::stream::from_zig::<i32>(RING_BYTES).expect("a ring");
-    let producer = std::thread::spawn(move || {
-        pin(1);
-        ffi::zig_produce_i32(end, items, CHUNK_BYTES as u32)
-    });
-    let total = futures::executor::block_on(async {
-        let mut total = 0i64;
-        while let Some(chunk) = stream.next().await {
-            total += consume(&chunk.expect("a clean stream"), work);
-        }
-        total
-    });
-    assert_eq!(producer.join().expect("the producer"), 0);
-    (only_total(t.elapsed().as_secs_f64()), total)
+    zig_stream_reading(items, work, None)
 }
 
 /// As [`zig_stream`], with the consumer taking each chunk in prefetched blocks
 /// ([`migz::stream::Chunk::blocks`]) of [`BLOCK_ITEMS`].
 fn zig_stream_blocks(items: u64, work: Work) -> (Times, i64) {
+    zig_stream_reading(items, work, Some(BLOCK_ITEMS))
+}
+
+/// The Zig producer on CPU 1 and the Rust stream consumer on CPU 0, which reads each
+/// chunk whole or in prefetched blocks of `blocks` items.
+fn zig_stream_reading(items: u64, work: Work, blocks: Option<usize>) -> (Times, i64) {
     pin(0);
     let t = Instant::now();
     let (mut stream, end) = migz::stream::from_zig::<i32>(RING_BYTES).expect("a ring");
@@ -149,10 +140,10 @@ fn zig_stream_blocks(items: u64, work: Work) -> (Times, i64) {
         let mut total = 0i64;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.expect("a clean stream");
-            total += chunk
-                .blocks(BLOCK_ITEMS)
-                .map(|b| consume(b, work))
-                .sum::<i64>();
+            total += match blocks {
+                None => consume(&chunk, work),
+                Some(n) => chunk.blocks(n).map(|b| consume(b, work)).sum::<i64>(),
+            };
         }
         total
     });
