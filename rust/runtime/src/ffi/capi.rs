@@ -216,8 +216,8 @@ pub unsafe extern "C" fn migz1_mach_msg(
         let mut buf = vec![0u8; send_len.max(rcv_len)];
         // The message itself is read directly, as the caller promised it readable: a
         // checked copy costs a system call (two through a pipe, which measured doubled a
-        // round trip). What it names by address (out-of-line memory, port arrays) and the receive buffer, which
-        // the kernel checks too, go through checked copies.
+        // round trip). What it names by address (out-of-line memory, port arrays) and the
+        // receive buffer, which the kernel checks too, go through checked copies.
         // SAFETY: `mach_msg`'s contract: `msg` is valid for reads of `send_size` bytes when
         // sending; `buf` holds `send_len <= send_size` bytes and is a fresh allocation.
         unsafe { std::ptr::copy_nonoverlapping(msg, buf.as_mut_ptr(), send_len) };

@@ -1425,66 +1425,11 @@ impl Space {
                 return MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
             }
         };
-        let mut result = MACH_MSG_SUCCESS;
         // Descriptors come with the table held (`t` is `None` only without them).
-        if let Some(t) = t.as_deref_mut() {
-            for d in descs {
-                match d {
-                    KDesc::Port { off, rtype, val } => {
-                        let name = copyout_right(t, val).unwrap_or_else(|(_, v)| {
-                            drop(v);
-                            result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
-                            MACH_PORT_NULL
-                        });
-                        write_u32(&mut bytes, off, name);
-                        write_u32(&mut bytes, off + 4, 0);
-                        write_u32(&mut bytes, off + 8, port_descriptor_word(rtype));
-                    }
-                    KDesc::Ool {
-                        off,
-                        copy,
-                        region,
-                        size,
-                    } => {
-                        let addr = region.map(|r| vm::insert(r, self.inner.id)).unwrap_or(0);
-                        let ty = read_u32(&bytes, off + 8).unwrap_or(0) >> 24;
-                        write_u64(&mut bytes, off, addr as u64);
-                        write_u32(
-                            &mut bytes,
-                            off + 8,
-                            ool_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy) & 0x00ff_ffff
-                                | (ty << 24),
-                        );
-                        write_u32(&mut bytes, off + 12, size);
-                    }
-                    KDesc::OolPorts { off, rtype, rights } => {
-                        let count = rights.len();
-                        let mut names = Vec::with_capacity(count * 4);
-                        for r in rights {
-                            let n = copyout_right(t, r).unwrap_or_else(|(_, v)| {
-                                drop(v);
-                                result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
-                                MACH_PORT_NULL
-                            });
-                            names.extend_from_slice(&n.to_ne_bytes());
-                        }
-                        let addr = Region::copy_of(&names)
-                            .map(|r| vm::insert(r, self.inner.id))
-                            .unwrap_or(0);
-                        write_u64(&mut bytes, off, addr as u64);
-                        // As xnu does, the names land in a fresh region of the receiver's
-                        // whatever copy the sender asked for: the descriptor says virtual copy
-                        // and deallocate, so that `mach_msg_destroy` frees it.
-                        write_u32(
-                            &mut bytes,
-                            off + 8,
-                            ool_ports_descriptor_word(true, MACH_MSG_VIRTUAL_COPY, rtype),
-                        );
-                        write_u32(&mut bytes, off + 12, count as u32);
-                    }
-                }
-            }
-        }
+        let result = match t.as_deref_mut() {
+            Some(t) => self.copyout_descs(t, descs, &mut bytes),
+            None => MACH_MSG_SUCCESS,
+        };
         drop(t);
         let n = size as usize;
         buf[..n].copy_from_slice(&bytes);
@@ -1513,6 +1458,76 @@ impl Space {
             msgh_labels: 0,
         };
         buf[n..n + tsize as usize].copy_from_slice(&trailer.as_bytes()[..tsize as usize]);
+        result
+    }
+
+    /// Gives the descriptors' rights and memory of a message to this space (whose table
+    /// `t` is) and writes their names and addresses into the message's `bytes`. Returns
+    /// `MACH_MSG_SUCCESS`, or the error of a right that found no room (its descriptor
+    /// then names `MACH_PORT_NULL`; the others still arrive).
+    fn copyout_descs(
+        &self,
+        t: &mut Table,
+        descs: Vec<KDesc>,
+        bytes: &mut MsgBytes,
+    ) -> MachMsgReturn {
+        let mut result = MACH_MSG_SUCCESS;
+        for d in descs {
+            match d {
+                KDesc::Port { off, rtype, val } => {
+                    let name = copyout_right(t, val).unwrap_or_else(|(_, v)| {
+                        drop(v);
+                        result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+                        MACH_PORT_NULL
+                    });
+                    write_u32(bytes, off, name);
+                    write_u32(bytes, off + 4, 0);
+                    write_u32(bytes, off + 8, port_descriptor_word(rtype));
+                }
+                KDesc::Ool {
+                    off,
+                    copy,
+                    region,
+                    size,
+                } => {
+                    let addr = region.map(|r| vm::insert(r, self.inner.id)).unwrap_or(0);
+                    let ty = read_u32(bytes, off + 8).unwrap_or(0) >> 24;
+                    write_u64(bytes, off, addr as u64);
+                    write_u32(
+                        bytes,
+                        off + 8,
+                        ool_descriptor_word(copy == MACH_MSG_VIRTUAL_COPY, copy) & 0x00ff_ffff
+                            | (ty << 24),
+                    );
+                    write_u32(bytes, off + 12, size);
+                }
+                KDesc::OolPorts { off, rtype, rights } => {
+                    let count = rights.len();
+                    let mut names = Vec::with_capacity(count * 4);
+                    for r in rights {
+                        let n = copyout_right(t, r).unwrap_or_else(|(_, v)| {
+                            drop(v);
+                            result = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+                            MACH_PORT_NULL
+                        });
+                        names.extend_from_slice(&n.to_ne_bytes());
+                    }
+                    let addr = Region::copy_of(&names)
+                        .map(|r| vm::insert(r, self.inner.id))
+                        .unwrap_or(0);
+                    write_u64(bytes, off, addr as u64);
+                    // As xnu does, the names land in a fresh region of the receiver's
+                    // whatever copy the sender asked for: the descriptor says virtual copy
+                    // and deallocate, so that `mach_msg_destroy` frees it.
+                    write_u32(
+                        bytes,
+                        off + 8,
+                        ool_ports_descriptor_word(true, MACH_MSG_VIRTUAL_COPY, rtype),
+                    );
+                    write_u32(bytes, off + 12, count as u32);
+                }
+            }
+        }
         result
     }
 }
